@@ -1,0 +1,234 @@
+//! Next fire instant of a schedule in a zone, with cron(8)'s DST rules.
+//!
+//! The search runs on wall-clock minutes, jumping field by field over the
+//! bitsets (month, then day, then hour, then minute), and maps wall times
+//! to instants one segment of constant UTC offset at a time. A schedule
+//! fires at:
+//! - every instant whose wall time matches, except that a *fixed-time* job
+//!   (see [`Schedule::is_wildcard`]) skips the second pass of a repeated
+//!   hour;
+//! - for a fixed-time job, the instant of a forward jump when a skipped
+//!   wall time matches: the job runs once, right after the jump (several
+//!   skipped times, or a skipped time plus a regular one at the jump
+//!   instant, are one instant).
+//!
+//! As cron(8) says, only offset changes of less than three hours get this
+//! treatment. A larger change is a correction of the clock or the zone:
+//! skipped wall times are lost and repeated ones run again, for every job.
+
+use jiff::Timestamp;
+
+use crate::civil::{civil_from_days, days_from_civil, days_in_month, weekday};
+use crate::schedule::{Schedule, Spec};
+use crate::zone::{Segment, Transition, Zone};
+
+/// Offset changes at least this large are clock corrections, not DST.
+const DST_LIMIT_SECONDS: i32 = 3 * 3600;
+
+/// No schedule is searched past the end of this year (jiff's limit).
+const LAST_YEAR: i32 = 9999;
+
+const MINUTES_PER_DAY: i64 = 1440;
+
+impl Schedule {
+    /// The first instant strictly after `after` at which the schedule fires
+    /// in `zone`, or `None` for `@reboot` and past the year 9999.
+    pub fn next_after(&self, zone: &Zone, after: Timestamp) -> Option<Timestamp> {
+        let spec = self.spec()?;
+        let at = spec.next_after(zone, after.as_second())?;
+        Timestamp::from_second(at).ok()
+    }
+
+    /// The fire instants strictly after `after`, in ascending order.
+    pub fn iter_after<'a>(
+        &'a self,
+        zone: &'a Zone,
+        after: Timestamp,
+    ) -> impl Iterator<Item = Timestamp> + 'a {
+        let mut cursor = after;
+        std::iter::from_fn(move || {
+            let next = self.next_after(zone, cursor)?;
+            cursor = next;
+            Some(next)
+        })
+    }
+
+    /// Whether the wall time `year-month-day hour:minute` matches all five
+    /// fields (no DST rule applied). Used by reference tests.
+    pub fn matches_wall_time(
+        &self,
+        year: i32,
+        month: u32,
+        day: u32,
+        hour: u32,
+        minute: u32,
+    ) -> bool {
+        let Some(spec) = self.spec() else {
+            return false;
+        };
+        let minute_of_day = i64::from(hour * 60 + minute);
+        let wall = days_from_civil(year, month, day) * MINUTES_PER_DAY + minute_of_day;
+        spec.next_wall_minute(wall) == Some(wall)
+    }
+}
+
+/// `ceil(seconds / 60)`: the first whole minute at or after `seconds`.
+fn ceil_minute(seconds: i64) -> i64 {
+    seconds.div_euclid(60) + i64::from(seconds.rem_euclid(60) != 0)
+}
+
+fn is_dst_change(transition: &Transition) -> bool {
+    (transition.after - transition.before).abs() < DST_LIMIT_SECONDS
+}
+
+impl Spec {
+    /// Next fire instant (UTC seconds) strictly after `after`.
+    pub(crate) fn next_after(&self, zone: &Zone, after: i64) -> Option<i64> {
+        // Inclusive lower bound for the instants still to be considered.
+        let mut from = after.checked_add(1)?;
+        loop {
+            let segment: Segment = zone.segment(from);
+            let offset = i64::from(segment.offset);
+            if let Some(start) = segment.start {
+                if start.at == from && self.fires_in_gap(&start) {
+                    return Some(from);
+                }
+            }
+            let wall = self.next_wall_minute(ceil_minute(from + offset))?;
+            let at = wall * 60 - offset;
+            if let Some(end) = segment.end {
+                if at >= end.at {
+                    from = end.at;
+                    continue;
+                }
+            }
+            if let Some(start) = segment.start {
+                // Second pass of a repeated hour: the wall time already
+                // occurred before `start`, at the earlier offset.
+                let repeated_until = start.at + i64::from(start.before) - offset;
+                if self.fixed_time
+                    && start.before > start.after
+                    && is_dst_change(&start)
+                    && at < repeated_until
+                {
+                    from = repeated_until;
+                    continue;
+                }
+            }
+            return Some(at);
+        }
+    }
+
+    /// Whether a fixed-time job has a wall time inside the forward jump
+    /// `transition`, so it runs at the jump instant.
+    fn fires_in_gap(&self, transition: &Transition) -> bool {
+        if !self.fixed_time || transition.after <= transition.before || !is_dst_change(transition) {
+            return false;
+        }
+        let gap_start = transition.at + i64::from(transition.before);
+        let gap_end = transition.at + i64::from(transition.after);
+        self.next_wall_minute(ceil_minute(gap_start))
+            .is_some_and(|wall| wall * 60 < gap_end)
+    }
+
+    /// The first wall-clock minute (minutes since 1970-01-01T00:00 wall
+    /// time) at or after `from` that matches all fields.
+    pub(crate) fn next_wall_minute(&self, from: i64) -> Option<i64> {
+        let days = from.div_euclid(MINUTES_PER_DAY);
+        let minute_of_day = from.rem_euclid(MINUTES_PER_DAY) as u32;
+        let (mut year, mut month, mut day) = civil_from_days(days);
+        let mut hour = minute_of_day / 60;
+        let mut minute = minute_of_day % 60;
+        loop {
+            if year > LAST_YEAR {
+                return None;
+            }
+            // Month.
+            if self.months & (1 << month) == 0 {
+                match next_bit(u64::from(self.months), month) {
+                    Some(next) => month = next,
+                    None => {
+                        year += 1;
+                        month = next_bit(u64::from(self.months), 1)?;
+                    }
+                }
+                (day, hour, minute) = (1, 0, 0);
+            }
+            // Day, by the day rule, within the month's length.
+            let days = self.matching_days(year, month);
+            match next_bit(u64::from(days), day) {
+                Some(next) if next != day => (day, hour, minute) = (next, 0, 0),
+                Some(_) => {}
+                None => {
+                    (day, hour, minute) = (1, 0, 0);
+                    month += 1;
+                    if month > 12 {
+                        (year, month) = (year + 1, 1);
+                    }
+                    continue;
+                }
+            }
+            // Hour.
+            match next_bit(u64::from(self.hours), hour) {
+                Some(next) if next != hour => (hour, minute) = (next, 0),
+                Some(_) => {}
+                None => {
+                    (hour, minute) = (0, 0);
+                    day += 1;
+                    if day > days_in_month(year, month) {
+                        day = 1;
+                        month += 1;
+                        if month > 12 {
+                            (year, month) = (year + 1, 1);
+                        }
+                    }
+                    continue;
+                }
+            }
+            // Minute.
+            match next_bit(self.minutes, minute) {
+                Some(next) => {
+                    let day_number = days_from_civil(year, month, day);
+                    return Some(day_number * MINUTES_PER_DAY + i64::from(hour * 60 + next));
+                }
+                None => {
+                    minute = 0;
+                    hour += 1;
+                    if hour == 24 {
+                        hour = 0;
+                        day += 1;
+                        if day > days_in_month(year, month) {
+                            day = 1;
+                            month += 1;
+                            if month > 12 {
+                                (year, month) = (year + 1, 1);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Days of `year-month` (bits 1–31) that match the day fields.
+    fn matching_days(&self, year: i32, month: u32) -> u32 {
+        let first_weekday = weekday(days_from_civil(year, month, 1));
+        let by_weekday = self.weekday_days[first_weekday as usize];
+        let days = if self.days_must_match_both {
+            self.days_of_month & by_weekday
+        } else {
+            self.days_of_month | by_weekday
+        };
+        let length = days_in_month(year, month);
+        days & ((1u64 << (length + 1)) - 2) as u32
+    }
+}
+
+/// The lowest set bit of `bits` at position `from` or above.
+fn next_bit(bits: u64, from: u32) -> Option<u32> {
+    if from >= 64 {
+        return None;
+    }
+    let rest = bits >> from;
+    (rest != 0).then(|| from + rest.trailing_zeros())
+}

@@ -1,0 +1,256 @@
+//! A parsed cron schedule: five fields or a macro, with the flags that
+//! cron(8)'s day rule and DST rules depend on.
+//!
+//! Parsing checks everything that can be known without a clock: values,
+//! ranges, steps, names, and whether the schedule can ever fire at all.
+
+use std::str::FromStr;
+
+use crate::error::{ScheduleError, ScheduleErrorKind};
+use crate::field::{FieldKind, FieldSet, parse_field};
+
+/// A cron schedule.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Schedule {
+    kind: Kind,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Kind {
+    Periodic(Spec),
+    /// `@reboot`: once when the system boots, never at a clock time.
+    Reboot,
+}
+
+/// The matching sets of a periodic schedule, as bitsets.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Spec {
+    /// Bits 0–59.
+    pub minutes: u64,
+    /// Bits 0–23.
+    pub hours: u32,
+    /// Bits 1–31.
+    pub days_of_month: u32,
+    /// Bits 1–12.
+    pub months: u16,
+    /// Bits 0–6, Sunday = 0 (7 is folded into 0).
+    pub days_of_week: u8,
+    /// Vixie cron's day rule: when the day-of-month or the day-of-week field
+    /// begins with `*`, a day must match both; otherwise either.
+    pub days_must_match_both: bool,
+    /// Neither the minute nor the hour field begins with `*` (and not
+    /// `@hourly`): cron(8) runs such a job once for skipped and repeated
+    /// DST wall times. Every other job is a wildcard job.
+    pub fixed_time: bool,
+    /// For a month whose first day is weekday `w`, `weekday_days[w]` has bit
+    /// `d` set when day `d` (1–31) falls on a day in `days_of_week`.
+    pub weekday_days: [u32; 7],
+}
+
+/// A token of the input: its text and the 1-based column where it starts.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Token<'a> {
+    pub text: &'a str,
+    pub column: usize,
+}
+
+/// Splits on spaces and tabs (crontab(5)'s field separators), keeping
+/// columns.
+pub(crate) fn tokens(text: &str) -> impl Iterator<Item = Token<'_>> {
+    let mut column = 1;
+    let mut rest = text;
+    std::iter::from_fn(move || {
+        let skipped = rest.len() - rest.trim_start_matches([' ', '\t']).len();
+        column += skipped; // spaces and tabs are one byte and one char
+        rest = &rest[skipped..];
+        if rest.is_empty() {
+            return None;
+        }
+        let len = rest.find([' ', '\t']).unwrap_or(rest.len());
+        let token = Token {
+            text: &rest[..len],
+            column,
+        };
+        column += rest[..len].chars().count();
+        rest = &rest[len..];
+        Some(token)
+    })
+}
+
+impl Schedule {
+    /// Parses a five-field expression or a macro such as `@daily`.
+    pub fn parse(expression: &str) -> Result<Schedule, ScheduleError> {
+        let all: Vec<Token<'_>> = tokens(expression).collect();
+        if all.len() == 1 && all[0].text.starts_with('@') {
+            return Schedule::from_macro(all[0]);
+        }
+        if all.len() != 5 {
+            let column = all
+                .get(5)
+                .map_or(expression.chars().count() + 1, |t| t.column);
+            return Err(ScheduleError {
+                column: if all.is_empty() { 1 } else { column },
+                kind: ScheduleErrorKind::FieldCount { found: all.len() },
+            });
+        }
+        Schedule::from_fields([all[0], all[1], all[2], all[3], all[4]])
+    }
+
+    /// `@reboot` and friends. Names are lower case, as cronie requires.
+    pub(crate) fn from_macro(token: Token<'_>) -> Result<Schedule, ScheduleError> {
+        let fields = match token.text {
+            "@reboot" => return Ok(Schedule { kind: Kind::Reboot }),
+            "@yearly" | "@annually" => "0 0 1 1 *",
+            "@monthly" => "0 0 1 * *",
+            "@weekly" => "0 0 * * 0",
+            "@daily" | "@midnight" => "0 0 * * *",
+            "@hourly" => "0 * * * *",
+            other => {
+                return Err(ScheduleError {
+                    column: token.column,
+                    kind: ScheduleErrorKind::UnknownMacro(other.to_string()),
+                });
+            }
+        };
+        let spec = Schedule::parse(fields)
+            .map(|s| match s.kind {
+                Kind::Periodic(spec) => spec,
+                Kind::Reboot => unreachable!("macro expansions are periodic"),
+            })
+            .expect("macro expansions are valid schedules");
+        Ok(Schedule {
+            kind: Kind::Periodic(spec),
+        })
+    }
+
+    /// Five field tokens, in order.
+    pub(crate) fn from_fields(fields: [Token<'_>; 5]) -> Result<Schedule, ScheduleError> {
+        let mut sets = [FieldSet {
+            bits: 0,
+            star: false,
+        }; 5];
+        for ((set, token), kind) in sets.iter_mut().zip(fields).zip(FieldKind::ALL) {
+            *set = parse_field(token.text, kind, token.column)?;
+        }
+        let [minute, hour, dom, month, dow] = sets;
+        // The masks keep the casts lossless: each field only sets bits
+        // inside its range.
+        let days_of_week = (dow.bits & 0x7f) as u8;
+        let mut weekday_days = [0u32; 7];
+        for (first_weekday, days) in weekday_days.iter_mut().enumerate() {
+            for day in 1..=31u32 {
+                let weekday = (first_weekday as u32 + day - 1) % 7;
+                if days_of_week & (1 << weekday) != 0 {
+                    *days |= 1 << day;
+                }
+            }
+        }
+        let spec = Spec {
+            minutes: minute.bits & ((1 << 60) - 1),
+            hours: (hour.bits & 0xff_ffff) as u32,
+            days_of_month: (dom.bits & 0xffff_fffe) as u32,
+            months: (month.bits & 0x1ffe) as u16,
+            days_of_week,
+            days_must_match_both: dom.star || dow.star,
+            fixed_time: !minute.star && !hour.star,
+            weekday_days,
+        };
+        if let Some(reason) = spec.never_fires() {
+            return Err(ScheduleError {
+                column: fields[2].column,
+                kind: ScheduleErrorKind::NeverFires(reason),
+            });
+        }
+        Ok(Schedule {
+            kind: Kind::Periodic(spec),
+        })
+    }
+
+    /// True for `@reboot`, which runs at boot and has no clock times.
+    pub fn is_reboot(&self) -> bool {
+        matches!(self.kind, Kind::Reboot)
+    }
+
+    /// True when the minute or hour field begins with `*` (or `@hourly`):
+    /// such a job follows the wall clock through DST changes, skipping
+    /// wall times that do not exist and running twice in a repeated hour.
+    pub fn is_wildcard(&self) -> bool {
+        match &self.kind {
+            Kind::Periodic(spec) => !spec.fixed_time,
+            Kind::Reboot => false,
+        }
+    }
+
+    pub(crate) fn spec(&self) -> Option<&Spec> {
+        match &self.kind {
+            Kind::Periodic(spec) => Some(spec),
+            Kind::Reboot => None,
+        }
+    }
+}
+
+impl FromStr for Schedule {
+    type Err = ScheduleError;
+
+    fn from_str(s: &str) -> Result<Schedule, ScheduleError> {
+        Schedule::parse(s)
+    }
+}
+
+const MONTH_NAMES: [&str; 12] = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+];
+
+impl Spec {
+    /// Why no instant can ever match, if that is so. With the "either"
+    /// day rule a listed weekday always comes round; with the "both" rule
+    /// every weekday eventually falls on every valid date (also on Feb 29
+    /// across the 400-year cycle), so only a day of the month that no
+    /// selected month has can make the schedule empty.
+    fn never_fires(&self) -> Option<String> {
+        if !self.days_must_match_both {
+            return None;
+        }
+        let longest = |month: u32| match month {
+            2 => 29,
+            4 | 6 | 9 | 11 => 30,
+            _ => 31,
+        };
+        let selected: Vec<u32> = (1..=12).filter(|m| self.months & (1 << m) != 0).collect();
+        let possible = selected
+            .iter()
+            .any(|&m| u64::from(self.days_of_month) & ((1u64 << (longest(m) + 1)) - 2) != 0);
+        if possible {
+            return None;
+        }
+        let days: Vec<String> = (1..=31)
+            .filter(|d| self.days_of_month & (1 << d) != 0)
+            .map(|d| d.to_string())
+            .collect();
+        let months: Vec<&str> = selected
+            .iter()
+            .map(|&m| MONTH_NAMES[m as usize - 1])
+            .collect();
+        let (months, verb) = match months.as_slice() {
+            [one] => (one.to_string(), "has"),
+            [init @ .., last] => (format!("{} and {last}", init.join(", ")), "have"),
+            [] => unreachable!("a parsed month field selects at least one month"),
+        };
+        let days = match days.as_slice() {
+            [one] => format!("day {one}"),
+            many => format!("days {}", many.join(",")),
+        };
+        Some(format!("{months} {verb} no {days}"))
+    }
+}
