@@ -1,0 +1,282 @@
+//! Whole crontab files: user crontabs (five time fields and a command) and
+//! system crontabs (/etc/crontab, /etc/cron.d/*: a user name before the
+//! command), read as cronie reads them.
+//!
+//! A file is a sequence of lines: blank lines, comments (first non-blank
+//! character `#`; there are no end-of-line comments), environment
+//! assignments (see [`env`]) and job lines. An assignment applies to the
+//! job lines after it; `CRON_TZ` among them sets the zone the job's
+//! schedule runs in. A job line may begin with `-` (do not log the run, as
+//! cronie) and its command with `-n ` (mail output only when the job fails,
+//! cronie 1.7). Bad lines are reported with line and column and do not stop
+//! the rest of the file from loading.
+
+mod env;
+mod percent;
+
+use std::fmt;
+
+pub use env::EnvVar;
+pub use percent::{CommandText, split_command};
+
+use crate::schedule::{Schedule, Token, tokens};
+
+/// Which crontab format a file uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// A user's crontab: `m h dom mon dow command`.
+    User,
+    /// /etc/crontab and /etc/cron.d/*: `m h dom mon dow user command`.
+    System,
+}
+
+/// A parsed crontab file.
+#[derive(Debug, Clone, Default)]
+pub struct Crontab {
+    /// Every assignment, in file order.
+    pub env: Vec<EnvVar>,
+    /// Every valid job line, in file order.
+    pub entries: Vec<Entry>,
+}
+
+/// One job line.
+#[derive(Debug, Clone)]
+pub struct Entry {
+    /// 1-based line number.
+    pub line: usize,
+    pub schedule: Schedule,
+    /// The user field of a system crontab.
+    pub user: Option<String>,
+    /// The command up to the first unescaped `%`, with `\%` unescaped.
+    pub command: String,
+    /// What cron writes to the job's standard input (empty for none).
+    pub stdin: String,
+    /// The line began with `-`: the run is not logged.
+    pub no_log: bool,
+    /// The command began with `-n `: mail output only when the job fails.
+    pub mail_only_on_error: bool,
+    /// How many of the file's assignments precede this line.
+    env_count: usize,
+}
+
+/// A bad line: where, and what is wrong.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{line}:{column}: {message}")]
+pub struct LineError {
+    pub line: usize,
+    pub column: usize,
+    pub message: String,
+}
+
+impl Crontab {
+    /// The assignments in effect for `entry`, in file order (a later one of
+    /// the same name overrides an earlier one).
+    pub fn env_of(&self, entry: &Entry) -> &[EnvVar] {
+        &self.env[..entry.env_count]
+    }
+
+    /// The value of `name` in effect for `entry`, if assigned.
+    pub fn var_of<'a>(&'a self, entry: &Entry, name: &str) -> Option<&'a EnvVar> {
+        self.env_of(entry).iter().rev().find(|var| var.name == name)
+    }
+
+    /// The `CRON_TZ` in effect for `entry`; an empty value means none.
+    pub fn cron_tz_of<'a>(&'a self, entry: &Entry) -> Option<&'a EnvVar> {
+        self.var_of(entry, "CRON_TZ")
+            .filter(|var| !var.value.is_empty())
+    }
+}
+
+/// Parses a crontab file. Returns the valid lines and an error for each
+/// bad one.
+pub fn parse(text: &str, format: Format) -> (Crontab, Vec<LineError>) {
+    let mut crontab = Crontab::default();
+    let mut errors = Vec::new();
+    for (index, line) in text.split('\n').enumerate() {
+        let line_number = index + 1;
+        let line = line.strip_suffix('\r').unwrap_or(line);
+        let content = line.trim_start_matches([' ', '\t']);
+        if content.is_empty() || content.starts_with('#') {
+            continue;
+        }
+        if let Some(var) = env::parse_env_line(line, line_number) {
+            crontab.env.push(var);
+            continue;
+        }
+        match parse_entry(line, format) {
+            Ok(mut entry) => {
+                entry.line = line_number;
+                entry.env_count = crontab.env.len();
+                crontab.entries.push(entry);
+            }
+            Err((column, message)) => errors.push(LineError {
+                line: line_number,
+                column,
+                message,
+            }),
+        }
+    }
+    (crontab, errors)
+}
+
+/// Parses raw bytes: a line that is not UTF-8 is reported and skipped.
+pub fn parse_bytes(bytes: &[u8], format: Format) -> (Crontab, Vec<LineError>) {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => parse(text, format),
+        Err(_) => {
+            let mut text = String::with_capacity(bytes.len());
+            let mut bad_lines = Vec::new();
+            for (index, line) in bytes.split(|&b| b == b'\n').enumerate() {
+                if index > 0 {
+                    text.push('\n');
+                }
+                match std::str::from_utf8(line) {
+                    Ok(line) => text.push_str(line),
+                    Err(error) => bad_lines.push(LineError {
+                        line: index + 1,
+                        column: String::from_utf8_lossy(&line[..error.valid_up_to()])
+                            .chars()
+                            .count()
+                            + 1,
+                        message: "line is not valid UTF-8".to_string(),
+                    }),
+                }
+            }
+            let (crontab, mut errors) = parse(&text, format);
+            errors.extend(bad_lines);
+            errors.sort_by_key(|e| (e.line, e.column));
+            (crontab, errors)
+        }
+    }
+}
+
+type EntryError = (usize, String);
+
+fn parse_entry(line: &str, format: Format) -> Result<Entry, EntryError> {
+    let leading = line.len() - line.trim_start_matches([' ', '\t']).len();
+    let (no_log, body_start) = match line[leading..].strip_prefix('-') {
+        Some(_) => (true, leading + 1),
+        None => (false, leading),
+    };
+    // Columns are counted from the start of the line.
+    let offset_column = line[..body_start].chars().count();
+    let body = &line[body_start..];
+    let mut fields = tokens(body).map(|t| Token {
+        text: t.text,
+        column: t.column + offset_column,
+    });
+    let first = fields.next().ok_or_else(|| {
+        (
+            offset_column + 1,
+            "expected a schedule after '-'".to_string(),
+        )
+    })?;
+    let (schedule, last) = if first.text.starts_with('@') {
+        let schedule = Schedule::from_macro(first).map_err(schedule_error)?;
+        (schedule, first)
+    } else {
+        let mut five = [first; 5];
+        for (found, slot) in five.iter_mut().enumerate().skip(1) {
+            *slot = fields.next().ok_or_else(|| {
+                (
+                    line.chars().count() + 1,
+                    format!(
+                        "expected 5 time fields (minute hour day-of-month month day-of-week) and a command, found {found} field{}",
+                        if found == 1 { "" } else { "s" }
+                    ),
+                )
+            })?;
+        }
+        let schedule = Schedule::from_fields(five).map_err(schedule_error)?;
+        (schedule, five[4])
+    };
+    let mut rest_column = last.column + last.text.chars().count();
+    let mut user = None;
+    if format == Format::System {
+        let Some(token) = fields.next() else {
+            return Err((
+                rest_column,
+                "missing user name and command after the time fields".to_string(),
+            ));
+        };
+        if !is_valid_user_name(token.text) {
+            return Err((
+                token.column,
+                format!(
+                    "invalid user name {:?}: a system crontab line needs the user to run as before the command",
+                    token.text
+                ),
+            ));
+        }
+        user = Some(token.text.to_string());
+        rest_column = token.column + token.text.chars().count();
+    }
+    // The command: everything after the blanks that follow the last field.
+    let rest = skip_columns(line, rest_column - 1);
+    let trimmed = rest.trim_start_matches([' ', '\t']);
+    let mut command_column = rest_column + (rest.len() - trimmed.len());
+    let mut command_text = trimmed;
+    let mut mail_only_on_error = false;
+    if let Some(after) = command_text
+        .strip_prefix("-n ")
+        .or_else(|| command_text.strip_prefix("-n\t"))
+    {
+        mail_only_on_error = true;
+        let after_blanks = after.trim_start_matches([' ', '\t']);
+        command_column += command_text.len() - after_blanks.len();
+        command_text = after_blanks;
+    }
+    if command_text.trim().is_empty() {
+        return Err((command_column, "missing command".to_string()));
+    }
+    if command_text.starts_with('*') {
+        return Err((
+            command_column,
+            "command starts with '*': cron has 5 time fields (minute hour day-of-month month day-of-week), not 6"
+                .to_string(),
+        ));
+    }
+    let CommandText { command, stdin } = split_command(command_text);
+    Ok(Entry {
+        line: 0,
+        schedule,
+        user,
+        command,
+        stdin,
+        no_log,
+        mail_only_on_error,
+        env_count: 0,
+    })
+}
+
+fn schedule_error(error: crate::ScheduleError) -> EntryError {
+    (error.column, error.to_string())
+}
+
+/// The text of `line` after its first `columns` characters.
+fn skip_columns(line: &str, columns: usize) -> &str {
+    match line.char_indices().nth(columns) {
+        Some((index, _)) => &line[index..],
+        None => "",
+    }
+}
+
+/// A user name as useradd(8) and the shadow tools accept it.
+fn is_valid_user_name(name: &str) -> bool {
+    let name = name.strip_suffix('$').unwrap_or(name);
+    !name.is_empty()
+        && name.len() <= 256
+        && !name.starts_with('-')
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'))
+}
+
+impl fmt::Display for Format {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Format::User => "user crontab",
+            Format::System => "system crontab",
+        })
+    }
+}
