@@ -62,6 +62,8 @@ pub enum ScheduleErrorKind {
         value: u32,
         step: String,
     },
+    #[error("{name} replaces all 5 time fields: unexpected {found:?} after it")]
+    AfterMacro { name: String, found: String },
     #[error("never fires: {0}")]
     NeverFires(String),
 }

@@ -81,8 +81,20 @@ impl Schedule {
     /// Parses a five-field expression or a macro such as `@daily`.
     pub fn parse(expression: &str) -> Result<Schedule, ScheduleError> {
         let all: Vec<Token<'_>> = tokens(expression).collect();
-        if all.len() == 1 && all[0].text.starts_with('@') {
-            return Schedule::from_macro(all[0]);
+        if let [first, rest @ ..] = all.as_slice()
+            && first.text.starts_with('@')
+        {
+            let schedule = Schedule::from_macro(*first)?;
+            return match rest.first() {
+                None => Ok(schedule),
+                Some(extra) => Err(ScheduleError {
+                    column: extra.column,
+                    kind: ScheduleErrorKind::AfterMacro {
+                        name: first.text.to_string(),
+                        found: extra.text.to_string(),
+                    },
+                }),
+            };
         }
         if all.len() != 5 {
             let column = all
