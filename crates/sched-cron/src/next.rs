@@ -89,18 +89,19 @@ impl Spec {
         loop {
             let segment: Segment = zone.segment(from);
             let offset = i64::from(segment.offset);
-            if let Some(start) = segment.start {
-                if start.at == from && self.fires_in_gap(&start) {
-                    return Some(from);
-                }
+            if let Some(start) = segment.start
+                && start.at == from
+                && self.fires_in_gap(&start)
+            {
+                return Some(from);
             }
             let wall = self.next_wall_minute(ceil_minute(from + offset))?;
             let at = wall * 60 - offset;
-            if let Some(end) = segment.end {
-                if at >= end.at {
-                    from = end.at;
-                    continue;
-                }
+            if let Some(end) = segment.end
+                && at >= end.at
+            {
+                from = end.at;
+                continue;
             }
             if let Some(start) = segment.start {
                 // Second pass of a repeated hour: the wall time already

@@ -1,0 +1,75 @@
+//! The command line as clap sees it. `main` turns it into work; nothing
+//! here runs anything.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "sched",
+    version,
+    about = "Client of schedd, the cron and at scheduler",
+    after_help = "Examples:\n  sched next --tz Europe/Berlin -n 3 '*/15 9-17 * * MON-FRI'\n  sched check /etc/crontab --system"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Print the next times a cron schedule fires
+    #[command(after_help = NEXT_HELP)]
+    Next(NextArgs),
+    /// Validate crontab files; print FILE:LINE:COL: message for each error
+    #[command(
+        after_help = "Exit status: 0 when every file is valid (nothing is printed), 1 otherwise.\n\nExamples:\n  sched check ~/my.crontab\n  sched check --system /etc/crontab /etc/cron.d/*"
+    )]
+    Check(CheckArgs),
+}
+
+const NEXT_HELP: &str = "\
+Each line is an instant YYYY-MM-DDTHH:MM:SS±HH:MM, strictly after --now, in
+ascending order. Daylight saving time follows cron(8): a fixed-time job whose
+wall time is skipped runs once right after the jump, and runs only once in a
+repeated hour; a job whose minute or hour field begins with '*' follows the
+wall clock.
+
+--now is a wall time in --tz. One that falls in a skipped hour is moved
+forward by the length of the jump (02:30 on a day 02:00 jumps to 03:00 is
+03:30); one in a repeated hour means its first pass. Add an offset
+(2026-11-01T01:30:00-05:00) to name the second pass, or any instant.
+
+Examples:
+  sched next '0 4 * * *'
+  sched next --now 2026-11-24T19:02:00 --tz Europe/Berlin -n 2 '*/15 9-17 * * MON-FRI'
+  sched next --tz America/New_York @daily";
+
+#[derive(Debug, Args)]
+pub struct NextArgs {
+    /// The time to start from, a wall time in --tz [default: now]
+    #[arg(long, value_name = "WALLTIME")]
+    pub now: Option<String>,
+    /// IANA time zone [default: $TZ, else /etc/localtime]
+    #[arg(long, value_name = "ZONE")]
+    pub tz: Option<String>,
+    /// How many instants to print
+    #[arg(short = 'n', value_name = "N", default_value_t = 1)]
+    pub count: usize,
+    /// Five fields (minute hour day-of-month month day-of-week) or a
+    /// @macro; several arguments are joined with spaces
+    #[arg(value_name = "EXPR", required = true, num_args = 1..)]
+    pub expression: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// The files are system crontabs (/etc/crontab, /etc/cron.d/*): a user
+    /// name comes before each command
+    #[arg(long)]
+    pub system: bool,
+    /// Crontab files to check; - reads standard input
+    #[arg(value_name = "FILE", required = true, num_args = 1..)]
+    pub files: Vec<PathBuf>,
+}

@@ -1,0 +1,26 @@
+//! `sched next EXPR`: the next instants a schedule fires, computed by the
+//! same engine the daemon uses.
+
+use std::io::Write;
+
+use anyhow::{Result, bail};
+use sched_cron::{Schedule, Zone};
+
+use crate::cli::NextArgs;
+use crate::time;
+
+pub fn run(args: &NextArgs, out: &mut impl Write) -> Result<()> {
+    let expression = args.expression.join(" ");
+    let schedule = Schedule::parse(&expression)
+        .map_err(|error| crate::report::schedule_error(&expression, &error))?;
+    if schedule.is_reboot() {
+        bail!("@reboot runs once when the system boots; it has no next time");
+    }
+    let tz = time::zone(args.tz.as_deref())?;
+    let now = time::now(args.now.as_deref(), &tz)?;
+    let zone = Zone::new(tz);
+    for at in schedule.iter_after(&zone, now).take(args.count) {
+        writeln!(out, "{}", time::format_instant(at, zone.time_zone()))?;
+    }
+    Ok(())
+}
