@@ -178,6 +178,15 @@ impl Schedule {
         })
     }
 
+    /// Checks the first fields of an incomplete line, so the error a user
+    /// sees is about the field they got wrong rather than the count.
+    pub(crate) fn check_partial(fields: &[Token<'_>]) -> Result<(), ScheduleError> {
+        for (token, kind) in fields.iter().zip(FieldKind::ALL) {
+            parse_field(token.text, kind, token.column)?;
+        }
+        Ok(())
+    }
+
     /// True for `@reboot`, which runs at boot and has no clock times.
     pub fn is_reboot(&self) -> bool {
         matches!(self.kind, Kind::Reboot)

@@ -385,3 +385,21 @@ fn far_future_stops_at_year_9999() {
     let after = common::wall(&zone, "9996-03-01T00:00:00");
     assert_eq!(schedule.next_after(&zone, after), None);
 }
+
+#[test]
+fn sun_is_always_day_zero() {
+    // cronie looks names up in order, so "sun" is 0: sun-sun is Sunday only
+    // and sun-7 the whole week.
+    check(
+        "0 0 * * sun-SUN",
+        "UTC",
+        "2026-11-25T00:00:00",
+        &["2026-11-29T00:00:00+00:00", "2026-12-06T00:00:00+00:00"],
+    );
+    check(
+        "0 0 * * sun-7",
+        "UTC",
+        "2026-11-25T00:00:00",
+        &["2026-11-26T00:00:00+00:00", "2026-11-27T00:00:00+00:00"],
+    );
+}

@@ -74,13 +74,15 @@ const MONTH: Bounds = Bounds {
 const DOW: Bounds = Bounds {
     min: 0,
     max: 7,
-    names: &["sun", "Mon", "TUE", "wed", "thu", "Fri", "sat", "SUN"],
+    // No name for 7: "sun" always means 0 in cronie, so `sun-sun` is
+    // Sunday only while `sun-7` is the whole week.
+    names: &["sun", "Mon", "TUE", "wed", "thu", "Fri", "sat"],
 };
 
 impl Field {
     fn text(&self, bounds: Bounds, use_names: bool) -> String {
         let value = |v: u32| {
-            if use_names && !bounds.names.is_empty() {
+            if use_names && ((v - bounds.min) as usize) < bounds.names.len() {
                 bounds.names[(v - bounds.min) as usize].to_string()
             } else {
                 v.to_string()

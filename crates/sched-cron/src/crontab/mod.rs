@@ -176,16 +176,20 @@ fn parse_entry(line: &str, format: Format) -> Result<Entry, EntryError> {
         (schedule, first)
     } else {
         let mut five = [first; 5];
-        for (found, slot) in five.iter_mut().enumerate().skip(1) {
-            *slot = fields.next().ok_or_else(|| {
-                (
-                    line.chars().count() + 1,
-                    format!(
-                        "expected 5 time fields (minute hour day-of-month month day-of-week) and a command, found {found} field{}",
-                        if found == 1 { "" } else { "s" }
-                    ),
-                )
-            })?;
+        for found in 1..5 {
+            match fields.next() {
+                Some(token) => five[found] = token,
+                None => {
+                    Schedule::check_partial(&five[..found]).map_err(schedule_error)?;
+                    return Err((
+                        line.chars().count() + 1,
+                        format!(
+                            "expected 5 time fields (minute hour day-of-month month day-of-week) and a command, found {found} field{}",
+                            if found == 1 { "" } else { "s" }
+                        ),
+                    ));
+                }
+            }
         }
         let schedule = Schedule::from_fields(five).map_err(schedule_error)?;
         (schedule, five[4])

@@ -1,0 +1,248 @@
+//! Whole crontab files: real files shipped by Debian packages, crontab(5)'s
+//! example, environment lines, the `%` rule and bad lines.
+
+use std::path::PathBuf;
+
+use sched_cron::crontab::{Format, LineError, parse};
+
+fn data(path: &str) -> String {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/data");
+    std::fs::read_to_string(root.join(path)).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+fn error(line: usize, column: usize, message: &str) -> LineError {
+    LineError {
+        line,
+        column,
+        message: message.to_string(),
+    }
+}
+
+#[test]
+fn every_debian_cron_d_file_loads_without_error() {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/data/cron.d");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    assert_eq!(files.len(), 10);
+    for path in files {
+        let text = std::fs::read_to_string(&path).unwrap();
+        let (crontab, errors) = parse(&text, Format::System);
+        assert_eq!(errors, [], "{}", path.display());
+        assert!(!crontab.entries.is_empty(), "{}", path.display());
+        for entry in &crontab.entries {
+            assert_eq!(entry.user.as_deref(), Some("root"), "{}", path.display());
+        }
+    }
+}
+
+#[test]
+fn sysstat_entries_and_environment() {
+    let (crontab, errors) = parse(&data("cron.d/sysstat"), Format::System);
+    assert_eq!(errors, []);
+    assert_eq!(crontab.entries.len(), 2);
+    let first = &crontab.entries[0];
+    assert_eq!(first.line, 6);
+    assert_eq!(first.user.as_deref(), Some("root"));
+    assert_eq!(
+        first.command,
+        "command -v debian-sa1 > /dev/null && debian-sa1 1 1"
+    );
+    assert_eq!(first.stdin, "");
+    let path = crontab.var_of(first, "PATH").unwrap();
+    assert_eq!(
+        path.value,
+        "/usr/lib/sysstat:/usr/sbin:/usr/sbin:/usr/bin:/sbin:/bin"
+    );
+    assert!(first.schedule.is_wildcard());
+    assert!(!crontab.entries[1].schedule.is_wildcard());
+}
+
+#[test]
+fn escaped_percent_in_mdadm_and_zfs() {
+    let (crontab, errors) = parse(&data("cron.d/mdadm"), Format::System);
+    assert_eq!(errors, []);
+    assert_eq!(
+        crontab.entries[0].command,
+        "if [ -x /usr/share/mdadm/checkarray ] && [ $(date +%d) -le 7 ]; then /usr/share/mdadm/checkarray --cron --all --idle --quiet; fi"
+    );
+    assert_eq!(crontab.entries[0].stdin, "");
+    let (crontab, errors) = parse(&data("cron.d/zfsutils-linux"), Format::System);
+    assert_eq!(errors, []);
+    assert_eq!(crontab.entries.len(), 2);
+    assert!(
+        crontab.entries[1]
+            .command
+            .starts_with("if [ $(date +%w) -eq 0 ]")
+    );
+}
+
+#[test]
+fn debian_etc_crontab() {
+    let (crontab, errors) = parse(&data("crontab-debian"), Format::System);
+    assert_eq!(errors, []);
+    assert_eq!(crontab.entries.len(), 4);
+    assert_eq!(
+        crontab.entries[0].command,
+        "cd / && run-parts --report /etc/cron.hourly"
+    );
+    assert_eq!(crontab.env.len(), 1); // the PATH line is commented out
+    assert_eq!(
+        crontab.var_of(&crontab.entries[3], "SHELL").unwrap().value,
+        "/bin/sh"
+    );
+}
+
+#[test]
+fn crontab_5_example_user_crontab() {
+    let (crontab, errors) = parse(&data("user-crontab5"), Format::User);
+    assert_eq!(errors, []);
+    assert_eq!(crontab.entries.len(), 5);
+    let mail = &crontab.entries[2];
+    assert_eq!(mail.line, 12);
+    assert_eq!(mail.command, "mail -s \"It's 10pm\" joe");
+    assert_eq!(mail.stdin, "Joe,\n\nWhere are your kids?\n");
+    assert_eq!(mail.user, None);
+    for entry in &crontab.entries {
+        assert_eq!(crontab.cron_tz_of(entry).unwrap().value, "Japan");
+        assert_eq!(crontab.var_of(entry, "MAILTO").unwrap().value, "paul");
+    }
+}
+
+#[test]
+fn assignments_apply_to_later_lines_and_later_ones_win() {
+    let text = "\
+A=1
+* * * * * first
+A=2
+CRON_TZ=Europe/Berlin
+* * * * * second
+CRON_TZ=
+* * * * * third
+";
+    let (crontab, errors) = parse(text, Format::User);
+    assert_eq!(errors, []);
+    let [first, second, third] = &crontab.entries[..] else {
+        panic!("three entries expected")
+    };
+    assert_eq!(crontab.var_of(first, "A").unwrap().value, "1");
+    assert_eq!(crontab.var_of(second, "A").unwrap().value, "2");
+    assert!(crontab.cron_tz_of(first).is_none());
+    assert_eq!(crontab.cron_tz_of(second).unwrap().value, "Europe/Berlin");
+    assert!(crontab.cron_tz_of(third).is_none());
+    assert_eq!(crontab.env_of(third).len(), 4);
+}
+
+#[test]
+fn cronie_line_options() {
+    let text =
+        "-*/5 * * * * root quiet job\n0 1 * * * root -n mail-on-error\n@reboot root -n\tboth\n";
+    let (crontab, errors) = parse(text, Format::System);
+    assert_eq!(errors, []);
+    assert!(crontab.entries[0].no_log);
+    assert_eq!(crontab.entries[0].command, "quiet job");
+    assert!(!crontab.entries[0].mail_only_on_error);
+    assert!(crontab.entries[1].mail_only_on_error);
+    assert_eq!(crontab.entries[1].command, "mail-on-error");
+    assert!(crontab.entries[2].schedule.is_reboot());
+    assert_eq!(crontab.entries[2].command, "both");
+}
+
+#[test]
+fn windows_line_endings_and_no_final_newline() {
+    let (crontab, errors) = parse("A=b\r\n0 0 * * * echo hi\r\n5 5 * * * last", Format::User);
+    assert_eq!(errors, []);
+    assert_eq!(crontab.env[0].value, "b");
+    assert_eq!(crontab.entries[0].command, "echo hi");
+    assert_eq!(crontab.entries[1].command, "last");
+}
+
+#[test]
+fn a_bad_line_is_reported_and_the_rest_loads() {
+    let text = "\
+0 0 * * * good one
+61 0 * * * bad minute
+0 0 * * *
+0 0 * * * * six fields
+   0 25 * * * bad hour after blanks
+0 0 30 2 * never
+@weekly good two
+0 0 * * mon-sun/2 fine
+5/10 * * * * step after value
+GARBAGE
+";
+    let (crontab, errors) = parse(text, Format::User);
+    assert_eq!(
+        errors,
+        [
+            error(2, 1, "minute 61 out of range 0-59"),
+            error(3, 10, "missing command"),
+            error(
+                4,
+                11,
+                "command starts with '*': cron has 5 time fields (minute hour day-of-month month day-of-week), not 6"
+            ),
+            error(5, 6, "hour 25 out of range 0-23"),
+            error(6, 5, "never fires: February has no day 30"),
+            error(
+                9,
+                2,
+                "minute step after the single value 5: write 5-59/10 or */10"
+            ),
+            error(
+                10,
+                1,
+                "the minute field takes numbers 0-59, not names: found \"GARBAGE\""
+            ),
+        ]
+    );
+    let commands: Vec<&str> = crontab.entries.iter().map(|e| e.command.as_str()).collect();
+    assert_eq!(commands, ["good one", "good two", "fine"]);
+}
+
+#[test]
+fn system_crontab_errors() {
+    let text = "\
+0 0 * * *
+0 0 * * * root
+0 0 * * * /usr/bin/forgot-the-user
+@daily
+";
+    let (_, errors) = parse(text, Format::System);
+    assert_eq!(
+        errors,
+        [
+            error(1, 10, "missing user name and command after the time fields"),
+            error(2, 15, "missing command"),
+            error(
+                3,
+                11,
+                "invalid user name \"/usr/bin/forgot-the-user\": a system crontab line needs the user to run as before the command"
+            ),
+            error(4, 7, "missing user name and command after the time fields"),
+        ]
+    );
+}
+
+#[test]
+fn too_few_fields() {
+    let (_, errors) = parse("0 0 *\n", Format::User);
+    assert_eq!(
+        errors,
+        [error(
+            1,
+            6,
+            "expected 5 time fields (minute hour day-of-month month day-of-week) and a command, found 3 fields"
+        )]
+    );
+}
+
+#[test]
+fn invalid_utf8_line_is_reported() {
+    let bytes = b"0 0 * * * ok\n0 0 * * * caf\xe9\n1 1 * * * also ok\n";
+    let (crontab, errors) = sched_cron::crontab::parse_bytes(bytes, Format::User);
+    assert_eq!(errors, [error(2, 14, "line is not valid UTF-8")]);
+    assert_eq!(crontab.entries.len(), 2);
+}
