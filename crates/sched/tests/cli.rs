@@ -1,0 +1,358 @@
+//! The real `sched` binary: exact standard output, standard error and exit
+//! status of `sched next` and `sched check`.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::{Command, Output, Stdio};
+
+const SCHED: &str = env!("CARGO_BIN_EXE_sched");
+
+fn run(args: &[&str]) -> Output {
+    run_with(args, &[], None)
+}
+
+fn run_with(args: &[&str], env: &[(&str, &str)], stdin: Option<&str>) -> Output {
+    let mut command = Command::new(SCHED);
+    command
+        .args(args)
+        .env_remove("TZ")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    for (name, value) in env {
+        command.env(name, value);
+    }
+    let mut child = command.spawn().expect("start sched");
+    let mut pipe = child.stdin.take().expect("stdin is piped");
+    pipe.write_all(stdin.unwrap_or("").as_bytes())
+        .expect("write stdin");
+    drop(pipe);
+    child.wait_with_output().expect("wait for sched")
+}
+
+#[track_caller]
+fn assert_output(output: &Output, code: i32, stdout: &str, stderr: &str) {
+    assert_eq!(
+        (
+            output.status.code(),
+            String::from_utf8_lossy(&output.stdout).as_ref(),
+            String::from_utf8_lossy(&output.stderr).as_ref()
+        ),
+        (Some(code), stdout, stderr)
+    );
+}
+
+fn data(path: &str) -> String {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/data")
+        .join(path)
+        .display()
+        .to_string()
+}
+
+#[test]
+fn next_issue_example() {
+    let output = run(&[
+        "next",
+        "--now",
+        "2026-11-24T19:02:00",
+        "--tz",
+        "Europe/Berlin",
+        "-n",
+        "2",
+        "*/15 9-17 * * MON-FRI",
+    ]);
+    assert_output(
+        &output,
+        0,
+        "2026-11-25T09:00:00+01:00\n2026-11-25T09:15:00+01:00\n",
+        "",
+    );
+}
+
+#[test]
+fn next_prints_utc_as_plus_zero_never_z() {
+    let output = run(&[
+        "next",
+        "--now",
+        "2026-11-24T19:02:37",
+        "--tz",
+        "UTC",
+        "-n",
+        "2",
+        "* * * * *",
+    ]);
+    assert_output(
+        &output,
+        0,
+        "2026-11-24T19:03:00+00:00\n2026-11-24T19:04:00+00:00\n",
+        "",
+    );
+}
+
+#[test]
+fn next_joins_several_arguments() {
+    let output = run(&[
+        "next",
+        "--now",
+        "2026-11-24T19:02:00",
+        "--tz",
+        "UTC",
+        "0",
+        "0",
+        "29",
+        "2",
+        "*",
+    ]);
+    assert_output(&output, 0, "2028-02-29T00:00:00+00:00\n", "");
+}
+
+#[test]
+fn next_defaults_to_tz_from_the_environment() {
+    let output = run_with(
+        &["next", "--now", "2026-11-24T19:02:00", "0 0 * * *"],
+        &[("TZ", "Asia/Kolkata")],
+        None,
+    );
+    assert_output(&output, 0, "2026-11-25T00:00:00+05:30\n", "");
+}
+
+#[test]
+fn next_without_now_is_after_the_current_time() {
+    let before = jiff::Timestamp::now();
+    let output = run(&["next", "--tz", "UTC", "* * * * *"]);
+    assert_eq!(output.status.code(), Some(0));
+    let printed: jiff::Timestamp = String::from_utf8(output.stdout)
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    assert!(printed > before, "{printed} should be after {before}");
+    assert!(printed <= before + jiff::SignedDuration::from_secs(120));
+    assert_eq!(printed.as_second() % 60, 0);
+}
+
+#[test]
+fn next_now_in_a_gap_moves_forward_by_the_gap() {
+    // 02:30 does not exist on 2026-03-08 in New York: it is read as 03:30 EDT.
+    let output = run(&[
+        "next",
+        "--now",
+        "2026-03-08T02:30:00",
+        "--tz",
+        "America/New_York",
+        "-n",
+        "2",
+        "* * * * *",
+    ]);
+    assert_output(
+        &output,
+        0,
+        "2026-03-08T03:31:00-04:00\n2026-03-08T03:32:00-04:00\n",
+        "",
+    );
+    // The fixed-time job skipped at 02:30 ran at 03:00, before --now.
+    let output = run(&[
+        "next",
+        "--now",
+        "2026-03-08T02:30:00",
+        "--tz",
+        "America/New_York",
+        "30 2 * * *",
+    ]);
+    assert_output(&output, 0, "2026-03-09T02:30:00-04:00\n", "");
+}
+
+#[test]
+fn next_now_in_a_fold_is_the_first_pass_unless_an_offset_says_otherwise() {
+    let first = run(&[
+        "next",
+        "--now",
+        "2026-11-01T01:30:00",
+        "--tz",
+        "America/New_York",
+        "-n",
+        "3",
+        "*/15 * * * *",
+    ]);
+    assert_output(
+        &first,
+        0,
+        "2026-11-01T01:45:00-04:00\n2026-11-01T01:00:00-05:00\n2026-11-01T01:15:00-05:00\n",
+        "",
+    );
+    let second = run(&[
+        "next",
+        "--now",
+        "2026-11-01T01:30:00-05:00",
+        "--tz",
+        "America/New_York",
+        "-n",
+        "2",
+        "*/15 * * * *",
+    ]);
+    assert_output(
+        &second,
+        0,
+        "2026-11-01T01:45:00-05:00\n2026-11-01T02:00:00-05:00\n",
+        "",
+    );
+    // A fixed-time job in the repeated hour already ran in the first pass.
+    let fixed = run(&[
+        "next",
+        "--now",
+        "2026-11-01T01:10:00-05:00",
+        "--tz",
+        "America/New_York",
+        "30 1 * * *",
+    ]);
+    assert_output(&fixed, 0, "2026-11-02T01:30:00-05:00\n", "");
+}
+
+#[test]
+fn next_zero_count_prints_nothing() {
+    let output = run(&["next", "--tz", "UTC", "-n", "0", "@daily"]);
+    assert_output(&output, 0, "", "");
+}
+
+#[test]
+fn next_invalid_schedule() {
+    let output = run(&["next", "--tz", "UTC", "0 25 * * *"]);
+    assert_output(
+        &output,
+        1,
+        "",
+        "sched: invalid schedule, column 3: hour 25 out of range 0-23\n  0 25 * * *\n    ^\n",
+    );
+    let output = run(&["next", "--tz", "UTC", "0 0 31 4,6,9,11 *"]);
+    assert_output(
+        &output,
+        1,
+        "",
+        "sched: invalid schedule, column 5: never fires: April, June, September and November have no day 31\n  0 0 31 4,6,9,11 *\n      ^\n",
+    );
+}
+
+#[test]
+fn next_reboot_has_no_time() {
+    let output = run(&["next", "--tz", "UTC", "@reboot"]);
+    assert_output(
+        &output,
+        1,
+        "",
+        "sched: @reboot runs once when the system boots; it has no next time\n",
+    );
+}
+
+#[test]
+fn next_unknown_zone_and_bad_now() {
+    let output = run(&["next", "--tz", "Mars/Olympus", "@daily"]);
+    assert_output(
+        &output,
+        1,
+        "",
+        "sched: unknown time zone \"Mars/Olympus\": expected an IANA name such as Europe/Berlin or UTC\n",
+    );
+    let output = run(&["next", "--tz", "UTC", "--now", "yesterday", "@daily"]);
+    assert_output(
+        &output,
+        1,
+        "",
+        "sched: invalid --now \"yesterday\": expected a wall time such as 2026-11-24T19:02:00, optionally with an offset such as +01:00\n",
+    );
+}
+
+#[test]
+fn next_usage_errors_exit_2() {
+    let output = run(&["next"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(output.stdout.is_empty());
+    let output = run(&["next", "-n", "many", "@daily"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(output.stdout.is_empty());
+}
+
+#[test]
+fn check_valid_files_are_silent() {
+    let output = run(&["check", &data("user-crontab5")]);
+    assert_output(&output, 0, "", "");
+    let output = run(&[
+        "check",
+        "--system",
+        &data("crontab-debian"),
+        &data("cron.d/sysstat"),
+        &data("cron.d/certbot"),
+        &data("cron.d/php"),
+        &data("cron.d/e2scrub_all"),
+        &data("cron.d/mdadm"),
+    ]);
+    assert_output(&output, 0, "", "");
+}
+
+#[test]
+fn check_reports_every_error_with_file_line_column() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bad.crontab");
+    std::fs::write(
+        &path,
+        "# header\n0 0 * * * fine\n60 0 * * * minute\nCRON_TZ=Nowhere/City\n0 0 30 2 * never\n0 0 * * *\n",
+    )
+    .unwrap();
+    let name = path.display().to_string();
+    let output = run(&["check", &name]);
+    assert_output(
+        &output,
+        1,
+        &format!(
+            "{name}:3:1: minute 60 out of range 0-59\n\
+             {name}:4:9: unknown time zone \"Nowhere/City\" in CRON_TZ: expected an IANA name such as Europe/Berlin\n\
+             {name}:5:5: never fires: February has no day 30\n\
+             {name}:6:10: missing command\n"
+        ),
+        "",
+    );
+}
+
+#[test]
+fn check_user_file_as_system_needs_user_names() {
+    let name = data("user-crontab5");
+    let output = run(&["check", "--system", &name]);
+    // "mail" and "echo" are valid user names, so those lines pass as
+    // system lines; the two starting with $HOME do not.
+    assert_output(
+        &output,
+        1,
+        &format!(
+            "{name}:8:17: invalid user name \"$HOME/bin/daily.job\": a system crontab line needs the user to run as before the command\n\
+             {name}:10:17: invalid user name \"$HOME/bin/monthly\": a system crontab line needs the user to run as before the command\n"
+        ),
+        "",
+    );
+}
+
+#[test]
+fn check_reads_standard_input() {
+    let output = run_with(
+        &["check", "-"],
+        &[],
+        Some("* * * * * ok\n* * * * mon\n* * * *\n"),
+    );
+    assert_output(
+        &output,
+        1,
+        "<stdin>:2:12: missing command\n\
+         <stdin>:3:8: expected 5 time fields (minute hour day-of-month month day-of-week) and a command, found 4 fields\n",
+        "",
+    );
+}
+
+#[test]
+fn check_unreadable_file() {
+    let output = run(&["check", "/nonexistent/crontab"]);
+    assert_output(
+        &output,
+        1,
+        "/nonexistent/crontab: cannot read: No such file or directory (os error 2)\n",
+        "",
+    );
+}
