@@ -81,26 +81,69 @@ fn is_dst_change(transition: &Transition) -> bool {
     (transition.after - transition.before).abs() < DST_LIMIT_SECONDS
 }
 
+/// Remembers the last wall search: no wall minute in `[from, found)`
+/// matches and `found` does. As the search hops from one offset segment to
+/// the next (twice a year in most zones), most lookups fall inside that
+/// range and need no new search: a yearly schedule does not repeat a
+/// multi-year scan at every DST change on the way.
+struct WallSearch<'a> {
+    spec: &'a Spec,
+    known: Option<(i64, i64)>,
+}
+
+impl WallSearch<'_> {
+    fn first_match_from(&mut self, from: i64) -> Option<i64> {
+        if let Some((known_from, found)) = self.known
+            && (known_from..=found).contains(&from)
+        {
+            return Some(found);
+        }
+        let found = self.spec.next_wall_minute(from)?;
+        self.known = Some((from, found));
+        Some(found)
+    }
+
+    /// Whether a fixed-time job has a wall time inside the forward jump
+    /// `transition`, so it runs at the jump instant.
+    fn fires_in_gap(&mut self, transition: &Transition) -> bool {
+        if !self.spec.fixed_time
+            || transition.after <= transition.before
+            || !is_dst_change(transition)
+        {
+            return false;
+        }
+        let gap_start = transition.at + i64::from(transition.before);
+        let gap_end = transition.at + i64::from(transition.after);
+        self.first_match_from(ceil_minute(gap_start))
+            .is_some_and(|wall| wall * 60 < gap_end)
+    }
+}
+
 impl Spec {
     /// Next fire instant (UTC seconds) strictly after `after`.
     pub(crate) fn next_after(&self, zone: &Zone, after: i64) -> Option<i64> {
+        let mut search = WallSearch {
+            spec: self,
+            known: None,
+        };
         // Inclusive lower bound for the instants still to be considered.
         let mut from = after.checked_add(1)?;
+        let mut segment: Segment = zone.segment(from);
         loop {
-            let segment: Segment = zone.segment(from);
-            let offset = i64::from(segment.offset);
             if let Some(start) = segment.start
                 && start.at == from
-                && self.fires_in_gap(&start)
+                && search.fires_in_gap(&start)
             {
                 return Some(from);
             }
-            let wall = self.next_wall_minute(ceil_minute(from + offset))?;
+            let offset = i64::from(segment.offset);
+            let wall = search.first_match_from(ceil_minute(from + offset))?;
             let at = wall * 60 - offset;
             if let Some(end) = segment.end
                 && at >= end.at
             {
                 from = end.at;
+                segment = zone.segment_after(&segment);
                 continue;
             }
             if let Some(start) = segment.start {
@@ -113,23 +156,12 @@ impl Spec {
                     && at < repeated_until
                 {
                     from = repeated_until;
+                    segment = zone.segment(from);
                     continue;
                 }
             }
             return Some(at);
         }
-    }
-
-    /// Whether a fixed-time job has a wall time inside the forward jump
-    /// `transition`, so it runs at the jump instant.
-    fn fires_in_gap(&self, transition: &Transition) -> bool {
-        if !self.fixed_time || transition.after <= transition.before || !is_dst_change(transition) {
-            return false;
-        }
-        let gap_start = transition.at + i64::from(transition.before);
-        let gap_end = transition.at + i64::from(transition.after);
-        self.next_wall_minute(ceil_minute(gap_start))
-            .is_some_and(|wall| wall * 60 < gap_end)
     }
 
     /// The first wall-clock minute (minutes since 1970-01-01T00:00 wall

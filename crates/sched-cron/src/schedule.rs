@@ -80,32 +80,42 @@ pub(crate) fn tokens(text: &str) -> impl Iterator<Item = Token<'_>> {
 impl Schedule {
     /// Parses a five-field expression or a macro such as `@daily`.
     pub fn parse(expression: &str) -> Result<Schedule, ScheduleError> {
-        let all: Vec<Token<'_>> = tokens(expression).collect();
-        if let [first, rest @ ..] = all.as_slice()
-            && first.text.starts_with('@')
-        {
-            let schedule = Schedule::from_macro(*first)?;
-            return match rest.first() {
-                None => Ok(schedule),
-                Some(extra) => Err(ScheduleError {
-                    column: extra.column,
-                    kind: ScheduleErrorKind::AfterMacro {
-                        name: first.text.to_string(),
-                        found: extra.text.to_string(),
-                    },
-                }),
-            };
+        let mut found = [Token {
+            text: "",
+            column: 1,
+        }; 6];
+        let mut count = 0;
+        for token in tokens(expression) {
+            if count < found.len() {
+                found[count] = token;
+            }
+            count += 1;
         }
-        if all.len() != 5 {
-            let column = all
-                .get(5)
-                .map_or(expression.chars().count() + 1, |t| t.column);
+        if count >= 1 && found[0].text.starts_with('@') {
+            let schedule = Schedule::from_macro(found[0])?;
+            if count == 1 {
+                return Ok(schedule);
+            }
             return Err(ScheduleError {
-                column: if all.is_empty() { 1 } else { column },
-                kind: ScheduleErrorKind::FieldCount { found: all.len() },
+                column: found[1].column,
+                kind: ScheduleErrorKind::AfterMacro {
+                    name: found[0].text.to_string(),
+                    found: found[1].text.to_string(),
+                },
             });
         }
-        Schedule::from_fields([all[0], all[1], all[2], all[3], all[4]])
+        if count != 5 {
+            let column = match count {
+                0 => 1,
+                1..=4 => expression.chars().count() + 1,
+                _ => found[5].column,
+            };
+            return Err(ScheduleError {
+                column,
+                kind: ScheduleErrorKind::FieldCount { found: count },
+            });
+        }
+        Schedule::from_fields([found[0], found[1], found[2], found[3], found[4]])
     }
 
     /// `@reboot` and friends. Names are lower case, as cronie requires.
@@ -148,15 +158,13 @@ impl Schedule {
         // The masks keep the casts lossless: each field only sets bits
         // inside its range.
         let days_of_week = (dow.bits & 0x7f) as u8;
-        let mut weekday_days = [0u32; 7];
-        for (first_weekday, days) in weekday_days.iter_mut().enumerate() {
-            for day in 1..=31u32 {
-                let weekday = (first_weekday as u32 + day - 1) % 7;
-                if days_of_week & (1 << weekday) != 0 {
-                    *days |= 1 << day;
-                }
-            }
-        }
+        // Bit k of `repeated` is set when weekday k % 7 is selected; day d of
+        // a month starting on weekday w falls on weekday (w + d - 1) % 7.
+        let repeated = (0..6).fold(0u64, |acc, week| {
+            acc | u64::from(days_of_week) << (7 * week)
+        });
+        let weekday_days: [u32; 7] =
+            std::array::from_fn(|first| (((repeated >> first) << 1) & 0xffff_fffe) as u32);
         let spec = Spec {
             minutes: minute.bits & ((1 << 60) - 1),
             hours: (hour.bits & 0xff_ffff) as u32,
@@ -248,13 +256,14 @@ impl Spec {
             4 | 6 | 9 | 11 => 30,
             _ => 31,
         };
-        let selected: Vec<u32> = (1..=12).filter(|m| self.months & (1 << m) != 0).collect();
-        let possible = selected
-            .iter()
-            .any(|&m| u64::from(self.days_of_month) & ((1u64 << (longest(m) + 1)) - 2) != 0);
+        let possible = (1..=12u32).any(|m| {
+            self.months & (1 << m) != 0
+                && u64::from(self.days_of_month) & ((1u64 << (longest(m) + 1)) - 2) != 0
+        });
         if possible {
             return None;
         }
+        let selected: Vec<u32> = (1..=12).filter(|m| self.months & (1 << m) != 0).collect();
         let days: Vec<String> = (1..=31)
             .filter(|d| self.days_of_month & (1 << d) != 0)
             .map(|d| d.to_string())

@@ -40,6 +40,9 @@ pub(crate) struct Segment {
     pub start: Option<Transition>,
     /// The transition that ends it, if any.
     pub end: Option<Transition>,
+    /// Position in the table (segment `i` ends at transition `i`), so the
+    /// following segment is found without a search.
+    index: Option<usize>,
 }
 
 /// A time zone prepared for fast offset queries. Cheap to clone (the table
@@ -122,13 +125,38 @@ impl Zone {
             let start = index.checked_sub(1).map(|i| self.transitions[i]);
             let end = self.transitions.get(index).copied().or(self.beyond_table);
             let offset = start.map_or(self.initial_offset, |t| t.after);
-            Segment { offset, start, end }
+            Segment {
+                offset,
+                start,
+                end,
+                index: Some(index),
+            }
         } else {
             Segment {
                 offset: self.jiff_offset(at),
                 start: self.jiff_previous(at),
                 end: self.jiff_next(at),
+                index: None,
             }
+        }
+    }
+
+    /// The segment that begins where `segment` ends (callers check that it
+    /// has an end).
+    pub(crate) fn segment_after(&self, segment: &Segment) -> Segment {
+        match (segment.index, segment.end) {
+            (Some(index), Some(end)) if index < self.transitions.len() => Segment {
+                offset: end.after,
+                start: Some(end),
+                end: self
+                    .transitions
+                    .get(index + 1)
+                    .copied()
+                    .or(self.beyond_table),
+                index: Some(index + 1),
+            },
+            (_, Some(end)) => self.segment(end.at),
+            (_, None) => *segment,
         }
     }
 
@@ -211,12 +239,40 @@ mod tests {
     }
 
     #[test]
+    fn segment_after_walks_the_table_like_a_search() {
+        for name in [
+            "America/New_York",
+            "Australia/Lord_Howe",
+            "Asia/Kolkata",
+            "UTC",
+        ] {
+            let zone = Zone::new(TimeZone::get(name).unwrap());
+            let mut segment = zone.segment(days_from_civil(1990, 1, 1) * 86_400);
+            while let Some(end) = segment.end {
+                if end.at > days_from_civil(2300, 1, 1) * 86_400 {
+                    break;
+                }
+                let next = zone.segment_after(&segment);
+                let searched = zone.segment(end.at);
+                assert_eq!(
+                    (next.offset, next.start, next.end),
+                    (searched.offset, searched.start, searched.end),
+                    "{name} at {}",
+                    end.at
+                );
+                segment = next;
+            }
+        }
+    }
+
+    #[test]
     fn outside_the_table_agrees_with_jiff() {
         let zone = Zone::new(TimeZone::get("Europe/Berlin").unwrap());
         // July 2300 is summer time by the zone's POSIX rule.
         let july_2300 = days_from_civil(2300, 7, 1) * 86_400;
         assert_eq!(zone.offset_at(july_2300), 7200);
         let segment = zone.segment(july_2300);
+        assert_eq!(segment.index, None);
         assert_eq!(segment.start.unwrap().after, 7200);
         assert_eq!(segment.end.unwrap().after, 3600);
         assert!(segment.start.unwrap().at < july_2300 && july_2300 < segment.end.unwrap().at);
