@@ -245,6 +245,12 @@ impl Spec {
 
     /// Days of `year-month` (bits 1–31) that match the day fields.
     fn matching_days(&self, year: i32, month: u32) -> u32 {
+        let length = days_in_month(year, month);
+        let in_month = ((1u64 << (length + 1)) - 2) as u32;
+        if self.days_must_match_both && self.days_of_month & in_month == 0 {
+            // Feb 29 in a common year: no need to work out weekdays.
+            return 0;
+        }
         let first_weekday = weekday(days_from_civil(year, month, 1));
         let by_weekday = self.weekday_days[first_weekday as usize];
         let days = if self.days_must_match_both {
@@ -252,8 +258,7 @@ impl Spec {
         } else {
             self.days_of_month | by_weekday
         };
-        let length = days_in_month(year, month);
-        days & ((1u64 << (length + 1)) - 2) as u32
+        days & in_month
     }
 }
 

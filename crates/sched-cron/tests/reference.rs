@@ -273,7 +273,7 @@ impl Reference {
                     if self.matches(skipped) {
                         return true;
                     }
-                    skipped = skipped + 1.minute();
+                    skipped += 1.minute();
                 }
             }
         }
@@ -335,7 +335,7 @@ proptest! {
             if reference.fires_at(at) {
                 expected.push(at);
             }
-            at = at + 1.minute();
+            at += 1.minute();
         }
         // Within the horizon the two lists must be identical; past it the
         // engine may find more.
