@@ -9,6 +9,20 @@
 //! This crate does no I/O and never reads the clock: `now` and the zone are
 //! always parameters, so the daemon, `sched next` and the tests share one
 //! implementation.
+//!
+//! ```
+//! use jiff::{Timestamp, tz::TimeZone};
+//! use sched_cron::{Schedule, Zone};
+//!
+//! let zone = Zone::new(TimeZone::get("America/New_York")?);
+//! let schedule: Schedule = "30 2 * * *".parse()?;
+//! // 02:30 does not exist on 2026-03-08: a fixed-time job runs once, right
+//! // after the clock jumps to 03:00 EDT.
+//! let after: Timestamp = "2026-03-07T12:00:00-05:00".parse()?;
+//! let next = schedule.next_after(&zone, after).unwrap();
+//! assert_eq!(next, "2026-03-08T03:00:00-04:00".parse::<Timestamp>()?);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 mod civil;
 pub mod crontab;
