@@ -35,7 +35,10 @@ impl Schedule {
     /// in `zone`, or `None` for `@reboot` and past the year 9999.
     pub fn next_after(&self, zone: &Zone, after: Timestamp) -> Option<Timestamp> {
         let spec = self.spec()?;
-        let at = spec.next_after(zone, after.as_second())?;
+        // Whole seconds, rounded down (as_second truncates toward zero,
+        // which is up for fractional instants before 1970).
+        let after_second = after.as_second() - i64::from(after.subsec_nanosecond() < 0);
+        let at = spec.next_after(zone, after_second)?;
         Timestamp::from_second(at).ok()
     }
 
@@ -66,6 +69,14 @@ impl Schedule {
         let Some(spec) = self.spec() else {
             return false;
         };
+        let valid = (1..=LAST_YEAR).contains(&year)
+            && (1..=12).contains(&month)
+            && (1..=days_in_month(year, month)).contains(&day)
+            && hour < 24
+            && minute < 60;
+        if !valid {
+            return false;
+        }
         let minute_of_day = i64::from(hour * 60 + minute);
         let wall = days_from_civil(year, month, day) * MINUTES_PER_DAY + minute_of_day;
         spec.next_wall_minute(wall) == Some(wall)

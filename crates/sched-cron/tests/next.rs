@@ -403,3 +403,29 @@ fn sun_is_always_day_zero() {
         &["2026-11-26T00:00:00+00:00", "2026-11-27T00:00:00+00:00"],
     );
 }
+
+#[test]
+fn fractional_instants_before_1970_round_down() {
+    let zone = common::zone("UTC");
+    let schedule = sched_cron::Schedule::parse("* * * * *").unwrap();
+    let after: jiff::Timestamp = "1969-12-31T23:58:59.5Z".parse().unwrap();
+    assert_eq!(
+        common::format(&zone, schedule.next_after(&zone, after).unwrap()),
+        "1969-12-31T23:59:00+00:00"
+    );
+    let after: jiff::Timestamp = "2026-11-24T19:02:59.999Z".parse().unwrap();
+    assert_eq!(
+        common::format(&zone, schedule.next_after(&zone, after).unwrap()),
+        "2026-11-24T19:03:00+00:00"
+    );
+}
+
+#[test]
+fn matches_wall_time_rejects_impossible_times() {
+    let schedule = sched_cron::Schedule::parse("* * * * *").unwrap();
+    assert!(schedule.matches_wall_time(2026, 2, 28, 23, 59));
+    assert!(!schedule.matches_wall_time(2026, 2, 29, 0, 0));
+    assert!(!schedule.matches_wall_time(2026, 16, 1, 0, 0));
+    assert!(!schedule.matches_wall_time(2026, 1, 1, 24, 0));
+    assert!(!schedule.matches_wall_time(2026, 1, 1, 0, 60));
+}

@@ -27,7 +27,7 @@ pub fn run(args: &CheckArgs, out: &mut impl Write) -> Result<bool> {
         let bytes = match read(path) {
             Ok(bytes) => bytes,
             Err(error) => {
-                writeln!(out, "{name}: cannot read: {error}")?;
+                eprintln!("sched: {name}: cannot read: {error}");
                 all_valid = false;
                 continue;
             }

@@ -19,8 +19,13 @@ pub fn run(args: &NextArgs, out: &mut impl Write) -> Result<()> {
     let tz = time::zone(args.tz.as_deref())?;
     let now = time::now(args.now.as_deref(), &tz)?;
     let zone = Zone::new(tz);
+    let mut printed = 0;
     for at in schedule.iter_after(&zone, now).take(args.count) {
         writeln!(out, "{}", time::format_instant(at, zone.time_zone()))?;
+        printed += 1;
+    }
+    if printed == 0 && args.count > 0 {
+        bail!("{expression:?} does not fire again before the year 10000");
     }
     Ok(())
 }

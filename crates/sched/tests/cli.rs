@@ -210,6 +210,42 @@ fn next_now_in_a_fold_is_the_first_pass_unless_an_offset_says_otherwise() {
 }
 
 #[test]
+fn next_nothing_before_year_10000_is_an_error() {
+    let output = run(&[
+        "next",
+        "--tz",
+        "UTC",
+        "--now",
+        "9999-06-01T00:00:00",
+        "0 0 29 2 *",
+    ]);
+    assert_output(
+        &output,
+        1,
+        "",
+        "sched: \"0 0 29 2 *\" does not fire again before the year 10000\n",
+    );
+    // Fewer than asked (instants end at 9999-12-30T22:00Z): what there
+    // is, and success.
+    let output = run(&[
+        "next",
+        "--tz",
+        "UTC",
+        "--now",
+        "9999-12-30T19:00:00",
+        "-n",
+        "5",
+        "0 * * * *",
+    ]);
+    assert_output(
+        &output,
+        0,
+        "9999-12-30T20:00:00+00:00\n9999-12-30T21:00:00+00:00\n9999-12-30T22:00:00+00:00\n",
+        "",
+    );
+}
+
+#[test]
 fn next_zero_count_prints_nothing() {
     let output = run(&["next", "--tz", "UTC", "-n", "0", "@daily"]);
     assert_output(&output, 0, "", "");
@@ -352,7 +388,7 @@ fn check_unreadable_file() {
     assert_output(
         &output,
         1,
-        "/nonexistent/crontab: cannot read: No such file or directory (os error 2)\n",
         "",
+        "sched: /nonexistent/crontab: cannot read: No such file or directory (os error 2)\n",
     );
 }

@@ -56,8 +56,9 @@ fn translate_input(input: &str) -> String {
         escaped = ch == '\\';
         if !escaped {
             out.push(ch);
-            needs_newline = ch != '\n';
         }
+        // Updated on every character, the escaping backslash too, as cronie.
+        needs_newline = ch != '\n';
     }
     if escaped {
         out.push('\\');
@@ -96,6 +97,7 @@ mod tests {
         check("cat%\\\\%", "cat", "\\%\n");
         check("echo a\\\\%rest", "echo a\\\\", "rest\n");
         check("echo C:\\dir", "echo C:\\dir", "");
+        check("cat%a%\\", "cat", "a\n\\\n");
         check(
             "mail -s \"It's 10pm\" joe%Joe,%%Where are your kids?%",
             "mail -s \"It's 10pm\" joe",
