@@ -217,15 +217,9 @@ impl Spec {
                 Some(next) if next != hour => (hour, minute) = (next, 0),
                 Some(_) => {}
                 None => {
-                    (hour, minute) = (0, 0);
-                    day += 1;
-                    if day > days_in_month(year, month) {
-                        day = 1;
-                        month += 1;
-                        if month > 12 {
-                            (year, month) = (year + 1, 1);
-                        }
-                    }
+                    // Past the month's end, the day lookup above moves on
+                    // to the next month.
+                    (day, hour, minute) = (day + 1, 0, 0);
                     continue;
                 }
             }
@@ -235,21 +229,8 @@ impl Spec {
                     let day_number = days_from_civil(year, month, day);
                     return Some(day_number * MINUTES_PER_DAY + i64::from(hour * 60 + next));
                 }
-                None => {
-                    minute = 0;
-                    hour += 1;
-                    if hour == 24 {
-                        hour = 0;
-                        day += 1;
-                        if day > days_in_month(year, month) {
-                            day = 1;
-                            month += 1;
-                            if month > 12 {
-                                (year, month) = (year + 1, 1);
-                            }
-                        }
-                    }
-                }
+                // Hour 24 finds no hour bit, which moves on to the next day.
+                None => (hour, minute) = (hour + 1, 0),
             }
         }
     }

@@ -227,6 +227,25 @@ fn system_crontab_errors() {
 }
 
 #[test]
+fn system_crontab_accepts_domain_users_and_star_commands() {
+    let text = "0 0 * * * alice@corp.example /bin/true\n0 0 * * * root *weird-but-legal\n0 0 * * * * root six fields\n";
+    let (crontab, errors) = parse(text, Format::System);
+    assert_eq!(
+        crontab.entries[0].user.as_deref(),
+        Some("alice@corp.example")
+    );
+    assert_eq!(crontab.entries[1].command, "*weird-but-legal");
+    assert_eq!(
+        errors,
+        [error(
+            3,
+            11,
+            "invalid user name \"*\": a system crontab line needs the user to run as before the command"
+        )]
+    );
+}
+
+#[test]
 fn too_few_fields() {
     let (_, errors) = parse("0 0 *\n", Format::User);
     assert_eq!(

@@ -233,7 +233,9 @@ fn parse_entry(line: &str, format: Format) -> Result<Entry, EntryError> {
     if command_text.trim().is_empty() {
         return Err((command_column, "missing command".to_string()));
     }
-    if command_text.starts_with('*') {
+    // cronie checks this right after the time fields; in a system crontab
+    // the user field comes first, and a `*` there is not a user name.
+    if format == Format::User && command_text.starts_with('*') {
         return Err((
             command_column,
             "command starts with '*': cron has 5 time fields (minute hour day-of-month month day-of-week), not 6"
@@ -265,7 +267,8 @@ fn skip_columns(line: &str, columns: usize) -> &str {
     }
 }
 
-/// A user name as useradd(8) and the shadow tools accept it.
+/// A user name as the shadow tools accept it, plus `@` for the
+/// `user@domain` names of SSSD and Active Directory.
 fn is_valid_user_name(name: &str) -> bool {
     let name = name.strip_suffix('$').unwrap_or(name);
     !name.is_empty()
@@ -273,7 +276,7 @@ fn is_valid_user_name(name: &str) -> bool {
         && !name.starts_with('-')
         && name
             .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'))
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-' | b'@'))
 }
 
 impl fmt::Display for Format {
