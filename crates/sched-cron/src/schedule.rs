@@ -33,8 +33,6 @@ pub(crate) struct Spec {
     pub days_of_month: u32,
     /// Bits 1–12.
     pub months: u16,
-    /// Bits 0–6, Sunday = 0 (7 is folded into 0).
-    pub days_of_week: u8,
     /// Vixie cron's day rule: when the day-of-month or the day-of-week field
     /// begins with `*`, a day must match both; otherwise either.
     pub days_must_match_both: bool,
@@ -43,7 +41,7 @@ pub(crate) struct Spec {
     /// DST wall times. Every other job is a wildcard job.
     pub fixed_time: bool,
     /// For a month whose first day is weekday `w`, `weekday_days[w]` has bit
-    /// `d` set when day `d` (1–31) falls on a day in `days_of_week`.
+    /// `d` set when day `d` (1–31) falls on a weekday selected by the day-of-week field.
     pub weekday_days: [u32; 7],
 }
 
@@ -170,7 +168,6 @@ impl Schedule {
             hours: (hour.bits & 0xff_ffff) as u32,
             days_of_month: (dom.bits & 0xffff_fffe) as u32,
             months: (month.bits & 0x1ffe) as u16,
-            days_of_week,
             days_must_match_both: dom.star || dow.star,
             fixed_time: !minute.star && !hour.star,
             weekday_days,

@@ -89,11 +89,6 @@ impl Zone {
         zone
     }
 
-    /// UTC, with no transitions.
-    pub fn utc() -> Zone {
-        Zone::new(TimeZone::UTC)
-    }
-
     /// The jiff zone this was built from.
     pub fn time_zone(&self) -> &TimeZone {
         &self.tz
@@ -102,20 +97,6 @@ impl Zone {
     /// The UTC offset in seconds in effect at `at` (UTC seconds).
     pub fn offset_at(&self, at: i64) -> i32 {
         self.segment(at).offset
-    }
-
-    /// The offset changes in `[from, to)`, for tests and listings.
-    pub fn transitions_between(&self, from: i64, to: i64) -> Vec<Transition> {
-        let mut found = Vec::new();
-        let mut at = from - 1;
-        while let Some(next) = self.segment(at).end {
-            if next.at >= to {
-                break;
-            }
-            found.push(next);
-            at = next.at;
-        }
-        found
     }
 
     /// The segment of constant offset containing `at`.
@@ -208,6 +189,20 @@ mod tests {
     use super::*;
     use crate::civil::days_from_civil;
 
+    /// The offset changes in `[from, to)`, walked with `segment`.
+    fn transitions_between(zone: &Zone, from: i64, to: i64) -> Vec<Transition> {
+        let mut found = Vec::new();
+        let mut at = from - 1;
+        while let Some(next) = zone.segment(at).end {
+            if next.at >= to {
+                break;
+            }
+            found.push(next);
+            at = next.at;
+        }
+        found
+    }
+
     #[test]
     fn table_bounds_are_new_years_days() {
         assert_eq!(TABLE_START, days_from_civil(1900, 1, 1) * 86_400);
@@ -219,7 +214,7 @@ mod tests {
         let zone = Zone::new(TimeZone::get("America/New_York").unwrap());
         let from = days_from_civil(2026, 1, 1) * 86_400;
         let to = days_from_civil(2027, 1, 1) * 86_400;
-        let found = zone.transitions_between(from, to);
+        let found = transitions_between(&zone, from, to);
         // 2026-03-08T07:00Z (02:00 EST) and 2026-11-01T06:00Z (02:00 EDT).
         assert_eq!(
             found,
