@@ -7,6 +7,12 @@ use std::process::{Command, Output, Stdio};
 
 const SCHED: &str = env!("CARGO_BIN_EXE_sched");
 
+/// `sched next --now NOW --tz TZ -n COUNT EXPRESSION`.
+fn next_at(tz: &str, now: &str, count: usize, expression: &str) -> Output {
+    let count = count.to_string();
+    run(&["next", "--now", now, "--tz", tz, "-n", &count, expression])
+}
+
 fn run(args: &[&str]) -> Output {
     run_with(args, &[], None)
 }
@@ -52,16 +58,12 @@ fn data(path: &str) -> String {
 
 #[test]
 fn next_issue_example() {
-    let output = run(&[
-        "next",
-        "--now",
-        "2026-11-24T19:02:00",
-        "--tz",
+    let output = next_at(
         "Europe/Berlin",
-        "-n",
-        "2",
+        "2026-11-24T19:02:00",
+        2,
         "*/15 9-17 * * MON-FRI",
-    ]);
+    );
     assert_output(
         &output,
         0,
@@ -72,16 +74,7 @@ fn next_issue_example() {
 
 #[test]
 fn next_prints_utc_as_plus_zero_never_z() {
-    let output = run(&[
-        "next",
-        "--now",
-        "2026-11-24T19:02:37",
-        "--tz",
-        "UTC",
-        "-n",
-        "2",
-        "* * * * *",
-    ]);
+    let output = next_at("UTC", "2026-11-24T19:02:37", 2, "* * * * *");
     assert_output(
         &output,
         0,
@@ -135,16 +128,7 @@ fn next_without_now_is_after_the_current_time() {
 #[test]
 fn next_now_in_a_gap_moves_forward_by_the_gap() {
     // 02:30 does not exist on 2026-03-08 in New York: it is read as 03:30 EDT.
-    let output = run(&[
-        "next",
-        "--now",
-        "2026-03-08T02:30:00",
-        "--tz",
-        "America/New_York",
-        "-n",
-        "2",
-        "* * * * *",
-    ]);
+    let output = next_at("America/New_York", "2026-03-08T02:30:00", 2, "* * * * *");
     assert_output(
         &output,
         0,
@@ -152,45 +136,25 @@ fn next_now_in_a_gap_moves_forward_by_the_gap() {
         "",
     );
     // The fixed-time job skipped at 02:30 ran at 03:00, before --now.
-    let output = run(&[
-        "next",
-        "--now",
-        "2026-03-08T02:30:00",
-        "--tz",
-        "America/New_York",
-        "30 2 * * *",
-    ]);
+    let output = next_at("America/New_York", "2026-03-08T02:30:00", 1, "30 2 * * *");
     assert_output(&output, 0, "2026-03-09T02:30:00-04:00\n", "");
 }
 
 #[test]
 fn next_now_in_a_fold_is_the_first_pass_unless_an_offset_says_otherwise() {
-    let first = run(&[
-        "next",
-        "--now",
-        "2026-11-01T01:30:00",
-        "--tz",
-        "America/New_York",
-        "-n",
-        "3",
-        "*/15 * * * *",
-    ]);
+    let first = next_at("America/New_York", "2026-11-01T01:30:00", 3, "*/15 * * * *");
     assert_output(
         &first,
         0,
         "2026-11-01T01:45:00-04:00\n2026-11-01T01:00:00-05:00\n2026-11-01T01:15:00-05:00\n",
         "",
     );
-    let second = run(&[
-        "next",
-        "--now",
-        "2026-11-01T01:30:00-05:00",
-        "--tz",
+    let second = next_at(
         "America/New_York",
-        "-n",
-        "2",
+        "2026-11-01T01:30:00-05:00",
+        2,
         "*/15 * * * *",
-    ]);
+    );
     assert_output(
         &second,
         0,
@@ -198,14 +162,12 @@ fn next_now_in_a_fold_is_the_first_pass_unless_an_offset_says_otherwise() {
         "",
     );
     // A fixed-time job in the repeated hour already ran in the first pass.
-    let fixed = run(&[
-        "next",
-        "--now",
-        "2026-11-01T01:10:00-05:00",
-        "--tz",
+    let fixed = next_at(
         "America/New_York",
+        "2026-11-01T01:10:00-05:00",
+        1,
         "30 1 * * *",
-    ]);
+    );
     assert_output(&fixed, 0, "2026-11-02T01:30:00-05:00\n", "");
 }
 
