@@ -10,7 +10,7 @@ use clap::{Args, Parser, Subcommand};
     name = "sched",
     version,
     about = "Client of schedd, the cron and at scheduler",
-    after_help = "Examples:\n  sched next --tz Europe/Berlin -n 3 '*/15 9-17 * * MON-FRI'\n  sched check /etc/crontab --system"
+    after_help = "Examples:\n  sched next --tz Europe/Berlin -n 3 '*/15 9-17 * * MON-FRI'\n  sched when 'teatime tomorrow'\n  sched check /etc/crontab --system"
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -22,6 +22,9 @@ pub enum Command {
     /// Print the next times a cron schedule fires
     #[command(after_help = NEXT_HELP)]
     Next(NextArgs),
+    /// Print the instant an at(1) time specification means
+    #[command(after_help = WHEN_HELP)]
+    When(WhenArgs),
     /// Validate crontab files; print FILE:LINE:COL: message for each error
     #[command(
         after_help = "Exit status: 0 when every file is valid (nothing is printed), 1 otherwise.\n\nExamples:\n  sched check ~/my.crontab\n  sched check --system /etc/crontab /etc/cron.d/*"
@@ -61,6 +64,48 @@ pub struct NextArgs {
     /// @macro; several arguments are joined with spaces
     #[arg(value_name = "EXPR", required = true, num_args = 1..)]
     pub expression: Vec<String>,
+}
+
+const WHEN_HELP: &str = "\
+Prints one line, the instant YYYY-MM-DDTHH:MM:SS±HH:MM at which `sched at`
+(and at(1)) would run a job given TIMESPEC. at works in whole minutes: the
+seconds of --now are dropped.
+
+TIMESPEC is at(1)'s language: now, noon, midnight, teatime, HH:MM, HHMM,
+4pm, 10:30am, today, tomorrow, weekday names, next week, Jul 31, 31 Jul 2027,
+MM/DD/YY, DD.MM.YY, YYYY-MM-DD, a time before a date (noon tomorrow), and
+one '+ N unit' or '- N unit' (minutes, hours, days, weeks, months, years).
+A time of day already past today means tomorrow. Minutes and hours are
+elapsed time; days and longer keep the wall-clock time.
+
+--now and --tz mean what they mean for `sched next`.
+
+Examples:
+  sched when now + 5 min
+  sched when 'teatime tomorrow'
+  sched when --now 2026-11-25T23:58:00 --tz Europe/Berlin 'now + 5 min'
+  sched when -t 202707311530";
+
+#[derive(Debug, Args)]
+pub struct WhenArgs {
+    /// The time to start from, a wall time in --tz [default: now]
+    #[arg(long, value_name = "WALLTIME")]
+    pub now: Option<String>,
+    /// IANA time zone [default: $TZ, else /etc/localtime]
+    #[arg(long, value_name = "ZONE")]
+    pub tz: Option<String>,
+    /// A time in at -t's form instead of TIMESPEC
+    #[arg(short = 't', value_name = "[[CC]YY]MMDDhhmm[.ss]", conflicts_with = "timespec")]
+    pub posix: Option<String>,
+    /// An at(1) time specification; several arguments are joined with
+    /// spaces
+    #[arg(
+        value_name = "TIMESPEC",
+        required_unless_present = "posix",
+        num_args = 1..,
+        allow_hyphen_values = true
+    )]
+    pub timespec: Vec<String>,
 }
 
 #[derive(Debug, Args)]

@@ -10,6 +10,7 @@ mod cli;
 mod next;
 mod report;
 mod time;
+mod when;
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -24,6 +25,7 @@ fn main() -> ExitCode {
     let mut out = std::io::BufWriter::new(stdout.lock());
     let result = match &cli.command {
         Command::Next(args) => next::run(args, &mut out).map(|()| true),
+        Command::When(args) => when::run(args, &mut out).map(|()| true),
         Command::Check(args) => check::run(args, &mut out),
     };
     let result = result.and_then(|ok| out.flush().map(|()| ok).map_err(Into::into));

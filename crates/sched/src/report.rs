@@ -3,15 +3,27 @@
 
 use std::process::ExitCode;
 
+use sched_at::TimespecError;
 use sched_cron::ScheduleError;
 
 /// A schedule error with the expression and a caret under the column.
 pub fn schedule_error(expression: &str, error: &ScheduleError) -> anyhow::Error {
-    let pad = " ".repeat(error.column.saturating_sub(1));
-    anyhow::anyhow!(
-        "invalid schedule, column {}: {error}\n  {expression}\n  {pad}^",
-        error.column
-    )
+    pointed("invalid schedule", expression, error.column, error)
+}
+
+/// An at(1) time specification error (`what` says which: the free form
+/// or the `-t` value), with a caret under the column.
+pub fn timespec_error(what: &str, spec: &str, error: &TimespecError) -> anyhow::Error {
+    if error.is_about_the_result() {
+        anyhow::anyhow!("{what} {spec:?}: {error}")
+    } else {
+        pointed(what, spec, error.column, error)
+    }
+}
+
+fn pointed(what: &str, text: &str, column: usize, message: &dyn std::fmt::Display) -> anyhow::Error {
+    let pad = " ".repeat(column.saturating_sub(1));
+    anyhow::anyhow!("{what}, column {column}: {message}\n  {text}\n  {pad}^")
 }
 
 /// Exit status: 0 success, 1 invalid input or a failed check, 2 bad usage

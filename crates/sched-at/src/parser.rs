@@ -1,0 +1,593 @@
+//! at(1)'s grammar (Debian at 3.2, `parsetime.y`) as a recursive descent
+//! over the scanner's tokens, producing a [`Spec`] whose numbers are
+//! already range-checked.
+//!
+//! ```text
+//! timespec  = base [ ("+" | "-") count unit ]
+//! base      = "now" | time [ date ] | date
+//! time      = ( HHMM | H[H]:MM [am|pm] | H[H] (am|pm) | noon | midnight | teatime ) [ utc ]
+//! date      = month-name D[D] [ [","] year ] | D[D] month-name [ year ]
+//!           | M[M]/D[D]/year | [M]MDDYY[YY] | YY[YY]-M[M]-D[D] | D[D].M[M].YY[YY]
+//!           | weekday | today | tomorrow | "next" (unit | weekday)
+//! ```
+//!
+//! Notably absent, because at rejects them too: a date before the time
+//! (`tomorrow 10am`), more than one `+`, `mins`, `sec`, a bare hour (`9`).
+
+use crate::Unit;
+use crate::error::{TimespecError, TimespecErrorKind as Kind};
+use crate::lexer::{self, Kind as Tok, Token};
+
+/// A parsed specification.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Spec {
+    pub base: Base,
+    pub shift: Option<Shift>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Base {
+    Now,
+    Time(TimeOfDay),
+    TimeDate(TimeOfDay, Date),
+    Date(Date),
+}
+
+/// A time of day as written: hour 0-24 and minute 0-60 (at reads 24:00 as
+/// the next midnight and hh:60 as the next hour).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TimeOfDay {
+    pub hour: u32,
+    pub minute: u32,
+    /// Followed by `utc`: the specification is read in UTC.
+    pub utc: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Date {
+    /// A month and day, with the year if one was written. Day 1-31 for any
+    /// month: at rolls a day past the month's end over (`Feb 30`).
+    Calendar {
+        year: Option<i32>,
+        month: u32,
+        day: u32,
+    },
+    /// A weekday name (0 = Sunday), with or without `next`.
+    Weekday(u32),
+    Today,
+    Tomorrow,
+    /// `next minute|hour|day|week|month|year`.
+    Next(Unit),
+}
+
+/// `+ N unit` or `- N unit`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shift {
+    pub count: i64,
+    pub unit: Unit,
+}
+
+const EXPECTED_BASE: &str = "a time (16:00, 4pm, noon, midnight, teatime), \
+     a date (today, tomorrow, friday, Jul 31, 2027-07-31) or now";
+const EXPECTED_UNIT: &str = "minutes, hours, days, weeks, months or years";
+
+pub fn parse(spec: &str) -> Result<Spec, TimespecError> {
+    let tokens = lexer::tokens(spec);
+    let mut parser = Parser { tokens, at: 0 };
+    parser.timespec()
+}
+
+struct Parser<'a> {
+    tokens: Vec<Token<'a>>,
+    at: usize,
+}
+
+impl<'a> Parser<'a> {
+    fn peek(&self) -> Token<'a> {
+        self.tokens[self.at]
+    }
+
+    fn peek_second(&self) -> Tok {
+        self.tokens
+            .get(self.at + 1)
+            .map_or(Tok::End, |token| token.kind)
+    }
+
+    fn bump(&mut self) -> Token<'a> {
+        let token = self.peek();
+        if token.kind != Tok::End {
+            self.at += 1;
+        }
+        token
+    }
+
+    fn expected(&self, expected: &'static str) -> TimespecError {
+        let token = self.peek();
+        let found = match token.kind {
+            Tok::End => "the end".to_owned(),
+            Tok::Char(c) if c.is_alphabetic() => format!("{:?}", token.word),
+            _ => format!("{:?}", token.text),
+        };
+        TimespecError::new(token.column, Kind::Expected { expected, found })
+    }
+
+    fn timespec(&mut self) -> Result<Spec, TimespecError> {
+        let base = match self.peek().kind {
+            Tok::Now => {
+                self.bump();
+                Base::Now
+            }
+            _ if self.at_time() => {
+                let time = self.time()?;
+                if self.at_date() {
+                    Base::TimeDate(time, self.date()?)
+                } else {
+                    Base::Time(time)
+                }
+            }
+            _ if self.at_date() => Base::Date(self.date()?),
+            Tok::Int1 | Tok::Int2 => {
+                self.bump();
+                return Err(self.expected("am, pm, a month name or '/' after the number"));
+            }
+            _ => return Err(self.expected(EXPECTED_BASE)),
+        };
+        let shift = match self.peek().kind {
+            Tok::Char('+' | '-') => Some(self.shift()?),
+            _ => None,
+        };
+        if self.peek().kind != Tok::End {
+            return Err(self.expected(match (&base, shift) {
+                (_, Some(_)) if matches!(self.peek().kind, Tok::Char('+' | '-')) => {
+                    "the end: at(1) allows one '+ N unit' or '- N unit'"
+                }
+                (_, Some(_)) => "the end",
+                (Base::Time(_), None) => "a date, '+ N unit', '- N unit' or the end",
+                _ => "'+ N unit', '- N unit' or the end",
+            }));
+        }
+        Ok(Spec { base, shift })
+    }
+
+    fn at_time(&self) -> bool {
+        match self.peek().kind {
+            Tok::Int4 | Tok::HourMin | Tok::Noon | Tok::Midnight | Tok::Teatime => true,
+            Tok::Int1 | Tok::Int2 => matches!(self.peek_second(), Tok::Am | Tok::Pm),
+            _ => false,
+        }
+    }
+
+    fn at_date(&self) -> bool {
+        match self.peek().kind {
+            Tok::Month(_)
+            | Tok::Weekday(_)
+            | Tok::Today
+            | Tok::Tomorrow
+            | Tok::Next
+            | Tok::HyphenDate
+            | Tok::DottedDate
+            | Tok::Int5To8 => true,
+            Tok::Int1 | Tok::Int2 => {
+                matches!(self.peek_second(), Tok::Month(_) | Tok::Char('/'))
+            }
+            _ => false,
+        }
+    }
+
+    fn time(&mut self) -> Result<TimeOfDay, TimespecError> {
+        let token = self.bump();
+        let (hour, minute) = match token.kind {
+            Tok::Int4 => hour_minute(&token, 2, 2)?,
+            Tok::HourMin => {
+                let hour_len = token.text.len() - 3;
+                let (hour, minute) = hour_minute(&token, hour_len, hour_len + 1)?;
+                self.meridiem(&token, hour)?.map_or((hour, minute), |h| (h, minute))
+            }
+            Tok::Int1 | Tok::Int2 => {
+                let hour = number(token.text);
+                if hour > 24 {
+                    return Err(TimespecError::new(token.column, Kind::Hour(hour)));
+                }
+                let hour = self.meridiem(&token, hour)?.unwrap_or(hour);
+                (hour, 0)
+            }
+            Tok::Noon => (12, 0),
+            Tok::Midnight => (0, 0),
+            Tok::Teatime => (16, 0),
+            _ => unreachable!("at_time() admits only time tokens"),
+        };
+        let utc = self.peek().kind == Tok::Utc;
+        if utc {
+            self.bump();
+        }
+        Ok(TimeOfDay { hour, minute, utc })
+    }
+
+    /// An `am` or `pm` after `hour`, if there is one: 12am is 0, 1pm-11pm
+    /// add 12, an hour above 12 is an error.
+    fn meridiem(&mut self, hour_token: &Token, hour: u32) -> Result<Option<u32>, TimespecError> {
+        let meridiem = match self.peek().kind {
+            Tok::Am => "am",
+            Tok::Pm => "pm",
+            _ => return Ok(None),
+        };
+        self.bump();
+        if hour > 12 {
+            return Err(TimespecError::new(
+                hour_token.column,
+                Kind::Meridiem { hour, meridiem },
+            ));
+        }
+        Ok(Some(match (meridiem, hour) {
+            ("am", 12) => 0,
+            ("pm", h) if h < 12 => h + 12,
+            (_, h) => h,
+        }))
+    }
+
+    fn date(&mut self) -> Result<Date, TimespecError> {
+        let token = self.bump();
+        match token.kind {
+            Tok::Month(month) => {
+                let day = self.day_number()?;
+                let year = match self.peek().kind {
+                    Tok::Int2 | Tok::Int4 => Some(self.year_number()?),
+                    Tok::Char(',') => {
+                        self.bump();
+                        Some(self.year_number()?)
+                    }
+                    _ => None,
+                };
+                Ok(Date::Calendar {
+                    year,
+                    month: month.into(),
+                    day,
+                })
+            }
+            Tok::Weekday(day) => Ok(Date::Weekday(day.into())),
+            Tok::Today => Ok(Date::Today),
+            Tok::Tomorrow => Ok(Date::Tomorrow),
+            Tok::Next => {
+                let date = match self.peek().kind {
+                    Tok::Unit(unit) => Date::Next(unit),
+                    Tok::Weekday(day) => Date::Weekday(day.into()),
+                    _ => {
+                        return Err(self.expected(
+                            "a unit (minute, hour, day, week, month, year) or a weekday after 'next'",
+                        ));
+                    }
+                };
+                self.bump();
+                Ok(date)
+            }
+            Tok::HyphenDate => {
+                let mut parts = token.text.split('-');
+                let (year, month, day) = (parts.next(), parts.next(), parts.next());
+                exact_date(&token, year, month, day)
+            }
+            Tok::DottedDate => {
+                let mut parts = token.text.split('.');
+                let (day, month, year) = (parts.next(), parts.next(), parts.next());
+                exact_date(&token, year, month, day)
+            }
+            Tok::Int5To8 => concatenated_date(&token),
+            Tok::Int1 | Tok::Int2 => {
+                let first = number(token.text);
+                if let Tok::Month(month) = self.peek().kind {
+                    check_day(&token, first)?;
+                    self.bump();
+                    let year = match self.peek().kind {
+                        Tok::Int2 | Tok::Int4 => Some(self.year_number()?),
+                        _ => None,
+                    };
+                    return Ok(Date::Calendar {
+                        year,
+                        month: month.into(),
+                        day: first,
+                    });
+                }
+                if self.peek().kind != Tok::Char('/') {
+                    return Err(self.expected("a month name or '/' after the day"));
+                }
+                if !(1..=12).contains(&first) {
+                    return Err(TimespecError::new(token.column, Kind::Month(first)));
+                }
+                self.bump();
+                let day = self.day_number()?;
+                if self.peek().kind != Tok::Char('/') {
+                    return Err(self.expected("'/' and a year (MM/DD/YY or MM/DD/YYYY)"));
+                }
+                self.bump();
+                let year = self.year_number()?;
+                Ok(Date::Calendar {
+                    year: Some(year),
+                    month: first,
+                    day,
+                })
+            }
+            _ => Err(TimespecError::new(
+                token.column,
+                Kind::Expected {
+                    expected: EXPECTED_BASE,
+                    found: format!("{:?}", token.text),
+                },
+            )),
+        }
+    }
+
+    fn day_number(&mut self) -> Result<u32, TimespecError> {
+        match self.peek().kind {
+            Tok::Int1 | Tok::Int2 => {
+                let token = self.bump();
+                let day = number(token.text);
+                check_day(&token, day)?;
+                Ok(day)
+            }
+            _ => Err(self.expected("a day of the month (1-31)")),
+        }
+    }
+
+    fn year_number(&mut self) -> Result<i32, TimespecError> {
+        match self.peek().kind {
+            Tok::Int2 | Tok::Int4 => Ok(year(self.bump().text)),
+            _ => Err(self.expected("a year of 2 or 4 digits")),
+        }
+    }
+
+    fn shift(&mut self) -> Result<Shift, TimespecError> {
+        let sign = if self.bump().text == "-" { -1 } else { 1 };
+        let token = self.peek();
+        let count = match token.kind {
+            Tok::Int1 | Tok::Int2 | Tok::Int4 | Tok::Int5To8 | Tok::Int => {
+                self.bump();
+                token
+                    .text
+                    .parse::<i32>()
+                    .map_err(|_| TimespecError::new(token.column, Kind::Count(token.text.into())))?
+            }
+            _ => return Err(self.expected("a number after '+' or '-'")),
+        };
+        match self.peek().kind {
+            Tok::Unit(unit) => {
+                self.bump();
+                Ok(Shift {
+                    count: sign * i64::from(count),
+                    unit,
+                })
+            }
+            _ => Err(self.expected(EXPECTED_UNIT)),
+        }
+    }
+}
+
+/// Digits the scanner has already checked, as a number.
+fn number(digits: &str) -> u32 {
+    digits
+        .bytes()
+        .fold(0, |n, digit| n * 10 + u32::from(digit - b'0'))
+}
+
+/// at's years: 2 digits are 2000-2069 below 70 and 1970-1999 from 70
+/// (POSIX); 4 digits are the year as written.
+fn year(digits: &str) -> i32 {
+    let value = number(digits) as i32;
+    match (digits.len(), value) {
+        (2, 0..=69) => 2000 + value,
+        (2, _) => 1900 + value,
+        _ => value,
+    }
+}
+
+/// Hour and minute of `HHMM` or `H[H]<sep>MM`, checked as at checks them
+/// (minute first, 0-60; hour 0-24).
+fn hour_minute(
+    token: &Token,
+    hour_len: usize,
+    minute_at: usize,
+) -> Result<(u32, u32), TimespecError> {
+    let hour = number(&token.text[..hour_len]);
+    let minute = number(&token.text[minute_at..minute_at + 2]);
+    if minute > 60 {
+        return Err(TimespecError::new(
+            token.column + minute_at,
+            Kind::Minute(minute),
+        ));
+    }
+    if hour > 24 {
+        return Err(TimespecError::new(token.column, Kind::Hour(hour)));
+    }
+    Ok((hour, minute))
+}
+
+fn check_day(token: &Token, day: u32) -> Result<(), TimespecError> {
+    if (1..=31).contains(&day) {
+        Ok(())
+    } else {
+        Err(TimespecError::new(token.column, Kind::Day(day)))
+    }
+}
+
+/// `YY[YY]-M[M]-D[D]` and `D[D].M[M].YY[YY]`: at checks these against the
+/// month's length, leap years included.
+fn exact_date(
+    token: &Token,
+    year_part: Option<&str>,
+    month_part: Option<&str>,
+    day_part: Option<&str>,
+) -> Result<Date, TimespecError> {
+    let (Some(year_part), Some(month_part), Some(day_part)) = (year_part, month_part, day_part)
+    else {
+        unreachable!("the scanner matched three parts");
+    };
+    let column_of = |part: &str| token.column + (part.as_ptr() as usize - token.text.as_ptr() as usize);
+    let year = year(year_part);
+    let month = number(month_part);
+    let day = number(day_part);
+    if !(1..=12).contains(&month) {
+        return Err(TimespecError::new(column_of(month_part), Kind::Month(month)));
+    }
+    if !(1..=31).contains(&day) {
+        return Err(TimespecError::new(column_of(day_part), Kind::Day(day)));
+    }
+    let days = days_in_month(year, month);
+    if day > days {
+        return Err(TimespecError::new(
+            column_of(day_part),
+            Kind::NoSuchDay {
+                year,
+                month,
+                day,
+                days,
+            },
+        ));
+    }
+    Ok(Date::Calendar {
+        year: Some(year),
+        month,
+        day,
+    })
+}
+
+/// `MMDDYY`, `MMDDYYYY`, and with a one-digit month `MDDYY`, `MDDYYYY`.
+fn concatenated_date(token: &Token) -> Result<Date, TimespecError> {
+    let text = token.text;
+    let month_len = if text.len() % 2 == 1 { 1 } else { 2 };
+    let month = number(&text[..month_len]);
+    let day = number(&text[month_len..month_len + 2]);
+    let year_digits = &text[month_len + 2..];
+    if !(1..=12).contains(&month) {
+        return Err(TimespecError::new(token.column, Kind::Month(month)));
+    }
+    if !(1..=31).contains(&day) {
+        return Err(TimespecError::new(
+            token.column + month_len,
+            Kind::Day(day),
+        ));
+    }
+    Ok(Date::Calendar {
+        year: Some(year(year_digits)),
+        month,
+        day,
+    })
+}
+
+pub fn days_in_month(year: i32, month: u32) -> u32 {
+    match month {
+        2 if year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn time(hour: u32, minute: u32) -> TimeOfDay {
+        TimeOfDay {
+            hour,
+            minute,
+            utc: false,
+        }
+    }
+
+    fn calendar(year: Option<i32>, month: u32, day: u32) -> Date {
+        Date::Calendar { year, month, day }
+    }
+
+    #[track_caller]
+    fn base(spec: &str, expected: Base) {
+        assert_eq!(
+            parse(spec),
+            Ok(Spec {
+                base: expected,
+                shift: None
+            }),
+            "{spec}"
+        );
+    }
+
+    #[test]
+    fn times_of_day() {
+        base("1030", Base::Time(time(10, 30)));
+        base("10:30", Base::Time(time(10, 30)));
+        base("9h05", Base::Time(time(9, 5)));
+        base("10:30pm", Base::Time(time(22, 30)));
+        base("12am", Base::Time(time(0, 0)));
+        base("12 pm", Base::Time(time(12, 0)));
+        base("0am", Base::Time(time(0, 0)));
+        base("00:30 PM", Base::Time(time(12, 30)));
+        base("24:00", Base::Time(time(24, 0)));
+        base("10:60", Base::Time(time(10, 60)));
+        base("noon", Base::Time(time(12, 0)));
+        base("midnight", Base::Time(time(0, 0)));
+        base("TEATIME", Base::Time(time(16, 0)));
+        base(
+            "4pm utc",
+            Base::Time(TimeOfDay {
+                hour: 16,
+                minute: 0,
+                utc: true,
+            }),
+        );
+    }
+
+    #[test]
+    fn dates() {
+        base("Jul 31", Base::Date(calendar(None, 7, 31)));
+        base("july 31 2027", Base::Date(calendar(Some(2027), 7, 31)));
+        base("Jul 31, 27", Base::Date(calendar(Some(2027), 7, 31)));
+        base("31 Jul", Base::Date(calendar(None, 7, 31)));
+        base("31 Jul 2027", Base::Date(calendar(Some(2027), 7, 31)));
+        base("7/31/27", Base::Date(calendar(Some(2027), 7, 31)));
+        base("07/31/2027", Base::Date(calendar(Some(2027), 7, 31)));
+        base("73127", Base::Date(calendar(Some(2027), 7, 31)));
+        base("07312027", Base::Date(calendar(Some(2027), 7, 31)));
+        base("2027-07-31", Base::Date(calendar(Some(2027), 7, 31)));
+        base("27-7-31", Base::Date(calendar(Some(2027), 7, 31)));
+        base("31.7.27", Base::Date(calendar(Some(2027), 7, 31)));
+        base("31.07.1999", Base::Date(calendar(Some(1999), 7, 31)));
+        base("Feb 30", Base::Date(calendar(None, 2, 30)));
+        base("fri", Base::Date(Date::Weekday(5)));
+        base("next friday", Base::Date(Date::Weekday(5)));
+        base("next week", Base::Date(Date::Next(Unit::Week)));
+        base("today", Base::Date(Date::Today));
+        base(
+            "noon tomorrow",
+            Base::TimeDate(time(12, 0), Date::Tomorrow),
+        );
+        base(
+            "5pmtomorrow",
+            Base::TimeDate(time(17, 0), Date::Tomorrow),
+        );
+    }
+
+    #[test]
+    fn shifts() {
+        assert_eq!(
+            parse("now + 5 min").map(|spec| spec.shift),
+            Ok(Some(Shift {
+                count: 5,
+                unit: Unit::Minute
+            }))
+        );
+        assert_eq!(
+            parse("noon tomorrow - 90 minutes").map(|spec| spec.shift),
+            Ok(Some(Shift {
+                count: -90,
+                unit: Unit::Minute
+            }))
+        );
+    }
+
+    #[test]
+    fn days_in_months() {
+        assert_eq!(
+            [2000, 1900, 2028, 2027].map(|year| days_in_month(year, 2)),
+            [29, 28, 29, 28]
+        );
+        assert_eq!(days_in_month(2027, 4), 30);
+        assert_eq!(days_in_month(2027, 12), 31);
+    }
+}
