@@ -181,7 +181,8 @@ impl<'a> Parser<'a> {
             Tok::HourMin => {
                 let hour_len = token.text.len() - 3;
                 let (hour, minute) = hour_minute(&token, hour_len, hour_len + 1)?;
-                self.meridiem(&token, hour)?.map_or((hour, minute), |h| (h, minute))
+                self.meridiem(&token, hour)?
+                    .map_or((hour, minute), |h| (h, minute))
             }
             Tok::Int1 | Tok::Int2 => {
                 let hour = number(token.text);
@@ -419,12 +420,16 @@ fn exact_date(
     else {
         unreachable!("the scanner matched three parts");
     };
-    let column_of = |part: &str| token.column + (part.as_ptr() as usize - token.text.as_ptr() as usize);
+    let column_of =
+        |part: &str| token.column + (part.as_ptr() as usize - token.text.as_ptr() as usize);
     let year = year(year_part);
     let month = number(month_part);
     let day = number(day_part);
     if !(1..=12).contains(&month) {
-        return Err(TimespecError::new(column_of(month_part), Kind::Month(month)));
+        return Err(TimespecError::new(
+            column_of(month_part),
+            Kind::Month(month),
+        ));
     }
     if !(1..=31).contains(&day) {
         return Err(TimespecError::new(column_of(day_part), Kind::Day(day)));
@@ -459,10 +464,7 @@ fn concatenated_date(token: &Token) -> Result<Date, TimespecError> {
         return Err(TimespecError::new(token.column, Kind::Month(month)));
     }
     if !(1..=31).contains(&day) {
-        return Err(TimespecError::new(
-            token.column + month_len,
-            Kind::Day(day),
-        ));
+        return Err(TimespecError::new(token.column + month_len, Kind::Day(day)));
     }
     Ok(Date::Calendar {
         year: Some(year(year_digits)),
@@ -553,14 +555,8 @@ mod tests {
         base("next friday", Base::Date(Date::Weekday(5)));
         base("next week", Base::Date(Date::Next(Unit::Week)));
         base("today", Base::Date(Date::Today));
-        base(
-            "noon tomorrow",
-            Base::TimeDate(time(12, 0), Date::Tomorrow),
-        );
-        base(
-            "5pmtomorrow",
-            Base::TimeDate(time(17, 0), Date::Tomorrow),
-        );
+        base("noon tomorrow", Base::TimeDate(time(12, 0), Date::Tomorrow));
+        base("5pmtomorrow", Base::TimeDate(time(17, 0), Date::Tomorrow));
     }
 
     #[test]

@@ -12,10 +12,10 @@ use jiff::Timestamp;
 use jiff::civil::DateTime;
 use jiff::tz::{AmbiguousOffset, TimeZone};
 
+use crate::Resolution;
 use crate::error::{TimespecError, TimespecErrorKind as Kind};
 use crate::parser::days_in_month;
 use crate::resolve::{wall_to_instant, zone_name};
-use crate::Resolution;
 
 pub fn resolve(value: &str, now: Timestamp, zone: &TimeZone) -> Result<Resolution, TimespecError> {
     let shape = || TimespecError::new(1, Kind::PosixShape);
@@ -44,7 +44,14 @@ pub fn resolve(value: &str, now: Timestamp, zone: &TimeZone) -> Result<Resolutio
     let (month, day, hour, minute) = (field(0), field(1), field(2), field(3));
     let column = |index: usize| year_len + 2 * index + 1;
     let out_of_range = |index: usize, field: &'static str, value: u32, range: &'static str| {
-        TimespecError::new(column(index), Kind::PosixField { field, value, range })
+        TimespecError::new(
+            column(index),
+            Kind::PosixField {
+                field,
+                value,
+                range,
+            },
+        )
     };
     if !(1..=12).contains(&month) {
         return Err(out_of_range(0, "month", month, "01-12"));
@@ -82,7 +89,9 @@ pub fn resolve(value: &str, now: Timestamp, zone: &TimeZone) -> Result<Resolutio
     }
     let wall = i16::try_from(year)
         .ok()
-        .and_then(|year| DateTime::new(year, month as i8, day as i8, hour as i8, minute as i8, 0, 0).ok())
+        .and_then(|year| {
+            DateTime::new(year, month as i8, day as i8, hour as i8, minute as i8, 0, 0).ok()
+        })
         .ok_or_else(|| TimespecError::new(1, Kind::OutOfRange))?;
     if let AmbiguousOffset::Gap { .. } = zone.to_ambiguous_timestamp(wall).offset() {
         return Err(TimespecError::new(

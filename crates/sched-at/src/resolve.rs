@@ -54,7 +54,8 @@ pub fn resolve(spec: &Spec, now: Timestamp, zone: &TimeZone) -> Result<Resolutio
         // A time of day that is not later than now today means tomorrow.
         // (at compares only the day of the month here, so `10:00 + 744
         // hours` can skip a day; we compare the whole date.)
-        let is_today = (fields.year, fields.month, fields.day) == (today.year, today.month, today.day);
+        let is_today =
+            (fields.year, fields.month, fields.day) == (today.year, today.month, today.day);
         if is_today && !utc && (fields.hour, fields.minute) <= (today.hour, today.minute) {
             fields.day += 1;
             work.state = State::Wall(fields);
@@ -243,7 +244,9 @@ impl Work {
     fn add_days(&mut self, days: i64) -> Result<(), TimespecError> {
         let fields = self.settle(self.fields())?;
         let wall = to_datetime(fields)?
-            .checked_add(SignedDuration::from_hours(days.checked_mul(24).ok_or_else(out_of_range)?))
+            .checked_add(SignedDuration::from_hours(
+                days.checked_mul(24).ok_or_else(out_of_range)?,
+            ))
             .map_err(|_| out_of_range())?;
         self.state = State::Wall(Fields::from(wall));
         Ok(())
@@ -262,7 +265,10 @@ impl Work {
                 year,
                 month,
                 day: u32::try_from(fields.day).map_err(|_| out_of_range())?,
-                became: format!("{:04}-{:02}-{:02}", settled.year, settled.month, settled.day),
+                became: format!(
+                    "{:04}-{:02}-{:02}",
+                    settled.year, settled.month, settled.day
+                ),
             });
         }
         Ok(settled)
@@ -307,7 +313,11 @@ pub(crate) fn wall_to_instant(
         }
         AmbiguousOffset::Fold { before, after } => {
             let (first, second) = (convert(before)?, convert(after)?);
-            Ok(if first < now && second >= now { second } else { first })
+            Ok(if first < now && second >= now {
+                second
+            } else {
+                first
+            })
         }
     }
 }
