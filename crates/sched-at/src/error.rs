@@ -35,6 +35,10 @@ pub enum TimespecErrorKind {
         expected: &'static str,
         found: String,
     },
+    #[error(
+        "found the time {found:?} after the date: at(1) wants the time of day first (10am tomorrow, noon Jul 31)"
+    )]
+    TimeAfterDate { found: String },
     #[error("hour {0} is out of range 0-24")]
     Hour(u32),
     #[error("minute {0} is out of range 0-60")]

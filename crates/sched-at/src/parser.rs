@@ -143,6 +143,15 @@ impl<'a> Parser<'a> {
                 }
                 (_, Some(_)) => "the end",
                 (Base::Time(_), None) => "a date, '+ N unit', '- N unit' or the end",
+                (Base::Date(_), None) if self.at_time() => {
+                    let token = self.peek();
+                    return Err(TimespecError::new(
+                        token.column,
+                        Kind::TimeAfterDate {
+                            found: token.text.to_owned(),
+                        },
+                    ));
+                }
                 _ => "'+ N unit', '- N unit' or the end",
             }));
         }

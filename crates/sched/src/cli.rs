@@ -95,7 +95,11 @@ pub struct WhenArgs {
     #[arg(long, value_name = "ZONE")]
     pub tz: Option<String>,
     /// A time in at -t's form instead of TIMESPEC
-    #[arg(short = 't', value_name = "[[CC]YY]MMDDhhmm[.ss]", conflicts_with = "timespec")]
+    #[arg(
+        short = 't',
+        value_name = "[[CC]YY]MMDDhhmm[.ss]",
+        conflicts_with = "timespec"
+    )]
     pub posix: Option<String>,
     /// An at(1) time specification; several arguments are joined with
     /// spaces

@@ -21,7 +21,12 @@ pub fn timespec_error(what: &str, spec: &str, error: &TimespecError) -> anyhow::
     }
 }
 
-fn pointed(what: &str, text: &str, column: usize, message: &dyn std::fmt::Display) -> anyhow::Error {
+fn pointed(
+    what: &str,
+    text: &str,
+    column: usize,
+    message: &dyn std::fmt::Display,
+) -> anyhow::Error {
     let pad = " ".repeat(column.saturating_sub(1));
     anyhow::anyhow!("{what}, column {column}: {message}\n  {text}\n  {pad}^")
 }

@@ -354,3 +354,93 @@ fn check_unreadable_file() {
         "sched: /nonexistent/crontab: cannot read: No such file or directory (os error 2)\n",
     );
 }
+
+/// `sched when --now NOW --tz TZ ARGS...`.
+fn when_at(tz: &str, now: &str, args: &[&str]) -> Output {
+    let mut all = vec!["when", "--now", now, "--tz", tz];
+    all.extend_from_slice(args);
+    run(&all)
+}
+
+#[test]
+fn when_issue_example_crosses_midnight() {
+    let output = when_at("Europe/Berlin", "2026-11-25T23:58:00", &["now + 5 min"]);
+    assert_output(&output, 0, "2026-11-26T00:03:00+01:00\n", "");
+}
+
+#[test]
+fn when_joins_words_and_drops_the_seconds_of_now() {
+    let output = when_at("UTC", "2026-11-25T19:02:37", &["now"]);
+    assert_output(&output, 0, "2026-11-25T19:02:00+00:00\n", "");
+    let output = when_at(
+        "Asia/Kolkata",
+        "2026-11-25T19:02:37",
+        &["teatime", "tomorrow"],
+    );
+    assert_output(&output, 0, "2026-11-26T16:00:00+05:30\n", "");
+    let output = when_at(
+        "America/New_York",
+        "2026-11-25T19:02:37",
+        &["noon", "-", "1", "hour"],
+    );
+    assert_output(&output, 0, "2026-11-26T11:00:00-05:00\n", "");
+}
+
+#[test]
+fn when_posix_time() {
+    let output = when_at(
+        "Europe/Berlin",
+        "2026-11-25T19:02:37",
+        &["-t", "11261530.45"],
+    );
+    assert_output(&output, 0, "2026-11-26T15:30:00+01:00\n", "");
+    let output = when_at(
+        "Europe/Berlin",
+        "2026-11-25T19:02:37",
+        &["-t", "2702301200"],
+    );
+    assert_output(
+        &output,
+        1,
+        "",
+        "sched: invalid -t value, column 5: 2027-02-30 does not exist: that month has 28 days\n  2702301200\n      ^\n",
+    );
+}
+
+#[test]
+fn when_notes_go_to_stderr() {
+    let output = when_at("UTC", "2026-11-25T19:02:37", &["noon Feb 30"]);
+    assert_output(
+        &output,
+        0,
+        "2027-03-02T12:00:00+00:00\n",
+        "sched: note: 2027-02-30 does not exist; as in at(1), it rolls over to 2027-03-02\n",
+    );
+}
+
+#[test]
+fn when_bad_and_past_timespecs() {
+    let output = when_at("UTC", "2026-11-25T19:02:37", &["noon + x days"]);
+    assert_output(
+        &output,
+        1,
+        "",
+        "sched: invalid time, column 8: expected a number after '+' or '-', found \"x\"\n  noon + x days\n         ^\n",
+    );
+    let output = when_at("UTC", "2026-11-25T19:02:37", &["now - 5 min"]);
+    assert_output(
+        &output,
+        1,
+        "",
+        "sched: invalid time \"now - 5 min\": 2026-11-25T18:57:00+00:00[UTC] is in the past (now is 2026-11-25T19:02:00+00:00[UTC])\n",
+    );
+}
+
+#[test]
+fn when_usage_errors() {
+    assert_eq!(run(&["when"]).status.code(), Some(2));
+    assert_eq!(
+        run(&["when", "-t", "11261530", "noon"]).status.code(),
+        Some(2)
+    );
+}
