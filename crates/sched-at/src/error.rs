@@ -16,11 +16,14 @@ impl TimespecError {
     }
 
     /// True when the error is about the instant the specification names
-    /// (past, or beyond the year 9999), not about a place in its text.
+    /// (past, outside the years jiff can represent, or skipped by a DST
+    /// change), not about a place in its text.
     pub fn is_about_the_result(&self) -> bool {
         matches!(
             self.kind,
-            TimespecErrorKind::Past { .. } | TimespecErrorKind::OutOfRange
+            TimespecErrorKind::Past { .. }
+                | TimespecErrorKind::OutOfRange
+                | TimespecErrorKind::Skipped { .. }
         )
     }
 }
@@ -36,7 +39,7 @@ pub enum TimespecErrorKind {
         found: String,
     },
     #[error(
-        "found the time {found:?} after the date: at(1) wants the time of day first (10am tomorrow, noon Jul 31)"
+        "found the time {found} after the date: at(1) wants the time of day first (10am tomorrow, noon Jul 31)"
     )]
     TimeAfterDate { found: String },
     #[error("hour {0} is out of range 0-24")]
@@ -56,8 +59,6 @@ pub enum TimespecErrorKind {
         day: u32,
         days: u32,
     },
-    #[error("year {0} is before 1970: expected a year of 2 or 4 digits")]
-    Year(i32),
     #[error("count {0} is too large: at most 2147483647")]
     Count(String),
     #[error("{resolved} is in the past (now is {now})")]
@@ -65,8 +66,10 @@ pub enum TimespecErrorKind {
         resolved: jiff::ZonedDateTime,
         now: jiff::ZonedDateTime,
     },
-    #[error("the time is past the end of the year 9999")]
+    #[error("the time is outside the years -9999 to 9999")]
     OutOfRange,
+    #[error("the time specification is {len} characters long: at most {max}", max = crate::parser::MAX_LEN)]
+    TooLong { len: usize },
     /// A `-t` value of the wrong shape.
     #[error(
         "expected [[CC]YY]MMDDhhmm[.ss]: 8, 10 or 12 digits, then optionally '.' and 2 digits of seconds"

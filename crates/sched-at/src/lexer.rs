@@ -13,7 +13,7 @@ use crate::Unit;
 /// What a token is. Numbers keep their digit count because at's grammar
 /// gives 1-, 2-, 4- and 5-to-8-digit numbers different roles.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
+pub enum TokenKind {
     Now,
     Am,
     Pm,
@@ -50,99 +50,94 @@ pub enum Kind {
 /// 1-based character column of its start for error messages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Token<'a> {
-    pub kind: Kind,
+    pub kind: TokenKind,
     pub text: &'a str,
-    /// The rest of the word from this token on, for error messages: a
-    /// stray letter is shown with the word it starts (`yesterday`, not
-    /// `y`).
-    pub word: &'a str,
+    /// Byte offset of the token in the specification.
+    pub start: usize,
     pub column: usize,
 }
 
 /// at's keywords in the scanner's rule order: a word with an optional
 /// suffix, matched without regard to case.
-const KEYWORDS: &[(&str, &str, Kind)] = &[
-    ("now", "", Kind::Now),
-    ("am", "", Kind::Am),
-    ("pm", "", Kind::Pm),
-    ("noon", "", Kind::Noon),
-    ("midnight", "", Kind::Midnight),
-    ("teatime", "", Kind::Teatime),
-    ("sun", "day", Kind::Weekday(0)),
-    ("mon", "day", Kind::Weekday(1)),
-    ("tue", "sday", Kind::Weekday(2)),
-    ("wed", "nesday", Kind::Weekday(3)),
-    ("thu", "rsday", Kind::Weekday(4)),
-    ("fri", "day", Kind::Weekday(5)),
-    ("sat", "urday", Kind::Weekday(6)),
-    ("today", "", Kind::Today),
-    ("tomorrow", "", Kind::Tomorrow),
-    ("next", "", Kind::Next),
-    ("min", "", Kind::Unit(Unit::Minute)),
-    ("minute", "s", Kind::Unit(Unit::Minute)),
-    ("hour", "s", Kind::Unit(Unit::Hour)),
-    ("day", "s", Kind::Unit(Unit::Day)),
-    ("week", "s", Kind::Unit(Unit::Week)),
-    ("month", "s", Kind::Unit(Unit::Month)),
-    ("year", "s", Kind::Unit(Unit::Year)),
-    ("jan", "uary", Kind::Month(1)),
-    ("feb", "ruary", Kind::Month(2)),
-    ("mar", "ch", Kind::Month(3)),
-    ("apr", "il", Kind::Month(4)),
-    ("may", "", Kind::Month(5)),
-    ("jun", "e", Kind::Month(6)),
-    ("jul", "y", Kind::Month(7)),
-    ("aug", "ust", Kind::Month(8)),
-    ("sep", "tember", Kind::Month(9)),
-    ("oct", "ober", Kind::Month(10)),
-    ("nov", "ember", Kind::Month(11)),
-    ("dec", "ember", Kind::Month(12)),
-    ("utc", "", Kind::Utc),
+const KEYWORDS: &[(&str, &str, TokenKind)] = &[
+    ("now", "", TokenKind::Now),
+    ("am", "", TokenKind::Am),
+    ("pm", "", TokenKind::Pm),
+    ("noon", "", TokenKind::Noon),
+    ("midnight", "", TokenKind::Midnight),
+    ("teatime", "", TokenKind::Teatime),
+    ("sun", "day", TokenKind::Weekday(0)),
+    ("mon", "day", TokenKind::Weekday(1)),
+    ("tue", "sday", TokenKind::Weekday(2)),
+    ("wed", "nesday", TokenKind::Weekday(3)),
+    ("thu", "rsday", TokenKind::Weekday(4)),
+    ("fri", "day", TokenKind::Weekday(5)),
+    ("sat", "urday", TokenKind::Weekday(6)),
+    ("today", "", TokenKind::Today),
+    ("tomorrow", "", TokenKind::Tomorrow),
+    ("next", "", TokenKind::Next),
+    ("min", "", TokenKind::Unit(Unit::Minute)),
+    ("minute", "s", TokenKind::Unit(Unit::Minute)),
+    ("hour", "s", TokenKind::Unit(Unit::Hour)),
+    ("day", "s", TokenKind::Unit(Unit::Day)),
+    ("week", "s", TokenKind::Unit(Unit::Week)),
+    ("month", "s", TokenKind::Unit(Unit::Month)),
+    ("year", "s", TokenKind::Unit(Unit::Year)),
+    ("jan", "uary", TokenKind::Month(1)),
+    ("feb", "ruary", TokenKind::Month(2)),
+    ("mar", "ch", TokenKind::Month(3)),
+    ("apr", "il", TokenKind::Month(4)),
+    ("may", "", TokenKind::Month(5)),
+    ("jun", "e", TokenKind::Month(6)),
+    ("jul", "y", TokenKind::Month(7)),
+    ("aug", "ust", TokenKind::Month(8)),
+    ("sep", "tember", TokenKind::Month(9)),
+    ("oct", "ober", TokenKind::Month(10)),
+    ("nov", "ember", TokenKind::Month(11)),
+    ("dec", "ember", TokenKind::Month(12)),
+    ("utc", "", TokenKind::Utc),
 ];
 
-/// Splits `spec` into tokens, ending with [`Kind::End`].
+/// Splits `spec` into tokens, ending with [`TokenKind::End`]. Linear in
+/// the length of `spec`.
 pub fn tokens(spec: &str) -> Vec<Token<'_>> {
     let bytes = spec.as_bytes();
     let mut out = Vec::new();
     let mut at = 0;
+    let mut column = 1;
     while at < bytes.len() {
         if matches!(bytes[at], b' ' | b'\t' | b'\n') {
             at += 1;
+            column += 1;
             continue;
         }
         let (kind, len) = longest_match(spec, at);
-        let word_len = spec[at..]
-            .find(|c: char| !c.is_alphanumeric())
-            .unwrap_or(spec.len() - at)
-            .max(len);
+        let text = &spec[at..at + len];
         out.push(Token {
             kind,
-            text: &spec[at..at + len],
-            word: &spec[at..at + word_len],
-            column: column_of(spec, at),
+            text,
+            start: at,
+            column,
         });
         at += len;
+        column += text.chars().count();
     }
     out.push(Token {
-        kind: Kind::End,
+        kind: TokenKind::End,
         text: "",
-        word: "",
-        column: column_of(spec, spec.len()),
+        start: spec.len(),
+        column,
     });
     out
-}
-
-fn column_of(spec: &str, byte: usize) -> usize {
-    spec[..byte].chars().count() + 1
 }
 
 /// The rule flex picks at `at`: the longest match, the earliest rule on a
 /// tie. Keywords come first in the rule list, then the numbers, the
 /// dates, the hour:minute form, and last any single character.
-fn longest_match(spec: &str, at: usize) -> (Kind, usize) {
+fn longest_match(spec: &str, at: usize) -> (TokenKind, usize) {
     let bytes = &spec.as_bytes()[at..];
-    let mut best: Option<(Kind, usize)> = None;
-    let mut offer = |kind: Kind, len: usize| {
+    let mut best: Option<(TokenKind, usize)> = None;
+    let mut offer = |kind: TokenKind, len: usize| {
         if len > 0 && best.is_none_or(|(_, longest)| len > longest) {
             best = Some((kind, len));
         }
@@ -160,19 +155,19 @@ fn longest_match(spec: &str, at: usize) -> (Kind, usize) {
     let digits = digit_run(bytes);
     match digits {
         0 => {}
-        1 => offer(Kind::Int1, 1),
-        2 => offer(Kind::Int2, 2),
-        4 => offer(Kind::Int4, 4),
-        5..=8 => offer(Kind::Int5To8, digits),
-        _ => offer(Kind::Int, digits),
+        1 => offer(TokenKind::Int1, 1),
+        2 => offer(TokenKind::Int2, 2),
+        4 => offer(TokenKind::Int4, 4),
+        5..=8 => offer(TokenKind::Int5To8, digits),
+        _ => offer(TokenKind::Int, digits),
     }
-    offer(Kind::DottedDate, dotted_date_len(bytes));
-    offer(Kind::HyphenDate, hyphen_date_len(bytes));
-    offer(Kind::HourMin, hour_min_len(bytes));
+    offer(TokenKind::DottedDate, dotted_date_len(bytes));
+    offer(TokenKind::HyphenDate, hyphen_date_len(bytes));
+    offer(TokenKind::HourMin, hour_min_len(bytes));
     best.unwrap_or_else(|| {
         // Any other character is a token of its own.
         let c = spec[at..].chars().next().unwrap_or('\u{fffd}');
-        (Kind::Char(c), c.len_utf8())
+        (TokenKind::Char(c), c.len_utf8())
     })
 }
 
@@ -260,7 +255,7 @@ fn digits_at(bytes: &[u8], start: usize, count: usize) -> bool {
 mod tests {
     use super::*;
 
-    fn kinds(spec: &str) -> Vec<(Kind, &str)> {
+    fn kinds(spec: &str) -> Vec<(TokenKind, &str)> {
         tokens(spec)
             .into_iter()
             .map(|token| (token.kind, token.text))
@@ -272,52 +267,65 @@ mod tests {
         assert_eq!(
             kinds("now+5MINUTES"),
             [
-                (Kind::Now, "now"),
-                (Kind::Char('+'), "+"),
-                (Kind::Int1, "5"),
-                (Kind::Unit(Unit::Minute), "MINUTES"),
-                (Kind::End, ""),
+                (TokenKind::Now, "now"),
+                (TokenKind::Char('+'), "+"),
+                (TokenKind::Int1, "5"),
+                (TokenKind::Unit(Unit::Minute), "MINUTES"),
+                (TokenKind::End, ""),
             ]
         );
         assert_eq!(
             kinds("mins"),
             [
-                (Kind::Unit(Unit::Minute), "min"),
-                (Kind::Char('s'), "s"),
-                (Kind::End, "")
+                (TokenKind::Unit(Unit::Minute), "min"),
+                (TokenKind::Char('s'), "s"),
+                (TokenKind::End, "")
             ]
         );
         assert_eq!(
             kinds("months monday"),
             [
-                (Kind::Unit(Unit::Month), "months"),
-                (Kind::Weekday(1), "monday"),
-                (Kind::End, "")
+                (TokenKind::Unit(Unit::Month), "months"),
+                (TokenKind::Weekday(1), "monday"),
+                (TokenKind::End, "")
             ]
         );
     }
 
     #[test]
     fn numbers_dates_and_times_by_longest_match() {
-        assert_eq!(kinds("123")[0], (Kind::Int, "123"));
-        assert_eq!(kinds("123456789")[0], (Kind::Int, "123456789"));
-        assert_eq!(kinds("0731")[0], (Kind::Int4, "0731"));
-        assert_eq!(kinds("073127")[0], (Kind::Int5To8, "073127"));
-        assert_eq!(kinds("1.30")[0], (Kind::HourMin, "1.30"));
-        assert_eq!(kinds("10h30")[0], (Kind::HourMin, "10h30"));
-        assert_eq!(kinds("31.12.2026")[0], (Kind::DottedDate, "31.12.2026"));
-        assert_eq!(kinds("1.1.26")[0], (Kind::DottedDate, "1.1.26"));
-        assert_eq!(kinds("2026-7-31")[0], (Kind::HyphenDate, "2026-7-31"));
-        assert_eq!(kinds("1,20")[0], (Kind::HourMin, "1,20"));
+        assert_eq!(kinds("123")[0], (TokenKind::Int, "123"));
+        assert_eq!(kinds("123456789")[0], (TokenKind::Int, "123456789"));
+        assert_eq!(kinds("0731")[0], (TokenKind::Int4, "0731"));
+        assert_eq!(kinds("073127")[0], (TokenKind::Int5To8, "073127"));
+        assert_eq!(kinds("1.30")[0], (TokenKind::HourMin, "1.30"));
+        assert_eq!(kinds("10h30")[0], (TokenKind::HourMin, "10h30"));
+        assert_eq!(
+            kinds("31.12.2026")[0],
+            (TokenKind::DottedDate, "31.12.2026")
+        );
+        assert_eq!(kinds("1.1.26")[0], (TokenKind::DottedDate, "1.1.26"));
+        assert_eq!(kinds("2026-7-31")[0], (TokenKind::HyphenDate, "2026-7-31"));
+        assert_eq!(kinds("1,20")[0], (TokenKind::HourMin, "1,20"));
         // 3 digits before ':' is no time: at reads "123" then ':'.
-        assert_eq!(kinds("123:45")[0], (Kind::Int, "123"));
+        assert_eq!(kinds("123:45")[0], (TokenKind::Int, "123"));
     }
 
     #[test]
     fn columns_count_characters() {
-        let tokens = tokens("é now");
-        assert_eq!(tokens[0].kind, Kind::Char('é'));
-        assert_eq!(tokens[1].column, 3);
-        assert_eq!(tokens[2].column, 6);
+        let tokens = tokens("é now\t+ 1日");
+        let columns: Vec<_> = tokens.iter().map(|t| (t.text, t.column)).collect();
+        assert_eq!(
+            columns,
+            [
+                ("é", 1),
+                ("now", 3),
+                ("+", 7),
+                ("1", 9),
+                ("日", 10),
+                ("", 11)
+            ]
+        );
+        assert_eq!(tokens[4].kind, TokenKind::Char('日'));
     }
 }

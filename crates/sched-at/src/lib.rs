@@ -31,10 +31,13 @@
 //!   of day with the local one, so it can schedule a day late, or refuse a
 //!   time as past and fail);
 //! - a wall time shown twice (DST fold) means its first pass, or the
-//!   second if the first is past (at leaves it to glibc's `mktime`, whose
-//!   choice depends on the zone's offset from UTC);
+//!   second if only the first is past (at leaves it to glibc's `mktime`,
+//!   whose choice depends on the zone's offset from UTC). The "not later
+//!   than now means tomorrow" test on the time of day comes first, as in
+//!   at: `02:05` at 02:10 in the first pass is tomorrow's;
 //! - 4-digit years are taken as written (at reads 0000-1900 as offsets
-//!   from 1900 or 2000), and a day of 0 in `MMDDYY` is refused.
+//!   from 1900 or 2000), and a day of 0 in `MMDDYY` is refused;
+//! - a count above 2147483647 is refused (at's `sscanf` wraps it).
 //!
 //! ```
 //! use jiff::{Timestamp, tz::TimeZone};
@@ -48,6 +51,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod calendar;
 mod error;
 mod lexer;
 mod parser;

@@ -15,8 +15,9 @@
 //! (`tomorrow 10am`), more than one `+`, `mins`, `sec`, a bare hour (`9`).
 
 use crate::Unit;
-use crate::error::{TimespecError, TimespecErrorKind as Kind};
-use crate::lexer::{self, Kind as Tok, Token};
+use crate::calendar::days_in_month;
+use crate::error::{TimespecError, TimespecErrorKind as ErrorKind};
+use crate::lexer::{self, Token, TokenKind};
 
 /// A parsed specification.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -71,13 +72,29 @@ const EXPECTED_BASE: &str = "a time (16:00, 4pm, noon, midnight, teatime), \
      a date (today, tomorrow, friday, Jul 31, 2027-07-31) or now";
 const EXPECTED_UNIT: &str = "minutes, hours, days, weeks, months or years";
 
+/// The longest specification read: at's own are a few words, and the
+/// daemon reads specifications from any user.
+pub const MAX_LEN: usize = 1000;
+
+/// How much of an unexpected word an error message quotes.
+const QUOTED_LEN: usize = 40;
+
 pub fn parse(spec: &str) -> Result<Spec, TimespecError> {
+    let len = spec.chars().count();
+    if len > MAX_LEN {
+        return Err(TimespecError::new(MAX_LEN + 1, ErrorKind::TooLong { len }));
+    }
     let tokens = lexer::tokens(spec);
-    let mut parser = Parser { tokens, at: 0 };
+    let mut parser = Parser {
+        spec,
+        tokens,
+        at: 0,
+    };
     parser.timespec()
 }
 
 struct Parser<'a> {
+    spec: &'a str,
     tokens: Vec<Token<'a>>,
     at: usize,
 }
@@ -87,15 +104,15 @@ impl<'a> Parser<'a> {
         self.tokens[self.at]
     }
 
-    fn peek_second(&self) -> Tok {
+    fn peek_second(&self) -> TokenKind {
         self.tokens
             .get(self.at + 1)
-            .map_or(Tok::End, |token| token.kind)
+            .map_or(TokenKind::End, |token| token.kind)
     }
 
     fn bump(&mut self) -> Token<'a> {
         let token = self.peek();
-        if token.kind != Tok::End {
+        if token.kind != TokenKind::End {
             self.at += 1;
         }
         token
@@ -103,17 +120,37 @@ impl<'a> Parser<'a> {
 
     fn expected(&self, expected: &'static str) -> TimespecError {
         let token = self.peek();
-        let found = match token.kind {
-            Tok::End => "the end".to_owned(),
-            Tok::Char(c) if c.is_alphabetic() => format!("{:?}", token.word),
-            _ => format!("{:?}", token.text),
+        TimespecError::new(
+            token.column,
+            ErrorKind::Expected {
+                expected,
+                found: self.found(&token),
+            },
+        )
+    }
+
+    /// How an error names `token`: quoted, a stray letter with the rest of
+    /// its word (`"yesterday"`, not `"y"`), cut short if long.
+    fn found(&self, token: &Token) -> String {
+        let text = match token.kind {
+            TokenKind::End => return "the end".to_owned(),
+            TokenKind::Char(c) if c.is_alphabetic() => {
+                let rest = &self.spec[token.start..];
+                &rest[..rest
+                    .find(|c: char| !c.is_alphanumeric())
+                    .unwrap_or(rest.len())]
+            }
+            _ => token.text,
         };
-        TimespecError::new(token.column, Kind::Expected { expected, found })
+        match text.char_indices().nth(QUOTED_LEN) {
+            Some((cut, _)) => format!("{:?}…", &text[..cut]),
+            None => format!("{text:?}"),
+        }
     }
 
     fn timespec(&mut self) -> Result<Spec, TimespecError> {
         let base = match self.peek().kind {
-            Tok::Now => {
+            TokenKind::Now => {
                 self.bump();
                 Base::Now
             }
@@ -126,19 +163,22 @@ impl<'a> Parser<'a> {
                 }
             }
             _ if self.at_date() => Base::Date(self.date()?),
-            Tok::Int1 | Tok::Int2 => {
+            TokenKind::Int1 | TokenKind::Int2 => {
                 self.bump();
                 return Err(self.expected("am, pm, a month name or '/' after the number"));
+            }
+            TokenKind::Int if self.peek().text.len() == 3 => {
+                return Err(self.expected("a time of 4 digits (HHMM: 0930 for 9:30)"));
             }
             _ => return Err(self.expected(EXPECTED_BASE)),
         };
         let shift = match self.peek().kind {
-            Tok::Char('+' | '-') => Some(self.shift()?),
+            TokenKind::Char('+' | '-') => Some(self.shift()?),
             _ => None,
         };
-        if self.peek().kind != Tok::End {
+        if self.peek().kind != TokenKind::End {
             return Err(self.expected(match (&base, shift) {
-                (_, Some(_)) if matches!(self.peek().kind, Tok::Char('+' | '-')) => {
+                (_, Some(_)) if matches!(self.peek().kind, TokenKind::Char('+' | '-')) => {
                     "the end: at(1) allows one '+ N unit' or '- N unit'"
                 }
                 (_, Some(_)) => "the end",
@@ -147,8 +187,22 @@ impl<'a> Parser<'a> {
                     let token = self.peek();
                     return Err(TimespecError::new(
                         token.column,
-                        Kind::TimeAfterDate {
-                            found: token.text.to_owned(),
+                        ErrorKind::TimeAfterDate {
+                            found: self.found(&token),
+                        },
+                    ));
+                }
+                (Base::Date(_), None)
+                    if matches!(self.peek().kind, TokenKind::Am | TokenKind::Pm) =>
+                {
+                    // `Jul 31 10am`: the 10 was read as the year 2010.
+                    let year = self.tokens[self.at - 1];
+                    let meridiem = self.peek();
+                    let end = meridiem.start + meridiem.text.len();
+                    return Err(TimespecError::new(
+                        year.column,
+                        ErrorKind::TimeAfterDate {
+                            found: format!("{:?}", &self.spec[year.start..end]),
                         },
                     ));
                 }
@@ -160,24 +214,33 @@ impl<'a> Parser<'a> {
 
     fn at_time(&self) -> bool {
         match self.peek().kind {
-            Tok::Int4 | Tok::HourMin | Tok::Noon | Tok::Midnight | Tok::Teatime => true,
-            Tok::Int1 | Tok::Int2 => matches!(self.peek_second(), Tok::Am | Tok::Pm),
+            TokenKind::Int4
+            | TokenKind::HourMin
+            | TokenKind::Noon
+            | TokenKind::Midnight
+            | TokenKind::Teatime => true,
+            TokenKind::Int1 | TokenKind::Int2 => {
+                matches!(self.peek_second(), TokenKind::Am | TokenKind::Pm)
+            }
             _ => false,
         }
     }
 
     fn at_date(&self) -> bool {
         match self.peek().kind {
-            Tok::Month(_)
-            | Tok::Weekday(_)
-            | Tok::Today
-            | Tok::Tomorrow
-            | Tok::Next
-            | Tok::HyphenDate
-            | Tok::DottedDate
-            | Tok::Int5To8 => true,
-            Tok::Int1 | Tok::Int2 => {
-                matches!(self.peek_second(), Tok::Month(_) | Tok::Char('/'))
+            TokenKind::Month(_)
+            | TokenKind::Weekday(_)
+            | TokenKind::Today
+            | TokenKind::Tomorrow
+            | TokenKind::Next
+            | TokenKind::HyphenDate
+            | TokenKind::DottedDate
+            | TokenKind::Int5To8 => true,
+            TokenKind::Int1 | TokenKind::Int2 => {
+                matches!(
+                    self.peek_second(),
+                    TokenKind::Month(_) | TokenKind::Char('/')
+                )
             }
             _ => false,
         }
@@ -186,27 +249,29 @@ impl<'a> Parser<'a> {
     fn time(&mut self) -> Result<TimeOfDay, TimespecError> {
         let token = self.bump();
         let (hour, minute) = match token.kind {
-            Tok::Int4 => hour_minute(&token, 2, 2)?,
-            Tok::HourMin => {
+            TokenKind::Int4 => hour_minute(&token, 2, 2)?,
+            TokenKind::HourMin => {
                 let hour_len = token.text.len() - 3;
                 let (hour, minute) = hour_minute(&token, hour_len, hour_len + 1)?;
-                self.meridiem(&token, hour)?
-                    .map_or((hour, minute), |h| (h, minute))
+                (self.meridiem(&token, hour)?.unwrap_or(hour), minute)
             }
-            Tok::Int1 | Tok::Int2 => {
+            TokenKind::Int1 | TokenKind::Int2 => {
                 let hour = number(token.text);
                 if hour > 24 {
-                    return Err(TimespecError::new(token.column, Kind::Hour(hour)));
+                    return Err(TimespecError::new(token.column, ErrorKind::Hour(hour)));
                 }
                 let hour = self.meridiem(&token, hour)?.unwrap_or(hour);
                 (hour, 0)
             }
-            Tok::Noon => (12, 0),
-            Tok::Midnight => (0, 0),
-            Tok::Teatime => (16, 0),
-            _ => unreachable!("at_time() admits only time tokens"),
+            TokenKind::Noon => (12, 0),
+            TokenKind::Midnight => (0, 0),
+            TokenKind::Teatime => (16, 0),
+            _ => {
+                self.at -= 1;
+                return Err(self.expected(EXPECTED_BASE));
+            }
         };
-        let utc = self.peek().kind == Tok::Utc;
+        let utc = self.peek().kind == TokenKind::Utc;
         if utc {
             self.bump();
         }
@@ -217,15 +282,15 @@ impl<'a> Parser<'a> {
     /// add 12, an hour above 12 is an error.
     fn meridiem(&mut self, hour_token: &Token, hour: u32) -> Result<Option<u32>, TimespecError> {
         let meridiem = match self.peek().kind {
-            Tok::Am => "am",
-            Tok::Pm => "pm",
+            TokenKind::Am => "am",
+            TokenKind::Pm => "pm",
             _ => return Ok(None),
         };
         self.bump();
         if hour > 12 {
             return Err(TimespecError::new(
                 hour_token.column,
-                Kind::Meridiem { hour, meridiem },
+                ErrorKind::Meridiem { hour, meridiem },
             ));
         }
         Ok(Some(match (meridiem, hour) {
@@ -238,11 +303,11 @@ impl<'a> Parser<'a> {
     fn date(&mut self) -> Result<Date, TimespecError> {
         let token = self.bump();
         match token.kind {
-            Tok::Month(month) => {
+            TokenKind::Month(month) => {
                 let day = self.day_number()?;
                 let year = match self.peek().kind {
-                    Tok::Int2 | Tok::Int4 => Some(self.year_number()?),
-                    Tok::Char(',') => {
+                    TokenKind::Int2 | TokenKind::Int4 => Some(self.year_number()?),
+                    TokenKind::Char(',') => {
                         self.bump();
                         Some(self.year_number()?)
                     }
@@ -254,13 +319,13 @@ impl<'a> Parser<'a> {
                     day,
                 })
             }
-            Tok::Weekday(day) => Ok(Date::Weekday(day.into())),
-            Tok::Today => Ok(Date::Today),
-            Tok::Tomorrow => Ok(Date::Tomorrow),
-            Tok::Next => {
+            TokenKind::Weekday(day) => Ok(Date::Weekday(day.into())),
+            TokenKind::Today => Ok(Date::Today),
+            TokenKind::Tomorrow => Ok(Date::Tomorrow),
+            TokenKind::Next => {
                 let date = match self.peek().kind {
-                    Tok::Unit(unit) => Date::Next(unit),
-                    Tok::Weekday(day) => Date::Weekday(day.into()),
+                    TokenKind::Unit(unit) => Date::Next(unit),
+                    TokenKind::Weekday(day) => Date::Weekday(day.into()),
                     _ => {
                         return Err(self.expected(
                             "a unit (minute, hour, day, week, month, year) or a weekday after 'next'",
@@ -270,24 +335,22 @@ impl<'a> Parser<'a> {
                 self.bump();
                 Ok(date)
             }
-            Tok::HyphenDate => {
-                let mut parts = token.text.split('-');
-                let (year, month, day) = (parts.next(), parts.next(), parts.next());
-                exact_date(&token, year, month, day)
+            TokenKind::HyphenDate => {
+                let [year, month, day] = parts(&token, '-');
+                exact_date(year, month, day)
             }
-            Tok::DottedDate => {
-                let mut parts = token.text.split('.');
-                let (day, month, year) = (parts.next(), parts.next(), parts.next());
-                exact_date(&token, year, month, day)
+            TokenKind::DottedDate => {
+                let [day, month, year] = parts(&token, '.');
+                exact_date(year, month, day)
             }
-            Tok::Int5To8 => concatenated_date(&token),
-            Tok::Int1 | Tok::Int2 => {
+            TokenKind::Int5To8 => concatenated_date(&token),
+            TokenKind::Int1 | TokenKind::Int2 => {
                 let first = number(token.text);
-                if let Tok::Month(month) = self.peek().kind {
+                if let TokenKind::Month(month) = self.peek().kind {
                     check_day(&token, first)?;
                     self.bump();
                     let year = match self.peek().kind {
-                        Tok::Int2 | Tok::Int4 => Some(self.year_number()?),
+                        TokenKind::Int2 | TokenKind::Int4 => Some(self.year_number()?),
                         _ => None,
                     };
                     return Ok(Date::Calendar {
@@ -296,15 +359,13 @@ impl<'a> Parser<'a> {
                         day: first,
                     });
                 }
-                if self.peek().kind != Tok::Char('/') {
+                if self.peek().kind != TokenKind::Char('/') {
                     return Err(self.expected("a month name or '/' after the day"));
                 }
-                if !(1..=12).contains(&first) {
-                    return Err(TimespecError::new(token.column, Kind::Month(first)));
-                }
+                check_month(token.column, first)?;
                 self.bump();
                 let day = self.day_number()?;
-                if self.peek().kind != Tok::Char('/') {
+                if self.peek().kind != TokenKind::Char('/') {
                     return Err(self.expected("'/' and a year (MM/DD/YY or MM/DD/YYYY)"));
                 }
                 self.bump();
@@ -317,7 +378,7 @@ impl<'a> Parser<'a> {
             }
             _ => Err(TimespecError::new(
                 token.column,
-                Kind::Expected {
+                ErrorKind::Expected {
                     expected: EXPECTED_BASE,
                     found: format!("{:?}", token.text),
                 },
@@ -327,7 +388,7 @@ impl<'a> Parser<'a> {
 
     fn day_number(&mut self) -> Result<u32, TimespecError> {
         match self.peek().kind {
-            Tok::Int1 | Tok::Int2 => {
+            TokenKind::Int1 | TokenKind::Int2 => {
                 let token = self.bump();
                 let day = number(token.text);
                 check_day(&token, day)?;
@@ -339,7 +400,7 @@ impl<'a> Parser<'a> {
 
     fn year_number(&mut self) -> Result<i32, TimespecError> {
         match self.peek().kind {
-            Tok::Int2 | Tok::Int4 => Ok(year(self.bump().text)),
+            TokenKind::Int2 | TokenKind::Int4 => Ok(year(self.bump().text)),
             _ => Err(self.expected("a year of 2 or 4 digits")),
         }
     }
@@ -348,17 +409,20 @@ impl<'a> Parser<'a> {
         let sign = if self.bump().text == "-" { -1 } else { 1 };
         let token = self.peek();
         let count = match token.kind {
-            Tok::Int1 | Tok::Int2 | Tok::Int4 | Tok::Int5To8 | Tok::Int => {
+            TokenKind::Int1
+            | TokenKind::Int2
+            | TokenKind::Int4
+            | TokenKind::Int5To8
+            | TokenKind::Int => {
                 self.bump();
-                token
-                    .text
-                    .parse::<i32>()
-                    .map_err(|_| TimespecError::new(token.column, Kind::Count(token.text.into())))?
+                token.text.parse::<i32>().map_err(|_| {
+                    TimespecError::new(token.column, ErrorKind::Count(token.text.into()))
+                })?
             }
             _ => return Err(self.expected("a number after '+' or '-'")),
         };
         match self.peek().kind {
-            Tok::Unit(unit) => {
+            TokenKind::Unit(unit) => {
                 self.bump();
                 Ok(Shift {
                     count: sign * i64::from(count),
@@ -380,8 +444,13 @@ fn number(digits: &str) -> u32 {
 /// at's years: 2 digits are 2000-2069 below 70 and 1970-1999 from 70
 /// (POSIX); 4 digits are the year as written.
 fn year(digits: &str) -> i32 {
-    let value = number(digits) as i32;
-    match (digits.len(), value) {
+    full_year(number(digits), digits.len())
+}
+
+fn full_year(value: u32, digits: usize) -> i32 {
+    // At most 4 digits: the cast cannot wrap.
+    let value = value as i32;
+    match (digits, value) {
         (2, 0..=69) => 2000 + value,
         (2, _) => 1900 + value,
         _ => value,
@@ -400,54 +469,47 @@ fn hour_minute(
     if minute > 60 {
         return Err(TimespecError::new(
             token.column + minute_at,
-            Kind::Minute(minute),
+            ErrorKind::Minute(minute),
         ));
     }
     if hour > 24 {
-        return Err(TimespecError::new(token.column, Kind::Hour(hour)));
+        return Err(TimespecError::new(token.column, ErrorKind::Hour(hour)));
     }
     Ok((hour, minute))
 }
 
 fn check_day(token: &Token, day: u32) -> Result<(), TimespecError> {
-    if (1..=31).contains(&day) {
-        Ok(())
-    } else {
-        Err(TimespecError::new(token.column, Kind::Day(day)))
+    check_day_number(token.column, day)
+}
+
+/// The three numbers of a hyphenated or dotted date in the order written,
+/// each as `(value, digits, column)`. The scanner matched exactly three
+/// runs of digits.
+fn parts(token: &Token, separator: char) -> [(u32, usize, usize); 3] {
+    let mut parts = [(0, 0, 0); 3];
+    let mut column = token.column;
+    for (slot, digits) in parts.iter_mut().zip(token.text.split(separator)) {
+        *slot = (number(digits), digits.len(), column);
+        column += digits.len() + 1;
     }
+    parts
 }
 
 /// `YY[YY]-M[M]-D[D]` and `D[D].M[M].YY[YY]`: at checks these against the
 /// month's length, leap years included.
 fn exact_date(
-    token: &Token,
-    year_part: Option<&str>,
-    month_part: Option<&str>,
-    day_part: Option<&str>,
+    (year, year_digits, _): (u32, usize, usize),
+    (month, _, month_column): (u32, usize, usize),
+    (day, _, day_column): (u32, usize, usize),
 ) -> Result<Date, TimespecError> {
-    let (Some(year_part), Some(month_part), Some(day_part)) = (year_part, month_part, day_part)
-    else {
-        unreachable!("the scanner matched three parts");
-    };
-    let column_of =
-        |part: &str| token.column + (part.as_ptr() as usize - token.text.as_ptr() as usize);
-    let year = year(year_part);
-    let month = number(month_part);
-    let day = number(day_part);
-    if !(1..=12).contains(&month) {
-        return Err(TimespecError::new(
-            column_of(month_part),
-            Kind::Month(month),
-        ));
-    }
-    if !(1..=31).contains(&day) {
-        return Err(TimespecError::new(column_of(day_part), Kind::Day(day)));
-    }
+    let year = full_year(year, year_digits);
+    check_month(month_column, month)?;
+    check_day_number(day_column, day)?;
     let days = days_in_month(year, month);
     if day > days {
         return Err(TimespecError::new(
-            column_of(day_part),
-            Kind::NoSuchDay {
+            day_column,
+            ErrorKind::NoSuchDay {
                 year,
                 month,
                 day,
@@ -469,12 +531,8 @@ fn concatenated_date(token: &Token) -> Result<Date, TimespecError> {
     let month = number(&text[..month_len]);
     let day = number(&text[month_len..month_len + 2]);
     let year_digits = &text[month_len + 2..];
-    if !(1..=12).contains(&month) {
-        return Err(TimespecError::new(token.column, Kind::Month(month)));
-    }
-    if !(1..=31).contains(&day) {
-        return Err(TimespecError::new(token.column + month_len, Kind::Day(day)));
-    }
+    check_month(token.column, month)?;
+    check_day_number(token.column + month_len, day)?;
     Ok(Date::Calendar {
         year: Some(year(year_digits)),
         month,
@@ -482,12 +540,19 @@ fn concatenated_date(token: &Token) -> Result<Date, TimespecError> {
     })
 }
 
-pub fn days_in_month(year: i32, month: u32) -> u32 {
-    match month {
-        2 if year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) => 29,
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        _ => 31,
+fn check_month(column: usize, month: u32) -> Result<(), TimespecError> {
+    if (1..=12).contains(&month) {
+        Ok(())
+    } else {
+        Err(TimespecError::new(column, ErrorKind::Month(month)))
+    }
+}
+
+fn check_day_number(column: usize, day: u32) -> Result<(), TimespecError> {
+    if (1..=31).contains(&day) {
+        Ok(())
+    } else {
+        Err(TimespecError::new(column, ErrorKind::Day(day)))
     }
 }
 
@@ -584,15 +649,5 @@ mod tests {
                 unit: Unit::Minute
             }))
         );
-    }
-
-    #[test]
-    fn days_in_months() {
-        assert_eq!(
-            [2000, 1900, 2028, 2027].map(|year| days_in_month(year, 2)),
-            [29, 28, 29, 28]
-        );
-        assert_eq!(days_in_month(2027, 4), 30);
-        assert_eq!(days_in_month(2027, 12), 31);
     }
 }

@@ -13,8 +13,8 @@ use jiff::civil::DateTime;
 use jiff::tz::{AmbiguousOffset, TimeZone};
 
 use crate::Resolution;
+use crate::calendar::days_in_month;
 use crate::error::{TimespecError, TimespecErrorKind as Kind};
-use crate::parser::days_in_month;
 use crate::resolve::{wall_to_instant, zone_name};
 
 pub fn resolve(value: &str, now: Timestamp, zone: &TimeZone) -> Result<Resolution, TimespecError> {

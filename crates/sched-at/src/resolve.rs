@@ -14,8 +14,9 @@ use jiff::civil::DateTime;
 use jiff::tz::{AmbiguousOffset, TimeZone};
 use jiff::{SignedDuration, Timestamp};
 
+use crate::calendar::days_in_month;
 use crate::error::{TimespecError, TimespecErrorKind};
-use crate::parser::{Base, Date, Spec, TimeOfDay, days_in_month};
+use crate::parser::{Base, Date, Spec, TimeOfDay};
 use crate::{Notice, Resolution, Unit};
 
 /// Resolves `spec` against `now` in `zone` (UTC when the time said `utc`).
@@ -57,20 +58,21 @@ pub fn resolve(spec: &Spec, now: Timestamp, zone: &TimeZone) -> Result<Resolutio
         let is_today =
             (fields.year, fields.month, fields.day) == (today.year, today.month, today.day);
         if is_today && !utc && (fields.hour, fields.minute) <= (today.hour, today.minute) {
-            fields.day += 1;
-            work.state = State::Wall(fields);
+            work.add_days(1)?;
         }
         // at compares a UTC time of day with the local one, so it can
         // schedule a day late or refuse a future time; and a wall time
         // shown twice can be past although its fields are later. Decide
-        // by the instants, a day at a time (twice at most).
-        while is_today && {
-            let at = work.instant()?;
-            at < work.now || (utc && at == work.now)
-        } {
-            let mut fields = work.fields();
-            fields.day += 1;
-            work.state = State::Wall(fields);
+        // by the instants, a day at a time: a UTC time on the local date
+        // is at most two days behind now, so two steps are enough.
+        if is_today {
+            for _ in 0..2 {
+                let at = work.instant()?;
+                if at > work.now || (at == work.now && !utc) {
+                    break;
+                }
+                work.add_days(1)?;
+            }
         }
     } else if !year_given
         && fields.year == today.year
@@ -90,10 +92,15 @@ pub fn resolve(spec: &Spec, now: Timestamp, zone: &TimeZone) -> Result<Resolutio
             },
         ));
     }
-    Ok(Resolution {
-        instant,
-        notices: work.notices,
-    })
+    // A skipped wall time noted on the way matters only if the result is
+    // on that day (`02:30 + 1 hour`), not after a move to tomorrow.
+    let day = work.zone.to_datetime(instant).date();
+    let mut notices = work.notices;
+    notices.retain(|notice| match notice {
+        Notice::Skipped { became, .. } => became.date() == day,
+        Notice::RolledOver { .. } => true,
+    });
+    Ok(Resolution { instant, notices })
 }
 
 /// at's `struct tm` while it is being worked on: fields may run past their
@@ -213,8 +220,9 @@ impl Work {
             Unit::Minute | Unit::Hour => {
                 let seconds = if unit == Unit::Minute { 60 } else { 3600 };
                 let from = self.instant()?;
+                let span = count.checked_mul(seconds).ok_or_else(out_of_range)?;
                 let to = from
-                    .checked_add(SignedDuration::from_secs(count * seconds))
+                    .checked_add(SignedDuration::from_secs(span))
                     .map_err(|_| out_of_range())?;
                 self.state = State::Instant(to);
             }
@@ -243,10 +251,12 @@ impl Work {
 
     fn add_days(&mut self, days: i64) -> Result<(), TimespecError> {
         let fields = self.settle(self.fields())?;
+        let span = days
+            .checked_mul(24)
+            .and_then(SignedDuration::try_from_hours)
+            .ok_or_else(out_of_range)?;
         let wall = to_datetime(fields)?
-            .checked_add(SignedDuration::from_hours(
-                days.checked_mul(24).ok_or_else(out_of_range)?,
-            ))
+            .checked_add(span)
             .map_err(|_| out_of_range())?;
         self.state = State::Wall(Fields::from(wall));
         Ok(())
@@ -331,12 +341,14 @@ pub(crate) fn zone_name(zone: &TimeZone) -> String {
 fn to_datetime(fields: Fields) -> Result<DateTime, TimespecError> {
     let year = i16::try_from(fields.year).map_err(|_| out_of_range())?;
     let month = i8::try_from(fields.month).map_err(|_| out_of_range())?;
-    let minutes = (fields.day - 1)
+    let into_month = (fields.day - 1)
         .checked_mul(24 * 60)
-        .and_then(|m| m.checked_add(fields.hour * 60 + fields.minute))
+        .and_then(|m| m.checked_add(fields.hour.checked_mul(60)?))
+        .and_then(|m| m.checked_add(fields.minute))
+        .and_then(SignedDuration::try_from_mins)
         .ok_or_else(out_of_range)?;
     DateTime::new(year, month, 1, 0, 0, 0, 0)
-        .and_then(|first| first.checked_add(SignedDuration::from_mins(minutes)))
+        .and_then(|first| first.checked_add(into_month))
         .map_err(|_| out_of_range())
 }
 

@@ -159,3 +159,20 @@ fn a_skipped_wall_time_is_noted() {
         ]
     );
 }
+
+/// A skipped base time is noted only when the result is on that day.
+/// (02:30 is 03:30 that day, two hours later 05:30: not later than now,
+/// so tomorrow.)
+#[test]
+fn a_skipped_base_moved_to_tomorrow_is_not_noted() {
+    let resolution =
+        common::resolve("Europe/Berlin", "2026-03-29T05:30:00", "2:30 + 2 hours").unwrap();
+    assert_eq!(
+        resolution.instant,
+        common::instant(&common::zone("Europe/Berlin"), "2026-03-30T05:30:00")
+    );
+    assert_eq!(resolution.notices, []);
+    let resolution =
+        common::resolve("Europe/Berlin", "2026-03-29T01:30:00", "02:30 + 1 hour").unwrap();
+    assert_eq!(resolution.notices.len(), 1);
+}

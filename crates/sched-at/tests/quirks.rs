@@ -138,3 +138,21 @@ fn utc_times_past_by_their_instant() {
         ],
     );
 }
+
+/// Moving a past time of day to tomorrow at the end of a month is no
+/// roll-over of a date that does not exist.
+#[test]
+fn tomorrow_at_a_month_end_is_not_noted() {
+    let resolution = resolve("UTC", "2026-01-31T11:00:00", "10:00").unwrap();
+    assert_eq!(
+        resolution.instant,
+        "2026-02-01T10:00:00Z".parse::<jiff::Timestamp>().unwrap()
+    );
+    assert_eq!(resolution.notices, []);
+    let resolution = resolve("Asia/Kolkata", "2026-01-31T12:00:00", "06:00 UTC").unwrap();
+    assert_eq!(
+        resolution.instant,
+        "2026-02-01T06:00:00Z".parse::<jiff::Timestamp>().unwrap()
+    );
+    assert_eq!(resolution.notices, []);
+}

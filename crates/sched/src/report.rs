@@ -21,6 +21,9 @@ pub fn timespec_error(what: &str, spec: &str, error: &TimespecError) -> anyhow::
     }
 }
 
+/// The message, the text and a caret under `column`. Control characters
+/// in the text print as `?`, one column each, so the caret stays in place
+/// and a terminal never receives them.
 fn pointed(
     what: &str,
     text: &str,
@@ -28,6 +31,10 @@ fn pointed(
     message: &dyn std::fmt::Display,
 ) -> anyhow::Error {
     let pad = " ".repeat(column.saturating_sub(1));
+    let text: String = text
+        .chars()
+        .map(|c| if c.is_control() { '?' } else { c })
+        .collect();
     anyhow::anyhow!("{what}, column {column}: {message}\n  {text}\n  {pad}^")
 }
 

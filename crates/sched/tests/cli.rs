@@ -444,3 +444,14 @@ fn when_usage_errors() {
         Some(2)
     );
 }
+
+#[test]
+fn when_errors_print_no_control_characters() {
+    let output = when_at("UTC", "2026-11-25T19:02:37", &["now \u{1b}[2J"]);
+    assert_output(
+        &output,
+        1,
+        "",
+        "sched: invalid time, column 5: expected '+ N unit', '- N unit' or the end, found \"\\u{1b}\"\n  now ?[2J\n      ^\n",
+    );
+}
