@@ -1,14 +1,16 @@
-//! The one calendar fact the grammar and `-t` need before jiff is
-//! involved: how long a month is.
+//! The one calendar fact the grammar and `-t` check before building a
+//! date: how long a month is.
 
-/// Days in `month` (1-12) of `year`, proleptic Gregorian.
+use jiff::civil::Date;
+
+/// Days in `month` (1-12) of `year`; 31 for a year jiff cannot represent
+/// (such a date fails later, when it is built).
 pub fn days_in_month(year: i32, month: u32) -> u32 {
-    match month {
-        2 if year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) => 29,
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        _ => 31,
-    }
+    i16::try_from(year)
+        .ok()
+        .zip(i8::try_from(month).ok())
+        .and_then(|(year, month)| Date::new(year, month, 1).ok())
+        .map_or(31, |first| first.days_in_month().unsigned_abs().into())
 }
 
 #[cfg(test)]

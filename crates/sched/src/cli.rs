@@ -51,12 +51,8 @@ Examples:
 
 #[derive(Debug, Args)]
 pub struct NextArgs {
-    /// The time to start from, a wall time in --tz [default: now]
-    #[arg(long, value_name = "WALLTIME")]
-    pub now: Option<String>,
-    /// IANA time zone [default: $TZ, else /etc/localtime]
-    #[arg(long, value_name = "ZONE")]
-    pub tz: Option<String>,
+    #[command(flatten)]
+    pub clock: ClockArgs,
     /// How many instants to print
     #[arg(short = 'n', value_name = "N", default_value_t = 1)]
     pub count: usize,
@@ -88,12 +84,8 @@ Examples:
 
 #[derive(Debug, Args)]
 pub struct WhenArgs {
-    /// The time to start from, a wall time in --tz [default: now]
-    #[arg(long, value_name = "WALLTIME")]
-    pub now: Option<String>,
-    /// IANA time zone [default: $TZ, else /etc/localtime]
-    #[arg(long, value_name = "ZONE")]
-    pub tz: Option<String>,
+    #[command(flatten)]
+    pub clock: ClockArgs,
     /// A time in at -t's form instead of TIMESPEC
     #[arg(
         short = 't',
@@ -110,6 +102,17 @@ pub struct WhenArgs {
         allow_hyphen_values = true
     )]
     pub timespec: Vec<String>,
+}
+
+/// Where and when a command that prints instants starts from.
+#[derive(Debug, Args)]
+pub struct ClockArgs {
+    /// The time to start from, a wall time in --tz [default: now]
+    #[arg(long, value_name = "WALLTIME")]
+    pub now: Option<String>,
+    /// IANA time zone [default: $TZ, else /etc/localtime]
+    #[arg(long, value_name = "ZONE")]
+    pub tz: Option<String>,
 }
 
 #[derive(Debug, Args)]

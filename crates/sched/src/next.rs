@@ -16,8 +16,7 @@ pub fn run(args: &NextArgs, out: &mut impl Write) -> Result<()> {
     if schedule.is_reboot() {
         bail!("@reboot runs once when the system boots; it has no next time");
     }
-    let tz = time::zone(args.tz.as_deref())?;
-    let now = time::now(args.now.as_deref(), &tz)?;
+    let (tz, now) = time::clock(&args.clock)?;
     let zone = Zone::new(tz);
     let mut printed = 0;
     for at in schedule.iter_after(&zone, now).take(args.count) {

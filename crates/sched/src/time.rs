@@ -6,6 +6,13 @@ use jiff::Timestamp;
 use jiff::civil::DateTime;
 use jiff::tz::TimeZone;
 
+/// The zone and the instant `--tz` and `--now` name.
+pub fn clock(args: &crate::cli::ClockArgs) -> Result<(TimeZone, Timestamp)> {
+    let tz = zone(args.tz.as_deref())?;
+    let now = now(args.now.as_deref(), &tz)?;
+    Ok((tz, now))
+}
+
 /// The zone named by `--tz`, else `$TZ`, else /etc/localtime.
 pub fn zone(name: Option<&str>) -> Result<TimeZone> {
     match name {

@@ -9,8 +9,7 @@ use crate::cli::WhenArgs;
 use crate::{report, time};
 
 pub fn run(args: &WhenArgs, out: &mut impl Write) -> Result<()> {
-    let tz = time::zone(args.tz.as_deref())?;
-    let now = time::now(args.now.as_deref(), &tz)?;
+    let (tz, now) = time::clock(&args.clock)?;
     let resolution = match &args.posix {
         Some(value) => sched_at::resolve_posix(value, now, &tz)
             .map_err(|error| report::timespec_error("invalid -t value", value, &error))?,
