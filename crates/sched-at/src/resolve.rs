@@ -61,11 +61,12 @@ pub fn resolve(spec: &Spec, now: Timestamp, zone: &TimeZone) -> Result<Resolutio
             work.add_days(1)?;
         }
         // at compares a UTC time of day with the local one, so it can
-        // schedule a day late or refuse a future time; and a wall time
-        // shown twice can be past although its fields are later. Decide
-        // by the instants, a day at a time: a UTC time on the local date
-        // is at most two days behind now, so two steps are enough.
-        if is_today {
+        // schedule a day late or refuse a future time (also when `+ N
+        // hours` has moved the UTC date on); and a wall time shown twice
+        // can be past although its fields are later. Decide by the
+        // instants, a day at a time: a UTC time on the local date is at
+        // most two days behind now, so two steps are enough.
+        if is_today || utc {
             for _ in 0..2 {
                 let at = work.instant()?;
                 if at > work.now || (at == work.now && !utc) {

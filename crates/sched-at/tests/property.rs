@@ -80,20 +80,31 @@ fn date() -> impl Strategy<Value = (String, bool)> {
 
 /// A valid specification, and whether it may be refused as past.
 fn spec() -> impl Strategy<Value = (String, bool)> {
+    // The base, whether it may be past, and whether it is a time alone.
     let base = prop_oneof![
-        Just(("now".to_owned(), false)),
-        time().prop_map(|t| (t, false)),
-        date(),
+        Just(("now".to_owned(), false, false)),
+        time().prop_map(|t| (t, false, true)),
+        date().prop_map(|(d, past)| (d, past, false)),
         // `noon next hour` is noon today plus an hour, which can be past
-        // (at refuses it too); `noon next day` cannot.
+        // (at refuses it too); `noon next day` cannot. A UTC time on a
+        // local date can be past: `midnight utc tomorrow` at 20:01 in New
+        // York is 20:00 today.
         (time(), date()).prop_map(|(t, (d, past))| {
             let elapsed = d.starts_with("next min") || d.starts_with("next hour");
-            (format!("{t} {d}"), past || elapsed)
+            let utc = t.ends_with("utc");
+            (format!("{t} {d}"), past || elapsed || utc, false)
         }),
     ];
     let shift = prop::option::of((0u32..2000, prop::sample::select(&UNITS[..])));
-    (base, shift).prop_map(|((base, may_be_past), shift)| match shift {
-        Some((n, unit)) => (format!("{base} + {n} {unit}"), may_be_past),
+    (base, shift).prop_map(|((base, may_be_past, time_alone), shift)| match shift {
+        Some((n, unit)) => {
+            // A shift by days or more ends "a past time means tomorrow", so
+            // `0:00 + 0 days` is today's midnight, past (at refuses it too),
+            // and so can a UTC time of day be a day on.
+            let by_days = !unit.starts_with("min") && !unit.starts_with("hour");
+            let past_today = time_alone && by_days && (n == 0 || base.ends_with("utc"));
+            (format!("{base} + {n} {unit}"), may_be_past || past_today)
+        }
         None => (base, may_be_past),
     })
 }

@@ -128,6 +128,13 @@ fn utc_times_past_by_their_instant() {
             ("midnight utc", "2026-11-01T19:00:00-05:00"),
         ],
     );
+    // `+ N minutes` can move the UTC date past the local one: at sees no
+    // time of today and refuses 20:01 as past; the next is a day later.
+    table(
+        "America/New_York",
+        "2021-11-06T23:20:13",
+        &[("12:00 PM utc + 721 min", "2021-11-07T19:01:00-05:00")],
+    );
     // The equal minute is past, as for local times.
     table(
         "UTC",
