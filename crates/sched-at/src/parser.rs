@@ -347,7 +347,7 @@ impl<'a> Parser<'a> {
             TokenKind::Int1 | TokenKind::Int2 => {
                 let first = number(token.text);
                 if let TokenKind::Month(month) = self.peek().kind {
-                    check_day(&token, first)?;
+                    check_day(token.column, first)?;
                     self.bump();
                     let year = match self.peek().kind {
                         TokenKind::Int2 | TokenKind::Int4 => Some(self.year_number()?),
@@ -391,7 +391,7 @@ impl<'a> Parser<'a> {
             TokenKind::Int1 | TokenKind::Int2 => {
                 let token = self.bump();
                 let day = number(token.text);
-                check_day(&token, day)?;
+                check_day(token.column, day)?;
                 Ok(day)
             }
             _ => Err(self.expected("a day of the month (1-31)")),
@@ -478,10 +478,6 @@ fn hour_minute(
     Ok((hour, minute))
 }
 
-fn check_day(token: &Token, day: u32) -> Result<(), TimespecError> {
-    check_day_number(token.column, day)
-}
-
 /// The three numbers of a hyphenated or dotted date in the order written,
 /// each as `(value, digits, column)`. The scanner matched exactly three
 /// runs of digits.
@@ -504,7 +500,7 @@ fn exact_date(
 ) -> Result<Date, TimespecError> {
     let year = full_year(year, year_digits);
     check_month(month_column, month)?;
-    check_day_number(day_column, day)?;
+    check_day(day_column, day)?;
     let days = days_in_month(year, month);
     if day > days {
         return Err(TimespecError::new(
@@ -532,7 +528,7 @@ fn concatenated_date(token: &Token) -> Result<Date, TimespecError> {
     let day = number(&text[month_len..month_len + 2]);
     let year_digits = &text[month_len + 2..];
     check_month(token.column, month)?;
-    check_day_number(token.column + month_len, day)?;
+    check_day(token.column + month_len, day)?;
     Ok(Date::Calendar {
         year: Some(year(year_digits)),
         month,
@@ -541,18 +537,24 @@ fn concatenated_date(token: &Token) -> Result<Date, TimespecError> {
 }
 
 fn check_month(column: usize, month: u32) -> Result<(), TimespecError> {
-    if (1..=12).contains(&month) {
-        Ok(())
-    } else {
-        Err(TimespecError::new(column, ErrorKind::Month(month)))
-    }
+    check(column, month, 12, ErrorKind::Month)
 }
 
-fn check_day_number(column: usize, day: u32) -> Result<(), TimespecError> {
-    if (1..=31).contains(&day) {
+fn check_day(column: usize, day: u32) -> Result<(), TimespecError> {
+    check(column, day, 31, ErrorKind::Day)
+}
+
+/// `value` in 1..=`max`, else the error `kind` makes of it at `column`.
+fn check(
+    column: usize,
+    value: u32,
+    max: u32,
+    kind: fn(u32) -> ErrorKind,
+) -> Result<(), TimespecError> {
+    if (1..=max).contains(&value) {
         Ok(())
     } else {
-        Err(TimespecError::new(column, ErrorKind::Day(day)))
+        Err(TimespecError::new(column, kind(value)))
     }
 }
 
