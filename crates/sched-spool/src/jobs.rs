@@ -1,0 +1,219 @@
+//! Pending one-shot jobs: queue, list, look up, remove, and claim for a run.
+
+use jiff::Timestamp;
+use rusqlite::{OptionalExtension, Row, TransactionBehavior, params};
+
+use crate::records::{decode_env, encode_env, from_micros, sql_id, to_micros};
+use crate::{JobKind, JobRecord, NewJob, Owner, Spool, SpoolError};
+
+const JOB_COLUMNS: &str =
+    "id, kind, owner_uid, owner_gid, due, submitted, command, cwd, umask, env";
+
+impl Spool {
+    /// Queues `jobs` in one transaction and returns their ids in order.
+    /// Many submissions share one commit (one fsync), which is how the
+    /// daemon keeps durable submissions fast under load.
+    pub fn insert_jobs(&mut self, jobs: &[NewJob]) -> Result<Vec<u64>, SpoolError> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(|e| Spool::error_of(&self.path, e))?;
+        let mut ids = Vec::with_capacity(jobs.len());
+        {
+            let mut insert = tx
+                .prepare_cached(
+                    "INSERT INTO jobs (kind, owner_uid, owner_gid, due, submitted, command, cwd, umask, env)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                )
+                .map_err(|e| Spool::error_of(&self.path, e))?;
+            for job in jobs {
+                let id = insert
+                    .insert(params![
+                        job.kind.as_sql(),
+                        job.owner_uid,
+                        job.owner_gid,
+                        to_micros(job.due),
+                        to_micros(job.submitted),
+                        job.command,
+                        job.cwd,
+                        job.umask,
+                        encode_env(&job.env),
+                    ])
+                    .map_err(|e| Spool::error_of(&self.path, e))?;
+                ids.push(id as u64);
+            }
+        }
+        tx.commit().map_err(|e| Spool::error_of(&self.path, e))?;
+        Ok(ids)
+    }
+
+    /// Pending jobs `owner` may see, by due instant then id.
+    pub fn pending(&self, owner: Owner) -> Result<Vec<JobRecord>, SpoolError> {
+        let (sql, uid) = match owner {
+            Owner::Any => (
+                format!("SELECT {JOB_COLUMNS} FROM jobs ORDER BY due, id"),
+                None,
+            ),
+            Owner::Uid(uid) => (
+                format!("SELECT {JOB_COLUMNS} FROM jobs WHERE owner_uid = ?1 ORDER BY due, id"),
+                Some(uid),
+            ),
+        };
+        let mut statement = self.conn.prepare_cached(&sql).map_err(|e| self.error(e))?;
+        let rows = match uid {
+            Some(uid) => statement.query(params![uid]),
+            None => statement.query([]),
+        };
+        let mut rows = rows.map_err(|e| self.error(e))?;
+        let mut jobs = Vec::new();
+        while let Some(row) = rows.next().map_err(|e| self.error(e))? {
+            jobs.push(self.job_from_row(row)?);
+        }
+        Ok(jobs)
+    }
+
+    /// The pending job `id`, if `owner` may see it.
+    pub fn job(&self, id: u64, owner: Owner) -> Result<Option<JobRecord>, SpoolError> {
+        let sql = format!("SELECT {JOB_COLUMNS} FROM jobs WHERE id = ?1");
+        let mut statement = self.conn.prepare_cached(&sql).map_err(|e| self.error(e))?;
+        let mut rows = statement
+            .query(params![sql_id(id)])
+            .map_err(|e| self.error(e))?;
+        match rows.next().map_err(|e| self.error(e))? {
+            Some(row) => {
+                let job = self.job_from_row(row)?;
+                Ok(owner.matches(job.job.owner_uid).then_some(job))
+            }
+            None => Ok(None),
+        }
+    }
+
+    /// Removes the pending job `id` if `owner` may; false when there is no
+    /// such job for `owner`.
+    pub fn remove_job(&mut self, id: u64, owner: Owner) -> Result<bool, SpoolError> {
+        let changed = match owner {
+            Owner::Any => self
+                .conn
+                .execute("DELETE FROM jobs WHERE id = ?1", params![sql_id(id)]),
+            Owner::Uid(uid) => self.conn.execute(
+                "DELETE FROM jobs WHERE id = ?1 AND owner_uid = ?2",
+                params![sql_id(id), uid],
+            ),
+        }
+        .map_err(|e| self.error(e))?;
+        Ok(changed == 1)
+    }
+
+    /// Consumes the pending job `id` and records its run as started at
+    /// `started`, in one transaction: a crash after this may lose the run
+    /// but can never repeat it. `None` when the job is gone (removed since
+    /// the scheduler looked).
+    pub fn claim(
+        &mut self,
+        id: u64,
+        started: Timestamp,
+    ) -> Result<Option<(JobRecord, u64)>, SpoolError> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(|e| Spool::error_of(&self.path, e))?;
+        let sql = format!("SELECT {JOB_COLUMNS} FROM jobs WHERE id = ?1");
+        let job = tx
+            .query_row(&sql, params![sql_id(id)], |row| Ok(raw_job(row)))
+            .optional()
+            .map_err(|e| Spool::error_of(&self.path, e))?;
+        let Some(job) = job else { return Ok(None) };
+        let job = job
+            .and_then(|raw| raw.into_record())
+            .map_err(|(id, detail)| SpoolError::BadRow {
+                path: self.path.clone(),
+                table: "jobs",
+                id,
+                detail,
+            })?;
+        tx.execute("DELETE FROM jobs WHERE id = ?1", params![sql_id(id)])
+            .map_err(|e| Spool::error_of(&self.path, e))?;
+        tx.execute(
+            "INSERT INTO runs (job_id, kind, owner_uid, command, due, started, outcome)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'running')",
+            params![
+                sql_id(id),
+                job.job.kind.as_sql(),
+                job.job.owner_uid,
+                job.job.command,
+                to_micros(job.job.due),
+                to_micros(started)
+            ],
+        )
+        .map_err(|e| Spool::error_of(&self.path, e))?;
+        let run_id = tx.last_insert_rowid() as u64;
+        tx.commit().map_err(|e| Spool::error_of(&self.path, e))?;
+        Ok(Some((job, run_id)))
+    }
+
+    fn job_from_row(&self, row: &Row<'_>) -> Result<JobRecord, SpoolError> {
+        raw_job(row)
+            .and_then(|raw| raw.into_record())
+            .map_err(|(id, detail)| SpoolError::BadRow {
+                path: self.path.clone(),
+                table: "jobs",
+                id,
+                detail,
+            })
+    }
+}
+
+/// A job row before its values are checked.
+struct RawJob {
+    id: i64,
+    kind: String,
+    owner_uid: i64,
+    owner_gid: i64,
+    due: i64,
+    submitted: i64,
+    command: String,
+    cwd: String,
+    umask: i64,
+    env: Vec<u8>,
+}
+
+type RowProblem = (i64, String);
+
+fn raw_job(row: &Row<'_>) -> Result<RawJob, RowProblem> {
+    let id: i64 = row.get(0).unwrap_or(-1);
+    let read = || -> rusqlite::Result<RawJob> {
+        Ok(RawJob {
+            id,
+            kind: row.get(1)?,
+            owner_uid: row.get(2)?,
+            owner_gid: row.get(3)?,
+            due: row.get(4)?,
+            submitted: row.get(5)?,
+            command: row.get(6)?,
+            cwd: row.get(7)?,
+            umask: row.get(8)?,
+            env: row.get(9)?,
+        })
+    };
+    read().map_err(|e| (id, e.to_string()))
+}
+
+impl RawJob {
+    fn into_record(self) -> Result<JobRecord, RowProblem> {
+        let id = self.id;
+        let bad = |detail: &str| (id, detail.to_owned());
+        let job = NewJob {
+            kind: JobKind::from_sql(&self.kind).ok_or_else(|| bad("unknown kind"))?,
+            owner_uid: u32::try_from(self.owner_uid).map_err(|_| bad("uid out of range"))?,
+            owner_gid: u32::try_from(self.owner_gid).map_err(|_| bad("gid out of range"))?,
+            due: from_micros(self.due).ok_or_else(|| bad("due instant out of range"))?,
+            submitted: from_micros(self.submitted)
+                .ok_or_else(|| bad("submission instant out of range"))?,
+            command: self.command,
+            cwd: self.cwd,
+            umask: u32::try_from(self.umask).map_err(|_| bad("umask out of range"))?,
+            env: decode_env(&self.env).ok_or_else(|| bad("environment is not NAME=VALUE pairs"))?,
+        };
+        Ok(JobRecord { id: id as u64, job })
+    }
+}

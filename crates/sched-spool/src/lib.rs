@@ -1,0 +1,22 @@
+//! The spool: a SQLite database that holds pending one-shot jobs and the
+//! history of runs.
+//!
+//! Everything durable goes through here, synchronously; the daemon gives the
+//! [`Spool`] to one thread. Writes use `BEGIN IMMEDIATE` and the database
+//! runs in WAL mode with `synchronous=FULL`, so a job is on disk when
+//! [`Spool::insert_jobs`] returns. A spool that cannot be opened, is
+//! corrupt, belongs to something else or is held by another daemon is
+//! reported with its path and never recreated or deleted.
+//!
+//! Deliberately absent: async, scheduling decisions, users and permissions.
+//! Callers say whose jobs they mean with an [`Owner`] filter.
+
+mod error;
+mod jobs;
+mod open;
+mod records;
+mod runs;
+
+pub use error::SpoolError;
+pub use open::{SCHEMA_VERSION, Spool};
+pub use records::{JobKind, JobRecord, NewJob, Outcome, Output, Owner, RunRecord};

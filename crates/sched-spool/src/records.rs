@@ -1,0 +1,166 @@
+//! The rows of the spool as Rust values.
+
+use jiff::Timestamp;
+
+/// Whose rows a query may see.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Owner {
+    /// Everyone's (root, or the daemon itself).
+    Any,
+    /// Only this uid's.
+    Uid(u32),
+}
+
+impl Owner {
+    pub(crate) fn matches(self, uid: u32) -> bool {
+        match self {
+            Owner::Any => true,
+            Owner::Uid(own) => own == uid,
+        }
+    }
+}
+
+/// The kinds of one-shot job.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum JobKind {
+    At,
+    Batch,
+}
+
+impl JobKind {
+    pub(crate) fn as_sql(self) -> &'static str {
+        match self {
+            JobKind::At => "at",
+            JobKind::Batch => "batch",
+        }
+    }
+
+    pub(crate) fn from_sql(text: &str) -> Option<Self> {
+        match text {
+            "at" => Some(JobKind::At),
+            "batch" => Some(JobKind::Batch),
+            _ => None,
+        }
+    }
+}
+
+/// A job to be queued.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewJob {
+    pub kind: JobKind,
+    pub owner_uid: u32,
+    pub owner_gid: u32,
+    pub due: Timestamp,
+    pub submitted: Timestamp,
+    pub command: String,
+    pub cwd: String,
+    pub umask: u32,
+    /// Names and values; a name never contains `=` or NUL and a value never
+    /// contains NUL (the daemon checks before it gets here).
+    pub env: Vec<(String, String)>,
+}
+
+/// A pending job as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JobRecord {
+    pub id: u64,
+    pub job: NewJob,
+}
+
+/// How a run ended, or that it has not.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    Running,
+    Exited(i32),
+    Signalled(i32),
+    Failed(String),
+    Lost,
+}
+
+/// A run's kept output: the head, the tail when the middle was dropped, and
+/// the total written.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Output {
+    pub head: Vec<u8>,
+    pub tail: Vec<u8>,
+    pub total_bytes: u64,
+}
+
+/// One run of a job.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunRecord {
+    pub id: u64,
+    pub job_id: u64,
+    pub kind: JobKind,
+    pub owner_uid: u32,
+    pub command: String,
+    pub due: Timestamp,
+    pub started: Timestamp,
+    pub finished: Option<Timestamp>,
+    pub pid: Option<u32>,
+    pub outcome: Outcome,
+    pub output: Output,
+}
+
+/// An id as SQLite stores it. Ids are positive `i64`s; one beyond that range
+/// maps to -1, which names no row.
+pub(crate) fn sql_id(id: u64) -> i64 {
+    i64::try_from(id).unwrap_or(-1)
+}
+
+/// Microseconds since the epoch, the spool's instant format.
+pub(crate) fn to_micros(at: Timestamp) -> i64 {
+    at.as_microsecond()
+}
+
+/// The instant stored as microseconds, if it is in jiff's range.
+pub(crate) fn from_micros(micros: i64) -> Option<Timestamp> {
+    Timestamp::from_microsecond(micros).ok()
+}
+
+/// `NAME=VALUE\0` pairs, the spool's environment format.
+pub(crate) fn encode_env(env: &[(String, String)]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for (name, value) in env {
+        out.extend_from_slice(name.as_bytes());
+        out.push(b'=');
+        out.extend_from_slice(value.as_bytes());
+        out.push(0);
+    }
+    out
+}
+
+/// The pairs of [`encode_env`], or `None` if the bytes are not of that form.
+pub(crate) fn decode_env(bytes: &[u8]) -> Option<Vec<(String, String)>> {
+    let mut env = Vec::new();
+    let Some(body) = bytes.strip_suffix(&[0]) else {
+        return bytes.is_empty().then_some(env);
+    };
+    for pair in body.split(|&b| b == 0) {
+        let text = std::str::from_utf8(pair).ok()?;
+        let (name, value) = text.split_once('=')?;
+        env.push((name.to_owned(), value.to_owned()));
+    }
+    Some(env)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn environments_round_trip_including_empty_values_and_equals_signs() {
+        for env in [
+            vec![],
+            vec![("A".to_owned(), String::new())],
+            vec![
+                ("PATH".to_owned(), "/bin:/usr/bin".to_owned()),
+                ("X".to_owned(), "a=b=c".to_owned()),
+            ],
+        ] {
+            assert_eq!(decode_env(&encode_env(&env)), Some(env));
+        }
+        assert_eq!(decode_env(b"NOEQUALS\0"), None);
+        assert_eq!(decode_env(b"A=1"), None);
+    }
+}

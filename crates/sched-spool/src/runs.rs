@@ -1,0 +1,160 @@
+//! Run history: the pid of a started run, its end, listings, and runs a
+//! previous daemon lost track of.
+
+use jiff::Timestamp;
+use rusqlite::{Row, params};
+
+use crate::records::{from_micros, sql_id, to_micros};
+use crate::{JobKind, Outcome, Output, Owner, RunRecord, Spool, SpoolError};
+
+const RUN_COLUMNS: &str = "id, job_id, kind, owner_uid, command, due, started, finished, pid, \
+                           outcome, exit_code, signal, reason, output_head, output_tail, output_bytes";
+
+impl Spool {
+    /// Records the pid of a started run.
+    pub fn set_pid(&mut self, run: u64, pid: u32) -> Result<(), SpoolError> {
+        self.conn
+            .execute(
+                "UPDATE runs SET pid = ?2 WHERE id = ?1",
+                params![sql_id(run), pid],
+            )
+            .map_err(|e| self.error(e))?;
+        Ok(())
+    }
+
+    /// Records how a run ended and what it wrote.
+    pub fn finish_run(
+        &mut self,
+        run: u64,
+        finished: Timestamp,
+        outcome: &Outcome,
+        output: &Output,
+    ) -> Result<(), SpoolError> {
+        let (state, code, signal, reason) = match outcome {
+            Outcome::Running => ("running", None, None, None),
+            Outcome::Exited(code) => ("exited", Some(*code), None, None),
+            Outcome::Signalled(signal) => ("signalled", None, Some(*signal), None),
+            Outcome::Failed(reason) => ("failed", None, None, Some(reason.as_str())),
+            Outcome::Lost => ("lost", None, None, None),
+        };
+        self.conn
+            .execute(
+                "UPDATE runs SET finished = ?2, outcome = ?3, exit_code = ?4, signal = ?5, reason = ?6,
+                        output_head = ?7, output_tail = ?8, output_bytes = ?9
+                 WHERE id = ?1",
+                params![
+                    sql_id(run),
+                    to_micros(finished),
+                    state,
+                    code,
+                    signal,
+                    reason,
+                    output.head,
+                    output.tail,
+                    output.total_bytes as i64
+                ],
+            )
+            .map_err(|e| self.error(e))?;
+        Ok(())
+    }
+
+    /// Runs `owner` may see, newest first, at most `limit`; only those of
+    /// job `job` when given.
+    pub fn runs(
+        &self,
+        owner: Owner,
+        job: Option<u64>,
+        limit: u32,
+    ) -> Result<Vec<RunRecord>, SpoolError> {
+        let uid = match owner {
+            Owner::Any => None,
+            Owner::Uid(uid) => Some(i64::from(uid)),
+        };
+        let job = job.map(sql_id);
+        let sql = format!(
+            "SELECT {RUN_COLUMNS} FROM runs
+             WHERE (?1 IS NULL OR owner_uid = ?1) AND (?2 IS NULL OR job_id = ?2)
+             ORDER BY id DESC LIMIT ?3"
+        );
+        let mut statement = self.conn.prepare_cached(&sql).map_err(|e| self.error(e))?;
+        let mut rows = statement
+            .query(params![uid, job, limit])
+            .map_err(|e| self.error(e))?;
+        let mut runs = Vec::new();
+        while let Some(row) = rows.next().map_err(|e| self.error(e))? {
+            let run = run_from_row(row).map_err(|(id, detail)| SpoolError::BadRow {
+                path: self.path.clone(),
+                table: "runs",
+                id,
+                detail,
+            })?;
+            runs.push(run);
+        }
+        Ok(runs)
+    }
+
+    /// Marks every run still recorded as running as lost, as of `now`: the
+    /// daemon that started them is gone and cannot see them end. Returns the
+    /// runs so marked.
+    pub fn mark_lost_runs(&mut self, now: Timestamp) -> Result<Vec<u64>, SpoolError> {
+        let mut statement = self
+            .conn
+            .prepare("UPDATE runs SET outcome = 'lost', finished = ?1 WHERE outcome = 'running' RETURNING id")
+            .map_err(|e| self.error(e))?;
+        let ids: Vec<i64> = statement
+            .query_map(params![to_micros(now)], |row| row.get(0))
+            .and_then(|rows| rows.collect())
+            .map_err(|e| Spool::error_of(&self.path, e))?;
+        Ok(ids.into_iter().map(|id| id as u64).collect())
+    }
+}
+
+fn run_from_row(row: &Row<'_>) -> Result<RunRecord, (i64, String)> {
+    let id: i64 = row.get(0).unwrap_or(-1);
+    let sql = |e: rusqlite::Error| (id, e.to_string());
+    let bad = |detail: &str| (id, detail.to_owned());
+    let instant = |micros: i64| from_micros(micros).ok_or_else(|| bad("instant out of range"));
+    let state: String = row.get(9).map_err(sql)?;
+    let outcome = match state.as_str() {
+        "running" => Outcome::Running,
+        "exited" => Outcome::Exited(
+            row.get::<_, Option<i32>>(10)
+                .map_err(sql)?
+                .ok_or_else(|| bad("exit code missing"))?,
+        ),
+        "signalled" => Outcome::Signalled(
+            row.get::<_, Option<i32>>(11)
+                .map_err(sql)?
+                .ok_or_else(|| bad("signal missing"))?,
+        ),
+        "failed" => Outcome::Failed(
+            row.get::<_, Option<String>>(12)
+                .map_err(sql)?
+                .unwrap_or_default(),
+        ),
+        "lost" => Outcome::Lost,
+        _ => return Err(bad("unknown outcome")),
+    };
+    let kind: String = row.get(2).map_err(sql)?;
+    let finished: Option<i64> = row.get(7).map_err(sql)?;
+    let pid: Option<i64> = row.get(8).map_err(sql)?;
+    let output_bytes: i64 = row.get(15).map_err(sql)?;
+    Ok(RunRecord {
+        id: id as u64,
+        job_id: row.get::<_, i64>(1).map_err(sql)? as u64,
+        kind: JobKind::from_sql(&kind).ok_or_else(|| bad("unknown kind"))?,
+        owner_uid: u32::try_from(row.get::<_, i64>(3).map_err(sql)?)
+            .map_err(|_| bad("uid out of range"))?,
+        command: row.get(4).map_err(sql)?,
+        due: instant(row.get(5).map_err(sql)?)?,
+        started: instant(row.get(6).map_err(sql)?)?,
+        finished: finished.map(instant).transpose()?,
+        pid: pid.and_then(|pid| u32::try_from(pid).ok()),
+        outcome,
+        output: Output {
+            head: row.get(13).map_err(sql)?,
+            tail: row.get(14).map_err(sql)?,
+            total_bytes: u64::try_from(output_bytes).map_err(|_| bad("negative output size"))?,
+        },
+    })
+}

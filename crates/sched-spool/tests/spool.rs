@@ -1,0 +1,257 @@
+//! The spool on real files: round trips, owners, claims, and every way an
+//! existing file can be refused without being touched.
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+
+use jiff::Timestamp;
+use sched_spool::{JobKind, NewJob, Outcome, Output, Owner, Spool, SpoolError};
+
+fn instant(text: &str) -> Timestamp {
+    text.parse().unwrap()
+}
+
+fn job(owner_uid: u32, due: &str, command: &str) -> NewJob {
+    NewJob {
+        kind: JobKind::At,
+        owner_uid,
+        owner_gid: owner_uid,
+        due: instant(due),
+        submitted: instant("2026-01-01T00:00:00Z"),
+        command: command.to_owned(),
+        cwd: "/tmp".to_owned(),
+        umask: 0o022,
+        env: vec![
+            ("PATH".to_owned(), "/bin".to_owned()),
+            ("EMPTY".to_owned(), String::new()),
+        ],
+    }
+}
+
+fn fresh(dir: &Path) -> Spool {
+    Spool::open(&dir.join("spool.db")).unwrap()
+}
+
+#[test]
+fn a_new_spool_is_created_private_and_keeps_jobs_across_reopening() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("spool.db");
+    let ids = {
+        let mut spool = Spool::open(&path).unwrap();
+        spool
+            .insert_jobs(&[
+                job(1000, "2026-02-01T10:00:00Z", "b"),
+                job(1000, "2026-01-01T10:00:00Z", "a"),
+            ])
+            .unwrap()
+    };
+    assert_eq!(
+        std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+    let spool = Spool::open(&path).unwrap();
+    let pending = spool.pending(Owner::Any).unwrap();
+    assert_eq!(
+        pending.iter().map(|j| j.id).collect::<Vec<_>>(),
+        vec![ids[1], ids[0]],
+        "ordered by due instant"
+    );
+    assert_eq!(pending[1].job, job(1000, "2026-02-01T10:00:00Z", "b"));
+}
+
+#[test]
+fn owners_see_and_remove_only_their_own_jobs() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut spool = fresh(dir.path());
+    let ids = spool
+        .insert_jobs(&[
+            job(1000, "2026-01-01T10:00:00Z", "mine"),
+            job(1001, "2026-01-01T10:00:00Z", "theirs"),
+        ])
+        .unwrap();
+    let mine = spool.pending(Owner::Uid(1000)).unwrap();
+    assert_eq!(mine.len(), 1);
+    assert_eq!(mine[0].job.command, "mine");
+    assert!(spool.job(ids[1], Owner::Uid(1000)).unwrap().is_none());
+    assert!(spool.job(ids[1], Owner::Any).unwrap().is_some());
+    assert!(!spool.remove_job(ids[1], Owner::Uid(1000)).unwrap());
+    assert!(spool.remove_job(ids[1], Owner::Uid(1001)).unwrap());
+    assert!(
+        !spool.remove_job(ids[1], Owner::Any).unwrap(),
+        "already removed"
+    );
+    assert!(!spool.remove_job(u64::MAX, Owner::Any).unwrap());
+}
+
+#[test]
+fn a_claim_consumes_the_job_and_records_a_running_run_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut spool = fresh(dir.path());
+    let id = spool
+        .insert_jobs(&[job(1000, "2026-01-01T10:00:00Z", "echo hi")])
+        .unwrap()[0];
+    let started = instant("2026-01-01T10:00:00.002Z");
+    let (claimed, run) = spool.claim(id, started).unwrap().unwrap();
+    assert_eq!(claimed.id, id);
+    assert!(
+        spool.claim(id, started).unwrap().is_none(),
+        "a job runs once"
+    );
+    assert!(spool.pending(Owner::Any).unwrap().is_empty());
+    spool.set_pid(run, 4242).unwrap();
+    let output = Output {
+        head: b"hi\n".to_vec(),
+        tail: Vec::new(),
+        total_bytes: 3,
+    };
+    spool
+        .finish_run(
+            run,
+            instant("2026-01-01T10:00:01Z"),
+            &Outcome::Exited(3),
+            &output,
+        )
+        .unwrap();
+    let runs = spool.runs(Owner::Uid(1000), Some(id), 10).unwrap();
+    assert_eq!(runs.len(), 1);
+    assert_eq!(runs[0].started, started);
+    assert_eq!(runs[0].pid, Some(4242));
+    assert_eq!(runs[0].outcome, Outcome::Exited(3));
+    assert_eq!(runs[0].output, output);
+    assert!(spool.runs(Owner::Uid(1001), None, 10).unwrap().is_empty());
+}
+
+#[test]
+fn runs_left_running_by_a_previous_daemon_are_marked_lost() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("spool.db");
+    let run = {
+        let mut spool = Spool::open(&path).unwrap();
+        let id = spool
+            .insert_jobs(&[job(0, "2026-01-01T10:00:00Z", "sleep 100")])
+            .unwrap()[0];
+        spool
+            .claim(id, instant("2026-01-01T10:00:00Z"))
+            .unwrap()
+            .unwrap()
+            .1
+    };
+    let mut spool = Spool::open(&path).unwrap();
+    assert_eq!(
+        spool
+            .mark_lost_runs(instant("2026-01-01T11:00:00Z"))
+            .unwrap(),
+        vec![run]
+    );
+    let runs = spool.runs(Owner::Any, None, 10).unwrap();
+    assert_eq!(runs[0].outcome, Outcome::Lost);
+    assert_eq!(runs[0].finished, Some(instant("2026-01-01T11:00:00Z")));
+    assert!(
+        spool
+            .mark_lost_runs(instant("2026-01-01T12:00:00Z"))
+            .unwrap()
+            .is_empty()
+    );
+}
+
+#[test]
+fn a_file_that_is_not_a_database_is_reported_and_left_byte_for_byte() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("spool.db");
+    let garbage = b"this is not sqlite, it is somebody's notes\n".repeat(200);
+    std::fs::write(&path, &garbage).unwrap();
+    let error = Spool::open(&path).unwrap_err();
+    assert!(matches!(error, SpoolError::Corrupt { .. }), "{error:?}");
+    assert!(
+        error.to_string().contains(&path.display().to_string()),
+        "{error}"
+    );
+    assert_eq!(std::fs::read(&path).unwrap(), garbage);
+}
+
+#[test]
+fn a_damaged_database_is_reported_corrupt_and_not_recreated() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("spool.db");
+    {
+        let mut spool = Spool::open(&path).unwrap();
+        let jobs: Vec<_> = (0..500)
+            .map(|i| {
+                job(
+                    1000,
+                    "2026-01-01T10:00:00Z",
+                    &format!("echo {i} {}", "x".repeat(200)),
+                )
+            })
+            .collect();
+        spool.insert_jobs(&jobs).unwrap();
+    }
+    // Overwrite a page in the middle of the file (past the header page).
+    let mut bytes = std::fs::read(&path).unwrap();
+    assert!(bytes.len() > 8 * 4096, "the test needs a multi-page file");
+    for b in &mut bytes[4 * 4096..6 * 4096] {
+        *b = 0xA5;
+    }
+    std::fs::write(&path, &bytes).unwrap();
+    let error = Spool::open(&path).unwrap_err();
+    assert!(matches!(error, SpoolError::Corrupt { .. }), "{error:?}");
+    assert_eq!(std::fs::read(&path).unwrap(), bytes, "left untouched");
+}
+
+#[test]
+fn another_programs_database_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("other.db");
+    let other = rusqlite::Connection::open(&path).unwrap();
+    other
+        .execute_batch("CREATE TABLE notes (text TEXT); INSERT INTO notes VALUES ('keep me');")
+        .unwrap();
+    drop(other);
+    let error = Spool::open(&path).unwrap_err();
+    assert!(matches!(error, SpoolError::Foreign { .. }), "{error:?}");
+    let other = rusqlite::Connection::open(&path).unwrap();
+    let text: String = other
+        .query_row("SELECT text FROM notes", [], |row| row.get(0))
+        .unwrap();
+    assert_eq!(text, "keep me");
+}
+
+#[test]
+fn a_spool_from_a_newer_schedd_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("spool.db");
+    drop(Spool::open(&path).unwrap());
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.pragma_update(None, "user_version", sched_spool::SCHEMA_VERSION + 1)
+        .unwrap();
+    drop(conn);
+    let error = Spool::open(&path).unwrap_err();
+    assert!(matches!(error, SpoolError::TooNew { .. }), "{error:?}");
+}
+
+#[test]
+fn a_spool_held_by_another_daemon_is_reported_locked() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("spool.db");
+    drop(Spool::open(&path).unwrap());
+    // Reopened: no migration writes this time, and the lock must still hold.
+    let _first = Spool::open(&path).unwrap();
+    let error = Spool::open(&path).unwrap_err();
+    assert!(matches!(error, SpoolError::Locked { .. }), "{error:?}");
+    assert!(
+        error.to_string().contains("is another schedd using it?"),
+        "{error}"
+    );
+}
+
+#[test]
+fn a_directory_that_cannot_be_written_is_an_open_error_with_the_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("missing-dir").join("spool.db");
+    let error = Spool::open(&path).unwrap_err();
+    assert!(matches!(error, SpoolError::Open { .. }), "{error:?}");
+    assert!(
+        error.to_string().contains("missing-dir/spool.db"),
+        "{error}"
+    );
+}
