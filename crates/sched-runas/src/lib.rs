@@ -1,1 +1,19 @@
+//! Users and credentials: who a uid is, and a command that starts as them.
+//!
+//! This is the only crate that changes credentials or uses `unsafe`. A
+//! [`ResolvedUser`] can only be built here, from the password database,
+//! before any fork; [`command`] then prepares a `std::process::Command`
+//! whose child, between fork and exec, makes only async-signal-safe calls:
+//! `setsid`, `setgroups`, `setgid`, `setuid` (in that order, each checked),
+//! a check that `setuid(0)` now fails, `umask`, `chdir`, and marking every
+//! descriptor above 2 close-on-exec.
+//!
+//! Deliberately absent: waiting for the child, reading its output, and
+//! deciding who may run what. The caller spawns the command (with tokio or
+//! std) and owns the policy.
 
+mod child;
+mod user;
+
+pub use child::{JobCommand, command};
+pub use user::{ResolvedUser, RunAsError, current_euid, resolve_uid};
