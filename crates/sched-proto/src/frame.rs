@@ -1,5 +1,6 @@
 //! Length-prefixed frames: a 4-byte big-endian body length, then a JSON
-//! body of at most [`MAX_FRAME`] bytes.
+//! body. Requests are at most [`MAX_REQUEST`] bytes; replies, which may list
+//! a hundred thousand jobs, at most [`MAX_REPLY`].
 //!
 //! Encoding and decoding are pure over bytes; the blocking helpers serve the
 //! CLI, and the daemon does its own async reads with [`body_len`] and
@@ -13,17 +14,19 @@ use serde::de::DeserializeOwned;
 /// Bytes in a frame header.
 pub const HEADER_LEN: usize = 4;
 
-/// The largest body accepted, in bytes. A job's script and environment must
-/// fit in one request; at(1) has no such limit, but a 4 MiB shell script is
-/// a mistake, and the bound keeps one client from making the daemon allocate
-/// without limit.
-pub const MAX_FRAME: usize = 4 << 20;
+/// The largest request body the daemon accepts, in bytes. A job's command
+/// and environment must fit in one request; the bound keeps one client from
+/// making the daemon allocate without limit.
+pub const MAX_REQUEST: usize = 4 << 20;
+
+/// The largest reply body a client accepts, in bytes.
+pub const MAX_REPLY: usize = 1 << 30;
 
 /// Why a frame could not be read or understood.
 #[derive(Debug, thiserror::Error)]
 pub enum FrameError {
-    #[error("frame of {len} bytes is larger than the limit of {MAX_FRAME} bytes")]
-    TooLarge { len: usize },
+    #[error("frame of {len} bytes is larger than the limit of {limit} bytes")]
+    TooLarge { len: usize, limit: usize },
     #[error("malformed message: {0}")]
     Malformed(#[from] serde_json::Error),
     #[error("connection closed")]
@@ -32,11 +35,11 @@ pub enum FrameError {
     Io(#[from] std::io::Error),
 }
 
-/// The body length a header announces, refused when it is over the limit.
-pub fn body_len(header: [u8; HEADER_LEN]) -> Result<usize, FrameError> {
+/// The body length a header announces, refused when it is over `limit`.
+pub fn body_len(header: [u8; HEADER_LEN], limit: usize) -> Result<usize, FrameError> {
     let len = u32::from_be_bytes(header) as usize;
-    if len > MAX_FRAME {
-        return Err(FrameError::TooLarge { len });
+    if len > limit {
+        return Err(FrameError::TooLarge { len, limit });
     }
     Ok(len)
 }
@@ -44,11 +47,13 @@ pub fn body_len(header: [u8; HEADER_LEN]) -> Result<usize, FrameError> {
 /// One message as a whole frame, header included.
 pub fn encode<T: Serialize>(message: &T) -> Result<Vec<u8>, FrameError> {
     let body = serde_json::to_vec(message)?;
-    if body.len() > MAX_FRAME {
-        return Err(FrameError::TooLarge { len: body.len() });
+    if u32::try_from(body.len()).is_err() {
+        return Err(FrameError::TooLarge {
+            len: body.len(),
+            limit: u32::MAX as usize,
+        });
     }
     let mut frame = Vec::with_capacity(HEADER_LEN + body.len());
-    // The length fits: it is at most MAX_FRAME, far below u32::MAX.
     frame.extend_from_slice(&(body.len() as u32).to_be_bytes());
     frame.extend_from_slice(&body);
     Ok(frame)
@@ -59,16 +64,20 @@ pub fn decode<T: DeserializeOwned>(body: &[u8]) -> Result<T, FrameError> {
     Ok(serde_json::from_slice(body)?)
 }
 
-/// Reads one frame and decodes it; [`FrameError::Closed`] when the peer
-/// closed the connection before a header.
-pub fn read_frame<T: DeserializeOwned>(reader: &mut impl Read) -> Result<T, FrameError> {
+/// Reads one frame of at most `limit` bytes and decodes it;
+/// [`FrameError::Closed`] when the peer closed the connection before a
+/// header.
+pub fn read_frame<T: DeserializeOwned>(
+    reader: &mut impl Read,
+    limit: usize,
+) -> Result<T, FrameError> {
     let mut header = [0u8; HEADER_LEN];
     match reader.read_exact(&mut header) {
         Ok(()) => {}
         Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => return Err(FrameError::Closed),
         Err(e) => return Err(e.into()),
     }
-    let mut body = vec![0u8; body_len(header)?];
+    let mut body = vec![0u8; body_len(header, limit)?];
     reader.read_exact(&mut body)?;
     decode(&body)
 }
@@ -89,7 +98,7 @@ mod tests {
     fn a_frame_round_trips() {
         let request = Envelope::new(Request::Show { id: 42 });
         let frame = encode(&request).unwrap();
-        let len = body_len(frame[..4].try_into().unwrap()).unwrap();
+        let len = body_len(frame[..4].try_into().unwrap(), MAX_REQUEST).unwrap();
         assert_eq!(len, frame.len() - 4);
         let back: Envelope<Request> = decode(&frame[4..]).unwrap();
         assert_eq!(back, request);
@@ -120,7 +129,7 @@ mod tests {
     fn a_closed_stream_before_a_header_is_closed() {
         let mut empty: &[u8] = &[];
         assert!(matches!(
-            read_frame::<Envelope<Request>>(&mut empty),
+            read_frame::<Envelope<Request>>(&mut empty, MAX_REQUEST),
             Err(FrameError::Closed)
         ));
     }

@@ -9,9 +9,11 @@
 
 mod frame;
 mod message;
+pub mod paths;
 
 pub use frame::{
-    FrameError, HEADER_LEN, MAX_FRAME, body_len, decode, encode, read_frame, write_frame,
+    FrameError, HEADER_LEN, MAX_REPLY, MAX_REQUEST, body_len, decode, encode, read_frame,
+    write_frame,
 };
 pub use message::*;
 

@@ -218,7 +218,7 @@ pub struct ErrorReply {
 pub enum ErrorCode {
     /// The frame was not a message of this protocol.
     Malformed,
-    /// The frame was larger than [`MAX_FRAME`](crate::MAX_FRAME).
+    /// The frame was larger than [`MAX_REQUEST`](crate::MAX_REQUEST).
     TooLarge,
     /// A request of a protocol version this daemon does not speak.
     Version,

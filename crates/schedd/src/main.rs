@@ -1,22 +1,91 @@
-//! `schedd`, the scheduling daemon. The schedule engine (`sched-cron`) and
-//! the `sched next` / `sched check` commands come first; the daemon proper
-//! (spool, socket, job execution) is built on them next. Until then this
-//! binary only answers `--version` and `--help`, and says so when started.
+//! `schedd`: flags to a [`schedd::Config`], logging, and the exit status.
 #![forbid(unsafe_code)]
 
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Parser;
+use jiff::Timestamp;
+use sched_proto::paths::{self, PathEnv};
 
 #[derive(Debug, Parser)]
-#[command(name = "schedd", version, about = "The schedd cron and at daemon")]
-struct Cli {}
+#[command(
+    name = "schedd",
+    version,
+    about = "The schedd cron and at daemon",
+    after_help = "\
+Defaults: as root, the socket is /run/schedd/schedd.sock and the spool
+/var/spool/schedd; as any other user, $XDG_RUNTIME_DIR/schedd.sock (else
+/tmp/schedd-UID/schedd.sock) and $XDG_DATA_HOME/schedd (else
+~/.local/share/schedd), and the daemon runs only that user's jobs.
+
+Logs go to standard error; SCHEDD_LOG sets the level (error, warn, info,
+debug, trace; default info).
+
+Example:
+  schedd &
+  sched at 'now + 1 min' 'date > /tmp/hello'"
+)]
+struct Flags {
+    /// The Unix socket to listen on
+    #[arg(long, value_name = "PATH")]
+    socket: Option<PathBuf>,
+    /// The spool directory (database and output of running jobs)
+    #[arg(long, value_name = "DIR")]
+    spool: Option<PathBuf>,
+    /// Bytes of each run's output to keep (the first and last half of
+    /// longer output)
+    #[arg(long, value_name = "BYTES", default_value_t = 256 * 1024)]
+    output_limit: u64,
+    /// Start batch jobs only while the 1-minute load average is below this
+    #[arg(long, value_name = "LOAD", default_value_t = 1.5)]
+    batch_load: f64,
+    /// TESTS ONLY: run on a mock clock starting at this instant
+    /// (2026-03-08T00:00:00Z); only the uid running the daemon can move it
+    #[arg(long, value_name = "INSTANT", hide = true)]
+    mock_clock: Option<Timestamp>,
+}
 
 fn main() -> ExitCode {
-    let _cli = Cli::parse();
-    eprintln!(
-        "schedd {}: the daemon does not run jobs in this version; use `sched next` and `sched check`",
-        env!("CARGO_PKG_VERSION")
-    );
-    ExitCode::from(1)
+    let flags = Flags::parse();
+    init_logging();
+    match config(flags).and_then(schedd::run) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("schedd: {error:#}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn config(flags: Flags) -> anyhow::Result<schedd::Config> {
+    let euid = sched_runas::current_euid();
+    let env = PathEnv::from_process();
+    let spool_dir = match flags.spool {
+        Some(dir) => dir,
+        None => paths::spool_dir(euid, &env).ok_or_else(|| {
+            anyhow::anyhow!("neither XDG_DATA_HOME nor HOME is set: pass --spool DIR")
+        })?,
+    };
+    if !(flags.batch_load > 0.0) {
+        anyhow::bail!("--batch-load must be a positive number");
+    }
+    Ok(schedd::Config {
+        socket: flags
+            .socket
+            .unwrap_or_else(|| paths::user_socket(euid, &env)),
+        spool_dir,
+        mock_clock: flags.mock_clock,
+        output_limit: flags.output_limit,
+        batch_load_limit: flags.batch_load,
+    })
+}
+
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("SCHEDD_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
 }

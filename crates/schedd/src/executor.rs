@@ -1,0 +1,169 @@
+//! Starting a claimed job as its owner and recording how it ends.
+//!
+//! The scheduler hands over a job already claimed in the spool (consumed,
+//! with a `running` row). Starting resolves the owner again, so a deleted
+//! user's job is recorded as failed instead of run; waiting happens in a
+//! task of its own, so a long job never delays the scheduler.
+
+use std::path::{Path, PathBuf};
+
+use jiff::Timestamp;
+use sched_runas::{JobCommand, ResolvedUser};
+use sched_spool::{JobRecord, Outcome, Output};
+use tokio::sync::mpsc::UnboundedSender;
+
+use crate::clock::Clock;
+use crate::output;
+use crate::scheduler::Event;
+use crate::spool_thread::SpoolHandle;
+
+/// The shell that runs every job, as cron and at use.
+pub const SHELL: &str = "/bin/sh";
+
+/// What running jobs needs from the daemon.
+#[derive(Debug, Clone)]
+pub struct Executor {
+    pub spool: SpoolHandle,
+    pub clock: Clock,
+    pub output_dir: PathBuf,
+    pub output_limit: u64,
+    pub events: UnboundedSender<Event>,
+}
+
+impl Executor {
+    /// Starts `job` (claimed as run `run`). Returns true when a process was
+    /// started; a run that failed to start is recorded as failed here and
+    /// no [`Event::RunFinished`] follows.
+    pub async fn start(&self, job: JobRecord, run: u64) -> bool {
+        let uid = job.job.owner_uid;
+        let user = match tokio::task::spawn_blocking(move || sched_runas::resolve_uid(uid)).await {
+            Ok(Ok(user)) => user,
+            Ok(Err(error)) => {
+                self.record_failure(run, error.to_string(), Output::default())
+                    .await;
+                return false;
+            }
+            Err(join) => {
+                self.record_failure(
+                    run,
+                    format!("cannot look up user {uid}: {join}"),
+                    Output::default(),
+                )
+                .await;
+                return false;
+            }
+        };
+        let file = match output::create(&self.output_dir, run) {
+            Ok(file) => file,
+            Err(error) => {
+                let reason = format!(
+                    "cannot create the output file in {}: {error}",
+                    self.output_dir.display()
+                );
+                self.record_failure(run, reason, Output::default()).await;
+                return false;
+            }
+        };
+        let env = job_environment(&user, &job.job.env);
+        let cwd = PathBuf::from(&job.job.cwd);
+        let spec = JobCommand {
+            user: &user,
+            shell: Path::new(SHELL),
+            script: &job.job.command,
+            env: &env,
+            cwd: Some(&cwd),
+            umask: job.job.umask,
+            output: file,
+        };
+        let spawned = sched_runas::command(spec)
+            .map_err(|e| e.to_string())
+            .and_then(|command| {
+                tokio::process::Command::from(command)
+                    .spawn()
+                    .map_err(|e| format!("cannot start: {e}"))
+            });
+        let output_path = output::path(&self.output_dir, run);
+        let mut child = match spawned {
+            Ok(child) => child,
+            Err(reason) => {
+                let output = self.collect(output_path).await;
+                self.record_failure(run, reason, output).await;
+                return false;
+            }
+        };
+        if let Some(pid) = child.id() {
+            let _ = self.spool.call(move |spool| spool.set_pid(run, pid)).await;
+        }
+        tracing::info!(run, job = job.id, uid, "started");
+        let executor = self.clone();
+        tokio::spawn(async move {
+            let outcome = match child.wait().await {
+                Ok(status) => outcome_of(status),
+                Err(error) => Outcome::Failed(format!("cannot wait for the job: {error}")),
+            };
+            let output = executor.collect(output_path).await;
+            let finished = executor.clock.now();
+            tracing::info!(run, job = job.id, ?outcome, "finished");
+            executor.record(run, finished, outcome, output).await;
+            let _ = executor.events.send(Event::RunFinished);
+        });
+        true
+    }
+
+    async fn collect(&self, path: PathBuf) -> Output {
+        let limit = self.output_limit;
+        match tokio::task::spawn_blocking(move || output::collect(&path, limit)).await {
+            Ok(Ok(output)) => output,
+            Ok(Err(error)) => {
+                tracing::warn!("cannot read a job's output: {error}");
+                Output::default()
+            }
+            Err(_) => Output::default(),
+        }
+    }
+
+    async fn record_failure(&self, run: u64, reason: String, output: Output) {
+        tracing::warn!(run, "not run: {reason}");
+        self.record(run, self.clock.now(), Outcome::Failed(reason), output)
+            .await;
+    }
+
+    async fn record(&self, run: u64, finished: Timestamp, outcome: Outcome, output: Output) {
+        let result = self
+            .spool
+            .call(move |spool| spool.finish_run(run, finished, &outcome, &output))
+            .await;
+        if let Err(error) = result {
+            tracing::error!(run, "cannot record the end of the run: {error}");
+        }
+    }
+}
+
+/// The job's environment: HOME, LOGNAME, USER, SHELL and PATH from the
+/// owner's account, then what the submitter's environment held (at(1) keeps
+/// it), which wins. Nothing of the daemon's own environment.
+fn job_environment(user: &ResolvedUser, submitted: &[(String, String)]) -> Vec<(String, String)> {
+    let mut env: Vec<(String, String)> = vec![
+        ("HOME".to_owned(), user.home().display().to_string()),
+        ("LOGNAME".to_owned(), user.name().to_owned()),
+        ("USER".to_owned(), user.name().to_owned()),
+        ("SHELL".to_owned(), SHELL.to_owned()),
+        ("PATH".to_owned(), "/usr/bin:/bin".to_owned()),
+    ];
+    for (name, value) in submitted {
+        match env.iter_mut().find(|(existing, _)| existing == name) {
+            Some(slot) => slot.1 = value.clone(),
+            None => env.push((name.clone(), value.clone())),
+        }
+    }
+    env
+}
+
+fn outcome_of(status: std::process::ExitStatus) -> Outcome {
+    use std::os::unix::process::ExitStatusExt;
+    match (status.code(), status.signal()) {
+        (Some(code), _) => Outcome::Exited(code),
+        (None, Some(signal)) => Outcome::Signalled(signal),
+        (None, None) => Outcome::Failed(format!("ended with status {status}")),
+    }
+}

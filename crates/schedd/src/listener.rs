@@ -1,0 +1,196 @@
+//! The Unix socket: binding it safely, accepting clients, and reading and
+//! writing frames with timeouts so that a slow or silent client holds up
+//! nobody but itself.
+
+use std::os::unix::fs::{FileTypeExt, MetadataExt, PermissionsExt};
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use std::os::unix::fs::DirBuilderExt;
+
+use anyhow::{Context as _, bail};
+use sched_proto::{ErrorCode, ErrorReply, FrameError, HEADER_LEN, MAX_REQUEST, Response, body_len};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{UnixListener, UnixStream};
+use tokio::sync::{Semaphore, watch};
+
+use crate::requests::{self, Context, Peer};
+
+/// How long a connection may sit idle between requests.
+const IDLE_TIMEOUT: Duration = Duration::from_secs(60);
+/// How long a client may take to send a whole request, or to read a reply.
+const IO_TIMEOUT: Duration = Duration::from_secs(10);
+/// Connections served at once; more wait in the kernel's backlog.
+const MAX_CONNECTIONS: usize = 512;
+
+/// Binds the socket at `path`: a stale socket left by a dead daemon is
+/// replaced; a live one, or any other file, is an error. `public` makes it
+/// 0666 (the system daemon: every user may ask, and is identified by the
+/// kernel); otherwise it is 0600.
+pub fn bind(path: &Path, public: bool) -> anyhow::Result<UnixListener> {
+    let parent = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    ensure_directory(parent, public)?;
+    match std::fs::symlink_metadata(path) {
+        Ok(meta) if meta.file_type().is_socket() => {
+            match std::os::unix::net::UnixStream::connect(path) {
+                Ok(_) => bail!("another schedd is already listening on {}", path.display()),
+                Err(_) => std::fs::remove_file(path).with_context(|| {
+                    format!("cannot remove the stale socket {}", path.display())
+                })?,
+            }
+        }
+        Ok(_) => bail!(
+            "{} exists and is not a socket: remove it or choose another --socket",
+            path.display()
+        ),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(e).with_context(|| format!("cannot inspect {}", path.display())),
+    }
+    let listener =
+        UnixListener::bind(path).with_context(|| format!("cannot listen on {}", path.display()))?;
+    let mode = if public { 0o666 } else { 0o600 };
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
+        .with_context(|| format!("cannot set the mode of {}", path.display()))?;
+    Ok(listener)
+}
+
+/// Makes sure the socket's directory exists, belongs to the daemon's user
+/// (or root) and is not writable by others; creates it (0755 for the system
+/// daemon, else 0700) when missing.
+pub fn ensure_directory(dir: &Path, public: bool) -> anyhow::Result<()> {
+    if !dir.exists() {
+        let mode = if public { 0o755 } else { 0o700 };
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(mode)
+            .create(dir)
+            .with_context(|| format!("cannot create {}", dir.display()))?;
+    }
+    let meta = std::fs::symlink_metadata(dir)
+        .with_context(|| format!("cannot inspect {}", dir.display()))?;
+    let euid = sched_runas::current_euid();
+    if !meta.is_dir() {
+        bail!("{} is not a directory", dir.display());
+    }
+    if meta.uid() != euid && meta.uid() != 0 {
+        bail!(
+            "{} belongs to uid {}, not to this daemon's uid {euid}: refusing to use it",
+            dir.display(),
+            meta.uid()
+        );
+    }
+    if meta.mode() & 0o022 != 0 && meta.mode() & 0o1000 == 0 {
+        bail!(
+            "{} is writable by others: make it 0755 or 0700",
+            dir.display()
+        );
+    }
+    Ok(())
+}
+
+/// Accepts clients until `shutdown` changes.
+pub async fn serve(listener: UnixListener, context: Context, mut shutdown: watch::Receiver<bool>) {
+    let slots = Arc::new(Semaphore::new(MAX_CONNECTIONS));
+    loop {
+        let permit = tokio::select! {
+            _ = shutdown.changed() => return,
+            permit = slots.clone().acquire_owned() => match permit {
+                Ok(permit) => permit,
+                Err(_) => return,
+            },
+        };
+        let stream = tokio::select! {
+            _ = shutdown.changed() => return,
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => stream,
+                Err(error) => {
+                    tracing::warn!("accept failed: {error}");
+                    continue;
+                }
+            },
+        };
+        let context = context.clone();
+        tokio::spawn(async move {
+            connection(stream, context).await;
+            drop(permit);
+        });
+    }
+}
+
+/// Serves one client: requests one after another until it closes, idles,
+/// or sends something that breaks the framing.
+async fn connection(mut stream: UnixStream, context: Context) {
+    let peer = match stream.peer_cred() {
+        Ok(cred) => Peer {
+            uid: cred.uid(),
+            gid: cred.gid(),
+            pid: cred.pid(),
+        },
+        Err(error) => {
+            tracing::warn!("cannot read the peer credentials of a client: {error}");
+            return;
+        }
+    };
+    loop {
+        let mut header = [0u8; HEADER_LEN];
+        match tokio::time::timeout(IDLE_TIMEOUT, stream.read_exact(&mut header)).await {
+            Ok(Ok(_)) => {}
+            // Closed, failed or idle too long: nothing to answer.
+            _ => return,
+        }
+        let len = match body_len(header, MAX_REQUEST) {
+            Ok(len) => len,
+            Err(FrameError::TooLarge { len, limit }) => {
+                let message =
+                    format!("request of {len} bytes is larger than the limit of {limit} bytes");
+                let _ = reply(
+                    &mut stream,
+                    &Response::Error(ErrorReply::new(ErrorCode::TooLarge, message)),
+                )
+                .await;
+                return;
+            }
+            Err(_) => return,
+        };
+        let mut body = vec![0u8; len];
+        match tokio::time::timeout(IO_TIMEOUT, stream.read_exact(&mut body)).await {
+            Ok(Ok(_)) => {}
+            Ok(Err(_)) => return,
+            Err(_) => {
+                let message = format!("request not received within {} s", IO_TIMEOUT.as_secs());
+                let _ = reply(
+                    &mut stream,
+                    &Response::Error(ErrorReply::new(ErrorCode::Malformed, message)),
+                )
+                .await;
+                return;
+            }
+        }
+        let response = requests::answer(&context, peer, &body).await;
+        if reply(&mut stream, &response).await.is_err() {
+            return;
+        }
+    }
+}
+
+async fn reply(stream: &mut UnixStream, response: &Response) -> Result<(), ()> {
+    let frame = match sched_proto::encode(&sched_proto::Envelope::new(response)) {
+        Ok(frame) => frame,
+        Err(error) => {
+            tracing::error!("cannot encode a reply: {error}");
+            let fallback = Response::Error(ErrorReply::new(
+                ErrorCode::Internal,
+                format!("the reply could not be sent: {error}"),
+            ));
+            sched_proto::encode(&sched_proto::Envelope::new(&fallback)).map_err(|_| ())?
+        }
+    };
+    match tokio::time::timeout(IO_TIMEOUT, stream.write_all(&frame)).await {
+        Ok(Ok(())) => Ok(()),
+        _ => Err(()),
+    }
+}

@@ -1,0 +1,328 @@
+//! Answers to requests. The caller is who the socket's peer credentials
+//! say; nothing in a request can change that.
+//!
+//! Policy: a user sees, removes and reads the runs of only their own jobs;
+//! root sees everyone's. A daemon run by a user serves only that user. The
+//! mock clock requests exist only on a daemon started with `--mock-clock`,
+//! and only for the uid running it; to everyone else they are an unknown
+//! request, answered exactly as one.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use sched_proto::{
+    Envelope, ErrorCode, ErrorReply, JobInfo, MockRequest, PROTOCOL_VERSION, Removal, Request,
+    Response, RunInfo,
+};
+use sched_spool::{JobRecord, Outcome, Owner, RunRecord};
+use tokio::sync::{mpsc::UnboundedSender, oneshot};
+
+use crate::clock::Clock;
+use crate::scheduler::Event;
+use crate::script;
+use crate::spool_thread::{SpoolCallError, SpoolHandle};
+use crate::submit;
+
+/// The longest a settle request waits.
+const MAX_SETTLE: Duration = Duration::from_secs(600);
+
+/// The most runs one logs request returns.
+const MAX_LOGS: u32 = 10_000;
+
+/// What answering needs from the daemon.
+#[derive(Debug, Clone)]
+pub struct Context {
+    pub spool: SpoolHandle,
+    pub events: UnboundedSender<Event>,
+    pub clock: Clock,
+    /// The uid running the daemon.
+    pub daemon_uid: u32,
+}
+
+/// The caller, from SO_PEERCRED.
+#[derive(Debug, Clone, Copy)]
+pub struct Peer {
+    pub uid: u32,
+    pub gid: u32,
+    pub pid: Option<i32>,
+}
+
+/// The reply to one frame's body.
+pub async fn answer(context: &Context, peer: Peer, body: &[u8]) -> Response {
+    match decode(context, peer, body) {
+        Ok(request) => match serve(context, peer, request).await {
+            Ok(response) => response,
+            Err(error) => Response::Error(error),
+        },
+        Err(error) => Response::Error(error),
+    }
+}
+
+/// Request type names this daemon knows, for telling an unknown request
+/// from a malformed known one.
+const KNOWN: &[&str] = &["submit", "list", "remove", "show", "logs", "mock"];
+
+fn unknown_request() -> ErrorReply {
+    ErrorReply::new(ErrorCode::UnknownRequest, "unknown request")
+}
+
+fn decode(context: &Context, peer: Peer, body: &[u8]) -> Result<Request, ErrorReply> {
+    let malformed = |detail: String| {
+        ErrorReply::new(ErrorCode::Malformed, format!("malformed request: {detail}"))
+    };
+    let value: serde_json::Value =
+        serde_json::from_slice(body).map_err(|e| malformed(e.to_string()))?;
+    let version = value
+        .get("version")
+        .and_then(serde_json::Value::as_u64)
+        .ok_or_else(|| malformed("no protocol version".to_owned()))?;
+    if version != u64::from(PROTOCOL_VERSION) {
+        return Err(ErrorReply::new(
+            ErrorCode::Version,
+            format!(
+                "protocol version {version} is not spoken here (this schedd speaks {PROTOCOL_VERSION}): use a sched of the same release"
+            ),
+        ));
+    }
+    let kind = value
+        .get("body")
+        .and_then(|body| body.get("type"))
+        .and_then(serde_json::Value::as_str);
+    match kind {
+        Some("mock") if !(context.clock.is_mock() && peer.uid == context.daemon_uid) => {
+            return Err(unknown_request());
+        }
+        Some(kind) if KNOWN.contains(&kind) => {}
+        _ => return Err(unknown_request()),
+    }
+    let envelope: Envelope<Request> =
+        serde_json::from_value(value).map_err(|e| malformed(e.to_string()))?;
+    Ok(envelope.body)
+}
+
+async fn serve(context: &Context, peer: Peer, request: Request) -> Result<Response, ErrorReply> {
+    if context.daemon_uid != 0 && peer.uid != context.daemon_uid {
+        return Err(ErrorReply::new(
+            ErrorCode::Denied,
+            format!(
+                "this schedd runs as uid {} and serves only that user: start your own schedd, or use the system one",
+                context.daemon_uid
+            ),
+        ));
+    }
+    let owner = if peer.uid == 0 {
+        Owner::Any
+    } else {
+        Owner::Uid(peer.uid)
+    };
+    match request {
+        Request::Submit(submission) => {
+            let accepted = submit::accept(submission, peer.uid, peer.gid, context.clock.now())?;
+            let job = accepted.job;
+            let stored = job.clone();
+            let id = context.spool.insert(stored).await.map_err(internal)?;
+            let record = JobRecord { id, job };
+            // Sent before the reply, so that anything the client does next
+            // (a mock clock step in tests) reaches the scheduler after it.
+            let _ = context.events.send(Event::Added {
+                id,
+                due: record.job.due,
+                kind: record.job.kind,
+            });
+            tracing::info!(job = id, uid = peer.uid, pid = peer.pid, due = %record.job.due, "queued");
+            Ok(Response::Submitted {
+                job: job_info(&record, &mut Names::default()),
+                notices: accepted.notices,
+            })
+        }
+        Request::List => {
+            let jobs = context
+                .spool
+                .call(move |spool| spool.pending(owner))
+                .await
+                .map_err(internal)?;
+            let mut names = Names::default();
+            Ok(Response::Jobs {
+                jobs: jobs.iter().map(|job| job_info(job, &mut names)).collect(),
+            })
+        }
+        Request::Remove { ids } => {
+            let removed = context
+                .spool
+                .call(move |spool| {
+                    let mut removed = Vec::with_capacity(ids.len());
+                    for id in ids {
+                        let job = spool.job(id, owner)?;
+                        if job.is_some() {
+                            spool.remove_job(id, owner)?;
+                        }
+                        removed.push((id, job));
+                    }
+                    Ok(removed)
+                })
+                .await
+                .map_err(internal)?;
+            let mut results = Vec::with_capacity(removed.len());
+            for (id, job) in removed {
+                if let Some(job) = &job {
+                    let _ = context.events.send(Event::Removed {
+                        id,
+                        due: job.job.due,
+                        kind: job.job.kind,
+                    });
+                    tracing::info!(job = id, uid = peer.uid, "removed");
+                }
+                results.push(Removal {
+                    id,
+                    removed: job.is_some(),
+                });
+            }
+            Ok(Response::Removed { results })
+        }
+        Request::Show { id } => {
+            let job = context
+                .spool
+                .call(move |spool| spool.job(id, owner))
+                .await
+                .map_err(internal)?;
+            let job = job.ok_or_else(|| not_found(id))?;
+            let mut names = Names::default();
+            let info = job_info(&job, &mut names);
+            Ok(Response::Script {
+                script: script::render(&job, &info.owner),
+                job: info,
+            })
+        }
+        Request::Logs { job, limit } => {
+            let limit = limit.min(MAX_LOGS);
+            let runs = context
+                .spool
+                .call(move |spool| spool.runs(owner, job, limit))
+                .await
+                .map_err(internal)?;
+            let mut names = Names::default();
+            Ok(Response::Runs {
+                runs: runs.iter().map(|run| run_info(run, &mut names)).collect(),
+            })
+        }
+        Request::Mock(mock) => serve_mock(context, mock).await,
+    }
+}
+
+async fn serve_mock(context: &Context, request: MockRequest) -> Result<Response, ErrorReply> {
+    let gone = || ErrorReply::new(ErrorCode::Internal, "the scheduler has stopped");
+    match request {
+        MockRequest::Now => Ok(Response::Clock {
+            now: context.clock.now(),
+        }),
+        MockRequest::Set { to } => {
+            let (reply, answer) = oneshot::channel();
+            context
+                .events
+                .send(Event::SetMockClock { to, reply })
+                .map_err(|_| gone())?;
+            let now = answer.await.map_err(|_| gone())?;
+            Ok(Response::Clock { now })
+        }
+        MockRequest::Settle { timeout_ms } => {
+            let (reply, answer) = oneshot::channel();
+            context
+                .events
+                .send(Event::Settle { reply })
+                .map_err(|_| gone())?;
+            let timeout = Duration::from_millis(timeout_ms).min(MAX_SETTLE);
+            match tokio::time::timeout(timeout, answer).await {
+                Ok(Ok(running)) => Ok(Response::Settled { running }),
+                Ok(Err(_)) => Err(gone()),
+                Err(_) => Err(ErrorReply::new(
+                    ErrorCode::Internal,
+                    format!("runs still in progress after {} ms", timeout.as_millis()),
+                )),
+            }
+        }
+    }
+}
+
+fn internal(error: SpoolCallError) -> ErrorReply {
+    tracing::error!("{error}");
+    ErrorReply::new(ErrorCode::Internal, format!("the daemon failed: {error}"))
+}
+
+fn not_found(id: u64) -> ErrorReply {
+    ErrorReply::new(
+        ErrorCode::NotFound,
+        format!("no pending job {id} of yours: see `sched ls`"),
+    )
+}
+
+/// Login names by uid, looked up once per request.
+#[derive(Debug, Default)]
+struct Names(HashMap<u32, String>);
+
+impl Names {
+    fn of(&mut self, uid: u32) -> String {
+        self.0
+            .entry(uid)
+            .or_insert_with(|| {
+                nix::unistd::User::from_uid(nix::unistd::Uid::from_raw(uid))
+                    .ok()
+                    .flatten()
+                    .map_or_else(|| uid.to_string(), |user| user.name)
+            })
+            .clone()
+    }
+}
+
+fn proto_kind(kind: sched_spool::JobKind) -> sched_proto::JobKind {
+    match kind {
+        sched_spool::JobKind::At => sched_proto::JobKind::At,
+        sched_spool::JobKind::Batch => sched_proto::JobKind::Batch,
+    }
+}
+
+fn job_info(record: &JobRecord, names: &mut Names) -> JobInfo {
+    let kind = proto_kind(record.job.kind);
+    JobInfo {
+        id: record.id,
+        kind,
+        queue: kind.queue(),
+        owner_uid: record.job.owner_uid,
+        owner: names.of(record.job.owner_uid),
+        due: record.job.due,
+        submitted: record.job.submitted,
+        command: record.job.command.clone(),
+        cwd: record.job.cwd.clone(),
+    }
+}
+
+fn run_info(run: &RunRecord, names: &mut Names) -> RunInfo {
+    let outcome = match &run.outcome {
+        Outcome::Running => sched_proto::Outcome::Running,
+        Outcome::Exited(code) => sched_proto::Outcome::Exited { code: *code },
+        Outcome::Signalled(signal) => sched_proto::Outcome::Signalled {
+            signal: *signal,
+            name: nix::sys::signal::Signal::try_from(*signal)
+                .map_or_else(|_| format!("signal {signal}"), |s| s.as_str().to_owned()),
+        },
+        Outcome::Failed(reason) => sched_proto::Outcome::Failed {
+            reason: reason.clone(),
+        },
+        Outcome::Lost => sched_proto::Outcome::Lost,
+    };
+    RunInfo {
+        id: run.id,
+        job: run.job_id,
+        kind: proto_kind(run.kind),
+        owner_uid: run.owner_uid,
+        owner: names.of(run.owner_uid),
+        command: run.command.clone(),
+        due: run.due,
+        started: run.started,
+        finished: run.finished,
+        pid: run.pid,
+        outcome,
+        output_head: String::from_utf8_lossy(&run.output.head).into_owned(),
+        output_tail: String::from_utf8_lossy(&run.output.tail).into_owned(),
+        output_bytes: run.output.total_bytes,
+    }
+}

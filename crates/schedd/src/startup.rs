@@ -1,0 +1,174 @@
+//! Start-up, the life of the daemon, and shutdown.
+
+use std::os::unix::fs::{DirBuilderExt, MetadataExt};
+use std::path::Path;
+
+use anyhow::{Context as _, bail};
+use sched_spool::{Outcome, Owner, Spool};
+use tokio::signal::unix::{SignalKind, signal};
+use tokio::sync::{mpsc, watch};
+
+use crate::clock::Clock;
+use crate::executor::Executor;
+use crate::requests::Context;
+use crate::scheduler::{BatchPolicy, Scheduler};
+use crate::spool_thread::SpoolHandle;
+use crate::{Config, listener, output};
+
+/// The spool database's file name in the spool directory.
+pub const SPOOL_FILE: &str = "spool.db";
+/// The directory of running jobs' output files in the spool directory.
+pub const OUTPUT_DIR: &str = "output";
+
+/// Runs the daemon until SIGTERM or SIGINT. Errors are start-up failures
+/// (an unusable spool or socket), each naming its path.
+pub fn run(config: Config) -> anyhow::Result<()> {
+    private_directory(&config.spool_dir)?;
+    let output_dir = config.spool_dir.join(OUTPUT_DIR);
+    private_directory(&output_dir)?;
+    let spool = Spool::open(&config.spool_dir.join(SPOOL_FILE))?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    runtime.block_on(serve(config, spool, output_dir))
+}
+
+async fn serve(config: Config, spool: Spool, output_dir: std::path::PathBuf) -> anyhow::Result<()> {
+    let clock = match config.mock_clock {
+        Some(start) => {
+            tracing::warn!(%start, "running on a MOCK CLOCK: for tests only, time moves only when its owner sets it");
+            Clock::mock(start)
+        }
+        None => Clock::System,
+    };
+    let (spool, spool_thread) =
+        SpoolHandle::start(spool).context("cannot start the spool thread")?;
+    recover_lost_runs(&spool, &clock, &output_dir, config.output_limit).await?;
+    let pending = spool.call(|spool| spool.pending(Owner::Any)).await?;
+
+    let euid = sched_runas::current_euid();
+    let listener = listener::bind(&config.socket, euid == 0)?;
+    let (events_tx, events_rx) = mpsc::unbounded_channel();
+    let (shutdown_tx, shutdown_rx) = watch::channel(false);
+    let executor = Executor {
+        spool: spool.clone(),
+        clock: clock.clone(),
+        output_dir,
+        output_limit: config.output_limit,
+        events: events_tx.clone(),
+    };
+    let mut scheduler = Scheduler::new(
+        clock.clone(),
+        executor,
+        BatchPolicy {
+            load_limit: config.batch_load_limit,
+        },
+    );
+    for job in &pending {
+        scheduler.add(job.id, job.job.due, job.job.kind);
+    }
+    let context = Context {
+        spool: spool.clone(),
+        events: events_tx,
+        clock,
+        daemon_uid: euid,
+    };
+    let scheduler_task = tokio::spawn(scheduler.run(events_rx, shutdown_rx.clone()));
+    let listener_task = tokio::spawn(listener::serve(listener, context, shutdown_rx));
+    tracing::info!(
+        socket = %config.socket.display(),
+        spool = %config.spool_dir.display(),
+        pending = pending.len(),
+        "schedd {} ready",
+        env!("CARGO_PKG_VERSION")
+    );
+
+    wait_for_shutdown().await?;
+    tracing::info!(
+        "shutting down; running jobs keep running and are recorded as lost at the next start"
+    );
+    let _ = shutdown_tx.send(true);
+    let _ = listener_task.await;
+    let _ = scheduler_task.await;
+    let _ = std::fs::remove_file(&config.socket);
+    drop(spool);
+    // The spool thread ends once every handle is gone; in-flight run tasks
+    // hold handles until the runtime drops them.
+    drop(spool_thread);
+    Ok(())
+}
+
+/// Waits for SIGTERM or SIGINT. SIGHUP is logged: there is nothing to
+/// reload yet, and its default action would kill the daemon.
+async fn wait_for_shutdown() -> anyhow::Result<()> {
+    let mut term = signal(SignalKind::terminate()).context("cannot handle SIGTERM")?;
+    let mut int = signal(SignalKind::interrupt()).context("cannot handle SIGINT")?;
+    let mut hup = signal(SignalKind::hangup()).context("cannot handle SIGHUP")?;
+    loop {
+        tokio::select! {
+            _ = term.recv() => return Ok(()),
+            _ = int.recv() => return Ok(()),
+            _ = hup.recv() => tracing::info!("SIGHUP: nothing to reload"),
+        }
+    }
+}
+
+/// Runs a previous daemon started and never saw end are marked lost, with
+/// whatever output they left.
+async fn recover_lost_runs(
+    spool: &SpoolHandle,
+    clock: &Clock,
+    output_dir: &Path,
+    limit: u64,
+) -> anyhow::Result<()> {
+    let now = clock.now();
+    let lost = spool.call(move |spool| spool.mark_lost_runs(now)).await?;
+    for run in lost {
+        let path = output::path(output_dir, run);
+        let kept = output::collect(&path, limit).unwrap_or_default();
+        spool
+            .call(move |spool| spool.finish_run(run, now, &Outcome::Lost, &kept))
+            .await?;
+        tracing::warn!(
+            run,
+            "a run of the previous daemon was lost: it may still be running"
+        );
+    }
+    Ok(())
+}
+
+/// Creates `dir` (0700) if missing, and refuses one that is not a
+/// directory of this user or is open to others: the spool holds every
+/// job's environment.
+fn private_directory(dir: &Path) -> anyhow::Result<()> {
+    if !dir.exists() {
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir)
+            .with_context(|| format!("cannot create the spool directory {}", dir.display()))?;
+    }
+    let meta = std::fs::symlink_metadata(dir)
+        .with_context(|| format!("cannot inspect {}", dir.display()))?;
+    let euid = sched_runas::current_euid();
+    if !meta.is_dir() {
+        bail!("{} is not a directory", dir.display());
+    }
+    if meta.uid() != euid {
+        bail!(
+            "{} belongs to uid {}, not to this daemon's uid {euid}",
+            dir.display(),
+            meta.uid()
+        );
+    }
+    if meta.mode() & 0o077 != 0 {
+        bail!(
+            "{} is open to other users (mode {:o}): chmod 700 it",
+            dir.display(),
+            meta.mode() & 0o777
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,243 @@
+//! Turning a submission into a job: every value checked, the time resolved
+//! against the daemon's clock in the submitter's zone.
+
+use jiff::Timestamp;
+use jiff::tz::TimeZone;
+use sched_proto::{ErrorCode, ErrorReply, JobKind, Submission, When};
+use sched_spool::NewJob;
+
+/// The longest command: one argument of `sh -c`, which Linux caps at
+/// 128 KiB (MAX_ARG_STRLEN) including its final NUL.
+pub const MAX_COMMAND: usize = 128 * 1024 - 1;
+
+/// The most environment variables a job may carry.
+pub const MAX_ENV: usize = 4096;
+
+/// A checked submission and the notices its time specification gave.
+#[derive(Debug)]
+pub struct Accepted {
+    pub job: NewJob,
+    pub notices: Vec<String>,
+}
+
+/// Checks `submission` from `uid`/`gid` and resolves its time at `now`.
+pub fn accept(
+    submission: Submission,
+    uid: u32,
+    gid: u32,
+    now: Timestamp,
+) -> Result<Accepted, ErrorReply> {
+    let invalid = |message: String| ErrorReply::new(ErrorCode::Invalid, message);
+    if submission.command.len() > MAX_COMMAND {
+        return Err(invalid(format!(
+            "the command is {} bytes, more than the limit of {MAX_COMMAND}: put it in a script and run that",
+            submission.command.len()
+        )));
+    }
+    if submission.command.contains('\0') {
+        return Err(invalid("the command contains a NUL byte".to_owned()));
+    }
+    if !submission.cwd.starts_with('/') || submission.cwd.contains('\0') {
+        return Err(invalid(format!(
+            "the working directory {:?} is not an absolute path",
+            submission.cwd
+        )));
+    }
+    if submission.umask > 0o777 {
+        return Err(invalid(format!(
+            "umask {:o} is not a file mode mask (0 to 777)",
+            submission.umask
+        )));
+    }
+    if submission.env.len() > MAX_ENV {
+        return Err(invalid(format!(
+            "{} environment variables, more than the limit of {MAX_ENV}",
+            submission.env.len()
+        )));
+    }
+    for (name, value) in &submission.env {
+        if !is_env_name(name) {
+            return Err(invalid(format!(
+                "environment variable name {name:?} is not a shell name ([A-Za-z_][A-Za-z0-9_]*)"
+            )));
+        }
+        if value.contains('\0') {
+            return Err(invalid(format!(
+                "environment variable {name} contains a NUL byte"
+            )));
+        }
+    }
+    let zone = zone(submission.tz.as_deref())?;
+    let (due, notices) = resolve(&submission.when, now, &zone)?;
+    let kind = match submission.kind {
+        JobKind::At => sched_spool::JobKind::At,
+        JobKind::Batch => sched_spool::JobKind::Batch,
+    };
+    Ok(Accepted {
+        job: NewJob {
+            kind,
+            owner_uid: uid,
+            owner_gid: gid,
+            due,
+            submitted: now,
+            command: submission.command,
+            cwd: submission.cwd,
+            umask: submission.umask,
+            env: submission.env,
+        },
+        notices,
+    })
+}
+
+/// `[A-Za-z_][A-Za-z0-9_]*`: a name the shell can export.
+pub fn is_env_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// The submitter's zone: an IANA name or a POSIX TZ string; the daemon's
+/// own zone when none was sent.
+fn zone(name: Option<&str>) -> Result<TimeZone, ErrorReply> {
+    let Some(name) = name else {
+        return Ok(TimeZone::try_system().unwrap_or(TimeZone::UTC));
+    };
+    let name = name.strip_prefix(':').unwrap_or(name);
+    TimeZone::get(name).or_else(|_| TimeZone::posix(name)).map_err(|_| {
+        ErrorReply::new(
+            ErrorCode::Invalid,
+            format!("unknown time zone {name:?}: expected an IANA name such as Europe/Berlin or a POSIX TZ string"),
+        )
+    })
+}
+
+fn resolve(
+    when: &When,
+    now: Timestamp,
+    zone: &TimeZone,
+) -> Result<(Timestamp, Vec<String>), ErrorReply> {
+    let resolution = match when {
+        When::Now => return Ok((now, Vec::new())),
+        When::Timespec { text } => sched_at::resolve(text, now, zone),
+        When::Posix { value } => sched_at::resolve_posix(value, now, zone),
+    };
+    match resolution {
+        Ok(resolution) => Ok((
+            resolution.instant,
+            resolution.notices.iter().map(ToString::to_string).collect(),
+        )),
+        Err(error) => Err(ErrorReply {
+            code: ErrorCode::Timespec,
+            message: error.to_string(),
+            column: (!error.is_about_the_result()).then_some(error.column),
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn submission(when: When, env: Vec<(&str, &str)>) -> Submission {
+        Submission {
+            kind: JobKind::At,
+            when,
+            tz: Some("Europe/Berlin".to_owned()),
+            command: "true".to_owned(),
+            env: env
+                .into_iter()
+                .map(|(n, v)| (n.to_owned(), v.to_owned()))
+                .collect(),
+            cwd: "/".to_owned(),
+            umask: 0o022,
+        }
+    }
+
+    fn now() -> Timestamp {
+        "2026-11-25T22:58:00Z".parse().unwrap()
+    }
+
+    #[test]
+    fn environment_names_must_be_shell_names() {
+        for good in ["A", "_", "_a1", "PATH", "x_Y_9"] {
+            assert!(is_env_name(good), "{good}");
+        }
+        for bad in ["", "1A", "A-B", "A=B", "A B", "é", "BASH_FUNC_f%%"] {
+            assert!(!is_env_name(bad), "{bad}");
+            let error =
+                accept(submission(When::Now, vec![(bad, "v")]), 1000, 1000, now()).unwrap_err();
+            assert_eq!(error.code, ErrorCode::Invalid, "{bad}");
+        }
+    }
+
+    #[test]
+    fn the_time_is_resolved_in_the_submitters_zone_against_the_daemons_now() {
+        // 23:58 in Berlin; five minutes later is 00:03 the next day.
+        let accepted = accept(
+            submission(
+                When::Timespec {
+                    text: "now + 5 min".into(),
+                },
+                vec![],
+            ),
+            1000,
+            1000,
+            now(),
+        )
+        .unwrap();
+        assert_eq!(
+            accepted.job.due,
+            "2026-11-25T23:03:00Z".parse::<Timestamp>().unwrap()
+        );
+        let error = accept(
+            submission(
+                When::Timespec {
+                    text: "tomorrow 10am".into(),
+                },
+                vec![],
+            ),
+            1000,
+            1000,
+            now(),
+        )
+        .unwrap_err();
+        assert_eq!(error.code, ErrorCode::Timespec);
+        assert!(error.column.is_some());
+    }
+
+    #[test]
+    fn bad_values_are_refused_with_what_was_wrong() {
+        let mut s = submission(When::Now, vec![]);
+        s.cwd = "relative".into();
+        assert!(
+            accept(s, 0, 0, now())
+                .unwrap_err()
+                .message
+                .contains("not an absolute path")
+        );
+        let mut s = submission(When::Now, vec![]);
+        s.umask = 0o1000;
+        assert!(
+            accept(s, 0, 0, now())
+                .unwrap_err()
+                .message
+                .contains("umask")
+        );
+        let mut s = submission(When::Now, vec![]);
+        s.command = "x".repeat(MAX_COMMAND + 1);
+        assert!(
+            accept(s, 0, 0, now())
+                .unwrap_err()
+                .message
+                .contains("put it in a script")
+        );
+        let mut s = submission(When::Now, vec![]);
+        s.tz = Some("Mars/Olympus".into());
+        assert!(
+            accept(s, 0, 0, now())
+                .unwrap_err()
+                .message
+                .contains("unknown time zone")
+        );
+    }
+}
