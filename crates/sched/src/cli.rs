@@ -13,6 +13,9 @@ use clap::{Args, Parser, Subcommand};
     after_help = "Examples:\n  sched next --tz Europe/Berlin -n 3 '*/15 9-17 * * MON-FRI'\n  sched when 'teatime tomorrow'\n  sched check /etc/crontab --system"
 )]
 pub struct Cli {
+    /// The daemon's socket [default: your own schedd's, else the system's]
+    #[arg(long, global = true, value_name = "PATH", env = "SCHED_SOCKET")]
+    pub socket: Option<PathBuf>,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -30,6 +33,149 @@ pub enum Command {
         after_help = "Exit status: 0 when every file is valid (nothing is printed), 1 otherwise.\n\nExamples:\n  sched check ~/my.crontab\n  sched check --system /etc/crontab /etc/cron.d/*"
     )]
     Check(CheckArgs),
+    /// Queue a command to run once, at a time given as at(1) does
+    #[command(after_help = AT_HELP)]
+    At(AtArgs),
+    /// Queue a command to run once the system load allows
+    #[command(after_help = BATCH_HELP)]
+    Batch(BatchArgs),
+    /// List your pending jobs (root: everyone's)
+    Ls(ListArgs),
+    /// Remove pending jobs
+    Rm(RemoveArgs),
+    /// Print the script a pending job will run
+    Show(ShowArgs),
+    /// Print runs: start, end, exit status and output, newest first
+    Logs(LogsArgs),
+    /// Test hooks of a daemon started with --mock-clock
+    #[command(hide = true, subcommand)]
+    Mock(MockCommand),
+}
+
+const AT_HELP: &str = "\
+The command is the arguments after TIMESPEC, joined with spaces (as ssh
+does); without them it is read from -f FILE, else from standard input. It
+runs under /bin/sh as you, with the environment, working directory and
+umask you have now. TIMESPEC is one argument: quote it. It is read in your
+time zone ($TZ, else /etc/localtime) against the daemon's clock; see
+`sched when --help` for the language.
+
+Prints the job id and the instant it will run.
+
+Examples:
+  sched at 'now + 5 min' backup.sh --full
+  sched at 'teatime tomorrow' -f ~/jobs/report.sh
+  echo 'make -C ~/src' | sched at 23:00
+  sched at -t 202707311530 'echo hello'";
+
+const BATCH_HELP: &str = "\
+The job runs as soon as the 1-minute load average is below the daemon's
+limit (schedd --batch-load, default 1.5), at most one batch job starting per
+minute, as atd does. The command is read as for `sched at`.
+
+Examples:
+  sched batch make -j1 -C ~/src
+  sched batch --at 'midnight' -f ~/jobs/reindex.sh";
+
+#[derive(Debug, Args)]
+pub struct AtArgs {
+    /// A time in at -t's form instead of TIMESPEC
+    #[arg(short = 't', value_name = "[[CC]YY]MMDDhhmm[.ss]")]
+    pub posix: Option<String>,
+    #[command(flatten)]
+    pub input: CommandInput,
+    /// An at(1) time specification, one argument ('now + 5 min')
+    #[arg(
+        value_name = "TIMESPEC",
+        required_unless_present = "posix",
+        allow_hyphen_values = true
+    )]
+    pub timespec: Option<String>,
+    /// The command and its arguments
+    #[arg(
+        value_name = "COMMAND",
+        trailing_var_arg = true,
+        allow_hyphen_values = true
+    )]
+    pub command: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct BatchArgs {
+    /// Do not start before this at(1) time specification [default: now]
+    #[arg(long = "at", value_name = "TIMESPEC")]
+    pub timespec: Option<String>,
+    #[command(flatten)]
+    pub input: CommandInput,
+    /// The command and its arguments
+    #[arg(
+        value_name = "COMMAND",
+        trailing_var_arg = true,
+        allow_hyphen_values = true
+    )]
+    pub command: Vec<String>,
+}
+
+/// Where a job's command comes from besides the arguments.
+#[derive(Debug, Args)]
+pub struct CommandInput {
+    /// Read the command from FILE
+    #[arg(short = 'f', long = "file", value_name = "FILE")]
+    pub file: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// One JSON object per job, in an array
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RemoveArgs {
+    /// Job ids, as `sched ls` prints them
+    #[arg(value_name = "ID", required = true, num_args = 1..)]
+    pub ids: Vec<u64>,
+}
+
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    #[arg(value_name = "ID")]
+    pub id: u64,
+}
+
+#[derive(Debug, Args)]
+pub struct LogsArgs {
+    /// Only the runs of this job
+    #[arg(value_name = "ID")]
+    pub id: Option<u64>,
+    /// How many runs to print
+    #[arg(short = 'n', value_name = "N", default_value_t = 20)]
+    pub count: u32,
+    /// The runs as a JSON array
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MockCommand {
+    /// Print the daemon's mock time
+    Now,
+    /// Move the mock clock to INSTANT, starting each job due on the way
+    Set {
+        #[arg(value_name = "INSTANT")]
+        to: jiff::Timestamp,
+    },
+    /// Move the mock clock forward by DURATION (5m, 2h, 1d, PT30S)
+    Advance {
+        #[arg(value_name = "DURATION")]
+        by: jiff::SignedDuration,
+    },
+    /// Wait until no run is in progress
+    Settle {
+        #[arg(long, value_name = "MS", default_value_t = 30_000)]
+        timeout_ms: u64,
+    },
 }
 
 const NEXT_HELP: &str = "\

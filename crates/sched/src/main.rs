@@ -1,14 +1,19 @@
 //! `sched`, the command-line client of schedd.
 //!
 //! Layout: `cli` declares the flags, one module per command does the work,
-//! `time` holds zones and the instant format, `report` decides messages and
-//! exit codes.
+//! `client` talks to schedd, `time` holds zones and the instant format,
+//! `report` decides messages and exit codes.
 #![forbid(unsafe_code)]
 
 mod check;
 mod cli;
+mod client;
+mod jobs;
+mod logs;
+mod mock;
 mod next;
 mod report;
+mod submit;
 mod time;
 mod when;
 
@@ -21,12 +26,20 @@ use cli::{Cli, Command};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    let socket = cli.socket.as_deref();
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     let result = match &cli.command {
         Command::Next(args) => next::run(args, &mut out).map(|()| true),
         Command::When(args) => when::run(args, &mut out).map(|()| true),
         Command::Check(args) => check::run(args, &mut out),
+        Command::At(args) => submit::at(args, socket, &mut out).map(|()| true),
+        Command::Batch(args) => submit::batch(args, socket, &mut out).map(|()| true),
+        Command::Ls(args) => jobs::list(args, socket, &mut out).map(|()| true),
+        Command::Rm(args) => jobs::remove(args, socket, &mut out).map(|()| true),
+        Command::Show(args) => jobs::show(args, socket, &mut out).map(|()| true),
+        Command::Logs(args) => logs::run(args, socket, &mut out).map(|()| true),
+        Command::Mock(command) => mock::run(command, socket, &mut out).map(|()| true),
     };
     let result = result.and_then(|ok| out.flush().map(|()| ok).map_err(Into::into));
     report::exit_code(result)

@@ -24,7 +24,7 @@ pub fn timespec_error(what: &str, spec: &str, error: &TimespecError) -> anyhow::
 /// The message, the text and a caret under `column`. Control characters
 /// in the text print as `?`, one column each, so the caret stays in place
 /// and a terminal never receives them.
-fn pointed(
+pub fn pointed(
     what: &str,
     text: &str,
     column: usize,

@@ -60,3 +60,8 @@ pub fn format_instant(at: Timestamp, zone: &TimeZone) -> String {
         .strftime(pattern)
         .to_string()
 }
+
+/// The zone listings are printed in: `$TZ`, else /etc/localtime, else UTC.
+pub fn local_zone() -> TimeZone {
+    TimeZone::try_system().unwrap_or(TimeZone::UTC)
+}

@@ -1,0 +1,99 @@
+//! Talking to schedd: finding its socket, one request, one reply, and
+//! errors that say what to do.
+
+use std::io::ErrorKind;
+use std::os::unix::net::UnixStream;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{Result, anyhow};
+use sched_proto::paths::{self, PathEnv};
+use sched_proto::{Envelope, ErrorReply, MAX_REPLY, Request, Response};
+
+/// How long `sched` waits for the daemon to answer. A mock clock step
+/// through many due jobs can take a while; nothing else comes close.
+const REPLY_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// A connection to the daemon.
+#[derive(Debug)]
+pub struct Client {
+    stream: UnixStream,
+}
+
+impl Client {
+    /// Connects to `socket`, else to the first daemon found: the user's own,
+    /// then the system one.
+    pub fn connect(socket: Option<&Path>) -> Result<Client> {
+        let candidates = match socket {
+            Some(path) => vec![path.to_path_buf()],
+            None => {
+                paths::client_sockets(nix::unistd::geteuid().as_raw(), &PathEnv::from_process())
+            }
+        };
+        let mut first_error = None;
+        for path in &candidates {
+            match UnixStream::connect(path) {
+                Ok(stream) => {
+                    stream.set_read_timeout(Some(REPLY_TIMEOUT))?;
+                    stream.set_write_timeout(Some(REPLY_TIMEOUT))?;
+                    return Ok(Client { stream });
+                }
+                Err(error) => {
+                    first_error.get_or_insert((path.clone(), error));
+                }
+            }
+        }
+        let (path, error) = first_error.ok_or_else(|| anyhow!("no socket to connect to"))?;
+        Err(connect_error(&path, &candidates, &error))
+    }
+
+    /// Sends `request` and returns the reply; an error reply becomes `Err`.
+    pub fn ask(&mut self, request: Request) -> Result<Response> {
+        sched_proto::write_frame(&mut self.stream, &Envelope::new(request))
+            .map_err(|e| anyhow!("cannot send the request to schedd: {e}"))?;
+        let reply: Envelope<Response> = sched_proto::read_frame(&mut self.stream, MAX_REPLY)
+            .map_err(|e| anyhow!("no valid reply from schedd: {e}"))?;
+        match reply.body {
+            Response::Error(error) => Err(DaemonError(error).into()),
+            response => Ok(response),
+        }
+    }
+}
+
+/// A refusal from the daemon, kept whole so that callers can point at a
+/// column.
+#[derive(Debug, thiserror::Error)]
+#[error("{}", .0.message)]
+pub struct DaemonError(pub ErrorReply);
+
+fn connect_error(path: &Path, candidates: &[PathBuf], error: &std::io::Error) -> anyhow::Error {
+    let tried = if candidates.len() > 1 {
+        format!(
+            " (tried {})",
+            candidates
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    } else {
+        String::new()
+    };
+    match error.kind() {
+        ErrorKind::NotFound | ErrorKind::ConnectionRefused => anyhow!(
+            "cannot connect to {}{tried}: is schedd running? start it with `schedd &` \
+             (your own jobs) or `systemctl start schedd` (as root), or pass --socket PATH",
+            path.display()
+        ),
+        ErrorKind::PermissionDenied => anyhow!(
+            "cannot connect to {}: permission denied: that socket belongs to another user's schedd",
+            path.display()
+        ),
+        _ => anyhow!("cannot connect to {}: {error}", path.display()),
+    }
+}
+
+/// Fails with a message naming what came back when a reply is not `what`.
+pub fn unexpected(what: &str, response: &Response) -> anyhow::Error {
+    anyhow!("schedd sent an unexpected reply to {what}: {response:?}")
+}
