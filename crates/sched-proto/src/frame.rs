@@ -106,14 +106,13 @@ mod tests {
 
     #[test]
     fn an_oversized_header_is_refused_before_any_allocation() {
-        let header = ((MAX_FRAME + 1) as u32).to_be_bytes();
+        let header = ((MAX_REQUEST + 1) as u32).to_be_bytes();
+        let refused = body_len(header, MAX_REQUEST);
         assert!(
-            matches!(body_len(header), Err(FrameError::TooLarge { len }) if len == MAX_FRAME + 1)
+            matches!(refused, Err(FrameError::TooLarge { len, limit }) if len == MAX_REQUEST + 1 && limit == MAX_REQUEST)
         );
-        assert_eq!(
-            body_len((MAX_FRAME as u32).to_be_bytes()).unwrap(),
-            MAX_FRAME
-        );
+        let at_limit = (MAX_REQUEST as u32).to_be_bytes();
+        assert_eq!(body_len(at_limit, MAX_REQUEST).unwrap(), MAX_REQUEST);
     }
 
     #[test]

@@ -105,29 +105,21 @@ struct ChildPlan {
 impl ChildPlan {
     /// Runs in the child between fork and exec.
     fn enter(&self) -> io::Result<()> {
-        // SAFETY (whole function): every call is async-signal-safe and is
-        // given pointers to memory owned by `self`, which lives until exec.
-        check(
-            unsafe { libc::setsid() },
-            b"schedd: cannot start a new session\n",
-        )?;
+        // SAFETY: setsid takes no arguments and is async-signal-safe.
+        let session = unsafe { libc::setsid() };
+        check(session, b"schedd: cannot start a new session\n")?;
         if self.switch {
             let groups: &[libc::gid_t] = &self.groups;
-            check(
-                // SAFETY: `groups` is a valid slice for its length.
-                unsafe { libc::setgroups(groups.len(), groups.as_ptr()) },
-                b"schedd: cannot set the supplementary groups\n",
-            )?;
-            // SAFETY: plain system calls on integers.
-            check(
-                unsafe { libc::setgid(self.gid) },
-                b"schedd: cannot set the group id\n",
-            )?;
-            // SAFETY: plain system calls on integers.
-            check(
-                unsafe { libc::setuid(self.uid) },
-                b"schedd: cannot set the user id\n",
-            )?;
+            // SAFETY: `groups` is a valid slice for its length, owned by
+            // `self`, which lives until exec.
+            let set_groups = unsafe { libc::setgroups(groups.len(), groups.as_ptr()) };
+            check(set_groups, b"schedd: cannot set the supplementary groups\n")?;
+            // SAFETY: a plain system call on an integer.
+            let set_gid = unsafe { libc::setgid(self.gid) };
+            check(set_gid, b"schedd: cannot set the group id\n")?;
+            // SAFETY: a plain system call on an integer.
+            let set_uid = unsafe { libc::setuid(self.uid) };
+            check(set_uid, b"schedd: cannot set the user id\n")?;
             // SAFETY: plain system call on an integer.
             if self.uid != 0 && unsafe { libc::setuid(0) } == 0 {
                 say(b"schedd: root privileges could be regained after dropping them\n");

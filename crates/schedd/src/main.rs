@@ -67,7 +67,7 @@ fn config(flags: Flags) -> anyhow::Result<schedd::Config> {
             anyhow::anyhow!("neither XDG_DATA_HOME nor HOME is set: pass --spool DIR")
         })?,
     };
-    if !(flags.batch_load > 0.0) {
+    if flags.batch_load.is_nan() || flags.batch_load <= 0.0 {
         anyhow::bail!("--batch-load must be a positive number");
     }
     Ok(schedd::Config {

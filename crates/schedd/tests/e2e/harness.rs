@@ -1,0 +1,308 @@
+//! Starts the real `schedd` in a temp dir and drives it with the real
+//! `sched`. Waits are on observable events (the socket accepting, a reply)
+//! with bounded timeouts, never on sleeps.
+
+use std::io::Write;
+use std::os::unix::fs::PermissionsExt;
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use jiff::Timestamp;
+use sched_proto::{JobInfo, RunInfo};
+
+/// The daemon binary cargo built for these tests.
+pub const SCHEDD: &str = env!("CARGO_BIN_EXE_schedd");
+
+/// The client binary, built by the same `cargo test --workspace` (the
+/// `sched` crate's own tests need it) next to the daemon.
+pub fn sched_binary() -> PathBuf {
+    let path = Path::new(SCHEDD).with_file_name("sched");
+    assert!(
+        path.exists(),
+        "{} is missing: run `cargo build -p sched` (or `cargo test --workspace`)",
+        path.display()
+    );
+    path
+}
+
+/// How long a daemon may take to start listening.
+const START_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// A running daemon in its own temp dir.
+pub struct Daemon {
+    pub dir: tempfile::TempDir,
+    pub socket: PathBuf,
+    pub spool: PathBuf,
+    child: Option<Child>,
+    /// `sched` copied where any user may run it (privilege tests).
+    pub sched: PathBuf,
+    pub tz: String,
+}
+
+/// How to start a daemon.
+pub struct Options {
+    pub mock_clock: Option<String>,
+    pub extra: Vec<String>,
+    pub env: Vec<(String, String)>,
+    /// Make the socket's directory reachable by other users.
+    pub shared: bool,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            mock_clock: None,
+            extra: vec!["--batch-load".into(), "1000".into()],
+            env: Vec::new(),
+            shared: false,
+        }
+    }
+}
+
+impl Daemon {
+    /// A daemon on a mock clock at `start` (RFC 3339), in zone Europe/Berlin
+    /// for the clients.
+    pub fn mock(start: &str) -> Daemon {
+        Daemon::start(Options {
+            mock_clock: Some(start.to_owned()),
+            ..Options::default()
+        })
+    }
+
+    pub fn start(options: Options) -> Daemon {
+        let dir = tempfile::tempdir().unwrap();
+        let socket_dir = dir.path().join("run");
+        std::fs::create_dir(&socket_dir).unwrap();
+        let bin = dir.path().join("bin");
+        std::fs::create_dir(&bin).unwrap();
+        let sched = bin.join("sched");
+        std::fs::copy(sched_binary(), &sched).unwrap();
+        if options.shared {
+            for path in [dir.path(), &socket_dir, &bin] {
+                std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
+            }
+        }
+        let mut daemon = Daemon {
+            socket: socket_dir.join("schedd.sock"),
+            spool: dir.path().join("spool"),
+            dir,
+            child: None,
+            sched,
+            tz: "Europe/Berlin".to_owned(),
+        };
+        daemon.launch(&options);
+        daemon
+    }
+
+    /// Starts (again) the daemon process on this dir's socket and spool.
+    pub fn launch(&mut self, options: &Options) {
+        let mut command = self.schedd_command(options);
+        let mut child = command
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start schedd");
+        let deadline = Instant::now() + START_TIMEOUT;
+        loop {
+            if std::os::unix::net::UnixStream::connect(&self.socket).is_ok() {
+                break;
+            }
+            if let Some(status) = child.try_wait().unwrap() {
+                let output = child.wait_with_output().unwrap();
+                panic!(
+                    "schedd exited with {status} before listening:\n{}",
+                    String::from_utf8_lossy(&output.stderr)
+                );
+            }
+            assert!(
+                Instant::now() < deadline,
+                "schedd did not listen on {} within {START_TIMEOUT:?}",
+                self.socket.display()
+            );
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        // The log goes to a pipe nobody reads; keep it from filling.
+        let mut stderr = child.stderr.take().unwrap();
+        std::thread::spawn(move || std::io::copy(&mut stderr, &mut std::io::sink()));
+        self.child = Some(child);
+    }
+
+    /// The `schedd` command line for this dir.
+    pub fn schedd_command(&self, options: &Options) -> Command {
+        let mut command = Command::new(SCHEDD);
+        command
+            .arg("--socket")
+            .arg(&self.socket)
+            .arg("--spool")
+            .arg(&self.spool)
+            .args(&options.extra);
+        if let Some(start) = &options.mock_clock {
+            command.arg("--mock-clock").arg(start);
+        }
+        command
+            .env_remove("SCHEDD_LOG")
+            .envs(options.env.iter().map(|(n, v)| (n, v)));
+        command
+    }
+
+    /// Stops the daemon with SIGTERM and waits for it; returns its status.
+    pub fn stop(&mut self) -> std::process::ExitStatus {
+        let mut child = self.child.take().expect("a running daemon");
+        nix::sys::signal::kill(
+            nix::unistd::Pid::from_raw(child.id() as i32),
+            nix::sys::signal::Signal::SIGTERM,
+        )
+        .unwrap();
+        child.wait().unwrap()
+    }
+
+    /// Kills the daemon with SIGKILL, as a crash would.
+    pub fn crash(&mut self) {
+        let mut child = self.child.take().expect("a running daemon");
+        child.kill().unwrap();
+        child.wait().unwrap();
+    }
+
+    /// A `sched` command aimed at this daemon, in its zone.
+    pub fn sched_command(&self, args: &[&str]) -> Command {
+        let mut command = Command::new(&self.sched);
+        command
+            .args(args)
+            .env("SCHED_SOCKET", &self.socket)
+            .env("TZ", &self.tz)
+            .current_dir(self.dir.path());
+        command
+    }
+
+    /// Runs `sched ARGS` and returns its output.
+    pub fn sched(&self, args: &[&str]) -> Output {
+        run(self.sched_command(args), None)
+    }
+
+    /// Runs `sched ARGS` with `stdin` as standard input.
+    pub fn sched_stdin(&self, args: &[&str], stdin: &str) -> Output {
+        run(self.sched_command(args), Some(stdin))
+    }
+
+    /// Runs `sched ARGS` as `uid`/`gid` (the tests run as root for this),
+    /// from `/`, with nothing of root's environment but PATH: the job's
+    /// HOME, USER and LOGNAME then come from the password database.
+    pub fn sched_as(&self, uid: u32, gid: u32, args: &[&str]) -> Output {
+        let mut command = self.sched_command(args);
+        command
+            .env_clear()
+            .env("PATH", "/usr/bin:/bin")
+            .env("SCHED_SOCKET", &self.socket)
+            .env("TZ", &self.tz)
+            .uid(uid)
+            .gid(gid)
+            .current_dir("/");
+        run(command, None)
+    }
+
+    /// `sched ARGS`, which must succeed; its standard output.
+    #[track_caller]
+    pub fn ok(&self, args: &[&str]) -> String {
+        let output = self.sched(args);
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "sched {args:?} failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8(output.stdout).unwrap()
+    }
+
+    /// Submits with `sched at TIMESPEC COMMAND` and returns the job id.
+    #[track_caller]
+    pub fn at(&self, timespec: &str, command: &str) -> u64 {
+        let out = self.ok(&["at", timespec, command]);
+        job_id(&out)
+    }
+
+    /// Moves the mock clock to `to` and waits until every started run ended.
+    #[track_caller]
+    pub fn advance_to(&self, to: &str) {
+        self.ok(&["mock", "set", to]);
+        self.settle();
+    }
+
+    #[track_caller]
+    pub fn settle(&self) {
+        assert_eq!(self.ok(&["mock", "settle", "--timeout-ms", "20000"]), "0\n");
+    }
+
+    /// Every run, oldest first.
+    #[track_caller]
+    pub fn runs(&self) -> Vec<RunInfo> {
+        let mut runs: Vec<RunInfo> =
+            serde_json::from_str(&self.ok(&["logs", "--json", "-n", "10000"])).unwrap();
+        runs.reverse();
+        runs
+    }
+
+    #[track_caller]
+    pub fn jobs(&self) -> Vec<JobInfo> {
+        serde_json::from_str(&self.ok(&["ls", "--json"])).unwrap()
+    }
+}
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+fn run(mut command: Command, stdin: Option<&str>) -> Output {
+    command
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = command.spawn().expect("start sched");
+    let mut pipe = child.stdin.take().unwrap();
+    pipe.write_all(stdin.unwrap_or("").as_bytes()).unwrap();
+    drop(pipe);
+    child.wait_with_output().unwrap()
+}
+
+/// The id in `job ID at INSTANT`.
+#[track_caller]
+pub fn job_id(line: &str) -> u64 {
+    let rest = line
+        .strip_prefix("job ")
+        .unwrap_or_else(|| panic!("not a submission reply: {line:?}"));
+    rest.split(' ').next().unwrap().parse().unwrap()
+}
+
+pub fn instant(text: &str) -> Timestamp {
+    text.parse().unwrap()
+}
+
+#[track_caller]
+pub fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// Root, or a printed reason to skip.
+pub fn root_or_skip(test: &str) -> bool {
+    let euid = nix::unistd::geteuid().as_raw();
+    if euid != 0 {
+        eprintln!(
+            "skipped {test}: switching users needs root (running as uid {euid}); CI runs it as root"
+        );
+    }
+    euid == 0
+}
+
+/// The uid and gid of `nobody`.
+pub fn nobody() -> (u32, u32) {
+    let user = nix::unistd::User::from_name("nobody")
+        .unwrap()
+        .expect("a nobody user");
+    (user.uid.as_raw(), user.gid.as_raw())
+}

@@ -1,0 +1,271 @@
+//! One-shot jobs from submission to run history.
+
+use sched_proto::Outcome;
+
+use crate::harness::{Daemon, Options, instant, stderr};
+
+#[test]
+fn now_plus_5_min_at_23_58_runs_at_00_03_the_next_day() {
+    // 22:58 UTC is 23:58 in Berlin (CET).
+    let daemon = Daemon::mock("2026-11-25T22:58:00Z");
+    let out = daemon.ok(&[
+        "at",
+        "now + 5 min",
+        "echo ran at $(date -u +%H:%M) as $(id -u)",
+    ]);
+    assert_eq!(out, "job 1 at 2026-11-26T00:03:00+01:00\n");
+    daemon.advance_to("2026-11-25T23:02:59Z");
+    assert!(daemon.runs().is_empty(), "nothing runs before its minute");
+    daemon.advance_to("2026-11-25T23:03:00Z");
+    let runs = daemon.runs();
+    assert_eq!(runs.len(), 1);
+    let run = &runs[0];
+    assert_eq!(run.job, 1);
+    assert_eq!(run.started, instant("2026-11-25T23:03:00Z"));
+    assert_eq!(run.due, instant("2026-11-25T23:03:00Z"));
+    assert_eq!(run.outcome, Outcome::Exited { code: 0 });
+    let uid = nix::unistd::geteuid().as_raw();
+    // `date` reads the real clock; only its presence is checked.
+    assert!(
+        run.output_head.starts_with("ran at "),
+        "{:?}",
+        run.output_head
+    );
+    assert!(
+        run.output_head.ends_with(&format!(" as {uid}\n")),
+        "{:?}",
+        run.output_head
+    );
+    assert!(daemon.jobs().is_empty(), "a run consumes its at job");
+}
+
+#[test]
+fn a_job_due_on_a_leap_day_runs_on_it() {
+    let mut daemon = Daemon::mock("2028-02-28T12:00:00Z");
+    daemon.tz = "UTC".to_owned();
+    let out = daemon.ok(&["at", "noon Feb 29", "echo leap"]);
+    assert_eq!(out, "job 1 at 2028-02-29T12:00:00+00:00\n");
+    daemon.advance_to("2028-03-01T00:00:00Z");
+    let runs = daemon.runs();
+    assert_eq!(runs.len(), 1);
+    assert_eq!(runs[0].started, instant("2028-02-29T12:00:00Z"));
+    assert_eq!(runs[0].output_head, "leap\n");
+}
+
+#[test]
+fn five_hundred_jobs_each_run_once_in_order_at_their_minute() {
+    let mut daemon = Daemon::mock("2026-06-01T00:00:00Z");
+    daemon.tz = "UTC".to_owned();
+    // Submitted in reverse so that the order of runs cannot come from ids.
+    let mut ids = Vec::new();
+    for n in (1..=500).rev() {
+        let out = daemon.ok(&["at", &format!("now + {n} min"), &format!("echo {n}")]);
+        ids.push((n, crate::harness::job_id(&out)));
+    }
+    assert_eq!(daemon.jobs().len(), 500);
+    daemon.advance_to("2026-06-01T12:00:00Z");
+    let runs = daemon.runs();
+    assert_eq!(runs.len(), 500, "every job ran exactly once");
+    let start = instant("2026-06-01T00:00:00Z");
+    for (index, run) in runs.iter().enumerate() {
+        let n = index as i64 + 1;
+        let expected = start + jiff::SignedDuration::from_mins(n);
+        assert_eq!(run.started, expected, "run {index}");
+        assert_eq!(run.output_head, format!("{n}\n"));
+        let job = ids.iter().find(|(minutes, _)| *minutes == n).unwrap().1;
+        assert_eq!(run.job, job);
+        assert_eq!(run.outcome, Outcome::Exited { code: 0 });
+    }
+    assert!(daemon.jobs().is_empty());
+}
+
+#[test]
+fn a_job_removed_before_it_is_due_never_runs() {
+    let daemon = Daemon::mock("2026-11-25T10:00:00Z");
+    let keep = daemon.at("now + 10 min", "echo keep");
+    let drop = daemon.at("now + 5 min", "echo drop");
+    assert_eq!(
+        daemon.ok(&["rm", &drop.to_string()]),
+        format!("removed job {drop}\n")
+    );
+    let again = daemon.sched(&["rm", &drop.to_string()]);
+    assert_eq!(again.status.code(), Some(1));
+    assert_eq!(
+        stderr(&again),
+        format!("sched: no pending job {drop} of yours: see `sched ls`\n")
+    );
+    daemon.advance_to("2026-11-25T11:00:00Z");
+    let runs = daemon.runs();
+    assert_eq!(runs.iter().map(|r| r.job).collect::<Vec<_>>(), vec![keep]);
+}
+
+#[test]
+fn a_job_keeps_the_submitters_environment_directory_and_umask_and_nothing_of_the_daemons() {
+    let daemon = Daemon::start(Options {
+        mock_clock: Some("2026-11-25T10:00:00Z".into()),
+        env: vec![("DAEMON_SECRET".into(), "leaked".into())],
+        ..Options::default()
+    });
+    let workdir = daemon.dir.path().join("work dir");
+    std::fs::create_dir(&workdir).unwrap();
+    // sched runs under a umask of 027, in `work dir`, with one variable of
+    // its own and a TERM (which at(1) does not keep).
+    let output = std::process::Command::new("/bin/sh")
+        .arg("-c")
+        .arg("umask 027 && exec \"$0\" \"$@\"")
+        .arg(&daemon.sched)
+        .args([
+            "at",
+            "now + 1 min",
+            "echo \"$SUBMITTER_VAR|${DAEMON_SECRET-unset}|$(pwd)|$(umask)|${TERM-noterm}\"",
+        ])
+        .env("SCHED_SOCKET", &daemon.socket)
+        .env("SUBMITTER_VAR", "it's kept")
+        .env("TERM", "xterm")
+        .env_remove("DAEMON_SECRET")
+        .current_dir(&workdir)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    daemon.advance_to("2026-11-25T10:01:00Z");
+    let runs = daemon.runs();
+    assert_eq!(
+        runs[0].output_head,
+        format!("it's kept|unset|{}|0027|noterm\n", workdir.display())
+    );
+}
+
+#[test]
+fn the_command_comes_from_a_file_or_standard_input_and_show_prints_it() {
+    let daemon = Daemon::mock("2026-11-25T10:00:00Z");
+    let file = daemon.dir.path().join("job.sh");
+    std::fs::write(&file, "echo from-file\necho second line\n").unwrap();
+    let from_file =
+        crate::harness::job_id(&daemon.ok(&["at", "now + 1 min", "-f", file.to_str().unwrap()]));
+    let from_stdin = daemon.sched_stdin(&["at", "now + 2 min"], "echo from-stdin\n");
+    assert_eq!(from_stdin.status.code(), Some(0), "{}", stderr(&from_stdin));
+    let script = daemon.ok(&["show", &from_file.to_string()]);
+    assert!(
+        script.starts_with("#!/bin/sh\n# schedd job 1, owner "),
+        "{script}"
+    );
+    assert!(
+        script.ends_with("\necho from-file\necho second line\n"),
+        "{script}"
+    );
+    assert!(
+        script.contains(&format!("\ncd '{}' || {{", daemon.dir.path().display())),
+        "{script}"
+    );
+    daemon.advance_to("2026-11-25T10:05:00Z");
+    let outputs: Vec<String> = daemon.runs().into_iter().map(|r| r.output_head).collect();
+    assert_eq!(outputs, vec!["from-file\nsecond line\n", "from-stdin\n"]);
+}
+
+#[test]
+fn exit_codes_signals_and_long_output_are_recorded() {
+    let daemon = Daemon::start(Options {
+        mock_clock: Some("2026-11-25T10:00:00Z".into()),
+        extra: vec!["--output-limit".into(), "100".into()],
+        ..Options::default()
+    });
+    daemon.at("now + 1 min", "echo failing >&2; exit 3");
+    daemon.at("now + 2 min", "kill -TERM $$");
+    daemon.at(
+        "now + 3 min",
+        "i=0; while [ $i -lt 100 ]; do printf '%09d\\n' $i; i=$((i+1)); done",
+    );
+    daemon.advance_to("2026-11-25T10:10:00Z");
+    let runs = daemon.runs();
+    assert_eq!(runs[0].outcome, Outcome::Exited { code: 3 });
+    assert_eq!(runs[0].output_head, "failing\n");
+    assert_eq!(
+        runs[1].outcome,
+        Outcome::Signalled {
+            signal: 15,
+            name: "SIGTERM".into()
+        }
+    );
+    assert_eq!(runs[2].output_bytes, 1000);
+    assert_eq!(
+        runs[2].output_head,
+        "000000000\n000000001\n000000002\n000000003\n000000004\n"
+    );
+    assert_eq!(
+        runs[2].output_tail,
+        "000000095\n000000096\n000000097\n000000098\n000000099\n"
+    );
+    let text = daemon.ok(&["logs", "-n", "1"]);
+    assert!(text.contains("  [... 900 bytes not kept ...]\n"), "{text}");
+}
+
+#[test]
+fn a_batch_job_starts_when_the_load_allows() {
+    let daemon = Daemon::mock("2026-11-25T10:00:00Z");
+    let out = daemon.ok(&["batch", "echo batch"]);
+    assert_eq!(out, "job 1 at 2026-11-25T11:00:00+01:00\n");
+    daemon.settle();
+    let runs = daemon.runs();
+    assert_eq!(runs.len(), 1);
+    assert_eq!(runs[0].started, instant("2026-11-25T10:00:00Z"));
+    assert_eq!(runs[0].kind, sched_proto::JobKind::Batch);
+}
+
+#[test]
+fn batch_jobs_wait_while_the_load_is_above_the_limit() {
+    // A limit no load average is below: batch jobs wait, at jobs do not.
+    let daemon = Daemon::start(Options {
+        mock_clock: Some("2026-11-25T10:00:00Z".into()),
+        extra: vec!["--batch-load".into(), "0.0000001".into()],
+        ..Options::default()
+    });
+    daemon.ok(&["batch", "echo batch"]);
+    daemon.at("now + 1 min", "echo at");
+    daemon.advance_to("2026-11-25T12:00:00Z");
+    let runs = daemon.runs();
+    assert_eq!(
+        runs.iter()
+            .map(|r| r.output_head.as_str())
+            .collect::<Vec<_>>(),
+        vec!["at\n"]
+    );
+    assert_eq!(daemon.jobs().len(), 1, "the batch job is still pending");
+}
+
+#[test]
+fn a_bad_time_specification_is_refused_with_a_pointer() {
+    let daemon = Daemon::mock("2026-11-25T10:00:00Z");
+    let output = daemon.sched(&["at", "tomorrow 10am", "true"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(
+        stderr(&output),
+        "sched: invalid time, column 10: found the time \"10\" after the date: at(1) wants the time of day first (10am tomorrow, noon Jul 31)\n  tomorrow 10am\n           ^\n"
+    );
+    let output = daemon.sched(&["at", "-t", "202602301200", "true"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).starts_with("sched: invalid -t value"),
+        "{}",
+        stderr(&output)
+    );
+    assert!(daemon.jobs().is_empty());
+}
+
+#[test]
+fn without_a_daemon_sched_says_how_to_start_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let socket = dir.path().join("none.sock");
+    let output = std::process::Command::new(crate::harness::sched_binary())
+        .args(["ls", "--socket"])
+        .arg(&socket)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(
+        stderr(&output),
+        format!(
+            "sched: cannot connect to {}: is schedd running? start it with `schedd &` (your own jobs) or `systemctl start schedd` (as root), or pass --socket PATH\n",
+            socket.display()
+        )
+    );
+}

@@ -1,0 +1,8 @@
+//! End-to-end tests: the real `schedd` on a mock clock in a temp dir,
+//! driven by the real `sched`.
+
+mod bad_input;
+mod harness;
+mod jobs;
+mod privileges;
+mod restart;

@@ -1,0 +1,160 @@
+//! Jobs run as their owners; users see and touch only their own jobs; only
+//! the daemon's own uid can drive a mock clock. Needs root; skips otherwise.
+
+use sched_proto::Outcome;
+
+use crate::harness::{Daemon, Options, nobody, root_or_skip, stderr};
+
+fn shared_daemon() -> Daemon {
+    Daemon::start(Options {
+        mock_clock: Some("2026-11-25T10:00:00Z".into()),
+        shared: true,
+        ..Options::default()
+    })
+}
+
+#[test]
+fn a_users_job_runs_with_their_uid_gid_and_groups() {
+    if !root_or_skip("a_users_job_runs_with_their_uid_gid_and_groups") {
+        return;
+    }
+    let daemon = shared_daemon();
+    let (uid, gid) = nobody();
+    let output = daemon.sched_as(
+        uid,
+        gid,
+        &["at", "now + 1 min", "id -u; id -g; id -G; echo $USER $HOME"],
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    daemon.advance_to("2026-11-25T10:01:00Z");
+    let runs = daemon.runs();
+    assert_eq!(runs[0].owner_uid, uid);
+    assert_eq!(runs[0].owner, "nobody");
+    assert_eq!(runs[0].outcome, Outcome::Exited { code: 0 });
+    let groups = nix::unistd::getgrouplist(c"nobody", nix::unistd::Gid::from_raw(gid)).unwrap();
+    let groups: Vec<String> = groups.iter().map(|g| g.as_raw().to_string()).collect();
+    assert_eq!(
+        runs[0].output_head,
+        format!("{uid}\n{gid}\n{}\nnobody /nonexistent\n", groups.join(" "))
+    );
+}
+
+#[test]
+fn users_see_and_remove_only_their_own_jobs_and_root_sees_all() {
+    if !root_or_skip("users_see_and_remove_only_their_own_jobs_and_root_sees_all") {
+        return;
+    }
+    let daemon = shared_daemon();
+    let (uid, gid) = nobody();
+    let roots = daemon.at("now + 1 hour", "echo root");
+    let output = daemon.sched_as(uid, gid, &["at", "now + 2 hours", "echo nobody"]);
+    let theirs = crate::harness::job_id(&String::from_utf8_lossy(&output.stdout));
+    let listed = daemon.sched_as(uid, gid, &["ls", "--json"]);
+    let jobs: Vec<sched_proto::JobInfo> = serde_json::from_slice(&listed.stdout).unwrap();
+    assert_eq!(jobs.iter().map(|j| j.id).collect::<Vec<_>>(), vec![theirs]);
+    assert_eq!(
+        daemon.jobs().iter().map(|j| j.id).collect::<Vec<_>>(),
+        vec![roots, theirs]
+    );
+    let show = daemon.sched_as(uid, gid, &["show", &roots.to_string()]);
+    assert_eq!(show.status.code(), Some(1));
+    assert_eq!(
+        stderr(&show),
+        format!("sched: no pending job {roots} of yours: see `sched ls`\n")
+    );
+    let rm = daemon.sched_as(uid, gid, &["rm", &roots.to_string()]);
+    assert_eq!(rm.status.code(), Some(1));
+    assert_eq!(daemon.jobs().len(), 2, "root's job is still there");
+    daemon.advance_to("2026-11-25T13:00:00Z");
+    let logs = daemon.sched_as(uid, gid, &["logs", "--json"]);
+    let runs: Vec<sched_proto::RunInfo> = serde_json::from_slice(&logs.stdout).unwrap();
+    assert_eq!(runs.iter().map(|r| r.job).collect::<Vec<_>>(), vec![theirs]);
+    assert_eq!(daemon.runs().len(), 2);
+}
+
+#[test]
+fn an_unprivileged_user_cannot_drive_the_mock_clock_of_a_root_daemon() {
+    if !root_or_skip("an_unprivileged_user_cannot_drive_the_mock_clock_of_a_root_daemon") {
+        return;
+    }
+    let daemon = shared_daemon();
+    let (uid, gid) = nobody();
+    for args in [
+        &["mock", "now"][..],
+        &["mock", "set", "2030-01-01T00:00:00Z"],
+        &["mock", "settle"],
+    ] {
+        let output = daemon.sched_as(uid, gid, args);
+        assert_eq!(output.status.code(), Some(1));
+        assert_eq!(stderr(&output), "sched: unknown request\n", "{args:?}");
+    }
+    assert_eq!(daemon.ok(&["mock", "now"]), "2026-11-25T10:00:00Z\n");
+}
+
+#[test]
+fn a_job_whose_owner_no_longer_exists_is_not_run_and_the_refusal_is_recorded() {
+    if !root_or_skip("a_job_whose_owner_no_longer_exists_is_not_run_and_the_refusal_is_recorded") {
+        return;
+    }
+    let daemon = shared_daemon();
+    // A uid with no password entry stands for a deleted user.
+    let ghost = 3_999_999_u32;
+    assert!(
+        nix::unistd::User::from_uid(nix::unistd::Uid::from_raw(ghost))
+            .unwrap()
+            .is_none()
+    );
+    let marker = daemon.dir.path().join("ran");
+    let output = daemon.sched_as(
+        ghost,
+        ghost,
+        &["at", "now + 1 min", &format!("touch {}", marker.display())],
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    daemon.advance_to("2026-11-25T10:05:00Z");
+    let runs = daemon.runs();
+    assert_eq!(runs[0].owner_uid, ghost);
+    assert_eq!(
+        runs[0].outcome,
+        Outcome::Failed {
+            reason: format!("user {ghost} no longer exists")
+        }
+    );
+    assert!(!marker.exists());
+}
+
+#[test]
+fn a_job_cannot_start_in_a_directory_its_owner_cannot_enter() {
+    if !root_or_skip("a_job_cannot_start_in_a_directory_its_owner_cannot_enter") {
+        return;
+    }
+    let daemon = shared_daemon();
+    let (uid, gid) = nobody();
+    // nobody submits from a directory it may enter, which is then closed
+    // to it before the job is due.
+    let open = daemon.dir.path().join("open");
+    std::fs::create_dir(&open).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&open, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let mut command = daemon.sched_command(&["at", "now + 1 min", "echo should-not-run"]);
+    {
+        use std::os::unix::process::CommandExt;
+        command.uid(uid).gid(gid).current_dir(&open);
+    }
+    let output = command.output().unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    std::fs::set_permissions(&open, std::fs::Permissions::from_mode(0o700)).unwrap();
+    daemon.advance_to("2026-11-25T10:01:00Z");
+    let runs = daemon.runs();
+    match &runs[0].outcome {
+        Outcome::Failed { reason } => assert!(reason.contains("Permission denied"), "{reason}"),
+        other => panic!("expected a failed run, got {other:?}"),
+    }
+    assert_eq!(
+        runs[0].output_head,
+        format!(
+            "schedd: cannot enter the working directory {}\n",
+            open.display()
+        )
+    );
+}

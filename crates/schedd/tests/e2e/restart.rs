@@ -1,0 +1,105 @@
+//! Restarts and crashes: nothing queued is lost, nothing runs twice, and
+//! runs a dead daemon lost track of are marked.
+
+use sched_proto::Outcome;
+
+use crate::harness::{Daemon, Options, instant};
+
+fn mock_at(start: &str) -> Options {
+    Options {
+        mock_clock: Some(start.into()),
+        ..Options::default()
+    }
+}
+
+#[test]
+fn a_restart_between_submission_and_due_time_loses_nothing() {
+    let mut daemon = Daemon::mock("2026-11-25T10:00:00Z");
+    let ids: Vec<u64> = (1..=3)
+        .map(|n| daemon.at(&format!("now + {n} hours"), &format!("echo {n}")))
+        .collect();
+    assert!(daemon.stop().success());
+    daemon.launch(&mock_at("2026-11-25T10:30:00Z"));
+    assert_eq!(daemon.jobs().iter().map(|j| j.id).collect::<Vec<_>>(), ids);
+    daemon.advance_to("2026-11-25T14:00:00Z");
+    let runs = daemon.runs();
+    let started: Vec<_> = runs.iter().map(|r| (r.job, r.started)).collect();
+    assert_eq!(
+        started,
+        vec![
+            (ids[0], instant("2026-11-25T11:00:00Z")),
+            (ids[1], instant("2026-11-25T12:00:00Z")),
+            (ids[2], instant("2026-11-25T13:00:00Z")),
+        ]
+    );
+    // New ids continue after the old ones: an id is never reused.
+    let next = daemon.at("now + 1 min", "true");
+    assert_eq!(next, ids[2] + 1);
+}
+
+#[test]
+fn jobs_due_while_the_daemon_was_down_run_at_once_when_it_starts() {
+    let mut daemon = Daemon::mock("2026-11-25T10:00:00Z");
+    daemon.at("now + 5 min", "echo overdue");
+    daemon.at("now + 3 hours", "echo later");
+    assert!(daemon.stop().success());
+    daemon.launch(&mock_at("2026-11-25T11:00:00Z"));
+    daemon.settle();
+    let runs = daemon.runs();
+    assert_eq!(runs.len(), 1);
+    assert_eq!(runs[0].output_head, "overdue\n");
+    assert_eq!(runs[0].due, instant("2026-11-25T10:05:00Z"));
+    assert_eq!(
+        runs[0].started,
+        instant("2026-11-25T11:00:00Z"),
+        "run at start-up, as atd does"
+    );
+    assert_eq!(daemon.jobs().len(), 1);
+}
+
+#[test]
+fn a_run_in_progress_when_the_daemon_dies_keeps_running_and_is_marked_lost() {
+    let mut daemon = Daemon::mock("2026-11-25T10:00:00Z");
+    let marker = daemon.dir.path().join("finished");
+    let job = daemon.at(
+        "now + 1 min",
+        &format!(
+            "echo started; while [ ! -e {0}.go ]; do sleep 0.01; done; echo done > {0}",
+            marker.display()
+        ),
+    );
+    daemon.ok(&["mock", "set", "2026-11-25T10:01:00Z"]);
+    let runs = daemon.runs();
+    assert_eq!(runs[0].outcome, Outcome::Running);
+    let pid = runs[0].pid.expect("a running run has a pid");
+    daemon.crash();
+    // The job outlives the daemon: let it finish, and see that it did.
+    std::fs::write(format!("{}.go", marker.display()), "").unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while !marker.exists() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the orphaned job (pid {pid}) never finished"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    assert_eq!(std::fs::read_to_string(&marker).unwrap(), "done\n");
+    daemon.launch(&mock_at("2026-11-25T10:30:00Z"));
+    let runs = daemon.runs();
+    assert_eq!(runs.len(), 1, "a lost run is never started again");
+    assert_eq!(runs[0].job, job);
+    assert_eq!(runs[0].outcome, Outcome::Lost);
+    assert_eq!(runs[0].finished, Some(instant("2026-11-25T10:30:00Z")));
+    assert_eq!(
+        runs[0].output_head, "started\n",
+        "the output it left is kept"
+    );
+}
+
+#[test]
+fn a_sigterm_stops_the_daemon_cleanly_and_removes_its_socket() {
+    let mut daemon = Daemon::mock("2026-11-25T10:00:00Z");
+    let status = daemon.stop();
+    assert_eq!(status.code(), Some(0));
+    assert!(!daemon.socket.exists());
+}
