@@ -1,0 +1,275 @@
+//! Measures the real daemon: durable submissions through the socket, `sched
+//! ls` as the queue grows, dispatch latency on the real clock, and wake-ups
+//! while idle. Results go in BENCHMARKS.md.
+//!
+//! Build first: `cargo build --release -p schedd -p sched -p benches`, then
+//! `target/release/daemon_bench all`. `schedd` and `sched` are taken from
+//! the directory of this binary.
+
+use std::io::Write;
+use std::os::unix::net::UnixStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+use sched_proto::{Envelope, JobKind, MAX_REPLY, Request, Response, Submission, When};
+
+fn main() -> Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.first().map(String::as_str) {
+        Some("stamp") => stamp(Path::new(args.get(1).context("stamp FILE")?)),
+        Some("submit") => submit_bench(arg(&args, 1, 100_000), arg(&args, 2, 8)),
+        Some("latency") => latency_bench(arg(&args, 1, 3), arg(&args, 2, 20)),
+        Some("idle") => idle_bench(arg(&args, 1, 60)),
+        Some("all") => {
+            submit_bench(100_000, 8)?;
+            idle_bench(60)?;
+            latency_bench(3, 20)
+        }
+        _ => bail!("usage: daemon_bench submit [JOBS] [CLIENTS] | latency [MINUTES] [BURST] | idle [SECONDS] | all"),
+    }
+}
+
+fn arg(args: &[String], index: usize, default: usize) -> usize {
+    args.get(index).and_then(|a| a.parse().ok()).unwrap_or(default)
+}
+
+fn sibling(name: &str) -> Result<PathBuf> {
+    let path = std::env::current_exe()?.with_file_name(name);
+    if !path.exists() {
+        bail!("{} is missing: cargo build --release -p schedd -p sched", path.display());
+    }
+    Ok(path)
+}
+
+/// A release schedd on the real clock in a temp dir.
+struct Daemon {
+    dir: tempfile::TempDir,
+    socket: PathBuf,
+    child: Child,
+}
+
+impl Daemon {
+    fn start() -> Result<Daemon> {
+        let dir = tempfile::tempdir()?;
+        let socket = dir.path().join("schedd.sock");
+        let child = Command::new(sibling("schedd")?)
+            .arg("--socket")
+            .arg(&socket)
+            .arg("--spool")
+            .arg(dir.path().join("spool"))
+            .env("SCHEDD_LOG", "warn")
+            .stderr(Stdio::null())
+            .spawn()?;
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while UnixStream::connect(&socket).is_err() {
+            if Instant::now() > deadline {
+                bail!("schedd did not start");
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        Ok(Daemon { dir, socket, child })
+    }
+
+    fn pid(&self) -> u32 {
+        self.child.id()
+    }
+}
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn ask(stream: &mut UnixStream, request: Request) -> Result<Response> {
+    sched_proto::write_frame(stream, &Envelope::new(request))?;
+    let reply: Envelope<Response> = sched_proto::read_frame(stream, MAX_REPLY)?;
+    if let Response::Error(error) = &reply.body {
+        bail!("schedd refused: {}", error.message);
+    }
+    Ok(reply.body)
+}
+
+fn submission(when: When, command: String) -> Submission {
+    Submission {
+        kind: JobKind::At,
+        when,
+        tz: Some("UTC".to_owned()),
+        command,
+        env: vec![
+            ("HOME".to_owned(), "/root".to_owned()),
+            ("PATH".to_owned(), "/usr/local/bin:/usr/bin:/bin".to_owned()),
+            ("LANG".to_owned(), "C.UTF-8".to_owned()),
+        ],
+        cwd: "/".to_owned(),
+        umask: 0o022,
+    }
+}
+
+/// Durable submissions with `clients` concurrent connections until `jobs`
+/// are queued, the rate per tenth; `sched ls` timed at 10,000 and at the end.
+fn submit_bench(jobs: usize, clients: usize) -> Result<()> {
+    let daemon = Daemon::start()?;
+    let window = (jobs / 10).max(1);
+    let done = Arc::new(AtomicU64::new(0));
+    println!("submissions: {jobs} jobs, {clients} clients, durable (WAL, synchronous=FULL)");
+    println!("| queued before | after | jobs/s |");
+    println!("|---:|---:|---:|");
+    let mut queued = 0usize;
+    while queued < jobs {
+        let target = (queued + window).min(jobs);
+        let started = Instant::now();
+        let per_client = (target - queued).div_ceil(clients);
+        let mut threads = Vec::new();
+        for client in 0..clients {
+            let socket = daemon.socket.clone();
+            let done = done.clone();
+            let first = queued + client * per_client;
+            let last = (first + per_client).min(target);
+            threads.push(std::thread::spawn(move || -> Result<()> {
+                let mut stream = UnixStream::connect(&socket)?;
+                for n in first..last {
+                    let when = When::Timespec { text: format!("noon + {} days", n % 300 + 1) };
+                    ask(&mut stream, Request::Submit(submission(when, format!("/usr/local/bin/report --id {n}"))))?;
+                    done.fetch_add(1, Ordering::Relaxed);
+                }
+                Ok(())
+            }));
+        }
+        for thread in threads {
+            thread.join().expect("client thread")?;
+        }
+        let seconds = started.elapsed().as_secs_f64();
+        println!("| {queued} | {target} | {:.0} |", (target - queued) as f64 / seconds);
+        queued = target;
+        if queued == 10_000 || queued == jobs {
+            time_ls(&daemon, queued)?;
+        }
+    }
+    Ok(())
+}
+
+/// Median of 5 runs of the real `sched ls` (table and --json).
+fn time_ls(daemon: &Daemon, pending: usize) -> Result<()> {
+    for extra in [&[][..], &["--json"]] {
+        let mut times = Vec::new();
+        for _ in 0..5 {
+            let started = Instant::now();
+            let output = Command::new(sibling("sched")?)
+                .arg("ls")
+                .args(extra)
+                .arg("--socket")
+                .arg(&daemon.socket)
+                .stdout(Stdio::piped())
+                .output()?;
+            times.push(started.elapsed());
+            if !output.status.success() {
+                bail!("sched ls failed");
+            }
+        }
+        times.sort();
+        eprintln!("  sched ls {} at {pending} pending: median {:.1} ms", extra.join(" "), times[2].as_secs_f64() * 1e3);
+    }
+    Ok(())
+}
+
+/// Context switches of every thread of `pid`.
+fn switches(pid: u32) -> Result<u64> {
+    let mut total = 0;
+    for task in std::fs::read_dir(format!("/proc/{pid}/task"))? {
+        let status = std::fs::read_to_string(task?.path().join("status"))?;
+        for line in status.lines() {
+            if line.starts_with("voluntary_ctxt_switches:") || line.starts_with("nonvoluntary_ctxt_switches:") {
+                total += line.split_whitespace().nth(1).unwrap_or("0").parse::<u64>().unwrap_or(0);
+            }
+        }
+    }
+    Ok(total)
+}
+
+/// Wake-ups (context switches of all threads) over `seconds` with one job
+/// pending far ahead.
+fn idle_bench(seconds: usize) -> Result<()> {
+    let daemon = Daemon::start()?;
+    let mut stream = UnixStream::connect(&daemon.socket)?;
+    ask(&mut stream, Request::Submit(submission(When::Timespec { text: "noon + 300 days".into() }, "true".into())))?;
+    drop(stream);
+    std::thread::sleep(Duration::from_secs(1));
+    let before = switches(daemon.pid())?;
+    std::thread::sleep(Duration::from_secs(seconds as u64));
+    let after = switches(daemon.pid())?;
+    println!("idle: {} context switches of schedd in {seconds} s with a job pending in 300 days", after - before);
+    Ok(())
+}
+
+/// Dispatch latency on the real clock: for each of `minutes` minutes, a
+/// burst of `burst` jobs due at the minute; each job's first command
+/// records the wall clock. Reports the first job's and all jobs' latency.
+fn latency_bench(minutes: usize, burst: usize) -> Result<()> {
+    let daemon = Daemon::start()?;
+    let stamp_bin = std::env::current_exe()?;
+    let mut first = Vec::new();
+    let mut all = Vec::new();
+    for minute in 0..minutes {
+        let mut stream = UnixStream::connect(&daemon.socket)?;
+        let file = daemon.dir.path().join(format!("stamps-{minute}"));
+        let mut due = None;
+        for _ in 0..burst {
+            let command = format!("exec {} stamp {}", stamp_bin.display(), file.display());
+            let response = ask(&mut stream, Request::Submit(submission(When::Timespec { text: "now + 1 min".into() }, command)))?;
+            if let Response::Submitted { job, .. } = response {
+                due = Some(job.due);
+            }
+        }
+        let due = due.context("no job queued")?;
+        // Wait for the burst to run: until every job has stamped.
+        let deadline = Instant::now() + Duration::from_secs(150);
+        let stamps = loop {
+            let text = std::fs::read_to_string(&file).unwrap_or_default();
+            let stamps: Vec<i128> = text.lines().filter_map(|l| l.parse().ok()).collect();
+            if stamps.len() >= burst {
+                break stamps;
+            }
+            if Instant::now() > deadline {
+                bail!("only {} of {burst} jobs ran", stamps.len());
+            }
+            std::thread::sleep(Duration::from_millis(200));
+        };
+        let due_ns = due.as_nanosecond();
+        let mut latencies: Vec<f64> = stamps.iter().map(|s| (s - due_ns) as f64 / 1e6).collect();
+        latencies.sort_by(f64::total_cmp);
+        first.push(latencies[0]);
+        all.extend(latencies);
+    }
+    all.sort_by(f64::total_cmp);
+    first.sort_by(f64::total_cmp);
+    let pct = |v: &[f64], p: f64| v[((v.len() as f64 - 1.0) * p).round() as usize];
+    println!(
+        "dispatch latency, first job of each minute ({} samples): min {:.2} ms, median {:.2} ms, max {:.2} ms",
+        first.len(),
+        first[0],
+        pct(&first, 0.5),
+        first[first.len() - 1]
+    );
+    println!(
+        "dispatch latency, all jobs ({} samples in bursts of {burst}): median {:.2} ms, p99 {:.2} ms, max {:.2} ms",
+        all.len(),
+        pct(&all, 0.5),
+        pct(&all, 0.99),
+        all[all.len() - 1]
+    );
+    Ok(())
+}
+
+/// The job side of the latency bench: append the wall clock in ns.
+fn stamp(file: &Path) -> Result<()> {
+    let now = jiff::Timestamp::now().as_nanosecond();
+    let mut out = std::fs::OpenOptions::new().append(true).create(true).open(file)?;
+    writeln!(out, "{now}")?;
+    Ok(())
+}
