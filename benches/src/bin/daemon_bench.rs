@@ -29,18 +29,25 @@ fn main() -> Result<()> {
             idle_bench(60)?;
             latency_bench(3, 20)
         }
-        _ => bail!("usage: daemon_bench submit [JOBS] [CLIENTS] | latency [MINUTES] [BURST] | idle [SECONDS] | all"),
+        _ => bail!(
+            "usage: daemon_bench submit [JOBS] [CLIENTS] | latency [MINUTES] [BURST] | idle [SECONDS] | all"
+        ),
     }
 }
 
 fn arg(args: &[String], index: usize, default: usize) -> usize {
-    args.get(index).and_then(|a| a.parse().ok()).unwrap_or(default)
+    args.get(index)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(default)
 }
 
 fn sibling(name: &str) -> Result<PathBuf> {
     let path = std::env::current_exe()?.with_file_name(name);
     if !path.exists() {
-        bail!("{} is missing: cargo build --release -p schedd -p sched", path.display());
+        bail!(
+            "{} is missing: cargo build --release -p schedd -p sched",
+            path.display()
+        );
     }
     Ok(path)
 }
@@ -134,8 +141,16 @@ fn submit_bench(jobs: usize, clients: usize) -> Result<()> {
             threads.push(std::thread::spawn(move || -> Result<()> {
                 let mut stream = UnixStream::connect(&socket)?;
                 for n in first..last {
-                    let when = When::Timespec { text: format!("noon + {} days", n % 300 + 1) };
-                    ask(&mut stream, Request::Submit(submission(when, format!("/usr/local/bin/report --id {n}"))))?;
+                    let when = When::Timespec {
+                        text: format!("noon + {} days", n % 300 + 1),
+                    };
+                    ask(
+                        &mut stream,
+                        Request::Submit(submission(
+                            when,
+                            format!("/usr/local/bin/report --id {n}"),
+                        )),
+                    )?;
                     done.fetch_add(1, Ordering::Relaxed);
                 }
                 Ok(())
@@ -145,7 +160,10 @@ fn submit_bench(jobs: usize, clients: usize) -> Result<()> {
             thread.join().expect("client thread")?;
         }
         let seconds = started.elapsed().as_secs_f64();
-        println!("| {queued} | {target} | {:.0} |", (target - queued) as f64 / seconds);
+        println!(
+            "| {queued} | {target} | {:.0} |",
+            (target - queued) as f64 / seconds
+        );
         queued = target;
         if queued == 10_000 || queued == jobs {
             time_ls(&daemon, queued)?;
@@ -173,7 +191,11 @@ fn time_ls(daemon: &Daemon, pending: usize) -> Result<()> {
             }
         }
         times.sort();
-        eprintln!("  sched ls {} at {pending} pending: median {:.1} ms", extra.join(" "), times[2].as_secs_f64() * 1e3);
+        eprintln!(
+            "  sched ls {} at {pending} pending: median {:.1} ms",
+            extra.join(" "),
+            times[2].as_secs_f64() * 1e3
+        );
     }
     Ok(())
 }
@@ -184,8 +206,15 @@ fn switches(pid: u32) -> Result<u64> {
     for task in std::fs::read_dir(format!("/proc/{pid}/task"))? {
         let status = std::fs::read_to_string(task?.path().join("status"))?;
         for line in status.lines() {
-            if line.starts_with("voluntary_ctxt_switches:") || line.starts_with("nonvoluntary_ctxt_switches:") {
-                total += line.split_whitespace().nth(1).unwrap_or("0").parse::<u64>().unwrap_or(0);
+            if line.starts_with("voluntary_ctxt_switches:")
+                || line.starts_with("nonvoluntary_ctxt_switches:")
+            {
+                total += line
+                    .split_whitespace()
+                    .nth(1)
+                    .unwrap_or("0")
+                    .parse::<u64>()
+                    .unwrap_or(0);
             }
         }
     }
@@ -197,13 +226,24 @@ fn switches(pid: u32) -> Result<u64> {
 fn idle_bench(seconds: usize) -> Result<()> {
     let daemon = Daemon::start()?;
     let mut stream = UnixStream::connect(&daemon.socket)?;
-    ask(&mut stream, Request::Submit(submission(When::Timespec { text: "noon + 300 days".into() }, "true".into())))?;
+    ask(
+        &mut stream,
+        Request::Submit(submission(
+            When::Timespec {
+                text: "noon + 300 days".into(),
+            },
+            "true".into(),
+        )),
+    )?;
     drop(stream);
     std::thread::sleep(Duration::from_secs(1));
     let before = switches(daemon.pid())?;
     std::thread::sleep(Duration::from_secs(seconds as u64));
     let after = switches(daemon.pid())?;
-    println!("idle: {} context switches of schedd in {seconds} s with a job pending in 300 days", after - before);
+    println!(
+        "idle: {} context switches of schedd in {seconds} s with a job pending in 300 days",
+        after - before
+    );
     Ok(())
 }
 
@@ -221,7 +261,15 @@ fn latency_bench(minutes: usize, burst: usize) -> Result<()> {
         let mut due = None;
         for _ in 0..burst {
             let command = format!("exec {} stamp {}", stamp_bin.display(), file.display());
-            let response = ask(&mut stream, Request::Submit(submission(When::Timespec { text: "now + 1 min".into() }, command)))?;
+            let response = ask(
+                &mut stream,
+                Request::Submit(submission(
+                    When::Timespec {
+                        text: "now + 1 min".into(),
+                    },
+                    command,
+                )),
+            )?;
             if let Response::Submitted { job, .. } = response {
                 due = Some(job.due);
             }
@@ -269,7 +317,10 @@ fn latency_bench(minutes: usize, burst: usize) -> Result<()> {
 /// The job side of the latency bench: append the wall clock in ns.
 fn stamp(file: &Path) -> Result<()> {
     let now = jiff::Timestamp::now().as_nanosecond();
-    let mut out = std::fs::OpenOptions::new().append(true).create(true).open(file)?;
+    let mut out = std::fs::OpenOptions::new()
+        .append(true)
+        .create(true)
+        .open(file)?;
     writeln!(out, "{now}")?;
     Ok(())
 }

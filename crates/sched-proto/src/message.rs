@@ -1,4 +1,8 @@
 //! Requests, replies and the records they carry.
+//!
+//! Instants in listings travel as integer microseconds since the Unix
+//! epoch: a listing of 100,000 jobs encodes and decodes several times
+//! faster than with RFC 3339 strings. Clients print them as they like.
 
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -139,7 +143,9 @@ pub struct JobInfo {
     pub owner_uid: u32,
     /// The owner's login name, or the uid in decimal when it has none.
     pub owner: String,
+    #[serde(with = "jiff::fmt::serde::timestamp::microsecond::required")]
     pub due: Timestamp,
+    #[serde(with = "jiff::fmt::serde::timestamp::microsecond::required")]
     pub submitted: Timestamp,
     pub command: String,
     pub cwd: String,
@@ -167,9 +173,12 @@ pub struct RunInfo {
     pub owner: String,
     pub command: String,
     /// The instant the job was due.
+    #[serde(with = "jiff::fmt::serde::timestamp::microsecond::required")]
     pub due: Timestamp,
     /// The instant the daemon started it.
+    #[serde(with = "jiff::fmt::serde::timestamp::microsecond::required")]
     pub started: Timestamp,
+    #[serde(with = "jiff::fmt::serde::timestamp::microsecond::optional")]
     pub finished: Option<Timestamp>,
     pub pid: Option<u32>,
     pub outcome: Outcome,

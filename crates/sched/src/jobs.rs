@@ -3,12 +3,15 @@
 use std::io::Write;
 use std::path::Path;
 
+use std::fmt::Write as _;
+
 use anyhow::{Result, bail};
-use sched_proto::{Request, Response};
+use jiff::tz::TimeZone;
+use sched_proto::{JobInfo, Request, Response};
 
 use crate::cli::{ListArgs, RemoveArgs, ShowArgs};
 use crate::client::{Client, unexpected};
-use crate::time;
+use crate::{json, time};
 
 pub fn list(args: &ListArgs, socket: Option<&Path>, out: &mut impl Write) -> Result<()> {
     let response = Client::connect(socket)?.ask(Request::List)?;
@@ -16,52 +19,55 @@ pub fn list(args: &ListArgs, socket: Option<&Path>, out: &mut impl Write) -> Res
         return Err(unexpected("a listing", &response));
     };
     if args.json {
+        let jobs: Vec<json::Job<'_>> = jobs.iter().map(json::Job::from).collect();
         serde_json::to_writer_pretty(&mut *out, &jobs)?;
         writeln!(out)?;
         return Ok(());
     }
-    let zone = time::local_zone();
-    let rows: Vec<[String; 5]> = jobs
-        .iter()
-        .map(|job| {
-            [
-                job.id.to_string(),
-                time::format_instant(job.due, &zone),
-                job.queue.to_string(),
-                job.owner.clone(),
-                one_line(&job.command, 60),
-            ]
-        })
-        .collect();
-    if rows.is_empty() {
+    if jobs.is_empty() {
         return Ok(());
     }
-    let header = ["ID", "WHEN", "Q", "USER", "COMMAND"].map(str::to_owned);
-    let widths: Vec<usize> = (0..4)
-        .map(|i| {
-            rows.iter()
-                .chain([&header])
-                .map(|row| row[i].chars().count())
-                .max()
-                .unwrap_or(0)
-        })
-        .collect();
-    for row in [&header].into_iter().chain(&rows) {
-        writeln!(
-            out,
-            "{:<w0$}  {:<w1$}  {:<w2$}  {:<w3$}  {}",
-            row[0],
-            row[1],
-            row[2],
-            row[3],
-            row[4],
-            w0 = widths[0],
-            w1 = widths[1],
-            w2 = widths[2],
-            w3 = widths[3]
-        )?;
-    }
+    out.write_all(table(&jobs, &time::local_zone()).as_bytes())?;
     Ok(())
+}
+
+/// `ID  WHEN  Q  USER  COMMAND` with aligned columns, built in one buffer:
+/// a listing may have 100,000 rows.
+fn table(jobs: &[JobInfo], zone: &TimeZone) -> String {
+    let id_width = jobs
+        .iter()
+        .map(|job| job.id.to_string().len())
+        .max()
+        .unwrap_or(0)
+        .max(2);
+    let user_width = jobs
+        .iter()
+        .map(|job| job.owner.chars().count())
+        .max()
+        .unwrap_or(0)
+        .max(4);
+    let mut when = String::new();
+    time::write_instant(&mut when, jobs[0].due, zone);
+    let when_width = when.len().max(4);
+    let mut text = String::with_capacity(jobs.len() * (id_width + when_width + user_width + 70));
+    let _ = writeln!(
+        text,
+        "{:<id_width$}  {:<when_width$}  Q  {:<user_width$}  COMMAND",
+        "ID", "WHEN", "USER"
+    );
+    for job in jobs {
+        when.clear();
+        time::write_instant(&mut when, job.due, zone);
+        let _ = writeln!(
+            text,
+            "{:<id_width$}  {when:<when_width$}  {}  {:<user_width$}  {}",
+            job.id,
+            job.queue,
+            job.owner,
+            one_line(&job.command, 60)
+        );
+    }
+    text
 }
 
 pub fn remove(args: &RemoveArgs, socket: Option<&Path>, out: &mut impl Write) -> Result<()> {

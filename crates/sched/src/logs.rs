@@ -19,6 +19,7 @@ pub fn run(args: &LogsArgs, socket: Option<&Path>, out: &mut impl Write) -> Resu
         return Err(unexpected("logs", &response));
     };
     if args.json {
+        let runs: Vec<crate::json::Run<'_>> = runs.iter().map(crate::json::Run::from).collect();
         serde_json::to_writer_pretty(&mut *out, &runs)?;
         writeln!(out)?;
         return Ok(());

@@ -9,6 +9,7 @@ mod check;
 mod cli;
 mod client;
 mod jobs;
+mod json;
 mod logs;
 mod mock;
 mod next;

@@ -65,3 +65,61 @@ pub fn format_instant(at: Timestamp, zone: &TimeZone) -> String {
 pub fn local_zone() -> TimeZone {
     TimeZone::try_system().unwrap_or(TimeZone::UTC)
 }
+
+/// [`format_instant`] for many instants in one zone: the same text, written
+/// with integer formatting instead of strftime, for listings of 100,000
+/// jobs.
+pub fn write_instant(out: &mut String, at: Timestamp, zone: &TimeZone) {
+    use std::fmt::Write;
+    let offset = zone.to_offset(at);
+    let seconds = offset.seconds();
+    if seconds % 60 != 0 {
+        out.push_str(&format_instant(at, zone));
+        return;
+    }
+    let wall = offset.to_datetime(at);
+    let sign = if seconds < 0 { '-' } else { '+' };
+    let minutes = seconds.unsigned_abs() / 60;
+    // Writing to a String cannot fail.
+    let _ = write!(
+        out,
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}{sign}{:02}:{:02}",
+        wall.year(),
+        wall.month(),
+        wall.day(),
+        wall.hour(),
+        wall.minute(),
+        wall.second(),
+        minutes / 60,
+        minutes % 60
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_fast_writer_matches_format_instant() {
+        for zone in [
+            "Europe/Berlin",
+            "America/St_Johns",
+            "Asia/Kolkata",
+            "UTC",
+            "Africa/Monrovia",
+        ] {
+            let zone = TimeZone::get(zone).unwrap();
+            for instant in [
+                "2026-11-25T22:58:00Z",
+                "2026-03-29T01:00:00Z",
+                "1960-06-01T12:00:00Z",
+                "0003-01-01T00:00:00Z",
+            ] {
+                let at: Timestamp = instant.parse().unwrap();
+                let mut fast = String::new();
+                write_instant(&mut fast, at, &zone);
+                assert_eq!(fast, format_instant(at, &zone));
+            }
+        }
+    }
+}

@@ -178,6 +178,7 @@ async fn connection(mut stream: UnixStream, context: Context) {
 }
 
 async fn reply(stream: &mut UnixStream, response: &Response) -> Result<(), ()> {
+    let started = std::time::Instant::now();
     let frame = match sched_proto::encode(&sched_proto::Envelope::new(response)) {
         Ok(frame) => frame,
         Err(error) => {
@@ -189,7 +190,10 @@ async fn reply(stream: &mut UnixStream, response: &Response) -> Result<(), ()> {
             sched_proto::encode(&sched_proto::Envelope::new(&fallback)).map_err(|_| ())?
         }
     };
-    match tokio::time::timeout(IO_TIMEOUT, stream.write_all(&frame)).await {
+    let encoded = started.elapsed();
+    let written = tokio::time::timeout(IO_TIMEOUT, stream.write_all(&frame)).await;
+    tracing::trace!(bytes = frame.len(), ?encoded, sent = ?started.elapsed(), "reply");
+    match written {
         Ok(Ok(())) => Ok(()),
         _ => Err(()),
     }

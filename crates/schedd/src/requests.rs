@@ -14,7 +14,7 @@ use sched_proto::{
     Envelope, ErrorCode, ErrorReply, JobInfo, MockRequest, PROTOCOL_VERSION, Removal, Request,
     Response, RunInfo,
 };
-use sched_spool::{JobRecord, Outcome, Owner, RunRecord};
+use sched_spool::{JobRecord, JobSummary, Outcome, Owner, RunRecord};
 use tokio::sync::{mpsc::UnboundedSender, oneshot};
 
 use crate::clock::Clock;
@@ -136,15 +136,20 @@ async fn serve(context: &Context, peer: Peer, request: Request) -> Result<Respon
             })
         }
         Request::List => {
+            let started = std::time::Instant::now();
             let jobs = context
                 .spool
-                .call(move |spool| spool.pending(owner))
+                .call(move |spool| spool.listing(owner))
                 .await
                 .map_err(internal)?;
+            let queried = started.elapsed();
             let mut names = Names::default();
-            Ok(Response::Jobs {
-                jobs: jobs.iter().map(|job| job_info(job, &mut names)).collect(),
-            })
+            let jobs: Vec<JobInfo> = jobs
+                .into_iter()
+                .map(|job| summary_info(job, &mut names))
+                .collect();
+            tracing::debug!(jobs = jobs.len(), ?queried, converted = ?started.elapsed(), "listed");
+            Ok(Response::Jobs { jobs })
         }
         Request::Remove { ids } => {
             let removed = context
@@ -281,17 +286,21 @@ fn proto_kind(kind: sched_spool::JobKind) -> sched_proto::JobKind {
 }
 
 fn job_info(record: &JobRecord, names: &mut Names) -> JobInfo {
-    let kind = proto_kind(record.job.kind);
+    summary_info(record.summary(), names)
+}
+
+fn summary_info(job: JobSummary, names: &mut Names) -> JobInfo {
+    let kind = proto_kind(job.kind);
     JobInfo {
-        id: record.id,
+        id: job.id,
         kind,
         queue: kind.queue(),
-        owner_uid: record.job.owner_uid,
-        owner: names.of(record.job.owner_uid),
-        due: record.job.due,
-        submitted: record.job.submitted,
-        command: record.job.command.clone(),
-        cwd: record.job.cwd.clone(),
+        owner_uid: job.owner_uid,
+        owner: names.of(job.owner_uid),
+        due: job.due,
+        submitted: job.submitted,
+        command: job.command,
+        cwd: job.cwd,
     }
 }
 

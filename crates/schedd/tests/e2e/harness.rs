@@ -10,7 +10,8 @@ use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use jiff::Timestamp;
-use sched_proto::{JobInfo, RunInfo};
+use sched_proto::{JobKind, Outcome};
+use serde::Deserialize;
 
 /// The daemon binary cargo built for these tests.
 pub const SCHEDD: &str = env!("CARGO_BIN_EXE_schedd");
@@ -236,15 +237,15 @@ impl Daemon {
 
     /// Every run, oldest first.
     #[track_caller]
-    pub fn runs(&self) -> Vec<RunInfo> {
-        let mut runs: Vec<RunInfo> =
+    pub fn runs(&self) -> Vec<Run> {
+        let mut runs: Vec<Run> =
             serde_json::from_str(&self.ok(&["logs", "--json", "-n", "10000"])).unwrap();
         runs.reverse();
         runs
     }
 
     #[track_caller]
-    pub fn jobs(&self) -> Vec<JobInfo> {
+    pub fn jobs(&self) -> Vec<Job> {
         serde_json::from_str(&self.ok(&["ls", "--json"])).unwrap()
     }
 }
@@ -305,4 +306,39 @@ pub fn nobody() -> (u32, u32) {
         .unwrap()
         .expect("a nobody user");
     (user.uid.as_raw(), user.gid.as_raw())
+}
+
+/// A job as `sched ls --json` prints it.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Job {
+    pub id: u64,
+    pub kind: JobKind,
+    pub queue: char,
+    pub owner_uid: u32,
+    pub owner: String,
+    pub due: Timestamp,
+    pub submitted: Timestamp,
+    pub command: String,
+    pub cwd: String,
+}
+
+/// A run as `sched logs --json` prints it.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Run {
+    pub id: u64,
+    pub job: u64,
+    pub kind: JobKind,
+    pub owner_uid: u32,
+    pub owner: String,
+    pub command: String,
+    pub due: Timestamp,
+    pub started: Timestamp,
+    pub finished: Option<Timestamp>,
+    pub pid: Option<u32>,
+    pub outcome: Outcome,
+    pub output_head: String,
+    pub output_tail: String,
+    pub output_bytes: u64,
 }

@@ -14,13 +14,35 @@ fn now_plus_5_min_at_23_58_runs_at_00_03_the_next_day() {
         "echo ran at $(date -u +%H:%M) as $(id -u)",
     ]);
     assert_eq!(out, "job 1 at 2026-11-26T00:03:00+01:00\n");
+    let command = "echo ran at $(date -u +%H:%M) as $(id -u)";
+    let jobs = daemon.jobs();
+    assert_eq!(jobs.len(), 1);
+    let job = &jobs[0];
+    assert_eq!(
+        (job.id, job.kind, job.queue),
+        (1, sched_proto::JobKind::At, 'a')
+    );
+    assert_eq!(job.owner_uid, nix::unistd::geteuid().as_raw());
+    assert_eq!(job.due, instant("2026-11-25T23:03:00Z"));
+    assert_eq!(job.submitted, instant("2026-11-25T22:58:00Z"));
+    assert_eq!(job.command, command);
+    assert_eq!(job.cwd, daemon.dir.path().display().to_string());
+    let table = daemon.ok(&["ls"]);
+    let expected = format!(
+        "ID  WHEN                       Q  {user:<width$}  COMMAND\n1   2026-11-26T00:03:00+01:00  a  {owner:<width$}  {command}\n",
+        user = "USER",
+        owner = job.owner,
+        width = job.owner.len().max(4),
+    );
+    assert_eq!(table, expected);
     daemon.advance_to("2026-11-25T23:02:59Z");
     assert!(daemon.runs().is_empty(), "nothing runs before its minute");
     daemon.advance_to("2026-11-25T23:03:00Z");
     let runs = daemon.runs();
     assert_eq!(runs.len(), 1);
     let run = &runs[0];
-    assert_eq!(run.job, 1);
+    assert_eq!((run.id, run.job), (1, 1));
+    assert_eq!(run.command, command);
     assert_eq!(run.started, instant("2026-11-25T23:03:00Z"));
     assert_eq!(run.due, instant("2026-11-25T23:03:00Z"));
     assert_eq!(run.outcome, Outcome::Exited { code: 0 });

@@ -50,7 +50,7 @@ fn users_see_and_remove_only_their_own_jobs_and_root_sees_all() {
     let output = daemon.sched_as(uid, gid, &["at", "now + 2 hours", "echo nobody"]);
     let theirs = crate::harness::job_id(&String::from_utf8_lossy(&output.stdout));
     let listed = daemon.sched_as(uid, gid, &["ls", "--json"]);
-    let jobs: Vec<sched_proto::JobInfo> = serde_json::from_slice(&listed.stdout).unwrap();
+    let jobs: Vec<crate::harness::Job> = serde_json::from_slice(&listed.stdout).unwrap();
     assert_eq!(jobs.iter().map(|j| j.id).collect::<Vec<_>>(), vec![theirs]);
     assert_eq!(
         daemon.jobs().iter().map(|j| j.id).collect::<Vec<_>>(),
@@ -67,7 +67,7 @@ fn users_see_and_remove_only_their_own_jobs_and_root_sees_all() {
     assert_eq!(daemon.jobs().len(), 2, "root's job is still there");
     daemon.advance_to("2026-11-25T13:00:00Z");
     let logs = daemon.sched_as(uid, gid, &["logs", "--json"]);
-    let runs: Vec<sched_proto::RunInfo> = serde_json::from_slice(&logs.stdout).unwrap();
+    let runs: Vec<crate::harness::Run> = serde_json::from_slice(&logs.stdout).unwrap();
     assert_eq!(runs.iter().map(|r| r.job).collect::<Vec<_>>(), vec![theirs]);
     assert_eq!(daemon.runs().len(), 2);
 }

@@ -1,0 +1,76 @@
+//! The `--json` output of `sched ls` and `sched logs`: the daemon's records
+//! with instants as RFC 3339 strings (the wire carries microseconds).
+
+use jiff::Timestamp;
+use sched_proto::{JobInfo, JobKind, Outcome, RunInfo};
+use serde::Serialize;
+
+/// A pending job in `sched ls --json`.
+#[derive(Debug, Serialize)]
+pub struct Job<'a> {
+    pub id: u64,
+    pub kind: JobKind,
+    pub queue: char,
+    pub owner_uid: u32,
+    pub owner: &'a str,
+    pub due: Timestamp,
+    pub submitted: Timestamp,
+    pub command: &'a str,
+    pub cwd: &'a str,
+}
+
+impl<'a> From<&'a JobInfo> for Job<'a> {
+    fn from(job: &'a JobInfo) -> Self {
+        Job {
+            id: job.id,
+            kind: job.kind,
+            queue: job.queue,
+            owner_uid: job.owner_uid,
+            owner: &job.owner,
+            due: job.due,
+            submitted: job.submitted,
+            command: &job.command,
+            cwd: &job.cwd,
+        }
+    }
+}
+
+/// A run in `sched logs --json`.
+#[derive(Debug, Serialize)]
+pub struct Run<'a> {
+    pub id: u64,
+    pub job: u64,
+    pub kind: JobKind,
+    pub owner_uid: u32,
+    pub owner: &'a str,
+    pub command: &'a str,
+    pub due: Timestamp,
+    pub started: Timestamp,
+    pub finished: Option<Timestamp>,
+    pub pid: Option<u32>,
+    pub outcome: &'a Outcome,
+    pub output_head: &'a str,
+    pub output_tail: &'a str,
+    pub output_bytes: u64,
+}
+
+impl<'a> From<&'a RunInfo> for Run<'a> {
+    fn from(run: &'a RunInfo) -> Self {
+        Run {
+            id: run.id,
+            job: run.job,
+            kind: run.kind,
+            owner_uid: run.owner_uid,
+            owner: &run.owner,
+            command: &run.command,
+            due: run.due,
+            started: run.started,
+            finished: run.finished,
+            pid: run.pid,
+            outcome: &run.outcome,
+            output_head: &run.output_head,
+            output_tail: &run.output_tail,
+            output_bytes: run.output_bytes,
+        }
+    }
+}
