@@ -321,6 +321,7 @@ fn stamp(file: &Path) -> Result<()> {
         .append(true)
         .create(true)
         .open(file)?;
-    writeln!(out, "{now}")?;
+    // One write per job: concurrent jobs append to the same file.
+    out.write_all(format!("{now}\n").as_bytes())?;
     Ok(())
 }

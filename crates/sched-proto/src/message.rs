@@ -25,13 +25,6 @@ impl<T> Envelope<T> {
     }
 }
 
-/// Just the version of an envelope, read before the body so that a request
-/// of another version gets a version error, not "malformed".
-#[derive(Debug, Deserialize)]
-pub struct VersionProbe {
-    pub version: u32,
-}
-
 /// What a client may ask. None of these names the caller.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]

@@ -133,78 +133,126 @@ impl Spool {
         }
     }
 
-    /// Removes the pending job `id` if `owner` may; false when there is no
-    /// such job for `owner`.
-    pub fn remove_job(&mut self, id: u64, owner: Owner) -> Result<bool, SpoolError> {
-        let changed = match owner {
-            Owner::Any => self
-                .conn
-                .execute("DELETE FROM jobs WHERE id = ?1", params![sql_id(id)]),
-            Owner::Uid(uid) => self.conn.execute(
-                "DELETE FROM jobs WHERE id = ?1 AND owner_uid = ?2",
-                params![sql_id(id), uid],
-            ),
-        }
-        .map_err(|e| self.error(e))?;
-        Ok(changed == 1)
-    }
-
-    /// Consumes the pending job `id` and records its run as started at
-    /// `started`, in one transaction: a crash after this may lose the run
-    /// but can never repeat it. `None` when the job is gone (removed since
-    /// the scheduler looked).
-    pub fn claim(
+    /// Removes the pending jobs `ids` that `owner` may remove, in one
+    /// transaction; each id gets the removed job, or `None` when there is
+    /// no such job for `owner`.
+    pub fn remove_jobs(
         &mut self,
-        id: u64,
-        started: Timestamp,
-    ) -> Result<Option<(JobRecord, u64)>, SpoolError> {
+        ids: &[u64],
+        owner: Owner,
+    ) -> Result<Vec<Option<JobRecord>>, SpoolError> {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(|e| Spool::error_of(&self.path, e))?;
-        let sql = format!("SELECT {JOB_COLUMNS} FROM jobs WHERE id = ?1");
-        let job = tx
-            .query_row(&sql, params![sql_id(id)], |row| Ok(raw_job(row)))
-            .optional()
-            .map_err(|e| Spool::error_of(&self.path, e))?;
-        let Some(job) = job else { return Ok(None) };
-        let job = job
-            .and_then(|raw| raw.into_record())
-            .map_err(|(id, detail)| SpoolError::BadRow {
-                path: self.path.clone(),
-                table: "jobs",
-                id,
-                detail,
-            })?;
-        tx.execute("DELETE FROM jobs WHERE id = ?1", params![sql_id(id)])
-            .map_err(|e| Spool::error_of(&self.path, e))?;
-        tx.execute(
-            "INSERT INTO runs (job_id, kind, owner_uid, command, due, started, outcome)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'running')",
-            params![
-                sql_id(id),
-                job.job.kind.as_sql(),
-                job.job.owner_uid,
-                job.job.command,
-                to_micros(job.job.due),
-                to_micros(started)
-            ],
-        )
-        .map_err(|e| Spool::error_of(&self.path, e))?;
-        let run_id = tx.last_insert_rowid() as u64;
+        let mut removed = Vec::with_capacity(ids.len());
+        {
+            let sql = format!("SELECT {JOB_COLUMNS} FROM jobs WHERE id = ?1");
+            let mut select = tx
+                .prepare_cached(&sql)
+                .map_err(|e| Spool::error_of(&self.path, e))?;
+            let mut delete = tx
+                .prepare_cached("DELETE FROM jobs WHERE id = ?1")
+                .map_err(|e| Spool::error_of(&self.path, e))?;
+            for &id in ids {
+                let raw = select
+                    .query_row(params![sql_id(id)], |row| Ok(raw_job(row)))
+                    .optional()
+                    .map_err(|e| Spool::error_of(&self.path, e))?;
+                let job = match raw {
+                    Some(raw) => raw
+                        .and_then(RawJob::into_record)
+                        .map_err(|problem| bad_job_row(&self.path, problem))?,
+                    None => {
+                        removed.push(None);
+                        continue;
+                    }
+                };
+                if !owner.matches(job.job.owner_uid) {
+                    removed.push(None);
+                    continue;
+                }
+                delete
+                    .execute(params![sql_id(id)])
+                    .map_err(|e| Spool::error_of(&self.path, e))?;
+                removed.push(Some(job));
+            }
+        }
         tx.commit().map_err(|e| Spool::error_of(&self.path, e))?;
-        Ok(Some((job, run_id)))
+        Ok(removed)
+    }
+
+    /// Consumes the pending jobs `ids` and records each run as started at
+    /// `started`, in one transaction (one fsync for a whole minute's jobs):
+    /// a crash after this may lose the runs but can never repeat them.
+    /// Returns the jobs claimed with their run ids; a job that is gone
+    /// (removed since the scheduler looked) is left out.
+    pub fn claim(
+        &mut self,
+        ids: &[u64],
+        started: Timestamp,
+    ) -> Result<Vec<(JobRecord, u64)>, SpoolError> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(|e| Spool::error_of(&self.path, e))?;
+        let mut claimed = Vec::with_capacity(ids.len());
+        {
+            let sql = format!("SELECT {JOB_COLUMNS} FROM jobs WHERE id = ?1");
+            let mut select = tx
+                .prepare_cached(&sql)
+                .map_err(|e| Spool::error_of(&self.path, e))?;
+            let mut delete = tx
+                .prepare_cached("DELETE FROM jobs WHERE id = ?1")
+                .map_err(|e| Spool::error_of(&self.path, e))?;
+            let mut insert = tx
+                .prepare_cached(
+                    "INSERT INTO runs (job_id, kind, owner_uid, command, due, started, outcome)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'running')",
+                )
+                .map_err(|e| Spool::error_of(&self.path, e))?;
+            for &id in ids {
+                let raw = select
+                    .query_row(params![sql_id(id)], |row| Ok(raw_job(row)))
+                    .optional()
+                    .map_err(|e| Spool::error_of(&self.path, e))?;
+                let Some(raw) = raw else { continue };
+                let job = raw
+                    .and_then(RawJob::into_record)
+                    .map_err(|problem| bad_job_row(&self.path, problem))?;
+                delete
+                    .execute(params![sql_id(id)])
+                    .map_err(|e| Spool::error_of(&self.path, e))?;
+                let run = insert
+                    .insert(params![
+                        sql_id(id),
+                        job.job.kind.as_sql(),
+                        job.job.owner_uid,
+                        job.job.command,
+                        to_micros(job.job.due),
+                        to_micros(started)
+                    ])
+                    .map_err(|e| Spool::error_of(&self.path, e))?;
+                claimed.push((job, run as u64));
+            }
+        }
+        tx.commit().map_err(|e| Spool::error_of(&self.path, e))?;
+        Ok(claimed)
     }
 
     fn job_from_row(&self, row: &Row<'_>) -> Result<JobRecord, SpoolError> {
         raw_job(row)
             .and_then(|raw| raw.into_record())
-            .map_err(|(id, detail)| SpoolError::BadRow {
-                path: self.path.clone(),
-                table: "jobs",
-                id,
-                detail,
-            })
+            .map_err(|problem| bad_job_row(&self.path, problem))
+    }
+}
+
+fn bad_job_row(path: &std::path::Path, (id, detail): RowProblem) -> SpoolError {
+    SpoolError::BadRow {
+        path: path.to_path_buf(),
+        table: "jobs",
+        id,
+        detail,
     }
 }
 

@@ -52,7 +52,19 @@ impl Spool {
             .open(&path)
         {
             Ok(_) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                use std::os::unix::fs::PermissionsExt;
+                let mode = std::fs::symlink_metadata(&path)
+                    .map_err(|e| fail(e.to_string()))?
+                    .permissions()
+                    .mode();
+                if mode & 0o077 != 0 {
+                    return Err(fail(format!(
+                        "it is open to other users (mode {:o}): chmod 600 it",
+                        mode & 0o777
+                    )));
+                }
+            }
             Err(e) => return Err(fail(e.to_string())),
         }
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE

@@ -93,16 +93,16 @@ impl Spool {
         Ok(runs)
     }
 
-    /// Marks every run still recorded as running as lost, as of `now`: the
-    /// daemon that started them is gone and cannot see them end. Returns the
-    /// runs so marked.
-    pub fn mark_lost_runs(&mut self, now: Timestamp) -> Result<Vec<u64>, SpoolError> {
+    /// Runs recorded as running, oldest first. At start-up these are runs
+    /// a previous daemon started and never saw end: the caller records
+    /// each as lost, with the output it left.
+    pub fn running_runs(&self) -> Result<Vec<u64>, SpoolError> {
         let mut statement = self
             .conn
-            .prepare("UPDATE runs SET outcome = 'lost', finished = ?1 WHERE outcome = 'running' RETURNING id")
+            .prepare_cached("SELECT id FROM runs WHERE outcome = 'running' ORDER BY id")
             .map_err(|e| self.error(e))?;
         let ids: Vec<i64> = statement
-            .query_map(params![to_micros(now)], |row| row.get(0))
+            .query_map([], |row| row.get(0))
             .and_then(|rows| rows.collect())
             .map_err(|e| Spool::error_of(&self.path, e))?;
         Ok(ids.into_iter().map(|id| id as u64).collect())

@@ -28,6 +28,11 @@ fn job(owner_uid: u32, due: &str, command: &str) -> NewJob {
     }
 }
 
+/// Mode 0600, as a spool must be.
+fn private(path: &Path) {
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).unwrap();
+}
+
 fn fresh(dir: &Path) -> Spool {
     Spool::open(&dir.join("spool.db")).unwrap()
 }
@@ -74,13 +79,13 @@ fn owners_see_and_remove_only_their_own_jobs() {
     assert_eq!(mine[0].job.command, "mine");
     assert!(spool.job(ids[1], Owner::Uid(1000)).unwrap().is_none());
     assert!(spool.job(ids[1], Owner::Any).unwrap().is_some());
-    assert!(!spool.remove_job(ids[1], Owner::Uid(1000)).unwrap());
-    assert!(spool.remove_job(ids[1], Owner::Uid(1001)).unwrap());
+    assert!(spool.remove_jobs(&[ids[1]], Owner::Uid(1000)).unwrap()[0].is_none());
+    assert!(spool.remove_jobs(&[ids[1]], Owner::Uid(1001)).unwrap()[0].is_some());
     assert!(
-        !spool.remove_job(ids[1], Owner::Any).unwrap(),
+        spool.remove_jobs(&[ids[1]], Owner::Any).unwrap()[0].is_none(),
         "already removed"
     );
-    assert!(!spool.remove_job(u64::MAX, Owner::Any).unwrap());
+    assert!(spool.remove_jobs(&[u64::MAX], Owner::Any).unwrap()[0].is_none());
 }
 
 #[test]
@@ -91,10 +96,10 @@ fn a_claim_consumes_the_job_and_records_a_running_run_once() {
         .insert_jobs(&[job(1000, "2026-01-01T10:00:00Z", "echo hi")])
         .unwrap()[0];
     let started = instant("2026-01-01T10:00:00.002Z");
-    let (claimed, run) = spool.claim(id, started).unwrap().unwrap();
+    let (claimed, run) = spool.claim(&[id], started).unwrap().remove(0);
     assert_eq!(claimed.id, id);
     assert!(
-        spool.claim(id, started).unwrap().is_none(),
+        spool.claim(&[id], started).unwrap().is_empty(),
         "a job runs once"
     );
     assert!(spool.pending(Owner::Any).unwrap().is_empty());
@@ -131,27 +136,26 @@ fn runs_left_running_by_a_previous_daemon_are_marked_lost() {
             .insert_jobs(&[job(0, "2026-01-01T10:00:00Z", "sleep 100")])
             .unwrap()[0];
         spool
-            .claim(id, instant("2026-01-01T10:00:00Z"))
+            .claim(&[id], instant("2026-01-01T10:00:00Z"))
             .unwrap()
-            .unwrap()
+            .remove(0)
             .1
     };
     let mut spool = Spool::open(&path).unwrap();
-    assert_eq!(
-        spool
-            .mark_lost_runs(instant("2026-01-01T11:00:00Z"))
-            .unwrap(),
-        vec![run]
-    );
+    assert_eq!(spool.running_runs().unwrap(), vec![run]);
+    let left = Output {
+        head: b"partial".to_vec(),
+        tail: Vec::new(),
+        total_bytes: 7,
+    };
+    spool
+        .finish_run(run, instant("2026-01-01T11:00:00Z"), &Outcome::Lost, &left)
+        .unwrap();
     let runs = spool.runs(Owner::Any, None, 10).unwrap();
     assert_eq!(runs[0].outcome, Outcome::Lost);
     assert_eq!(runs[0].finished, Some(instant("2026-01-01T11:00:00Z")));
-    assert!(
-        spool
-            .mark_lost_runs(instant("2026-01-01T12:00:00Z"))
-            .unwrap()
-            .is_empty()
-    );
+    assert_eq!(runs[0].output, left);
+    assert!(spool.running_runs().unwrap().is_empty());
 }
 
 #[test]
@@ -160,6 +164,7 @@ fn a_file_that_is_not_a_database_is_reported_and_left_byte_for_byte() {
     let path = dir.path().join("spool.db");
     let garbage = b"this is not sqlite, it is somebody's notes\n".repeat(200);
     std::fs::write(&path, &garbage).unwrap();
+    private(&path);
     let error = Spool::open(&path).unwrap_err();
     assert!(matches!(error, SpoolError::Corrupt { .. }), "{error:?}");
     assert!(
@@ -207,6 +212,7 @@ fn another_programs_database_is_refused() {
         .execute_batch("CREATE TABLE notes (text TEXT); INSERT INTO notes VALUES ('keep me');")
         .unwrap();
     drop(other);
+    private(&path);
     let error = Spool::open(&path).unwrap_err();
     assert!(matches!(error, SpoolError::Foreign { .. }), "{error:?}");
     let other = rusqlite::Connection::open(&path).unwrap();
@@ -252,6 +258,22 @@ fn a_directory_that_cannot_be_written_is_an_open_error_with_the_path() {
     assert!(matches!(error, SpoolError::Open { .. }), "{error:?}");
     assert!(
         error.to_string().contains("missing-dir/spool.db"),
+        "{error}"
+    );
+}
+
+#[test]
+fn a_spool_file_readable_by_others_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("spool.db");
+    drop(Spool::open(&path).unwrap());
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let error = Spool::open(&path).unwrap_err();
+    assert!(matches!(error, SpoolError::Open { .. }), "{error:?}");
+    assert!(
+        error
+            .to_string()
+            .ends_with("it is open to other users (mode 644): chmod 600 it"),
         "{error}"
     );
 }

@@ -34,6 +34,7 @@ impl Client {
         for path in &candidates {
             match UnixStream::connect(path) {
                 Ok(stream) => {
+                    check_server(&stream, path)?;
                     stream.set_read_timeout(Some(REPLY_TIMEOUT))?;
                     stream.set_write_timeout(Some(REPLY_TIMEOUT))?;
                     return Ok(Client { stream });
@@ -58,6 +59,24 @@ impl Client {
             response => Ok(response),
         }
     }
+}
+
+/// Refuses a server that is neither root nor the caller: a socket in a
+/// directory another user could create (`/tmp/schedd-UID`) must not
+/// receive this user's command and environment.
+fn check_server(stream: &UnixStream, path: &Path) -> Result<()> {
+    use nix::sys::socket::{getsockopt, sockopt::PeerCredentials};
+    let server = getsockopt(stream, PeerCredentials)
+        .map_err(|e| anyhow!("cannot tell who listens on {}: {e}", path.display()))?
+        .uid();
+    let me = nix::unistd::geteuid().as_raw();
+    if server != 0 && server != me {
+        return Err(anyhow!(
+            "refusing {}: the daemon listening there runs as uid {server}, neither root nor you (uid {me})",
+            path.display()
+        ));
+    }
+    Ok(())
 }
 
 /// A refusal from the daemon, kept whole so that callers can point at a

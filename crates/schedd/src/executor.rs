@@ -82,17 +82,23 @@ impl Executor {
                     .spawn()
                     .map_err(|e| format!("cannot start: {e}"))
             });
-        let output_path = output::path(&self.output_dir, run);
         let mut child = match spawned {
             Ok(child) => child,
             Err(reason) => {
-                let output = self.collect(output_path).await;
-                self.record_failure(run, reason, output).await;
+                tracing::warn!(run, "not run: {reason}");
+                self.conclude(run, Outcome::Failed(reason)).await;
                 return false;
             }
         };
         if let Some(pid) = child.id() {
-            let _ = self.spool.call(move |spool| spool.set_pid(run, pid)).await;
+            // Recorded in the background: the next due job need not wait
+            // for this write.
+            let spool = self.spool.clone();
+            tokio::spawn(async move {
+                if let Err(error) = spool.call(move |spool| spool.set_pid(run, pid)).await {
+                    tracing::warn!(run, "cannot record the pid: {error}");
+                }
+            });
         }
         tracing::info!(run, job = job.id, uid, "started");
         let executor = self.clone();
@@ -101,24 +107,32 @@ impl Executor {
                 Ok(status) => outcome_of(status),
                 Err(error) => Outcome::Failed(format!("cannot wait for the job: {error}")),
             };
-            let output = executor.collect(output_path).await;
-            let finished = executor.clock.now();
             tracing::info!(run, job = job.id, ?outcome, "finished");
-            executor.record(run, finished, outcome, output).await;
+            executor.conclude(run, outcome).await;
             let _ = executor.events.send(Event::RunFinished);
         });
         true
     }
 
-    async fn collect(&self, path: PathBuf) -> Output {
+    /// Records how run `run` ended with the output it wrote, then removes
+    /// its output file (only once recorded: a crash in between loses
+    /// nothing).
+    async fn conclude(&self, run: u64, outcome: Outcome) {
+        let path = output::path(&self.output_dir, run);
         let limit = self.output_limit;
-        match tokio::task::spawn_blocking(move || output::collect(&path, limit)).await {
+        let reading = path.clone();
+        let output = match tokio::task::spawn_blocking(move || output::read(&reading, limit)).await
+        {
             Ok(Ok(output)) => output,
             Ok(Err(error)) => {
-                tracing::warn!("cannot read a job's output: {error}");
+                tracing::warn!(run, "cannot read the job's output: {error}");
                 Output::default()
             }
             Err(_) => Output::default(),
+        };
+        let recorded = self.record(run, self.clock.now(), outcome, output).await;
+        if recorded && let Err(error) = output::remove(&path) {
+            tracing::warn!(run, "cannot remove {}: {error}", path.display());
         }
     }
 
@@ -128,13 +142,24 @@ impl Executor {
             .await;
     }
 
-    async fn record(&self, run: u64, finished: Timestamp, outcome: Outcome, output: Output) {
+    /// Records the end of a run; false when the spool refused.
+    async fn record(
+        &self,
+        run: u64,
+        finished: Timestamp,
+        outcome: Outcome,
+        output: Output,
+    ) -> bool {
         let result = self
             .spool
             .call(move |spool| spool.finish_run(run, finished, &outcome, &output))
             .await;
-        if let Err(error) = result {
-            tracing::error!(run, "cannot record the end of the run: {error}");
+        match result {
+            Ok(()) => true,
+            Err(error) => {
+                tracing::error!(run, "cannot record the end of the run: {error}");
+                false
+            }
         }
     }
 }

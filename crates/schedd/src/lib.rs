@@ -9,6 +9,7 @@
 //! `spool_thread` owns the database, `clock` is the only source of time.
 
 mod clock;
+mod dirs;
 mod executor;
 mod listener;
 mod output;

@@ -2,12 +2,10 @@
 //! writing frames with timeouts so that a slow or silent client holds up
 //! nobody but itself.
 
-use std::os::unix::fs::{FileTypeExt, MetadataExt, PermissionsExt};
+use std::os::unix::fs::{FileTypeExt, PermissionsExt};
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
-
-use std::os::unix::fs::DirBuilderExt;
 
 use anyhow::{Context as _, bail};
 use sched_proto::{ErrorCode, ErrorReply, FrameError, HEADER_LEN, MAX_REQUEST, Response, body_len};
@@ -33,14 +31,17 @@ pub fn bind(path: &Path, public: bool) -> anyhow::Result<UnixListener> {
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
-    ensure_directory(parent, public)?;
+    crate::dirs::ensure(parent, crate::dirs::socket_dir(public))?;
     match std::fs::symlink_metadata(path) {
         Ok(meta) if meta.file_type().is_socket() => {
             match std::os::unix::net::UnixStream::connect(path) {
                 Ok(_) => bail!("another schedd is already listening on {}", path.display()),
-                Err(_) => std::fs::remove_file(path).with_context(|| {
-                    format!("cannot remove the stale socket {}", path.display())
-                })?,
+                Err(e) if e.kind() == std::io::ErrorKind::ConnectionRefused => {
+                    std::fs::remove_file(path).with_context(|| {
+                        format!("cannot remove the stale socket {}", path.display())
+                    })?
+                }
+                Err(e) => bail!("cannot tell whether {} is in use: {e}", path.display()),
             }
         }
         Ok(_) => bail!(
@@ -56,40 +57,6 @@ pub fn bind(path: &Path, public: bool) -> anyhow::Result<UnixListener> {
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
         .with_context(|| format!("cannot set the mode of {}", path.display()))?;
     Ok(listener)
-}
-
-/// Makes sure the socket's directory exists, belongs to the daemon's user
-/// (or root) and is not writable by others; creates it (0755 for the system
-/// daemon, else 0700) when missing.
-pub fn ensure_directory(dir: &Path, public: bool) -> anyhow::Result<()> {
-    if !dir.exists() {
-        let mode = if public { 0o755 } else { 0o700 };
-        std::fs::DirBuilder::new()
-            .recursive(true)
-            .mode(mode)
-            .create(dir)
-            .with_context(|| format!("cannot create {}", dir.display()))?;
-    }
-    let meta = std::fs::symlink_metadata(dir)
-        .with_context(|| format!("cannot inspect {}", dir.display()))?;
-    let euid = sched_runas::current_euid();
-    if !meta.is_dir() {
-        bail!("{} is not a directory", dir.display());
-    }
-    if meta.uid() != euid && meta.uid() != 0 {
-        bail!(
-            "{} belongs to uid {}, not to this daemon's uid {euid}: refusing to use it",
-            dir.display(),
-            meta.uid()
-        );
-    }
-    if meta.mode() & 0o022 != 0 && meta.mode() & 0o1000 == 0 {
-        bail!(
-            "{} is writable by others: make it 0755 or 0700",
-            dir.display()
-        );
-    }
-    Ok(())
 }
 
 /// Accepts clients until `shutdown` changes.

@@ -28,18 +28,25 @@ pub fn create(dir: &Path, run: u64) -> std::io::Result<File> {
         .open(path(dir, run))
 }
 
-/// Reads what is kept of the output file at `path` (at most `limit` bytes:
-/// the first half and the last half when it is longer) and removes the
-/// file. A missing file is empty output.
-pub fn collect(path: &Path, limit: u64) -> std::io::Result<Output> {
+/// Reads what is kept of the output file at `path`: at most `limit` bytes,
+/// the first half and the last half when it is longer. A missing file is
+/// empty output. The file stays: remove it with [`remove`] once what was
+/// read is recorded, so that a crash in between loses nothing.
+pub fn read(path: &Path, limit: u64) -> std::io::Result<Output> {
     let mut file = match File::open(path) {
         Ok(file) => file,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Output::default()),
         Err(e) => return Err(e),
     };
-    let output = read_bounded(&mut file, limit)?;
-    std::fs::remove_file(path)?;
-    Ok(output)
+    read_bounded(&mut file, limit)
+}
+
+/// Removes an output file whose contents are recorded.
+pub fn remove(path: &Path) -> std::io::Result<()> {
+    match std::fs::remove_file(path) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
+        _ => Ok(()),
+    }
 }
 
 /// The head and tail of `file` within `limit` bytes.
@@ -47,7 +54,9 @@ fn read_bounded(file: &mut File, limit: u64) -> std::io::Result<Output> {
     let total = file.metadata()?.len();
     if total <= limit {
         let mut head = Vec::with_capacity(total as usize);
-        file.read_to_end(&mut head)?;
+        // A background process of the job may still be writing: read no
+        // more than the size seen.
+        file.take(total).read_to_end(&mut head)?;
         return Ok(Output {
             total_bytes: head.len() as u64,
             head,
@@ -60,7 +69,7 @@ fn read_bounded(file: &mut File, limit: u64) -> std::io::Result<Output> {
     file.read_exact(&mut head)?;
     file.seek(SeekFrom::Start(total - tail_len))?;
     let mut tail = Vec::with_capacity(tail_len as usize);
-    file.read_to_end(&mut tail)?;
+    file.take(tail_len).read_to_end(&mut tail)?;
     Ok(Output {
         head,
         tail,
@@ -77,7 +86,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let mut file = create(dir.path(), 7).unwrap();
         file.write_all(content).unwrap();
-        let output = collect(&path(dir.path(), 7), limit).unwrap();
+        let output = read(&path(dir.path(), 7), limit).unwrap();
+        remove(&path(dir.path(), 7)).unwrap();
         assert_eq!(
             output,
             Output {
@@ -108,9 +118,6 @@ mod tests {
     #[test]
     fn a_missing_file_is_empty_output() {
         let dir = tempfile::tempdir().unwrap();
-        assert_eq!(
-            collect(&path(dir.path(), 1), 10).unwrap(),
-            Output::default()
-        );
+        assert_eq!(read(&path(dir.path(), 1), 10).unwrap(), Output::default());
     }
 }

@@ -26,6 +26,13 @@ use crate::submit;
 /// The longest a settle request waits.
 const MAX_SETTLE: Duration = Duration::from_secs(600);
 
+/// The most ids one remove request names.
+const MAX_REMOVE: usize = 10_000;
+
+/// The most output bytes one logs reply carries; older runs past it are
+/// left out, so that a reply stays far below what any client can hold.
+const MAX_LOGS_OUTPUT: u64 = 64 << 20;
+
 /// The most runs one logs request returns.
 const MAX_LOGS: u32 = 10_000;
 
@@ -70,11 +77,11 @@ fn decode(context: &Context, peer: Peer, body: &[u8]) -> Result<Request, ErrorRe
     let malformed = |detail: String| {
         ErrorReply::new(ErrorCode::Malformed, format!("malformed request: {detail}"))
     };
-    let value: serde_json::Value =
-        serde_json::from_slice(body).map_err(|e| malformed(e.to_string()))?;
-    let version = value
-        .get("version")
-        .and_then(serde_json::Value::as_u64)
+    // A first pass reads only the version and the request type, without
+    // building a tree of the (up to 4 MiB) body.
+    let probe: Probe<'_> = serde_json::from_slice(body).map_err(|e| malformed(e.to_string()))?;
+    let version = probe
+        .version
         .ok_or_else(|| malformed("no protocol version".to_owned()))?;
     if version != u64::from(PROTOCOL_VERSION) {
         return Err(ErrorReply::new(
@@ -84,11 +91,8 @@ fn decode(context: &Context, peer: Peer, body: &[u8]) -> Result<Request, ErrorRe
             ),
         ));
     }
-    let kind = value
-        .get("body")
-        .and_then(|body| body.get("type"))
-        .and_then(serde_json::Value::as_str);
-    match kind {
+    let kind = probe.body.and_then(|body| body.kind);
+    match kind.as_deref() {
         Some("mock") if !(context.clock.is_mock() && peer.uid == context.daemon_uid) => {
             return Err(unknown_request());
         }
@@ -96,8 +100,22 @@ fn decode(context: &Context, peer: Peer, body: &[u8]) -> Result<Request, ErrorRe
         _ => return Err(unknown_request()),
     }
     let envelope: Envelope<Request> =
-        serde_json::from_value(value).map_err(|e| malformed(e.to_string()))?;
+        serde_json::from_slice(body).map_err(|e| malformed(e.to_string()))?;
     Ok(envelope.body)
+}
+
+/// The parts of a request read before the rest; other fields are skipped.
+#[derive(serde::Deserialize)]
+struct Probe<'a> {
+    version: Option<u64>,
+    #[serde(borrow)]
+    body: Option<KindProbe<'a>>,
+}
+
+#[derive(serde::Deserialize)]
+struct KindProbe<'a> {
+    #[serde(rename = "type", borrow)]
+    kind: Option<std::borrow::Cow<'a, str>>,
 }
 
 async fn serve(context: &Context, peer: Peer, request: Request) -> Result<Response, ErrorReply> {
@@ -152,18 +170,20 @@ async fn serve(context: &Context, peer: Peer, request: Request) -> Result<Respon
             Ok(Response::Jobs { jobs })
         }
         Request::Remove { ids } => {
+            if ids.len() > MAX_REMOVE {
+                return Err(ErrorReply::new(
+                    ErrorCode::Invalid,
+                    format!(
+                        "{} ids in one request, more than {MAX_REMOVE}: remove them in parts",
+                        ids.len()
+                    ),
+                ));
+            }
             let removed = context
                 .spool
                 .call(move |spool| {
-                    let mut removed = Vec::with_capacity(ids.len());
-                    for id in ids {
-                        let job = spool.job(id, owner)?;
-                        if job.is_some() {
-                            spool.remove_job(id, owner)?;
-                        }
-                        removed.push((id, job));
-                    }
-                    Ok(removed)
+                    let removed = spool.remove_jobs(&ids, owner)?;
+                    Ok(ids.into_iter().zip(removed).collect::<Vec<_>>())
                 })
                 .await
                 .map_err(internal)?;
@@ -206,9 +226,18 @@ async fn serve(context: &Context, peer: Peer, request: Request) -> Result<Respon
                 .await
                 .map_err(internal)?;
             let mut names = Names::default();
-            Ok(Response::Runs {
-                runs: runs.iter().map(|run| run_info(run, &mut names)).collect(),
-            })
+            let mut budget = MAX_LOGS_OUTPUT;
+            let runs = runs
+                .iter()
+                .take_while(|run| {
+                    let size = (run.output.head.len() + run.output.tail.len()) as u64;
+                    let fits = size <= budget;
+                    budget = budget.saturating_sub(size);
+                    fits
+                })
+                .map(|run| run_info(run, &mut names))
+                .collect();
+            Ok(Response::Runs { runs })
         }
         Request::Mock(mock) => serve_mock(context, mock).await,
     }

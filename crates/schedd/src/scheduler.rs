@@ -190,7 +190,7 @@ impl Scheduler {
             .first()
             .map(|&(due, _)| match self.batch_not_before {
                 // A clock set back leaves an old limit far ahead: ignore it then.
-                Some(not_before) if not_before <= now + BATCH_INTERVAL => due.max(not_before),
+                Some(not_before) if not_before <= later(now, BATCH_INTERVAL) => due.max(not_before),
                 _ => due,
             });
         match (at, batch) {
@@ -201,24 +201,28 @@ impl Scheduler {
 
     /// Starts every at job due at `now` and at most one batch job.
     async fn start_due(&mut self, now: Timestamp) {
+        let mut due_now = Vec::new();
         while let Some(&(due, id)) = self.at_queue.first() {
             if due > now {
                 break;
             }
             self.at_queue.pop_first();
-            self.start(id, due, JobKind::At, now).await;
+            due_now.push((due, id));
+        }
+        if !due_now.is_empty() {
+            self.start(&due_now, JobKind::At, now).await;
         }
         let Some(&(due, id)) = self.batch_queue.first() else {
             return;
         };
         let allowed = match self.batch_not_before {
-            Some(not_before) => now >= not_before || not_before > now + BATCH_INTERVAL,
+            Some(not_before) => now >= not_before || not_before > later(now, BATCH_INTERVAL),
             None => true,
         };
         if due > now || !allowed {
             return;
         }
-        self.batch_not_before = Some(now + BATCH_INTERVAL);
+        self.batch_not_before = Some(later(now, BATCH_INTERVAL));
         match load_average() {
             Some(load) if load >= self.batch_policy.load_limit => {
                 tracing::debug!(
@@ -229,32 +233,48 @@ impl Scheduler {
             }
             _ => {
                 self.batch_queue.pop_first();
-                self.start(id, due, JobKind::Batch, now).await;
+                self.start(&[(due, id)], JobKind::Batch, now).await;
             }
         }
     }
 
-    /// Claims job `id` in the spool and starts it.
-    async fn start(&mut self, id: u64, due: Timestamp, kind: JobKind, now: Timestamp) {
+    /// Claims the jobs `due` (due instant, id) in one spool transaction and
+    /// starts each.
+    async fn start(&mut self, due: &[(Timestamp, u64)], kind: JobKind, now: Timestamp) {
+        let ids: Vec<u64> = due.iter().map(|&(_, id)| id).collect();
         let claimed = self
             .executor
             .spool
-            .call(move |spool| spool.claim(id, now))
+            .call(move |spool| spool.claim(&ids, now))
             .await;
         match claimed {
-            Ok(Some((job, run))) => {
-                if self.executor.start(job, run).await {
-                    self.running += 1;
+            // A job missing from the claim was removed after the scheduler
+            // last heard of it.
+            Ok(claimed) => {
+                for (job, run) in claimed {
+                    if self.executor.start(job, run).await {
+                        self.running += 1;
+                    }
                 }
             }
-            // Removed after the scheduler last heard of it.
-            Ok(None) => {}
             Err(error) => {
-                tracing::error!(job = id, "cannot claim the job, retrying later: {error}");
-                self.queue(kind).insert((due.max(now + CLAIM_RETRY), id));
+                tracing::error!(
+                    jobs = due.len(),
+                    "cannot claim due jobs, retrying in a minute: {error}"
+                );
+                for &(instant, id) in due {
+                    self.queue(kind)
+                        .insert((instant.max(later(now, CLAIM_RETRY)), id));
+                }
             }
         }
     }
+}
+
+/// `at + by`, or the last instant there is: a mock clock may be set near
+/// the end of time, and the scheduler must not panic there.
+fn later(at: Timestamp, by: SignedDuration) -> Timestamp {
+    at.checked_add(by).unwrap_or(Timestamp::MAX)
 }
 
 /// The 1-minute load average, from /proc/loadavg.

@@ -1,9 +1,8 @@
 //! Start-up, the life of the daemon, and shutdown.
 
-use std::os::unix::fs::{DirBuilderExt, MetadataExt};
 use std::path::Path;
 
-use anyhow::{Context as _, bail};
+use anyhow::Context as _;
 use sched_spool::{Outcome, Owner, Spool};
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::{mpsc, watch};
@@ -13,7 +12,7 @@ use crate::executor::Executor;
 use crate::requests::Context;
 use crate::scheduler::{BatchPolicy, Scheduler};
 use crate::spool_thread::SpoolHandle;
-use crate::{Config, listener, output};
+use crate::{Config, dirs, listener, output};
 
 /// The spool database's file name in the spool directory.
 pub const SPOOL_FILE: &str = "spool.db";
@@ -23,9 +22,10 @@ pub const OUTPUT_DIR: &str = "output";
 /// Runs the daemon until SIGTERM or SIGINT. Errors are start-up failures
 /// (an unusable spool or socket), each naming its path.
 pub fn run(config: Config) -> anyhow::Result<()> {
-    private_directory(&config.spool_dir)?;
+    // The spool holds every job's environment: private to the daemon.
+    dirs::ensure(&config.spool_dir, dirs::PRIVATE)?;
     let output_dir = config.spool_dir.join(OUTPUT_DIR);
-    private_directory(&output_dir)?;
+    dirs::ensure(&output_dir, dirs::PRIVATE)?;
     let spool = Spool::open(&config.spool_dir.join(SPOOL_FILE))?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -115,8 +115,9 @@ async fn wait_for_shutdown() -> anyhow::Result<()> {
     }
 }
 
-/// Runs a previous daemon started and never saw end are marked lost, with
-/// whatever output they left.
+/// Runs a previous daemon started and never saw end are recorded as lost,
+/// with whatever output they left; each output file is removed only after
+/// its run is recorded.
 async fn recover_lost_runs(
     spool: &SpoolHandle,
     clock: &Clock,
@@ -124,50 +125,17 @@ async fn recover_lost_runs(
     limit: u64,
 ) -> anyhow::Result<()> {
     let now = clock.now();
-    let lost = spool.call(move |spool| spool.mark_lost_runs(now)).await?;
+    let lost = spool.call(|spool| spool.running_runs()).await?;
     for run in lost {
         let path = output::path(output_dir, run);
-        let kept = output::collect(&path, limit).unwrap_or_default();
+        let kept = output::read(&path, limit).unwrap_or_default();
         spool
             .call(move |spool| spool.finish_run(run, now, &Outcome::Lost, &kept))
             .await?;
+        output::remove(&path).with_context(|| format!("cannot remove {}", path.display()))?;
         tracing::warn!(
             run,
             "a run of the previous daemon was lost: it may still be running"
-        );
-    }
-    Ok(())
-}
-
-/// Creates `dir` (0700) if missing, and refuses one that is not a
-/// directory of this user or is open to others: the spool holds every
-/// job's environment.
-fn private_directory(dir: &Path) -> anyhow::Result<()> {
-    if !dir.exists() {
-        std::fs::DirBuilder::new()
-            .recursive(true)
-            .mode(0o700)
-            .create(dir)
-            .with_context(|| format!("cannot create the spool directory {}", dir.display()))?;
-    }
-    let meta = std::fs::symlink_metadata(dir)
-        .with_context(|| format!("cannot inspect {}", dir.display()))?;
-    let euid = sched_runas::current_euid();
-    if !meta.is_dir() {
-        bail!("{} is not a directory", dir.display());
-    }
-    if meta.uid() != euid {
-        bail!(
-            "{} belongs to uid {}, not to this daemon's uid {euid}",
-            dir.display(),
-            meta.uid()
-        );
-    }
-    if meta.mode() & 0o077 != 0 {
-        bail!(
-            "{} is open to other users (mode {:o}): chmod 700 it",
-            dir.display(),
-            meta.mode() & 0o777
         );
     }
     Ok(())

@@ -176,6 +176,10 @@ fn a_corrupt_spool_stops_the_daemon_with_its_path_and_is_left_untouched() {
     let db = spool.join("spool.db");
     let garbage = b"definitely not a database\n".repeat(300);
     std::fs::write(&db, &garbage).unwrap();
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&db, std::fs::Permissions::from_mode(0o600)).unwrap();
+    }
     let (code, err) = start_fails(&spool, &dir.path().join("s.sock"));
     assert_eq!(code, Some(1));
     assert!(

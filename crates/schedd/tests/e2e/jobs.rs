@@ -291,3 +291,53 @@ fn without_a_daemon_sched_says_how_to_start_one() {
         )
     );
 }
+
+#[test]
+fn after_the_clock_is_set_back_jobs_wait_for_their_instants_and_run_once() {
+    let daemon = Daemon::mock("2026-11-25T10:00:00Z");
+    let early = daemon.at("now + 5 min", "echo early");
+    let later = daemon.at("now + 20 min", "echo later");
+    // Forward past the first job: it runs, at its own instant.
+    daemon.advance_to("2026-11-25T10:10:00Z");
+    // Back an hour (date -s, an NTP step): nothing runs again or early.
+    daemon.advance_to("2026-11-25T09:10:00Z");
+    let runs = daemon.runs();
+    assert_eq!(runs.iter().map(|r| r.job).collect::<Vec<_>>(), vec![early]);
+    daemon.advance_to("2026-11-25T10:19:59Z");
+    assert_eq!(
+        daemon.runs().len(),
+        1,
+        "the second job waits for 10:20 again"
+    );
+    daemon.advance_to("2026-11-25T10:30:00Z");
+    let runs = daemon.runs();
+    assert_eq!(
+        runs.iter().map(|r| (r.job, r.started)).collect::<Vec<_>>(),
+        vec![
+            (early, instant("2026-11-25T10:05:00Z")),
+            (later, instant("2026-11-25T10:20:00Z")),
+        ]
+    );
+}
+
+#[test]
+fn several_jobs_are_removed_in_one_request_and_unknown_ids_are_reported() {
+    let daemon = Daemon::mock("2026-11-25T10:00:00Z");
+    let a = daemon.at("now + 5 min", "echo a");
+    let b = daemon.at("now + 6 min", "echo b");
+    let c = daemon.at("now + 7 min", "echo c");
+    let output = daemon.sched(&["rm", &a.to_string(), "999", &c.to_string()]);
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&output.stdout),
+        format!("removed job {a}\nremoved job {c}\n")
+    );
+    assert_eq!(
+        stderr(&output),
+        "sched: no pending job 999 of yours: see `sched ls`\n"
+    );
+    assert_eq!(
+        daemon.jobs().iter().map(|j| j.id).collect::<Vec<_>>(),
+        vec![b]
+    );
+}

@@ -31,12 +31,27 @@ fn a_users_job_runs_with_their_uid_gid_and_groups() {
     assert_eq!(runs[0].owner_uid, uid);
     assert_eq!(runs[0].owner, "nobody");
     assert_eq!(runs[0].outcome, Outcome::Exited { code: 0 });
-    let groups = nix::unistd::getgrouplist(c"nobody", nix::unistd::Gid::from_raw(gid)).unwrap();
-    let groups: Vec<String> = groups.iter().map(|g| g.as_raw().to_string()).collect();
+    // `id -G` lists the groups in the kernel's order: compare as sets.
+    let mut expected: Vec<u32> =
+        nix::unistd::getgrouplist(c"nobody", nix::unistd::Gid::from_raw(gid))
+            .unwrap()
+            .iter()
+            .map(|g| g.as_raw())
+            .collect();
+    expected.sort_unstable();
+    let lines: Vec<&str> = runs[0].output_head.lines().collect();
+    assert_eq!(lines.len(), 4, "{:?}", runs[0].output_head);
     assert_eq!(
-        runs[0].output_head,
-        format!("{uid}\n{gid}\n{}\nnobody /nonexistent\n", groups.join(" "))
+        (lines[0], lines[1], lines[3]),
+        (
+            uid.to_string().as_str(),
+            gid.to_string().as_str(),
+            "nobody /nonexistent"
+        )
     );
+    let mut groups: Vec<u32> = lines[2].split(' ').map(|g| g.parse().unwrap()).collect();
+    groups.sort_unstable();
+    assert_eq!(groups, expected);
 }
 
 #[test]
