@@ -36,6 +36,7 @@ pub fn run(config: Config) -> anyhow::Result<()> {
 }
 
 async fn serve(config: Config, spool: Spool, output_dir: std::path::PathBuf) -> anyhow::Result<()> {
+    let mut signals = Signals::register()?;
     let clock = match config.mock_clock {
         Some(start) => {
             tracing::warn!(%start, "running on a MOCK CLOCK: for tests only, time moves only when its owner sets it");
@@ -85,7 +86,7 @@ async fn serve(config: Config, spool: Spool, output_dir: std::path::PathBuf) -> 
         env!("CARGO_PKG_VERSION")
     );
 
-    wait_for_shutdown().await?;
+    signals.wait_for_shutdown().await;
     tracing::info!(
         "shutting down; running jobs keep running and are recorded as lost at the next start"
     );
@@ -100,17 +101,33 @@ async fn serve(config: Config, spool: Spool, output_dir: std::path::PathBuf) -> 
     Ok(())
 }
 
-/// Waits for SIGTERM or SIGINT. SIGHUP is logged: there is nothing to
-/// reload yet, and its default action would kill the daemon.
-async fn wait_for_shutdown() -> anyhow::Result<()> {
-    let mut term = signal(SignalKind::terminate()).context("cannot handle SIGTERM")?;
-    let mut int = signal(SignalKind::interrupt()).context("cannot handle SIGINT")?;
-    let mut hup = signal(SignalKind::hangup()).context("cannot handle SIGHUP")?;
-    loop {
-        tokio::select! {
-            _ = term.recv() => return Ok(()),
-            _ = int.recv() => return Ok(()),
-            _ = hup.recv() => tracing::info!("SIGHUP: nothing to reload"),
+/// The signals that stop or poke the daemon, registered before the socket
+/// exists: a SIGTERM that arrives as soon as clients can connect must stop
+/// the daemon cleanly, not kill it.
+struct Signals {
+    term: tokio::signal::unix::Signal,
+    int: tokio::signal::unix::Signal,
+    hup: tokio::signal::unix::Signal,
+}
+
+impl Signals {
+    fn register() -> anyhow::Result<Signals> {
+        Ok(Signals {
+            term: signal(SignalKind::terminate()).context("cannot handle SIGTERM")?,
+            int: signal(SignalKind::interrupt()).context("cannot handle SIGINT")?,
+            hup: signal(SignalKind::hangup()).context("cannot handle SIGHUP")?,
+        })
+    }
+
+    /// Waits for SIGTERM or SIGINT. SIGHUP is logged: there is nothing to
+    /// reload yet, and its default action would kill the daemon.
+    async fn wait_for_shutdown(&mut self) {
+        loop {
+            tokio::select! {
+                _ = self.term.recv() => return,
+                _ = self.int.recv() => return,
+                _ = self.hup.recv() => tracing::info!("SIGHUP: nothing to reload"),
+            }
         }
     }
 }
