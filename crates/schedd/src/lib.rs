@@ -40,4 +40,7 @@ pub struct Config {
     pub output_limit: u64,
     /// Batch jobs start only while the 1-minute load average is below this.
     pub batch_load_limit: f64,
+    /// How long a client may take to send a request it has begun, or to
+    /// read a reply.
+    pub io_timeout: std::time::Duration,
 }

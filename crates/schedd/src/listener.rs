@@ -17,8 +17,6 @@ use crate::requests::{self, Context, Peer};
 
 /// How long a connection may sit idle between requests.
 const IDLE_TIMEOUT: Duration = Duration::from_secs(60);
-/// How long a client may take to send a whole request, or to read a reply.
-const IO_TIMEOUT: Duration = Duration::from_secs(10);
 /// Connections served at once; more wait in the kernel's backlog.
 const MAX_CONNECTIONS: usize = 512;
 
@@ -59,8 +57,14 @@ pub fn bind(path: &Path, public: bool) -> anyhow::Result<UnixListener> {
     Ok(listener)
 }
 
-/// Accepts clients until `shutdown` changes.
-pub async fn serve(listener: UnixListener, context: Context, mut shutdown: watch::Receiver<bool>) {
+/// Accepts clients until `shutdown` changes. `io_timeout` bounds how long a
+/// client may take to send a request it has begun, or to read a reply.
+pub async fn serve(
+    listener: UnixListener,
+    context: Context,
+    io_timeout: Duration,
+    mut shutdown: watch::Receiver<bool>,
+) {
     let slots = Arc::new(Semaphore::new(MAX_CONNECTIONS));
     loop {
         let permit = tokio::select! {
@@ -82,7 +86,7 @@ pub async fn serve(listener: UnixListener, context: Context, mut shutdown: watch
         };
         let context = context.clone();
         tokio::spawn(async move {
-            connection(stream, context).await;
+            connection(stream, context, io_timeout).await;
             drop(permit);
         });
     }
@@ -90,7 +94,7 @@ pub async fn serve(listener: UnixListener, context: Context, mut shutdown: watch
 
 /// Serves one client: requests one after another until it closes, idles,
 /// or sends something that breaks the framing.
-async fn connection(mut stream: UnixStream, context: Context) {
+async fn connection(mut stream: UnixStream, context: Context, io_timeout: Duration) {
     let peer = match stream.peer_cred() {
         Ok(cred) => Peer {
             uid: cred.uid(),
@@ -104,47 +108,60 @@ async fn connection(mut stream: UnixStream, context: Context) {
     };
     loop {
         let mut header = [0u8; HEADER_LEN];
-        match tokio::time::timeout(IDLE_TIMEOUT, stream.read_exact(&mut header)).await {
+        // The first byte may take as long as the client idles; once a
+        // request has begun, all of it must arrive within `io_timeout`.
+        match tokio::time::timeout(IDLE_TIMEOUT, stream.read_exact(&mut header[..1])).await {
             Ok(Ok(_)) => {}
             // Closed, failed or idle too long: nothing to answer.
             _ => return,
         }
-        let len = match body_len(header, MAX_REQUEST) {
-            Ok(len) => len,
-            Err(FrameError::TooLarge { len, limit }) => {
+        let rest = async {
+            stream.read_exact(&mut header[1..]).await?;
+            let len = match body_len(header, MAX_REQUEST) {
+                Ok(len) => len,
+                Err(error) => return Ok(Err(error)),
+            };
+            let mut body = vec![0u8; len];
+            stream.read_exact(&mut body).await?;
+            Ok::<_, std::io::Error>(Ok(body))
+        };
+        let body = match tokio::time::timeout(io_timeout, rest).await {
+            Ok(Ok(Ok(body))) => body,
+            Ok(Ok(Err(FrameError::TooLarge { len, limit }))) => {
                 let message =
                     format!("request of {len} bytes is larger than the limit of {limit} bytes");
                 let _ = reply(
                     &mut stream,
                     &Response::Error(ErrorReply::new(ErrorCode::TooLarge, message)),
+                    io_timeout,
                 )
                 .await;
                 return;
             }
-            Err(_) => return,
-        };
-        let mut body = vec![0u8; len];
-        match tokio::time::timeout(IO_TIMEOUT, stream.read_exact(&mut body)).await {
-            Ok(Ok(_)) => {}
-            Ok(Err(_)) => return,
+            Ok(Ok(Err(_))) | Ok(Err(_)) => return,
             Err(_) => {
-                let message = format!("request not received within {} s", IO_TIMEOUT.as_secs());
+                let message = format!("request not received within {} ms", io_timeout.as_millis());
                 let _ = reply(
                     &mut stream,
                     &Response::Error(ErrorReply::new(ErrorCode::Malformed, message)),
+                    io_timeout,
                 )
                 .await;
                 return;
             }
-        }
+        };
         let response = requests::answer(&context, peer, &body).await;
-        if reply(&mut stream, &response).await.is_err() {
+        if reply(&mut stream, &response, io_timeout).await.is_err() {
             return;
         }
     }
 }
 
-async fn reply(stream: &mut UnixStream, response: &Response) -> Result<(), ()> {
+async fn reply(
+    stream: &mut UnixStream,
+    response: &Response,
+    io_timeout: Duration,
+) -> Result<(), ()> {
     let started = std::time::Instant::now();
     let frame = match sched_proto::encode(&sched_proto::Envelope::new(response)) {
         Ok(frame) => frame,
@@ -158,7 +175,7 @@ async fn reply(stream: &mut UnixStream, response: &Response) -> Result<(), ()> {
         }
     };
     let encoded = started.elapsed();
-    let written = tokio::time::timeout(IO_TIMEOUT, stream.write_all(&frame)).await;
+    let written = tokio::time::timeout(io_timeout, stream.write_all(&frame)).await;
     tracing::trace!(bytes = frame.len(), ?encoded, sent = ?started.elapsed(), "reply");
     match written {
         Ok(Ok(())) => Ok(()),

@@ -40,6 +40,10 @@ struct Flags {
     /// Start batch jobs only while the 1-minute load average is below this
     #[arg(long, value_name = "LOAD", default_value_t = 1.5)]
     batch_load: f64,
+    /// Milliseconds a client may take to send a request it has begun, or
+    /// to read a reply
+    #[arg(long, value_name = "MS", default_value_t = 10_000, hide = true)]
+    io_timeout_ms: u64,
     /// TESTS ONLY: run on a mock clock starting at this instant
     /// (2026-03-08T00:00:00Z); only the uid running the daemon can move it
     #[arg(long, value_name = "INSTANT", hide = true)]
@@ -78,6 +82,7 @@ fn config(flags: Flags) -> anyhow::Result<schedd::Config> {
         mock_clock: flags.mock_clock,
         output_limit: flags.output_limit,
         batch_load_limit: flags.batch_load,
+        io_timeout: std::time::Duration::from_millis(flags.io_timeout_ms.max(1)),
     })
 }
 

@@ -77,7 +77,12 @@ async fn serve(config: Config, spool: Spool, output_dir: std::path::PathBuf) -> 
         daemon_uid: euid,
     };
     let scheduler_task = tokio::spawn(scheduler.run(events_rx, shutdown_rx.clone()));
-    let listener_task = tokio::spawn(listener::serve(listener, context, shutdown_rx));
+    let listener_task = tokio::spawn(listener::serve(
+        listener,
+        context,
+        config.io_timeout,
+        shutdown_rx,
+    ));
     tracing::info!(
         socket = %config.socket.display(),
         spool = %config.spool_dir.display(),

@@ -103,17 +103,38 @@ fn a_malformed_request_does_not_end_the_connection() {
 }
 
 #[test]
-fn a_silent_client_holds_up_nobody() {
-    let daemon = Daemon::mock("2026-11-25T10:00:00Z");
-    // Half a header, then nothing; and a client that announces a body and
-    // never sends it.
-    let mut silent = UnixStream::connect(&daemon.socket).unwrap();
-    silent.write_all(&[0, 0]).unwrap();
+fn a_silent_client_holds_up_nobody_and_a_stalled_request_times_out() {
+    let daemon = Daemon::start(Options {
+        mock_clock: Some("2026-11-25T10:00:00Z".into()),
+        extra: vec![
+            "--io-timeout-ms".into(),
+            "300".into(),
+            "--batch-load".into(),
+            "1000".into(),
+        ],
+        ..Options::default()
+    });
+    // A client that has sent nothing, one that stops inside a header, and
+    // one that announces a body and never sends it.
+    let idle = UnixStream::connect(&daemon.socket).unwrap();
+    let mut half_header = UnixStream::connect(&daemon.socket).unwrap();
+    half_header.write_all(&[0, 0]).unwrap();
     let mut stalled = UnixStream::connect(&daemon.socket).unwrap();
     stalled.write_all(&100u32.to_be_bytes()).unwrap();
     assert_eq!(daemon.at("now + 1 min", "true"), 1);
     assert_eq!(daemon.jobs().len(), 1);
-    drop((silent, stalled));
+    for stream in [&mut half_header, &mut stalled] {
+        stream
+            .set_read_timeout(Some(Duration::from_secs(20)))
+            .unwrap();
+        let reply: Envelope<Response> = sched_proto::read_frame(stream, MAX_REPLY).unwrap();
+        assert_error(
+            reply.body,
+            ErrorCode::Malformed,
+            "request not received within 300 ms",
+        );
+    }
+    drop(idle);
 }
 
 #[test]
