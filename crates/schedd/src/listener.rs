@@ -2,9 +2,10 @@
 //! writing frames with timeouts so that a slow or silent client holds up
 //! nobody but itself.
 
+use std::collections::HashMap;
 use std::os::unix::fs::{FileTypeExt, PermissionsExt};
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use anyhow::{Context as _, bail};
@@ -66,6 +67,7 @@ pub async fn serve(
     mut shutdown: watch::Receiver<bool>,
 ) {
     let slots = Arc::new(Semaphore::new(MAX_CONNECTIONS));
+    let per_uid: PerUid = Arc::default();
     loop {
         let permit = tokio::select! {
             _ = shutdown.changed() => return,
@@ -84,28 +86,85 @@ pub async fn serve(
                 }
             },
         };
+        let peer = match stream.peer_cred() {
+            Ok(cred) => Peer {
+                uid: cred.uid(),
+                gid: cred.gid(),
+                pid: cred.pid(),
+            },
+            Err(error) => {
+                tracing::warn!("cannot read the peer credentials of a client: {error}");
+                continue;
+            }
+        };
+        let Some(slot) = UidSlot::take(&per_uid, peer.uid) else {
+            tokio::spawn(async move {
+                let message = format!(
+                    "uid {} already has {MAX_PER_UID} connections open: close some and retry",
+                    peer.uid
+                );
+                let refusal = Response::Error(ErrorReply::new(ErrorCode::Denied, message));
+                let mut stream = stream;
+                let _ = reply(&mut stream, &refusal, io_timeout).await;
+                drop(permit);
+            });
+            continue;
+        };
         let context = context.clone();
         tokio::spawn(async move {
-            connection(stream, context, io_timeout).await;
+            connection(stream, peer, context, io_timeout).await;
+            drop(slot);
             drop(permit);
         });
     }
 }
 
+/// Connections one uid (other than root) may hold at once, so that one user
+/// cannot take every slot and lock the others out.
+const MAX_PER_UID: usize = 64;
+
+/// Open connections by uid.
+type PerUid = Arc<Mutex<HashMap<u32, usize>>>;
+
+/// One uid's claim on a connection, given back on drop.
+struct UidSlot {
+    per_uid: PerUid,
+    uid: u32,
+}
+
+impl UidSlot {
+    /// A slot for `uid`, unless it already holds [`MAX_PER_UID`]; root is
+    /// never limited.
+    fn take(per_uid: &PerUid, uid: u32) -> Option<UidSlot> {
+        // A poisoned map still holds valid counts.
+        let mut counts = per_uid.lock().unwrap_or_else(|e| e.into_inner());
+        let count = counts.entry(uid).or_insert(0);
+        if uid != 0 && *count >= MAX_PER_UID {
+            return None;
+        }
+        *count += 1;
+        Some(UidSlot {
+            per_uid: per_uid.clone(),
+            uid,
+        })
+    }
+}
+
+impl Drop for UidSlot {
+    fn drop(&mut self) {
+        let mut counts = self.per_uid.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(count) = counts.get_mut(&self.uid) {
+            *count -= 1;
+            if *count == 0 {
+                counts.remove(&self.uid);
+            }
+        }
+    }
+}
+
 /// Serves one client: requests one after another until it closes, idles,
 /// or sends something that breaks the framing.
-async fn connection(mut stream: UnixStream, context: Context, io_timeout: Duration) {
-    let peer = match stream.peer_cred() {
-        Ok(cred) => Peer {
-            uid: cred.uid(),
-            gid: cred.gid(),
-            pid: cred.pid(),
-        },
-        Err(error) => {
-            tracing::warn!("cannot read the peer credentials of a client: {error}");
-            return;
-        }
-    };
+async fn connection(mut stream: UnixStream, peer: Peer, context: Context, io_timeout: Duration) {
     loop {
         let mut header = [0u8; HEADER_LEN];
         // The first byte may take as long as the client idles; once a
@@ -180,5 +239,32 @@ async fn reply(
     match written {
         Ok(Ok(())) => Ok(()),
         _ => Err(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_uid_holds_at_most_its_share_of_connections_and_root_is_not_limited() {
+        let per_uid: PerUid = Arc::default();
+        let held: Vec<UidSlot> = (0..MAX_PER_UID)
+            .map(|_| UidSlot::take(&per_uid, 1000).unwrap())
+            .collect();
+        assert!(UidSlot::take(&per_uid, 1000).is_none());
+        assert!(
+            UidSlot::take(&per_uid, 1001).is_some(),
+            "other users are unaffected"
+        );
+        let root: Vec<UidSlot> = (0..MAX_PER_UID * 2)
+            .map(|_| UidSlot::take(&per_uid, 0).unwrap())
+            .collect();
+        drop(held.into_iter().next());
+        assert!(
+            UidSlot::take(&per_uid, 1000).is_some(),
+            "a closed connection frees its slot"
+        );
+        drop(root);
     }
 }
