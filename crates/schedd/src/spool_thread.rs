@@ -91,7 +91,17 @@ fn serve(mut spool: Spool, receiver: mpsc::Receiver<Work>) {
             },
         };
         match work {
-            Work::Call(call) => call(&mut spool),
+            Work::Call(call) => {
+                // A panic here would leave a daemon that accepts requests
+                // and can store nothing: stop the whole daemon instead, so
+                // that its supervisor restarts it and the cause is logged.
+                let result =
+                    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| call(&mut spool)));
+                if result.is_err() {
+                    tracing::error!("the spool thread panicked; stopping the daemon");
+                    std::process::exit(70);
+                }
+            }
             Work::Insert(job, reply) => {
                 let mut jobs = vec![job];
                 let mut replies = vec![reply];

@@ -91,11 +91,28 @@ async fn serve(config: Config, spool: Spool, output_dir: std::path::PathBuf) -> 
         env!("CARGO_PKG_VERSION")
     );
 
-    signals.wait_for_shutdown().await;
+    let mut scheduler_task = scheduler_task;
+    let mut listener_task = listener_task;
+    // The scheduler and the listener run until shutdown; one that ends
+    // before (a panic, a failed timer) stops the daemon with an error
+    // rather than leaving it half alive.
+    let stopped = tokio::select! {
+        () = signals.wait_for_shutdown() => None,
+        result = &mut scheduler_task => Some(("scheduler", result)),
+        result = &mut listener_task => Some(("listener", result)),
+    };
+    let _ = shutdown_tx.send(true);
+    if let Some((part, result)) = stopped {
+        let _ = std::fs::remove_file(&config.socket);
+        let why = match result {
+            Ok(()) => "it stopped".to_owned(),
+            Err(error) => error.to_string(),
+        };
+        anyhow::bail!("the {part} stopped unexpectedly ({why}); see the log above");
+    }
     tracing::info!(
         "shutting down; running jobs keep running and are recorded as lost at the next start"
     );
-    let _ = shutdown_tx.send(true);
     let _ = listener_task.await;
     let _ = scheduler_task.await;
     let _ = std::fs::remove_file(&config.socket);
