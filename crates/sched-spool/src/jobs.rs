@@ -1,7 +1,9 @@
 //! Pending one-shot jobs: queue, list, look up, remove, and claim for a run.
 
 use jiff::Timestamp;
-use rusqlite::{OptionalExtension, Row, TransactionBehavior, params};
+use std::path::Path;
+
+use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params};
 
 use crate::records::{decode_env, encode_env, from_micros, sql_id, to_micros};
 use crate::{JobKind, JobRecord, JobSummary, NewJob, Owner, Spool, SpoolError};
@@ -45,27 +47,6 @@ impl Spool {
         }
         tx.commit().map_err(|e| Spool::error_of(&self.path, e))?;
         Ok(ids)
-    }
-
-    /// Pending jobs `owner` may see, by due instant then id.
-    ///
-    /// Rows are read in table order and sorted here: walking the due-time
-    /// index would cost a random table lookup per row, several times slower
-    /// for a long queue.
-    pub fn pending(&self, owner: Owner) -> Result<Vec<JobRecord>, SpoolError> {
-        let uid = match owner {
-            Owner::Any => None,
-            Owner::Uid(uid) => Some(i64::from(uid)),
-        };
-        let sql = format!("SELECT {JOB_COLUMNS} FROM jobs WHERE ?1 IS NULL OR owner_uid = ?1");
-        let mut statement = self.conn.prepare_cached(&sql).map_err(|e| self.error(e))?;
-        let mut rows = statement.query(params![uid]).map_err(|e| self.error(e))?;
-        let mut jobs = Vec::new();
-        while let Some(row) = rows.next().map_err(|e| self.error(e))? {
-            jobs.push(self.job_from_row(row)?);
-        }
-        jobs.sort_unstable_by_key(|job| (job.job.due, job.id));
-        Ok(jobs)
     }
 
     /// Pending jobs `owner` may see, without their environments, by due
@@ -119,18 +100,8 @@ impl Spool {
 
     /// The pending job `id`, if `owner` may see it.
     pub fn job(&self, id: u64, owner: Owner) -> Result<Option<JobRecord>, SpoolError> {
-        let sql = format!("SELECT {JOB_COLUMNS} FROM jobs WHERE id = ?1");
-        let mut statement = self.conn.prepare_cached(&sql).map_err(|e| self.error(e))?;
-        let mut rows = statement
-            .query(params![sql_id(id)])
-            .map_err(|e| self.error(e))?;
-        match rows.next().map_err(|e| self.error(e))? {
-            Some(row) => {
-                let job = self.job_from_row(row)?;
-                Ok(owner.matches(job.job.owner_uid).then_some(job))
-            }
-            None => Ok(None),
-        }
+        let job = fetch_job(&self.conn, &self.path, id)?;
+        Ok(job.filter(|job| owner.matches(job.job.owner_uid)))
     }
 
     /// Removes the pending jobs `ids` that `owner` may remove, in one
@@ -145,39 +116,10 @@ impl Spool {
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(|e| Spool::error_of(&self.path, e))?;
-        let mut removed = Vec::with_capacity(ids.len());
-        {
-            let sql = format!("SELECT {JOB_COLUMNS} FROM jobs WHERE id = ?1");
-            let mut select = tx
-                .prepare_cached(&sql)
-                .map_err(|e| Spool::error_of(&self.path, e))?;
-            let mut delete = tx
-                .prepare_cached("DELETE FROM jobs WHERE id = ?1")
-                .map_err(|e| Spool::error_of(&self.path, e))?;
-            for &id in ids {
-                let raw = select
-                    .query_row(params![sql_id(id)], |row| Ok(raw_job(row)))
-                    .optional()
-                    .map_err(|e| Spool::error_of(&self.path, e))?;
-                let job = match raw {
-                    Some(raw) => raw
-                        .and_then(RawJob::into_record)
-                        .map_err(|problem| bad_job_row(&self.path, problem))?,
-                    None => {
-                        removed.push(None);
-                        continue;
-                    }
-                };
-                if !owner.matches(job.job.owner_uid) {
-                    removed.push(None);
-                    continue;
-                }
-                delete
-                    .execute(params![sql_id(id)])
-                    .map_err(|e| Spool::error_of(&self.path, e))?;
-                removed.push(Some(job));
-            }
-        }
+        let removed = ids
+            .iter()
+            .map(|&id| take_job(&tx, &self.path, id, owner))
+            .collect::<Result<Vec<_>, _>>()?;
         tx.commit().map_err(|e| Spool::error_of(&self.path, e))?;
         Ok(removed)
     }
@@ -197,34 +139,17 @@ impl Spool {
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(|e| Spool::error_of(&self.path, e))?;
         let mut claimed = Vec::with_capacity(ids.len());
-        {
-            let sql = format!("SELECT {JOB_COLUMNS} FROM jobs WHERE id = ?1");
-            let mut select = tx
-                .prepare_cached(&sql)
-                .map_err(|e| Spool::error_of(&self.path, e))?;
-            let mut delete = tx
-                .prepare_cached("DELETE FROM jobs WHERE id = ?1")
-                .map_err(|e| Spool::error_of(&self.path, e))?;
-            let mut insert = tx
+        for &id in ids {
+            let Some(job) = take_job(&tx, &self.path, id, Owner::Any)? else {
+                continue;
+            };
+            let run = tx
                 .prepare_cached(
                     "INSERT INTO runs (job_id, kind, owner_uid, command, due, started, outcome)
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'running')",
                 )
-                .map_err(|e| Spool::error_of(&self.path, e))?;
-            for &id in ids {
-                let raw = select
-                    .query_row(params![sql_id(id)], |row| Ok(raw_job(row)))
-                    .optional()
-                    .map_err(|e| Spool::error_of(&self.path, e))?;
-                let Some(raw) = raw else { continue };
-                let job = raw
-                    .and_then(RawJob::into_record)
-                    .map_err(|problem| bad_job_row(&self.path, problem))?;
-                delete
-                    .execute(params![sql_id(id)])
-                    .map_err(|e| Spool::error_of(&self.path, e))?;
-                let run = insert
-                    .insert(params![
+                .and_then(|mut insert| {
+                    insert.insert(params![
                         sql_id(id),
                         job.job.kind.as_sql(),
                         job.job.owner_uid,
@@ -232,22 +157,51 @@ impl Spool {
                         to_micros(job.job.due),
                         to_micros(started)
                     ])
-                    .map_err(|e| Spool::error_of(&self.path, e))?;
-                claimed.push((job, run as u64));
-            }
+                })
+                .map_err(|e| Spool::error_of(&self.path, e))?;
+            claimed.push((job, run as u64));
         }
         tx.commit().map_err(|e| Spool::error_of(&self.path, e))?;
         Ok(claimed)
     }
-
-    fn job_from_row(&self, row: &Row<'_>) -> Result<JobRecord, SpoolError> {
-        raw_job(row)
-            .and_then(|raw| raw.into_record())
-            .map_err(|problem| bad_job_row(&self.path, problem))
-    }
 }
 
-fn bad_job_row(path: &std::path::Path, (id, detail): RowProblem) -> SpoolError {
+/// The job row `id`, checked; `conn` may be inside a transaction.
+fn fetch_job(conn: &Connection, path: &Path, id: u64) -> Result<Option<JobRecord>, SpoolError> {
+    let sql = format!("SELECT {JOB_COLUMNS} FROM jobs WHERE id = ?1");
+    let raw = conn
+        .prepare_cached(&sql)
+        .and_then(|mut select| {
+            select
+                .query_row(params![sql_id(id)], |row| Ok(raw_job(row)))
+                .optional()
+        })
+        .map_err(|e| Spool::error_of(path, e))?;
+    raw.map(|raw| {
+        raw.and_then(RawJob::into_record)
+            .map_err(|problem| bad_job_row(path, problem))
+    })
+    .transpose()
+}
+
+/// Deletes job `id` and returns it, if it exists and `owner` may see it.
+fn take_job(
+    conn: &Connection,
+    path: &Path,
+    id: u64,
+    owner: Owner,
+) -> Result<Option<JobRecord>, SpoolError> {
+    let Some(job) = fetch_job(conn, path, id)?.filter(|job| owner.matches(job.job.owner_uid))
+    else {
+        return Ok(None);
+    };
+    conn.prepare_cached("DELETE FROM jobs WHERE id = ?1")
+        .and_then(|mut delete| delete.execute(params![sql_id(id)]))
+        .map_err(|e| Spool::error_of(path, e))?;
+    Ok(Some(job))
+}
+
+fn bad_job_row(path: &Path, (id, detail): RowProblem) -> SpoolError {
     SpoolError::BadRow {
         path: path.to_path_buf(),
         table: "jobs",

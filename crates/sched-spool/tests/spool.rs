@@ -55,13 +55,17 @@ fn a_new_spool_is_created_private_and_keeps_jobs_across_reopening() {
         0o600
     );
     let spool = Spool::open(&path).unwrap();
-    let pending = spool.pending(Owner::Any).unwrap();
+    let pending = spool.listing(Owner::Any).unwrap();
     assert_eq!(
         pending.iter().map(|j| j.id).collect::<Vec<_>>(),
         vec![ids[1], ids[0]],
         "ordered by due instant"
     );
-    assert_eq!(pending[1].job, job(1000, "2026-02-01T10:00:00Z", "b"));
+    assert_eq!(
+        spool.job(ids[0], Owner::Any).unwrap().unwrap().job,
+        job(1000, "2026-02-01T10:00:00Z", "b"),
+        "every field, the environment included, round-trips"
+    );
 }
 
 #[test]
@@ -74,9 +78,9 @@ fn owners_see_and_remove_only_their_own_jobs() {
             job(1001, "2026-01-01T10:00:00Z", "theirs"),
         ])
         .unwrap();
-    let mine = spool.pending(Owner::Uid(1000)).unwrap();
+    let mine = spool.listing(Owner::Uid(1000)).unwrap();
     assert_eq!(mine.len(), 1);
-    assert_eq!(mine[0].job.command, "mine");
+    assert_eq!(mine[0].command, "mine");
     assert!(spool.job(ids[1], Owner::Uid(1000)).unwrap().is_none());
     assert!(spool.job(ids[1], Owner::Any).unwrap().is_some());
     assert!(spool.remove_jobs(&[ids[1]], Owner::Uid(1000)).unwrap()[0].is_none());
@@ -102,7 +106,7 @@ fn a_claim_consumes_the_job_and_records_a_running_run_once() {
         spool.claim(&[id], started).unwrap().is_empty(),
         "a job runs once"
     );
-    assert!(spool.pending(Owner::Any).unwrap().is_empty());
+    assert!(spool.listing(Owner::Any).unwrap().is_empty());
     spool.set_pid(run, 4242).unwrap();
     let output = Output {
         head: b"hi\n".to_vec(),

@@ -47,7 +47,7 @@ async fn serve(config: Config, spool: Spool, output_dir: std::path::PathBuf) -> 
     let (spool, spool_thread) =
         SpoolHandle::start(spool).context("cannot start the spool thread")?;
     recover_lost_runs(&spool, &clock, &output_dir, config.output_limit).await?;
-    let pending = spool.call(|spool| spool.pending(Owner::Any)).await?;
+    let pending = spool.call(|spool| spool.listing(Owner::Any)).await?;
 
     let euid = sched_runas::current_euid();
     let listener = listener::bind(&config.socket, euid == 0)?;
@@ -68,7 +68,7 @@ async fn serve(config: Config, spool: Spool, output_dir: std::path::PathBuf) -> 
         },
     );
     for job in &pending {
-        scheduler.add(job.id, job.job.due, job.job.kind);
+        scheduler.add(job.id, job.due, job.kind);
     }
     let context = Context {
         spool: spool.clone(),
