@@ -78,6 +78,15 @@ pub struct Submission {
     pub umask: u32,
 }
 
+/// Whether `name` may name a job's environment variable:
+/// `[A-Za-z_][A-Za-z0-9_]*`, a name the shell can export. The daemon refuses
+/// other names; `sched` leaves them out of what it sends.
+pub fn is_env_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
 /// The two kinds of one-shot job: at(1)'s queue `a` and batch's queue `b`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -143,18 +143,12 @@ fn environment() -> Vec<(String, String)> {
             );
             continue;
         };
-        if is_shell_name(name) && !NOT_KEPT.contains(&name) {
+        if sched_proto::is_env_name(name) && !NOT_KEPT.contains(&name) {
             env.push((name.to_owned(), value.to_owned()));
         }
     }
     env.sort();
     env
-}
-
-fn is_shell_name(name: &str) -> bool {
-    let mut chars = name.chars();
-    matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
-        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
 /// The zone the time specification is read in: `$TZ` as given, else the

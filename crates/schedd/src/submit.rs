@@ -3,7 +3,7 @@
 
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
-use sched_proto::{ErrorCode, ErrorReply, JobKind, Submission, When};
+use sched_proto::{ErrorCode, ErrorReply, JobKind, Submission, When, is_env_name};
 use sched_spool::NewJob;
 
 /// The longest command: one argument of `sh -c`, which Linux caps at
@@ -87,13 +87,6 @@ pub fn accept(
         },
         notices,
     })
-}
-
-/// `[A-Za-z_][A-Za-z0-9_]*`: a name the shell can export.
-pub fn is_env_name(name: &str) -> bool {
-    let mut chars = name.chars();
-    matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
-        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
 /// The submitter's zone: an IANA name or a POSIX TZ string; the daemon's
