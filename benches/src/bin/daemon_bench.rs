@@ -6,12 +6,9 @@
 //! `target/release/daemon_bench all`. `schedd` and `sched` are taken from
 //! the directory of this binary.
 
-use std::io::Write;
 use std::os::unix::net::UnixStream;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
@@ -20,17 +17,24 @@ use sched_proto::{Envelope, JobKind, MAX_REPLY, Request, Response, Submission, W
 fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
-        Some("stamp") => stamp(Path::new(args.get(1).context("stamp FILE")?)),
         Some("submit") => submit_bench(arg(&args, 1, 100_000), arg(&args, 2, 8)),
         Some("latency") => latency_bench(arg(&args, 1, 3), arg(&args, 2, 20)),
         Some("idle") => idle_bench(arg(&args, 1, 60)),
+        Some("list") => {
+            let sizes: Vec<usize> = args[1..].iter().filter_map(|a| a.parse().ok()).collect();
+            list_bench(if sizes.is_empty() {
+                &[1_000, 10_000, 100_000]
+            } else {
+                &sizes
+            })
+        }
         Some("all") => {
             submit_bench(100_000, 8)?;
             idle_bench(60)?;
             latency_bench(3, 20)
         }
         _ => bail!(
-            "usage: daemon_bench submit [JOBS] [CLIENTS] | latency [MINUTES] [BURST] | idle [SECONDS] | all"
+            "usage: daemon_bench submit [JOBS] [CLIENTS] | list [PENDING...] | latency [MINUTES] [BURST] | idle [SECONDS] | all"
         ),
     }
 }
@@ -68,8 +72,11 @@ impl Daemon {
             .arg(&socket)
             .arg("--spool")
             .arg(dir.path().join("spool"))
-            .env("SCHEDD_LOG", "warn")
-            .stderr(Stdio::null())
+            .env(
+                "SCHEDD_LOG",
+                std::env::var("DAEMON_BENCH_LOG").unwrap_or_else(|_| "warn".to_owned()),
+            )
+            .stderr(Stdio::inherit())
             .spawn()?;
         let deadline = Instant::now() + Duration::from_secs(20);
         while UnixStream::connect(&socket).is_err() {
@@ -123,60 +130,82 @@ fn submission(when: When, command: String) -> Submission {
 fn submit_bench(jobs: usize, clients: usize) -> Result<()> {
     let daemon = Daemon::start()?;
     let window = (jobs / 10).max(1);
-    let done = Arc::new(AtomicU64::new(0));
     println!("submissions: {jobs} jobs, {clients} clients, durable (WAL, synchronous=FULL)");
     println!("| queued before | after | jobs/s |");
     println!("|---:|---:|---:|");
     let mut queued = 0usize;
     while queued < jobs {
         let target = (queued + window).min(jobs);
-        let started = Instant::now();
-        let per_client = (target - queued).div_ceil(clients);
-        let mut threads = Vec::new();
-        for client in 0..clients {
-            let socket = daemon.socket.clone();
-            let done = done.clone();
-            let first = queued + client * per_client;
-            let last = (first + per_client).min(target);
-            threads.push(std::thread::spawn(move || -> Result<()> {
-                let mut stream = UnixStream::connect(&socket)?;
-                for n in first..last {
-                    let when = When::Timespec {
-                        text: format!("noon + {} days", n % 300 + 1),
-                    };
-                    ask(
-                        &mut stream,
-                        Request::Submit(submission(
-                            when,
-                            format!("/usr/local/bin/report --id {n}"),
-                        )),
-                    )?;
-                    done.fetch_add(1, Ordering::Relaxed);
-                }
-                Ok(())
-            }));
-        }
-        for thread in threads {
-            thread.join().expect("client thread")?;
-        }
-        let seconds = started.elapsed().as_secs_f64();
-        println!(
-            "| {queued} | {target} | {:.0} |",
-            (target - queued) as f64 / seconds
-        );
+        let rate = fill(&daemon, queued, target, clients)?;
+        println!("| {queued} | {target} | {rate:.0} |");
         queued = target;
         if queued == 10_000 || queued == jobs {
-            time_ls(&daemon, queued)?;
+            time_ls(&daemon, queued, 5)?;
         }
     }
     Ok(())
 }
 
-/// Median of 5 runs of the real `sched ls` (table and --json).
-fn time_ls(daemon: &Daemon, pending: usize) -> Result<()> {
+/// `sched ls` at each of `sizes` pending jobs, median of 21 runs. With
+/// `DAEMON_BENCH_HOLD` set, the daemon is kept after the last size until
+/// stdin closes, for profiling by hand; `DAEMON_BENCH_LOG` is the daemon's
+/// `SCHEDD_LOG` (default `warn`).
+fn list_bench(sizes: &[usize]) -> Result<()> {
+    let daemon = Daemon::start()?;
+    let mut queued = 0;
+    println!("| pending | `sched ls` | `sched ls --json` |");
+    println!("|---:|---:|---:|");
+    for &size in sizes {
+        if size > queued {
+            fill(&daemon, queued, size, 8)?;
+            queued = size;
+        }
+        time_ls(&daemon, queued, 21)?;
+    }
+    if std::env::var_os("DAEMON_BENCH_HOLD").is_some() {
+        eprintln!("holding: socket {}", daemon.socket.display());
+        let _ = std::io::stdin().read_line(&mut String::new());
+    }
+    Ok(())
+}
+
+/// Queues the jobs numbered `first..last` with `clients` concurrent
+/// connections; returns the rate in jobs per second.
+fn fill(daemon: &Daemon, first: usize, last: usize, clients: usize) -> Result<f64> {
+    let started = Instant::now();
+    let per_client = (last - first).div_ceil(clients);
+    let mut threads = Vec::new();
+    for client in 0..clients {
+        let socket = daemon.socket.clone();
+        let from = first + client * per_client;
+        let to = (from + per_client).min(last);
+        threads.push(std::thread::spawn(move || -> Result<()> {
+            let mut stream = UnixStream::connect(&socket)?;
+            for n in from..to {
+                let when = When::Timespec {
+                    text: format!("noon + {} days", n % 300 + 1),
+                };
+                ask(
+                    &mut stream,
+                    Request::Submit(submission(when, format!("/usr/local/bin/report --id {n}"))),
+                )?;
+            }
+            Ok(())
+        }));
+    }
+    for thread in threads {
+        thread.join().expect("client thread")?;
+    }
+    Ok((last - first) as f64 / started.elapsed().as_secs_f64())
+}
+
+/// Median of `runs` runs of the real `sched ls` (table and --json), wall
+/// time of the whole process with its output read from a pipe.
+fn time_ls(daemon: &Daemon, pending: usize, runs: usize) -> Result<()> {
+    let mut medians = Vec::new();
     for extra in [&[][..], &["--json"]] {
         let mut times = Vec::new();
-        for _ in 0..5 {
+        for _ in 0..runs {
             let started = Instant::now();
             let output = Command::new(sibling("sched")?)
                 .arg("ls")
@@ -191,12 +220,12 @@ fn time_ls(daemon: &Daemon, pending: usize) -> Result<()> {
             }
         }
         times.sort();
-        eprintln!(
-            "  sched ls {} at {pending} pending: median {:.1} ms",
-            extra.join(" "),
-            times[2].as_secs_f64() * 1e3
-        );
+        medians.push(times[runs / 2].as_secs_f64() * 1e3);
     }
+    println!(
+        "| {pending} | {:.1} ms | {:.1} ms |",
+        medians[0], medians[1]
+    );
     Ok(())
 }
 
@@ -252,7 +281,7 @@ fn idle_bench(seconds: usize) -> Result<()> {
 /// records the wall clock. Reports the first job's and all jobs' latency.
 fn latency_bench(minutes: usize, burst: usize) -> Result<()> {
     let daemon = Daemon::start()?;
-    let stamp_bin = std::env::current_exe()?;
+    let stamp_bin = sibling("stamp")?;
     let mut first = Vec::new();
     let mut all = Vec::new();
     for minute in 0..minutes {
@@ -260,7 +289,7 @@ fn latency_bench(minutes: usize, burst: usize) -> Result<()> {
         let file = daemon.dir.path().join(format!("stamps-{minute}"));
         let mut due = None;
         for _ in 0..burst {
-            let command = format!("exec {} stamp {}", stamp_bin.display(), file.display());
+            let command = format!("exec {} {}", stamp_bin.display(), file.display());
             let response = ask(
                 &mut stream,
                 Request::Submit(submission(
@@ -311,17 +340,5 @@ fn latency_bench(minutes: usize, burst: usize) -> Result<()> {
         pct(&all, 0.99),
         all[all.len() - 1]
     );
-    Ok(())
-}
-
-/// The job side of the latency bench: append the wall clock in ns.
-fn stamp(file: &Path) -> Result<()> {
-    let now = jiff::Timestamp::now().as_nanosecond();
-    let mut out = std::fs::OpenOptions::new()
-        .append(true)
-        .create(true)
-        .open(file)?;
-    // One write per job: concurrent jobs append to the same file.
-    out.write_all(format!("{now}\n").as_bytes())?;
     Ok(())
 }

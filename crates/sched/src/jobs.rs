@@ -1,5 +1,6 @@
 //! `sched ls`, `sched rm` and `sched show`: pending jobs.
 
+use std::borrow::Cow;
 use std::io::Write;
 use std::path::Path;
 
@@ -27,16 +28,18 @@ pub fn list(args: &ListArgs, socket: Option<&Path>, out: &mut impl Write) -> Res
     if jobs.is_empty() {
         return Ok(());
     }
-    out.write_all(table(&jobs, &time::local_zone()).as_bytes())?;
+    write_table(out, &jobs, &time::local_zone())?;
     Ok(())
 }
 
-/// `ID  WHEN  Q  USER  COMMAND` with aligned columns, built in one buffer:
-/// a listing may have 100,000 rows.
-fn table(jobs: &[JobInfo], zone: &TimeZone) -> String {
+/// `ID  WHEN  Q  USER  COMMAND` with aligned columns. Rows are built by
+/// hand in a buffer that is flushed every 64 KiB: a listing may have
+/// 100,000 rows, and `format!` padding cost more than the rest.
+fn write_table(out: &mut impl Write, jobs: &[JobInfo], zone: &TimeZone) -> std::io::Result<()> {
+    const FLUSH_AT: usize = 64 * 1024;
     let id_width = jobs
         .iter()
-        .map(|job| job.id.to_string().len())
+        .map(|job| decimal_len(job.id))
         .max()
         .unwrap_or(0)
         .max(2);
@@ -49,25 +52,55 @@ fn table(jobs: &[JobInfo], zone: &TimeZone) -> String {
     let mut when = String::new();
     time::write_instant(&mut when, jobs[0].due, zone);
     let when_width = when.len().max(4);
-    let mut text = String::with_capacity(jobs.len() * (id_width + when_width + user_width + 70));
-    let _ = writeln!(
-        text,
-        "{:<id_width$}  {:<when_width$}  Q  {:<user_width$}  COMMAND",
-        "ID", "WHEN", "USER"
-    );
+    let mut text = String::with_capacity(FLUSH_AT + 4096);
+    push_padded(&mut text, "ID", id_width);
+    text.push_str("  ");
+    push_padded(&mut text, "WHEN", when_width);
+    text.push_str("  Q  ");
+    push_padded(&mut text, "USER", user_width);
+    text.push_str("  COMMAND\n");
+    let mut id = String::new();
     for job in jobs {
+        id.clear();
+        let _ = write!(id, "{}", job.id);
+        push_padded(&mut text, &id, id_width);
+        text.push_str("  ");
         when.clear();
         time::write_instant(&mut when, job.due, zone);
-        let _ = writeln!(
-            text,
-            "{:<id_width$}  {when:<when_width$}  {}  {:<user_width$}  {}",
-            job.id,
-            job.queue,
-            job.owner,
-            one_line(&job.command, 60)
-        );
+        push_padded(&mut text, &when, when_width);
+        text.push_str("  ");
+        text.push(job.queue);
+        text.push_str("  ");
+        push_padded(&mut text, &job.owner, user_width);
+        text.push_str("  ");
+        text.push_str(&one_line(&job.command, 60));
+        text.push('\n');
+        if text.len() >= FLUSH_AT {
+            out.write_all(text.as_bytes())?;
+            text.clear();
+        }
     }
-    text
+    out.write_all(text.as_bytes())
+}
+
+/// `value` then spaces up to `width` characters.
+fn push_padded(text: &mut String, value: &str, width: usize) {
+    text.push_str(value);
+    let len = if value.is_ascii() {
+        value.len()
+    } else {
+        value.chars().count()
+    };
+    text.extend(std::iter::repeat_n(' ', width.saturating_sub(len)));
+}
+
+fn decimal_len(mut value: u64) -> usize {
+    let mut len = 1;
+    while value >= 10 {
+        value /= 10;
+        len += 1;
+    }
+    len
 }
 
 pub fn remove(args: &RemoveArgs, socket: Option<&Path>, out: &mut impl Write) -> Result<()> {
@@ -106,12 +139,16 @@ pub fn show(args: &ShowArgs, socket: Option<&Path>, out: &mut impl Write) -> Res
 
 /// The first line of `text`, control characters as `?`, cut to `max`
 /// characters with an ellipsis; `…` marks a cut or a dropped line.
-pub fn one_line(text: &str, max: usize) -> String {
+pub fn one_line(text: &str, max: usize) -> Cow<'_, str> {
     let trimmed = text.trim_end_matches('\n');
     let (first, more) = match trimmed.split_once('\n') {
         Some((first, _)) => (first, true),
         None => (trimmed, false),
     };
+    // The common case, a short printable ASCII line, is borrowed as it is.
+    if !more && first.len() <= max && first.bytes().all(|b| (b' '..=b'~').contains(&b)) {
+        return Cow::Borrowed(first);
+    }
     let mut line: String = first
         .chars()
         .map(|c| if c.is_control() { '?' } else { c })
@@ -122,5 +159,5 @@ pub fn one_line(text: &str, max: usize) -> String {
     } else if more {
         line.push_str(" …");
     }
-    line
+    Cow::Owned(line)
 }
