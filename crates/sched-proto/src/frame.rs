@@ -46,16 +46,18 @@ pub fn body_len(header: [u8; HEADER_LEN], limit: usize) -> Result<usize, FrameEr
 
 /// One message as a whole frame, header included.
 pub fn encode<T: Serialize>(message: &T) -> Result<Vec<u8>, FrameError> {
-    let body = serde_json::to_vec(message)?;
-    if u32::try_from(body.len()).is_err() {
+    // The body is written after a placeholder header, then the header is
+    // filled in: no second copy of a large body.
+    let mut frame = vec![0u8; HEADER_LEN];
+    serde_json::to_writer(&mut frame, message)?;
+    let len = frame.len() - HEADER_LEN;
+    let Ok(header) = u32::try_from(len) else {
         return Err(FrameError::TooLarge {
-            len: body.len(),
+            len,
             limit: u32::MAX as usize,
         });
-    }
-    let mut frame = Vec::with_capacity(HEADER_LEN + body.len());
-    frame.extend_from_slice(&(body.len() as u32).to_be_bytes());
-    frame.extend_from_slice(&body);
+    };
+    frame[..HEADER_LEN].copy_from_slice(&header.to_be_bytes());
     Ok(frame)
 }
 

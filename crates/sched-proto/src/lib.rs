@@ -8,6 +8,7 @@
 //! socket's peer credentials.
 
 mod frame;
+mod listing;
 mod message;
 pub mod paths;
 
@@ -15,6 +16,7 @@ pub use frame::{
     FrameError, HEADER_LEN, MAX_REPLY, MAX_REQUEST, body_len, decode, encode, read_frame,
     write_frame,
 };
+pub use listing::ListingEncoder;
 pub use message::*;
 
 /// Bumped whenever a request or reply changes shape; a daemon answers a

@@ -166,9 +166,50 @@ pub struct JobInfo {
     pub cwd: String,
 }
 
-/// [`JobInfo`] as it is written.
-#[derive(Serialize)]
-struct JobRow<'a>(u64, JobKind, u32, &'a str, i64, i64, &'a str, &'a str);
+/// A pending job borrowed from wherever it lives, for writing: the daemon
+/// encodes listing rows straight from its spool rows with it.
+#[derive(Debug, Clone, Copy)]
+pub struct JobRef<'a> {
+    pub id: u64,
+    pub kind: JobKind,
+    pub owner_uid: u32,
+    pub owner: &'a str,
+    pub due: Timestamp,
+    pub submitted: Timestamp,
+    pub command: &'a str,
+    pub cwd: &'a str,
+}
+
+impl Serialize for JobRef<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        (
+            self.id,
+            self.kind,
+            self.owner_uid,
+            self.owner,
+            self.due.as_microsecond(),
+            self.submitted.as_microsecond(),
+            self.command,
+            self.cwd,
+        )
+            .serialize(serializer)
+    }
+}
+
+impl JobInfo {
+    pub fn as_ref(&self) -> JobRef<'_> {
+        JobRef {
+            id: self.id,
+            kind: self.kind,
+            owner_uid: self.owner_uid,
+            owner: &self.owner,
+            due: self.due,
+            submitted: self.submitted,
+            command: &self.command,
+            cwd: &self.cwd,
+        }
+    }
+}
 
 /// [`JobInfo`] as it is read.
 #[derive(Deserialize)]
@@ -176,17 +217,7 @@ struct OwnedJobRow(u64, JobKind, u32, String, i64, i64, String, String);
 
 impl Serialize for JobInfo {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        JobRow(
-            self.id,
-            self.kind,
-            self.owner_uid,
-            &self.owner,
-            self.due.as_microsecond(),
-            self.submitted.as_microsecond(),
-            &self.command,
-            &self.cwd,
-        )
-        .serialize(serializer)
+        self.as_ref().serialize(serializer)
     }
 }
 

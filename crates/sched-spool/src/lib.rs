@@ -19,4 +19,6 @@ mod runs;
 
 pub use error::SpoolError;
 pub use open::{SCHEMA_VERSION, Spool};
-pub use records::{JobKind, JobRecord, JobSummary, NewJob, Outcome, Output, Owner, RunRecord};
+pub use records::{
+    JobKind, JobRecord, JobSummary, NewJob, Outcome, Output, Owner, PendingJob, RunRecord,
+};

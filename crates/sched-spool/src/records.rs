@@ -94,6 +94,19 @@ pub struct JobSummary {
     pub cwd: String,
 }
 
+/// A pending job as [`Spool::for_each_pending`](crate::Spool::for_each_pending)
+/// hands it over, borrowed from the row being read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PendingJob<'a> {
+    pub id: u64,
+    pub kind: JobKind,
+    pub owner_uid: u32,
+    pub due: Timestamp,
+    pub submitted: Timestamp,
+    pub command: &'a str,
+    pub cwd: &'a str,
+}
+
 /// How a run ended, or that it has not.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {

@@ -95,15 +95,17 @@ pub fn write_instant(out: &mut String, at: Timestamp, zone: &TimeZone) {
 
 /// `value` in decimal, zero-padded to at least `width` digits.
 fn push_digits(out: &mut String, value: u32, width: usize) {
-    let mut digits = [0u8; 10];
-    let mut len = 0;
+    let mut digits = [b'0'; 10];
+    let mut start = digits.len();
     let mut rest = value;
-    while rest > 0 || len < width {
-        digits[len] = b'0' + (rest % 10) as u8;
+    while rest > 0 {
+        start -= 1;
+        digits[start] = b'0' + (rest % 10) as u8;
         rest /= 10;
-        len += 1;
     }
-    out.extend(digits[..len].iter().rev().map(|&d| char::from(d)));
+    start = start.min(digits.len() - width.min(digits.len()));
+    // Only ASCII digits were written.
+    out.push_str(std::str::from_utf8(&digits[start..]).unwrap_or_default());
 }
 
 #[cfg(test)]

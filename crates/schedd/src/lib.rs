@@ -12,6 +12,8 @@ mod clock;
 mod dirs;
 mod executor;
 mod listener;
+mod listing;
+mod names;
 mod output;
 mod requests;
 mod scheduler;

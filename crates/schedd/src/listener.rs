@@ -14,7 +14,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{UnixListener, UnixStream};
 use tokio::sync::{Semaphore, watch};
 
-use crate::requests::{self, Context, Peer};
+use crate::requests::{self, Context, Peer, Reply};
 
 /// How long a connection may sit idle between requests.
 const IDLE_TIMEOUT: Duration = Duration::from_secs(60);
@@ -209,8 +209,11 @@ async fn connection(mut stream: UnixStream, peer: Peer, context: Context, io_tim
                 return;
             }
         };
-        let response = requests::answer(&context, peer, &body).await;
-        if reply(&mut stream, &response, io_timeout).await.is_err() {
+        let sent = match requests::answer(&context, peer, &body).await {
+            Reply::Message(response) => reply(&mut stream, &response, io_timeout).await,
+            Reply::Frame(frame) => send(&mut stream, &frame, io_timeout).await,
+        };
+        if sent.is_err() {
             return;
         }
     }
@@ -221,7 +224,6 @@ async fn reply(
     response: &Response,
     io_timeout: Duration,
 ) -> Result<(), ()> {
-    let started = std::time::Instant::now();
     let frame = match sched_proto::encode(&sched_proto::Envelope::new(response)) {
         Ok(frame) => frame,
         Err(error) => {
@@ -233,9 +235,14 @@ async fn reply(
             sched_proto::encode(&sched_proto::Envelope::new(&fallback)).map_err(|_| ())?
         }
     };
-    let encoded = started.elapsed();
-    let written = tokio::time::timeout(io_timeout, stream.write_all(&frame)).await;
-    tracing::trace!(bytes = frame.len(), ?encoded, sent = ?started.elapsed(), "reply");
+    send(stream, &frame, io_timeout).await
+}
+
+/// Writes a whole frame, within `io_timeout`.
+async fn send(stream: &mut UnixStream, frame: &[u8], io_timeout: Duration) -> Result<(), ()> {
+    let started = std::time::Instant::now();
+    let written = tokio::time::timeout(io_timeout, stream.write_all(frame)).await;
+    tracing::trace!(bytes = frame.len(), sent = ?started.elapsed(), "reply");
     match written {
         Ok(Ok(())) => Ok(()),
         _ => Err(()),

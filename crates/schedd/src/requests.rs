@@ -7,7 +7,6 @@
 //! and only for the uid running it; to everyone else they are an unknown
 //! request, answered exactly as one.
 
-use std::collections::HashMap;
 use std::time::Duration;
 
 use sched_proto::{
@@ -18,6 +17,8 @@ use sched_spool::{JobRecord, JobSummary, Outcome, Owner, RunRecord};
 use tokio::sync::{mpsc::UnboundedSender, oneshot};
 
 use crate::clock::Clock;
+use crate::listing;
+use crate::names::Names;
 use crate::scheduler::Event;
 use crate::script;
 use crate::spool_thread::{SpoolCallError, SpoolHandle};
@@ -54,15 +55,43 @@ pub struct Peer {
     pub pid: Option<i32>,
 }
 
+/// A reply: a message to encode, or a frame already encoded (a listing,
+/// built row by row).
+#[derive(Debug)]
+pub enum Reply {
+    Message(Response),
+    Frame(Vec<u8>),
+}
+
 /// The reply to one frame's body.
-pub async fn answer(context: &Context, peer: Peer, body: &[u8]) -> Response {
-    match decode(context, peer, body) {
-        Ok(request) => match serve(context, peer, request).await {
-            Ok(response) => response,
-            Err(error) => Response::Error(error),
+pub async fn answer(context: &Context, peer: Peer, body: &[u8]) -> Reply {
+    let answered = match decode(context, peer, body) {
+        Ok(request) => match caller(context, peer) {
+            Ok(owner) => serve(context, peer, owner, request).await,
+            Err(error) => Err(error),
         },
-        Err(error) => Response::Error(error),
+        Err(error) => Err(error),
+    };
+    answered.unwrap_or_else(|error| Reply::Message(Response::Error(error)))
+}
+
+/// Whose jobs `peer` may act on: their own, or everyone's for root. A
+/// daemon run by a user serves only that user.
+fn caller(context: &Context, peer: Peer) -> Result<Owner, ErrorReply> {
+    if context.daemon_uid != 0 && peer.uid != context.daemon_uid {
+        return Err(ErrorReply::new(
+            ErrorCode::Denied,
+            format!(
+                "this schedd runs as uid {} and serves only that user: start your own schedd, or use the system one",
+                context.daemon_uid
+            ),
+        ));
     }
+    Ok(if peer.uid == 0 {
+        Owner::Any
+    } else {
+        Owner::Uid(peer.uid)
+    })
 }
 
 /// Request type names this daemon knows, for telling an unknown request
@@ -118,22 +147,13 @@ struct KindProbe<'a> {
     kind: Option<std::borrow::Cow<'a, str>>,
 }
 
-async fn serve(context: &Context, peer: Peer, request: Request) -> Result<Response, ErrorReply> {
-    if context.daemon_uid != 0 && peer.uid != context.daemon_uid {
-        return Err(ErrorReply::new(
-            ErrorCode::Denied,
-            format!(
-                "this schedd runs as uid {} and serves only that user: start your own schedd, or use the system one",
-                context.daemon_uid
-            ),
-        ));
-    }
-    let owner = if peer.uid == 0 {
-        Owner::Any
-    } else {
-        Owner::Uid(peer.uid)
-    };
-    match request {
+async fn serve(
+    context: &Context,
+    peer: Peer,
+    owner: Owner,
+    request: Request,
+) -> Result<Reply, ErrorReply> {
+    let response = match request {
         Request::Submit(submission) => {
             let accepted = submit::accept(submission, peer.uid, peer.gid, context.clock.now())?;
             let job = accepted.job;
@@ -153,22 +173,7 @@ async fn serve(context: &Context, peer: Peer, request: Request) -> Result<Respon
                 notices: accepted.notices,
             })
         }
-        Request::List => {
-            let started = std::time::Instant::now();
-            let jobs = context
-                .spool
-                .call(move |spool| spool.listing(owner))
-                .await
-                .map_err(internal)?;
-            let queried = started.elapsed();
-            let mut names = Names::default();
-            let jobs: Vec<JobInfo> = jobs
-                .into_iter()
-                .map(|job| summary_info(job, &mut names))
-                .collect();
-            tracing::debug!(jobs = jobs.len(), ?queried, converted = ?started.elapsed(), "listed");
-            Ok(Response::Jobs { jobs })
-        }
+        Request::List => return listing::frame(context, owner).await.map(Reply::Frame),
         Request::Remove { ids } => {
             if ids.len() > MAX_REMOVE {
                 return Err(ErrorReply::new(
@@ -205,42 +210,46 @@ async fn serve(context: &Context, peer: Peer, request: Request) -> Result<Respon
             Ok(Response::Removed { results })
         }
         Request::Show { id } => {
-            let job = context
+            let shown = context
                 .spool
-                .call(move |spool| spool.job(id, owner))
+                .call(move |spool| {
+                    Ok(spool.job(id, owner)?.map(|job| {
+                        let info = job_info(&job, &mut Names::default());
+                        let script = script::render(&job, &info.owner);
+                        (info, script)
+                    }))
+                })
                 .await
                 .map_err(internal)?;
-            let job = job.ok_or_else(|| not_found(id))?;
-            let mut names = Names::default();
-            let info = job_info(&job, &mut names);
-            Ok(Response::Script {
-                script: script::render(&job, &info.owner),
-                job: info,
-            })
+            let (job, script) = shown.ok_or_else(|| not_found(id))?;
+            Ok(Response::Script { script, job })
         }
         Request::Logs { job, limit } => {
             let limit = limit.min(MAX_LOGS);
             let runs = context
                 .spool
-                .call(move |spool| spool.runs(owner, job, limit))
+                .call(move |spool| {
+                    let runs = spool.runs(owner, job, limit)?;
+                    let mut names = Names::default();
+                    let mut budget = MAX_LOGS_OUTPUT;
+                    Ok(runs
+                        .iter()
+                        .take_while(|run| {
+                            let size = (run.output.head.len() + run.output.tail.len()) as u64;
+                            let fits = size <= budget;
+                            budget = budget.saturating_sub(size);
+                            fits
+                        })
+                        .map(|run| run_info(run, &mut names))
+                        .collect())
+                })
                 .await
                 .map_err(internal)?;
-            let mut names = Names::default();
-            let mut budget = MAX_LOGS_OUTPUT;
-            let runs = runs
-                .iter()
-                .take_while(|run| {
-                    let size = (run.output.head.len() + run.output.tail.len()) as u64;
-                    let fits = size <= budget;
-                    budget = budget.saturating_sub(size);
-                    fits
-                })
-                .map(|run| run_info(run, &mut names))
-                .collect();
             Ok(Response::Runs { runs })
         }
         Request::Mock(mock) => serve_mock(context, mock).await,
-    }
+    };
+    response.map(Reply::Message)
 }
 
 async fn serve_mock(context: &Context, request: MockRequest) -> Result<Response, ErrorReply> {
@@ -277,7 +286,7 @@ async fn serve_mock(context: &Context, request: MockRequest) -> Result<Response,
     }
 }
 
-fn internal(error: SpoolCallError) -> ErrorReply {
+pub(crate) fn internal(error: SpoolCallError) -> ErrorReply {
     tracing::error!("{error}");
     ErrorReply::new(ErrorCode::Internal, format!("the daemon failed: {error}"))
 }
@@ -289,25 +298,7 @@ fn not_found(id: u64) -> ErrorReply {
     )
 }
 
-/// Login names by uid, looked up once per request.
-#[derive(Debug, Default)]
-struct Names(HashMap<u32, String>);
-
-impl Names {
-    fn of(&mut self, uid: u32) -> String {
-        self.0
-            .entry(uid)
-            .or_insert_with(|| {
-                nix::unistd::User::from_uid(nix::unistd::Uid::from_raw(uid))
-                    .ok()
-                    .flatten()
-                    .map_or_else(|| uid.to_string(), |user| user.name)
-            })
-            .clone()
-    }
-}
-
-fn proto_kind(kind: sched_spool::JobKind) -> sched_proto::JobKind {
+pub(crate) fn proto_kind(kind: sched_spool::JobKind) -> sched_proto::JobKind {
     match kind {
         sched_spool::JobKind::At => sched_proto::JobKind::At,
         sched_spool::JobKind::Batch => sched_proto::JobKind::Batch,
@@ -325,7 +316,7 @@ fn summary_info(job: JobSummary, names: &mut Names) -> JobInfo {
         kind,
         queue: kind.queue(),
         owner_uid: job.owner_uid,
-        owner: names.of(job.owner_uid),
+        owner: names.of(job.owner_uid).to_owned(),
         due: job.due,
         submitted: job.submitted,
         command: job.command,
@@ -352,7 +343,7 @@ fn run_info(run: &RunRecord, names: &mut Names) -> RunInfo {
         job: run.job_id,
         kind: proto_kind(run.kind),
         owner_uid: run.owner_uid,
-        owner: names.of(run.owner_uid),
+        owner: names.of(run.owner_uid).to_owned(),
         command: run.command.clone(),
         due: run.due,
         started: run.started,
