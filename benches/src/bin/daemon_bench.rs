@@ -11,14 +11,14 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Result, bail};
 use sched_proto::{Envelope, JobKind, MAX_REPLY, Request, Response, Submission, When};
 
 fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
         Some("submit") => submit_bench(arg(&args, 1, 100_000), arg(&args, 2, 8)),
-        Some("latency") => latency_bench(arg(&args, 1, 3), arg(&args, 2, 20)),
+        Some("latency") => latency_bench(arg(&args, 1, 10), arg(&args, 2, 1)),
         Some("idle") => idle_bench(arg(&args, 1, 60)),
         Some("list") => {
             let sizes: Vec<usize> = args[1..].iter().filter_map(|a| a.parse().ok()).collect();
@@ -31,10 +31,11 @@ fn main() -> Result<()> {
         Some("all") => {
             submit_bench(100_000, 8)?;
             idle_bench(60)?;
-            latency_bench(3, 20)
+            latency_bench(10, 1)?;
+            latency_bench(5, 10)
         }
         _ => bail!(
-            "usage: daemon_bench submit [JOBS] [CLIENTS] | list [PENDING...] | latency [MINUTES] [BURST] | idle [SECONDS] | all"
+            "usage: daemon_bench submit [JOBS] [CLIENTS] | list [PENDING...] | latency [GROUPS] [BURST] | idle [SECONDS] | all"
         ),
     }
 }
@@ -276,36 +277,49 @@ fn idle_bench(seconds: usize) -> Result<()> {
     Ok(())
 }
 
-/// Dispatch latency on the real clock: for each of `minutes` minutes, a
-/// burst of `burst` jobs due at the minute; each job's first command
-/// records the wall clock. Reports the first job's and all jobs' latency.
-fn latency_bench(minutes: usize, burst: usize) -> Result<()> {
+/// Dispatch latency on the real clock: `groups` groups of `burst` jobs,
+/// group n due at the start of the (n + 1)th minute from now (at's `-t`;
+/// at(1) times have minute resolution, so a sample takes a minute). Each
+/// job is `exec stamp FILE`, which appends the wall clock in ns; latency =
+/// stamp - due instant, so it includes /bin/sh starting and exec'ing the
+/// (std-only) stamp binary.
+fn latency_bench(groups: usize, burst: usize) -> Result<()> {
     let daemon = Daemon::start()?;
     let stamp_bin = sibling("stamp")?;
-    let mut first = Vec::new();
-    let mut all = Vec::new();
-    for minute in 0..minutes {
-        let mut stream = UnixStream::connect(&daemon.socket)?;
-        let file = daemon.dir.path().join(format!("stamps-{minute}"));
-        let mut due = None;
+    let mut stream = UnixStream::connect(&daemon.socket)?;
+    let start = jiff::Timestamp::now()
+        .checked_add(jiff::SignedDuration::from_secs(30))?
+        .round(jiff::Unit::Minute)?;
+    let mut planned = Vec::new();
+    for group in 0..groups {
+        let due = start.checked_add(jiff::SignedDuration::from_mins(group as i64))?;
+        let file = daemon.dir.path().join(format!("stamps-{group}"));
+        let value = due.strftime("%Y%m%d%H%M").to_string();
         for _ in 0..burst {
             let command = format!("exec {} {}", stamp_bin.display(), file.display());
             let response = ask(
                 &mut stream,
                 Request::Submit(submission(
-                    When::Timespec {
-                        text: "now + 1 min".into(),
+                    When::Posix {
+                        value: value.clone(),
                     },
                     command,
                 )),
             )?;
-            if let Response::Submitted { job, .. } = response {
-                due = Some(job.due);
+            let Response::Submitted { job, .. } = response else {
+                bail!("unexpected reply to a submission");
+            };
+            if job.due != due {
+                bail!("job queued for {} instead of {due}", job.due);
             }
         }
-        let due = due.context("no job queued")?;
-        // Wait for the burst to run: until every job has stamped.
-        let deadline = Instant::now() + Duration::from_secs(150);
+        planned.push((due, file));
+    }
+    let mut first = Vec::new();
+    let mut all = Vec::new();
+    for (due, file) in planned {
+        // Wait for the group to run: until every job has stamped.
+        let deadline = Instant::now() + Duration::from_secs(groups as u64 * 60 + 120);
         let stamps = loop {
             let text = std::fs::read_to_string(&file).unwrap_or_default();
             let stamps: Vec<i128> = text.lines().filter_map(|l| l.parse().ok()).collect();
@@ -315,7 +329,7 @@ fn latency_bench(minutes: usize, burst: usize) -> Result<()> {
             if Instant::now() > deadline {
                 bail!("only {} of {burst} jobs ran", stamps.len());
             }
-            std::thread::sleep(Duration::from_millis(200));
+            std::thread::sleep(Duration::from_millis(100));
         };
         let due_ns = due.as_nanosecond();
         let mut latencies: Vec<f64> = stamps.iter().map(|s| (s - due_ns) as f64 / 1e6).collect();
@@ -326,19 +340,21 @@ fn latency_bench(minutes: usize, burst: usize) -> Result<()> {
     all.sort_by(f64::total_cmp);
     first.sort_by(f64::total_cmp);
     let pct = |v: &[f64], p: f64| v[((v.len() as f64 - 1.0) * p).round() as usize];
-    println!(
-        "dispatch latency, first job of each minute ({} samples): min {:.2} ms, median {:.2} ms, max {:.2} ms",
-        first.len(),
-        first[0],
-        pct(&first, 0.5),
-        first[first.len() - 1]
-    );
-    println!(
-        "dispatch latency, all jobs ({} samples in bursts of {burst}): median {:.2} ms, p99 {:.2} ms, max {:.2} ms",
-        all.len(),
-        pct(&all, 0.5),
-        pct(&all, 0.99),
-        all[all.len() - 1]
-    );
+    println!("| | samples | min | median | p90 | p99 | max |");
+    println!("|---|---:|---:|---:|---:|---:|---:|");
+    for (label, values) in [
+        ("first job of each minute".to_owned(), &first),
+        (format!("all jobs, groups of {burst}"), &all),
+    ] {
+        println!(
+            "| {label} | {} | {:.2} ms | {:.2} ms | {:.2} ms | {:.2} ms | {:.2} ms |",
+            values.len(),
+            values[0],
+            pct(values, 0.5),
+            pct(values, 0.9),
+            pct(values, 0.99),
+            values[values.len() - 1]
+        );
+    }
     Ok(())
 }

@@ -193,6 +193,44 @@ impl Spool {
         tx.commit().map_err(|e| Spool::error_of(&self.path, e))?;
         Ok(claimed)
     }
+
+    /// Undoes [`claim`](Self::claim) for runs that never started: each job
+    /// is pending again under its own id, and its run row is gone, in one
+    /// transaction. The daemon claims a job just before its instant; this
+    /// gives the job back when it stops or the clock is set back first.
+    pub fn unclaim(&mut self, claimed: &[(JobRecord, u64)]) -> Result<(), SpoolError> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(|e| Spool::error_of(&self.path, e))?;
+        for (record, run) in claimed {
+            let job = &record.job;
+            tx.prepare_cached(
+                "INSERT INTO jobs (id, kind, owner_uid, owner_gid, due, submitted, command, cwd, umask, env)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            )
+            .and_then(|mut insert| {
+                insert.execute(params![
+                    sql_id(record.id),
+                    job.kind.as_sql(),
+                    job.owner_uid,
+                    job.owner_gid,
+                    to_micros(job.due),
+                    to_micros(job.submitted),
+                    job.command,
+                    job.cwd,
+                    job.umask,
+                    encode_env(&job.env),
+                ])
+            })
+            .and_then(|_| {
+                tx.prepare_cached("DELETE FROM runs WHERE id = ?1 AND outcome = 'running' AND pid IS NULL")
+                    .and_then(|mut delete| delete.execute(params![sql_id(*run)]))
+            })
+            .map_err(|e| Spool::error_of(&self.path, e))?;
+        }
+        tx.commit().map_err(|e| Spool::error_of(&self.path, e))
+    }
 }
 
 /// The job row `id`, checked; `conn` may be inside a transaction.

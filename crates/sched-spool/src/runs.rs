@@ -11,15 +11,19 @@ const RUN_COLUMNS: &str = "id, job_id, kind, owner_uid, command, due, started, f
                            outcome, exit_code, signal, reason, output_head, output_tail, output_bytes";
 
 impl Spool {
-    /// Records the pid of a started run.
-    pub fn set_pid(&mut self, run: u64, pid: u32) -> Result<(), SpoolError> {
-        self.conn
-            .execute(
-                "UPDATE runs SET pid = ?2 WHERE id = ?1",
-                params![sql_id(run), pid],
-            )
-            .map_err(|e| self.error(e))?;
-        Ok(())
+    /// Records the pid of each started run and the instant its process
+    /// started (a claim comes a little before it), in one transaction.
+    pub fn set_started(&mut self, started: &[(u64, u32, Timestamp)]) -> Result<(), SpoolError> {
+        let tx = self
+            .conn
+            .transaction()
+            .map_err(|e| Spool::error_of(&self.path, e))?;
+        for &(run, pid, at) in started {
+            tx.prepare_cached("UPDATE runs SET pid = ?2, started = ?3 WHERE id = ?1")
+                .and_then(|mut update| update.execute(params![sql_id(run), pid, to_micros(at)]))
+                .map_err(|e| Spool::error_of(&self.path, e))?;
+        }
+        tx.commit().map_err(|e| Spool::error_of(&self.path, e))
     }
 
     /// Records how a run ended and what it wrote.
@@ -59,7 +63,8 @@ impl Spool {
     }
 
     /// Runs `owner` may see, newest first, at most `limit`; only those of
-    /// job `job` when given.
+    /// job `job` when given. A run claimed but not started yet (no pid) is
+    /// not listed: it has not run.
     pub fn runs(
         &self,
         owner: Owner,
@@ -74,6 +79,7 @@ impl Spool {
         let sql = format!(
             "SELECT {RUN_COLUMNS} FROM runs
              WHERE (?1 IS NULL OR owner_uid = ?1) AND (?2 IS NULL OR job_id = ?2)
+               AND NOT (outcome = 'running' AND pid IS NULL)
              ORDER BY id DESC LIMIT ?3"
         );
         let mut statement = self.conn.prepare_cached(&sql).map_err(|e| self.error(e))?;

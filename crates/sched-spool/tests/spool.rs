@@ -93,6 +93,44 @@ fn owners_see_and_remove_only_their_own_jobs() {
 }
 
 #[test]
+fn an_unclaimed_job_is_pending_again_under_its_id_with_no_run_left() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut spool = fresh(dir.path());
+    let ids = spool
+        .insert_jobs(&[
+            job(1000, "2026-01-01T10:00:00Z", "echo one"),
+            job(1001, "2026-01-01T10:00:00Z", "echo two"),
+        ])
+        .unwrap();
+    let before = spool.job(ids[0], Owner::Any).unwrap().unwrap();
+    let claimed = spool
+        .claim(&ids, instant("2026-01-01T09:59:59.95Z"))
+        .unwrap();
+    assert_eq!(claimed.len(), 2);
+    spool.unclaim(&claimed[..1]).unwrap();
+    assert_eq!(spool.job(ids[0], Owner::Any).unwrap(), Some(before));
+    assert_eq!(spool.job(ids[1], Owner::Any).unwrap(), None);
+    assert_eq!(
+        spool.running_runs().unwrap(),
+        [claimed[1].1],
+        "only the second claim is left"
+    );
+    // Ids stay unique: the next job gets a new one.
+    let next = spool
+        .insert_jobs(&[job(1000, "2026-01-01T11:00:00Z", "echo three")])
+        .unwrap()[0];
+    assert!(next > ids[1]);
+    // Claimed again, it runs once.
+    assert_eq!(
+        spool
+            .claim(&ids[..1], instant("2026-01-01T10:00:00Z"))
+            .unwrap()
+            .len(),
+        1
+    );
+}
+
+#[test]
 fn a_claim_consumes_the_job_and_records_a_running_run_once() {
     let dir = tempfile::tempdir().unwrap();
     let mut spool = fresh(dir.path());
@@ -107,7 +145,12 @@ fn a_claim_consumes_the_job_and_records_a_running_run_once() {
         "a job runs once"
     );
     assert!(spool.listing(Owner::Any).unwrap().is_empty());
-    spool.set_pid(run, 4242).unwrap();
+    let launched = instant("2026-01-01T10:00:00.003Z");
+    assert!(
+        spool.runs(Owner::Any, None, 10).unwrap().is_empty(),
+        "a claimed run is listed once it has started"
+    );
+    spool.set_started(&[(run, 4242, launched)]).unwrap();
     let output = Output {
         head: b"hi\n".to_vec(),
         tail: Vec::new(),
@@ -123,7 +166,7 @@ fn a_claim_consumes_the_job_and_records_a_running_run_once() {
         .unwrap();
     let runs = spool.runs(Owner::Uid(1000), Some(id), 10).unwrap();
     assert_eq!(runs.len(), 1);
-    assert_eq!(runs[0].started, started);
+    assert_eq!(runs[0].started, launched);
     assert_eq!(runs[0].pid, Some(4242));
     assert_eq!(runs[0].outcome, Outcome::Exited(3));
     assert_eq!(runs[0].output, output);

@@ -30,18 +30,59 @@ pub struct Executor {
     pub events: UnboundedSender<Event>,
 }
 
+/// A claimed job made ready to start: its owner looked up again and its
+/// output file open. Starting it is then only the fork and exec.
+#[derive(Debug)]
+pub struct Ready {
+    pub job: JobRecord,
+    pub run: u64,
+    user: ResolvedUser,
+    output: std::fs::File,
+}
+
+/// A run whose process started.
+#[derive(Debug, Clone, Copy)]
+pub struct Started {
+    pub run: u64,
+    pub pid: u32,
+    pub at: Timestamp,
+}
+
 impl Executor {
-    /// Starts `job` (claimed as run `run`). Returns true when a process was
-    /// started; a run that failed to start is recorded as failed here and
-    /// no [`Event::RunFinished`] follows.
-    pub async fn start(&self, job: JobRecord, run: u64) -> bool {
+    /// Starts `job` (claimed as run `run`) at once; see [`launch`](Self::launch).
+    pub async fn start(&self, job: JobRecord, run: u64) -> Option<Started> {
+        let ready = self.prepare(job, run).await?;
+        self.launch(ready).await
+    }
+
+    /// Records the pid and start instant of runs just started, in one
+    /// transaction: after the forks, so that no job waits for the write,
+    /// and before the scheduler goes on, so that `sched logs` shows each
+    /// started run from then on.
+    pub async fn record_started(&self, started: Vec<Started>) {
+        if started.is_empty() {
+            return;
+        }
+        let rows: Vec<_> = started
+            .iter()
+            .map(|run| (run.run, run.pid, run.at))
+            .collect();
+        if let Err(error) = self.spool.call(move |spool| spool.set_started(&rows)).await {
+            tracing::warn!(runs = started.len(), "cannot record started runs: {error}");
+        }
+    }
+
+    /// Looks up the owner of `job` and opens its output file. A job that
+    /// cannot start (its owner is gone, the output directory refuses) is
+    /// recorded as a failed run here, and `None` is returned.
+    pub async fn prepare(&self, job: JobRecord, run: u64) -> Option<Ready> {
         let uid = job.job.owner_uid;
         let user = match tokio::task::spawn_blocking(move || sched_runas::resolve_uid(uid)).await {
             Ok(Ok(user)) => user,
             Ok(Err(error)) => {
                 self.record_failure(run, error.to_string(), Output::default())
                     .await;
-                return false;
+                return None;
             }
             Err(join) => {
                 self.record_failure(
@@ -50,10 +91,10 @@ impl Executor {
                     Output::default(),
                 )
                 .await;
-                return false;
+                return None;
             }
         };
-        let file = match output::create(&self.output_dir, run) {
+        let output = match output::create(&self.output_dir, run) {
             Ok(file) => file,
             Err(error) => {
                 let reason = format!(
@@ -61,9 +102,40 @@ impl Executor {
                     self.output_dir.display()
                 );
                 self.record_failure(run, reason, Output::default()).await;
-                return false;
+                return None;
             }
         };
+        Some(Ready {
+            job,
+            run,
+            user,
+            output,
+        })
+    }
+
+    /// Gives back a job made ready but not started, unopened output file
+    /// and all; the caller returns the claim to the spool.
+    pub fn abandon(&self, ready: Ready) -> (JobRecord, u64) {
+        let path = output::path(&self.output_dir, ready.run);
+        drop(ready.output);
+        if let Err(error) = output::remove(&path) {
+            tracing::warn!(run = ready.run, "cannot remove {}: {error}", path.display());
+        }
+        (ready.job, ready.run)
+    }
+
+    /// Forks and execs a ready job. Returns the started process, to be
+    /// recorded with [`record_started`](Self::record_started); a run that
+    /// failed to start is recorded as failed here, and no
+    /// [`Event::RunFinished`] follows.
+    pub async fn launch(&self, ready: Ready) -> Option<Started> {
+        let Ready {
+            job,
+            run,
+            user,
+            output,
+        } = ready;
+        let uid = job.job.owner_uid;
         let env = job_environment(&user, &job.job.env);
         let cwd = PathBuf::from(&job.job.cwd);
         let spec = JobCommand {
@@ -73,7 +145,7 @@ impl Executor {
             env: &env,
             cwd: Some(&cwd),
             umask: job.job.umask,
-            output: file,
+            output,
         };
         let spawned = sched_runas::command(spec)
             .map_err(|e| e.to_string())
@@ -82,24 +154,17 @@ impl Executor {
                     .spawn()
                     .map_err(|e| format!("cannot start: {e}"))
             });
+        let at = self.clock.now();
         let mut child = match spawned {
             Ok(child) => child,
             Err(reason) => {
                 tracing::warn!(run, "not run: {reason}");
                 self.conclude(run, Outcome::Failed(reason)).await;
-                return false;
+                return None;
             }
         };
-        if let Some(pid) = child.id() {
-            // Recorded in the background: the next due job need not wait
-            // for this write.
-            let spool = self.spool.clone();
-            tokio::spawn(async move {
-                if let Err(error) = spool.call(move |spool| spool.set_pid(run, pid)).await {
-                    tracing::warn!(run, "cannot record the pid: {error}");
-                }
-            });
-        }
+        // A child not yet reaped always has its pid.
+        let pid = child.id().unwrap_or_default();
         tracing::info!(run, job = job.id, uid, "started");
         let executor = self.clone();
         tokio::spawn(async move {
@@ -111,7 +176,7 @@ impl Executor {
             executor.conclude(run, outcome).await;
             let _ = executor.events.send(Event::RunFinished);
         });
-        true
+        Some(Started { run, pid, at })
     }
 
     /// Records how run `run` ended with the output it wrote, then removes

@@ -5,22 +5,32 @@
 //! Rules (documented in README "How schedd runs jobs"):
 //! - an at job starts at its instant; one due while the daemon was down, or
 //!   skipped by a clock set forward, starts at once (as atd does);
+//! - an at job is claimed and made ready [`ARM_AHEAD`] before its instant,
+//!   so that at the instant only the fork is left; a job made ready but not
+//!   started when the daemon stops or the clock is set back is given back
+//!   to the spool, pending as before;
 //! - after the clock is set back, jobs wait for their instants again;
 //! - batch jobs start one per [`BATCH_INTERVAL`], and only while the load
 //!   average is below the limit (as atd's `-b` and `-l`).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use jiff::{SignedDuration, Timestamp};
 use sched_spool::JobKind;
 use tokio::sync::{mpsc, oneshot, watch};
 
 use crate::clock::{Clock, Timer, Wake};
-use crate::executor::Executor;
+use crate::executor::{Executor, Ready};
 
 /// The least time between two batch job starts, and between two load
 /// checks while batch jobs wait (atd's default `-b 60`).
 pub const BATCH_INTERVAL: SignedDuration = SignedDuration::from_secs(60);
+
+/// How long before its instant an at job is claimed, its owner looked up
+/// and its output file opened. The claim is a durable (fsync'd) transaction
+/// and the lookup may read NSS: done at the instant, they came before the
+/// fork and made up most of the dispatch latency.
+pub const ARM_AHEAD: SignedDuration = SignedDuration::from_millis(50);
 
 /// How long a job whose claim failed (a spool error) waits before the
 /// scheduler tries again.
@@ -69,6 +79,8 @@ pub struct Scheduler {
     batch_policy: BatchPolicy,
     at_queue: BTreeSet<(Timestamp, u64)>,
     batch_queue: BTreeSet<(Timestamp, u64)>,
+    /// At jobs claimed and ready, by (due, run id).
+    armed: BTreeMap<(Timestamp, u64), Ready>,
     /// No batch job starts, and the load is not read, before this instant.
     batch_not_before: Option<Timestamp>,
     running: u32,
@@ -83,6 +95,7 @@ impl Scheduler {
             batch_policy,
             at_queue: BTreeSet::new(),
             batch_queue: BTreeSet::new(),
+            armed: BTreeMap::new(),
             batch_not_before: None,
             running: 0,
             settle_waiters: Vec::new(),
@@ -120,21 +133,24 @@ impl Scheduler {
             let wake_at = self.next_wake(now);
             tokio::select! {
                 biased;
-                _ = shutdown.changed() => return,
+                _ = shutdown.changed() => break,
                 event = events.recv() => match event {
                     Some(event) => self.handle(event).await,
-                    None => return,
+                    None => break,
                 },
                 woke = timer.sleep_until(wake_at) => match woke {
                     Ok(Wake::Due) => {}
                     Ok(Wake::ClockSet) => tracing::info!("the system clock was set; looking at due jobs again"),
                     Err(error) => {
                         tracing::error!("the scheduler's timer failed: {error}");
-                        return;
+                        break;
                     }
                 },
             }
         }
+        // Jobs made ready but not started are pending again for the next
+        // daemon, instead of being lost runs.
+        self.disarm_after(None).await;
     }
 
     async fn handle(&mut self, event: Event) {
@@ -184,7 +200,15 @@ impl Scheduler {
 
     /// The instant the scheduler must next look, if anything is pending.
     fn next_wake(&self, now: Timestamp) -> Option<Timestamp> {
-        let at = self.at_queue.first().map(|&(due, _)| due);
+        let to_arm = self
+            .at_queue
+            .first()
+            .map(|&(due, _)| earlier(due, ARM_AHEAD));
+        let to_launch = self.armed.first_key_value().map(|(&(due, _), _)| due);
+        let at = match (to_arm, to_launch) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
         let batch = self
             .batch_queue
             .first()
@@ -199,19 +223,35 @@ impl Scheduler {
         }
     }
 
-    /// Starts every at job due at `now` and at most one batch job.
+    /// Makes ready every at job due within [`ARM_AHEAD`] of `now`, starts
+    /// every ready job due at `now`, and at most one batch job.
     async fn start_due(&mut self, now: Timestamp) {
-        let mut due_now = Vec::new();
+        let horizon = later(now, ARM_AHEAD);
+        // Ready jobs beyond the horizon were made ready before the clock
+        // was set back: pending again until their instants come closer.
+        self.disarm_after(Some(horizon)).await;
+        let mut to_arm = Vec::new();
         while let Some(&(due, id)) = self.at_queue.first() {
-            if due > now {
+            if due > horizon {
                 break;
             }
             self.at_queue.pop_first();
-            due_now.push((due, id));
+            to_arm.push((due, id));
         }
-        if !due_now.is_empty() {
-            self.start(&due_now, JobKind::At, now).await;
+        if !to_arm.is_empty() {
+            self.arm(&to_arm, now).await;
         }
+        // Making jobs ready took time: what is due is read again.
+        let launch_at = self.clock.now().max(now);
+        let mut started = Vec::new();
+        while let Some(entry) = self.armed.first_entry() {
+            if entry.key().0 > launch_at {
+                break;
+            }
+            started.extend(self.executor.launch(entry.remove()).await);
+        }
+        self.running += started.len() as u32;
+        self.executor.record_started(started).await;
         let Some(&(due, id)) = self.batch_queue.first() else {
             return;
         };
@@ -238,9 +278,87 @@ impl Scheduler {
         }
     }
 
+    /// Claims the at jobs `due` (due instant, id) in one spool transaction
+    /// and makes each ready to start at its instant.
+    async fn arm(&mut self, due: &[(Timestamp, u64)], now: Timestamp) {
+        for (job, run) in self.claim(due, JobKind::At, now).await {
+            let instant = job.job.due;
+            if let Some(ready) = self.executor.prepare(job, run).await {
+                self.armed.insert((instant, run), ready);
+            }
+        }
+    }
+
+    /// Gives the ready jobs due after `after` (all of them when `None`)
+    /// back to the spool, pending again.
+    async fn disarm_after(&mut self, after: Option<Timestamp>) {
+        let back = match after {
+            Some(after) => {
+                if self
+                    .armed
+                    .last_key_value()
+                    .is_none_or(|(&(due, _), _)| due <= after)
+                {
+                    return;
+                }
+                // Everything from the first key past `after` on.
+                self.armed
+                    .split_off(&(later(after, SignedDuration::from_nanos(1)), 0))
+            }
+            None => std::mem::take(&mut self.armed),
+        };
+        if back.is_empty() {
+            return;
+        }
+        let claims: Vec<_> = back
+            .into_values()
+            .map(|ready| self.executor.abandon(ready))
+            .collect();
+        let jobs: Vec<(Timestamp, u64)> = claims
+            .iter()
+            .map(|(job, _)| (job.job.due, job.id))
+            .collect();
+        let returned = self
+            .executor
+            .spool
+            .call(move |spool| spool.unclaim(&claims))
+            .await;
+        match returned {
+            Ok(()) => {
+                tracing::info!(jobs = jobs.len(), "jobs made ready are pending again");
+                for entry in jobs {
+                    self.at_queue.insert(entry);
+                }
+            }
+            // Their runs stay marked running without a pid; the next start
+            // records them as lost.
+            Err(error) => tracing::error!(
+                jobs = jobs.len(),
+                "cannot give jobs made ready back to the spool: {error}"
+            ),
+        }
+    }
+
     /// Claims the jobs `due` (due instant, id) in one spool transaction and
     /// starts each.
     async fn start(&mut self, due: &[(Timestamp, u64)], kind: JobKind, now: Timestamp) {
+        let mut started = Vec::new();
+        for (job, run) in self.claim(due, kind, now).await {
+            started.extend(self.executor.start(job, run).await);
+        }
+        self.running += started.len() as u32;
+        self.executor.record_started(started).await;
+    }
+
+    /// Claims the jobs `due` of `kind` in one transaction. A job missing
+    /// from the result was removed after the scheduler last heard of it; on
+    /// a spool error every job waits [`CLAIM_RETRY`] and is tried again.
+    async fn claim(
+        &mut self,
+        due: &[(Timestamp, u64)],
+        kind: JobKind,
+        now: Timestamp,
+    ) -> Vec<(sched_spool::JobRecord, u64)> {
         let ids: Vec<u64> = due.iter().map(|&(_, id)| id).collect();
         let claimed = self
             .executor
@@ -248,15 +366,7 @@ impl Scheduler {
             .call(move |spool| spool.claim(&ids, now))
             .await;
         match claimed {
-            // A job missing from the claim was removed after the scheduler
-            // last heard of it.
-            Ok(claimed) => {
-                for (job, run) in claimed {
-                    if self.executor.start(job, run).await {
-                        self.running += 1;
-                    }
-                }
-            }
+            Ok(claimed) => claimed,
             Err(error) => {
                 tracing::error!(
                     jobs = due.len(),
@@ -266,6 +376,7 @@ impl Scheduler {
                     self.queue(kind)
                         .insert((instant.max(later(now, CLAIM_RETRY)), id));
                 }
+                Vec::new()
             }
         }
     }
@@ -275,6 +386,11 @@ impl Scheduler {
 /// the end of time, and the scheduler must not panic there.
 fn later(at: Timestamp, by: SignedDuration) -> Timestamp {
     at.checked_add(by).unwrap_or(Timestamp::MAX)
+}
+
+/// `at - by`, or the first instant there is.
+fn earlier(at: Timestamp, by: SignedDuration) -> Timestamp {
+    at.checked_sub(by).unwrap_or(Timestamp::MIN)
 }
 
 /// The 1-minute load average, from /proc/loadavg.

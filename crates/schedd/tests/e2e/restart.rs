@@ -103,3 +103,44 @@ fn a_sigterm_stops_the_daemon_cleanly_and_removes_its_socket() {
     assert_eq!(status.code(), Some(0));
     assert!(!daemon.socket.exists());
 }
+
+/// A job is claimed and made ready 50 ms before its instant (so that only
+/// the fork is left when it is due). Stopped inside that window, the
+/// daemon gives it back: it is pending after the restart and runs once.
+#[test]
+fn a_job_made_ready_when_the_daemon_stops_is_pending_again_and_runs_once() {
+    let mut daemon = Daemon::mock("2026-11-25T10:00:00Z");
+    let id = daemon.at("now + 5 min", "echo once");
+    daemon.advance_to("2026-11-25T10:04:59.970Z");
+    assert!(
+        daemon.jobs().is_empty(),
+        "inside the window the job is claimed"
+    );
+    assert!(daemon.runs().is_empty(), "but not started");
+    assert!(daemon.stop().success());
+    daemon.launch(&mock_at("2026-11-25T10:04:00Z"));
+    assert_eq!(daemon.jobs().iter().map(|j| j.id).collect::<Vec<_>>(), [id]);
+    daemon.advance_to("2026-11-25T10:06:00Z");
+    let runs = daemon.runs();
+    assert_eq!(runs.len(), 1, "{runs:?}");
+    assert_eq!(runs[0].job, id);
+    assert_eq!(runs[0].started, instant("2026-11-25T10:05:00Z"));
+    assert_eq!(runs[0].output_head, "once\n");
+}
+
+/// Made ready, then the clock is set back an hour: the job is pending again
+/// and runs at its instant, once.
+#[test]
+fn a_job_made_ready_before_the_clock_is_set_back_waits_for_its_instant_again() {
+    let daemon = Daemon::mock("2026-11-25T10:00:00Z");
+    let id = daemon.at("now + 5 min", "echo once");
+    daemon.advance_to("2026-11-25T10:04:59.990Z");
+    assert!(daemon.jobs().is_empty());
+    daemon.advance_to("2026-11-25T09:05:00Z");
+    assert_eq!(daemon.jobs().iter().map(|j| j.id).collect::<Vec<_>>(), [id]);
+    assert!(daemon.runs().is_empty());
+    daemon.advance_to("2026-11-25T10:10:00Z");
+    let runs = daemon.runs();
+    assert_eq!(runs.len(), 1, "{runs:?}");
+    assert_eq!(runs[0].started, instant("2026-11-25T10:05:00Z"));
+}
