@@ -13,7 +13,7 @@ use sched_proto::{
     Envelope, ErrorCode, ErrorReply, JobInfo, MockRequest, PROTOCOL_VERSION, Removal, Request,
     Response, RunInfo,
 };
-use sched_spool::{JobRecord, JobSummary, Outcome, Owner, RunRecord};
+use sched_spool::{JobRecord, Outcome, Owner, RunRecord};
 use tokio::sync::{mpsc::UnboundedSender, oneshot};
 
 use crate::clock::Clock;
@@ -168,8 +168,13 @@ async fn serve(
                 kind: record.job.kind,
             });
             tracing::info!(job = id, uid = peer.uid, pid = peer.pid, due = %record.job.due, "queued");
+            // The lookup may block on NSS: not on a tokio worker.
+            let uid = record.job.owner_uid;
+            let owner = tokio::task::spawn_blocking(move || Names::default().of(uid).to_owned())
+                .await
+                .unwrap_or_else(|_| uid.to_string());
             Ok(Response::Submitted {
-                job: job_info(&record, &mut Names::default()),
+                job: job_info(&record, owner),
                 notices: accepted.notices,
             })
         }
@@ -214,7 +219,8 @@ async fn serve(
                 .spool
                 .call(move |spool| {
                     Ok(spool.job(id, owner)?.map(|job| {
-                        let info = job_info(&job, &mut Names::default());
+                        let owner = Names::default().of(job.job.owner_uid).to_owned();
+                        let info = job_info(&job, owner);
                         let script = script::render(&job, &info.owner);
                         (info, script)
                     }))
@@ -305,18 +311,15 @@ pub(crate) fn proto_kind(kind: sched_spool::JobKind) -> sched_proto::JobKind {
     }
 }
 
-fn job_info(record: &JobRecord, names: &mut Names) -> JobInfo {
-    summary_info(record.summary(), names)
-}
-
-fn summary_info(job: JobSummary, names: &mut Names) -> JobInfo {
+fn job_info(record: &JobRecord, owner: String) -> JobInfo {
+    let job = record.summary();
     let kind = proto_kind(job.kind);
     JobInfo {
         id: job.id,
         kind,
         queue: kind.queue(),
         owner_uid: job.owner_uid,
-        owner: names.of(job.owner_uid).to_owned(),
+        owner,
         due: job.due,
         submitted: job.submitted,
         command: job.command,
