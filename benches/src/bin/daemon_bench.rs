@@ -288,6 +288,7 @@ fn idle_bench(seconds: usize) -> Result<()> {
 fn latency_bench(groups: usize, burst: usize) -> Result<()> {
     let daemon = Daemon::start()?;
     let stamp_bin = sibling("stamp")?;
+    let exec_trace = ExecTrace::start(daemon.dir.path());
     let mut stream = UnixStream::connect(&daemon.socket)?;
     let start = jiff::Timestamp::now()
         .checked_add(jiff::SignedDuration::from_secs(30))?
@@ -357,13 +358,22 @@ fn latency_bench(groups: usize, burst: usize) -> Result<()> {
         .iter()
         .map(|run| run.started.duration_since(run.due).as_secs_f64() * 1e3)
         .collect();
+    let mut kernel = match exec_trace {
+        Some(trace) => trace.latencies(&runs)?,
+        None => Vec::new(),
+    };
     all.sort_by(f64::total_cmp);
     first.sort_by(f64::total_cmp);
     exec.sort_by(f64::total_cmp);
+    kernel.sort_by(f64::total_cmp);
     let pct = |v: &[f64], p: f64| v[((v.len() as f64 - 1.0) * p).round() as usize];
     println!("| | samples | min | median | p90 | p99 | max |");
     println!("|---|---:|---:|---:|---:|---:|---:|");
     for (label, values) in [
+        (
+            format!("exec of /bin/sh (kernel trace), groups of {burst}"),
+            &kernel,
+        ),
         (
             format!("exec of /bin/sh done (run record), groups of {burst}"),
             &exec,
@@ -371,6 +381,10 @@ fn latency_bench(groups: usize, burst: usize) -> Result<()> {
         ("stamp, first job of each minute".to_owned(), &first),
         (format!("stamp, all jobs, groups of {burst}"), &all),
     ] {
+        if values.is_empty() {
+            println!("| {label} | not measured (needs root and perf) | | | | | |");
+            continue;
+        }
         println!(
             "| {label} | {} | {:.2} ms | {:.2} ms | {:.2} ms | {:.2} ms | {:.2} ms |",
             values.len(),
@@ -382,4 +396,111 @@ fn latency_bench(groups: usize, burst: usize) -> Result<()> {
         );
     }
     Ok(())
+}
+
+/// The kernel's own record of each exec, from `perf record -e
+/// sched:sched_process_exec`: an outside witness of when each job's
+/// /bin/sh began, independent of the daemon's clock readings. perf stamps
+/// events with CLOCK_MONOTONIC here (CLOCK_REALTIME is refused), so the
+/// offset between the two clocks is read when tracing starts.
+struct ExecTrace {
+    perf: Child,
+    output: PathBuf,
+    /// CLOCK_REALTIME - CLOCK_MONOTONIC, in ns.
+    offset_ns: i128,
+}
+
+impl ExecTrace {
+    /// Starts tracing, or `None` (with the reason on stderr) when perf
+    /// cannot: not installed, or not root.
+    fn start(dir: &std::path::Path) -> Option<ExecTrace> {
+        let output = dir.join("exec.perf");
+        let perf = Command::new("perf")
+            .args(["record", "-q", "-k", "mono", "-e", "sched:sched_process_exec", "-a", "-o"])
+            .arg(&output)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn();
+        let mut perf = match perf {
+            Ok(perf) => perf,
+            Err(error) => {
+                eprintln!("no kernel exec trace: cannot run perf: {error}");
+                return None;
+            }
+        };
+        // perf needs a moment to attach; the first job is 30 s away.
+        std::thread::sleep(Duration::from_secs(2));
+        if let Ok(Some(status)) = perf.try_wait() {
+            eprintln!("no kernel exec trace: perf record stopped ({status}); it needs root");
+            return None;
+        }
+        Some(ExecTrace {
+            perf,
+            output,
+            offset_ns: realtime_minus_monotonic(),
+        })
+    }
+
+    /// For each run, its /bin/sh exec instant (kernel) minus its due
+    /// instant, in ms.
+    fn latencies(mut self, runs: &[sched_proto::RunInfo]) -> Result<Vec<f64>> {
+        nix::sys::signal::kill(
+            nix::unistd::Pid::from_raw(self.perf.id() as i32),
+            nix::sys::signal::Signal::SIGINT,
+        )?;
+        self.perf.wait()?;
+        let script = Command::new("perf")
+            .args(["script", "-F", "pid,time", "-i"])
+            .arg(&self.output)
+            .output()?;
+        let text = String::from_utf8_lossy(&script.stdout);
+        // Lines look like `  10322 11018.800104:`.
+        let mut execs = std::collections::HashMap::new();
+        for line in text.lines() {
+            let mut fields = line.split_whitespace();
+            let (Some(pid), Some(time)) = (fields.next(), fields.next()) else {
+                continue;
+            };
+            let (Ok(pid), Some(Ok(seconds))) = (
+                pid.parse::<u32>(),
+                time.strip_suffix(':').map(str::parse::<f64>),
+            ) else {
+                continue;
+            };
+            // The first exec of the pid is /bin/sh's; `exec stamp` follows.
+            execs.entry(pid).or_insert(seconds);
+        }
+        let mut latencies = Vec::new();
+        for run in runs {
+            let Some(&mono) = run.pid.and_then(|pid| execs.get(&pid)) else {
+                bail!("no exec traced for run {} (pid {:?})", run.id, run.pid);
+            };
+            let exec_ns = (mono * 1e9) as i128 + self.offset_ns;
+            latencies.push((exec_ns - run.due.as_nanosecond()) as f64 / 1e6);
+        }
+        Ok(latencies)
+    }
+}
+
+/// CLOCK_REALTIME - CLOCK_MONOTONIC in ns, from the closest of a few
+/// paired readings.
+fn realtime_minus_monotonic() -> i128 {
+    use nix::time::{ClockId, clock_gettime};
+    let ns = |t: nix::sys::time::TimeSpec| t.tv_sec() as i128 * 1_000_000_000 + t.tv_nsec() as i128;
+    let mut best: Option<(i128, i128)> = None;
+    for _ in 0..10 {
+        let (Ok(before), Ok(real), Ok(after)) = (
+            clock_gettime(ClockId::CLOCK_MONOTONIC),
+            clock_gettime(ClockId::CLOCK_REALTIME),
+            clock_gettime(ClockId::CLOCK_MONOTONIC),
+        ) else {
+            continue;
+        };
+        let spread = ns(after) - ns(before);
+        let offset = ns(real) - (ns(before) + ns(after)) / 2;
+        if best.is_none_or(|(s, _)| spread < s) {
+            best = Some((spread, offset));
+        }
+    }
+    best.map_or(0, |(_, offset)| offset)
 }
