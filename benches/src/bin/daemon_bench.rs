@@ -147,7 +147,8 @@ fn submit_bench(jobs: usize, clients: usize) -> Result<()> {
     Ok(())
 }
 
-/// `sched ls` at each of `sizes` pending jobs, median of 21 runs. With
+/// `sched ls` at each of `sizes` pending jobs, median of 21 runs after a
+/// pause that lets the fill's writes end. With
 /// `DAEMON_BENCH_HOLD` set, the daemon is kept after the last size until
 /// stdin closes, for profiling by hand; `DAEMON_BENCH_LOG` is the daemon's
 /// `SCHEDD_LOG` (default `warn`).
@@ -160,6 +161,9 @@ fn list_bench(sizes: &[usize]) -> Result<()> {
         if size > queued {
             fill(&daemon, queued, size, 8)?;
             queued = size;
+            // Let the writes of the fill (WAL checkpoint, writeback) end
+            // first: this measures listing, not the tail of the fill.
+            std::thread::sleep(Duration::from_secs(3));
         }
         time_ls(&daemon, queued, 21)?;
     }
@@ -416,7 +420,16 @@ impl ExecTrace {
     fn start(dir: &std::path::Path) -> Option<ExecTrace> {
         let output = dir.join("exec.perf");
         let perf = Command::new("perf")
-            .args(["record", "-q", "-k", "mono", "-e", "sched:sched_process_exec", "-a", "-o"])
+            .args([
+                "record",
+                "-q",
+                "-k",
+                "mono",
+                "-e",
+                "sched:sched_process_exec",
+                "-a",
+                "-o",
+            ])
             .arg(&output)
             .stdout(Stdio::null())
             .stderr(Stdio::null())

@@ -25,10 +25,12 @@ pub fn list(args: &ListArgs, socket: Option<&Path>, out: &mut impl Write) -> Res
         writeln!(out)?;
         return Ok(());
     }
-    if jobs.is_empty() {
-        return Ok(());
+    if !jobs.is_empty() {
+        write_table(out, &jobs, &time::local_zone())?;
     }
-    write_table(out, &jobs, &time::local_zone())?;
+    // The process ends right after this: freeing a listing's strings one
+    // by one (three per job, 300,000 at 100,000 jobs) would only delay it.
+    std::mem::forget(jobs);
     Ok(())
 }
 
