@@ -22,29 +22,9 @@ impl Spool {
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(|e| Spool::error_of(&self.path, e))?;
         let mut ids = Vec::with_capacity(jobs.len());
-        {
-            let mut insert = tx
-                .prepare_cached(
-                    "INSERT INTO jobs (kind, owner_uid, owner_gid, due, submitted, command, cwd, umask, env)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-                )
-                .map_err(|e| Spool::error_of(&self.path, e))?;
-            for job in jobs {
-                let id = insert
-                    .insert(params![
-                        job.kind.as_sql(),
-                        job.owner_uid,
-                        job.owner_gid,
-                        to_micros(job.due),
-                        to_micros(job.submitted),
-                        job.command,
-                        job.cwd,
-                        job.umask,
-                        encode_env(&job.env),
-                    ])
-                    .map_err(|e| Spool::error_of(&self.path, e))?;
-                ids.push(id as u64);
-            }
+        for job in jobs {
+            let id = insert_job_row(&tx, None, job).map_err(|e| Spool::error_of(&self.path, e))?;
+            ids.push(id as u64);
         }
         tx.commit().map_err(|e| Spool::error_of(&self.path, e))?;
         Ok(ids)
@@ -204,33 +184,38 @@ impl Spool {
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(|e| Spool::error_of(&self.path, e))?;
         for (record, run) in claimed {
-            let job = &record.job;
-            tx.prepare_cached(
-                "INSERT INTO jobs (id, kind, owner_uid, owner_gid, due, submitted, command, cwd, umask, env)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-            )
-            .and_then(|mut insert| {
-                insert.execute(params![
-                    sql_id(record.id),
-                    job.kind.as_sql(),
-                    job.owner_uid,
-                    job.owner_gid,
-                    to_micros(job.due),
-                    to_micros(job.submitted),
-                    job.command,
-                    job.cwd,
-                    job.umask,
-                    encode_env(&job.env),
-                ])
-            })
-            .and_then(|_| {
-                tx.prepare_cached("DELETE FROM runs WHERE id = ?1 AND outcome = 'running' AND pid IS NULL")
+            insert_job_row(&tx, Some(record.id), &record.job)
+                .and_then(|_| {
+                    tx.prepare_cached(
+                        "DELETE FROM runs WHERE id = ?1 AND outcome = 'running' AND pid IS NULL",
+                    )
                     .and_then(|mut delete| delete.execute(params![sql_id(*run)]))
-            })
-            .map_err(|e| Spool::error_of(&self.path, e))?;
+                })
+                .map_err(|e| Spool::error_of(&self.path, e))?;
         }
         tx.commit().map_err(|e| Spool::error_of(&self.path, e))
     }
+}
+
+/// Inserts a job row under `id`, or under a new id (never used before:
+/// AUTOINCREMENT) when `None`; returns the id.
+fn insert_job_row(conn: &Connection, id: Option<u64>, job: &NewJob) -> rusqlite::Result<i64> {
+    conn.prepare_cached(
+        "INSERT INTO jobs (id, kind, owner_uid, owner_gid, due, submitted, command, cwd, umask, env)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+    )?
+    .insert(params![
+        id.map(sql_id),
+        job.kind.as_sql(),
+        job.owner_uid,
+        job.owner_gid,
+        to_micros(job.due),
+        to_micros(job.submitted),
+        job.command,
+        job.cwd,
+        job.umask,
+        encode_env(&job.env),
+    ])
 }
 
 /// The job row `id`, checked; `conn` may be inside a transaction.
