@@ -79,6 +79,13 @@ pub fn read_frame<T: DeserializeOwned>(
     reader: &mut impl Read,
     limit: usize,
 ) -> Result<T, FrameError> {
+    decode(&read_body(reader, limit)?)
+}
+
+/// Reads one frame of at most `limit` bytes and returns its body
+/// undecoded; [`FrameError::Closed`] when the peer closed the connection
+/// before a header.
+pub fn read_body(reader: &mut impl Read, limit: usize) -> Result<Vec<u8>, FrameError> {
     let mut header = [0u8; HEADER_LEN];
     match reader.read_exact(&mut header) {
         Ok(()) => {}
@@ -87,7 +94,7 @@ pub fn read_frame<T: DeserializeOwned>(
     }
     let mut body = vec![0u8; body_len(header, limit)?];
     reader.read_exact(&mut body)?;
-    decode(&body)
+    Ok(body)
 }
 
 /// Encodes and writes one frame.

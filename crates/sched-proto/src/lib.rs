@@ -13,8 +13,8 @@ mod message;
 pub mod paths;
 
 pub use frame::{
-    FrameError, HEADER_LEN, MAX_REPLY, MAX_REQUEST, body_len, decode, encode, read_frame,
-    write_frame,
+    FrameError, HEADER_LEN, MAX_REPLY, MAX_REQUEST, body_len, decode, encode, read_body,
+    read_frame, write_frame,
 };
 pub use listing::ListingEncoder;
 pub use message::*;

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use anyhow::{Result, anyhow};
 use sched_proto::paths::{self, PathEnv};
-use sched_proto::{Envelope, ErrorReply, MAX_REPLY, Request, Response};
+use sched_proto::{Envelope, ErrorReply, MAX_REPLY, PROTOCOL_VERSION, Request, Response};
 
 /// How long `sched` waits for the daemon to answer. A mock clock step
 /// through many due jobs can take a while; nothing else comes close.
@@ -52,12 +52,33 @@ impl Client {
     pub fn ask(&mut self, request: Request) -> Result<Response> {
         sched_proto::write_frame(&mut self.stream, &Envelope::new(request))
             .map_err(|e| anyhow!("cannot send the request to schedd: {e}"))?;
-        let reply: Envelope<Response> = sched_proto::read_frame(&mut self.stream, MAX_REPLY)
-            .map_err(|e| anyhow!("no valid reply from schedd: {e}"))?;
+        let reply = self.read_reply()?;
         match reply.body {
             Response::Error(error) => Err(DaemonError(error).into()),
             response => Ok(response),
         }
+    }
+}
+
+impl Client {
+    /// One reply frame. A reply this release cannot read is checked for its
+    /// protocol version first, so that a daemon of another release is named
+    /// as such rather than as a garbled reply.
+    fn read_reply(&mut self) -> Result<Envelope<Response>> {
+        let invalid = |e: &dyn std::fmt::Display| anyhow!("no valid reply from schedd: {e}");
+        let body = sched_proto::read_body(&mut self.stream, MAX_REPLY).map_err(|e| invalid(&e))?;
+        sched_proto::decode(&body).map_err(|error| {
+            #[derive(serde::Deserialize)]
+            struct Version {
+                version: u32,
+            }
+            match serde_json::from_slice::<Version>(&body) {
+                Ok(Version { version }) if version != PROTOCOL_VERSION => anyhow!(
+                    "schedd speaks protocol version {version} and this sched speaks {PROTOCOL_VERSION}: use a sched of the same release as the daemon"
+                ),
+                _ => invalid(&error),
+            }
+        })
     }
 }
 

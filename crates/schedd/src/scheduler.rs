@@ -32,6 +32,11 @@ pub const BATCH_INTERVAL: SignedDuration = SignedDuration::from_secs(60);
 /// fork and made up most of the dispatch latency.
 pub const ARM_AHEAD: SignedDuration = SignedDuration::from_millis(50);
 
+/// The most jobs made ready at once. Each holds its output file open until
+/// it starts; a backlog (thousands due in one minute) waits in the queue and
+/// starts at its instant without being made ready ahead.
+const ARM_LIMIT: usize = 64;
+
 /// How long a job whose claim failed (a spool error) waits before the
 /// scheduler tries again.
 const CLAIM_RETRY: SignedDuration = SignedDuration::from_secs(60);
@@ -200,10 +205,14 @@ impl Scheduler {
 
     /// The instant the scheduler must next look, if anything is pending.
     fn next_wake(&self, now: Timestamp) -> Option<Timestamp> {
-        let to_arm = self
-            .at_queue
-            .first()
-            .map(|&(due, _)| earlier(due, ARM_AHEAD));
+        // With the ready set full, the next job is simply started when due.
+        let to_arm = self.at_queue.first().map(|&(due, _)| {
+            if self.armed.len() < ARM_LIMIT {
+                earlier(due, ARM_AHEAD)
+            } else {
+                due
+            }
+        });
         let to_launch = self.armed.first_key_value().map(|(&(due, _), _)| due);
         let at = match (to_arm, to_launch) {
             (Some(a), Some(b)) => Some(a.min(b)),
@@ -230,9 +239,22 @@ impl Scheduler {
         // Ready jobs beyond the horizon were made ready before the clock
         // was set back: pending again until their instants come closer.
         self.disarm_after(Some(horizon)).await;
+        // Jobs already due (overdue after a restart, or past the ready
+        // set's limit) start now, one after another.
+        let mut due_now = Vec::new();
+        while let Some(&(due, id)) = self.at_queue.first() {
+            if due > now {
+                break;
+            }
+            self.at_queue.pop_first();
+            due_now.push((due, id));
+        }
+        if !due_now.is_empty() {
+            self.start(&due_now, JobKind::At, now).await;
+        }
         let mut to_arm = Vec::new();
         while let Some(&(due, id)) = self.at_queue.first() {
-            if due > horizon {
+            if due > horizon || self.armed.len() + to_arm.len() >= ARM_LIMIT {
                 break;
             }
             self.at_queue.pop_first();
@@ -310,13 +332,9 @@ impl Scheduler {
         if back.is_empty() {
             return;
         }
-        let claims: Vec<_> = back
-            .into_values()
-            .map(|ready| self.executor.abandon(ready))
-            .collect();
-        let jobs: Vec<(Timestamp, u64)> = claims
-            .iter()
-            .map(|(job, _)| (job.job.due, job.id))
+        let claims: Vec<(sched_spool::JobRecord, u64)> = back
+            .values()
+            .map(|ready| (ready.job.clone(), ready.run))
             .collect();
         let returned = self
             .executor
@@ -325,17 +343,20 @@ impl Scheduler {
             .await;
         match returned {
             Ok(()) => {
-                tracing::info!(jobs = jobs.len(), "jobs made ready are pending again");
-                for entry in jobs {
-                    self.at_queue.insert(entry);
+                tracing::info!(jobs = back.len(), "jobs made ready are pending again");
+                for ((due, _), ready) in back {
+                    let (job, _) = self.executor.abandon(ready);
+                    self.at_queue.insert((due, job.id));
                 }
             }
-            // Their runs stay marked running without a pid; the next start
-            // records them as lost.
-            Err(error) => tracing::error!(
-                jobs = jobs.len(),
-                "cannot give jobs made ready back to the spool: {error}"
-            ),
+            // Still claimed: they stay ready and start at their instants.
+            Err(error) => {
+                tracing::error!(
+                    jobs = back.len(),
+                    "cannot give jobs made ready back to the spool: {error}"
+                );
+                self.armed.extend(back);
+            }
         }
     }
 

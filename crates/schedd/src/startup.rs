@@ -104,6 +104,12 @@ async fn serve(config: Config, spool: Spool, output_dir: std::path::PathBuf) -> 
     let _ = shutdown_tx.send(true);
     if let Some((part, result)) = stopped {
         let _ = std::fs::remove_file(&config.socket);
+        // A scheduler still running gives its ready jobs back to the spool
+        // before the daemon goes.
+        if part == "listener" {
+            let _ =
+                tokio::time::timeout(std::time::Duration::from_secs(10), &mut scheduler_task).await;
+        }
         let why = match result {
             Ok(()) => "it stopped".to_owned(),
             Err(error) => error.to_string(),

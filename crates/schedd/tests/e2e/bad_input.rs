@@ -268,3 +268,35 @@ fn the_spool_and_socket_have_tight_permissions() {
     };
     assert_eq!(mode(&daemon.socket), expected_socket);
 }
+
+/// A daemon of another release answers in a shape this sched cannot read;
+/// sched names the version mismatch instead of a garbled reply.
+#[test]
+fn a_daemon_of_another_protocol_version_is_named_as_such() {
+    let dir = tempfile::tempdir().unwrap();
+    let socket = dir.path().join("old.sock");
+    let listener = std::os::unix::net::UnixListener::bind(&socket).unwrap();
+    let server = std::thread::spawn(move || {
+        let (mut stream, _) = listener.accept().unwrap();
+        sched_proto::read_body(&mut stream, MAX_REQUEST).unwrap();
+        stream
+            .write_all(&frame(
+                br#"{"version":1,"body":{"type":"error","code":"version","message":"old","column":null}}"#,
+            ))
+            .unwrap();
+    });
+    let output = std::process::Command::new(crate::harness::sched_binary())
+        .args(["ls", "--socket"])
+        .arg(&socket)
+        .output()
+        .unwrap();
+    server.join().unwrap();
+    assert_eq!(
+        stderr(&output),
+        format!(
+            "sched: schedd speaks protocol version 1 and this sched speaks {}: use a sched of the same release as the daemon\n",
+            sched_proto::PROTOCOL_VERSION
+        )
+    );
+    assert!(!output.status.success());
+}

@@ -101,6 +101,31 @@ fn five_hundred_jobs_each_run_once_in_order_at_their_minute() {
     assert!(daemon.jobs().is_empty());
 }
 
+/// More jobs due at one instant than the daemon makes ready ahead (64):
+/// the rest start at the instant all the same, each once.
+#[test]
+fn two_hundred_jobs_due_at_the_same_instant_each_run_once_at_it() {
+    let mut daemon = Daemon::mock("2026-06-01T00:00:00Z");
+    daemon.tz = "UTC".to_owned();
+    for n in 1..=200 {
+        daemon.at("now + 1 min", &format!("echo {n}"));
+    }
+    daemon.advance_to("2026-06-01T00:10:00Z");
+    let runs = daemon.runs();
+    assert_eq!(runs.len(), 200, "every job ran exactly once");
+    let mut outputs: Vec<u32> = runs
+        .iter()
+        .map(|run| {
+            assert_eq!(run.started, instant("2026-06-01T00:01:00Z"), "{run:?}");
+            assert_eq!(run.outcome, Outcome::Exited { code: 0 });
+            run.output_head.trim().parse().unwrap()
+        })
+        .collect();
+    outputs.sort_unstable();
+    assert_eq!(outputs, (1..=200).collect::<Vec<_>>());
+    assert!(daemon.jobs().is_empty());
+}
+
 #[test]
 fn a_job_removed_before_it_is_due_never_runs() {
     let daemon = Daemon::mock("2026-11-25T10:00:00Z");
