@@ -82,8 +82,6 @@ pub struct AtArgs {
     /// A time in at -t's form instead of TIMESPEC
     #[arg(short = 't', value_name = "[[CC]YY]MMDDhhmm[.ss]")]
     pub posix: Option<String>,
-    #[command(flatten)]
-    pub input: CommandInput,
     /// An at(1) time specification, one argument ('now + 5 min')
     #[arg(
         value_name = "TIMESPEC",
@@ -91,13 +89,9 @@ pub struct AtArgs {
         allow_hyphen_values = true
     )]
     pub timespec: Option<String>,
-    /// The command and its arguments
-    #[arg(
-        value_name = "COMMAND",
-        trailing_var_arg = true,
-        allow_hyphen_values = true
-    )]
-    pub command: Vec<String>,
+    /// Declared after TIMESPEC: its COMMAND is the second positional.
+    #[command(flatten)]
+    pub input: CommandInput,
 }
 
 #[derive(Debug, Args)]
@@ -107,6 +101,15 @@ pub struct BatchArgs {
     pub timespec: Option<String>,
     #[command(flatten)]
     pub input: CommandInput,
+}
+
+/// Where a job's command comes from: the arguments, else FILE, else
+/// standard input.
+#[derive(Debug, Args)]
+pub struct CommandInput {
+    /// Read the command from FILE
+    #[arg(short = 'f', long = "file", value_name = "FILE")]
+    pub file: Option<PathBuf>,
     /// The command and its arguments
     #[arg(
         value_name = "COMMAND",
@@ -114,14 +117,6 @@ pub struct BatchArgs {
         allow_hyphen_values = true
     )]
     pub command: Vec<String>,
-}
-
-/// Where a job's command comes from besides the arguments.
-#[derive(Debug, Args)]
-pub struct CommandInput {
-    /// Read the command from FILE
-    #[arg(short = 'f', long = "file", value_name = "FILE")]
-    pub file: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

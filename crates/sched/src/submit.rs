@@ -34,7 +34,7 @@ pub fn at(args: &AtArgs, socket: Option<&Path>, out: &mut impl Write) -> Result<
         (Some(value), first) => {
             let words = first
                 .iter()
-                .chain(&args.command)
+                .chain(&args.input.command)
                 .cloned()
                 .collect::<Vec<_>>();
             (
@@ -44,7 +44,10 @@ pub fn at(args: &AtArgs, socket: Option<&Path>, out: &mut impl Write) -> Result<
                 words,
             )
         }
-        (None, Some(text)) => (When::Timespec { text: text.clone() }, args.command.clone()),
+        (None, Some(text)) => (
+            When::Timespec { text: text.clone() },
+            args.input.command.clone(),
+        ),
         (None, None) => bail!("a time is needed: TIMESPEC or -t"),
     };
     submit(JobKind::At, when, &words, &args.input, socket, out)
@@ -58,7 +61,7 @@ pub fn batch(args: &BatchArgs, socket: Option<&Path>, out: &mut impl Write) -> R
     submit(
         JobKind::Batch,
         when,
-        &args.command,
+        &args.input.command,
         &args.input,
         socket,
         out,
