@@ -7,7 +7,7 @@ use std::path::Path;
 use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params};
 
 use crate::records::{decode_env, encode_env, from_micros, sql_id, to_micros};
-use crate::{JobKind, JobRecord, JobSummary, NewJob, Owner, PendingJob, Spool, SpoolError};
+use crate::{JobKind, JobRecord, NewJob, Owner, PendingJob, Spool, SpoolError};
 
 const JOB_COLUMNS: &str =
     "id, kind, owner_uid, owner_gid, due, submitted, command, cwd, umask, env";
@@ -28,26 +28,6 @@ impl Spool {
         }
         tx.commit().map_err(|e| Spool::error_of(&self.path, e))?;
         Ok(ids)
-    }
-
-    /// Pending jobs `owner` may see, without their environments, by due
-    /// instant then id.
-    pub fn listing(&self, owner: Owner) -> Result<Vec<JobSummary>, SpoolError> {
-        let mut jobs = Vec::new();
-        self.for_each_pending(owner, |job| {
-            jobs.push(JobSummary {
-                id: job.id,
-                kind: job.kind,
-                owner_uid: job.owner_uid,
-                due: job.due,
-                submitted: job.submitted,
-                command: job.command.to_owned(),
-                cwd: job.cwd.to_owned(),
-            });
-            ControlFlow::Continue(())
-        })?;
-        jobs.sort_unstable_by_key(|job| (job.due, job.id));
-        Ok(jobs)
     }
 
     /// Hands each pending job `owner` may see to `visit`, borrowed from

@@ -19,6 +19,4 @@ mod runs;
 
 pub use error::SpoolError;
 pub use open::{SCHEMA_VERSION, Spool};
-pub use records::{
-    JobKind, JobRecord, JobSummary, NewJob, Outcome, Output, Owner, PendingJob, RunRecord,
-};
+pub use records::{JobKind, JobRecord, NewJob, Outcome, Output, Owner, PendingJob, RunRecord};

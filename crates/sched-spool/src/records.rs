@@ -67,33 +67,6 @@ pub struct JobRecord {
     pub job: NewJob,
 }
 
-impl JobRecord {
-    /// The job as listings show it.
-    pub fn summary(&self) -> JobSummary {
-        JobSummary {
-            id: self.id,
-            kind: self.job.kind,
-            owner_uid: self.job.owner_uid,
-            due: self.job.due,
-            submitted: self.job.submitted,
-            command: self.job.command.clone(),
-            cwd: self.job.cwd.clone(),
-        }
-    }
-}
-
-/// A pending job as listings show it: no environment.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct JobSummary {
-    pub id: u64,
-    pub kind: JobKind,
-    pub owner_uid: u32,
-    pub due: Timestamp,
-    pub submitted: Timestamp,
-    pub command: String,
-    pub cwd: String,
-}
-
 /// A pending job as [`Spool::for_each_pending`](crate::Spool::for_each_pending)
 /// hands it over, borrowed from the row being read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

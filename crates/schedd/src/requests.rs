@@ -312,18 +312,18 @@ pub(crate) fn proto_kind(kind: sched_spool::JobKind) -> sched_proto::JobKind {
 }
 
 fn job_info(record: &JobRecord, owner: String) -> JobInfo {
-    let job = record.summary();
+    let job = &record.job;
     let kind = proto_kind(job.kind);
     JobInfo {
-        id: job.id,
+        id: record.id,
         kind,
         queue: kind.queue(),
         owner_uid: job.owner_uid,
         owner,
         due: job.due,
         submitted: job.submitted,
-        command: job.command,
-        cwd: job.cwd,
+        command: job.command.clone(),
+        cwd: job.cwd.clone(),
     }
 }
 

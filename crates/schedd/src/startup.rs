@@ -47,7 +47,17 @@ async fn serve(config: Config, spool: Spool, output_dir: std::path::PathBuf) -> 
     let (spool, spool_thread) =
         SpoolHandle::start(spool).context("cannot start the spool thread")?;
     recover_lost_runs(&spool, &clock, &output_dir, config.output_limit).await?;
-    let pending = spool.call(|spool| spool.listing(Owner::Any)).await?;
+    // The scheduler needs only each job's id, instant and kind.
+    let pending = spool
+        .call(|spool| {
+            let mut pending = Vec::new();
+            spool.for_each_pending(Owner::Any, |job| {
+                pending.push((job.id, job.due, job.kind));
+                std::ops::ControlFlow::Continue(())
+            })?;
+            Ok(pending)
+        })
+        .await?;
 
     let euid = sched_runas::current_euid();
     let listener = listener::bind(&config.socket, euid == 0)?;
@@ -67,8 +77,8 @@ async fn serve(config: Config, spool: Spool, output_dir: std::path::PathBuf) -> 
             load_limit: config.batch_load_limit,
         },
     );
-    for job in &pending {
-        scheduler.add(job.id, job.due, job.kind);
+    for &(id, due, kind) in &pending {
+        scheduler.add(id, due, kind);
     }
     let context = Context {
         spool: spool.clone(),
