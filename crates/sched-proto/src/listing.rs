@@ -93,7 +93,6 @@ mod tests {
         JobInfo {
             id,
             kind: JobKind::At,
-            queue: 'a',
             owner_uid: 1000,
             owner: "ada".to_owned(),
             due: due.parse().unwrap(),

@@ -155,8 +155,6 @@ pub enum Response {
 pub struct JobInfo {
     pub id: u64,
     pub kind: JobKind,
-    /// at(1)'s queue letter, from the kind (not sent).
-    pub queue: char,
     pub owner_uid: u32,
     /// The owner's login name, or the uid in decimal when it has none.
     pub owner: String,
@@ -233,7 +231,6 @@ impl<'de> Deserialize<'de> for JobInfo {
         Ok(JobInfo {
             id,
             kind,
-            queue: kind.queue(),
             owner_uid,
             owner,
             due: instant(due)?,
@@ -357,7 +354,6 @@ mod tests {
         JobInfo {
             id: 7,
             kind: JobKind::Batch,
-            queue: 'b',
             owner_uid: 1000,
             owner: "ada".to_owned(),
             due: "2028-02-29T12:00:00.000001Z".parse().unwrap(),

@@ -317,7 +317,6 @@ fn job_info(record: &JobRecord, owner: String) -> JobInfo {
     JobInfo {
         id: record.id,
         kind,
-        queue: kind.queue(),
         owner_uid: job.owner_uid,
         owner,
         due: job.due,
