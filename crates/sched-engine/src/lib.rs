@@ -229,9 +229,9 @@ impl<K: Copy + Ord + Hash> Planner<K> {
         };
         // Once each, at its earliest instant, in time order.
         let mut due = due;
-        due.sort_unstable_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+        due.sort_unstable_by_key(|a| (a.0, a.1));
         due.dedup_by(|later, first| later.0 == first.0);
-        due.sort_unstable_by(|a, b| (a.1, a.0).cmp(&(b.1, b.0)));
+        due.sort_unstable_by_key(|a| (a.1, a.0));
         Advance { wakeup, step, due }
     }
 
