@@ -10,12 +10,12 @@ use crate::error::{ScheduleError, ScheduleErrorKind};
 use crate::field::{FieldKind, FieldSet, parse_field};
 
 /// A cron schedule.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Schedule {
     kind: Kind,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 enum Kind {
     Periodic(Spec),
     /// `@reboot`: once when the system boots, never at a clock time.
@@ -23,7 +23,7 @@ enum Kind {
 }
 
 /// The matching sets of a periodic schedule, as bitsets.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub(crate) struct Spec {
     /// Bits 0–59.
     pub minutes: u64,

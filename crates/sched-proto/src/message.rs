@@ -40,9 +40,27 @@ pub enum Request {
     /// Finished and running runs, newest first: of one job, or of all the
     /// caller may see.
     Logs { job: Option<u64>, limit: u32 },
+    /// Read, install or remove a user's crontab.
+    Crontab(CrontabRequest),
+    /// The next runs of the caller's crontab entries and pending jobs, in
+    /// time order (root: everyone's), at most `limit`.
+    Upcoming { limit: u32 },
     /// Test hooks of a daemon started with `--mock-clock`, accepted only from
     /// the uid that runs it; anyone else gets the reply to an unknown request.
     Mock(MockRequest),
+}
+
+/// A request about one user's crontab: the caller's, or for root the
+/// named user's.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case", deny_unknown_fields)]
+pub enum CrontabRequest {
+    /// The installed text.
+    Get { user: Option<String> },
+    /// Check `text` as a user crontab and install it in place of any other.
+    Install { user: Option<String>, text: String },
+    /// Remove the crontab.
+    Remove { user: Option<String> },
 }
 
 /// Drives the mock clock of a test daemon.
@@ -55,6 +73,9 @@ pub enum MockRequest {
     /// each job starts exactly when it is due. Moving backwards is a clock
     /// step back, as `date -s` would make.
     Set { to: Timestamp },
+    /// Set the wall clock to `to` with no time passing, as `date -s` or an
+    /// NTP step does: the daemon sees a clock change.
+    Step { to: Timestamp },
     /// Wait until no run is in progress, at most `timeout_ms` milliseconds.
     Settle { timeout_ms: u64 },
 }
@@ -135,13 +156,50 @@ pub enum When {
     deny_unknown_fields
 )]
 pub enum Response {
-    Submitted { job: JobInfo, notices: Vec<String> },
-    Jobs { jobs: Vec<JobInfo> },
-    Removed { results: Vec<Removal> },
-    Script { job: JobInfo, script: String },
-    Runs { runs: Vec<RunInfo> },
-    Clock { now: Timestamp },
-    Settled { running: u32 },
+    Submitted {
+        job: JobInfo,
+        notices: Vec<String>,
+    },
+    Jobs {
+        jobs: Vec<JobInfo>,
+    },
+    Removed {
+        results: Vec<Removal>,
+    },
+    Script {
+        job: JobInfo,
+        script: String,
+    },
+    Runs {
+        runs: Vec<RunInfo>,
+    },
+    Clock {
+        now: Timestamp,
+    },
+    /// A user's crontab; `text` is `None` when none is installed.
+    Crontab {
+        owner_uid: u32,
+        owner: String,
+        text: Option<String>,
+    },
+    /// A crontab was installed with this many job lines.
+    CrontabInstalled {
+        owner_uid: u32,
+        owner: String,
+        entries: u32,
+    },
+    /// `removed` is false when there was no crontab.
+    CrontabRemoved {
+        owner_uid: u32,
+        owner: String,
+        removed: bool,
+    },
+    Upcoming {
+        runs: Vec<UpcomingRun>,
+    },
+    Settled {
+        running: u32,
+    },
     Error(ErrorReply),
 }
 
@@ -257,8 +315,11 @@ pub struct Removal {
 #[serde(deny_unknown_fields)]
 pub struct RunInfo {
     pub id: u64,
+    /// The job's id; 0 for a run of a crontab entry.
     pub job: u64,
-    pub kind: JobKind,
+    pub kind: RunKind,
+    /// The crontab line of a cron run.
+    pub origin: Option<String>,
     pub owner_uid: u32,
     pub owner: String,
     pub command: String,
@@ -278,6 +339,42 @@ pub struct RunInfo {
     pub output_tail: String,
     /// Total bytes the job wrote, kept or not.
     pub output_bytes: u64,
+}
+
+/// What a run is a run of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RunKind {
+    At,
+    Batch,
+    /// A line of a crontab.
+    Cron,
+}
+
+impl From<JobKind> for RunKind {
+    fn from(kind: JobKind) -> RunKind {
+        match kind {
+            JobKind::At => RunKind::At,
+            JobKind::Batch => RunKind::Batch,
+        }
+    }
+}
+
+/// A run the daemon will start, if nothing changes before it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UpcomingRun {
+    #[serde(with = "jiff::fmt::serde::timestamp::microsecond::required")]
+    pub due: Timestamp,
+    pub kind: RunKind,
+    /// The job's id; 0 for a crontab entry.
+    pub job: u64,
+    /// The crontab line of a crontab entry: `/etc/cron.d/php:14`,
+    /// `crontab of alice:3`.
+    pub origin: Option<String>,
+    pub owner_uid: u32,
+    pub owner: String,
+    pub command: String,
 }
 
 /// How a run ended.

@@ -25,8 +25,10 @@ pub struct JobCommand<'a> {
     /// access never lets a job start in a directory its owner cannot enter.
     pub cwd: Option<&'a Path>,
     pub umask: u32,
-    /// Where stdout and stderr both go. Standard input is /dev/null.
+    /// Where stdout and stderr both go.
     pub output: File,
+    /// The job's standard input (cron's `%` text); /dev/null when `None`.
+    pub stdin: Option<File>,
 }
 
 /// A `Command` that runs `job.script` as `job.user` in a new session.
@@ -78,7 +80,7 @@ pub fn command(job: JobCommand<'_>) -> Result<Command, RunAsError> {
         .arg(job.script)
         .env_clear()
         .envs(job.env.iter().map(|(name, value)| (name, value)))
-        .stdin(Stdio::null())
+        .stdin(job.stdin.map_or_else(Stdio::null, Stdio::from))
         .stdout(Stdio::from(job.output))
         .stderr(Stdio::from(stderr));
     // SAFETY: the closure runs in the forked child before exec and calls only

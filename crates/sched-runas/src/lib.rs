@@ -16,4 +16,4 @@ mod child;
 mod user;
 
 pub use child::{JobCommand, command};
-pub use user::{ResolvedUser, RunAsError, current_euid, resolve_uid};
+pub use user::{ResolvedUser, RunAsError, current_euid, resolve_uid, uid_of_name};

@@ -60,6 +60,16 @@ pub fn current_euid() -> u32 {
     Uid::effective().as_raw()
 }
 
+/// The uid of the account named `name`, `None` when there is none.
+pub fn uid_of_name(name: &str) -> Result<Option<u32>, RunAsError> {
+    User::from_name(name)
+        .map(|user| user.map(|user| user.uid.as_raw()))
+        .map_err(|e| RunAsError::Lookup {
+            uid: u32::MAX,
+            reason: format!("{name}: {}", e.desc()),
+        })
+}
+
 /// Looks `uid` up in the password database (NSS included) and lists its
 /// groups. A uid with no entry is [`RunAsError::NoSuchUser`].
 pub fn resolve_uid(uid: u32) -> Result<ResolvedUser, RunAsError> {

@@ -25,6 +25,7 @@ fn run(
         cwd: Some(cwd),
         umask,
         output: output.try_clone().unwrap(),
+        stdin: None,
     };
     let status = command(job)
         .unwrap()
@@ -159,9 +160,36 @@ fn an_unprivileged_daemon_cannot_start_another_users_job() {
         cwd: None,
         umask: 0o022,
         output: tempfile::tempfile().unwrap(),
+        stdin: None,
     };
     assert!(matches!(
         command(job),
         Err(RunAsError::NotPermitted { uid: 0, .. })
     ));
+}
+
+#[test]
+fn the_job_reads_its_standard_input_from_the_given_file() {
+    use std::io::{Seek, Write};
+    let me = resolve_uid(sched_runas::current_euid()).unwrap();
+    let mut stdin = tempfile::tempfile().unwrap();
+    stdin.write_all(b"first line\nsecond\n").unwrap();
+    stdin.rewind().unwrap();
+    let mut output = tempfile::tempfile().unwrap();
+    let job = JobCommand {
+        user: &me,
+        shell: Path::new("/bin/sh"),
+        script: "wc -l; echo end",
+        env: &[],
+        cwd: None,
+        umask: 0o022,
+        output: output.try_clone().unwrap(),
+        stdin: Some(stdin),
+    };
+    let status = command(job).unwrap().status().unwrap();
+    assert!(status.success());
+    output.rewind().unwrap();
+    let mut text = String::new();
+    output.read_to_string(&mut text).unwrap();
+    assert_eq!(text, "2\nend\n");
 }

@@ -1,5 +1,5 @@
-//! The spool: a SQLite database that holds pending one-shot jobs and the
-//! history of runs.
+//! The spool: a SQLite database that holds pending one-shot jobs, users'
+//! crontabs, the history of runs and a little daemon state.
 //!
 //! Everything durable goes through here, synchronously; the daemon gives the
 //! [`Spool`] to one thread. Writes use `BEGIN IMMEDIATE` and the database
@@ -11,12 +11,16 @@
 //! Deliberately absent: async, scheduling decisions, users and permissions.
 //! Callers say whose jobs they mean with an [`Owner`] filter.
 
+mod crontabs;
 mod error;
 mod jobs;
 mod open;
 mod records;
 mod runs;
 
+pub use crontabs::StoredCrontab;
 pub use error::SpoolError;
 pub use open::{SCHEMA_VERSION, Spool};
-pub use records::{JobKind, JobRecord, NewJob, Outcome, Output, Owner, PendingJob, RunRecord};
+pub use records::{
+    CronRun, JobKind, JobRecord, NewJob, Outcome, Output, Owner, PendingJob, RunKind, RunRecord,
+};

@@ -13,7 +13,10 @@ use crate::SpoolError;
 use crate::error::{is_busy, is_corrupt};
 
 /// Migrations in order; migration `i` takes the schema from `i` to `i + 1`.
-const MIGRATIONS: &[&str] = &[include_str!("../../../spool/0001_init.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../../../spool/0001_init.sql"),
+    include_str!("../../../spool/0002_crontabs.sql"),
+];
 
 /// The schema this build writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

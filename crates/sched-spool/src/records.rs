@@ -44,6 +44,52 @@ impl JobKind {
     }
 }
 
+/// What a run was a run of: a one-shot job, or a crontab line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum RunKind {
+    At,
+    Batch,
+    Cron,
+}
+
+impl RunKind {
+    pub(crate) fn as_sql(self) -> &'static str {
+        match self {
+            RunKind::At => "at",
+            RunKind::Batch => "batch",
+            RunKind::Cron => "cron",
+        }
+    }
+
+    pub(crate) fn from_sql(text: &str) -> Option<Self> {
+        match text {
+            "at" => Some(RunKind::At),
+            "batch" => Some(RunKind::Batch),
+            "cron" => Some(RunKind::Cron),
+            _ => None,
+        }
+    }
+}
+
+impl From<JobKind> for RunKind {
+    fn from(kind: JobKind) -> RunKind {
+        match kind {
+            JobKind::At => RunKind::At,
+            JobKind::Batch => RunKind::Batch,
+        }
+    }
+}
+
+/// A run of a crontab line about to start.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CronRun {
+    pub owner_uid: u32,
+    pub command: String,
+    /// The crontab line: `/etc/cron.d/php:14`, `crontab of alice:3`.
+    pub origin: String,
+    pub due: Timestamp,
+}
+
 /// A job to be queued.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewJob {
@@ -103,8 +149,11 @@ pub struct Output {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RunRecord {
     pub id: u64,
+    /// The one-shot job's id; 0 for a cron run.
     pub job_id: u64,
-    pub kind: JobKind,
+    pub kind: RunKind,
+    /// The crontab line of a cron run.
+    pub origin: Option<String>,
     pub owner_uid: u32,
     pub command: String,
     pub due: Timestamp,

@@ -5,10 +5,10 @@ use jiff::Timestamp;
 use rusqlite::{Row, params};
 
 use crate::records::{from_micros, sql_id, to_micros};
-use crate::{JobKind, Outcome, Output, Owner, RunRecord, Spool, SpoolError};
+use crate::{CronRun, Outcome, Output, Owner, RunKind, RunRecord, Spool, SpoolError};
 
 const RUN_COLUMNS: &str = "id, job_id, kind, owner_uid, command, due, started, finished, pid, \
-                           outcome, exit_code, signal, reason, output_head, output_tail, output_bytes";
+                           outcome, exit_code, signal, reason, output_head, output_tail, output_bytes, origin";
 
 impl Spool {
     /// Records the pid of each started run and the instant its process
@@ -24,6 +24,41 @@ impl Spool {
                 .map_err(|e| Spool::error_of(&self.path, e))?;
         }
         tx.commit().map_err(|e| Spool::error_of(&self.path, e))
+    }
+
+    /// Records runs of crontab lines as started at `started`, not yet with
+    /// a pid, in one transaction; returns their run ids in order.
+    pub fn start_cron_runs(
+        &mut self,
+        runs: &[CronRun],
+        started: Timestamp,
+    ) -> Result<Vec<u64>, SpoolError> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(|e| Spool::error_of(&self.path, e))?;
+        let mut ids = Vec::with_capacity(runs.len());
+        for run in runs {
+            let id = tx
+                .prepare_cached(
+                    "INSERT INTO runs (job_id, kind, owner_uid, command, due, started, outcome, origin)
+                     VALUES (0, ?1, ?2, ?3, ?4, ?5, 'running', ?6)",
+                )
+                .and_then(|mut insert| {
+                    insert.insert(params![
+                        RunKind::Cron.as_sql(),
+                        run.owner_uid,
+                        run.command,
+                        to_micros(run.due),
+                        to_micros(started),
+                        run.origin
+                    ])
+                })
+                .map_err(|e| Spool::error_of(&self.path, e))?;
+            ids.push(id as u64);
+        }
+        tx.commit().map_err(|e| Spool::error_of(&self.path, e))?;
+        Ok(ids)
     }
 
     /// Records how a run ended and what it wrote.
@@ -148,7 +183,8 @@ fn run_from_row(row: &Row<'_>) -> Result<RunRecord, (i64, String)> {
     Ok(RunRecord {
         id: id as u64,
         job_id: row.get::<_, i64>(1).map_err(sql)? as u64,
-        kind: JobKind::from_sql(&kind).ok_or_else(|| bad("unknown kind"))?,
+        kind: RunKind::from_sql(&kind).ok_or_else(|| bad("unknown kind"))?,
+        origin: row.get(16).map_err(sql)?,
         owner_uid: u32::try_from(row.get::<_, i64>(3).map_err(sql)?)
             .map_err(|_| bad("uid out of range"))?,
         command: row.get(4).map_err(sql)?,

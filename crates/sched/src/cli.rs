@@ -22,9 +22,12 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Print the next times a cron schedule fires
+    /// Print the next times a cron schedule fires, or your next runs
     #[command(after_help = NEXT_HELP)]
     Next(NextArgs),
+    /// Install, print, edit or remove your crontab, as crontab(1)
+    #[command(after_help = CRONTAB_HELP)]
+    Crontab(CrontabArgs),
     /// Print the instant an at(1) time specification means
     #[command(after_help = WHEN_HELP)]
     When(WhenArgs),
@@ -166,6 +169,12 @@ pub enum MockCommand {
         #[arg(value_name = "DURATION")]
         by: jiff::SignedDuration,
     },
+    /// Set the mock clock by DURATION (may be negative) with no time
+    /// passing, as `date -s` does
+    Step {
+        #[arg(value_name = "DURATION", allow_hyphen_values = true)]
+        by: jiff::SignedDuration,
+    },
     /// Wait until no run is in progress
     Settle {
         #[arg(long, value_name = "MS", default_value_t = 30_000)]
@@ -173,8 +182,28 @@ pub enum MockCommand {
     },
 }
 
+const CRONTAB_HELP: &str = "\
+A crontab has one job per line: five time fields (minute hour day-of-month
+month day-of-week) or a @macro, then the command; NAME=value lines set the
+jobs' environment (SHELL, PATH, MAILTO, CRON_TZ, ...). See crontab(5).
+
+FILE (or - for standard input) replaces your crontab. -e edits a private
+copy with $VISUAL, else $EDITOR, else vi; the copy is checked when the
+editor exits, and on errors (printed FILE:LINE:COL: message) you may edit
+it again. Nothing is installed unless every line is valid, and an install
+replaces the old crontab in one step.
+
+Examples:
+  sched crontab -l
+  sched crontab -e
+  echo '*/5 * * * * ~/bin/poll' | sched crontab -
+  sched crontab -u alice -l      (root only)";
+
 const NEXT_HELP: &str = "\
-Each line is an instant YYYY-MM-DDTHH:MM:SS±HH:MM, strictly after --now, in
+Without EXPR: your next runs (root: everyone's), of crontab entries and of
+pending at and batch jobs, in time order, as schedd will start them.
+
+With EXPR, each line is an instant YYYY-MM-DDTHH:MM:SS±HH:MM, strictly after --now, in
 ascending order. Daylight saving time follows cron(8): a fixed-time job whose
 wall time is skipped runs once right after the jump, and runs only once in a
 repeated hour; a job whose minute or hour field begins with '*' follows the
@@ -194,13 +223,40 @@ Examples:
 pub struct NextArgs {
     #[command(flatten)]
     pub clock: ClockArgs,
-    /// How many instants to print
-    #[arg(short = 'n', value_name = "N", default_value_t = 1)]
-    pub count: usize,
+    /// How many instants to print [default: 1 with EXPR, 20 without]
+    #[arg(short = 'n', value_name = "N")]
+    pub count: Option<usize>,
+    /// Without EXPR: the runs as a JSON array
+    #[arg(long)]
+    pub json: bool,
     /// Five fields (minute hour day-of-month month day-of-week) or a
-    /// @macro; several arguments are joined with spaces
-    #[arg(value_name = "EXPR", required = true, num_args = 1..)]
+    /// @macro; several arguments are joined with spaces. Without it, your
+    /// next runs from schedd
+    #[arg(value_name = "EXPR", num_args = 0..)]
     pub expression: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("action").required(true).args(["list", "edit", "remove", "file"])))]
+pub struct CrontabArgs {
+    /// Act on USER's crontab (root only)
+    #[arg(short = 'u', value_name = "USER")]
+    pub user: Option<String>,
+    /// Print the crontab
+    #[arg(short = 'l')]
+    pub list: bool,
+    /// Edit the crontab with $VISUAL or $EDITOR
+    #[arg(short = 'e')]
+    pub edit: bool,
+    /// Remove the crontab
+    #[arg(short = 'r')]
+    pub remove: bool,
+    /// With -r: ask before removing
+    #[arg(short = 'i', requires = "remove")]
+    pub ask: bool,
+    /// Install FILE as the crontab; - reads standard input
+    #[arg(value_name = "FILE")]
+    pub file: Option<PathBuf>,
 }
 
 const WHEN_HELP: &str = "\

@@ -1,8 +1,8 @@
-//! The `--json` output of `sched ls` and `sched logs`: the daemon's records
+//! The `--json` output of `sched ls`, `sched logs` and `sched next`: the daemon's records
 //! with instants as RFC 3339 strings (the wire carries microseconds).
 
 use jiff::Timestamp;
-use sched_proto::{JobInfo, JobKind, Outcome, RunInfo};
+use sched_proto::{JobInfo, JobKind, Outcome, RunInfo, RunKind, UpcomingRun};
 use serde::Serialize;
 
 /// A pending job in `sched ls --json`.
@@ -40,7 +40,9 @@ impl<'a> From<&'a JobInfo> for Job<'a> {
 pub struct Run<'a> {
     pub id: u64,
     pub job: u64,
-    pub kind: JobKind,
+    pub kind: RunKind,
+    /// The crontab line of a cron run.
+    pub origin: Option<&'a str>,
     pub owner_uid: u32,
     pub owner: &'a str,
     pub command: &'a str,
@@ -60,6 +62,7 @@ impl<'a> From<&'a RunInfo> for Run<'a> {
             id: run.id,
             job: run.job,
             kind: run.kind,
+            origin: run.origin.as_deref(),
             owner_uid: run.owner_uid,
             owner: &run.owner,
             command: &run.command,
@@ -71,6 +74,34 @@ impl<'a> From<&'a RunInfo> for Run<'a> {
             output_head: &run.output_head,
             output_tail: &run.output_tail,
             output_bytes: run.output_bytes,
+        }
+    }
+}
+
+/// An upcoming run in `sched next --json`.
+#[derive(Debug, Serialize)]
+pub struct Upcoming<'a> {
+    pub due: Timestamp,
+    pub kind: RunKind,
+    /// The job id of a one-shot job; absent for a crontab entry.
+    pub job: Option<u64>,
+    /// The crontab line of a crontab entry.
+    pub origin: Option<&'a str>,
+    pub owner_uid: u32,
+    pub owner: &'a str,
+    pub command: &'a str,
+}
+
+impl<'a> From<&'a UpcomingRun> for Upcoming<'a> {
+    fn from(run: &'a UpcomingRun) -> Self {
+        Upcoming {
+            due: run.due,
+            kind: run.kind,
+            job: (run.kind != RunKind::Cron).then_some(run.job),
+            origin: run.origin.as_deref(),
+            owner_uid: run.owner_uid,
+            owner: &run.owner,
+            command: &run.command,
         }
     }
 }

@@ -45,11 +45,15 @@ fn write_run(run: &RunInfo, zone: &jiff::tz::TimeZone, out: &mut impl Write) -> 
     let finished = run
         .finished
         .map_or_else(|| "-".to_owned(), |at| time::format_instant(at, zone));
+    let of = match &run.origin {
+        Some(origin) => origin.clone(),
+        None => format!("job {}", run.job),
+    };
     writeln!(
         out,
-        "run {} of job {} ({}): started {}, ended {}: {}",
+        "run {} of {} ({}): started {}, ended {}: {}",
         run.id,
-        run.job,
+        of,
         run.owner,
         time::format_instant(run.started, zone),
         finished,

@@ -8,6 +8,7 @@
 mod check;
 mod cli;
 mod client;
+mod crontab;
 mod jobs;
 mod json;
 mod logs;
@@ -31,7 +32,8 @@ fn main() -> ExitCode {
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     let result = match &cli.command {
-        Command::Next(args) => next::run(args, &mut out).map(|()| true),
+        Command::Next(args) => next::run(args, socket, &mut out).map(|()| true),
+        Command::Crontab(args) => crontab::run(args, socket, &mut out),
         Command::When(args) => when::run(args, &mut out).map(|()| true),
         Command::Check(args) => check::run(args, &mut out),
         Command::At(args) => submit::at(args, socket, &mut out).map(|()| true),

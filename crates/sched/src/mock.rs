@@ -24,6 +24,14 @@ pub fn run(command: &MockCommand, socket: Option<&Path>, out: &mut impl Write) -
                 to: now.checked_add(*by)?,
             }
         }
+        MockCommand::Step { by } => {
+            let Response::Clock { now } = client.ask(Request::Mock(MockRequest::Now))? else {
+                anyhow::bail!("schedd did not say its mock time");
+            };
+            MockRequest::Step {
+                to: now.checked_add(*by)?,
+            }
+        }
         MockCommand::Settle { timeout_ms } => MockRequest::Settle {
             timeout_ms: *timeout_ms,
         },

@@ -1,15 +1,24 @@
 //! `sched next EXPR`: the next instants a schedule fires, computed by the
-//! same engine the daemon uses.
+//! same engine the daemon uses. `sched next` alone: the caller's next runs,
+//! as the daemon plans them.
 
 use std::io::Write;
+use std::path::Path;
 
 use anyhow::{Result, bail};
 use sched_cron::{Schedule, Zone};
 
+use sched_proto::{Request, Response, RunKind};
+
 use crate::cli::NextArgs;
+use crate::client::{Client, unexpected};
 use crate::time;
 
-pub fn run(args: &NextArgs, out: &mut impl Write) -> Result<()> {
+pub fn run(args: &NextArgs, socket: Option<&Path>, out: &mut impl Write) -> Result<()> {
+    if args.expression.is_empty() {
+        return installed(args, socket, out);
+    }
+    let count = args.count.unwrap_or(1);
     let expression = args.expression.join(" ");
     let schedule = Schedule::parse(&expression)
         .map_err(|error| crate::report::schedule_error(&expression, &error))?;
@@ -19,12 +28,50 @@ pub fn run(args: &NextArgs, out: &mut impl Write) -> Result<()> {
     let (tz, now) = time::clock(&args.clock)?;
     let zone = Zone::new(tz);
     let mut printed = 0;
-    for at in schedule.iter_after(&zone, now).take(args.count) {
+    for at in schedule.iter_after(&zone, now).take(count) {
         writeln!(out, "{}", time::format_instant(at, zone.time_zone()))?;
         printed += 1;
     }
-    if printed == 0 && args.count > 0 {
+    if printed == 0 && count > 0 {
         bail!("{expression:?} does not fire again before the year 10000");
+    }
+    Ok(())
+}
+
+/// The caller's next runs, from the daemon: one line each, the instant, the
+/// owner, what it is and the command.
+fn installed(args: &NextArgs, socket: Option<&Path>, out: &mut impl Write) -> Result<()> {
+    if args.clock.now.is_some() || args.clock.tz.is_some() {
+        bail!("--now and --tz go with EXPR; your next runs are as the daemon plans them");
+    }
+    let limit = u32::try_from(args.count.unwrap_or(20)).unwrap_or(u32::MAX);
+    let response = Client::connect(socket)?.ask(Request::Upcoming { limit })?;
+    let Response::Upcoming { runs } = response else {
+        return Err(unexpected("next", &response));
+    };
+    if args.json {
+        let runs: Vec<crate::json::Upcoming<'_>> =
+            runs.iter().map(crate::json::Upcoming::from).collect();
+        serde_json::to_writer_pretty(&mut *out, &runs)?;
+        writeln!(out)?;
+        return Ok(());
+    }
+    let zone = time::local_zone();
+    for run in &runs {
+        let what = match (&run.origin, run.kind) {
+            (Some(origin), _) => origin.clone(),
+            (None, RunKind::Batch) => format!("batch job {}", run.job),
+            (None, _) => format!("at job {}", run.job),
+        };
+        let command = run.command.lines().next().unwrap_or_default();
+        writeln!(
+            out,
+            "{}  {}  {}  {}",
+            time::format_instant(run.due, &zone),
+            run.owner,
+            what,
+            command
+        )?;
     }
     Ok(())
 }

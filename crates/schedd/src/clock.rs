@@ -10,17 +10,27 @@
 use std::os::fd::{AsFd, AsRawFd, RawFd};
 use std::sync::{Arc, Mutex};
 
-use jiff::Timestamp;
+use jiff::{SignedDuration, Timestamp};
 use nix::errno::Errno;
 use nix::sys::time::TimeSpec;
 use nix::sys::timerfd::{ClockId, Expiration, TimerFd, TimerFlags, TimerSetTimeFlags};
 use tokio::io::unix::AsyncFd;
 
-/// Wall time for the daemon: real or mocked.
+/// Wall time for the daemon, and time really elapsed: real or mocked.
 #[derive(Debug, Clone)]
 pub enum Clock {
-    System,
-    Mock(Arc<Mutex<Timestamp>>),
+    /// CLOCK_REALTIME, and CLOCK_MONOTONIC since `origin`.
+    System {
+        origin: std::time::Instant,
+    },
+    Mock(Arc<Mutex<MockTime>>),
+}
+
+/// The mock clock's wall time, and the time that has passed on it.
+#[derive(Debug, Clone, Copy)]
+pub struct MockTime {
+    wall: Timestamp,
+    elapsed: SignedDuration,
 }
 
 /// Why a sleep ended.
@@ -33,27 +43,84 @@ pub enum Wake {
 }
 
 impl Clock {
+    /// The system clocks.
+    pub fn system() -> Clock {
+        Clock::System {
+            origin: std::time::Instant::now(),
+        }
+    }
+
     /// A mock clock that reads `start` until it is set.
     pub fn mock(start: Timestamp) -> Clock {
-        Clock::Mock(Arc::new(Mutex::new(start)))
+        Clock::Mock(Arc::new(Mutex::new(MockTime {
+            wall: start,
+            elapsed: SignedDuration::ZERO,
+        })))
     }
 
     pub fn now(&self) -> Timestamp {
         match self {
-            Clock::System => Timestamp::now(),
-            // A poisoned lock still holds a valid instant.
-            Clock::Mock(now) => *now.lock().unwrap_or_else(|e| e.into_inner()),
+            Clock::System { .. } => Timestamp::now(),
+            Clock::Mock(time) => Self::mock_time(time).wall,
         }
+    }
+
+    /// Time really elapsed since an arbitrary origin: CLOCK_MONOTONIC,
+    /// which neither a clock step nor a suspend moves.
+    pub fn monotonic(&self) -> SignedDuration {
+        match self {
+            Clock::System { origin } => {
+                SignedDuration::try_from(origin.elapsed()).unwrap_or(SignedDuration::MAX)
+            }
+            Clock::Mock(time) => Self::mock_time(time).elapsed,
+        }
+    }
+
+    /// Both clocks read together, for the planner.
+    pub fn reading(&self) -> sched_engine::Reading {
+        match self {
+            Clock::System { .. } => sched_engine::Reading {
+                monotonic: self.monotonic(),
+                wall: Timestamp::now(),
+            },
+            Clock::Mock(time) => {
+                let time = Self::mock_time(time);
+                sched_engine::Reading {
+                    wall: time.wall,
+                    monotonic: time.elapsed,
+                }
+            }
+        }
+    }
+
+    fn mock_time(time: &Mutex<MockTime>) -> MockTime {
+        // A poisoned lock still holds a valid time.
+        *time.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     pub fn is_mock(&self) -> bool {
         matches!(self, Clock::Mock(_))
     }
 
-    /// Moves a mock clock to `to`; a system clock is not ours to set.
+    /// Lets time pass on a mock clock until `to`: both clocks move. Setting
+    /// it back is a step back (time cannot pass backwards). A system clock
+    /// is not ours to set.
     pub fn set(&self, to: Timestamp) {
-        if let Clock::Mock(now) = self {
-            *now.lock().unwrap_or_else(|e| e.into_inner()) = to;
+        if let Clock::Mock(time) = self {
+            let mut time = time.lock().unwrap_or_else(|e| e.into_inner());
+            let passed = to.duration_since(time.wall);
+            if passed > SignedDuration::ZERO {
+                time.elapsed += passed;
+            }
+            time.wall = to;
+        }
+    }
+
+    /// Sets a mock clock's wall time to `to` with no time passing, as
+    /// `date -s` does to the system clock.
+    pub fn step(&self, to: Timestamp) {
+        if let Clock::Mock(time) = self {
+            time.lock().unwrap_or_else(|e| e.into_inner()).wall = to;
         }
     }
 }
@@ -78,7 +145,7 @@ impl AsRawFd for TimerHandle {
 impl Timer {
     pub fn new(clock: Clock) -> std::io::Result<Timer> {
         let fd = match clock {
-            Clock::System => {
+            Clock::System { .. } => {
                 let fd = TimerFd::new(
                     ClockId::CLOCK_REALTIME,
                     TimerFlags::TFD_NONBLOCK | TimerFlags::TFD_CLOEXEC,
@@ -140,7 +207,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_past_deadline_wakes_at_once() {
-        let mut timer = Timer::new(Clock::System).unwrap();
+        let mut timer = Timer::new(Clock::system()).unwrap();
         let past = Timestamp::now() - jiff::SignedDuration::from_secs(3600);
         assert_eq!(timer.sleep_until(Some(past)).await.unwrap(), Wake::Due);
     }
@@ -153,5 +220,14 @@ mod tests {
         let later: Timestamp = "2026-03-09T00:00:00Z".parse().unwrap();
         clock.clone().set(later);
         assert_eq!(clock.now(), later);
+        assert_eq!(clock.monotonic(), SignedDuration::from_hours(24));
+        // A step moves the wall clock only; so does setting it back.
+        let stepped: Timestamp = "2026-03-09T04:00:00Z".parse().unwrap();
+        clock.step(stepped);
+        assert_eq!(clock.reading().wall, stepped);
+        assert_eq!(clock.reading().monotonic, SignedDuration::from_hours(24));
+        clock.set(start);
+        assert_eq!(clock.now(), start);
+        assert_eq!(clock.monotonic(), SignedDuration::from_hours(24));
     }
 }

@@ -5,7 +5,8 @@
 //! user's job is recorded as failed instead of run; waiting happens in a
 //! task of its own, so a long job never delays the scheduler.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
+use std::sync::Arc;
 
 use jiff::Timestamp;
 use sched_runas::{JobCommand, ResolvedUser};
@@ -13,6 +14,9 @@ use sched_spool::{JobRecord, Outcome, Output};
 use tokio::sync::mpsc::UnboundedSender;
 
 use crate::clock::Clock;
+use crate::cron::CronJob;
+use crate::cron::environment::{self, cron_environment};
+use crate::mail::{self, MailPlan};
 use crate::output;
 use crate::scheduler::Event;
 use crate::spool_thread::SpoolHandle;
@@ -28,15 +32,42 @@ pub struct Executor {
     pub output_dir: PathBuf,
     pub output_limit: u64,
     pub events: UnboundedSender<Event>,
+    /// The mailer for cron jobs' output (sendmail); absent: no mail.
+    pub sendmail: PathBuf,
 }
 
-/// A claimed job made ready to start: its owner looked up again and its
-/// output file open. Starting it is then only the fork and exec.
+/// What a run runs.
+#[derive(Debug, Clone)]
+pub enum Task {
+    /// A one-shot job, claimed from the spool.
+    Job(JobRecord),
+    /// A crontab entry.
+    Cron(Arc<CronJob>),
+}
+
+impl Task {
+    fn owner_uid(&self) -> u32 {
+        match self {
+            Task::Job(job) => job.job.owner_uid,
+            Task::Cron(job) => job.user.uid,
+        }
+    }
+}
+
+/// A claimed run made ready to start: its owner looked up again, its
+/// environment built and its output file open. Starting it is then only
+/// the fork and exec.
 #[derive(Debug)]
 pub struct Ready {
-    pub job: JobRecord,
+    pub task: Task,
     pub run: u64,
     user: ResolvedUser,
+    env: Vec<(String, String)>,
+    shell: PathBuf,
+    cwd: PathBuf,
+    umask: u32,
+    stdin: Option<std::fs::File>,
+    mail: Option<MailPlan>,
     output: std::fs::File,
 }
 
@@ -49,9 +80,9 @@ pub struct Started {
 }
 
 impl Executor {
-    /// Starts `job` (claimed as run `run`) at once; see [`launch`](Self::launch).
-    pub async fn start(&self, job: JobRecord, run: u64) -> Option<Started> {
-        let ready = self.prepare(job, run).await?;
+    /// Starts `task` (claimed as run `run`) at once; see [`launch`](Self::launch).
+    pub async fn start(&self, task: Task, run: u64) -> Option<Started> {
+        let ready = self.prepare(task, run).await?;
         self.launch(ready).await
     }
 
@@ -72,11 +103,12 @@ impl Executor {
         }
     }
 
-    /// Looks up the owner of `job` and opens its output file. A job that
-    /// cannot start (its owner is gone, the output directory refuses) is
-    /// recorded as a failed run here, and `None` is returned.
-    pub async fn prepare(&self, job: JobRecord, run: u64) -> Option<Ready> {
-        let uid = job.job.owner_uid;
+    /// Looks up the owner of `task`, builds its environment and opens its
+    /// output file. A run that cannot start (its owner is gone, the output
+    /// directory refuses) is recorded as failed here, and `None` is
+    /// returned.
+    pub async fn prepare(&self, task: Task, run: u64) -> Option<Ready> {
+        let uid = task.owner_uid();
         let user = match tokio::task::spawn_blocking(move || sched_runas::resolve_uid(uid)).await {
             Ok(Ok(user)) => user,
             Ok(Err(error)) => {
@@ -105,23 +137,68 @@ impl Executor {
                 return None;
             }
         };
+        let (env, shell, cwd, umask, stdin_text, mail) = match &task {
+            Task::Job(job) => (
+                job_environment(&user, &job.job.env),
+                PathBuf::from(SHELL),
+                PathBuf::from(&job.job.cwd),
+                job.job.umask,
+                None,
+                None,
+            ),
+            Task::Cron(job) => {
+                let env = cron_environment(&user, job.env());
+                // cron runs the job with the crontab's SHELL, in its HOME.
+                let shell = PathBuf::from(environment::lookup(&env, "SHELL").unwrap_or(SHELL));
+                let cwd = PathBuf::from(environment::lookup(&env, "HOME").unwrap_or("/"));
+                let mail = mail::plan(
+                    &user,
+                    &env,
+                    &job.command,
+                    job.mail_only_on_error,
+                    &self.sendmail,
+                );
+                let stdin = (!job.stdin.is_empty()).then(|| job.stdin.to_string());
+                (env, shell, cwd, CRON_UMASK, stdin, mail)
+            }
+        };
+        let stdin = match stdin_text.map(|text| output::stdin_file(&self.output_dir, &text)) {
+            None => None,
+            Some(Ok(file)) => Some(file),
+            Some(Err(error)) => {
+                let reason = format!(
+                    "cannot write the job's standard input in {}: {error}",
+                    self.output_dir.display()
+                );
+                drop(output);
+                let _ = output::remove(&output::path(&self.output_dir, run));
+                self.record_failure(run, reason, Output::default()).await;
+                return None;
+            }
+        };
         Some(Ready {
-            job,
+            task,
             run,
             user,
+            env,
+            shell,
+            cwd,
+            umask,
+            stdin,
+            mail,
             output,
         })
     }
 
-    /// Gives back a job made ready but not started, unopened output file
+    /// Gives back a run made ready but not started, unopened output file
     /// and all; the caller returns the claim to the spool.
-    pub fn abandon(&self, ready: Ready) -> (JobRecord, u64) {
+    pub fn abandon(&self, ready: Ready) -> (Task, u64) {
         let path = output::path(&self.output_dir, ready.run);
         drop(ready.output);
         if let Err(error) = output::remove(&path) {
             tracing::warn!(run = ready.run, "cannot remove {}: {error}", path.display());
         }
-        (ready.job, ready.run)
+        (ready.task, ready.run)
     }
 
     /// Forks and execs a ready job. Returns the started process, to be
@@ -130,22 +207,31 @@ impl Executor {
     /// [`Event::RunFinished`] follows.
     pub async fn launch(&self, ready: Ready) -> Option<Started> {
         let Ready {
-            job,
+            task,
             run,
             user,
+            env,
+            shell,
+            cwd,
+            umask,
+            stdin,
+            mail,
             output,
         } = ready;
-        let uid = job.job.owner_uid;
-        let env = job_environment(&user, &job.job.env);
-        let cwd = PathBuf::from(&job.job.cwd);
+        let uid = user.uid();
+        let script = match &task {
+            Task::Job(job) => job.job.command.as_str(),
+            Task::Cron(job) => &job.command,
+        };
         let spec = JobCommand {
             user: &user,
-            shell: Path::new(SHELL),
-            script: &job.job.command,
+            shell: &shell,
+            script,
             env: &env,
             cwd: Some(&cwd),
-            umask: job.job.umask,
+            umask,
             output,
+            stdin,
         };
         let spawned = sched_runas::command(spec)
             .map_err(|e| e.to_string())
@@ -159,21 +245,22 @@ impl Executor {
             Ok(child) => child,
             Err(reason) => {
                 tracing::warn!(run, "not run: {reason}");
-                self.conclude(run, Outcome::Failed(reason)).await;
+                self.conclude(run, Outcome::Failed(reason), None).await;
                 return None;
             }
         };
         // A child not yet reaped always has its pid.
         let pid = child.id().unwrap_or_default();
-        tracing::info!(run, job = job.id, uid, "started");
+        let what = describe(&task);
+        tracing::info!(run, uid, pid, "started {what}");
         let executor = self.clone();
         tokio::spawn(async move {
             let outcome = match child.wait().await {
                 Ok(status) => outcome_of(status),
                 Err(error) => Outcome::Failed(format!("cannot wait for the job: {error}")),
             };
-            tracing::info!(run, job = job.id, ?outcome, "finished");
-            executor.conclude(run, outcome).await;
+            tracing::info!(run, uid, pid, ?outcome, "finished {what}");
+            executor.conclude(run, outcome, mail).await;
             let _ = executor.events.send(Event::RunFinished);
         });
         Some(Started { run, pid, at })
@@ -182,7 +269,7 @@ impl Executor {
     /// Records how run `run` ended with the output it wrote, then removes
     /// its output file (only once recorded: a crash in between loses
     /// nothing).
-    async fn conclude(&self, run: u64, outcome: Outcome) {
+    async fn conclude(&self, run: u64, outcome: Outcome, mail: Option<MailPlan>) {
         let path = output::path(&self.output_dir, run);
         let limit = self.output_limit;
         let reading = path.clone();
@@ -195,7 +282,18 @@ impl Executor {
             }
             Err(_) => Output::default(),
         };
+        let total_bytes = output.total_bytes;
+        let mailed = mail.filter(|plan| plan.wanted(&outcome, total_bytes));
         let recorded = self.record(run, self.clock.now(), outcome, output).await;
+        if let Some(plan) = mailed {
+            let (reading, scratch) = (path.clone(), self.output_dir.clone());
+            let to = plan.to.clone();
+            match tokio::task::spawn_blocking(move || plan.send(&reading, &scratch)).await {
+                Ok(Ok(())) => tracing::info!(run, "output mailed to {to}"),
+                Ok(Err(error)) => tracing::warn!(run, "cannot mail the output to {to}: {error}"),
+                Err(_) => {}
+            }
+        }
         if recorded && let Err(error) = output::remove(&path) {
             tracing::warn!(run, "cannot remove {}: {error}", path.display());
         }
@@ -247,6 +345,17 @@ fn job_environment(user: &ResolvedUser, submitted: &[(String, String)]) -> Vec<(
         }
     }
     env
+}
+
+/// The umask of cron jobs: cron's own, which is the system's usual one.
+const CRON_UMASK: u32 = 0o022;
+
+/// What a run is, for the log.
+fn describe(task: &Task) -> String {
+    match task {
+        Task::Job(job) => format!("job {}", job.id),
+        Task::Cron(job) => format!("{} ({})", job.origin(), job.user.name),
+    }
 }
 
 fn outcome_of(status: std::process::ExitStatus) -> Outcome {

@@ -6,13 +6,18 @@
 //! Layout: [`run`] wires the parts; `listener` owns the socket, `requests`
 //! answers (policy lives there), `submit` checks submissions, `scheduler`
 //! decides when, `executor` starts and waits, `output` keeps bounded output,
-//! `spool_thread` owns the database, `clock` is the only source of time.
+//! `spool_thread` owns the database, `clock` is the only source of time,
+//! `cron` reads crontabs (the timing rules are `sched_engine`'s), `mail`
+//! mails cron jobs' output.
 
 mod clock;
+mod cron;
+mod crontab_requests;
 mod dirs;
 mod executor;
 mod listener;
 mod listing;
+mod mail;
 mod names;
 mod output;
 mod requests;
@@ -45,4 +50,14 @@ pub struct Config {
     /// How long a client may take to send a request it has begun, or to
     /// read a reply.
     pub io_timeout: std::time::Duration,
+    /// The system crontab (/etc/crontab); `None`: none is read.
+    pub system_crontab: Option<PathBuf>,
+    /// The directory of package crontabs (/etc/cron.d); `None`: none.
+    pub cron_dir: Option<PathBuf>,
+    /// The file that names the current boot: @reboot entries run when it
+    /// differs from the one the spool remembers.
+    pub boot_id_file: PathBuf,
+    /// The mailer cron jobs' output is mailed with; when it is missing,
+    /// nothing is mailed.
+    pub sendmail: PathBuf,
 }

@@ -44,6 +44,27 @@ struct Flags {
     /// to read a reply
     #[arg(long, value_name = "MS", default_value_t = 10_000, hide = true)]
     io_timeout_ms: u64,
+    /// The system crontab [default: /etc/crontab as root, none otherwise]
+    #[arg(long, value_name = "FILE")]
+    system_crontab: Option<PathBuf>,
+    /// The directory of package crontabs [default: /etc/cron.d as root,
+    /// none otherwise]
+    #[arg(long, value_name = "DIR")]
+    cron_dir: Option<PathBuf>,
+    /// Read no system crontab, even as root
+    #[arg(long, conflicts_with_all = ["system_crontab", "cron_dir"])]
+    no_system_crontabs: bool,
+    /// The mailer for cron jobs' output; when missing, nothing is mailed
+    #[arg(long, value_name = "PATH", default_value = "/usr/sbin/sendmail")]
+    sendmail: PathBuf,
+    /// The file naming the current boot, for @reboot entries
+    #[arg(
+        long,
+        value_name = "FILE",
+        default_value = "/proc/sys/kernel/random/boot_id",
+        hide = true
+    )]
+    boot_id_file: PathBuf,
     /// TESTS ONLY: run on a mock clock starting at this instant
     /// (2026-03-08T00:00:00Z); only the uid running the daemon can move it
     #[arg(long, value_name = "INSTANT", hide = true)]
@@ -74,7 +95,22 @@ fn config(flags: Flags) -> anyhow::Result<schedd::Config> {
     if flags.batch_load.is_nan() || flags.batch_load <= 0.0 {
         anyhow::bail!("--batch-load must be a positive number");
     }
+    // The system crontabs run jobs as any user: only the system daemon
+    // reads them unless told to.
+    let system = |given: Option<PathBuf>, default: &str| {
+        if flags.no_system_crontabs {
+            None
+        } else {
+            given.or_else(|| (euid == 0).then(|| PathBuf::from(default)))
+        }
+    };
+    let system_crontab = system(flags.system_crontab, "/etc/crontab");
+    let cron_dir = system(flags.cron_dir, "/etc/cron.d");
     Ok(schedd::Config {
+        system_crontab,
+        cron_dir,
+        boot_id_file: flags.boot_id_file,
+        sendmail: flags.sendmail,
         socket: flags
             .socket
             .unwrap_or_else(|| paths::user_socket(euid, &env)),

@@ -41,6 +41,17 @@ pub fn read(path: &Path, limit: u64) -> std::io::Result<Output> {
     read_bounded(&mut file, limit)
 }
 
+/// A file holding `text` for a job's standard input: created in `dir`,
+/// unlinked at once (only the open descriptor keeps it), read from the
+/// start.
+pub fn stdin_file(dir: &Path, text: &str) -> std::io::Result<File> {
+    use std::io::{Seek, Write};
+    let mut file = tempfile::tempfile_in(dir)?;
+    file.write_all(text.as_bytes())?;
+    file.rewind()?;
+    Ok(file)
+}
+
 /// Removes an output file whose contents are recorded.
 pub fn remove(path: &Path) -> std::io::Result<()> {
     match std::fs::remove_file(path) {

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use sched_proto::{
     Envelope, ErrorCode, ErrorReply, JobInfo, MockRequest, PROTOCOL_VERSION, Removal, Request,
-    Response, RunInfo,
+    Response, RunInfo, UpcomingRun,
 };
 use sched_spool::{JobRecord, Outcome, Owner, RunRecord};
 use tokio::sync::{mpsc::UnboundedSender, oneshot};
@@ -45,6 +45,8 @@ pub struct Context {
     pub clock: Clock,
     /// The uid running the daemon.
     pub daemon_uid: u32,
+    /// Time zones for crontabs' CRON_TZ.
+    pub zones: crate::cron::Zones,
 }
 
 /// The caller, from SO_PEERCRED.
@@ -96,7 +98,9 @@ fn caller(context: &Context, peer: Peer) -> Result<Owner, ErrorReply> {
 
 /// Request type names this daemon knows, for telling an unknown request
 /// from a malformed known one.
-const KNOWN: &[&str] = &["submit", "list", "remove", "show", "logs", "mock"];
+const KNOWN: &[&str] = &[
+    "submit", "list", "remove", "show", "logs", "crontab", "upcoming", "mock",
+];
 
 fn unknown_request() -> ErrorReply {
     ErrorReply::new(ErrorCode::UnknownRequest, "unknown request")
@@ -253,6 +257,8 @@ async fn serve(
                 .map_err(internal)?;
             Ok(Response::Runs { runs })
         }
+        Request::Crontab(request) => crate::crontab_requests::serve(context, peer, request).await,
+        Request::Upcoming { limit } => upcoming(context, owner, limit).await,
         Request::Mock(mock) => serve_mock(context, mock).await,
     };
     response.map(Reply::Message)
@@ -269,6 +275,15 @@ async fn serve_mock(context: &Context, request: MockRequest) -> Result<Response,
             context
                 .events
                 .send(Event::SetMockClock { to, reply })
+                .map_err(|_| gone())?;
+            let now = answer.await.map_err(|_| gone())?;
+            Ok(Response::Clock { now })
+        }
+        MockRequest::Step { to } => {
+            let (reply, answer) = oneshot::channel();
+            context
+                .events
+                .send(Event::StepMockClock { to, reply })
                 .map_err(|_| gone())?;
             let now = answer.await.map_err(|_| gone())?;
             Ok(Response::Clock { now })
@@ -290,6 +305,71 @@ async fn serve_mock(context: &Context, request: MockRequest) -> Result<Response,
             }
         }
     }
+}
+
+/// The most upcoming runs one request returns.
+const MAX_UPCOMING: u32 = 10_000;
+
+/// The next runs `owner` may see: crontab entries (from the scheduler, which
+/// holds when each is next due) and pending jobs (from the spool), merged
+/// in time order.
+async fn upcoming(context: &Context, owner: Owner, limit: u32) -> Result<Response, ErrorReply> {
+    let limit = limit.min(MAX_UPCOMING) as usize;
+    let (reply, answer) = oneshot::channel();
+    let gone = || ErrorReply::new(ErrorCode::Internal, "the scheduler has stopped");
+    context
+        .events
+        .send(Event::Upcoming {
+            owner,
+            limit,
+            reply,
+        })
+        .map_err(|_| gone())?;
+    let cron = answer.await.map_err(|_| gone())?;
+    let mut runs: Vec<UpcomingRun> = context
+        .spool
+        .call(move |spool| {
+            let mut jobs = Vec::new();
+            spool.for_each_pending(owner, |job| {
+                jobs.push((
+                    job.due,
+                    job.id,
+                    job.kind,
+                    job.owner_uid,
+                    job.command.to_owned(),
+                ));
+                std::ops::ControlFlow::Continue(())
+            })?;
+            jobs.sort_unstable_by_key(|job| (job.0, job.1));
+            jobs.truncate(limit);
+            let mut names = Names::default();
+            Ok(jobs
+                .into_iter()
+                .map(|(due, id, kind, uid, command)| UpcomingRun {
+                    due,
+                    kind: proto_kind(kind).into(),
+                    job: id,
+                    origin: None,
+                    owner_uid: uid,
+                    owner: names.of(uid).to_owned(),
+                    command,
+                })
+                .collect())
+        })
+        .await
+        .map_err(internal)?;
+    runs.extend(cron.into_iter().map(|(due, job)| UpcomingRun {
+        due,
+        kind: sched_proto::RunKind::Cron,
+        job: 0,
+        origin: Some(job.origin()),
+        owner_uid: job.user.uid,
+        owner: job.user.name.to_string(),
+        command: job.command.to_string(),
+    }));
+    runs.sort_by(|a, b| (a.due, a.job, &a.origin).cmp(&(b.due, b.job, &b.origin)));
+    runs.truncate(limit);
+    Ok(Response::Upcoming { runs })
 }
 
 pub(crate) fn internal(error: SpoolCallError) -> ErrorReply {
@@ -343,7 +423,12 @@ fn run_info(run: &RunRecord, names: &mut Names) -> RunInfo {
     RunInfo {
         id: run.id,
         job: run.job_id,
-        kind: proto_kind(run.kind),
+        kind: match run.kind {
+            sched_spool::RunKind::At => sched_proto::RunKind::At,
+            sched_spool::RunKind::Batch => sched_proto::RunKind::Batch,
+            sched_spool::RunKind::Cron => sched_proto::RunKind::Cron,
+        },
+        origin: run.origin.clone(),
         owner_uid: run.owner_uid,
         owner: names.of(run.owner_uid).to_owned(),
         command: run.command.clone(),

@@ -11,16 +11,22 @@
 //!   to the spool, pending as before;
 //! - after the clock is set back, jobs wait for their instants again;
 //! - batch jobs start one per [`BATCH_INTERVAL`], and only while the load
-//!   average is below the limit (as atd's `-b` and `-l`).
+//!   average is below the limit (as atd's `-b` and `-l`);
+//! - crontab entries start when the [`Planner`] says they are due: it
+//!   holds every rule for late wake-ups and clock changes.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BTreeSet, BinaryHeap, HashSet};
+use std::sync::Arc;
 
 use jiff::{SignedDuration, Timestamp};
-use sched_spool::JobKind;
+use sched_engine::{Planner, Wakeup};
+use sched_spool::{CronRun, JobKind, Owner};
 use tokio::sync::{mpsc, oneshot, watch};
 
 use crate::clock::{Clock, Timer, Wake};
-use crate::executor::{Executor, Ready};
+use crate::cron::{CronJob, CronTable, Loaded, Source};
+use crate::executor::{Executor, Ready, Task};
 
 /// The least time between two batch job starts, and between two load
 /// checks while batch jobs wait (atd's default `-b 60`).
@@ -64,9 +70,28 @@ pub enum Event {
         to: Timestamp,
         reply: oneshot::Sender<Timestamp>,
     },
+    /// A test sets the mock clock's wall time to `to` with no time passing
+    /// (a clock step); the reply is sent once the daemon has looked.
+    StepMockClock {
+        to: Timestamp,
+        reply: oneshot::Sender<Timestamp>,
+    },
     /// A test waits until no run is in progress; the reply carries the
     /// number still running (0).
     Settle { reply: oneshot::Sender<u32> },
+    /// The system crontabs were read again: these sources replace every
+    /// system source loaded before.
+    SystemCrontabs(Vec<Loaded>),
+    /// A user's crontab was installed (replacing any other).
+    UserCrontab(Loaded),
+    /// A user's crontab was removed.
+    UserCrontabRemoved { uid: u32 },
+    /// The next runs of crontab entries `owner` may see, at most `limit`.
+    Upcoming {
+        owner: Owner,
+        limit: usize,
+        reply: oneshot::Sender<Vec<(Timestamp, Arc<CronJob>)>>,
+    },
 }
 
 /// Where the scheduler reads the load average.
@@ -90,10 +115,17 @@ pub struct Scheduler {
     batch_not_before: Option<Timestamp>,
     running: u32,
     settle_waiters: Vec<oneshot::Sender<u32>>,
+    /// Crontab entries, and when each is next due.
+    cron: CronTable,
+    planner: Planner<u64>,
+    /// This is the first daemon since the system booted: @reboot entries
+    /// run once the scheduler starts.
+    run_reboot_entries: bool,
 }
 
 impl Scheduler {
     pub fn new(clock: Clock, executor: Executor, batch_policy: BatchPolicy) -> Scheduler {
+        let planner = Planner::new(clock.reading());
         Scheduler {
             clock,
             executor,
@@ -104,7 +136,76 @@ impl Scheduler {
             batch_not_before: None,
             running: 0,
             settle_waiters: Vec::new(),
+            cron: CronTable::default(),
+            planner,
+            run_reboot_entries: false,
         }
+    }
+
+    /// Runs the @reboot entries when the scheduler starts.
+    pub fn run_reboot_entries(&mut self) {
+        self.run_reboot_entries = true;
+    }
+
+    /// Loads (or reloads) one crontab's entries. Unchanged entries keep
+    /// their next instant; new ones are due from now on.
+    pub fn load_crontab(&mut self, loaded: Loaded) {
+        let now = self.clock.now();
+        let source = loaded.source.clone();
+        let changes =
+            self.cron
+                .replace(loaded.source, loaded.name, &loaded.crontab, loaded.entries);
+        for key in &changes.removed {
+            self.planner.remove(*key);
+        }
+        for &key in &changes.added {
+            if let Some(job) = self.cron.get(key) {
+                self.planner
+                    .insert(key, job.schedule.clone(), job.zone.clone(), now);
+            }
+        }
+        if !changes.added.is_empty() || !changes.removed.is_empty() {
+            tracing::info!(
+                source = ?source,
+                added = changes.added.len(),
+                removed = changes.removed.len(),
+                unchanged = changes.kept,
+                "crontab loaded"
+            );
+        }
+    }
+
+    /// Replaces every system crontab with `loaded`; system sources not in it
+    /// (removed or refused files) are dropped.
+    pub fn load_system_crontabs(&mut self, loaded: Vec<Loaded>) {
+        let present: HashSet<Source> = loaded.iter().map(|l| l.source.clone()).collect();
+        let gone: Vec<Source> = self
+            .cron
+            .sources()
+            .filter(|source| matches!(source, Source::System(_)) && !present.contains(source))
+            .cloned()
+            .collect();
+        for source in gone {
+            self.drop_source(&source);
+        }
+        for source in loaded {
+            self.load_crontab(source);
+        }
+    }
+
+    fn drop_source(&mut self, source: &Source) {
+        let keys = self.cron.remove_source(source);
+        for key in &keys {
+            self.planner.remove(*key);
+        }
+        if !keys.is_empty() {
+            tracing::info!(source = ?source, removed = keys.len(), "crontab unloaded");
+        }
+    }
+
+    /// The number of crontab entries loaded.
+    pub fn cron_entries(&self) -> usize {
+        self.cron.len()
     }
 
     /// Adds a pending job (from the spool at start, or a submission).
@@ -132,6 +233,9 @@ impl Scheduler {
                 return;
             }
         };
+        if std::mem::take(&mut self.run_reboot_entries) {
+            self.start_reboot_entries().await;
+        }
         loop {
             let now = self.clock.now();
             self.start_due(now).await;
@@ -176,6 +280,11 @@ impl Scheduler {
                 self.set_mock_clock(to).await;
                 let _ = reply.send(self.clock.now());
             }
+            Event::StepMockClock { to, reply } => {
+                self.clock.step(to);
+                self.start_due(to).await;
+                let _ = reply.send(self.clock.now());
+            }
             Event::Settle { reply } => {
                 if self.running == 0 {
                     let _ = reply.send(0);
@@ -183,7 +292,104 @@ impl Scheduler {
                     self.settle_waiters.push(reply);
                 }
             }
+            Event::SystemCrontabs(loaded) => self.load_system_crontabs(loaded),
+            Event::UserCrontab(loaded) => self.load_crontab(loaded),
+            Event::UserCrontabRemoved { uid } => self.drop_source(&Source::User(uid)),
+            Event::Upcoming {
+                owner,
+                limit,
+                reply,
+            } => {
+                let _ = reply.send(self.upcoming(owner, limit));
+            }
         }
+    }
+
+    /// The next `limit` runs of the crontab entries `owner` may see, in
+    /// time order: each entry's next instant as the planner holds it, then
+    /// the ones after it.
+    fn upcoming(&self, owner: Owner, limit: usize) -> Vec<(Timestamp, Arc<CronJob>)> {
+        let mut heap: BinaryHeap<Reverse<(Timestamp, u64)>> = self
+            .cron
+            .iter()
+            .filter(|(_, job)| match owner {
+                Owner::Any => true,
+                Owner::Uid(uid) => job.user.uid == uid,
+            })
+            .filter_map(|(key, _)| Some(Reverse((self.planner.next_of(key)?, key))))
+            .collect();
+        let mut runs = Vec::with_capacity(limit.min(heap.len()));
+        while runs.len() < limit {
+            let Some(Reverse((at, key))) = heap.pop() else {
+                break;
+            };
+            let Some(job) = self.cron.get(key) else {
+                continue;
+            };
+            if let Some(next) = job.schedule.next_after(&job.zone, at) {
+                heap.push(Reverse((next, key)));
+            }
+            runs.push((at, job.clone()));
+        }
+        runs
+    }
+
+    /// Starts every @reboot entry, once.
+    async fn start_reboot_entries(&mut self) {
+        let now = self.clock.now();
+        let due: Vec<(u64, Timestamp)> = self
+            .cron
+            .iter()
+            .filter(|(_, job)| job.schedule.is_reboot())
+            .map(|(key, _)| (key, now))
+            .collect();
+        if !due.is_empty() {
+            tracing::info!(
+                entries = due.len(),
+                "the system booted: running @reboot entries"
+            );
+            self.start_cron(due, now).await;
+        }
+    }
+
+    /// Starts the crontab entries `due` (key, instant due): their runs are
+    /// recorded in one transaction, then each is started.
+    async fn start_cron(&mut self, due: Vec<(u64, Timestamp)>, now: Timestamp) {
+        let jobs: Vec<(Arc<CronJob>, Timestamp)> = due
+            .into_iter()
+            .filter_map(|(key, at)| Some((self.cron.get(key)?.clone(), at)))
+            .collect();
+        let runs: Vec<CronRun> = jobs
+            .iter()
+            .map(|(job, at)| CronRun {
+                owner_uid: job.user.uid,
+                command: job.command.to_string(),
+                origin: job.origin(),
+                due: *at,
+            })
+            .collect();
+        let ids = match self
+            .executor
+            .spool
+            .call(move |spool| spool.start_cron_runs(&runs, now))
+            .await
+        {
+            Ok(ids) => ids,
+            Err(error) => {
+                // As cron: a run that cannot start is not retried later.
+                tracing::error!(
+                    runs = jobs.len(),
+                    "cannot record cron runs; they are skipped: {error}"
+                );
+                return;
+            }
+        };
+        let mut started = Vec::with_capacity(jobs.len());
+        for ((job, _), run) in jobs.into_iter().zip(ids) {
+            started.extend(self.executor.start(Task::Cron(job), run).await);
+        }
+        self.running += started.len() as u32;
+        self.executor.record_started(started).await;
     }
 
     /// Moves the mock clock to `to`, stopping at each instant something is
@@ -226,10 +432,10 @@ impl Scheduler {
                 Some(not_before) if not_before <= later(now, BATCH_INTERVAL) => due.max(not_before),
                 _ => due,
             });
-        match (at, batch) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        }
+        [at, batch, self.planner.next_wake()]
+            .into_iter()
+            .flatten()
+            .min()
     }
 
     /// Makes ready every at job due within [`ARM_AHEAD`] of `now`, starts
@@ -274,6 +480,7 @@ impl Scheduler {
         }
         self.running += started.len() as u32;
         self.executor.record_started(started).await;
+        self.start_due_cron().await;
         let Some(&(due, id)) = self.batch_queue.first() else {
             return;
         };
@@ -300,12 +507,41 @@ impl Scheduler {
         }
     }
 
+    /// Asks the planner what crontab entries are due, with cron's rules for
+    /// clock changes, and starts them.
+    async fn start_due_cron(&mut self) {
+        let reading = self.clock.reading();
+        let advance = self.planner.advance(reading);
+        match advance.wakeup {
+            Wakeup::Normal => {}
+            Wakeup::Late => tracing::info!(
+                step = %advance.step,
+                "late wake-up: crontab entries due meanwhile run now, once"
+            ),
+            Wakeup::Forward => tracing::info!(
+                step = %advance.step,
+                "the clock was set forward: fixed-time entries jumped over run now, once; the others follow the clock"
+            ),
+            Wakeup::Back => tracing::info!(
+                step = %advance.step,
+                "the clock was set back: fixed-time entries that ran do not run again; the others follow the clock"
+            ),
+            Wakeup::Reset => tracing::warn!(
+                step = %advance.step,
+                "the clock changed by 3 hours or more: the new time is taken as it is, with no catch-up"
+            ),
+        }
+        if !advance.due.is_empty() {
+            self.start_cron(advance.due, reading.wall).await;
+        }
+    }
+
     /// Claims the at jobs `due` (due instant, id) in one spool transaction
     /// and makes each ready to start at its instant.
     async fn arm(&mut self, due: &[(Timestamp, u64)], now: Timestamp) {
         for (job, run) in self.claim(due, JobKind::At, now).await {
             let instant = job.job.due;
-            if let Some(ready) = self.executor.prepare(job, run).await {
+            if let Some(ready) = self.executor.prepare(Task::Job(job), run).await {
                 self.armed.insert((instant, run), ready);
             }
         }
@@ -334,7 +570,10 @@ impl Scheduler {
         }
         let claims: Vec<(sched_spool::JobRecord, u64)> = back
             .values()
-            .map(|ready| (ready.job.clone(), ready.run))
+            .filter_map(|ready| match &ready.task {
+                Task::Job(job) => Some((job.clone(), ready.run)),
+                Task::Cron(_) => None,
+            })
             .collect();
         let returned = self
             .executor
@@ -345,8 +584,9 @@ impl Scheduler {
             Ok(()) => {
                 tracing::info!(jobs = back.len(), "jobs made ready are pending again");
                 for ((due, _), ready) in back {
-                    let (job, _) = self.executor.abandon(ready);
-                    self.at_queue.insert((due, job.id));
+                    if let (Task::Job(job), _) = self.executor.abandon(ready) {
+                        self.at_queue.insert((due, job.id));
+                    }
                 }
             }
             // Still claimed: they stay ready and start at their instants.
@@ -365,7 +605,7 @@ impl Scheduler {
     async fn start(&mut self, due: &[(Timestamp, u64)], kind: JobKind, now: Timestamp) {
         let mut started = Vec::new();
         for (job, run) in self.claim(due, kind, now).await {
-            started.extend(self.executor.start(job, run).await);
+            started.extend(self.executor.start(Task::Job(job), run).await);
         }
         self.running += started.len() as u32;
         self.executor.record_started(started).await;

@@ -8,7 +8,11 @@ use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::{mpsc, watch};
 
 use crate::clock::Clock;
+use crate::cron::system::SystemPaths;
+use crate::cron::watch::Reloader;
+use crate::cron::{self, Zones};
 use crate::executor::Executor;
+use crate::names::Names;
 use crate::requests::Context;
 use crate::scheduler::{BatchPolicy, Scheduler};
 use crate::spool_thread::SpoolHandle;
@@ -42,7 +46,7 @@ async fn serve(config: Config, spool: Spool, output_dir: std::path::PathBuf) -> 
             tracing::warn!(%start, "running on a MOCK CLOCK: for tests only, time moves only when its owner sets it");
             Clock::mock(start)
         }
-        None => Clock::System,
+        None => Clock::system(),
     };
     let (spool, spool_thread) =
         SpoolHandle::start(spool).context("cannot start the spool thread")?;
@@ -60,6 +64,19 @@ async fn serve(config: Config, spool: Spool, output_dir: std::path::PathBuf) -> 
         .await?;
 
     let euid = sched_runas::current_euid();
+    let zones = Zones::new(jiff::tz::TimeZone::system());
+    let user_crontabs = load_user_crontabs(&spool, &zones).await?;
+    let system_paths = SystemPaths {
+        crontab: config.system_crontab.clone(),
+        dir: config.cron_dir.clone(),
+    };
+    let system_crontabs = {
+        let (paths, zones) = (system_paths.clone(), zones.clone());
+        tokio::task::spawn_blocking(move || cron::load_all_system(&paths, euid, &zones))
+            .await
+            .context("reading the system crontabs failed")?
+    };
+    let new_boot = is_new_boot(&spool, &config.boot_id_file).await?;
     let listener = listener::bind(&config.socket, euid == 0)?;
     let (events_tx, events_rx) = mpsc::unbounded_channel();
     let (shutdown_tx, shutdown_rx) = watch::channel(false);
@@ -69,6 +86,7 @@ async fn serve(config: Config, spool: Spool, output_dir: std::path::PathBuf) -> 
         output_dir,
         output_limit: config.output_limit,
         events: events_tx.clone(),
+        sendmail: config.sendmail.clone(),
     };
     let mut scheduler = Scheduler::new(
         clock.clone(),
@@ -80,11 +98,21 @@ async fn serve(config: Config, spool: Spool, output_dir: std::path::PathBuf) -> 
     for &(id, due, kind) in &pending {
         scheduler.add(id, due, kind);
     }
+    for loaded in user_crontabs {
+        scheduler.load_crontab(loaded);
+    }
+    scheduler.load_system_crontabs(system_crontabs);
+    if new_boot {
+        scheduler.run_reboot_entries();
+    }
+    let cron_entries = scheduler.cron_entries();
+    let reloader = Reloader::new(system_paths, euid, zones.clone(), events_tx.clone());
     let context = Context {
         spool: spool.clone(),
         events: events_tx,
         clock,
         daemon_uid: euid,
+        zones,
     };
     let scheduler_task = tokio::spawn(scheduler.run(events_rx, shutdown_rx.clone()));
     let listener_task = tokio::spawn(listener::serve(
@@ -97,6 +125,7 @@ async fn serve(config: Config, spool: Spool, output_dir: std::path::PathBuf) -> 
         socket = %config.socket.display(),
         spool = %config.spool_dir.display(),
         pending = pending.len(),
+        cron_entries,
         "schedd {} ready",
         env!("CARGO_PKG_VERSION")
     );
@@ -106,12 +135,14 @@ async fn serve(config: Config, spool: Spool, output_dir: std::path::PathBuf) -> 
     // The scheduler and the listener run until shutdown; one that ends
     // before (a panic, a failed timer) stops the daemon with an error
     // rather than leaving it half alive.
+    let watch_task = tokio::spawn(reloader.clone().watch());
     let stopped = tokio::select! {
-        () = signals.wait_for_shutdown() => None,
+        () = signals.wait_for_shutdown(&reloader) => None,
         result = &mut scheduler_task => Some(("scheduler", result)),
         result = &mut listener_task => Some(("listener", result)),
     };
     let _ = shutdown_tx.send(true);
+    watch_task.abort();
     if let Some((part, result)) = stopped {
         let _ = std::fs::remove_file(&config.socket);
         // A scheduler still running gives its ready jobs back to the spool
@@ -157,18 +188,78 @@ impl Signals {
         })
     }
 
-    /// Waits for SIGTERM or SIGINT. SIGHUP is logged: there is nothing to
-    /// reload yet, and its default action would kill the daemon.
-    async fn wait_for_shutdown(&mut self) {
+    /// Waits for SIGTERM or SIGINT. SIGHUP reads the system crontabs
+    /// again.
+    async fn wait_for_shutdown(&mut self, reloader: &Reloader) {
         loop {
             tokio::select! {
                 _ = self.term.recv() => return,
                 _ = self.int.recv() => return,
-                _ = self.hup.recv() => tracing::info!("SIGHUP: nothing to reload"),
+                _ = self.hup.recv() => {
+                    tracing::info!("SIGHUP: reading the system crontabs again");
+                    let reloader = reloader.clone();
+                    tokio::spawn(async move { reloader.reload().await });
+                }
             }
         }
     }
 }
+
+/// Every user's crontab from the spool, parsed. A line that no longer
+/// loads (its CRON_TZ zone was removed from the system) is logged.
+async fn load_user_crontabs(
+    spool: &SpoolHandle,
+    zones: &Zones,
+) -> anyhow::Result<Vec<cron::Loaded>> {
+    let stored = spool.call(|spool| spool.crontabs()).await?;
+    let zones = zones.clone();
+    let loaded = tokio::task::spawn_blocking(move || {
+        let mut names = Names::default();
+        stored
+            .into_iter()
+            .map(|crontab| {
+                let name = names.of(crontab.owner_uid).to_owned();
+                let (loaded, errors) =
+                    cron::load_user(crontab.owner_uid, &name, &crontab.text, &zones);
+                for error in errors {
+                    tracing::error!("crontab of {name}:{error}; the line is skipped");
+                }
+                loaded
+            })
+            .collect()
+    })
+    .await
+    .context("reading the users' crontabs failed")?;
+    Ok(loaded)
+}
+
+/// Whether this is the first daemon since the system booted: the boot id
+/// differs from the one the spool remembers. The new id is remembered.
+async fn is_new_boot(spool: &SpoolHandle, boot_id_file: &Path) -> anyhow::Result<bool> {
+    let boot_id = match std::fs::read_to_string(boot_id_file) {
+        Ok(text) => text.trim().to_owned(),
+        Err(error) => {
+            tracing::warn!(
+                "cannot read the boot id from {} ({error}): @reboot entries do not run",
+                boot_id_file.display()
+            );
+            return Ok(false);
+        }
+    };
+    let new = spool
+        .call(move |spool| {
+            let new = spool.state(BOOT_ID_KEY)?.as_deref() != Some(boot_id.as_str());
+            if new {
+                spool.set_state(BOOT_ID_KEY, &boot_id)?;
+            }
+            Ok(new)
+        })
+        .await?;
+    Ok(new)
+}
+
+/// The spool state key of the boot whose @reboot entries ran.
+const BOOT_ID_KEY: &str = "boot_id";
 
 /// Runs a previous daemon started and never saw end are recorded as lost,
 /// with whatever output they left; each output file is removed only after

@@ -1,0 +1,205 @@
+//! Periodic jobs: crontab files read, checked and turned into entries the
+//! planner can time.
+//!
+//! - `system` finds and opens /etc/crontab and /etc/cron.d/* safely;
+//! - `table` holds the loaded entries and keeps unchanged ones across
+//!   reloads;
+//! - `environment` is what a cron job's environment is;
+//! - `watch` notices changes to the system files.
+//!
+//! Loading is blocking work (files, the password database, time zone
+//! files) and runs on a blocking thread; the scheduler only applies the
+//! result.
+
+pub mod environment;
+pub mod system;
+pub mod table;
+pub mod watch;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use jiff::tz::TimeZone;
+use sched_cron::Zone;
+use sched_cron::crontab::{self, Crontab, Format, LineError};
+
+pub use table::{CronJob, CronTable, Resolved, RunAs, Source, SourceName};
+
+/// A crontab parsed and resolved, ready for [`CronTable::replace`].
+#[derive(Debug)]
+pub struct Loaded {
+    pub source: Source,
+    pub name: SourceName,
+    pub crontab: Crontab,
+    pub entries: Vec<Resolved>,
+}
+
+/// Time zones by name, built once each (a [`Zone`] precomputes three
+/// centuries of offset changes).
+#[derive(Debug, Clone)]
+pub struct Zones {
+    default: Arc<Zone>,
+    named: Arc<Mutex<HashMap<String, Arc<Zone>>>>,
+}
+
+impl Zones {
+    /// `default` is the daemon's own zone, for entries with no CRON_TZ.
+    pub fn new(default: TimeZone) -> Zones {
+        Zones {
+            default: Arc::new(Zone::new(default)),
+            named: Arc::default(),
+        }
+    }
+
+    pub fn default_zone(&self) -> Arc<Zone> {
+        self.default.clone()
+    }
+
+    /// The zone `name` (an IANA name), or why there is none.
+    pub fn get(&self, name: &str) -> Result<Arc<Zone>, String> {
+        let mut named = self.named.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(zone) = named.get(name) {
+            return Ok(zone.clone());
+        }
+        let tz = TimeZone::get(name).map_err(|e| format!("unknown time zone {name:?}: {e}"))?;
+        let zone = Arc::new(Zone::new(tz));
+        named.insert(name.to_owned(), zone.clone());
+        Ok(zone)
+    }
+}
+
+/// The zone of each entry of `crontab`, or a line error for an entry whose
+/// CRON_TZ names no zone.
+fn zone_of(
+    crontab: &Crontab,
+    entry: &crontab::Entry,
+    zones: &Zones,
+) -> Result<Arc<Zone>, LineError> {
+    match crontab.cron_tz_of(entry) {
+        None => Ok(zones.default_zone()),
+        Some(var) => zones.get(&var.value).map_err(|message| LineError {
+            line: entry.line,
+            column: 1,
+            message: format!("{message} (CRON_TZ set on line {})", var.line),
+        }),
+    }
+}
+
+/// Parses a user's crontab. Returns what loads and an error for each line
+/// that does not.
+pub fn load_user(uid: u32, name: &str, text: &str, zones: &Zones) -> (Loaded, Vec<LineError>) {
+    let (crontab, mut errors) = crontab::parse(text, Format::User);
+    let user = RunAs {
+        uid,
+        name: name.into(),
+    };
+    let mut entries = Vec::with_capacity(crontab.entries.len());
+    for (index, entry) in crontab.entries.iter().enumerate() {
+        match zone_of(&crontab, entry, zones) {
+            Ok(zone) => entries.push(Resolved {
+                index,
+                user: user.clone(),
+                zone,
+            }),
+            Err(error) => errors.push(error),
+        }
+    }
+    errors.sort_by_key(|e| (e.line, e.column));
+    let loaded = Loaded {
+        source: Source::User(uid),
+        name: SourceName(format!("crontab of {name}")),
+        crontab,
+        entries,
+    };
+    (loaded, errors)
+}
+
+/// Parses a system crontab whose lines may name any user (a daemon not run
+/// by root: only its own user). Unknown users are line errors, as cronie
+/// reports them.
+pub fn load_system(
+    file: &system::SystemFile,
+    content: &[u8],
+    daemon_uid: u32,
+    zones: &Zones,
+    users: &mut HashMap<String, Option<u32>>,
+) -> (Loaded, Vec<LineError>) {
+    let (crontab, mut errors) = crontab::parse_bytes(content, Format::System);
+    let mut entries = Vec::with_capacity(crontab.entries.len());
+    for (index, entry) in crontab.entries.iter().enumerate() {
+        let name = entry.user.as_deref().unwrap_or_default();
+        let uid = *users.entry(name.to_owned()).or_insert_with(|| {
+            sched_runas::uid_of_name(name).unwrap_or_else(|error| {
+                tracing::warn!("{error}");
+                None
+            })
+        });
+        let error = |message: String| LineError {
+            line: entry.line,
+            column: 1,
+            message,
+        };
+        let Some(uid) = uid else {
+            errors.push(error(format!("no such user {name:?}")));
+            continue;
+        };
+        if daemon_uid != 0 && uid != daemon_uid {
+            errors.push(error(format!(
+                "runs as {name}, but this schedd runs as uid {daemon_uid} and runs only that user's jobs"
+            )));
+            continue;
+        }
+        match zone_of(&crontab, entry, zones) {
+            Ok(zone) => entries.push(Resolved {
+                index,
+                user: RunAs {
+                    uid,
+                    name: name.into(),
+                },
+                zone,
+            }),
+            Err(error) => errors.push(error),
+        }
+    }
+    errors.sort_by_key(|e| (e.line, e.column));
+    let loaded = Loaded {
+        source: Source::System(file.path.clone()),
+        name: SourceName(file.path.display().to_string()),
+        crontab,
+        entries,
+    };
+    (loaded, errors)
+}
+
+/// Reads and parses every system crontab; refused files and bad lines are
+/// logged. Returns what loads, by source. A source loaded before and not
+/// returned now (removed, or refused: a file made writable by others must
+/// stop running at once) is dropped by the caller.
+pub fn load_all_system(paths: &system::SystemPaths, daemon_uid: u32, zones: &Zones) -> Vec<Loaded> {
+    let mut users = HashMap::new();
+    let mut loaded = Vec::new();
+    for file in system::read_all(paths, daemon_uid) {
+        match &file.content {
+            Err(reason) => {
+                tracing::error!(
+                    "{}: refused, its jobs are not loaded: {reason}",
+                    file.path.display()
+                );
+            }
+            Ok(content) => {
+                let (source, errors) = load_system(&file, content, daemon_uid, zones, &mut users);
+                for error in errors {
+                    tracing::error!(
+                        "{}:{}:{}: {}; the line is skipped",
+                        file.path.display(),
+                        error.line,
+                        error.column,
+                        error.message
+                    );
+                }
+                loaded.push(source);
+            }
+        }
+    }
+    loaded
+}

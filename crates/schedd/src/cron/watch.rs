@@ -1,0 +1,187 @@
+//! Reloading the system crontabs: on SIGHUP, and when inotify reports a
+//! change in the directories that hold them.
+//!
+//! The directories are watched, not the files: editors and package tools
+//! replace a file by renaming another over it, which ends a watch on the
+//! file itself. Events are gathered until the directory has been quiet for
+//! [`QUIET`] (a package upgrade touches many files), then everything is
+//! read again; the table keeps the entries that did not change.
+
+use std::os::fd::{AsFd, AsRawFd, RawFd};
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use nix::sys::inotify::{AddWatchFlags, InitFlags, Inotify};
+use tokio::io::unix::AsyncFd;
+use tokio::sync::mpsc::UnboundedSender;
+
+use super::Zones;
+use super::system::SystemPaths;
+use crate::scheduler::Event;
+
+/// How long the directories must be quiet before they are read again.
+const QUIET: Duration = Duration::from_millis(200);
+
+/// The longest a reload waits for quiet.
+const MOST: Duration = Duration::from_secs(2);
+
+/// Reads the system crontabs again and hands them to the scheduler. One
+/// reload at a time, so that an older read never lands after a newer one.
+#[derive(Debug, Clone)]
+pub struct Reloader {
+    paths: SystemPaths,
+    daemon_uid: u32,
+    zones: Zones,
+    events: UnboundedSender<Event>,
+    lock: Arc<tokio::sync::Mutex<()>>,
+}
+
+impl Reloader {
+    pub fn new(
+        paths: SystemPaths,
+        daemon_uid: u32,
+        zones: Zones,
+        events: UnboundedSender<Event>,
+    ) -> Reloader {
+        Reloader {
+            paths,
+            daemon_uid,
+            zones,
+            events,
+            lock: Arc::default(),
+        }
+    }
+
+    /// Reads every system crontab and sends the result to the scheduler.
+    pub async fn reload(&self) {
+        let _one_at_a_time = self.lock.lock().await;
+        let (paths, uid, zones) = (self.paths.clone(), self.daemon_uid, self.zones.clone());
+        match tokio::task::spawn_blocking(move || super::load_all_system(&paths, uid, &zones)).await
+        {
+            Ok(loaded) => {
+                let _ = self.events.send(Event::SystemCrontabs(loaded));
+            }
+            Err(error) => tracing::error!("reading the system crontabs failed: {error}"),
+        }
+    }
+
+    /// Watches the directories of the system crontabs and reloads after
+    /// each change, until the daemon stops. Without inotify (or with no
+    /// directory to watch) only SIGHUP reloads.
+    pub async fn watch(self) {
+        let watched = match Watch::new(&self.paths) {
+            Ok(Some(watch)) => watch,
+            Ok(None) => return,
+            Err(error) => {
+                tracing::warn!(
+                    "cannot watch the system crontabs ({error}); they are read again on SIGHUP only"
+                );
+                return;
+            }
+        };
+        loop {
+            match watched.changed().await {
+                Ok(true) => {}
+                Ok(false) => continue,
+                Err(error) => {
+                    tracing::error!("watching the system crontabs failed: {error}");
+                    return;
+                }
+            }
+            // Gather the rest of a burst of changes.
+            let started = tokio::time::Instant::now();
+            while started.elapsed() < MOST {
+                match tokio::time::timeout(QUIET, watched.changed()).await {
+                    Ok(Ok(_)) => continue,
+                    Ok(Err(_)) | Err(_) => break,
+                }
+            }
+            tracing::info!("the system crontabs changed; reading them again");
+            self.reload().await;
+        }
+    }
+}
+
+struct Watch {
+    fd: AsyncFd<InotifyHandle>,
+    /// The file name of the single crontab in its directory, and that
+    /// directory's watch.
+    crontab: Option<(nix::sys::inotify::WatchDescriptor, std::ffi::OsString)>,
+    dir: Option<nix::sys::inotify::WatchDescriptor>,
+}
+
+struct InotifyHandle(Inotify);
+
+impl AsRawFd for InotifyHandle {
+    fn as_raw_fd(&self) -> RawFd {
+        self.0.as_fd().as_raw_fd()
+    }
+}
+
+impl Watch {
+    fn new(paths: &SystemPaths) -> std::io::Result<Option<Watch>> {
+        let inotify = Inotify::init(InitFlags::IN_NONBLOCK | InitFlags::IN_CLOEXEC)?;
+        let mask = AddWatchFlags::IN_CLOSE_WRITE
+            | AddWatchFlags::IN_MOVED_TO
+            | AddWatchFlags::IN_MOVED_FROM
+            | AddWatchFlags::IN_CREATE
+            | AddWatchFlags::IN_DELETE
+            | AddWatchFlags::IN_ATTRIB
+            | AddWatchFlags::IN_ONLYDIR;
+        let add = |dir: &Path| match inotify.add_watch(dir, mask) {
+            Ok(wd) => Some(wd),
+            Err(error) => {
+                tracing::warn!("cannot watch {}: {error}", dir.display());
+                None
+            }
+        };
+        let crontab = paths.crontab.as_ref().and_then(|file| {
+            let dir = file.parent().filter(|d| !d.as_os_str().is_empty())?;
+            Some((add(dir)?, file.file_name()?.to_owned()))
+        });
+        let dir = paths.dir.as_deref().and_then(add);
+        if crontab.is_none() && dir.is_none() {
+            return Ok(None);
+        }
+        // See clock.rs: the AsyncFd owns the descriptor for as long as it is
+        // registered.
+        #[allow(deprecated)]
+        let fd = AsyncFd::new(InotifyHandle(inotify))?;
+        Ok(Some(Watch { fd, crontab, dir }))
+    }
+
+    /// Waits for events; true when one concerns a crontab (anything in
+    /// the cron.d directory, or the crontab's own name in its directory;
+    /// an overflowed queue counts, since anything may have changed).
+    async fn changed(&self) -> std::io::Result<bool> {
+        loop {
+            let mut guard = self.fd.readable().await?;
+            match guard.try_io(|inner| {
+                inner
+                    .get_ref()
+                    .0
+                    .read_events()
+                    .map_err(std::io::Error::from)
+            }) {
+                Ok(Ok(events)) => {
+                    return Ok(events.iter().any(|event| {
+                        event.mask.contains(AddWatchFlags::IN_Q_OVERFLOW)
+                            || Some(event.wd) == self.dir
+                            || self.crontab.as_ref().is_some_and(|(wd, name)| {
+                                event.wd == *wd && event.name.as_deref() == Some(name.as_os_str())
+                            })
+                    }));
+                }
+                Ok(Err(error)) => return Err(error),
+                Err(_would_block) => continue,
+            }
+        }
+    }
+}
+
+impl std::fmt::Debug for Watch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Watch")
+    }
+}

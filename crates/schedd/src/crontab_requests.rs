@@ -1,0 +1,145 @@
+//! Requests about users' crontabs: read, install, remove.
+//!
+//! A user acts on their own crontab; root on anyone's (`-u`). An install is
+//! checked with the same parser the daemon loads with; a crontab with any
+//! bad line is refused whole, with every error, and nothing is stored (as
+//! crontab(1) does). The spool write and the scheduler's reload happen in
+//! one step on the spool thread, so that two installs can never leave the
+//! scheduler running an older text than the spool holds.
+
+use sched_proto::{CrontabRequest, ErrorCode, ErrorReply, Response};
+
+use crate::cron;
+use crate::names::Names;
+use crate::requests::{Context, Peer, internal};
+use crate::scheduler::Event;
+
+/// The largest crontab accepted (cronie's limit is 256 KiB of lines... far
+/// below what fits in a request; ours is 1 MiB).
+const MAX_CRONTAB: usize = 1 << 20;
+
+pub async fn serve(
+    context: &Context,
+    peer: Peer,
+    request: CrontabRequest,
+) -> Result<Response, ErrorReply> {
+    let user = match &request {
+        CrontabRequest::Get { user }
+        | CrontabRequest::Install { user, .. }
+        | CrontabRequest::Remove { user } => user.clone(),
+    };
+    let (uid, name) = target(peer, user).await?;
+    match request {
+        CrontabRequest::Get { .. } => {
+            let stored = context
+                .spool
+                .call(move |spool| spool.crontab(uid))
+                .await
+                .map_err(internal)?;
+            Ok(Response::Crontab {
+                owner_uid: uid,
+                owner: name,
+                text: stored.map(|crontab| crontab.text),
+            })
+        }
+        CrontabRequest::Install { text, .. } => {
+            if text.len() > MAX_CRONTAB {
+                return Err(ErrorReply::new(
+                    ErrorCode::Invalid,
+                    format!(
+                        "the crontab is {} bytes, more than {MAX_CRONTAB}",
+                        text.len()
+                    ),
+                ));
+            }
+            let zones = context.zones.clone();
+            let (owner, checked) = (name.clone(), text.clone());
+            let (loaded, errors) =
+                tokio::task::spawn_blocking(move || cron::load_user(uid, &owner, &checked, &zones))
+                    .await
+                    .map_err(|e| ErrorReply::new(ErrorCode::Internal, e.to_string()))?;
+            if !errors.is_empty() {
+                let lines: Vec<String> = errors
+                    .iter()
+                    .map(|e| format!("{}:{}: {}", e.line, e.column, e.message))
+                    .collect();
+                return Err(ErrorReply::new(
+                    ErrorCode::Invalid,
+                    format!("the crontab was not installed:\n{}", lines.join("\n")),
+                ));
+            }
+            let entries = loaded.crontab.entries.len() as u32;
+            let (events, now) = (context.events.clone(), context.clock.now());
+            context
+                .spool
+                .call(move |spool| {
+                    spool.set_crontab(uid, &text, now)?;
+                    let _ = events.send(Event::UserCrontab(loaded));
+                    Ok(())
+                })
+                .await
+                .map_err(internal)?;
+            tracing::info!(uid, by = peer.uid, entries, "crontab installed");
+            Ok(Response::CrontabInstalled {
+                owner_uid: uid,
+                owner: name,
+                entries,
+            })
+        }
+        CrontabRequest::Remove { .. } => {
+            let events = context.events.clone();
+            let removed = context
+                .spool
+                .call(move |spool| {
+                    let removed = spool.remove_crontab(uid)?;
+                    if removed {
+                        let _ = events.send(Event::UserCrontabRemoved { uid });
+                    }
+                    Ok(removed)
+                })
+                .await
+                .map_err(internal)?;
+            if removed {
+                tracing::info!(uid, by = peer.uid, "crontab removed");
+            }
+            Ok(Response::CrontabRemoved {
+                owner_uid: uid,
+                owner: name,
+                removed,
+            })
+        }
+    }
+}
+
+/// Whose crontab a request is about: the caller's, or for root the named
+/// user's. Another user's name from anyone else is refused.
+async fn target(peer: Peer, user: Option<String>) -> Result<(u32, String), ErrorReply> {
+    let Some(name) = user else {
+        let uid = peer.uid;
+        let name = tokio::task::spawn_blocking(move || Names::default().of(uid).to_owned())
+            .await
+            .unwrap_or_else(|_| uid.to_string());
+        return Ok((uid, name));
+    };
+    let looked_up = name.clone();
+    let uid = tokio::task::spawn_blocking(move || sched_runas::uid_of_name(&looked_up))
+        .await
+        .map_err(|e| ErrorReply::new(ErrorCode::Internal, e.to_string()))?
+        .map_err(|e| ErrorReply::new(ErrorCode::Internal, e.to_string()))?;
+    match uid {
+        Some(uid) if uid == peer.uid || peer.uid == 0 => Ok((uid, name)),
+        Some(_) => Err(ErrorReply::new(
+            ErrorCode::Denied,
+            "only root may read or change another user's crontab",
+        )),
+        None if peer.uid == 0 => Err(ErrorReply::new(
+            ErrorCode::NotFound,
+            format!("no such user {name:?}"),
+        )),
+        // Do not tell others which names exist.
+        None => Err(ErrorReply::new(
+            ErrorCode::Denied,
+            "only root may read or change another user's crontab",
+        )),
+    }
+}

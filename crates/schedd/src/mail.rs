@@ -1,0 +1,125 @@
+//! Mailing a cron job's output, as cron does: when the job wrote anything
+//! (with `-n`, only when it also failed), to MAILTO or else the owner, by
+//! the local mailer, run as the job's owner so that a user's MAILTO never
+//! sends mail with root's authority. Without a mailer nothing is mailed;
+//! the output is kept in the run history either way.
+
+use std::fs::File;
+use std::io::{Seek, Write};
+use std::path::{Path, PathBuf};
+
+use sched_runas::{JobCommand, ResolvedUser};
+use sched_spool::Outcome;
+
+/// How one run's output is to be mailed.
+#[derive(Debug)]
+pub struct MailPlan {
+    pub to: String,
+    user: ResolvedUser,
+    subject: String,
+    cron_env: Vec<(String, String)>,
+    only_on_error: bool,
+    sendmail: PathBuf,
+}
+
+/// The plan for a job of `user` running `command` with environment `env`,
+/// or `None` when nothing is to be mailed: MAILTO is empty, or there is no
+/// mailer at `sendmail`.
+pub fn plan(
+    user: &ResolvedUser,
+    env: &[(String, String)],
+    command: &str,
+    only_on_error: bool,
+    sendmail: &Path,
+) -> Option<MailPlan> {
+    let to = match crate::cron::environment::lookup(env, "MAILTO") {
+        Some(to) if to.trim().is_empty() => return None,
+        Some(to) => to.trim().to_owned(),
+        None => user.name().to_owned(),
+    };
+    if !sendmail.is_file() {
+        tracing::debug!("no mailer at {}: output is not mailed", sendmail.display());
+        return None;
+    }
+    let host = nix::unistd::gethostname()
+        .map(|name| name.to_string_lossy().into_owned())
+        .unwrap_or_else(|_| "localhost".to_owned());
+    // A subject is one line: cron shows the command's first line.
+    let first_line = command.lines().next().unwrap_or_default();
+    Some(MailPlan {
+        to,
+        user: user.clone(),
+        subject: format!("Cron <{}@{host}> {first_line}", user.name()),
+        cron_env: env.to_vec(),
+        only_on_error,
+        sendmail: sendmail.to_path_buf(),
+    })
+}
+
+impl MailPlan {
+    /// Whether a run that ended with `outcome` after writing `bytes` is
+    /// mailed.
+    pub fn wanted(&self, outcome: &Outcome, bytes: u64) -> bool {
+        bytes > 0 && !(self.only_on_error && matches!(outcome, Outcome::Exited(0)))
+    }
+
+    /// Sends the whole of the output file `output` (blocking: run it off the
+    /// async threads). The mailer runs as the job's owner.
+    pub fn send(&self, output: &Path, scratch_dir: &Path) -> std::io::Result<()> {
+        let mut message = tempfile::tempfile_in(scratch_dir)?;
+        write!(
+            message,
+            "From: \"(Cron Daemon)\" <{user}>\nTo: {to}\nSubject: {subject}\n\
+             MIME-Version: 1.0\nContent-Type: text/plain; charset=UTF-8\n\
+             Content-Transfer-Encoding: 8bit\nAuto-Submitted: auto-generated\n\
+             Precedence: bulk\n",
+            user = self.user.name(),
+            to = self.to,
+            subject = self.subject,
+        )?;
+        for (name, value) in &self.cron_env {
+            writeln!(message, "X-Cron-Env: <{name}={value}>")?;
+        }
+        writeln!(message)?;
+        std::io::copy(&mut File::open(output)?, &mut message)?;
+        message.rewind()?;
+        let script = format!(
+            "exec {} -FCronDaemon -i -B8BITMIME -oem -oi -t",
+            shell_quote(&self.sendmail.display().to_string())
+        );
+        let env = vec![
+            (
+                "PATH".to_owned(),
+                "/usr/sbin:/usr/bin:/sbin:/bin".to_owned(),
+            ),
+            ("HOME".to_owned(), self.user.home().display().to_string()),
+            ("LOGNAME".to_owned(), self.user.name().to_owned()),
+            ("USER".to_owned(), self.user.name().to_owned()),
+        ];
+        let status = sched_runas::command(JobCommand {
+            user: &self.user,
+            shell: Path::new("/bin/sh"),
+            script: &script,
+            env: &env,
+            cwd: None,
+            umask: 0o077,
+            output: File::options().write(true).open("/dev/null")?,
+            stdin: Some(message),
+        })
+        .map_err(std::io::Error::other)?
+        .status()?;
+        if status.success() {
+            Ok(())
+        } else {
+            Err(std::io::Error::other(format!(
+                "{} ended with {status}",
+                self.sendmail.display()
+            )))
+        }
+    }
+}
+
+/// `text` in single quotes for /bin/sh.
+fn shell_quote(text: &str) -> String {
+    format!("'{}'", text.replace('\'', r"'\''"))
+}
