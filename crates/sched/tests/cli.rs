@@ -262,9 +262,14 @@ fn next_unknown_zone_and_bad_now() {
 
 #[test]
 fn next_usage_errors_exit_2() {
-    let output = run(&["next"]);
-    assert_eq!(output.status.code(), Some(2));
-    assert!(output.stdout.is_empty());
+    // Without EXPR, `next` asks the daemon; --now and --tz have no meaning then.
+    let output = run(&["next", "--tz", "UTC"]);
+    assert_output(
+        &output,
+        1,
+        "",
+        "sched: --now and --tz go with EXPR; your next runs are as the daemon plans them\n",
+    );
     let output = run(&["next", "-n", "many", "@daily"]);
     assert_eq!(output.status.code(), Some(2));
     assert!(output.stdout.is_empty());

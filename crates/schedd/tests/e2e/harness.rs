@@ -10,7 +10,7 @@ use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use jiff::Timestamp;
-use sched_proto::{JobKind, Outcome};
+use sched_proto::{JobKind, Outcome, RunKind};
 use serde::Deserialize;
 
 /// The daemon binary cargo built for these tests.
@@ -138,14 +138,32 @@ impl Daemon {
             .arg(&self.socket)
             .arg("--spool")
             .arg(&self.spool)
+            .arg("--system-crontab")
+            .arg(self.dir.path().join("etc/crontab"))
+            .arg("--cron-dir")
+            .arg(self.dir.path().join("etc/cron.d"))
+            .arg("--boot-id-file")
+            .arg(self.dir.path().join("boot_id"))
+            .arg("--sendmail")
+            .arg(self.dir.path().join("bin/sendmail"))
             .args(&options.extra);
         if let Some(start) = &options.mock_clock {
             command.arg("--mock-clock").arg(start);
         }
+        // Crontab entries without CRON_TZ run in the daemon's zone.
         command
             .env_remove("SCHEDD_LOG")
+            .env("TZ", "UTC")
             .envs(options.env.iter().map(|(n, v)| (n, v)));
         command
+    }
+
+    /// The directory standing for /etc: `crontab` and `cron.d/` in it are
+    /// the daemon's system crontabs (created on first use).
+    pub fn etc(&self) -> PathBuf {
+        let etc = self.dir.path().join("etc");
+        std::fs::create_dir_all(etc.join("cron.d")).unwrap();
+        etc
     }
 
     /// Stops the daemon with SIGTERM and waits for it; returns its status.
@@ -329,7 +347,8 @@ pub struct Job {
 pub struct Run {
     pub id: u64,
     pub job: u64,
-    pub kind: JobKind,
+    pub kind: RunKind,
+    pub origin: Option<String>,
     pub owner_uid: u32,
     pub owner: String,
     pub command: String,
@@ -341,4 +360,17 @@ pub struct Run {
     pub output_head: String,
     pub output_tail: String,
     pub output_bytes: u64,
+}
+
+/// An upcoming run as `sched next --json` prints it.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Upcoming {
+    pub due: Timestamp,
+    pub kind: RunKind,
+    pub job: Option<u64>,
+    pub origin: Option<String>,
+    pub owner_uid: u32,
+    pub owner: String,
+    pub command: String,
 }

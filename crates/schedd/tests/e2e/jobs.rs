@@ -255,7 +255,7 @@ fn a_batch_job_starts_when_the_load_allows() {
     let runs = daemon.runs();
     assert_eq!(runs.len(), 1);
     assert_eq!(runs[0].started, instant("2026-11-25T10:00:00Z"));
-    assert_eq!(runs[0].kind, sched_proto::JobKind::Batch);
+    assert_eq!(runs[0].kind, sched_proto::RunKind::Batch);
 }
 
 #[test]
