@@ -78,6 +78,9 @@ impl Daemon {
         std::fs::create_dir(&socket_dir).unwrap();
         let bin = dir.path().join("bin");
         std::fs::create_dir(&bin).unwrap();
+        // The system crontab directories exist, as on a real system, so the
+        // daemon watches them from the start.
+        std::fs::create_dir_all(dir.path().join("etc/cron.d")).unwrap();
         let sched = bin.join("sched");
         std::fs::copy(sched_binary(), &sched).unwrap();
         if options.shared {
@@ -124,9 +127,14 @@ impl Daemon {
             );
             std::thread::sleep(Duration::from_millis(5));
         }
-        // The log goes to a pipe nobody reads; keep it from filling.
+        // The log is kept in the test dir, for tests that look for a line.
         let mut stderr = child.stderr.take().unwrap();
-        std::thread::spawn(move || std::io::copy(&mut stderr, &mut std::io::sink()));
+        let mut log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(self.dir.path().join("schedd.log"))
+            .unwrap();
+        std::thread::spawn(move || std::io::copy(&mut stderr, &mut log));
         self.child = Some(child);
     }
 
@@ -156,6 +164,36 @@ impl Daemon {
             .env("TZ", "UTC")
             .envs(options.env.iter().map(|(n, v)| (n, v)));
         command
+    }
+
+    /// What the daemon logged so far.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("schedd.log")).unwrap_or_default()
+    }
+
+    /// Waits (at most 20 s) until `ready` holds, polling every 10 ms: for
+    /// effects the daemon shows on its own time (a log line, a reload).
+    pub fn wait_until(&self, what: &str, mut ready: impl FnMut(&Daemon) -> bool) {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while !ready(self) {
+            assert!(
+                Instant::now() < deadline,
+                "timed out waiting for {what}; log:\n{}",
+                self.log()
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
+    /// `sched next --json -n N`: the caller's upcoming runs.
+    pub fn upcoming(&self, n: usize) -> Vec<Upcoming> {
+        let out = self.ok(&["next", "--json", "-n", &n.to_string()]);
+        serde_json::from_str(&out).unwrap()
+    }
+
+    /// Sets the mock clock by `by` with no time passing (`date -s`).
+    pub fn step(&self, by: &str) -> String {
+        self.ok(&["mock", "step", by])
     }
 
     /// The directory standing for /etc: `crontab` and `cron.d/` in it are
