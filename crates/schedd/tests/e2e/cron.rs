@@ -573,3 +573,74 @@ fn cron_d_files_of_debian_packages_load_without_error() {
         );
     }
 }
+
+#[test]
+fn crontab_e_installs_what_the_editor_saved_and_keeps_the_old_one_on_errors() {
+    let daemon = Daemon::mock("2026-06-01T00:00:00Z");
+    install(&daemon, "0 1 * * * echo old\n");
+    let mut edit = daemon.sched_command(&["crontab", "-e"]);
+    edit.env("VISUAL", "sed -i s/old/new/");
+    let output = crate::harness::run(edit, None);
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    assert_eq!(daemon.ok(&["crontab", "-l"]), "0 1 * * * echo new\n");
+    // An edit that breaks a line is not installed; without a terminal
+    // there is no second try.
+    let mut edit = daemon.sched_command(&["crontab", "-e"]);
+    edit.env("VISUAL", "sed -i s/^0/99/");
+    let output = crate::harness::run(edit, Some(""));
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains(":1:1: "), "{stderr}");
+    assert!(stderr.contains("nothing installed"), "{stderr}");
+    assert_eq!(daemon.ok(&["crontab", "-l"]), "0 1 * * * echo new\n");
+}
+
+#[test]
+fn output_is_mailed_to_mailto_through_sendmail_and_always_kept() {
+    use std::os::unix::fs::PermissionsExt;
+    let mut daemon = Daemon::mock("2026-06-01T09:59:00Z");
+    daemon.tz = "UTC".to_owned();
+    let mailbox = daemon.dir.path().join("mailbox");
+    let sendmail = daemon.dir.path().join("bin/sendmail");
+    std::fs::write(
+        &sendmail,
+        format!(
+            "#!/bin/sh\necho \"ARGS: $*\" >> {0}\ncat >> {0}\n",
+            mailbox.display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&sendmail, std::fs::Permissions::from_mode(0o755)).unwrap();
+    install(
+        &daemon,
+        "MAILTO=ops@example.com\n0 10 * * * echo hello\n1 10 * * * true\nMAILTO=\"\"\n2 10 * * * echo quiet\n",
+    );
+    daemon.advance_to("2026-06-01T10:03:00Z");
+    // The mail is sent after the run is recorded; wait for it.
+    daemon.wait_until("the mail", |_| {
+        std::fs::read_to_string(&mailbox).is_ok_and(|text| text.contains("hello"))
+    });
+    let mail = std::fs::read_to_string(&mailbox).unwrap();
+    assert!(
+        mail.starts_with("ARGS: -FCronDaemon -i -B8BITMIME -oem -oi -t\n"),
+        "{mail}"
+    );
+    assert!(mail.contains("\nTo: ops@example.com\n"), "{mail}");
+    assert!(
+        mail.contains(&format!("\nSubject: Cron <{}@", me())),
+        "{mail}"
+    );
+    assert!(mail.contains("> echo hello\n"), "{mail}");
+    assert!(mail.ends_with("\n\nhello\n"), "{mail}");
+    assert_eq!(
+        mail.matches("ARGS:").count(),
+        1,
+        "no output, or MAILTO=\"\": no mail"
+    );
+    let runs = daemon.runs();
+    assert_eq!(runs.len(), 3);
+    assert_eq!(
+        runs[2].output_head, "quiet\n",
+        "kept in the history all the same"
+    );
+}

@@ -315,7 +315,7 @@ impl Drop for Daemon {
     }
 }
 
-fn run(mut command: Command, stdin: Option<&str>) -> Output {
+pub fn run(mut command: Command, stdin: Option<&str>) -> Output {
     command
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
