@@ -172,11 +172,6 @@ impl<K: Copy + Ord + Hash> Planner<K> {
         self.slots.is_empty()
     }
 
-    /// Whether entry `key` is planned.
-    pub fn contains(&self, key: K) -> bool {
-        self.slots.contains_key(&key)
-    }
-
     /// When entry `key` is next due.
     pub fn next_of(&self, key: K) -> Option<Timestamp> {
         self.slots.get(&key).and_then(|slot| slot.next)
@@ -185,11 +180,6 @@ impl<K: Copy + Ord + Hash> Planner<K> {
     /// The earliest instant any entry is due: the daemon sleeps until then.
     pub fn next_wake(&self) -> Option<Timestamp> {
         self.queue.first().map(|&(at, _)| at)
-    }
-
-    /// The last reading handed to [`advance`](Self::advance) (or to `new`).
-    pub fn last_reading(&self) -> Reading {
-        self.last
     }
 
     /// Looks at the clocks `now`: classifies the wake-up against the last

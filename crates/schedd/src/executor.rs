@@ -126,17 +126,6 @@ impl Executor {
                 return None;
             }
         };
-        let output = match output::create(&self.output_dir, run) {
-            Ok(file) => file,
-            Err(error) => {
-                let reason = format!(
-                    "cannot create the output file in {}: {error}",
-                    self.output_dir.display()
-                );
-                self.record_failure(run, reason, Output::default()).await;
-                return None;
-            }
-        };
         let (env, shell, cwd, umask, stdin_text, mail) = match &task {
             Task::Job(job) => (
                 job_environment(&user, &job.job.env),
@@ -158,11 +147,12 @@ impl Executor {
                     job.mail_only_on_error,
                     &self.sendmail,
                 );
-                let stdin = (!job.stdin.is_empty()).then(|| job.stdin.to_string());
+                let stdin = (!job.stdin.is_empty()).then_some(&*job.stdin);
                 (env, shell, cwd, CRON_UMASK, stdin, mail)
             }
         };
-        let stdin = match stdin_text.map(|text| output::stdin_file(&self.output_dir, &text)) {
+        // Before the output file: a failure here leaves nothing to clean up.
+        let stdin = match stdin_text.map(|text| output::stdin_file(&self.output_dir, text)) {
             None => None,
             Some(Ok(file)) => Some(file),
             Some(Err(error)) => {
@@ -170,8 +160,17 @@ impl Executor {
                     "cannot write the job's standard input in {}: {error}",
                     self.output_dir.display()
                 );
-                drop(output);
-                let _ = output::remove(&output::path(&self.output_dir, run));
+                self.record_failure(run, reason, Output::default()).await;
+                return None;
+            }
+        };
+        let output = match output::create(&self.output_dir, run) {
+            Ok(file) => file,
+            Err(error) => {
+                let reason = format!(
+                    "cannot create the output file in {}: {error}",
+                    self.output_dir.display()
+                );
                 self.record_failure(run, reason, Output::default()).await;
                 return None;
             }

@@ -6,7 +6,7 @@ use jiff::Timestamp;
 
 use crate::harness::{Daemon, Run, instant};
 
-/// The cron runs of crontab line `line` of the caller's crontab.
+/// The start instants of the cron runs of crontab line `origin`.
 fn cron_runs(daemon: &Daemon, origin: &str) -> Vec<Timestamp> {
     daemon
         .runs()
@@ -153,9 +153,9 @@ fn month_ends_and_leap_days_run_on_their_days() {
     );
 }
 
-/// Runs of lines 1 (fixed `30 10 * * *`) and 2 (wildcard `*/10 * * * *`)
-/// after the clock is set by `by` at 10:00:30 UTC, until 12:00 of the
-/// clock's new day... as (line 1 runs, line 2 runs).
+/// The runs of line 1 (fixed `30 10 * * *`) and line 2 (wildcard
+/// `*/10 * * * *`) when the clock is set by `by` at 10:00:30 UTC and time
+/// then passes until `until`.
 fn after_step(by: &str, until: &str) -> (Vec<Timestamp>, Vec<Timestamp>) {
     let mut daemon = Daemon::mock("2026-06-01T10:00:30Z");
     daemon.tz = "UTC".to_owned();
