@@ -244,7 +244,7 @@ impl Spec {
             return 0;
         }
         let first_weekday = weekday(days_from_civil(year, month, 1));
-        let by_weekday = self.weekday_days[first_weekday as usize];
+        let by_weekday = self.weekday_days(first_weekday);
         let days = if self.days_must_match_both {
             self.days_of_month & by_weekday
         } else {

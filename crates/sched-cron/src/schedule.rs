@@ -40,9 +40,23 @@ pub(crate) struct Spec {
     /// `@hourly`): cron(8) runs such a job once for skipped and repeated
     /// DST wall times. Every other job is a wildcard job.
     pub fixed_time: bool,
-    /// For a month whose first day is weekday `w`, `weekday_days[w]` has bit
-    /// `d` set when day `d` (1–31) falls on a weekday selected by the day-of-week field.
-    pub weekday_days: [u32; 7],
+    /// Bits 0–6, Sunday first. Kept as the field's 7 bits rather than as a
+    /// table of day masks per month shape: a daemon holds one schedule per
+    /// crontab line, and the mask costs one multiplication to rebuild
+    /// ([`Spec::weekday_days`]).
+    pub days_of_week: u8,
+}
+
+impl Spec {
+    /// For a month whose first day is weekday `first` (0 = Sunday), the
+    /// days (bits 1–31) that fall on a weekday of the day-of-week field.
+    pub fn weekday_days(&self, first: u32) -> u32 {
+        // Bit k of `repeated` is set when weekday k % 7 is selected (the
+        // 7-bit pattern copied six times); day d of a month starting on
+        // weekday `first` falls on weekday (first + d - 1) % 7.
+        let repeated = u64::from(self.days_of_week) * 0x0008_1020_4081;
+        (((repeated >> first) << 1) & 0xffff_fffe) as u32
+    }
 }
 
 /// A token of the input: its text and the 1-based column where it starts.
@@ -76,6 +90,9 @@ pub(crate) fn tokens(text: &str) -> impl Iterator<Item = Token<'_>> {
 }
 
 impl Schedule {
+    /// `@reboot`.
+    pub const REBOOT: Schedule = Schedule { kind: Kind::Reboot };
+
     /// Parses a five-field expression or a macro such as `@daily`.
     pub fn parse(expression: &str) -> Result<Schedule, ScheduleError> {
         let mut found = [Token {
@@ -156,13 +173,6 @@ impl Schedule {
         // The masks keep the casts lossless: each field only sets bits
         // inside its range.
         let days_of_week = (dow.bits & 0x7f) as u8;
-        // Bit k of `repeated` is set when weekday k % 7 is selected; day d of
-        // a month starting on weekday w falls on weekday (w + d - 1) % 7.
-        let repeated = (0..6).fold(0u64, |acc, week| {
-            acc | u64::from(days_of_week) << (7 * week)
-        });
-        let weekday_days: [u32; 7] =
-            std::array::from_fn(|first| (((repeated >> first) << 1) & 0xffff_fffe) as u32);
         let spec = Spec {
             minutes: minute.bits & ((1 << 60) - 1),
             hours: (hour.bits & 0xff_ffff) as u32,
@@ -170,7 +180,7 @@ impl Schedule {
             months: (month.bits & 0x1ffe) as u16,
             days_must_match_both: dom.star || dow.star,
             fixed_time: !minute.star && !hour.star,
-            weekday_days,
+            days_of_week,
         };
         if let Some(reason) = spec.never_fires() {
             return Err(ScheduleError {

@@ -25,11 +25,26 @@
 //! many of its times were passed over: the catch-up is a single run, never a
 //! storm.
 //!
+//! A daemon that wakes late with no change of the clock (stopped, starved,
+//! a paused VM) is judged the same way, as cron.c judges it: how far the
+//! clock is past the first instant that was due counts as a step forward,
+//! so two hours late is `Forward` and three hours late is `Reset`.
+//!
+//! "The new time" of a step is the minute the clock lands in: entries
+//! whose time falls between the start of that minute and now run, as cron,
+//! which looks at whole minutes, runs the entries of the minute it wakes in.
+//!
 //! DST is not a step: the wall time of a zone changes, the clock does not.
 //! [`Schedule::next_after`] applies cron(8)'s DST rules.
+//!
+//! The planner is built to hold hundreds of thousands of entries in little
+//! memory: a slot is 40 bytes (the schedule's bitsets, the next instant in
+//! seconds, an index into the few distinct zones, the entry's place in the
+//! queue), and the queue is an indexed binary heap of 4-byte keys.
 
-use std::collections::{BTreeSet, HashMap};
-use std::hash::Hash;
+mod queue;
+
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use jiff::{SignedDuration, Timestamp};
@@ -88,25 +103,44 @@ impl Wakeup {
     }
 }
 
+/// The caller's name for an entry: small integers, reused after removal
+/// (a slab index), so the planner can keep its slots in a vector.
+pub type Key = u32;
+
 /// What one wake-up found.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Advance<K> {
+pub struct Advance {
     pub wakeup: Wakeup,
     /// How far the wall clock moved beyond (or short of) the time that passed.
     pub step: SignedDuration,
+    /// How far past the first due instant the daemon woke, on the clock as
+    /// it would read had it not been set (zero when on time).
+    pub lateness: SignedDuration,
     /// The entries to run now, each once, with the instant each was due at,
     /// in (instant, key) order.
-    pub due: Vec<(K, Timestamp)>,
+    pub due: Vec<(Key, Timestamp)>,
 }
+
+/// `next` of a slot with no instant left (or `@reboot`, or a free slot).
+const NEVER: i64 = i64::MAX;
 
 #[derive(Debug, Clone)]
 struct Slot {
+    /// The next instant the entry is due at, in seconds (fire instants are
+    /// whole seconds); [`NEVER`] for none.
+    next: i64,
     schedule: Schedule,
-    zone: Arc<Zone>,
-    wildcard: bool,
-    /// The next instant the entry is due at; `None` for `@reboot` and for a
-    /// schedule with no time left before the year 10000.
-    next: Option<Timestamp>,
+    /// The entry's place in the heap; [`queue::ABSENT`] when not queued.
+    heap_pos: u32,
+    /// Index into [`Planner::zones`].
+    zone: u16,
+    live: bool,
+}
+
+impl Slot {
+    fn next(&self) -> Option<Timestamp> {
+        (self.next != NEVER).then(|| Timestamp::from_second(self.next).ok())?
+    }
 }
 
 /// The periodic entries and when each is next due.
@@ -115,100 +149,165 @@ struct Slot {
 /// stays the same while the entry is unchanged, so that a reload keeps the
 /// entry's place in time.
 #[derive(Debug, Clone)]
-pub struct Planner<K> {
-    slots: HashMap<K, Slot>,
-    queue: BTreeSet<(Timestamp, K)>,
+pub struct Planner {
+    slots: Vec<Slot>,
+    /// The distinct zones of the entries (a handful: the system's and each
+    /// CRON_TZ), so that a slot holds a 2-byte index, not a pointer.
+    zones: Vec<Arc<Zone>>,
+    /// `zones` by address: a zone is shared by all the entries that use it.
+    zone_index: HashMap<usize, u16>,
+    /// Keys of the slots with a next instant, a min-heap on (next, key).
+    heap: Vec<Key>,
+    live: usize,
     last: Reading,
 }
 
-impl<K: Copy + Ord + Hash> Planner<K> {
+impl Planner {
     /// An empty planner whose last look at the clocks was `now`.
-    pub fn new(now: Reading) -> Planner<K> {
+    pub fn new(now: Reading) -> Planner {
         Planner {
-            slots: HashMap::new(),
-            queue: BTreeSet::new(),
+            slots: Vec::new(),
+            zones: Vec::new(),
+            zone_index: HashMap::new(),
+            heap: Vec::new(),
+            live: 0,
             last: now,
         }
     }
 
+    /// Makes room for `additional` more keys beyond the highest in use,
+    /// with little slack: a daemon loading 100,000 entries should not hold
+    /// room for 131,072.
+    pub fn reserve(&mut self, additional: usize) {
+        let slack = self.slots.len() / 8;
+        self.slots.reserve_exact(additional.max(slack));
+        self.heap.reserve_exact(additional.max(slack));
+    }
+
     /// Adds (or replaces) entry `key`, next due at its first time after
     /// `now`.
-    pub fn insert(&mut self, key: K, schedule: Schedule, zone: Arc<Zone>, now: Timestamp) {
+    pub fn insert(&mut self, key: Key, schedule: Schedule, zone: Arc<Zone>, now: Timestamp) {
         self.remove(key);
-        let next = schedule.next_after(&zone, now);
-        let wildcard = schedule.is_wildcard();
-        if let Some(next) = next {
-            self.queue.insert((next, key));
+        let zone = self.intern(zone);
+        let index = key as usize;
+        if index >= self.slots.len() {
+            if index >= self.slots.capacity() {
+                self.reserve(index + 1 - self.slots.len());
+            }
+            self.slots.resize(
+                index + 1,
+                Slot {
+                    next: NEVER,
+                    schedule: Schedule::REBOOT,
+                    heap_pos: queue::ABSENT,
+                    zone: 0,
+                    live: false,
+                },
+            );
         }
-        self.slots.insert(
-            key,
-            Slot {
-                schedule,
-                zone,
-                wildcard,
-                next,
-            },
-        );
+        let slot = &mut self.slots[index];
+        slot.schedule = schedule;
+        slot.zone = zone;
+        slot.live = true;
+        self.live += 1;
+        self.reschedule(key, now);
     }
 
     /// Removes entry `key`; false if there was none.
-    pub fn remove(&mut self, key: K) -> bool {
-        match self.slots.remove(&key) {
-            Some(slot) => {
-                if let Some(next) = slot.next {
-                    self.queue.remove(&(next, key));
-                }
-                true
-            }
-            None => false,
+    pub fn remove(&mut self, key: Key) -> bool {
+        let Some(slot) = self.slots.get_mut(key as usize).filter(|slot| slot.live) else {
+            return false;
+        };
+        slot.live = false;
+        slot.next = NEVER;
+        slot.schedule = Schedule::REBOOT;
+        self.live -= 1;
+        queue::remove(&mut self.heap, &mut self.slots, key);
+        // Trailing free slots are given back, so the vector does not keep the
+        // size of the largest crontab ever loaded.
+        while self.slots.last().is_some_and(|slot| !slot.live) {
+            self.slots.pop();
         }
+        true
     }
 
     pub fn len(&self) -> usize {
-        self.slots.len()
+        self.live
     }
 
     pub fn is_empty(&self) -> bool {
-        self.slots.is_empty()
+        self.live == 0
+    }
+
+    /// The schedule of entry `key`.
+    pub fn schedule(&self, key: Key) -> Option<&Schedule> {
+        self.slot(key).map(|slot| &slot.schedule)
+    }
+
+    /// The zone entry `key` runs in.
+    pub fn zone(&self, key: Key) -> Option<&Arc<Zone>> {
+        self.slot(key).map(|slot| &self.zones[slot.zone as usize])
     }
 
     /// When entry `key` is next due.
-    pub fn next_of(&self, key: K) -> Option<Timestamp> {
-        self.slots.get(&key).and_then(|slot| slot.next)
+    pub fn next_of(&self, key: Key) -> Option<Timestamp> {
+        self.slot(key).and_then(Slot::next)
     }
 
     /// The earliest instant any entry is due: the daemon sleeps until then.
     pub fn next_wake(&self) -> Option<Timestamp> {
-        self.queue.first().map(|&(at, _)| at)
+        let &first = self.heap.first()?;
+        self.slots[first as usize].next()
     }
 
     /// Looks at the clocks `now`: classifies the wake-up against the last
     /// one, returns the entries due, and moves each entry's next instant on.
-    pub fn advance(&mut self, now: Reading) -> Advance<K> {
+    pub fn advance(&mut self, now: Reading) -> Advance {
         let elapsed = now.monotonic - self.last.monotonic;
         let moved = now.wall.duration_since(self.last.wall);
         let step = moved - elapsed;
-        let wakeup = Wakeup::of_step(step);
         // The wall time the clock would show had it not been set.
         let expected = self.last.wall.checked_add(elapsed).unwrap_or(now.wall);
+        // Woken after the first due instant by more than noise, with or
+        // without a step: cron.c counts the minutes its virtual time is
+        // behind the clock, whatever the cause.
+        let first_due = self.next_wake();
+        let lateness = match first_due {
+            Some(due) if due < expected => expected.duration_since(due),
+            _ => SignedDuration::ZERO,
+        };
+        let late = lateness >= NOISE;
+        let wakeup = Wakeup::of_step(step + if late { lateness } else { SignedDuration::ZERO });
+        // Wildcard entries run for the time that passed on time: up to the
+        // unset clock, or, woken late, only up to the first due instant.
+        let on_time_until = match first_due {
+            Some(due) if late => due
+                .checked_sub(SignedDuration::from_nanos(1))
+                .unwrap_or(due),
+            _ => expected,
+        };
         self.last = now;
         let now = now.wall;
-        let due = match wakeup {
+        let mut due = match wakeup {
             Wakeup::Normal | Wakeup::Late => self.take_due_by(now, |_, _| true, now),
             Wakeup::Forward => {
                 // Fixed-time entries jumped over run once; wildcard entries
-                // run only for time that really passed, or at the new time.
-                let mut due =
-                    self.take_due_by(now, |slot, next| !slot.wildcard || next <= expected, now);
-                due.extend(self.take_landing(now, |slot| slot.wildcard));
+                // run only for time that really passed, or in the minute the
+                // clock landed in.
+                let mut due = self.take_due_by(
+                    now,
+                    |slot, next| !slot.schedule.is_wildcard() || next <= on_time_until,
+                    now,
+                );
+                due.extend(self.take_landing(now, |slot| slot.schedule.is_wildcard()));
                 due
             }
             Wakeup::Back => {
                 // What came due while time really passed runs. Fixed-time
                 // entries then wait until the clock is back where it was.
                 let mut due = self.take_due_by(now, |_, _| true, expected.max(now));
-                due.extend(self.take_landing(now, |slot| slot.wildcard));
-                self.follow(now, |slot| slot.wildcard);
+                due.extend(self.take_landing(now, |slot| slot.schedule.is_wildcard()));
+                self.follow(now, |slot| slot.schedule.is_wildcard());
                 due
             }
             Wakeup::Reset => {
@@ -218,11 +317,55 @@ impl<K: Copy + Ord + Hash> Planner<K> {
             }
         };
         // Once each, at its earliest instant, in time order.
-        let mut due = due;
         due.sort_unstable_by_key(|a| (a.0, a.1));
         due.dedup_by(|later, first| later.0 == first.0);
         due.sort_unstable_by_key(|a| (a.1, a.0));
-        Advance { wakeup, step, due }
+        Advance {
+            wakeup,
+            step,
+            lateness: if late { lateness } else { SignedDuration::ZERO },
+            due,
+        }
+    }
+
+    fn slot(&self, key: Key) -> Option<&Slot> {
+        self.slots.get(key as usize).filter(|slot| slot.live)
+    }
+
+    /// The index of `zone` in `zones`, added if new.
+    fn intern(&mut self, zone: Arc<Zone>) -> u16 {
+        let address = Arc::as_ptr(&zone) as usize;
+        if let Some(&index) = self.zone_index.get(&address) {
+            return index;
+        }
+        if self.zones.len() > usize::from(u16::MAX) {
+            self.compact_zones();
+        }
+        // Fewer than 65,536 zones in use: there are about 600 IANA names,
+        // and the daemon builds each once.
+        let index = u16::try_from(self.zones.len()).unwrap_or(u16::MAX);
+        self.zones.push(zone);
+        self.zone_index.insert(address, index);
+        index
+    }
+
+    /// Drops the zones no live entry uses any more.
+    fn compact_zones(&mut self) {
+        let mut used: HashMap<u16, u16> = HashMap::new();
+        let mut zones = Vec::new();
+        for slot in self.slots.iter_mut().filter(|slot| slot.live) {
+            let new = *used.entry(slot.zone).or_insert_with(|| {
+                zones.push(self.zones[slot.zone as usize].clone());
+                (zones.len() - 1) as u16
+            });
+            slot.zone = new;
+        }
+        self.zone_index = zones
+            .iter()
+            .enumerate()
+            .map(|(index, zone)| (Arc::as_ptr(zone) as usize, index as u16))
+            .collect();
+        self.zones = zones;
     }
 
     /// Takes every entry due at or before `now` out of the queue; those
@@ -233,16 +376,14 @@ impl<K: Copy + Ord + Hash> Planner<K> {
         now: Timestamp,
         runs: impl Fn(&Slot, Timestamp) -> bool,
         resume: Timestamp,
-    ) -> Vec<(K, Timestamp)> {
+    ) -> Vec<(Key, Timestamp)> {
         let mut due = Vec::new();
-        while let Some(&(next, key)) = self.queue.first() {
-            if next > now {
+        while let Some(&key) = self.heap.first() {
+            let slot = &self.slots[key as usize];
+            let Some(next) = slot.next().filter(|&next| next <= now) else {
                 break;
-            }
-            self.queue.pop_first();
-            if let Some(slot) = self.slots.get(&key)
-                && runs(slot, next)
-            {
+            };
+            if runs(slot, next) {
                 due.push((key, next));
             }
             self.reschedule(key, resume);
@@ -250,49 +391,46 @@ impl<K: Copy + Ord + Hash> Planner<K> {
         due
     }
 
-    /// Entries accepted by `which` that are due exactly at `now` (the new
-    /// time a step landed on) but not in the queue for it.
-    fn take_landing(&self, now: Timestamp, which: impl Fn(&Slot) -> bool) -> Vec<(K, Timestamp)> {
-        // Fire instants are whole seconds.
-        if now.subsec_nanosecond() != 0 {
-            return Vec::new();
-        }
-        let Some(before) = now.checked_sub(SignedDuration::from_secs(1)).ok() else {
+    /// Entries accepted by `which` with a time in the minute the clock
+    /// landed in, up to `now`.
+    fn take_landing(&self, now: Timestamp, which: impl Fn(&Slot) -> bool) -> Vec<(Key, Timestamp)> {
+        let second = now.as_second();
+        let minute_start = second - second.rem_euclid(60);
+        let Ok(before) = Timestamp::from_second(minute_start - 1) else {
             return Vec::new();
         };
         self.slots
             .iter()
-            .filter(|(_, slot)| which(slot))
-            .filter(|(_, slot)| slot.schedule.next_after(&slot.zone, before) == Some(now))
-            .map(|(&key, _)| (key, now))
+            .enumerate()
+            .filter(|(_, slot)| slot.live && which(slot))
+            .filter_map(|(key, slot)| {
+                let zone = &self.zones[slot.zone as usize];
+                let at = slot.schedule.next_after(zone, before)?;
+                (at <= now).then_some((key as Key, at))
+            })
             .collect()
     }
 
     /// Reschedules every entry accepted by `which` at its first time after
     /// `now`.
     fn follow(&mut self, now: Timestamp, which: impl Fn(&Slot) -> bool) {
-        let keys: Vec<K> = self
-            .slots
-            .iter()
-            .filter(|(_, slot)| which(slot))
-            .map(|(&key, _)| key)
-            .collect();
-        for key in keys {
-            self.reschedule(key, now);
+        for key in 0..self.slots.len() {
+            let slot = &self.slots[key];
+            if slot.live && which(slot) {
+                self.reschedule(key as Key, now);
+            }
         }
     }
 
-    fn reschedule(&mut self, key: K, after: Timestamp) {
-        let Some(slot) = self.slots.get_mut(&key) else {
-            return;
-        };
-        if let Some(old) = slot.next {
-            self.queue.remove(&(old, key));
-        }
-        slot.next = slot.schedule.next_after(&slot.zone, after);
-        if let Some(next) = slot.next {
-            self.queue.insert((next, key));
-        }
+    /// Sets entry `key`'s next instant to its first time after `after`.
+    fn reschedule(&mut self, key: Key, after: Timestamp) {
+        let slot = &mut self.slots[key as usize];
+        let zone = &self.zones[slot.zone as usize];
+        slot.next = slot
+            .schedule
+            .next_after(zone, after)
+            .map_or(NEVER, |next| next.as_second());
+        queue::update(&mut self.heap, &mut self.slots, key);
     }
 }
 

@@ -20,7 +20,7 @@ fn utc() -> Arc<Zone> {
 type Run = (usize, Timestamp, Timestamp);
 
 struct Sim {
-    planner: Planner<usize>,
+    planner: Planner,
     now: Reading,
     runs: Vec<Run>,
     wakeups: Vec<Wakeup>,
@@ -34,7 +34,7 @@ impl Sim {
         };
         let mut planner = Planner::new(now);
         for (index, entry) in entries.iter().enumerate() {
-            planner.insert(index, entry.parse().unwrap(), zone.clone(), now.wall);
+            planner.insert(index as Key, entry.parse().unwrap(), zone.clone(), now.wall);
         }
         Sim {
             planner,
@@ -48,7 +48,7 @@ impl Sim {
         let advance = self.planner.advance(self.now);
         self.wakeups.push(advance.wakeup);
         for (key, due) in advance.due {
-            self.runs.push((key, self.now.wall, due));
+            self.runs.push((key as usize, self.now.wall, due));
         }
     }
 
@@ -201,9 +201,19 @@ fn a_forward_step_runs_jumped_over_fixed_times_once_and_wildcards_follow_the_clo
             assert!(sim.runs_of(0).is_empty(), "step {by:?}");
             assert!(sim.runs_of(1).is_empty(), "step {by:?}");
         }
-        // Wildcards never catch up.
-        assert!(sim.runs_of(2).is_empty(), "step {by:?}");
-        assert!(sim.runs_of(3).is_empty(), "step {by:?}");
+        // Wildcards do not catch up: they run only for the minute the
+        // clock landed in (cron runs the minute it wakes in).
+        let landing_minute = Timestamp::from_second(landed.as_second() / 60 * 60).unwrap();
+        assert_eq!(
+            sim.runs_of(2),
+            vec![(landed, landing_minute)],
+            "step {by:?}"
+        );
+        assert_eq!(
+            sim.runs_of(3),
+            vec![(landed, landing_minute)],
+            "step {by:?}"
+        );
         // Then everything follows the new clock.
         let until = landed.checked_add(HOUR).unwrap();
         sim.pass_until(&until.to_string());
@@ -213,9 +223,9 @@ fn a_forward_step_runs_jumped_over_fixed_times_once_and_wildcards_follow_the_clo
                 Timestamp::from_second(minutes).unwrap()
             })
             .collect();
-        assert_eq!(sim.started(2), tens, "step {by:?}");
+        assert_eq!(sim.started(2)[1..], tens[..], "step {by:?}");
         let next_hour = Timestamp::from_second((landed.as_second() / 3600 + 1) * 3600).unwrap();
-        assert_eq!(sim.started(3), vec![next_hour], "step {by:?}");
+        assert_eq!(sim.started(3), vec![landed, next_hour], "step {by:?}");
         // A fixed time still ahead of the new clock runs at it, once; one
         // a reset passed over is lost.
         sim.pass_until("2026-06-01T15:00:00Z");
@@ -273,11 +283,13 @@ fn a_backward_step_does_not_repeat_fixed_times_and_wildcards_follow_the_clock() 
             "step {by:?}"
         );
         // The wildcard runs at every quarter of the new clock, repeats
-        // included.
+        // included, from the minute the clock landed in (run at once).
         let landed = at("2026-06-01T10:30:30Z").checked_sub(by).unwrap();
-        let quarters: Vec<Timestamp> = (1..)
-            .map(|k| Timestamp::from_second((landed.as_second() / 900 + k) * 900).unwrap())
+        let landing_minute = landed.as_second() / 60 * 60;
+        let quarters: Vec<Timestamp> = (0..)
+            .map(|k| Timestamp::from_second(((landing_minute + 899) / 900 + k) * 900).unwrap())
             .take_while(|t| *t <= at("2026-06-01T11:00:30Z"))
+            .map(|t| t.max(landed))
             .collect();
         assert_eq!(sim.started(1)[before_step..], quarters[..], "step {by:?}");
         // The next day, all is normal again.
@@ -333,7 +345,12 @@ fn a_suspend_is_a_step_of_the_length_of_the_suspend() {
     let mut sim = Sim::new("2026-06-01T10:00:30Z", &["30 10 * * *", "* * * * *"], utc());
     sim.set_clock(8 * HOUR);
     assert_eq!(sim.wakeups, vec![Wakeup::Reset]);
-    assert!(sim.runs.is_empty());
+    // Only the minute the clock landed in runs.
+    assert!(sim.runs_of(0).is_empty());
+    assert_eq!(
+        sim.runs_of(1),
+        vec![(at("2026-06-01T18:00:30Z"), at("2026-06-01T18:00:00Z"))]
+    );
 }
 
 #[test]
@@ -342,7 +359,7 @@ fn entries_removed_and_replaced_leave_the_queue() {
         wall: at("2026-06-01T10:00:00Z"),
         monotonic: SignedDuration::ZERO,
     };
-    let mut planner: Planner<u32> = Planner::new(now);
+    let mut planner = Planner::new(now);
     planner.insert(1, "30 10 * * *".parse().unwrap(), utc(), now.wall);
     planner.insert(2, "0 11 * * *".parse().unwrap(), utc(), now.wall);
     assert_eq!(planner.next_wake(), Some(at("2026-06-01T10:30:00Z")));
@@ -374,4 +391,108 @@ fn a_late_wake_up_across_a_dst_change_runs_the_skipped_time_once() {
     // passed; 03:00 EDT is the same instant: one run each.
     assert_eq!(sim.runs_of(0), vec![(now, at("2026-03-08T03:00:00-04:00"))]);
     assert_eq!(sim.runs_of(1), vec![(now, at("2026-03-08T03:00:00-04:00"))]);
+}
+
+/// Sleeps through `until` without looking (a stopped daemon, a paused VM),
+/// then looks once.
+fn sleep_through(sim: &mut Sim, until: &str) {
+    sim.move_both(at(until));
+    sim.look();
+}
+
+#[test]
+fn waking_late_with_no_clock_change_is_judged_by_how_late() {
+    let entries = [
+        "*/10 * * * *",
+        "20 10 * * *",
+        "40,50 10 * * *",
+        "0 13 * * *",
+    ];
+    // Two minutes late: a late wake-up, everything due in the gap runs once.
+    let mut sim = Sim::new("2026-06-01T10:09:30Z", &entries, utc());
+    sleep_through(&mut sim, "2026-06-01T10:12:00Z");
+    assert_eq!(sim.wakeups, vec![Wakeup::Late]);
+    let woke = at("2026-06-01T10:12:00Z");
+    assert_eq!(sim.runs_of(0), vec![(woke, at("2026-06-01T10:10:00Z"))]);
+
+    // Two hours late (the first due instant was 10:10): fixed-time times
+    // passed run once; wildcard entries run only for the minute woken in.
+    let mut sim = Sim::new("2026-06-01T10:09:30Z", &entries, utc());
+    sleep_through(&mut sim, "2026-06-01T12:10:20Z");
+    assert_eq!(sim.wakeups, vec![Wakeup::Forward]);
+    let woke = at("2026-06-01T12:10:20Z");
+    assert_eq!(sim.runs_of(0), vec![(woke, at("2026-06-01T12:10:00Z"))]);
+    assert_eq!(sim.runs_of(1), vec![(woke, at("2026-06-01T10:20:00Z"))]);
+    assert_eq!(sim.runs_of(2), vec![(woke, at("2026-06-01T10:40:00Z"))]);
+    assert!(sim.runs_of(3).is_empty());
+    sim.pass_until("2026-06-01T13:30:00Z");
+    assert_eq!(sim.started(3), vec![at("2026-06-01T13:00:00Z")]);
+
+    // Four hours late: a reset, only the minute woken in.
+    let mut sim = Sim::new("2026-06-01T10:09:30Z", &entries, utc());
+    sleep_through(&mut sim, "2026-06-01T14:10:20Z");
+    assert_eq!(sim.wakeups, vec![Wakeup::Reset]);
+    let woke = at("2026-06-01T14:10:20Z");
+    assert_eq!(sim.runs, vec![(0, woke, at("2026-06-01T14:10:00Z"))]);
+}
+
+#[test]
+fn many_entries_come_due_in_time_order_through_the_heap() {
+    // Entries inserted, replaced and removed in a scrambled order: the
+    // queue hands them out by instant, then key, exactly once each.
+    let now = Reading {
+        wall: at("2026-06-01T00:00:00Z"),
+        monotonic: SignedDuration::ZERO,
+    };
+    let mut planner = Planner::new(now);
+    for key in 0..500u32 {
+        let minute = (key * 37) % 60;
+        let hour = (key * 11) % 24;
+        planner.insert(
+            key,
+            format!("{minute} {hour} * * *").parse().unwrap(),
+            utc(),
+            now.wall,
+        );
+    }
+    for key in (0..500u32).step_by(3) {
+        assert!(planner.remove(key));
+    }
+    for key in (1..500u32).step_by(5) {
+        planner.insert(key, "59 23 * * *".parse().unwrap(), utc(), now.wall);
+    }
+    let mut expected: Vec<(Timestamp, Key)> = (0..500u32)
+        .filter(|key| key % 3 != 0 || key % 5 == 1)
+        .map(|key| {
+            let (minute, hour) = if key % 5 == 1 {
+                (59, 23)
+            } else {
+                ((key * 37) % 60, (key * 11) % 24)
+            };
+            let second = i64::from(hour * 3600 + minute * 60);
+            (
+                Timestamp::from_second(at("2026-06-01T00:00:00Z").as_second() + second).unwrap(),
+                key,
+            )
+        })
+        .filter(|(t, _)| *t > at("2026-06-01T00:00:00Z"))
+        .collect();
+    expected.sort();
+    assert_eq!(planner.len(), expected.len());
+    let mut got = Vec::new();
+    let mut reading = now;
+    while let Some(next) = planner
+        .next_wake()
+        .filter(|t| *t < at("2026-06-02T00:00:00Z"))
+    {
+        let by = next.duration_since(reading.wall);
+        reading = Reading {
+            wall: next,
+            monotonic: reading.monotonic + by,
+        };
+        let advance = planner.advance(reading);
+        assert_eq!(advance.wakeup, Wakeup::Normal);
+        got.extend(advance.due.into_iter().map(|(key, due)| (due, key)));
+    }
+    assert_eq!(got, expected);
 }

@@ -1,4 +1,5 @@
-//! Users and credentials: who a uid is, and a command that starts as them.
+//! Users and credentials: who a uid is, and a command that starts as them;
+//! also the one libc call the daemon needs besides (`malloc_trim`).
 //!
 //! This is the only crate that changes credentials or uses `unsafe`. A
 //! [`ResolvedUser`] can only be built here, from the password database,
@@ -13,7 +14,9 @@
 //! std) and owns the policy.
 
 mod child;
+mod memory;
 mod user;
 
 pub use child::{JobCommand, command};
+pub use memory::release_free_memory;
 pub use user::{ResolvedUser, RunAsError, current_euid, resolve_uid, uid_of_name};

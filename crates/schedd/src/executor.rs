@@ -251,14 +251,21 @@ impl Executor {
         // A child not yet reaped always has its pid.
         let pid = child.id().unwrap_or_default();
         let what = describe(&task);
-        tracing::info!(run, uid, pid, "started {what}");
+        // A crontab line written with a leading `-` is not logged (cronie);
+        // its run is still recorded in the history.
+        let logged = !matches!(&task, Task::Cron(job) if job.no_log);
+        if logged {
+            tracing::info!(run, uid, pid, "started {what}");
+        }
         let executor = self.clone();
         tokio::spawn(async move {
             let outcome = match child.wait().await {
                 Ok(status) => outcome_of(status),
                 Err(error) => Outcome::Failed(format!("cannot wait for the job: {error}")),
             };
-            tracing::info!(run, uid, pid, ?outcome, "finished {what}");
+            if logged {
+                tracing::info!(run, uid, pid, ?outcome, "finished {what}");
+            }
             executor.conclude(run, outcome, mail).await;
             let _ = executor.events.send(Event::RunFinished);
         });

@@ -20,7 +20,7 @@ use std::collections::{BTreeMap, BTreeSet, BinaryHeap, HashSet};
 use std::sync::Arc;
 
 use jiff::{SignedDuration, Timestamp};
-use sched_engine::{Planner, Wakeup};
+use sched_engine::{Key, Wakeup};
 use sched_spool::{CronRun, JobKind, Owner};
 use tokio::sync::{mpsc, oneshot, watch};
 
@@ -117,7 +117,6 @@ pub struct Scheduler {
     settle_waiters: Vec<oneshot::Sender<u32>>,
     /// Crontab entries, and when each is next due.
     cron: CronTable,
-    planner: Planner<u64>,
     /// This is the first daemon since the system booted: @reboot entries
     /// run once the scheduler starts.
     run_reboot_entries: bool,
@@ -125,7 +124,7 @@ pub struct Scheduler {
 
 impl Scheduler {
     pub fn new(clock: Clock, executor: Executor, batch_policy: BatchPolicy) -> Scheduler {
-        let planner = Planner::new(clock.reading());
+        let cron = CronTable::new(clock.reading());
         Scheduler {
             clock,
             executor,
@@ -136,8 +135,7 @@ impl Scheduler {
             batch_not_before: None,
             running: 0,
             settle_waiters: Vec::new(),
-            cron: CronTable::default(),
-            planner,
+            cron,
             run_reboot_entries: false,
         }
     }
@@ -152,23 +150,20 @@ impl Scheduler {
     pub fn load_crontab(&mut self, loaded: Loaded) {
         let now = self.clock.now();
         let source = loaded.source.clone();
-        let changes =
-            self.cron
-                .replace(loaded.source, loaded.name, &loaded.crontab, loaded.entries);
-        for key in &changes.removed {
-            self.planner.remove(*key);
-        }
-        for &key in &changes.added {
-            if let Some(job) = self.cron.get(key) {
-                self.planner
-                    .insert(key, job.schedule.clone(), job.zone.clone(), now);
-            }
-        }
-        if !changes.added.is_empty() || !changes.removed.is_empty() {
+        let changes = self.cron.replace(
+            loaded.source,
+            loaded.name,
+            &loaded.crontab,
+            loaded.entries,
+            now,
+        );
+        drop(loaded.crontab);
+        sched_runas::release_free_memory();
+        if changes.added > 0 || changes.removed > 0 {
             tracing::info!(
                 source = ?source,
-                added = changes.added.len(),
-                removed = changes.removed.len(),
+                added = changes.added,
+                removed = changes.removed,
                 unchanged = changes.kept,
                 "crontab loaded"
             );
@@ -194,12 +189,9 @@ impl Scheduler {
     }
 
     fn drop_source(&mut self, source: &Source) {
-        let keys = self.cron.remove_source(source);
-        for key in &keys {
-            self.planner.remove(*key);
-        }
-        if !keys.is_empty() {
-            tracing::info!(source = ?source, removed = keys.len(), "crontab unloaded");
+        let removed = self.cron.remove_source(source);
+        if removed > 0 {
+            tracing::info!(source = ?source, removed, "crontab unloaded");
         }
     }
 
@@ -309,14 +301,13 @@ impl Scheduler {
     /// time order: each entry's next instant as the planner holds it, then
     /// the ones after it.
     fn upcoming(&self, owner: Owner, limit: usize) -> Vec<(Timestamp, Arc<CronJob>)> {
-        let mut heap: BinaryHeap<Reverse<(Timestamp, u64)>> = self
+        let mut heap: BinaryHeap<Reverse<(Timestamp, Key)>> = self
             .cron
-            .iter()
-            .filter(|(_, job)| match owner {
+            .keys_of(|uid| match owner {
                 Owner::Any => true,
-                Owner::Uid(uid) => job.user.uid == uid,
+                Owner::Uid(owner) => uid == owner,
             })
-            .filter_map(|(key, _)| Some(Reverse((self.planner.next_of(key)?, key))))
+            .filter_map(|key| Some(Reverse((self.cron.next_of(key)?, key))))
             .collect();
         let mut runs = Vec::with_capacity(limit.min(heap.len()));
         while runs.len() < limit {
@@ -329,7 +320,7 @@ impl Scheduler {
             if let Some(next) = job.schedule.next_after(&job.zone, at) {
                 heap.push(Reverse((next, key)));
             }
-            runs.push((at, job.clone()));
+            runs.push((at, job));
         }
         runs
     }
@@ -337,11 +328,11 @@ impl Scheduler {
     /// Starts every @reboot entry, once.
     async fn start_reboot_entries(&mut self) {
         let now = self.clock.now();
-        let due: Vec<(u64, Timestamp)> = self
+        let due: Vec<(Key, Timestamp)> = self
             .cron
-            .iter()
-            .filter(|(_, job)| job.schedule.is_reboot())
-            .map(|(key, _)| (key, now))
+            .reboot_keys()
+            .into_iter()
+            .map(|key| (key, now))
             .collect();
         if !due.is_empty() {
             tracing::info!(
@@ -354,10 +345,10 @@ impl Scheduler {
 
     /// Starts the crontab entries `due` (key, instant due): their runs are
     /// recorded in one transaction, then each is started.
-    async fn start_cron(&mut self, due: Vec<(u64, Timestamp)>, now: Timestamp) {
+    async fn start_cron(&mut self, due: Vec<(Key, Timestamp)>, now: Timestamp) {
         let jobs: Vec<(Arc<CronJob>, Timestamp)> = due
             .into_iter()
-            .filter_map(|(key, at)| Some((self.cron.get(key)?.clone(), at)))
+            .filter_map(|(key, at)| Some((self.cron.get(key)?, at)))
             .collect();
         let runs: Vec<CronRun> = jobs
             .iter()
@@ -432,7 +423,7 @@ impl Scheduler {
                 Some(not_before) if not_before <= later(now, BATCH_INTERVAL) => due.max(not_before),
                 _ => due,
             });
-        [at, batch, self.planner.next_wake()]
+        [at, batch, self.cron.next_wake()]
             .into_iter()
             .flatten()
             .min()
@@ -511,16 +502,18 @@ impl Scheduler {
     /// clock changes, and starts them.
     async fn start_due_cron(&mut self) {
         let reading = self.clock.reading();
-        let advance = self.planner.advance(reading);
+        let advance = self.cron.advance(reading);
         match advance.wakeup {
             Wakeup::Normal => {}
             Wakeup::Late => tracing::info!(
                 step = %advance.step,
+                late = %advance.lateness,
                 "late wake-up: crontab entries due meanwhile run now, once"
             ),
             Wakeup::Forward => tracing::info!(
                 step = %advance.step,
-                "the clock was set forward: fixed-time entries jumped over run now, once; the others follow the clock"
+                late = %advance.lateness,
+                "the clock was set forward, or the daemon woke late by over 5 minutes: fixed-time entries passed over run now, once; the others follow the clock"
             ),
             Wakeup::Back => tracing::info!(
                 step = %advance.step,
@@ -528,7 +521,8 @@ impl Scheduler {
             ),
             Wakeup::Reset => tracing::warn!(
                 step = %advance.step,
-                "the clock changed by 3 hours or more: the new time is taken as it is, with no catch-up"
+                late = %advance.lateness,
+                "the clock changed, or the daemon woke late, by 3 hours or more: the new time is taken as it is, with no catch-up"
             ),
         }
         if !advance.due.is_empty() {

@@ -1,18 +1,28 @@
-//! The loaded crontab entries, by source, with the keys the planner knows
-//! them by.
+//! The loaded crontab entries, by source, and when each is next due.
 //!
 //! Replacing a source's entries keeps the key of every entry whose meaning
 //! did not change (same user, schedule, zone, command, standard input,
 //! environment and flags), wherever it moved in the file, so that a reload
 //! leaves its place in time alone: it is neither run twice nor skipped.
+//!
+//! Memory is the design constraint: a server may carry 100,000 lines of
+//! cron.d files, and cron keeps them in 37 MB. An entry here is the
+//! planner's 40-byte slot (schedule bitsets, next instant, zone index, heap
+//! place), a 32-byte record of integers, 4 bytes in its source's key list
+//! and 4 in the heap; its command and `%` text live in one string per
+//! source with no per-entry allocation; users and zones are stored once.
+//! A [`CronJob`] with owned strings is built only for an entry that runs or
+//! is listed.
 
 use std::collections::{BTreeMap, HashMap};
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use sched_cron::crontab::{Crontab, Entry};
+use jiff::Timestamp;
+use sched_cron::crontab::Crontab;
 use sched_cron::{Schedule, Zone};
+use sched_engine::{Advance, Key, Planner, Reading};
 
 /// Where entries come from.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -30,11 +40,16 @@ pub struct RunAs {
     pub name: Arc<str>,
 }
 
-/// One loaded crontab line.
+/// A source as people read it: `/etc/cron.d/php`, `crontab of alice`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceName(pub String);
+
+/// One crontab line, with owned text: built for an entry that runs or is
+/// listed.
 #[derive(Debug)]
 pub struct CronJob {
-    /// Where it is written, for logs and run records.
-    pub source: Arc<SourceName>,
+    /// Where it is written, and the file's assignments.
+    source: Arc<SourceText>,
     pub line: u32,
     pub user: RunAs,
     pub schedule: Schedule,
@@ -42,27 +57,22 @@ pub struct CronJob {
     pub command: Box<str>,
     /// What cron writes to the job's standard input (`%` lines).
     pub stdin: Box<str>,
-    /// The assignments of the file, shared by its entries; this entry sees
-    /// the first `env_len`.
-    env: Arc<[(String, String)]>,
+    /// This entry sees the first `env_len` assignments of its file.
     env_len: u32,
     pub mail_only_on_error: bool,
-    fingerprint: u64,
+    /// The line began with `-`: its runs are not logged (cronie).
+    pub no_log: bool,
 }
-
-/// A source as people read it: `/etc/cron.d/php`, `crontab of alice`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SourceName(pub String);
 
 impl CronJob {
     /// The crontab's assignments in effect for this entry, in file order.
     pub fn env(&self) -> &[(String, String)] {
-        &self.env[..self.env_len as usize]
+        &self.source.env[..self.env_len as usize]
     }
 
     /// `/etc/cron.d/php:14`, `crontab of alice:3`.
     pub fn origin(&self) -> String {
-        format!("{}:{}", self.source.0, self.line)
+        format!("{}:{}", self.source.name.0, self.line)
     }
 }
 
@@ -74,33 +84,150 @@ pub struct Resolved {
     pub zone: Arc<Zone>,
 }
 
-/// What a replacement changed, for the planner.
+/// What a replacement changed.
 #[derive(Debug, Default)]
 pub struct Changes {
-    pub added: Vec<u64>,
-    pub removed: Vec<u64>,
+    pub added: usize,
+    pub removed: usize,
     pub kept: usize,
 }
 
-/// Every loaded entry.
-#[derive(Debug, Default)]
+/// Every loaded entry, and the planner that times them.
+#[derive(Debug)]
 pub struct CronTable {
-    jobs: HashMap<u64, Arc<CronJob>>,
-    sources: BTreeMap<Source, Vec<u64>>,
-    next_key: u64,
+    planner: Planner,
+    /// By key, the same keys as the planner's.
+    entries: Vec<Stored>,
+    free_keys: Vec<Key>,
+    sources: BTreeMap<Source, SourceKeys>,
+    /// The loaded sources' texts by id ([`Stored::source`]).
+    texts: Vec<Option<Arc<SourceText>>>,
+    free_ids: Vec<u32>,
+    /// The distinct users entries run as.
+    users: Vec<RunAs>,
+    user_index: HashMap<RunAs, u32>,
 }
 
+/// The keys of one source's entries, and the id of its text.
+#[derive(Debug)]
+struct SourceKeys {
+    id: u32,
+    keys: Vec<Key>,
+}
+
+/// What a source's entries share: its name, its assignments, and the
+/// commands and `%` texts of all its entries, one after the other.
+#[derive(Debug)]
+struct SourceText {
+    name: SourceName,
+    env: Vec<(String, String)>,
+    text: String,
+}
+
+/// One entry, as integers: the rest is in the planner, the source's text
+/// and the user table.
+#[derive(Debug, Clone, Copy)]
+struct Stored {
+    /// Id of the source's text; [`FREE`] for a free key.
+    source: u32,
+    line: u32,
+    user: u32,
+    /// The command is `text[text_at..][..command_len]`, the `%` text
+    /// follows it.
+    text_at: u32,
+    command_len: u32,
+    stdin_len: u32,
+    env_len: u32,
+    flags: u8,
+}
+
+const FREE: u32 = u32::MAX;
+const MAIL_ONLY_ON_ERROR: u8 = 1;
+const NO_LOG: u8 = 2;
+
+const FREE_ENTRY: Stored = Stored {
+    source: FREE,
+    line: 0,
+    user: 0,
+    text_at: 0,
+    command_len: 0,
+    stdin_len: 0,
+    env_len: 0,
+    flags: 0,
+};
+
 impl CronTable {
-    pub fn get(&self, key: u64) -> Option<&Arc<CronJob>> {
-        self.jobs.get(&key)
+    /// An empty table whose last look at the clocks was `now`.
+    pub fn new(now: Reading) -> CronTable {
+        CronTable {
+            planner: Planner::new(now),
+            entries: Vec::new(),
+            free_keys: Vec::new(),
+            sources: BTreeMap::new(),
+            texts: Vec::new(),
+            free_ids: Vec::new(),
+            users: Vec::new(),
+            user_index: HashMap::new(),
+        }
+    }
+
+    /// Entry `key` with owned text, if it is loaded.
+    pub fn get(&self, key: Key) -> Option<Arc<CronJob>> {
+        let stored = self
+            .entries
+            .get(key as usize)
+            .filter(|s| s.source != FREE)?;
+        let source = self.texts.get(stored.source as usize)?.as_ref()?;
+        let (command, stdin) = split_text(source, stored);
+        Some(Arc::new(CronJob {
+            source: source.clone(),
+            line: stored.line,
+            user: self.users[stored.user as usize].clone(),
+            schedule: self.planner.schedule(key)?.clone(),
+            zone: self.planner.zone(key)?.clone(),
+            command: command.into(),
+            stdin: stdin.into(),
+            env_len: stored.env_len,
+            mail_only_on_error: stored.flags & MAIL_ONLY_ON_ERROR != 0,
+            no_log: stored.flags & NO_LOG != 0,
+        }))
     }
 
     pub fn len(&self) -> usize {
-        self.jobs.len()
+        self.planner.len()
     }
 
-    pub fn iter(&self) -> impl Iterator<Item = (u64, &Arc<CronJob>)> {
-        self.jobs.iter().map(|(&key, job)| (key, job))
+    /// The keys of the loaded entries whose owner `keep` accepts.
+    pub fn keys_of<F: Fn(u32) -> bool>(&self, keep: F) -> impl Iterator<Item = Key> + use<'_, F> {
+        self.entries
+            .iter()
+            .enumerate()
+            .filter(move |(_, stored)| {
+                stored.source != FREE && keep(self.users[stored.user as usize].uid)
+            })
+            .map(|(key, _)| key as Key)
+    }
+
+    /// The keys of the `@reboot` entries.
+    pub fn reboot_keys(&self) -> Vec<Key> {
+        self.keys_of(|_| true)
+            .filter(|&key| self.planner.schedule(key).is_some_and(Schedule::is_reboot))
+            .collect()
+    }
+
+    /// When entry `key` is next due.
+    pub fn next_of(&self, key: Key) -> Option<Timestamp> {
+        self.planner.next_of(key)
+    }
+
+    /// The earliest instant an entry is due.
+    pub fn next_wake(&self) -> Option<Timestamp> {
+        self.planner.next_wake()
+    }
+
+    /// The entries due at a wake-up, with cron's rules for clock changes.
+    pub fn advance(&mut self, now: Reading) -> Advance {
+        self.planner.advance(now)
     }
 
     /// The sources loaded now.
@@ -109,46 +236,85 @@ impl CronTable {
     }
 
     /// Replaces the entries of `source` with `entries` of `crontab` (none
-    /// removes the source).
+    /// removes the source); new entries are due from `now` on.
     pub fn replace(
         &mut self,
         source: Source,
         name: SourceName,
         crontab: &Crontab,
         entries: Vec<Resolved>,
+        now: Timestamp,
     ) -> Changes {
-        let old = self.sources.remove(&source).unwrap_or_default();
-        let mut unclaimed: HashMap<u64, Vec<u64>> = HashMap::new();
-        for key in old {
-            if let Some(job) = self.jobs.get(&key) {
-                unclaimed.entry(job.fingerprint).or_default().push(key);
+        let old = self.sources.remove(&source);
+        let mut unclaimed: HashMap<u64, Vec<Key>> = HashMap::new();
+        if let Some(old) = &old {
+            for &key in &old.keys {
+                if let Some(fingerprint) = self.fingerprint_of(key) {
+                    unclaimed.entry(fingerprint).or_default().push(key);
+                }
             }
         }
-        let env: Arc<[(String, String)]> = crontab
+        let mut changes = Changes::default();
+        if entries.is_empty() {
+            if let Some(old) = old {
+                changes.removed = old.keys.len();
+                self.drop_keys(old.keys);
+                self.texts[old.id as usize] = None;
+                self.free_ids.push(old.id);
+            }
+            return changes;
+        }
+        let text_len: usize = entries
+            .iter()
+            .map(|r| crontab.entries[r.index].command.len() + crontab.entries[r.index].stdin.len())
+            .sum();
+        let mut text = String::with_capacity(text_len);
+        let env: Vec<(String, String)> = crontab
             .env
             .iter()
             .map(|var| (var.name.clone(), var.value.clone()))
             .collect();
-        let name = Arc::new(name);
-        let mut changes = Changes::default();
+        let id = match &old {
+            Some(old) => old.id,
+            None => self.free_ids.pop().unwrap_or_else(|| {
+                self.texts.push(None);
+                (self.texts.len() - 1) as u32
+            }),
+        };
         let mut keys = Vec::with_capacity(entries.len());
+        let mut added = Vec::new();
+        let new_keys = entries
+            .len()
+            .saturating_sub(old.as_ref().map_or(0, |o| o.keys.len()));
+        self.planner.reserve(new_keys);
+        self.entries
+            .reserve_exact(new_keys.max(self.entries.len() / 8));
         for resolved in entries {
             let entry = &crontab.entries[resolved.index];
-            let env_len = crontab.env_of(entry).len() as u32;
-            let fingerprint = fingerprint(entry, &resolved, &env[..env_len as usize]);
-            let job = Arc::new(CronJob {
-                source: name.clone(),
+            let env_len = crontab.env_of(entry).len();
+            let fingerprint = fingerprint(
+                &entry.schedule,
+                &resolved.user,
+                &resolved.zone,
+                &entry.command,
+                &entry.stdin,
+                entry.mail_only_on_error,
+                &env[..env_len],
+            );
+            let text_at = text.len();
+            text.push_str(&entry.command);
+            text.push_str(&entry.stdin);
+            let stored = Stored {
+                source: id,
                 line: entry.line as u32,
-                user: resolved.user,
-                schedule: entry.schedule.clone(),
-                zone: resolved.zone,
-                command: entry.command.as_str().into(),
-                stdin: entry.stdin.as_str().into(),
-                env: env.clone(),
-                env_len,
-                mail_only_on_error: entry.mail_only_on_error,
-                fingerprint,
-            });
+                user: self.intern_user(resolved.user),
+                text_at: text_at as u32,
+                command_len: entry.command.len() as u32,
+                stdin_len: entry.stdin.len() as u32,
+                env_len: env_len as u32,
+                flags: (u8::from(entry.mail_only_on_error) * MAIL_ONLY_ON_ERROR)
+                    | (u8::from(entry.no_log) * NO_LOG),
+            };
             let reused = unclaimed.get_mut(&fingerprint).and_then(|keys| keys.pop());
             let key = match reused {
                 Some(key) => {
@@ -156,45 +322,127 @@ impl CronTable {
                     key
                 }
                 None => {
-                    self.next_key += 1;
-                    changes.added.push(self.next_key);
-                    self.next_key
+                    let key = self.allocate_key();
+                    added.push((key, entry.schedule.clone(), resolved.zone));
+                    key
                 }
             };
-            self.jobs.insert(key, job);
+            self.entries[key as usize] = stored;
             keys.push(key);
         }
-        for key in unclaimed.into_values().flatten() {
-            self.jobs.remove(&key);
-            changes.removed.push(key);
+        let removed: Vec<Key> = unclaimed.into_values().flatten().collect();
+        changes.removed = removed.len();
+        self.drop_keys(removed);
+        changes.added = added.len();
+        for (key, schedule, zone) in added {
+            self.planner.insert(key, schedule, zone, now);
         }
-        if !keys.is_empty() {
-            self.sources.insert(source, keys);
-        }
+        self.texts[id as usize] = Some(Arc::new(SourceText { name, env, text }));
+        self.sources.insert(source, SourceKeys { id, keys });
         changes
     }
 
-    /// Removes every entry of `source`.
-    pub fn remove_source(&mut self, source: &Source) -> Vec<u64> {
-        let keys = self.sources.remove(source).unwrap_or_default();
-        for key in &keys {
-            self.jobs.remove(key);
-        }
-        keys
+    /// Removes every entry of `source`; returns how many there were.
+    pub fn remove_source(&mut self, source: &Source) -> usize {
+        let Some(old) = self.sources.remove(source) else {
+            return 0;
+        };
+        let removed = old.keys.len();
+        self.drop_keys(old.keys);
+        self.texts[old.id as usize] = None;
+        self.free_ids.push(old.id);
+        removed
     }
+
+    fn allocate_key(&mut self) -> Key {
+        if let Some(key) = self.free_keys.pop() {
+            return key;
+        }
+        self.entries.push(FREE_ENTRY);
+        (self.entries.len() - 1) as Key
+    }
+
+    /// Frees `keys`, and gives back the room of free keys at the end.
+    fn drop_keys(&mut self, keys: Vec<Key>) {
+        for key in keys {
+            self.planner.remove(key);
+            self.entries[key as usize] = FREE_ENTRY;
+            self.free_keys.push(key);
+        }
+        let used = self
+            .entries
+            .iter()
+            .rposition(|stored| stored.source != FREE)
+            .map_or(0, |last| last + 1);
+        if used < self.entries.len() {
+            self.entries.truncate(used);
+            self.free_keys.retain(|&key| (key as usize) < used);
+            if used < self.entries.capacity() / 2 {
+                self.entries.shrink_to_fit();
+                self.free_keys.shrink_to_fit();
+            }
+        }
+    }
+
+    fn intern_user(&mut self, user: RunAs) -> u32 {
+        if let Some(&index) = self.user_index.get(&user) {
+            return index;
+        }
+        self.users.push(user.clone());
+        let index = (self.users.len() - 1) as u32;
+        self.user_index.insert(user, index);
+        index
+    }
+
+    /// The fingerprint of loaded entry `key`, for comparing it with a new
+    /// line.
+    fn fingerprint_of(&self, key: Key) -> Option<u64> {
+        let stored = self.entries.get(key as usize)?;
+        let source = self.texts.get(stored.source as usize)?.as_ref()?;
+        let (command, stdin) = split_text(source, stored);
+        Some(fingerprint(
+            self.planner.schedule(key)?,
+            &self.users[stored.user as usize],
+            self.planner.zone(key)?,
+            command,
+            stdin,
+            stored.flags & MAIL_ONLY_ON_ERROR != 0,
+            &source.env[..stored.env_len as usize],
+        ))
+    }
+}
+
+/// The command and `%` text of `stored` (empty if its offsets were cut
+/// short, which only a source of more than 4 GiB of text could do).
+fn split_text<'a>(source: &'a SourceText, stored: &Stored) -> (&'a str, &'a str) {
+    let start = stored.text_at as usize;
+    let command_end = start + stored.command_len as usize;
+    let stdin_end = command_end + stored.stdin_len as usize;
+    (
+        source.text.get(start..command_end).unwrap_or_default(),
+        source.text.get(command_end..stdin_end).unwrap_or_default(),
+    )
 }
 
 /// What makes two entries the same job. SipHash with fixed keys over the
 /// whole meaning: a collision between two different lines of one file is
 /// as likely as guessing a 64-bit key.
-fn fingerprint(entry: &Entry, resolved: &Resolved, env: &[(String, String)]) -> u64 {
+fn fingerprint(
+    schedule: &Schedule,
+    user: &RunAs,
+    zone: &Zone,
+    command: &str,
+    stdin: &str,
+    mail_only_on_error: bool,
+    env: &[(String, String)],
+) -> u64 {
     let mut hasher = DefaultHasher::new();
-    entry.schedule.hash(&mut hasher);
-    resolved.user.hash(&mut hasher);
-    resolved.zone.time_zone().iana_name().hash(&mut hasher);
-    entry.command.hash(&mut hasher);
-    entry.stdin.hash(&mut hasher);
-    entry.mail_only_on_error.hash(&mut hasher);
+    schedule.hash(&mut hasher);
+    user.hash(&mut hasher);
+    zone.time_zone().iana_name().hash(&mut hasher);
+    command.hash(&mut hasher);
+    stdin.hash(&mut hasher);
+    mail_only_on_error.hash(&mut hasher);
     env.hash(&mut hasher);
     hasher.finish()
 }

@@ -189,23 +189,58 @@ fn a_clock_set_forward_by_a_minute_is_a_late_wake_up() {
 #[test]
 fn a_clock_set_forward_by_an_hour_or_two_runs_jumped_over_fixed_times_once() {
     // 10:00:30 -> 11:00:30: 10:30 was jumped over and runs at once; the
-    // wildcard job's 10:10..11:00 are not caught up.
+    // wildcard job's 10:10..10:50 are not caught up, and its 11:00, the
+    // minute the clock landed in, runs at once (as cron runs the minute it
+    // wakes in).
     let (fixed, wild) = after_step("1h", "2026-06-01T12:00:00Z");
     assert_eq!(fixed, vec![instant("2026-06-01T11:00:30Z")]);
-    assert_eq!(wild, tens("2026-06-01T11:10:00Z", "2026-06-01T12:00:00Z"));
+    assert_eq!(
+        wild,
+        landed_then(
+            "2026-06-01T11:00:30Z",
+            tens("2026-06-01T11:10:00Z", "2026-06-01T12:00:00Z")
+        )
+    );
     let (fixed, wild) = after_step("2h", "2026-06-01T13:00:00Z");
     assert_eq!(fixed, vec![instant("2026-06-01T12:00:30Z")]);
-    assert_eq!(wild, tens("2026-06-01T12:10:00Z", "2026-06-01T13:00:00Z"));
+    assert_eq!(
+        wild,
+        landed_then(
+            "2026-06-01T12:00:30Z",
+            tens("2026-06-01T12:10:00Z", "2026-06-01T13:00:00Z")
+        )
+    );
+}
+
+/// A run at the instant the clock landed on, then `rest`.
+fn landed_then(landed: &str, rest: Vec<Timestamp>) -> Vec<Timestamp> {
+    let mut runs = vec![instant(landed)];
+    runs.extend(rest);
+    runs
 }
 
 #[test]
 fn a_clock_set_forward_by_four_hours_or_a_day_takes_the_new_time_without_catch_up() {
+    // Only the minute the clock landed in (14:00, then 10:00 the next
+    // day) runs at once; nothing passed over is caught up.
     let (fixed, wild) = after_step("4h", "2026-06-01T15:00:00Z");
     assert!(fixed.is_empty(), "{fixed:?}");
-    assert_eq!(wild, tens("2026-06-01T14:10:00Z", "2026-06-01T15:00:00Z"));
+    assert_eq!(
+        wild,
+        landed_then(
+            "2026-06-01T14:00:30Z",
+            tens("2026-06-01T14:10:00Z", "2026-06-01T15:00:00Z")
+        )
+    );
     let (fixed, wild) = after_step("24h", "2026-06-02T11:00:00Z");
     assert_eq!(fixed, vec![instant("2026-06-02T10:30:00Z")]);
-    assert_eq!(wild, tens("2026-06-02T10:10:00Z", "2026-06-02T11:00:00Z"));
+    assert_eq!(
+        wild,
+        landed_then(
+            "2026-06-02T10:00:30Z",
+            tens("2026-06-02T10:10:00Z", "2026-06-02T11:00:00Z")
+        )
+    );
 }
 
 #[test]
