@@ -12,6 +12,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use anyhow::{Result, bail};
+use benches::{sibling, switches};
 use sched_proto::{Envelope, JobKind, MAX_REPLY, Request, Response, Submission, When};
 
 fn main() -> Result<()> {
@@ -44,17 +45,6 @@ fn arg(args: &[String], index: usize, default: usize) -> usize {
     args.get(index)
         .and_then(|a| a.parse().ok())
         .unwrap_or(default)
-}
-
-fn sibling(name: &str) -> Result<PathBuf> {
-    let path = std::env::current_exe()?.with_file_name(name);
-    if !path.exists() {
-        bail!(
-            "{} is missing: cargo build --release -p schedd -p sched",
-            path.display()
-        );
-    }
-    Ok(path)
 }
 
 /// A release schedd on the real clock in a temp dir.
@@ -232,27 +222,6 @@ fn time_ls(daemon: &Daemon, pending: usize, runs: usize) -> Result<()> {
         medians[0], medians[1]
     );
     Ok(())
-}
-
-/// Context switches of every thread of `pid`.
-fn switches(pid: u32) -> Result<u64> {
-    let mut total = 0;
-    for task in std::fs::read_dir(format!("/proc/{pid}/task"))? {
-        let status = std::fs::read_to_string(task?.path().join("status"))?;
-        for line in status.lines() {
-            if line.starts_with("voluntary_ctxt_switches:")
-                || line.starts_with("nonvoluntary_ctxt_switches:")
-            {
-                total += line
-                    .split_whitespace()
-                    .nth(1)
-                    .unwrap_or("0")
-                    .parse::<u64>()
-                    .unwrap_or(0);
-            }
-        }
-    }
-    Ok(total)
 }
 
 /// Wake-ups (context switches of all threads) over `seconds` with one job

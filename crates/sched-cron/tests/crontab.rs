@@ -265,3 +265,29 @@ fn invalid_utf8_line_is_reported() {
     assert_eq!(errors, [error(2, 14, "line is not valid UTF-8")]);
     assert_eq!(crontab.entries.len(), 2);
 }
+
+#[test]
+fn a_nul_byte_is_reported_where_it_is() {
+    let (crontab, errors) = parse(
+        "* * * * * echo a\0b\nX=1\0\n5 * * * * echo fine\n",
+        Format::User,
+    );
+    assert_eq!(
+        errors,
+        [
+            error(
+                1,
+                17,
+                "NUL byte in the line; a command or variable cannot hold one"
+            ),
+            error(
+                2,
+                4,
+                "NUL byte in the line; a command or variable cannot hold one"
+            ),
+        ]
+    );
+    assert_eq!(crontab.entries.len(), 1);
+    assert_eq!(crontab.entries[0].command, "echo fine");
+    assert!(crontab.env.is_empty());
+}

@@ -157,8 +157,6 @@ impl Scheduler {
             loaded.entries,
             now,
         );
-        drop(loaded.crontab);
-        sched_runas::release_free_memory();
         if changes.added > 0 || changes.removed > 0 {
             tracing::info!(
                 source = ?source,
@@ -186,6 +184,8 @@ impl Scheduler {
         for source in loaded {
             self.load_crontab(source);
         }
+        // The parsed files are dropped: their memory goes back to the system.
+        sched_runas::release_free_memory();
     }
 
     fn drop_source(&mut self, source: &Source) {

@@ -99,6 +99,16 @@ pub fn parse(text: &str, format: Format) -> (Crontab, Vec<LineError>) {
         if content.is_empty() || content.starts_with('#') {
             continue;
         }
+        // No command or variable can hold a NUL byte (cron's C strings end
+        // there); the daemon also relies on its absence to store texts.
+        if let Some(at) = line.find('\0') {
+            errors.push(LineError {
+                line: line_number,
+                column: line[..at].chars().count() + 1,
+                message: "NUL byte in the line; a command or variable cannot hold one".to_string(),
+            });
+            continue;
+        }
         if let Some(var) = env::parse_env_line(line, line_number) {
             crontab.env.push(var);
             continue;

@@ -16,6 +16,14 @@ pub struct CommandText {
 
 /// Splits a crontab command at its first unescaped `%`.
 pub fn split_command(text: &str) -> CommandText {
+    // Most commands have no `%` at all: then the text is the command as
+    // written, with nothing to unescape.
+    if !text.contains('%') {
+        return CommandText {
+            command: text.to_owned(),
+            stdin: String::new(),
+        };
+    }
     let mut command = String::with_capacity(text.len());
     let mut escaped = false;
     let mut input = None;

@@ -122,42 +122,42 @@ pub fn load_system(
     content: &[u8],
     daemon_uid: u32,
     zones: &Zones,
-    users: &mut HashMap<String, Option<u32>>,
+    users: &mut HashMap<String, Option<RunAs>>,
 ) -> (Loaded, Vec<LineError>) {
     let (crontab, mut errors) = crontab::parse_bytes(content, Format::System);
     let mut entries = Vec::with_capacity(crontab.entries.len());
     for (index, entry) in crontab.entries.iter().enumerate() {
         let name = entry.user.as_deref().unwrap_or_default();
-        let uid = *users.entry(name.to_owned()).or_insert_with(|| {
-            sched_runas::uid_of_name(name).unwrap_or_else(|error| {
-                tracing::warn!("{error}");
-                None
-            })
-        });
+        // One lookup and one shared name per user, not per line.
+        if !users.contains_key(name) {
+            let user = sched_runas::uid_of_name(name)
+                .unwrap_or_else(|error| {
+                    tracing::warn!("{error}");
+                    None
+                })
+                .map(|uid| RunAs {
+                    uid,
+                    name: name.into(),
+                });
+            users.insert(name.to_owned(), user);
+        }
         let error = |message: String| LineError {
             line: entry.line,
             column: 1,
             message,
         };
-        let Some(uid) = uid else {
+        let Some(user) = users.get(name).cloned().flatten() else {
             errors.push(error(format!("no such user {name:?}")));
             continue;
         };
-        if daemon_uid != 0 && uid != daemon_uid {
+        if daemon_uid != 0 && user.uid != daemon_uid {
             errors.push(error(format!(
                 "runs as {name}, but this schedd runs as uid {daemon_uid} and runs only that user's jobs"
             )));
             continue;
         }
         match zone_of(&crontab, entry, zones) {
-            Ok(zone) => entries.push(Resolved {
-                index,
-                user: RunAs {
-                    uid,
-                    name: name.into(),
-                },
-                zone,
-            }),
+            Ok(zone) => entries.push(Resolved { index, user, zone }),
             Err(error) => errors.push(error),
         }
     }
