@@ -20,7 +20,7 @@ mod runs;
 
 pub use crontabs::StoredCrontab;
 pub use error::SpoolError;
-pub use open::{SCHEMA_VERSION, Spool};
+pub use open::{DEFAULT_CRON_RUNS_KEPT, SCHEMA_VERSION, Spool};
 pub use records::{
     CronRun, JobKind, JobRecord, NewJob, Outcome, Output, Owner, PendingJob, RunKind, RunRecord,
 };

@@ -16,6 +16,7 @@ use crate::error::{is_busy, is_corrupt};
 const MIGRATIONS: &[&str] = &[
     include_str!("../../../spool/0001_init.sql"),
     include_str!("../../../spool/0002_crontabs.sql"),
+    include_str!("../../../spool/0003_runs_by_origin.sql"),
 ];
 
 /// The schema this build writes.
@@ -33,7 +34,13 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 pub struct Spool {
     pub(crate) conn: Connection,
     pub(crate) path: PathBuf,
+    /// Finished runs kept per crontab entry ([`Spool::set_cron_runs_kept`]).
+    pub(crate) cron_runs_kept: u32,
 }
+
+/// Finished runs kept per crontab entry unless set otherwise: a
+/// `* * * * *` line would otherwise add 525,600 rows a year.
+pub const DEFAULT_CRON_RUNS_KEPT: u32 = 100;
 
 impl Spool {
     /// Opens the spool at `path`, creating it (mode 0600) only when no file
@@ -74,7 +81,11 @@ impl Spool {
             | OpenFlags::SQLITE_OPEN_NO_MUTEX
             | OpenFlags::SQLITE_OPEN_NOFOLLOW;
         let conn = Connection::open_with_flags(&path, flags).map_err(|e| fail(e.to_string()))?;
-        let mut spool = Spool { conn, path };
+        let mut spool = Spool {
+            conn,
+            path,
+            cron_runs_kept: DEFAULT_CRON_RUNS_KEPT,
+        };
         spool.configure()?;
         spool.check_integrity()?;
         spool.migrate()?;

@@ -61,7 +61,14 @@ impl Spool {
         Ok(ids)
     }
 
-    /// Records how a run ended and what it wrote.
+    /// How many finished runs of each crontab entry to keep (at least 1).
+    pub fn set_cron_runs_kept(&mut self, kept: u32) {
+        self.cron_runs_kept = kept.max(1);
+    }
+
+    /// Records how a run ended and what it wrote. For a cron run, the
+    /// entry's oldest finished runs beyond the number kept are removed in
+    /// the same transaction.
     pub fn finish_run(
         &mut self,
         run: u64,
@@ -76,24 +83,37 @@ impl Spool {
             Outcome::Failed(reason) => ("failed", None, None, Some(reason.as_str())),
             Outcome::Lost => ("lost", None, None, None),
         };
-        self.conn
-            .execute(
-                "UPDATE runs SET finished = ?2, outcome = ?3, exit_code = ?4, signal = ?5, reason = ?6,
+        let tx = self
+            .conn
+            .transaction()
+            .map_err(|e| Spool::error_of(&self.path, e))?;
+        tx.execute(
+            "UPDATE runs SET finished = ?2, outcome = ?3, exit_code = ?4, signal = ?5, reason = ?6,
                         output_head = ?7, output_tail = ?8, output_bytes = ?9
                  WHERE id = ?1",
-                params![
-                    sql_id(run),
-                    to_micros(finished),
-                    state,
-                    code,
-                    signal,
-                    reason,
-                    output.head,
-                    output.tail,
-                    output.total_bytes as i64
-                ],
-            )
-            .map_err(|e| self.error(e))?;
+            params![
+                sql_id(run),
+                to_micros(finished),
+                state,
+                code,
+                signal,
+                reason,
+                output.head,
+                output.tail,
+                output.total_bytes as i64
+            ],
+        )
+        .map_err(|e| Spool::error_of(&self.path, e))?;
+        tx.execute(
+            "DELETE FROM runs WHERE id IN (
+                 SELECT id FROM runs
+                 WHERE origin = (SELECT origin FROM runs WHERE id = ?1 AND kind = 'cron')
+                   AND kind = 'cron' AND outcome != 'running'
+                 ORDER BY id DESC LIMIT -1 OFFSET ?2)",
+            params![sql_id(run), self.cron_runs_kept],
+        )
+        .map_err(|e| Spool::error_of(&self.path, e))?;
+        tx.commit().map_err(|e| Spool::error_of(&self.path, e))?;
         Ok(())
     }
 

@@ -153,3 +153,61 @@ fn a_schema_1_spool_keeps_its_runs_and_run_ids_keep_counting() {
         .unwrap();
     assert_eq!(version, SCHEMA_VERSION);
 }
+
+#[test]
+fn only_the_newest_finished_runs_of_each_crontab_entry_are_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut spool = Spool::open(&dir.path().join("spool.db")).unwrap();
+    spool.set_cron_runs_kept(3);
+    let run_of = |spool: &mut Spool, origin: &str, minute: i64| {
+        let due = instant("2026-01-01T10:00:00Z") + jiff::SignedDuration::from_mins(minute);
+        let ids = spool
+            .start_cron_runs(
+                &[CronRun {
+                    owner_uid: 1000,
+                    command: "echo".to_owned(),
+                    origin: origin.to_owned(),
+                    due,
+                }],
+                due,
+            )
+            .unwrap();
+        spool.set_started(&[(ids[0], 77, due)]).unwrap();
+        ids[0]
+    };
+    // One entry runs five times; another once; a run still going is kept
+    // whatever its age.
+    let still_running = run_of(&mut spool, "crontab of alice:1", 0);
+    let mut finished = Vec::new();
+    for minute in 1..=5 {
+        let id = run_of(&mut spool, "crontab of alice:1", minute);
+        spool
+            .finish_run(
+                id,
+                instant("2026-01-01T11:00:00Z"),
+                &Outcome::Exited(0),
+                &Output::default(),
+            )
+            .unwrap();
+        finished.push(id);
+    }
+    let other = run_of(&mut spool, "crontab of alice:2", 0);
+    spool
+        .finish_run(
+            other,
+            instant("2026-01-01T11:00:00Z"),
+            &Outcome::Exited(1),
+            &Output::default(),
+        )
+        .unwrap();
+    let mut kept: Vec<u64> = spool
+        .runs(Owner::Uid(1000), None, 100)
+        .unwrap()
+        .iter()
+        .map(|run| run.id)
+        .collect();
+    kept.sort();
+    let mut expected = vec![still_running, finished[2], finished[3], finished[4], other];
+    expected.sort();
+    assert_eq!(kept, expected);
+}

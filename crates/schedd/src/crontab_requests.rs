@@ -132,6 +132,11 @@ async fn target(peer: Peer, user: Option<String>) -> Result<(u32, String), Error
             ErrorCode::Denied,
             "only root may read or change another user's crontab",
         )),
+        // A number with no account is a uid: root can still read and
+        // remove the crontab of a deleted user (an orphan).
+        None if peer.uid == 0 && name.parse::<u32>().is_ok() => {
+            Ok((name.parse().unwrap_or_default(), name))
+        }
         None if peer.uid == 0 => Err(ErrorReply::new(
             ErrorCode::NotFound,
             format!("no such user {name:?}"),

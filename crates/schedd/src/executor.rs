@@ -294,7 +294,8 @@ impl Executor {
         if let Some(plan) = mailed {
             let (reading, scratch) = (path.clone(), self.output_dir.clone());
             let to = plan.to.clone();
-            match tokio::task::spawn_blocking(move || plan.send(&reading, &scratch)).await {
+            let limit = self.output_limit;
+            match tokio::task::spawn_blocking(move || plan.send(&reading, &scratch, limit)).await {
                 Ok(Ok(())) => tracing::info!(run, "output mailed to {to}"),
                 Ok(Err(error)) => tracing::warn!(run, "cannot mail the output to {to}: {error}"),
                 Err(_) => {}

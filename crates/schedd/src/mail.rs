@@ -5,7 +5,7 @@
 //! the output is kept in the run history either way.
 
 use std::fs::File;
-use std::io::{Seek, Write};
+use std::io::{Read, Seek, Write};
 use std::path::{Path, PathBuf};
 
 use sched_runas::{JobCommand, ResolvedUser};
@@ -63,9 +63,10 @@ impl MailPlan {
         bytes > 0 && !(self.only_on_error && matches!(outcome, Outcome::Exited(0)))
     }
 
-    /// Sends the whole of the output file `output` (blocking: run it off the
-    /// async threads). The mailer runs as the job's owner.
-    pub fn send(&self, output: &Path, scratch_dir: &Path) -> std::io::Result<()> {
+    /// Sends the output file `output`, its first `limit` bytes and a note of
+    /// the size if it is longer (blocking: run it off the async threads).
+    /// The mailer runs as the job's owner, in /.
+    pub fn send(&self, output: &Path, scratch_dir: &Path, limit: u64) -> std::io::Result<()> {
         let mut message = tempfile::tempfile_in(scratch_dir)?;
         write!(
             message,
@@ -81,7 +82,15 @@ impl MailPlan {
             writeln!(message, "X-Cron-Env: <{name}={value}>")?;
         }
         writeln!(message)?;
-        std::io::copy(&mut File::open(output)?, &mut message)?;
+        let output = File::open(output)?;
+        let total = output.metadata()?.len();
+        std::io::copy(&mut output.take(limit), &mut message)?;
+        if total > limit {
+            write!(
+                message,
+                "\n[schedd: the output was {total} bytes; only the first {limit} are mailed]\n"
+            )?;
+        }
         message.rewind()?;
         let script = format!(
             "exec {} -FCronDaemon -i -B8BITMIME -oem -oi -t",
@@ -101,7 +110,7 @@ impl MailPlan {
             shell: Path::new("/bin/sh"),
             script: &script,
             env: &env,
-            cwd: None,
+            cwd: Some(Path::new("/")),
             umask: 0o077,
             output: File::options().write(true).open("/dev/null")?,
             stdin: Some(message),

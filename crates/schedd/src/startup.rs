@@ -76,8 +76,10 @@ async fn serve(config: Config, spool: Spool, output_dir: std::path::PathBuf) -> 
             .await
             .context("reading the system crontabs failed")?
     };
-    let new_boot = is_new_boot(&spool, &config.boot_id_file).await?;
     let listener = listener::bind(&config.socket, euid == 0)?;
+    // Recorded once nothing can stop this start any more: a start that
+    // fails (the socket taken) must leave @reboot to the next one.
+    let new_boot = is_new_boot(&spool, &config.boot_id_file).await?;
     let (events_tx, events_rx) = mpsc::unbounded_channel();
     let (shutdown_tx, shutdown_rx) = watch::channel(false);
     let executor = Executor {
@@ -206,7 +208,10 @@ impl Signals {
 }
 
 /// Every user's crontab from the spool, parsed. A line that no longer
-/// loads (its CRON_TZ zone was removed from the system) is logged.
+/// loads (its CRON_TZ zone was removed from the system) is logged. The
+/// crontab of a uid with no account any more is an orphan, as cronie calls
+/// it: kept in the spool, not loaded (it would fail at every one of its
+/// times), and logged.
 async fn load_user_crontabs(
     spool: &SpoolHandle,
     zones: &Zones,
@@ -217,6 +222,18 @@ async fn load_user_crontabs(
         let mut names = Names::default();
         stored
             .into_iter()
+            .filter(|crontab| {
+                let uid = nix::unistd::Uid::from_raw(crontab.owner_uid);
+                let orphan = matches!(nix::unistd::User::from_uid(uid), Ok(None));
+                if orphan {
+                    tracing::warn!(
+                        uid = crontab.owner_uid,
+                        "the crontab of uid {} is an orphan (no such user): not loaded",
+                        crontab.owner_uid
+                    );
+                }
+                !orphan
+            })
             .map(|crontab| {
                 let name = names.of(crontab.owner_uid).to_owned();
                 let (loaded, errors) =

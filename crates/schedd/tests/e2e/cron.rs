@@ -103,6 +103,86 @@ fn dst_days_in_new_york_run_exactly_what_sched_next_prints() {
     );
 }
 
+/// The daemon's runs of each line of a crontab in `tz` from `start` to
+/// `end`, by line.
+fn runs_by_line(tz: &str, start: &str, end: &str, expressions: &[&str]) -> Vec<Vec<Timestamp>> {
+    let mut daemon = Daemon::mock(start);
+    daemon.tz = "UTC".to_owned();
+    let mut crontab = format!("CRON_TZ={tz}\n");
+    for expression in expressions {
+        crontab.push_str(&format!("{expression} echo ran\n"));
+    }
+    install(&daemon, &crontab);
+    daemon.advance_to(end);
+    (0..expressions.len())
+        .map(|index| cron_runs(&daemon, &format!("crontab of {}:{}", me(), index + 2)))
+        .collect()
+}
+
+fn instants(texts: &[&str]) -> Vec<Timestamp> {
+    texts.iter().map(|text| instant(text)).collect()
+}
+
+#[test]
+fn dst_days_run_at_the_instants_cron_8_gives() {
+    // New York, spring forward: 02:00 EST is 03:00 EDT (07:00Z). The
+    // fixed-time 02:30 runs once, at the jump; the wildcard loses 02:xx.
+    let runs = runs_by_line(
+        "America/New_York",
+        "2026-03-08T05:45:00Z",
+        "2026-03-08T08:10:00Z",
+        &["30 2 * * *", "0 3 * * *", "*/30 * * * *"],
+    );
+    assert_eq!(runs[0], instants(&["2026-03-08T07:00:00Z"]));
+    assert_eq!(runs[1], instants(&["2026-03-08T07:00:00Z"]));
+    assert_eq!(
+        runs[2],
+        // 01:00 and 01:30 EST, then 03:00 EDT.
+        instants(&[
+            "2026-03-08T06:00:00Z",
+            "2026-03-08T06:30:00Z",
+            "2026-03-08T07:00:00Z",
+            "2026-03-08T07:30:00Z",
+            "2026-03-08T08:00:00Z",
+        ])
+    );
+    // New York, fall back: 01:xx comes twice (EDT 05:xxZ, then EST 06:xxZ).
+    // The fixed-time 01:30 runs in the first pass only; the wildcard in
+    // both.
+    let runs = runs_by_line(
+        "America/New_York",
+        "2026-11-01T04:50:00Z",
+        "2026-11-01T07:10:00Z",
+        &["30 1 * * *", "*/30 1 * * *"],
+    );
+    assert_eq!(runs[0], instants(&["2026-11-01T05:30:00Z"]));
+    assert_eq!(
+        runs[1],
+        instants(&[
+            "2026-11-01T05:00:00Z",
+            "2026-11-01T05:30:00Z",
+            "2026-11-01T06:00:00Z",
+            "2026-11-01T06:30:00Z",
+        ])
+    );
+    // Berlin: 02:30 on 2026-03-29 runs at the jump (03:00 CEST, 01:00Z);
+    // on 2026-10-25 02:30 runs in the first pass (CEST, 00:30Z) only.
+    let runs = runs_by_line(
+        "Europe/Berlin",
+        "2026-03-28T23:00:00Z",
+        "2026-03-29T02:00:00Z",
+        &["30 2 * * *"],
+    );
+    assert_eq!(runs[0], instants(&["2026-03-29T01:00:00Z"]));
+    let runs = runs_by_line(
+        "Europe/Berlin",
+        "2026-10-24T23:00:00Z",
+        "2026-10-25T03:00:00Z",
+        &["30 2 * * *"],
+    );
+    assert_eq!(runs[0], instants(&["2026-10-25T00:30:00Z"]));
+}
+
 #[test]
 fn dst_days_in_berlin_run_exactly_what_sched_next_prints() {
     let lines = [
@@ -677,5 +757,45 @@ fn output_is_mailed_to_mailto_through_sendmail_and_always_kept() {
     assert_eq!(
         runs[2].output_head, "quiet\n",
         "kept in the history all the same"
+    );
+}
+
+#[test]
+fn mailed_output_is_bounded_by_the_output_limit() {
+    use std::os::unix::fs::PermissionsExt;
+    let mut options = crate::harness::Options {
+        mock_clock: Some("2026-06-01T09:59:00Z".to_owned()),
+        ..crate::harness::Options::default()
+    };
+    options
+        .extra
+        .extend(["--output-limit".to_owned(), "64".to_owned()]);
+    let mut daemon = Daemon::start(options);
+    daemon.tz = "UTC".to_owned();
+    let mailbox = daemon.dir.path().join("mailbox");
+    let sendmail = daemon.dir.path().join("bin/sendmail");
+    std::fs::write(
+        &sendmail,
+        format!("#!/bin/sh\ncat >> {}\n", mailbox.display()),
+    )
+    .unwrap();
+    std::fs::set_permissions(&sendmail, std::fs::Permissions::from_mode(0o755)).unwrap();
+    // 1,000 lines of "line N": 8,893 bytes of output (`\\%` is a `%`).
+    install(&daemon, "0 10 * * * seq -f 'line \\%g' 1000\n");
+    daemon.advance_to("2026-06-01T10:01:00Z");
+    daemon.wait_until("the mail", |_| {
+        std::fs::read_to_string(&mailbox).is_ok_and(|text| text.contains("[schedd:"))
+    });
+    let mail = std::fs::read_to_string(&mailbox).unwrap();
+    let body = mail.split_once("\n\n").unwrap().1;
+    let first_64: String = (1..=1000)
+        .map(|n| format!("line {n}\n"))
+        .collect::<String>()
+        .chars()
+        .take(64)
+        .collect();
+    assert_eq!(
+        body,
+        format!("{first_64}\n[schedd: the output was 8893 bytes; only the first 64 are mailed]\n")
     );
 }

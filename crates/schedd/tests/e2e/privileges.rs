@@ -173,3 +173,141 @@ fn a_job_cannot_start_in_a_directory_its_owner_cannot_enter() {
         )
     );
 }
+
+/// A crontab file any user can read, in the daemon's shared directory.
+fn crontab_file(daemon: &Daemon, name: &str, text: &str) -> String {
+    use std::os::unix::fs::PermissionsExt;
+    let path = daemon.dir.path().join(name);
+    std::fs::write(&path, text).unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+    path.display().to_string()
+}
+
+#[test]
+fn users_read_and_change_only_their_own_crontab_and_their_entries_run_as_them() {
+    if !root_or_skip("users_read_and_change_only_their_own_crontab_and_their_entries_run_as_them") {
+        return;
+    }
+    let daemon = shared_daemon();
+    let (uid, gid) = nobody();
+    // nobody's home (/nonexistent) cannot be entered: the crontab sets one.
+    let theirs = crontab_file(&daemon, "nobody.cron", "HOME=/\n30 10 * * * id -u\n");
+    let installed = daemon.sched_as(uid, gid, &["crontab", &theirs]);
+    assert_eq!(installed.status.code(), Some(0), "{}", stderr(&installed));
+    daemon.ok(&[
+        "crontab",
+        &crontab_file(&daemon, "root.cron", "45 10 * * * id -u\n"),
+    ]);
+
+    // Their own crontab, and nobody else's.
+    let listed = daemon.sched_as(uid, gid, &["crontab", "-l"]);
+    assert_eq!(
+        String::from_utf8_lossy(&listed.stdout),
+        "HOME=/\n30 10 * * * id -u\n"
+    );
+    for args in [
+        &["crontab", "-u", "root", "-l"][..],
+        &["crontab", "-u", "root", "-r"],
+        &["crontab", "-u", "root", &theirs],
+        &["crontab", "-u", "no-such-user-here", "-l"],
+    ] {
+        let refused = daemon.sched_as(uid, gid, args);
+        assert_eq!(refused.status.code(), Some(1), "{args:?}");
+        assert!(
+            stderr(&refused).contains("only root may read or change another user's crontab"),
+            "{args:?}: {}",
+            stderr(&refused)
+        );
+    }
+    assert_eq!(
+        daemon.ok(&["crontab", "-l"]),
+        "45 10 * * * id -u\n",
+        "root's is untouched"
+    );
+    assert_eq!(
+        daemon.ok(&["crontab", "-u", "nobody", "-l"]),
+        "HOME=/\n30 10 * * * id -u\n",
+        "root reads anyone's"
+    );
+
+    // sched next: their runs only; root sees both.
+    let next = daemon.sched_as(uid, gid, &["next", "-n", "3", "--json"]);
+    let runs: Vec<crate::harness::Upcoming> = serde_json::from_slice(&next.stdout).unwrap();
+    assert_eq!(
+        runs.iter()
+            .map(|run| (run.owner_uid, run.due.to_string()))
+            .collect::<Vec<_>>(),
+        ["2026-11-25", "2026-11-26", "2026-11-27"]
+            .map(|day| (uid, format!("{day}T10:30:00Z")))
+            .to_vec()
+    );
+    let all = daemon.upcoming(2);
+    assert_eq!(
+        all.iter()
+            .map(|run| (run.owner_uid, run.due.to_string()))
+            .collect::<Vec<_>>(),
+        vec![
+            (uid, "2026-11-25T10:30:00Z".to_owned()),
+            (0, "2026-11-25T10:45:00Z".to_owned())
+        ]
+    );
+
+    // The entries run as their owners.
+    daemon.advance_to("2026-11-25T11:00:00Z");
+    daemon.settle();
+    let mut ran: Vec<(u32, String)> = daemon
+        .runs()
+        .into_iter()
+        .map(|run| (run.owner_uid, run.output_head))
+        .collect();
+    ran.sort();
+    assert_eq!(ran, vec![(0, "0\n".to_owned()), (uid, format!("{uid}\n"))]);
+    let their_logs = daemon.sched_as(uid, gid, &["logs", "--json"]);
+    let their_runs: Vec<crate::harness::Run> = serde_json::from_slice(&their_logs.stdout).unwrap();
+    assert_eq!(their_runs.len(), 1);
+    assert_eq!(their_runs[0].owner_uid, uid);
+
+    // Root removes theirs; they can still remove their own (nothing left).
+    daemon.ok(&["crontab", "-u", "nobody", "-r"]);
+    let gone = daemon.sched_as(uid, gid, &["crontab", "-l"]);
+    assert_eq!(gone.status.code(), Some(1));
+}
+
+#[test]
+fn the_crontab_of_a_user_that_no_longer_exists_is_not_loaded_at_start() {
+    if !root_or_skip("the_crontab_of_a_user_that_no_longer_exists_is_not_loaded_at_start") {
+        return;
+    }
+    let options = || Options {
+        mock_clock: Some("2026-11-25T10:00:00Z".into()),
+        shared: true,
+        ..Options::default()
+    };
+    let mut daemon = Daemon::start(options());
+    // A uid with no password entry stands for a user deleted after
+    // installing a crontab.
+    let ghost = 3_999_998_u32;
+    assert!(
+        nix::unistd::User::from_uid(nix::unistd::Uid::from_raw(ghost))
+            .unwrap()
+            .is_none()
+    );
+    let file = crontab_file(&daemon, "ghost.cron", "HOME=/\n30 10 * * * true\n");
+    let installed = daemon.sched_as(ghost, ghost, &["crontab", &file]);
+    assert_eq!(installed.status.code(), Some(0), "{}", stderr(&installed));
+    assert_eq!(daemon.upcoming(1)[0].owner_uid, ghost);
+    daemon.stop();
+    daemon.launch(&options());
+    let line = format!("the crontab of uid {ghost} is an orphan (no such user): not loaded");
+    daemon.wait_until("the orphan's log line", |daemon| {
+        daemon.log().contains(&line)
+    });
+    assert!(daemon.upcoming(5).is_empty());
+    daemon.advance_to("2026-11-25T11:00:00Z");
+    assert!(daemon.runs().is_empty());
+    // Kept in the spool: root still sees it.
+    assert_eq!(
+        daemon.ok(&["crontab", "-u", &ghost.to_string(), "-l"]),
+        "HOME=/\n30 10 * * * true\n"
+    );
+}
