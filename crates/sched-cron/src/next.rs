@@ -117,7 +117,7 @@ impl WallSearch<'_> {
     /// Whether a fixed-time job has a wall time inside the forward jump
     /// `transition`, so it runs at the jump instant.
     fn fires_in_gap(&mut self, transition: &Transition) -> bool {
-        if !self.spec.fixed_time
+        if !self.spec.fixed_time()
             || transition.after <= transition.before
             || !is_dst_change(transition)
         {
@@ -161,7 +161,7 @@ impl Spec {
                 // Second pass of a repeated hour: the wall time already
                 // occurred before `start`, at the earlier offset.
                 let repeated_until = start.at + i64::from(start.before) - offset;
-                if self.fixed_time
+                if self.fixed_time()
                     && start.before > start.after
                     && is_dst_change(&start)
                     && at < repeated_until
@@ -188,12 +188,12 @@ impl Spec {
                 return None;
             }
             // Month.
-            if self.months & (1 << month) == 0 {
-                match next_bit(u64::from(self.months), month) {
+            if self.months() & (1 << month) == 0 {
+                match next_bit(u64::from(self.months()), month) {
                     Some(next) => month = next,
                     None => {
                         year += 1;
-                        month = next_bit(u64::from(self.months), 1)?;
+                        month = next_bit(u64::from(self.months()), 1)?;
                     }
                 }
                 (day, hour, minute) = (1, 0, 0);
@@ -224,7 +224,7 @@ impl Spec {
                 }
             }
             // Minute.
-            match next_bit(self.minutes, minute) {
+            match next_bit(self.minutes(), minute) {
                 Some(next) => {
                     let day_number = days_from_civil(year, month, day);
                     return Some(day_number * MINUTES_PER_DAY + i64::from(hour * 60 + next));
@@ -239,13 +239,13 @@ impl Spec {
     fn matching_days(&self, year: i32, month: u32) -> u32 {
         let length = days_in_month(year, month);
         let in_month = ((1u64 << (length + 1)) - 2) as u32;
-        if self.days_must_match_both && self.days_of_month & in_month == 0 {
+        if self.days_must_match_both() && self.days_of_month & in_month == 0 {
             // Feb 29 in a common year: no need to work out weekdays.
             return 0;
         }
         let first_weekday = weekday(days_from_civil(year, month, 1));
         let by_weekday = self.weekday_days(first_weekday);
-        let days = if self.days_must_match_both {
+        let days = if self.days_must_match_both() {
             self.days_of_month & by_weekday
         } else {
             self.days_of_month | by_weekday

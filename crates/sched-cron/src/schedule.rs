@@ -4,6 +4,7 @@
 //! Parsing checks everything that can be known without a clock: values,
 //! ranges, steps, names, and whether the schedule can ever fire at all.
 
+use std::num::NonZeroU16;
 use std::str::FromStr;
 
 use crate::error::{ScheduleError, ScheduleErrorKind};
@@ -22,29 +23,52 @@ enum Kind {
     Reboot,
 }
 
-/// The matching sets of a periodic schedule, as bitsets.
+/// The matching sets of a periodic schedule, as bitsets, in 20 bytes
+/// aligned to 4: a daemon holds one per crontab line, and at this size its
+/// planner slot is 32 bytes. `months` is never zero (a field has at least
+/// one value), which leaves room for [`Kind::Reboot`] in the same 20 bytes.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub(crate) struct Spec {
-    /// Bits 0–59.
-    pub minutes: u64,
+    /// Bits 0–59, low half first ([`Spec::minutes`]).
+    minute_halves: [u32; 2],
     /// Bits 0–23.
     pub hours: u32,
     /// Bits 1–31.
     pub days_of_month: u32,
     /// Bits 1–12.
-    pub months: u16,
-    /// Vixie cron's day rule: when the day-of-month or the day-of-week field
-    /// begins with `*`, a day must match both; otherwise either.
-    pub days_must_match_both: bool,
-    /// Neither the minute nor the hour field begins with `*` (and not
-    /// `@hourly`): cron(8) runs such a job once for skipped and repeated
-    /// DST wall times. Every other job is a wildcard job.
-    pub fixed_time: bool,
+    months: NonZeroU16,
     /// Bits 0–6, Sunday first. Kept as the field's 7 bits rather than as a
-    /// table of day masks per month shape: a daemon holds one schedule per
-    /// crontab line, and the mask costs one multiplication to rebuild
-    /// ([`Spec::weekday_days`]).
+    /// table of day masks per month shape: the mask costs one
+    /// multiplication to rebuild ([`Spec::weekday_days`]).
     pub days_of_week: u8,
+    /// [`MATCH_BOTH`] and [`FIXED_TIME`].
+    flags: u8,
+}
+
+/// Vixie cron's day rule: when the day-of-month or the day-of-week field
+/// begins with `*`, a day must match both; otherwise either.
+const MATCH_BOTH: u8 = 1;
+/// Neither the minute nor the hour field begins with `*` (and not
+/// `@hourly`): cron(8) runs such a job once for skipped and repeated DST
+/// wall times. Every other job is a wildcard job.
+const FIXED_TIME: u8 = 2;
+
+impl Spec {
+    pub fn minutes(&self) -> u64 {
+        u64::from(self.minute_halves[0]) | u64::from(self.minute_halves[1]) << 32
+    }
+
+    pub fn months(&self) -> u16 {
+        self.months.get()
+    }
+
+    pub fn days_must_match_both(&self) -> bool {
+        self.flags & MATCH_BOTH != 0
+    }
+
+    pub fn fixed_time(&self) -> bool {
+        self.flags & FIXED_TIME != 0
+    }
 }
 
 impl Spec {
@@ -173,14 +197,22 @@ impl Schedule {
         // The masks keep the casts lossless: each field only sets bits
         // inside its range.
         let days_of_week = (dow.bits & 0x7f) as u8;
+        let minutes = minute.bits & ((1 << 60) - 1);
+        // A field has at least one value, so some month bit is set.
+        let Some(months) = NonZeroU16::new((month.bits & 0x1ffe) as u16) else {
+            return Err(ScheduleError {
+                column: fields[3].column,
+                kind: ScheduleErrorKind::NeverFires("no month selected".to_string()),
+            });
+        };
         let spec = Spec {
-            minutes: minute.bits & ((1 << 60) - 1),
+            minute_halves: [minutes as u32, (minutes >> 32) as u32],
             hours: (hour.bits & 0xff_ffff) as u32,
             days_of_month: (dom.bits & 0xffff_fffe) as u32,
-            months: (month.bits & 0x1ffe) as u16,
-            days_must_match_both: dom.star || dow.star,
-            fixed_time: !minute.star && !hour.star,
+            months,
             days_of_week,
+            flags: (u8::from(dom.star || dow.star) * MATCH_BOTH)
+                | (u8::from(!minute.star && !hour.star) * FIXED_TIME),
         };
         if let Some(reason) = spec.never_fires() {
             return Err(ScheduleError {
@@ -212,7 +244,7 @@ impl Schedule {
     /// wall times that do not exist and running twice in a repeated hour.
     pub fn is_wildcard(&self) -> bool {
         match &self.kind {
-            Kind::Periodic(spec) => !spec.fixed_time,
+            Kind::Periodic(spec) => !spec.fixed_time(),
             Kind::Reboot => false,
         }
     }
@@ -255,7 +287,7 @@ impl Spec {
     /// across the 400-year cycle), so only a day of the month that no
     /// selected month has can make the schedule empty.
     fn never_fires(&self) -> Option<String> {
-        if !self.days_must_match_both {
+        if !self.days_must_match_both() {
             return None;
         }
         let longest = |month: u32| match month {
@@ -264,13 +296,13 @@ impl Spec {
             _ => 31,
         };
         let possible = (1..=12u32).any(|m| {
-            self.months & (1 << m) != 0
+            self.months() & (1 << m) != 0
                 && u64::from(self.days_of_month) & ((1u64 << (longest(m) + 1)) - 2) != 0
         });
         if possible {
             return None;
         }
-        let selected: Vec<u32> = (1..=12).filter(|m| self.months & (1 << m) != 0).collect();
+        let selected: Vec<u32> = (1..=12).filter(|m| self.months() & (1 << m) != 0).collect();
         let days: Vec<String> = (1..=31)
             .filter(|d| self.days_of_month & (1 << d) != 0)
             .map(|d| d.to_string())

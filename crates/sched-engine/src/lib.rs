@@ -38,9 +38,10 @@
 //! [`Schedule::next_after`] applies cron(8)'s DST rules.
 //!
 //! The planner is built to hold hundreds of thousands of entries in little
-//! memory: a slot is 40 bytes (the schedule's bitsets, the next instant in
-//! seconds, an index into the few distinct zones, the entry's place in the
-//! queue), and the queue is an indexed binary heap of 4-byte keys.
+//! memory: a slot is 32 bytes (the schedule's bitsets, the next instant as
+//! minutes since 1900 and a second, an index into the few distinct zones,
+//! the entry's place in the queue), and the queue is an indexed binary heap
+//! of 4-byte keys.
 
 mod queue;
 
@@ -121,25 +122,61 @@ pub struct Advance {
     pub due: Vec<(Key, Timestamp)>,
 }
 
-/// `next` of a slot with no instant left (or `@reboot`, or a free slot).
-const NEVER: i64 = i64::MAX;
+/// The origin of a slot's next instant: 1900-01-01T00:00:00Z. A `u32` of
+/// minutes from it reaches past the year 10000, where schedules end.
+const EPOCH: i64 = -2_208_988_800;
 
+/// `next_minute` of a slot with no instant left (or `@reboot`, or free).
+const NEVER: u32 = u32::MAX;
+
+/// One entry, in 32 bytes.
 #[derive(Debug, Clone)]
 struct Slot {
-    /// The next instant the entry is due at, in seconds (fire instants are
-    /// whole seconds); [`NEVER`] for none.
-    next: i64,
     schedule: Schedule,
+    /// The next instant the entry is due at, as minutes since [`EPOCH`]
+    /// and a second within the minute (whole seconds: zones have offsets
+    /// in whole seconds); [`NEVER`] for none.
+    next_minute: u32,
     /// The entry's place in the heap; [`queue::ABSENT`] when not queued.
     heap_pos: u32,
     /// Index into [`Planner::zones`].
     zone: u16,
+    next_second: u8,
     live: bool,
 }
 
 impl Slot {
     fn next(&self) -> Option<Timestamp> {
-        (self.next != NEVER).then(|| Timestamp::from_second(self.next).ok())?
+        if self.next_minute == NEVER {
+            return None;
+        }
+        let second = EPOCH + i64::from(self.next_minute) * 60 + i64::from(self.next_second);
+        Timestamp::from_second(second).ok()
+    }
+
+    /// Sets the next instant; one before [`EPOCH`] or too far ahead to
+    /// hold (past the year 10000) counts as none.
+    fn set_next(&mut self, next: Option<Timestamp>) {
+        let since = next.map(|next| next.as_second() - EPOCH);
+        match since.and_then(|since| u32::try_from(since.div_euclid(60)).ok()) {
+            Some(minute) if minute != NEVER => {
+                self.next_minute = minute;
+                self.next_second = since.unwrap_or_default().rem_euclid(60) as u8;
+            }
+            _ => {
+                self.next_minute = NEVER;
+                self.next_second = 0;
+            }
+        }
+    }
+
+    /// What the heap orders by: earlier first, [`NEVER`] last.
+    fn order(&self) -> u64 {
+        u64::from(self.next_minute) << 6 | u64::from(self.next_second)
+    }
+
+    fn has_next(&self) -> bool {
+        self.next_minute != NEVER
     }
 }
 
@@ -197,10 +234,11 @@ impl Planner {
             self.slots.resize(
                 index + 1,
                 Slot {
-                    next: NEVER,
                     schedule: Schedule::REBOOT,
+                    next_minute: NEVER,
                     heap_pos: queue::ABSENT,
                     zone: 0,
+                    next_second: 0,
                     live: false,
                 },
             );
@@ -219,7 +257,7 @@ impl Planner {
             return false;
         };
         slot.live = false;
-        slot.next = NEVER;
+        slot.set_next(None);
         slot.schedule = Schedule::REBOOT;
         self.live -= 1;
         queue::remove(&mut self.heap, &mut self.slots, key);
@@ -426,10 +464,7 @@ impl Planner {
     fn reschedule(&mut self, key: Key, after: Timestamp) {
         let slot = &mut self.slots[key as usize];
         let zone = &self.zones[slot.zone as usize];
-        slot.next = slot
-            .schedule
-            .next_after(zone, after)
-            .map_or(NEVER, |next| next.as_second());
+        slot.set_next(slot.schedule.next_after(zone, after));
         queue::update(&mut self.heap, &mut self.slots, key);
     }
 }

@@ -6,20 +6,20 @@
 //! A `BTreeSet<(Timestamp, key)>` would do the same at about 30 bytes per
 //! entry; this is 4 bytes of heap plus 4 in the slot.
 
-use crate::{Key, NEVER, Slot};
+use crate::{Key, Slot};
 
 /// `heap_pos` of a slot that is not in the heap.
 pub(crate) const ABSENT: u32 = u32::MAX;
 
-fn order(slots: &[Slot], key: Key) -> (i64, Key) {
-    (slots[key as usize].next, key)
+fn order(slots: &[Slot], key: Key) -> (u64, Key) {
+    (slots[key as usize].order(), key)
 }
 
 /// Puts `key` where its (possibly changed) next instant belongs: in the
 /// heap if it has one, out of it if not.
 pub(crate) fn update(heap: &mut Vec<Key>, slots: &mut [Slot], key: Key) {
     let pos = slots[key as usize].heap_pos;
-    if slots[key as usize].next == NEVER {
+    if !slots[key as usize].has_next() {
         remove(heap, slots, key);
         return;
     }

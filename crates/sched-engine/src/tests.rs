@@ -496,3 +496,33 @@ fn many_entries_come_due_in_time_order_through_the_heap() {
     }
     assert_eq!(got, expected);
 }
+
+#[test]
+fn a_slot_is_32_bytes_and_holds_every_instant_from_1900_to_the_end_of_time() {
+    // The daemon's memory per crontab line depends on it (BENCHMARKS.md).
+    assert_eq!(std::mem::size_of::<Slot>(), 32);
+    assert_eq!(std::mem::size_of::<Schedule>(), 20);
+    let mut slot = Slot {
+        schedule: Schedule::REBOOT,
+        next_minute: NEVER,
+        heap_pos: queue::ABSENT,
+        zone: 0,
+        next_second: 0,
+        live: true,
+    };
+    for text in [
+        "1900-01-01T00:00:00Z",
+        "1969-12-31T23:59:59Z",
+        "1970-01-01T00:44:30Z",
+        "2026-03-08T07:00:00Z",
+        "9999-12-30T21:59:00Z",
+    ] {
+        slot.set_next(Some(at(text)));
+        assert_eq!(slot.next(), Some(at(text)), "{text}");
+    }
+    slot.set_next(Some(at("1899-12-31T23:59:59Z")));
+    assert_eq!(slot.next(), None, "before 1900 is out of range");
+    slot.set_next(None);
+    assert_eq!(slot.next(), None);
+    assert!(!slot.has_next());
+}

@@ -7,7 +7,7 @@
 //!
 //! Memory is the design constraint: a server may carry 100,000 lines of
 //! cron.d files, and cron keeps them in about 30 MB. An entry here is the
-//! planner's 40-byte slot (schedule bitsets, next instant, zone index, heap
+//! planner's 32-byte slot (schedule bitsets, next instant, zone index, heap
 //! place), a 24-byte record of integers and 4 bytes in the heap; its
 //! command and `%` text live in one string per source with no per-entry
 //! allocation; users and zones are stored once. A [`CronJob`] with owned
