@@ -70,7 +70,7 @@ impl Reloader {
     /// each change, until the daemon stops. Without inotify (or with no
     /// directory to watch) only SIGHUP reloads.
     pub async fn watch(self) {
-        let watched = match Watch::new(&self.paths) {
+        let mut watched = match Watch::new(&self.paths) {
             Ok(Some(watch)) => watch,
             Ok(None) => return,
             Err(error) => {
@@ -108,7 +108,24 @@ struct Watch {
     /// The file name of the single crontab in its directory, and that
     /// directory's watch.
     crontab: Option<(nix::sys::inotify::WatchDescriptor, std::ffi::OsString)>,
+    /// The cron.d directory's watch, while it exists.
     dir: Option<nix::sys::inotify::WatchDescriptor>,
+    /// The cron.d directory, and its name in the crontab's directory when
+    /// it lives there (as /etc/cron.d beside /etc/crontab): created or
+    /// re-created after the start, it is watched from then on.
+    cron_d: Option<std::path::PathBuf>,
+    cron_d_name: Option<std::ffi::OsString>,
+}
+
+/// What cron.d's watch reports.
+fn watch_mask() -> AddWatchFlags {
+    AddWatchFlags::IN_CLOSE_WRITE
+        | AddWatchFlags::IN_MOVED_TO
+        | AddWatchFlags::IN_MOVED_FROM
+        | AddWatchFlags::IN_CREATE
+        | AddWatchFlags::IN_DELETE
+        | AddWatchFlags::IN_ATTRIB
+        | AddWatchFlags::IN_ONLYDIR
 }
 
 struct InotifyHandle(Inotify);
@@ -122,13 +139,7 @@ impl AsRawFd for InotifyHandle {
 impl Watch {
     fn new(paths: &SystemPaths) -> std::io::Result<Option<Watch>> {
         let inotify = Inotify::init(InitFlags::IN_NONBLOCK | InitFlags::IN_CLOEXEC)?;
-        let mask = AddWatchFlags::IN_CLOSE_WRITE
-            | AddWatchFlags::IN_MOVED_TO
-            | AddWatchFlags::IN_MOVED_FROM
-            | AddWatchFlags::IN_CREATE
-            | AddWatchFlags::IN_DELETE
-            | AddWatchFlags::IN_ATTRIB
-            | AddWatchFlags::IN_ONLYDIR;
+        let mask = watch_mask();
         let add = |dir: &Path| match inotify.add_watch(dir, mask) {
             Ok(wd) => Some(wd),
             Err(error) => {
@@ -144,38 +155,81 @@ impl Watch {
         if crontab.is_none() && dir.is_none() {
             return Ok(None);
         }
+        let cron_d_name = paths.dir.as_deref().and_then(|cron_d| {
+            let crontab_dir = paths.crontab.as_deref()?.parent()?;
+            (cron_d.parent()? == crontab_dir)
+                .then(|| cron_d.file_name())?
+                .map(ToOwned::to_owned)
+        });
         // See clock.rs: the AsyncFd owns the descriptor for as long as it is
         // registered.
         #[allow(deprecated)]
         let fd = AsyncFd::new(InotifyHandle(inotify))?;
-        Ok(Some(Watch { fd, crontab, dir }))
+        Ok(Some(Watch {
+            fd,
+            crontab,
+            dir,
+            cron_d: paths.dir.clone(),
+            cron_d_name,
+        }))
+    }
+
+    /// cron.d appeared in the crontab's directory (created, or moved
+    /// there): watches it, and counts as a change.
+    fn rewatch_cron_d(&mut self) {
+        let Some(cron_d) = &self.cron_d else {
+            return;
+        };
+        match self
+            .fd
+            .get_ref()
+            .0
+            .add_watch(cron_d.as_path(), watch_mask())
+        {
+            Ok(wd) => self.dir = Some(wd),
+            Err(error) => tracing::warn!("cannot watch {}: {error}", cron_d.display()),
+        }
     }
 
     /// Waits for events; true when one concerns a crontab (anything in
     /// the cron.d directory, or the crontab's own name in its directory;
     /// an overflowed queue counts, since anything may have changed).
-    async fn changed(&self) -> std::io::Result<bool> {
+    async fn changed(&mut self) -> std::io::Result<bool> {
         loop {
             let mut guard = self.fd.readable().await?;
-            match guard.try_io(|inner| {
+            let events = match guard.try_io(|inner| {
                 inner
                     .get_ref()
                     .0
                     .read_events()
                     .map_err(std::io::Error::from)
             }) {
-                Ok(Ok(events)) => {
-                    return Ok(events.iter().any(|event| {
-                        event.mask.contains(AddWatchFlags::IN_Q_OVERFLOW)
-                            || Some(event.wd) == self.dir
-                            || self.crontab.as_ref().is_some_and(|(wd, name)| {
-                                event.wd == *wd && event.name.as_deref() == Some(name.as_os_str())
-                            })
-                    }));
-                }
+                Ok(Ok(events)) => events,
                 Ok(Err(error)) => return Err(error),
                 Err(_would_block) => continue,
+            };
+            drop(guard);
+            let mut changed = false;
+            for event in &events {
+                let in_crontab_dir = self.crontab.as_ref().is_some_and(|(wd, _)| event.wd == *wd);
+                let named = |name: Option<&std::ffi::OsString>| {
+                    name.is_some_and(|name| event.name.as_deref() == Some(name.as_os_str()))
+                };
+                if in_crontab_dir
+                    && named(self.cron_d_name.as_ref())
+                    && event
+                        .mask
+                        .intersects(AddWatchFlags::IN_CREATE | AddWatchFlags::IN_MOVED_TO)
+                {
+                    self.rewatch_cron_d();
+                    changed = true;
+                }
+                changed |= event.mask.contains(AddWatchFlags::IN_Q_OVERFLOW)
+                    || (self.dir.is_some() && Some(event.wd) == self.dir)
+                    || (in_crontab_dir && named(self.crontab.as_ref().map(|(_, name)| name)))
+                    || (in_crontab_dir && named(self.cron_d_name.as_ref()));
             }
+            return Ok(changed);
         }
     }
 }

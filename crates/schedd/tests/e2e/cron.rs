@@ -796,3 +796,24 @@ fn mailed_output_is_bounded_by_the_output_limit() {
         format!("{first_64}\n[schedd: the output was 8893 bytes; only the first 64 are mailed]\n")
     );
 }
+
+#[test]
+fn a_cron_d_directory_removed_and_created_again_is_watched_again() {
+    use std::os::unix::fs::PermissionsExt;
+    let user = me();
+    let daemon = Daemon::mock("2026-06-01T09:00:00Z");
+    let cron_d = daemon.etc().join("cron.d");
+    std::fs::remove_dir(&cron_d).unwrap();
+    std::fs::create_dir(&cron_d).unwrap();
+    std::fs::set_permissions(&cron_d, std::fs::Permissions::from_mode(0o755)).unwrap();
+    // A file written into the new directory is seen without SIGHUP.
+    let file = cron_d.join("later");
+    std::fs::write(&file, format!("0 10 * * * {user} echo later\n")).unwrap();
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).unwrap();
+    daemon.wait_until("the new file to load", |d| {
+        d.upcoming(10).iter().any(|run| run.command == "echo later")
+    });
+    // And its removal too.
+    std::fs::remove_file(&file).unwrap();
+    daemon.wait_until("the file to be dropped", |d| d.upcoming(10).is_empty());
+}
