@@ -28,6 +28,7 @@ pub async fn serve(
         | CrontabRequest::Install { user, .. }
         | CrontabRequest::Remove { user } => user.clone(),
     };
+    crate::requests::check_access(context, peer, crate::requests::Command::Crontab).await?;
     let (uid, name) = target(peer, user).await?;
     match request {
         CrontabRequest::Get { .. } => {

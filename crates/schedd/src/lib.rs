@@ -10,6 +10,7 @@
 //! `cron` reads crontabs (the timing rules are `sched_engine`'s), `mail`
 //! mails cron jobs' output.
 
+pub mod access;
 mod clock;
 mod cron;
 mod crontab_requests;
@@ -60,4 +61,7 @@ pub struct Config {
     /// The mailer cron jobs' output is mailed with; when it is missing,
     /// nothing is mailed.
     pub sendmail: PathBuf,
+    /// Who may use at and crontab (a daemon run by root); `None`: the
+    /// daemon's own user only, who always may.
+    pub access: Option<access::Access>,
 }

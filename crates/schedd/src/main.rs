@@ -65,6 +65,19 @@ struct Flags {
         hide = true
     )]
     boot_id_file: PathBuf,
+    /// Who may use at and batch: the users listed here, if it exists
+    #[arg(long, value_name = "FILE", default_value = "/etc/at.allow")]
+    at_allow: PathBuf,
+    /// Else everyone but the users listed here; with neither file, only
+    /// root
+    #[arg(long, value_name = "FILE", default_value = "/etc/at.deny")]
+    at_deny: PathBuf,
+    /// Who may use crontab: the users listed here, if it exists
+    #[arg(long, value_name = "FILE", default_value = "/etc/cron.allow")]
+    cron_allow: PathBuf,
+    /// Else everyone but the users listed here; with neither file, everyone
+    #[arg(long, value_name = "FILE", default_value = "/etc/cron.deny")]
+    cron_deny: PathBuf,
     /// TESTS ONLY: run on a mock clock starting at this instant
     /// (2026-03-08T00:00:00Z); only the uid running the daemon can move it
     #[arg(long, value_name = "INSTANT", hide = true)]
@@ -106,7 +119,21 @@ fn config(flags: Flags) -> anyhow::Result<schedd::Config> {
     };
     let system_crontab = system(flags.system_crontab, "/etc/crontab");
     let cron_dir = system(flags.cron_dir, "/etc/cron.d");
+    // A user's own daemon serves only that user: no lists apply.
+    let access = (euid == 0).then_some(schedd::access::Access {
+        at: schedd::access::Lists {
+            allow: flags.at_allow,
+            deny: flags.at_deny,
+            others_without_lists: false,
+        },
+        cron: schedd::access::Lists {
+            allow: flags.cron_allow,
+            deny: flags.cron_deny,
+            others_without_lists: true,
+        },
+    });
     Ok(schedd::Config {
+        access,
         system_crontab,
         cron_dir,
         boot_id_file: flags.boot_id_file,

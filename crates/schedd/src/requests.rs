@@ -47,6 +47,45 @@ pub struct Context {
     pub daemon_uid: u32,
     /// Time zones for crontabs' CRON_TZ.
     pub zones: crate::cron::Zones,
+    /// Who may use at and crontab; `None` for a daemon run by a user.
+    pub access: Option<crate::access::Access>,
+}
+
+/// Which command's allow and deny lists a request answers to.
+#[derive(Debug, Clone, Copy)]
+pub enum Command {
+    At,
+    Crontab,
+}
+
+/// Refuses a caller the allow and deny lists of `command` turn away.
+pub async fn check_access(
+    context: &Context,
+    peer: Peer,
+    command: Command,
+) -> Result<(), ErrorReply> {
+    let Some(access) = &context.access else {
+        return Ok(());
+    };
+    let (lists, what) = match command {
+        Command::At => (access.at.clone(), "at and batch"),
+        Command::Crontab => (access.cron.clone(), "crontab"),
+    };
+    let uid = peer.uid;
+    // Reads files and may look the name up over NSS: not on a worker.
+    let checked = tokio::task::spawn_blocking(move || {
+        let name = Names::default().of(uid).to_owned();
+        lists.check(uid, &name).map_err(|denied| (name, denied))
+    })
+    .await
+    .map_err(|e| ErrorReply::new(ErrorCode::Internal, e.to_string()))?;
+    checked.map_err(|(name, denied)| {
+        tracing::warn!(uid, "refused {what} to {name}: {}", denied.0);
+        ErrorReply::new(
+            ErrorCode::Denied,
+            format!("you ({name}) may not use {what}: {}", denied.0),
+        )
+    })
 }
 
 /// The caller, from SO_PEERCRED.
@@ -159,6 +198,7 @@ async fn serve(
 ) -> Result<Reply, ErrorReply> {
     let response = match request {
         Request::Submit(submission) => {
+            check_access(context, peer, Command::At).await?;
             let accepted = submit::accept(submission, peer.uid, peer.gid, context.clock.now())?;
             let job = accepted.job;
             let stored = job.clone();

@@ -115,6 +115,7 @@ async fn serve(config: Config, spool: Spool, output_dir: std::path::PathBuf) -> 
         clock,
         daemon_uid: euid,
         zones,
+        access: config.access.clone(),
     };
     let scheduler_task = tokio::spawn(scheduler.run(events_rx, shutdown_rx.clone()));
     let listener_task = tokio::spawn(listener::serve(

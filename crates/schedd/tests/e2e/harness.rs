@@ -81,6 +81,8 @@ impl Daemon {
         // The system crontab directories exist, as on a real system, so the
         // daemon watches them from the start.
         std::fs::create_dir_all(dir.path().join("etc/cron.d")).unwrap();
+        // An empty at.deny, as Debian ships one: everyone may use at.
+        std::fs::write(dir.path().join("etc/at.deny"), "").unwrap();
         let sched = bin.join("sched");
         std::fs::copy(sched_binary(), &sched).unwrap();
         if options.shared {
@@ -154,6 +156,14 @@ impl Daemon {
             .arg(self.dir.path().join("boot_id"))
             .arg("--sendmail")
             .arg(self.dir.path().join("bin/sendmail"))
+            .arg("--at-allow")
+            .arg(self.dir.path().join("etc/at.allow"))
+            .arg("--at-deny")
+            .arg(self.dir.path().join("etc/at.deny"))
+            .arg("--cron-allow")
+            .arg(self.dir.path().join("etc/cron.allow"))
+            .arg("--cron-deny")
+            .arg(self.dir.path().join("etc/cron.deny"))
             .args(&options.extra);
         if let Some(start) = &options.mock_clock {
             command.arg("--mock-clock").arg(start);

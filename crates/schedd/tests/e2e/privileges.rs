@@ -311,3 +311,95 @@ fn the_crontab_of_a_user_that_no_longer_exists_is_not_loaded_at_start() {
         "HOME=/\n30 10 * * * true\n"
     );
 }
+
+/// What `sched ARGS` run as nobody answers: exit status and standard error.
+fn as_nobody(daemon: &Daemon, args: &[&str]) -> (Option<i32>, String) {
+    let (uid, gid) = nobody();
+    let output = daemon.sched_as(uid, gid, args);
+    (output.status.code(), stderr(&output))
+}
+
+#[test]
+fn the_allow_and_deny_lists_of_at_and_crontab_decide_who_may_use_them() {
+    if !root_or_skip("the_allow_and_deny_lists_of_at_and_crontab_decide_who_may_use_them") {
+        return;
+    }
+    let daemon = shared_daemon();
+    let etc = daemon.etc();
+    let file = crontab_file(&daemon, "nobody.cron", "HOME=/\n30 10 * * * true\n");
+    let at = ["at", "now + 1 hour", "true"];
+    let crontab_l = ["crontab", "-l"];
+    let install = ["crontab", file.as_str()];
+    let allowed = |(code, err): (Option<i32>, String)| {
+        assert_eq!(code, Some(0), "{err}");
+        true
+    };
+    let denied = |(code, err): (Option<i32>, String), what: &str, why: &str| {
+        assert_eq!(code, Some(1), "{err}");
+        assert_eq!(
+            err,
+            format!("sched: you (nobody) may not use {what}: {why}\n")
+        );
+    };
+    // The harness's empty at.deny, no cron lists: everyone may.
+    assert!(allowed(as_nobody(&daemon, &at)));
+    assert!(allowed(as_nobody(&daemon, &install)));
+    // Named in the deny files.
+    std::fs::write(etc.join("at.deny"), "daemon\nnobody\n").unwrap();
+    std::fs::write(etc.join("cron.deny"), "nobody\n").unwrap();
+    let at_deny = format!("nobody is in {}", etc.join("at.deny").display());
+    let cron_deny = format!("nobody is in {}", etc.join("cron.deny").display());
+    denied(as_nobody(&daemon, &at), "at and batch", &at_deny);
+    denied(
+        as_nobody(&daemon, &["batch", "true"]),
+        "at and batch",
+        &at_deny,
+    );
+    denied(as_nobody(&daemon, &crontab_l), "crontab", &cron_deny);
+    denied(as_nobody(&daemon, &install), "crontab", &cron_deny);
+    denied(
+        as_nobody(&daemon, &["crontab", "-r"]),
+        "crontab",
+        &cron_deny,
+    );
+    // An allow file decides over the deny file.
+    std::fs::write(etc.join("at.allow"), "nobody\n").unwrap();
+    std::fs::write(etc.join("cron.allow"), "nobody\n").unwrap();
+    assert!(allowed(as_nobody(&daemon, &at)));
+    assert!(allowed(as_nobody(&daemon, &install)));
+    std::fs::write(etc.join("at.allow"), "root\n").unwrap();
+    std::fs::write(etc.join("cron.allow"), "").unwrap();
+    let at_allow = format!("nobody is not in {}", etc.join("at.allow").display());
+    let cron_allow = format!("nobody is not in {}", etc.join("cron.allow").display());
+    denied(as_nobody(&daemon, &at), "at and batch", &at_allow);
+    denied(as_nobody(&daemon, &crontab_l), "crontab", &cron_allow);
+    // With no list at all: at is root's only, crontab everyone's.
+    for name in ["at.allow", "at.deny", "cron.allow", "cron.deny"] {
+        std::fs::remove_file(etc.join(name)).unwrap();
+    }
+    denied(
+        as_nobody(&daemon, &at),
+        "at and batch",
+        &format!(
+            "neither {} nor {} exists, and then only root may use it",
+            etc.join("at.allow").display(),
+            etc.join("at.deny").display()
+        ),
+    );
+    assert!(allowed(as_nobody(&daemon, &crontab_l)));
+    // Root is never turned away; nothing of the refused requests was kept.
+    std::fs::write(etc.join("at.allow"), "").unwrap();
+    std::fs::write(etc.join("cron.allow"), "").unwrap();
+    daemon.ok(&at);
+    daemon.ok(&["crontab", &file]);
+    let (uid, _) = nobody();
+    assert_eq!(
+        daemon
+            .jobs()
+            .iter()
+            .filter(|job| job.owner_uid == uid)
+            .count(),
+        2,
+        "the two at jobs queued while allowed"
+    );
+}
