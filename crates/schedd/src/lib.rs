@@ -12,6 +12,7 @@
 
 pub mod access;
 mod clock;
+pub mod conf;
 mod cron;
 mod crontab_requests;
 mod dirs;
@@ -46,6 +47,8 @@ pub struct Config {
     /// Bytes of each run's output kept in the history: the first and the
     /// last half of it when the output is longer.
     pub output_limit: u64,
+    /// Finished runs kept per crontab line.
+    pub cron_runs_kept: u32,
     /// Batch jobs start only while the 1-minute load average is below this.
     pub batch_load_limit: f64,
     /// How long a client may take to send a request it has begun, or to

@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use clap::Parser;
 use jiff::Timestamp;
 use sched_proto::paths::{self, PathEnv};
+use schedd::conf::{FileConfig, LogLevel};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -19,14 +20,25 @@ Defaults: as root, the socket is /run/schedd/schedd.sock and the spool
 /tmp/schedd-UID/schedd.sock) and $XDG_DATA_HOME/schedd (else
 ~/.local/share/schedd), and the daemon runs only that user's jobs.
 
+Settings come from the configuration file (/etc/schedd.conf as root,
+else $XDG_CONFIG_HOME/schedd/schedd.conf or ~/.config/schedd/schedd.conf;
+see schedd.conf(5)), and a flag given here replaces the file's value.
+
 Logs go to standard error; SCHEDD_LOG sets the level (error, warn, info,
-debug, trace; default info).
+debug, trace), else the file's log_level, else info.
 
 Example:
   schedd &
   sched at 'now + 1 min' 'date > /tmp/hello'"
 )]
 struct Flags {
+    /// The configuration file [default: /etc/schedd.conf as root, else
+    /// the user's]; one named here must exist
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Check the configuration file and exit: 0 when it is valid
+    #[arg(long)]
+    check_config: bool,
     /// The Unix socket to listen on
     #[arg(long, value_name = "PATH")]
     socket: Option<PathBuf>,
@@ -35,11 +47,11 @@ struct Flags {
     spool: Option<PathBuf>,
     /// Bytes of each run's output to keep (the first and last half of
     /// longer output)
-    #[arg(long, value_name = "BYTES", default_value_t = 256 * 1024)]
-    output_limit: u64,
+    #[arg(long, value_name = "BYTES", value_parser = clap::value_parser!(u64).range(1..))]
+    output_limit: Option<u64>,
     /// Start batch jobs only while the 1-minute load average is below this
-    #[arg(long, value_name = "LOAD", default_value_t = 1.5)]
-    batch_load: f64,
+    #[arg(long, value_name = "LOAD")]
+    batch_load: Option<f64>,
     /// Milliseconds a client may take to send a request it has begun, or
     /// to read a reply
     #[arg(long, value_name = "MS", default_value_t = 10_000, hide = true)]
@@ -55,8 +67,8 @@ struct Flags {
     #[arg(long, conflicts_with_all = ["system_crontab", "cron_dir"])]
     no_system_crontabs: bool,
     /// The mailer for cron jobs' output; when missing, nothing is mailed
-    #[arg(long, value_name = "PATH", default_value = "/usr/sbin/sendmail")]
-    sendmail: PathBuf,
+    #[arg(long, value_name = "PATH")]
+    sendmail: Option<PathBuf>,
     /// The file naming the current boot, for @reboot entries
     #[arg(
         long,
@@ -66,18 +78,18 @@ struct Flags {
     )]
     boot_id_file: PathBuf,
     /// Who may use at and batch: the users listed here, if it exists
-    #[arg(long, value_name = "FILE", default_value = "/etc/at.allow")]
-    at_allow: PathBuf,
+    #[arg(long, value_name = "FILE")]
+    at_allow: Option<PathBuf>,
     /// Else everyone but the users listed here; with neither file, only
     /// root
-    #[arg(long, value_name = "FILE", default_value = "/etc/at.deny")]
-    at_deny: PathBuf,
+    #[arg(long, value_name = "FILE")]
+    at_deny: Option<PathBuf>,
     /// Who may use crontab: the users listed here, if it exists
-    #[arg(long, value_name = "FILE", default_value = "/etc/cron.allow")]
-    cron_allow: PathBuf,
+    #[arg(long, value_name = "FILE")]
+    cron_allow: Option<PathBuf>,
     /// Else everyone but the users listed here; with neither file, everyone
-    #[arg(long, value_name = "FILE", default_value = "/etc/cron.deny")]
-    cron_deny: PathBuf,
+    #[arg(long, value_name = "FILE")]
+    cron_deny: Option<PathBuf>,
     /// TESTS ONLY: run on a mock clock starting at this instant
     /// (2026-03-08T00:00:00Z); only the uid running the daemon can move it
     #[arg(long, value_name = "INSTANT", hide = true)]
@@ -86,8 +98,24 @@ struct Flags {
 
 fn main() -> ExitCode {
     let flags = Flags::parse();
-    init_logging();
-    match config(flags).and_then(schedd::run) {
+    let euid = sched_runas::current_euid();
+    let file = match read_config_file(flags.config.as_deref(), euid) {
+        Ok(file) => file,
+        Err(error) => {
+            eprintln!("schedd: {error:#}");
+            return ExitCode::from(1);
+        }
+    };
+    if flags.check_config {
+        let (path, _) = &file;
+        match path {
+            Some(path) => println!("{}: valid", path.display()),
+            None => println!("no configuration file: the built-in defaults apply"),
+        }
+        return ExitCode::SUCCESS;
+    }
+    init_logging(file.1.log_level);
+    match config(flags, file.1, euid).and_then(schedd::run) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("schedd: {error:#}");
@@ -96,39 +124,114 @@ fn main() -> ExitCode {
     }
 }
 
-fn config(flags: Flags) -> anyhow::Result<schedd::Config> {
-    let euid = sched_runas::current_euid();
+/// The configuration file and what it says: the one named, which must
+/// exist, else the default one if it exists. A daemon run by root accepts
+/// only a file owned by root and writable by no one else (it names the
+/// programs and files the daemon trusts); any other daemon, only its own
+/// user's.
+fn read_config_file(
+    named: Option<&std::path::Path>,
+    euid: u32,
+) -> anyhow::Result<(Option<PathBuf>, FileConfig)> {
+    use std::os::unix::fs::MetadataExt;
+    let (path, must_exist) = match named {
+        Some(path) => (path.to_owned(), true),
+        None => match default_config_path(euid) {
+            Some(path) => (path, false),
+            None => return Ok((None, FileConfig::default())),
+        },
+    };
+    let file = match std::fs::File::open(&path) {
+        Ok(file) => file,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound && !must_exist => {
+            return Ok((None, FileConfig::default()));
+        }
+        Err(error) => anyhow::bail!("{}: {error}", path.display()),
+    };
+    let meta = file.metadata()?;
+    if !meta.is_file() {
+        anyhow::bail!("{}: not a regular file", path.display());
+    }
+    if meta.uid() != euid {
+        anyhow::bail!(
+            "{}: owned by uid {}, not {}: refused (it decides what the daemon trusts)",
+            path.display(),
+            meta.uid(),
+            if euid == 0 {
+                "root".to_owned()
+            } else {
+                format!("uid {euid}")
+            }
+        );
+    }
+    if meta.mode() & 0o022 != 0 {
+        anyhow::bail!(
+            "{}: writable by its group or others (mode {:04o}): refused",
+            path.display(),
+            meta.mode() & 0o7777
+        );
+    }
+    let text =
+        std::io::read_to_string(file).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+    let config = schedd::conf::parse(&path, &text)?;
+    Ok((Some(path), config))
+}
+
+/// /etc/schedd.conf for root; `$XDG_CONFIG_HOME/schedd/schedd.conf`, else
+/// `~/.config/schedd/schedd.conf`, for anyone else.
+fn default_config_path(euid: u32) -> Option<PathBuf> {
+    if euid == 0 {
+        return Some(PathBuf::from("/etc/schedd.conf"));
+    }
+    let absolute = |name: &str| {
+        std::env::var_os(name)
+            .map(PathBuf::from)
+            .filter(|path| path.is_absolute())
+    };
+    absolute("XDG_CONFIG_HOME")
+        .or_else(|| absolute("HOME").map(|home| home.join(".config")))
+        .map(|dir| dir.join("schedd/schedd.conf"))
+}
+
+fn config(flags: Flags, file: FileConfig, euid: u32) -> anyhow::Result<schedd::Config> {
     let env = PathEnv::from_process();
-    let spool_dir = match flags.spool {
+    let spool_dir = match flags.spool.or(file.spool) {
         Some(dir) => dir,
         None => paths::spool_dir(euid, &env).ok_or_else(|| {
             anyhow::anyhow!("neither XDG_DATA_HOME nor HOME is set: pass --spool DIR")
         })?,
     };
-    if flags.batch_load.is_nan() || flags.batch_load <= 0.0 {
+    let batch_load = flags.batch_load.or(file.batch_load).unwrap_or(1.5);
+    if !(batch_load.is_finite() && batch_load > 0.0) {
         anyhow::bail!("--batch-load must be a positive number");
     }
     // The system crontabs run jobs as any user: only the system daemon
-    // reads them unless told to.
-    let system = |given: Option<PathBuf>, default: &str| {
+    // reads them unless told to. An empty path in the file reads none.
+    let system = |given: Option<PathBuf>, in_file: Option<PathBuf>, default: &str| {
         if flags.no_system_crontabs {
-            None
-        } else {
-            given.or_else(|| (euid == 0).then(|| PathBuf::from(default)))
+            return None;
+        }
+        match given.or(in_file) {
+            Some(path) if path.as_os_str().is_empty() => None,
+            Some(path) => Some(path),
+            None => (euid == 0).then(|| PathBuf::from(default)),
         }
     };
-    let system_crontab = system(flags.system_crontab, "/etc/crontab");
-    let cron_dir = system(flags.cron_dir, "/etc/cron.d");
+    let system_crontab = system(flags.system_crontab, file.system_crontab, "/etc/crontab");
+    let cron_dir = system(flags.cron_dir, file.cron_dir, "/etc/cron.d");
+    let list = |flag: Option<PathBuf>, in_file: Option<PathBuf>, default: &str| {
+        flag.or(in_file).unwrap_or_else(|| PathBuf::from(default))
+    };
     // A user's own daemon serves only that user: no lists apply.
     let access = (euid == 0).then_some(schedd::access::Access {
         at: schedd::access::Lists {
-            allow: flags.at_allow,
-            deny: flags.at_deny,
+            allow: list(flags.at_allow, file.at_allow, "/etc/at.allow"),
+            deny: list(flags.at_deny, file.at_deny, "/etc/at.deny"),
             others_without_lists: false,
         },
         cron: schedd::access::Lists {
-            allow: flags.cron_allow,
-            deny: flags.cron_deny,
+            allow: list(flags.cron_allow, file.cron_allow, "/etc/cron.allow"),
+            deny: list(flags.cron_deny, file.cron_deny, "/etc/cron.deny"),
             others_without_lists: true,
         },
     });
@@ -137,25 +240,40 @@ fn config(flags: Flags) -> anyhow::Result<schedd::Config> {
         system_crontab,
         cron_dir,
         boot_id_file: flags.boot_id_file,
-        sendmail: flags.sendmail,
+        sendmail: list(flags.sendmail, file.sendmail, "/usr/sbin/sendmail"),
         socket: flags
             .socket
+            .or(file.socket)
             .unwrap_or_else(|| paths::user_socket(euid, &env)),
         spool_dir,
         mock_clock: flags.mock_clock,
-        output_limit: flags.output_limit,
-        batch_load_limit: flags.batch_load,
+        output_limit: flags
+            .output_limit
+            .or(file.output_limit)
+            .unwrap_or(256 * 1024),
+        cron_runs_kept: file
+            .cron_runs_kept
+            .unwrap_or(sched_spool::DEFAULT_CRON_RUNS_KEPT),
+        batch_load_limit: batch_load,
         io_timeout: std::time::Duration::from_millis(flags.io_timeout_ms.max(1)),
     })
 }
 
-fn init_logging() {
+fn init_logging(configured: Option<LogLevel>) {
+    use tracing_subscriber::filter::LevelFilter;
     // A level, not per-module directives: the directive parser brings a
     // regex engine, a megabyte of code resident in every daemon.
     let level = std::env::var("SCHEDD_LOG")
         .ok()
         .and_then(|level| level.parse().ok())
-        .unwrap_or(tracing_subscriber::filter::LevelFilter::INFO);
+        .or(configured.map(|level| match level {
+            LogLevel::Error => LevelFilter::ERROR,
+            LogLevel::Warn => LevelFilter::WARN,
+            LogLevel::Info => LevelFilter::INFO,
+            LogLevel::Debug => LevelFilter::DEBUG,
+            LogLevel::Trace => LevelFilter::TRACE,
+        }))
+        .unwrap_or(LevelFilter::INFO);
     tracing_subscriber::fmt()
         .with_max_level(level)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))

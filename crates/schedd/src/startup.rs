@@ -30,7 +30,8 @@ pub fn run(config: Config) -> anyhow::Result<()> {
     dirs::ensure(&config.spool_dir, dirs::PRIVATE)?;
     let output_dir = config.spool_dir.join(OUTPUT_DIR);
     dirs::ensure(&output_dir, dirs::PRIVATE)?;
-    let spool = Spool::open(&config.spool_dir.join(SPOOL_FILE))?;
+    let mut spool = Spool::open(&config.spool_dir.join(SPOOL_FILE))?;
+    spool.set_cron_runs_kept(config.cron_runs_kept);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()

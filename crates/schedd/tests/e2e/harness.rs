@@ -165,6 +165,16 @@ impl Daemon {
             .arg("--cron-deny")
             .arg(self.dir.path().join("etc/cron.deny"))
             .args(&options.extra);
+        // Never the machine's own /etc/schedd.conf: an empty one of the
+        // test's, unless the test names its own.
+        if !options.extra.iter().any(|arg| arg == "--config") {
+            let config = self.dir.path().join("schedd.conf");
+            if !config.exists() {
+                std::fs::write(&config, "").unwrap();
+                std::fs::set_permissions(&config, std::fs::Permissions::from_mode(0o600)).unwrap();
+            }
+            command.arg("--config").arg(config);
+        }
         if let Some(start) = &options.mock_clock {
             command.arg("--mock-clock").arg(start);
         }

@@ -2,6 +2,7 @@
 //! driven by the real `sched`.
 
 mod bad_input;
+mod config;
 mod cron;
 mod harness;
 mod jobs;

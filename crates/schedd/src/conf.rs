@@ -1,0 +1,234 @@
+//! The configuration file, /etc/schedd.conf (TOML): every setting is
+//! optional, and each one given replaces the built-in default; a flag on
+//! the command line replaces both.
+//!
+//! Reading is strict: an unknown key, a value of the wrong type or out of
+//! range is an error naming the file, line and column and what was
+//! expected, so that a typo never silently leaves a default in force.
+//! This module only reads text; opening the file, and whether it must be
+//! owned by root, is the caller's business.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+/// The settings a configuration file may hold.
+#[derive(Debug, Default, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    /// The Unix socket clients connect to.
+    pub socket: Option<PathBuf>,
+    /// The spool directory.
+    pub spool: Option<PathBuf>,
+    /// The system crontab; "" reads none.
+    pub system_crontab: Option<PathBuf>,
+    /// The directory of package crontabs; "" reads none.
+    pub cron_dir: Option<PathBuf>,
+    /// The mailer for cron jobs' output.
+    pub sendmail: Option<PathBuf>,
+    /// Bytes of each run's output kept (and mailed).
+    pub output_limit: Option<u64>,
+    /// Finished runs kept per crontab line.
+    pub cron_runs_kept: Option<u32>,
+    /// Batch jobs start only while the 1-minute load average is below this.
+    pub batch_load: Option<f64>,
+    pub at_allow: Option<PathBuf>,
+    pub at_deny: Option<PathBuf>,
+    pub cron_allow: Option<PathBuf>,
+    pub cron_deny: Option<PathBuf>,
+    /// error, warn, info, debug or trace.
+    pub log_level: Option<LogLevel>,
+}
+
+/// How much the daemon logs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogLevel {
+    Error,
+    Warn,
+    Info,
+    Debug,
+    Trace,
+}
+
+/// A configuration file that does not read, with where and why.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{}:{line}:{column}: {message}", path.display())]
+pub struct ConfigError {
+    pub path: PathBuf,
+    pub line: usize,
+    pub column: usize,
+    pub message: String,
+}
+
+/// Reads the text of configuration file `path`.
+pub fn parse(path: &Path, text: &str) -> Result<FileConfig, ConfigError> {
+    let error_at = |offset: usize, message: String| {
+        let before = &text[..offset.min(text.len())];
+        let line = before.matches('\n').count() + 1;
+        let column = before.rsplit('\n').next().unwrap_or("").chars().count() + 1;
+        ConfigError {
+            path: path.to_owned(),
+            line,
+            column,
+            message,
+        }
+    };
+    let config: FileConfig = toml::from_str(text).map_err(|error| {
+        let offset = error.span().map_or(0, |span| span.start);
+        error_at(offset, error.message().trim().to_owned())
+    })?;
+    // Ranges serde cannot say: checked here, each at its key.
+    let key_offset = |key: &str| {
+        text.lines()
+            .scan(0, |offset, line| {
+                let at = *offset;
+                *offset += line.len() + 1;
+                Some((at, line))
+            })
+            .find(|(_, line)| {
+                let line = line.trim_start();
+                line.strip_prefix(key)
+                    .is_some_and(|rest| rest.trim_start().starts_with('='))
+            })
+            .map_or(0, |(at, line)| at + (line.len() - line.trim_start().len()))
+    };
+    if let Some(load) = config.batch_load
+        && !(load.is_finite() && load > 0.0)
+    {
+        return Err(error_at(
+            key_offset("batch_load"),
+            format!("batch_load must be a positive number, not {load}"),
+        ));
+    }
+    if config.output_limit == Some(0) {
+        return Err(error_at(
+            key_offset("output_limit"),
+            "output_limit must be at least 1 byte".to_owned(),
+        ));
+    }
+    if config.cron_runs_kept == Some(0) {
+        return Err(error_at(
+            key_offset("cron_runs_kept"),
+            "cron_runs_kept must be at least 1".to_owned(),
+        ));
+    }
+    for (key, value) in [
+        ("socket", &config.socket),
+        ("spool", &config.spool),
+        ("sendmail", &config.sendmail),
+        ("at_allow", &config.at_allow),
+        ("at_deny", &config.at_deny),
+        ("cron_allow", &config.cron_allow),
+        ("cron_deny", &config.cron_deny),
+        ("system_crontab", &config.system_crontab),
+        ("cron_dir", &config.cron_dir),
+    ] {
+        if let Some(path) = value
+            && !path.as_os_str().is_empty()
+            && !path.is_absolute()
+        {
+            return Err(error_at(
+                key_offset(key),
+                format!(
+                    "{key} must be an absolute path, not {:?}",
+                    path.display().to_string()
+                ),
+            ));
+        }
+    }
+    Ok(config)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(text: &str) -> Result<FileConfig, String> {
+        parse(Path::new("/etc/schedd.conf"), text).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn the_example_file_documents_every_setting_with_its_default() {
+        let text = include_str!("../../../etc/schedd.conf");
+        // As shipped, all commented out: the defaults.
+        assert_eq!(check(text), Ok(FileConfig::default()));
+        // Uncommented, every line reads, and names every setting.
+        let uncommented: String = text
+            .lines()
+            .map(|line| {
+                line.strip_prefix('#')
+                    .filter(|rest| rest.contains(" = "))
+                    .unwrap_or(line)
+            })
+            .map(|line| format!("{line}\n"))
+            .collect();
+        let config = check(&uncommented).unwrap();
+        assert_eq!(config.output_limit, Some(256 * 1024));
+        assert_eq!(
+            config.cron_runs_kept,
+            Some(sched_spool::DEFAULT_CRON_RUNS_KEPT)
+        );
+        assert_eq!(config.batch_load, Some(1.5));
+        assert_eq!(config.log_level, Some(LogLevel::Info));
+        let unset = format!("{config:?}").matches("None").count();
+        assert_eq!(
+            unset, 0,
+            "a setting is missing from etc/schedd.conf: {config:?}"
+        );
+    }
+
+    #[test]
+    fn every_setting_reads() {
+        let config = check(
+            "# comment\nsocket = \"/run/s.sock\"\nspool = \"/var/spool/s\"\n\
+             system_crontab = \"\"\ncron_dir = \"/etc/cron.d\"\nsendmail = \"/usr/sbin/sendmail\"\n\
+             output_limit = 1024\ncron_runs_kept = 7\nbatch_load = 0.8\n\
+             at_allow = \"/etc/at.allow\"\nat_deny = \"/etc/at.deny\"\n\
+             cron_allow = \"/etc/cron.allow\"\ncron_deny = \"/etc/cron.deny\"\nlog_level = \"debug\"\n",
+        )
+        .unwrap();
+        assert_eq!(config.socket, Some(PathBuf::from("/run/s.sock")));
+        assert_eq!(config.system_crontab, Some(PathBuf::new()));
+        assert_eq!(config.output_limit, Some(1024));
+        assert_eq!(config.cron_runs_kept, Some(7));
+        assert_eq!(config.batch_load, Some(0.8));
+        assert_eq!(config.log_level, Some(LogLevel::Debug));
+        assert_eq!(check(""), Ok(FileConfig::default()));
+    }
+
+    #[test]
+    fn mistakes_name_the_line_the_column_and_what_was_expected() {
+        let table = [
+            (
+                "output_limit = 10\nspool_dir = \"/x\"\n",
+                "/etc/schedd.conf:2:1: unknown field `spool_dir`, expected one of",
+            ),
+            (
+                "output_limit = \"big\"\n",
+                "/etc/schedd.conf:1:16: invalid type: string \"big\", expected u64",
+            ),
+            (
+                "log_level = \"loud\"\n",
+                "/etc/schedd.conf:1:13: unknown variant `loud`",
+            ),
+            (
+                "\n  batch_load = -1.0\n",
+                "/etc/schedd.conf:2:3: batch_load must be a positive number, not -1",
+            ),
+            (
+                "output_limit = 0",
+                "/etc/schedd.conf:1:1: output_limit must be at least 1 byte",
+            ),
+            (
+                "spool = \"var/spool\"\n",
+                "/etc/schedd.conf:1:1: spool must be an absolute path, not \"var/spool\"",
+            ),
+            ("socket = \n", "/etc/schedd.conf:1:10: "),
+        ];
+        for (text, expected) in table {
+            let error = check(text).unwrap_err();
+            assert!(error.starts_with(expected), "{text:?}: {error}");
+        }
+    }
+}

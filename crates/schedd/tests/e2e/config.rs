@@ -1,0 +1,111 @@
+//! The configuration file: checked strictly, refused when others could
+//! have written it, and its settings in force unless a flag replaces them.
+
+use std::os::unix::fs::PermissionsExt;
+use std::process::Command;
+
+use crate::harness::{Daemon, Options, SCHEDD, run};
+
+fn write_config(dir: &std::path::Path, text: &str, mode: u32) -> std::path::PathBuf {
+    let path = dir.join("schedd.conf");
+    std::fs::write(&path, text).unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).unwrap();
+    path
+}
+
+fn check_config(path: &std::path::Path) -> (Option<i32>, String, String) {
+    let mut command = Command::new(SCHEDD);
+    command.arg("--config").arg(path).arg("--check-config");
+    let output = run(command, None);
+    (
+        output.status.code(),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn check_config_reports_the_file_line_and_column_of_a_mistake() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = write_config(
+        dir.path(),
+        "output_limit = 4096\nlog_level = \"warn\"\n",
+        0o600,
+    );
+    assert_eq!(
+        check_config(&good),
+        (
+            Some(0),
+            format!("{}: valid\n", good.display()),
+            String::new()
+        )
+    );
+    let bad = write_config(dir.path(), "output_limit = 4096\nbatch_lod = 2.0\n", 0o600);
+    let (code, stdout, stderr) = check_config(&bad);
+    assert_eq!((code, stdout.as_str()), (Some(1), ""));
+    assert!(
+        stderr.starts_with(&format!(
+            "schedd: {}:2:1: unknown field `batch_lod`, expected one of",
+            bad.display()
+        )),
+        "{stderr}"
+    );
+    let open = write_config(dir.path(), "", 0o646);
+    let (code, _, stderr) = check_config(&open);
+    assert_eq!(code, Some(1));
+    assert_eq!(
+        stderr,
+        format!(
+            "schedd: {}: writable by its group or others (mode 0646): refused\n",
+            open.display()
+        )
+    );
+    let (code, _, stderr) = check_config(&dir.path().join("missing.conf"));
+    assert_eq!(code, Some(1));
+    assert!(stderr.contains("missing.conf: No such file"), "{stderr}");
+}
+
+/// The first run's kept output of `seq 1 100` (292 bytes) under a daemon
+/// started with `config` and `flags`, and how many runs are kept after
+/// four minutes of `* * * * *`.
+fn history_under(config: &std::path::Path, flags: &[&str]) -> (usize, String, String) {
+    let mut options = Options {
+        mock_clock: Some("2026-06-01T09:59:30Z".to_owned()),
+        ..Options::default()
+    };
+    options
+        .extra
+        .extend(["--config".to_owned(), config.display().to_string()]);
+    options
+        .extra
+        .extend(flags.iter().map(|flag| flag.to_string()));
+    let daemon = Daemon::start(options);
+    let output = daemon.sched_stdin(&["crontab", "-"], "* * * * * seq 1 100\n");
+    assert_eq!(output.status.code(), Some(0));
+    daemon.advance_to("2026-06-01T10:03:30Z");
+    daemon.settle();
+    let runs = daemon.runs();
+    assert!(runs.iter().all(|run| run.output_bytes == 292));
+    (
+        runs.len(),
+        runs[0].output_head.clone(),
+        runs[0].output_tail.clone(),
+    )
+}
+
+#[test]
+fn the_files_settings_are_in_force_and_a_flag_replaces_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path(), "output_limit = 16\ncron_runs_kept = 2\n", 0o600);
+    // 16 bytes: the first and last 8; the newest 2 of 4 runs.
+    assert_eq!(
+        history_under(&config, &[]),
+        (2, "1\n2\n3\n4\n".to_owned(), "\n99\n100\n".to_owned())
+    );
+    // --output-limit replaces the file's value (8 bytes: the first and
+    // last 4); the rest of the file holds.
+    assert_eq!(
+        history_under(&config, &["--output-limit", "8"]),
+        (2, "1\n2\n".to_owned(), "100\n".to_owned())
+    );
+}
