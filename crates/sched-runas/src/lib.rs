@@ -1,5 +1,6 @@
 //! Users and credentials: who a uid is, and a command that starts as them;
-//! also the one libc call the daemon needs besides (`malloc_trim`).
+//! also the other calls the daemon needs `unsafe` for: forking into the
+//! background ([`detach`]) and `malloc_trim`.
 //!
 //! This is the only crate that changes credentials or uses `unsafe`. A
 //! [`ResolvedUser`] can only be built here, from the password database,
@@ -14,9 +15,11 @@
 //! std) and owns the policy.
 
 mod child;
+mod daemon;
 mod memory;
 mod user;
 
 pub use child::{JobCommand, command};
+pub use daemon::{Detached, detach};
 pub use memory::release_free_memory;
 pub use user::{ResolvedUser, RunAsError, current_euid, resolve_uid, uid_of_name};

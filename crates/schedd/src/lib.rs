@@ -22,12 +22,14 @@ mod listing;
 mod mail;
 mod names;
 mod output;
+pub mod pidfile;
 mod requests;
 mod scheduler;
 mod script;
 mod spool_thread;
 mod startup;
 mod submit;
+pub mod syslog;
 
 use std::path::PathBuf;
 
@@ -67,4 +69,27 @@ pub struct Config {
     /// Who may use at and crontab (a daemon run by root); `None`: the
     /// daemon's own user only, who always may.
     pub access: Option<access::Access>,
+}
+
+/// Whom to tell that the daemon serves (its socket bound, its jobs and
+/// crontabs loaded).
+#[derive(Debug, Default)]
+pub struct Readiness {
+    /// The process that started `schedd --daemon`, waiting.
+    pub detached: Option<sched_runas::Detached>,
+}
+
+impl Readiness {
+    /// Tells the waiting process and the service manager (sd_notify, when
+    /// started by systemd with Type=notify) that the daemon serves.
+    pub fn announce(&mut self) {
+        if let Some(detached) = self.detached.take()
+            && let Err(error) = detached.ready()
+        {
+            tracing::warn!("cannot tell the starting process that schedd is ready: {error}");
+        }
+        if let Err(error) = sd_notify::notify(&[sd_notify::NotifyState::Ready]) {
+            tracing::warn!("cannot notify the service manager: {error}");
+        }
+    }
 }

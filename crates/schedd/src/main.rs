@@ -39,6 +39,14 @@ struct Flags {
     /// Check the configuration file and exit: 0 when it is valid
     #[arg(long)]
     check_config: bool,
+    /// Run in the background: detach from the terminal and session, log to
+    /// the system log, hold the pidfile; returns once the daemon serves
+    #[arg(long)]
+    daemon: bool,
+    /// The pidfile held (locked) while the daemon runs [default with
+    /// --daemon: /run/schedd.pid as root, else beside the socket]
+    #[arg(long, value_name = "FILE")]
+    pidfile: Option<PathBuf>,
     /// The Unix socket to listen on
     #[arg(long, value_name = "PATH")]
     socket: Option<PathBuf>,
@@ -114,13 +122,52 @@ fn main() -> ExitCode {
         }
         return ExitCode::SUCCESS;
     }
-    init_logging(file.1.log_level);
-    match config(flags, file.1, euid).and_then(schedd::run) {
+    let mut readiness = schedd::Readiness::default();
+    if flags.daemon {
+        // Before any thread exists: the runtime is built later, in run.
+        match sched_runas::detach() {
+            Ok(detached) => readiness.detached = Some(detached),
+            Err(error) => {
+                eprintln!("schedd: cannot detach into the background: {error}");
+                return ExitCode::from(1);
+            }
+        }
+    }
+    init_logging(file.1.log_level, flags.daemon);
+    let pidfile = flags.pidfile.clone();
+    let daemon = flags.daemon;
+    let daemon_mode = daemon;
+    let started = config(flags, file.1, euid).and_then(|config| {
+        // Held until the daemon ends; a second daemon is refused here.
+        let _pidfile =
+            match pidfile.or_else(|| daemon.then(|| default_pidfile(euid, &config.socket))) {
+                Some(path) => Some(schedd::pidfile::Pidfile::lock(&path)?),
+                None => None,
+            };
+        schedd::run(config, readiness)
+    });
+    match started {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
+            // In the background the error also goes to the system log;
+            // before readiness, standard error reaches the terminal that
+            // started `schedd --daemon`.
+            if daemon_mode {
+                tracing::error!("{error:#}");
+            }
             eprintln!("schedd: {error:#}");
             ExitCode::from(1)
         }
+    }
+}
+
+/// /run/schedd.pid for root; beside the socket (in the user's runtime
+/// directory) for anyone else.
+fn default_pidfile(euid: u32, socket: &std::path::Path) -> PathBuf {
+    if euid == 0 {
+        PathBuf::from("/run/schedd.pid")
+    } else {
+        socket.with_file_name("schedd.pid")
     }
 }
 
@@ -259,7 +306,7 @@ fn config(flags: Flags, file: FileConfig, euid: u32) -> anyhow::Result<schedd::C
     })
 }
 
-fn init_logging(configured: Option<LogLevel>) {
+fn init_logging(configured: Option<LogLevel>, to_syslog: bool) {
     use tracing_subscriber::filter::LevelFilter;
     // A level, not per-module directives: the directive parser brings a
     // regex engine, a megabyte of code resident in every daemon.
@@ -274,9 +321,23 @@ fn init_logging(configured: Option<LogLevel>) {
             LogLevel::Trace => LevelFilter::TRACE,
         }))
         .unwrap_or(LevelFilter::INFO);
-    tracing_subscriber::fmt()
-        .with_max_level(level)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .with_writer(std::io::stderr)
-        .init();
+    if to_syslog {
+        // The system log stamps the time and keeps the severity itself.
+        tracing_subscriber::fmt()
+            .with_max_level(level)
+            .with_ansi(false)
+            .without_time()
+            .with_level(false)
+            .with_target(false)
+            .with_writer(schedd::syslog::Syslog::connect(std::path::Path::new(
+                "/dev/log",
+            )))
+            .init();
+    } else {
+        tracing_subscriber::fmt()
+            .with_max_level(level)
+            .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+            .with_writer(std::io::stderr)
+            .init();
+    }
 }

@@ -16,7 +16,7 @@ use crate::names::Names;
 use crate::requests::Context;
 use crate::scheduler::{BatchPolicy, Scheduler};
 use crate::spool_thread::SpoolHandle;
-use crate::{Config, dirs, listener, output};
+use crate::{Config, Readiness, dirs, listener, output};
 
 /// The spool database's file name in the spool directory.
 pub const SPOOL_FILE: &str = "spool.db";
@@ -25,7 +25,7 @@ pub const OUTPUT_DIR: &str = "output";
 
 /// Runs the daemon until SIGTERM or SIGINT. Errors are start-up failures
 /// (an unusable spool or socket), each naming its path.
-pub fn run(config: Config) -> anyhow::Result<()> {
+pub fn run(config: Config, readiness: Readiness) -> anyhow::Result<()> {
     // The spool holds every job's environment: private to the daemon.
     dirs::ensure(&config.spool_dir, dirs::PRIVATE)?;
     let output_dir = config.spool_dir.join(OUTPUT_DIR);
@@ -37,10 +37,15 @@ pub fn run(config: Config) -> anyhow::Result<()> {
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
-    runtime.block_on(serve(config, spool, output_dir))
+    runtime.block_on(serve(config, spool, output_dir, readiness))
 }
 
-async fn serve(config: Config, spool: Spool, output_dir: std::path::PathBuf) -> anyhow::Result<()> {
+async fn serve(
+    config: Config,
+    spool: Spool,
+    output_dir: std::path::PathBuf,
+    mut readiness: Readiness,
+) -> anyhow::Result<()> {
     let mut signals = Signals::register()?;
     let clock = match config.mock_clock {
         Some(start) => {
@@ -133,6 +138,7 @@ async fn serve(config: Config, spool: Spool, output_dir: std::path::PathBuf) -> 
         "schedd {} ready",
         env!("CARGO_PKG_VERSION")
     );
+    readiness.announce();
 
     let mut scheduler_task = scheduler_task;
     let mut listener_task = listener_task;

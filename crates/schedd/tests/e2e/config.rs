@@ -109,3 +109,116 @@ fn the_files_settings_are_in_force_and_a_flag_replaces_them() {
         (2, "1\n2\n".to_owned(), "100\n".to_owned())
     );
 }
+
+/// `schedd --daemon` in `dir` (its own socket, spool and pidfile): the
+/// exit status and standard error of the starting process.
+fn start_daemon(dir: &std::path::Path) -> (Option<i32>, String) {
+    let mut command = Command::new(SCHEDD);
+    command
+        .arg("--daemon")
+        .arg("--config")
+        .arg(write_config(dir, "", 0o600))
+        .arg("--socket")
+        .arg(dir.join("schedd.sock"))
+        .arg("--spool")
+        .arg(dir.join("spool"))
+        .arg("--pidfile")
+        .arg(dir.join("schedd.pid"))
+        .arg("--no-system-crontabs")
+        .env("SCHEDD_LOG", "warn");
+    let output = run(command, None);
+    (
+        output.status.code(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn schedd_daemon_returns_once_serving_holds_its_pidfile_and_refuses_a_second() {
+    let dir = tempfile::tempdir().unwrap();
+    assert_eq!(start_daemon(dir.path()), (Some(0), String::new()));
+    // It serves already: no waiting for the socket.
+    let stream = std::os::unix::net::UnixStream::connect(dir.path().join("schedd.sock"));
+    assert!(stream.is_ok(), "{stream:?}");
+    let pid: i32 = std::fs::read_to_string(dir.path().join("schedd.pid"))
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    let pid = nix::unistd::Pid::from_raw(pid);
+    let stop = KillOnDrop(Some(pid));
+    // Detached: its own session, not a session leader, no terminal.
+    let sid = nix::unistd::getsid(Some(pid)).unwrap();
+    assert_ne!(
+        sid, pid,
+        "not a session leader: it can never get a terminal"
+    );
+    assert_ne!(sid, nix::unistd::getsid(None).unwrap());
+    assert_eq!(
+        std::fs::read_link(format!("/proc/{pid}/cwd")).unwrap(),
+        std::path::Path::new("/")
+    );
+    for fd in 0..3 {
+        assert_eq!(
+            std::fs::read_link(format!("/proc/{pid}/fd/{fd}")).unwrap(),
+            std::path::Path::new("/dev/null"),
+            "fd {fd}"
+        );
+    }
+    // A second one on the same pidfile is refused, naming the first.
+    let (code, stderr) = start_daemon(dir.path());
+    assert_eq!(code, Some(1));
+    assert_eq!(
+        stderr,
+        format!(
+            "schedd: schedd is already running (pid {pid}, pidfile {})\n",
+            dir.path().join("schedd.pid").display()
+        )
+    );
+    // SIGTERM: it stops and removes its pidfile.
+    nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM).unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while nix::sys::signal::kill(pid, None).is_ok() {
+        assert!(std::time::Instant::now() < deadline, "schedd did not stop");
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    stop.disarm();
+    assert!(!dir.path().join("schedd.pid").exists());
+}
+
+#[test]
+fn schedd_daemon_that_cannot_start_says_why_on_the_terminal() {
+    let dir = tempfile::tempdir().unwrap();
+    // The spool directory is open to others: refused before serving.
+    std::fs::create_dir(dir.path().join("spool")).unwrap();
+    std::fs::set_permissions(
+        dir.path().join("spool"),
+        std::fs::Permissions::from_mode(0o777),
+    )
+    .unwrap();
+    let (code, stderr) = start_daemon(dir.path());
+    assert_eq!(code, Some(1));
+    assert!(stderr.starts_with("schedd: "), "{stderr}");
+    assert!(
+        stderr.contains(&dir.path().join("spool").display().to_string()),
+        "{stderr}"
+    );
+}
+
+/// Stops a detached daemon if a test fails before it stopped it.
+struct KillOnDrop(Option<nix::unistd::Pid>);
+
+impl KillOnDrop {
+    /// The daemon is gone: its pid may belong to another process soon.
+    fn disarm(mut self) {
+        self.0 = None;
+    }
+}
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        if let Some(pid) = self.0 {
+            let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGKILL);
+        }
+    }
+}

@@ -1,0 +1,106 @@
+//! Becoming a classic daemon: fork, setsid, fork, so that the process is
+//! in a session of its own with no controlling terminal and can never gain
+//! one; the first process waits until the daemon says it serves, so that
+//! `schedd --daemon && sched ls` works, and exits with its status.
+//!
+//! Until then the daemon's standard error is a pipe to the waiting process,
+//! which copies what comes through to its own standard error: a daemon
+//! that fails to start (another one running, a bad spool) says why on the
+//! terminal that started it. [`Detached::ready`] ends that.
+//!
+//! Must be called before any thread exists (before the async runtime is
+//! built): after a fork only the calling thread lives on.
+
+use std::io::{Read, Write};
+use std::os::fd::OwnedFd;
+
+use nix::fcntl::OFlag;
+use nix::unistd::ForkResult;
+
+/// What the daemon writes last on the pipe when it serves.
+const READY: &[u8] = b"\0schedd-ready\n";
+
+/// The detached daemon's end of the pipe to the process that started it.
+#[derive(Debug)]
+pub struct Detached {
+    pipe: OwnedFd,
+}
+
+impl Detached {
+    /// Tells the waiting process that the daemon serves; from now on
+    /// standard error goes to /dev/null.
+    pub fn ready(self) -> std::io::Result<()> {
+        let null = std::fs::OpenOptions::new().write(true).open("/dev/null")?;
+        let mut pipe = std::fs::File::from(self.pipe);
+        pipe.write_all(READY)?;
+        nix::unistd::dup2_stderr(&null)?;
+        Ok(())
+    }
+}
+
+/// Detaches the process as a daemon and returns in the daemon. The
+/// process that called it never returns: it exits 0 once the daemon calls
+/// [`Detached::ready`], or 1 if the daemon ends first.
+#[allow(unsafe_code)]
+pub fn detach() -> std::io::Result<Detached> {
+    let (read, write) = nix::unistd::pipe2(OFlag::O_CLOEXEC)?;
+    // SAFETY: no other thread exists yet (the caller's contract), so the
+    // child is a complete copy of this single-threaded process.
+    match unsafe { nix::unistd::fork() }? {
+        ForkResult::Parent { .. } => {
+            drop(write);
+            std::process::exit(wait_for_ready(read));
+        }
+        ForkResult::Child => {}
+    }
+    drop(read);
+    nix::unistd::setsid()?;
+    // SAFETY: still single-threaded, as above.
+    match unsafe { nix::unistd::fork() }? {
+        // The session leader goes: the daemon, not a leader, can never
+        // acquire a controlling terminal.
+        ForkResult::Parent { .. } => std::process::exit(0),
+        ForkResult::Child => {}
+    }
+    std::env::set_current_dir("/")?;
+    let null = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open("/dev/null")?;
+    nix::unistd::dup2_stdin(&null)?;
+    nix::unistd::dup2_stdout(&null)?;
+    nix::unistd::dup2_stderr(&write)?;
+    Ok(Detached { pipe: write })
+}
+
+/// In the starting process: copies what the daemon writes to standard
+/// error, and returns the exit status: 0 if it ended with the ready mark.
+fn wait_for_ready(read: OwnedFd) -> i32 {
+    let mut pipe = std::fs::File::from(read);
+    let mut received = Vec::new();
+    let mut chunk = [0u8; 4096];
+    let mut stderr = std::io::stderr();
+    loop {
+        match pipe.read(&mut chunk) {
+            Ok(0) => break,
+            Ok(n) => {
+                received.extend_from_slice(&chunk[..n]);
+                // Pass lines through as they come, keeping back what could
+                // be the start of the mark.
+                let keep = READY.len().min(received.len());
+                let (pass, rest) = received.split_at(received.len() - keep);
+                let _ = stderr.write_all(pass);
+                received = rest.to_vec();
+            }
+            Err(error) if error.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(_) => break,
+        }
+    }
+    if received.ends_with(READY) {
+        let _ = stderr.write_all(&received[..received.len() - READY.len()]);
+        0
+    } else {
+        let _ = stderr.write_all(&received);
+        1
+    }
+}

@@ -1,0 +1,70 @@
+//! The pidfile of a daemon started with `--daemon`: the daemon's pid,
+//! held with an exclusive lock (flock) for the daemon's whole life, so
+//! that a second `schedd --daemon` is refused with the running one's pid,
+//! and a pidfile left by a daemon that died (no lock) is simply taken over.
+
+use std::fs::{File, TryLockError};
+use std::io::{Read, Seek, Write};
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::{Path, PathBuf};
+
+/// A locked pidfile; the lock goes with the value (and with the process).
+#[derive(Debug)]
+pub struct Pidfile {
+    _file: File,
+    pub path: PathBuf,
+}
+
+impl Pidfile {
+    /// Locks `path` (created 0644 if missing) and writes this process's
+    /// pid into it.
+    pub fn lock(path: &Path) -> anyhow::Result<Pidfile> {
+        let mut file = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .mode(0o644)
+            .custom_flags(libc_o_nofollow())
+            .open(path)
+            .map_err(|e| anyhow::anyhow!("cannot open the pidfile {}: {e}", path.display()))?;
+        match file.try_lock() {
+            Ok(()) => {}
+            Err(TryLockError::WouldBlock) => {
+                let mut text = String::new();
+                let _ = file.read_to_string(&mut text);
+                let pid = text.trim();
+                anyhow::bail!(
+                    "schedd is already running (pid {}, pidfile {})",
+                    if pid.is_empty() { "unknown" } else { pid },
+                    path.display()
+                );
+            }
+            Err(TryLockError::Error(error)) => {
+                anyhow::bail!("cannot lock the pidfile {}: {error}", path.display())
+            }
+        }
+        file.set_len(0)?;
+        file.rewind()?;
+        writeln!(file, "{}", std::process::id())?;
+        file.sync_all()?;
+        Ok(Pidfile {
+            _file: file,
+            path: path.to_owned(),
+        })
+    }
+}
+
+impl Drop for Pidfile {
+    /// A daemon that stops removes its pidfile (still holding the lock, so
+    /// it removes its own, not a successor's).
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
+
+/// O_NOFOLLOW: a pidfile path that is a symbolic link (planted in a
+/// shared directory) is refused rather than followed.
+fn libc_o_nofollow() -> i32 {
+    nix::fcntl::OFlag::O_NOFOLLOW.bits()
+}
