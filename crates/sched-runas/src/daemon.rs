@@ -104,3 +104,52 @@ fn wait_for_ready(read: OwnedFd) -> i32 {
         1
     }
 }
+
+/// The listening Unix socket the service manager handed over (systemd
+/// socket activation: `LISTEN_PID` is this process and `LISTEN_FDS` at
+/// least 1, the socket at descriptor 3), made non-blocking; `None` when
+/// there is none. The variables are removed, so that no job inherits them.
+/// Must be called before any thread exists.
+#[allow(unsafe_code)]
+pub fn inherited_listener() -> std::io::Result<Option<std::os::unix::net::UnixListener>> {
+    use std::os::fd::FromRawFd;
+    let for_us = std::env::var("LISTEN_PID")
+        .ok()
+        .and_then(|pid| pid.parse::<u32>().ok())
+        == Some(std::process::id());
+    let count = std::env::var("LISTEN_FDS")
+        .ok()
+        .and_then(|n| n.parse::<u32>().ok())
+        .unwrap_or(0);
+    // SAFETY: no other thread exists yet (the caller's contract), so no one
+    // reads the environment while it changes.
+    unsafe {
+        std::env::remove_var("LISTEN_PID");
+        std::env::remove_var("LISTEN_FDS");
+        std::env::remove_var("LISTEN_FDNAMES");
+    }
+    if !for_us || count == 0 {
+        return Ok(None);
+    }
+    const SD_LISTEN_FDS_START: i32 = 3;
+    // SAFETY: F_GETFD only asks whether the descriptor is open.
+    if unsafe { libc::fcntl(SD_LISTEN_FDS_START, libc::F_GETFD) } == -1 {
+        return Err(std::io::Error::other(
+            "LISTEN_FDS is set for this process but descriptor 3 is not open",
+        ));
+    }
+    // SAFETY: by the socket activation protocol, descriptor 3 was opened
+    // for this process (LISTEN_PID names it) and nothing else owns it.
+    let owned = unsafe { std::os::fd::OwnedFd::from_raw_fd(SD_LISTEN_FDS_START) };
+    let listening = nix::sys::socket::getsockopt(&owned, nix::sys::socket::sockopt::AcceptConn)
+        .map_err(std::io::Error::from)?;
+    let listener = std::os::unix::net::UnixListener::from(owned);
+    // Not a Unix socket, or not listening: a unit file mistake.
+    if listener.local_addr().is_err() || !listening {
+        return Err(std::io::Error::other(
+            "descriptor 3 from the service manager is not a listening Unix socket",
+        ));
+    }
+    listener.set_nonblocking(true)?;
+    Ok(Some(listener))
+}

@@ -20,6 +20,6 @@ mod memory;
 mod user;
 
 pub use child::{JobCommand, command};
-pub use daemon::{Detached, detach};
+pub use daemon::{Detached, detach, inherited_listener};
 pub use memory::release_free_memory;
 pub use user::{ResolvedUser, RunAsError, current_euid, resolve_uid, uid_of_name};

@@ -71,15 +71,19 @@ pub struct Config {
     pub access: Option<access::Access>,
 }
 
-/// Whom to tell that the daemon serves (its socket bound, its jobs and
-/// crontabs loaded).
+/// What the way the daemon was started hands it: whom to tell that it
+/// serves (its socket bound, its jobs and crontabs loaded), and the socket
+/// a service manager may have opened for it.
 #[derive(Debug, Default)]
-pub struct Readiness {
+pub struct Launch {
     /// The process that started `schedd --daemon`, waiting.
     pub detached: Option<sched_runas::Detached>,
+    /// The listening socket from systemd socket activation; used instead
+    /// of binding `Config::socket`.
+    pub inherited_socket: Option<std::os::unix::net::UnixListener>,
 }
 
-impl Readiness {
+impl Launch {
     /// Tells the waiting process and the service manager (sd_notify, when
     /// started by systemd with Type=notify) that the daemon serves.
     pub fn announce(&mut self) {

@@ -122,11 +122,11 @@ fn main() -> ExitCode {
         }
         return ExitCode::SUCCESS;
     }
-    let mut readiness = schedd::Readiness::default();
+    let mut launch = schedd::Launch::default();
     if flags.daemon {
         // Before any thread exists: the runtime is built later, in run.
         match sched_runas::detach() {
-            Ok(detached) => readiness.detached = Some(detached),
+            Ok(detached) => launch.detached = Some(detached),
             Err(error) => {
                 eprintln!("schedd: cannot detach into the background: {error}");
                 return ExitCode::from(1);
@@ -134,6 +134,14 @@ fn main() -> ExitCode {
         }
     }
     init_logging(file.1.log_level, flags.daemon);
+    // Still before any thread: the environment is cleaned of LISTEN_*.
+    match sched_runas::inherited_listener() {
+        Ok(socket) => launch.inherited_socket = socket,
+        Err(error) => {
+            eprintln!("schedd: {error}");
+            return ExitCode::from(1);
+        }
+    }
     let pidfile = flags.pidfile.clone();
     let daemon = flags.daemon;
     let daemon_mode = daemon;
@@ -144,7 +152,7 @@ fn main() -> ExitCode {
                 Some(path) => Some(schedd::pidfile::Pidfile::lock(&path)?),
                 None => None,
             };
-        schedd::run(config, readiness)
+        schedd::run(config, launch)
     });
     match started {
         Ok(()) => ExitCode::SUCCESS,

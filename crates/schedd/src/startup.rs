@@ -16,7 +16,7 @@ use crate::names::Names;
 use crate::requests::Context;
 use crate::scheduler::{BatchPolicy, Scheduler};
 use crate::spool_thread::SpoolHandle;
-use crate::{Config, Readiness, dirs, listener, output};
+use crate::{Config, Launch, dirs, listener, output};
 
 /// The spool database's file name in the spool directory.
 pub const SPOOL_FILE: &str = "spool.db";
@@ -25,7 +25,7 @@ pub const OUTPUT_DIR: &str = "output";
 
 /// Runs the daemon until SIGTERM or SIGINT. Errors are start-up failures
 /// (an unusable spool or socket), each naming its path.
-pub fn run(config: Config, readiness: Readiness) -> anyhow::Result<()> {
+pub fn run(config: Config, launch: Launch) -> anyhow::Result<()> {
     // The spool holds every job's environment: private to the daemon.
     dirs::ensure(&config.spool_dir, dirs::PRIVATE)?;
     let output_dir = config.spool_dir.join(OUTPUT_DIR);
@@ -37,14 +37,14 @@ pub fn run(config: Config, readiness: Readiness) -> anyhow::Result<()> {
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
-    runtime.block_on(serve(config, spool, output_dir, readiness))
+    runtime.block_on(serve(config, spool, output_dir, launch))
 }
 
 async fn serve(
     config: Config,
     spool: Spool,
     output_dir: std::path::PathBuf,
-    mut readiness: Readiness,
+    mut launch: Launch,
 ) -> anyhow::Result<()> {
     let mut signals = Signals::register()?;
     let clock = match config.mock_clock {
@@ -82,7 +82,14 @@ async fn serve(
             .await
             .context("reading the system crontabs failed")?
     };
-    let listener = listener::bind(&config.socket, euid == 0)?;
+    let listener = match launch.inherited_socket.take() {
+        Some(socket) => {
+            tracing::info!("listening on the socket the service manager opened");
+            tokio::net::UnixListener::from_std(socket)
+                .context("cannot use the socket from the service manager")?
+        }
+        None => listener::bind(&config.socket, euid == 0)?,
+    };
     // Recorded once nothing can stop this start any more: a start that
     // fails (the socket taken) must leave @reboot to the next one.
     let new_boot = is_new_boot(&spool, &config.boot_id_file).await?;
@@ -138,7 +145,7 @@ async fn serve(
         "schedd {} ready",
         env!("CARGO_PKG_VERSION")
     );
-    readiness.announce();
+    launch.announce();
 
     let mut scheduler_task = scheduler_task;
     let mut listener_task = listener_task;

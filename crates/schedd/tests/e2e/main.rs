@@ -2,9 +2,9 @@
 //! driven by the real `sched`.
 
 mod bad_input;
-mod config;
 mod cron;
 mod harness;
 mod jobs;
 mod privileges;
 mod restart;
+mod service;

@@ -1,5 +1,6 @@
-//! The configuration file: checked strictly, refused when others could
-//! have written it, and its settings in force unless a flag replaces them.
+//! schedd as a service: the configuration file (checked strictly, refused
+//! when others could have written it, its settings in force unless a flag
+//! replaces them), `--daemon` with its pidfile, and socket activation.
 
 use std::os::unix::fs::PermissionsExt;
 use std::process::Command;
@@ -221,4 +222,139 @@ impl Drop for KillOnDrop {
             let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGKILL);
         }
     }
+}
+
+#[test]
+fn a_socket_handed_over_by_the_service_manager_is_served() {
+    // The launcher does what systemd does for schedd.socket: it binds and
+    // listens, then starts schedd with the socket as descriptor 3 and
+    // LISTEN_PID/LISTEN_FDS naming it.
+    let dir = tempfile::tempdir().unwrap();
+    let socket = dir.path().join("activated.sock");
+    let launcher = format!(
+        "import os, socket, sys\n\
+         s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)\n\
+         s.bind({socket:?})\n\
+         s.listen(16)\n\
+         os.dup2(s.fileno(), 3) if s.fileno() != 3 else os.set_inheritable(3, True)\n\
+         env = dict(os.environ, LISTEN_FDS='1', LISTEN_PID=str(os.getpid()), SCHEDD_LOG='warn')\n\
+         os.execve(sys.argv[1], sys.argv[1:], env)\n",
+        socket = socket.display().to_string()
+    );
+    let mut command = Command::new("python3");
+    command
+        .arg("-c")
+        .arg(launcher)
+        .arg(SCHEDD)
+        .arg("--config")
+        .arg(write_config(dir.path(), "", 0o600))
+        .arg("--socket")
+        .arg(dir.path().join("not-bound.sock"))
+        .arg("--spool")
+        .arg(dir.path().join("spool"))
+        .arg("--no-system-crontabs")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null());
+    let mut child = command.spawn().unwrap();
+    let stop = KillOnDrop(Some(nix::unistd::Pid::from_raw(child.id() as i32)));
+    let sched = |args: &[&str]| {
+        let mut command = Command::new(crate::harness::sched_binary());
+        command
+            .args(args)
+            .env("SCHED_SOCKET", &socket)
+            .env("TZ", "UTC");
+        run(command, None)
+    };
+    // Once the launcher listens, a request waits in the backlog until
+    // schedd serves it.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while std::os::unix::net::UnixStream::connect(&socket).is_err() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the launcher did not bind"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    let listed = sched(&["ls"]);
+    assert_eq!(
+        listed.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&listed.stderr)
+    );
+    assert_eq!(String::from_utf8_lossy(&listed.stdout), "");
+    assert!(!dir.path().join("not-bound.sock").exists());
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(child.id() as i32),
+        nix::sys::signal::Signal::SIGTERM,
+    )
+    .unwrap();
+    assert!(child.wait().unwrap().success());
+    stop.disarm();
+}
+
+#[test]
+fn the_sysv_init_script_starts_reports_reloads_and_stops_schedd() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let script = std::fs::read_to_string(root.join("etc/init.d/schedd")).unwrap();
+    let defaults = dir.path().join("default-schedd");
+    let pidfile = dir.path().join("schedd.pid");
+    let socket = dir.path().join("schedd.sock");
+    std::fs::write(
+        &defaults,
+        format!(
+            "DAEMON_ARGS=\"--config {} --socket {} --spool {} --no-system-crontabs\"\n",
+            write_config(dir.path(), "", 0o600).display(),
+            socket.display(),
+            dir.path().join("spool").display()
+        ),
+    )
+    .unwrap();
+    // The script as installed, with this test's binary and files.
+    let script = script
+        .replace("DAEMON=/usr/sbin/schedd", &format!("DAEMON={SCHEDD}"))
+        .replace(
+            "PIDFILE=/run/schedd.pid",
+            &format!("PIDFILE={}", pidfile.display()),
+        )
+        .replace("/etc/default/schedd", &defaults.display().to_string());
+    let path = dir.path().join("init-schedd");
+    std::fs::write(&path, script).unwrap();
+    let init = |action: &str| {
+        let mut command = Command::new("sh");
+        command.arg(&path).arg(action).env("SCHEDD_LOG", "warn");
+        let output = run(command, None);
+        (
+            output.status.code(),
+            String::from_utf8_lossy(&output.stdout).into_owned(),
+        )
+    };
+    assert_eq!(
+        init("status"),
+        (Some(3), "schedd is not running\n".to_owned())
+    );
+    assert_eq!(init("start"), (Some(0), "Starting schedd\n".to_owned()));
+    let pid = std::fs::read_to_string(&pidfile).unwrap().trim().to_owned();
+    let stop = KillOnDrop(Some(nix::unistd::Pid::from_raw(pid.parse().unwrap())));
+    assert!(std::os::unix::net::UnixStream::connect(&socket).is_ok());
+    assert_eq!(
+        init("status"),
+        (Some(0), format!("schedd is running (pid {pid})\n"))
+    );
+    assert_eq!(
+        init("start"),
+        (
+            Some(0),
+            format!("Starting schedd\nschedd is already running (pid {pid})\n")
+        )
+    );
+    assert_eq!(init("reload"), (Some(0), "Reloading schedd\n".to_owned()));
+    assert_eq!(init("stop"), (Some(0), "Stopping schedd\n".to_owned()));
+    stop.disarm();
+    assert_eq!(
+        init("status"),
+        (Some(3), "schedd is not running\n".to_owned())
+    );
+    assert_eq!(init("bogus").0, Some(2));
 }

@@ -1,0 +1,49 @@
+#!/bin/sh
+# Installs schedd: the binaries, the configuration file (kept if one is
+# already there), the service files and the spool directory.
+#
+#   sudo scripts/install.sh            # build (release) and install under /usr
+#   DESTDIR=/tmp/pkg scripts/install.sh   # stage into a package root
+#
+# PREFIX (default /usr) sets where the binaries go; SYSCONFDIR (default
+# /etc) where the configuration and service files go.
+set -eu
+cd "$(dirname "$0")/.."
+
+PREFIX=${PREFIX:-/usr}
+SYSCONFDIR=${SYSCONFDIR:-/etc}
+DESTDIR=${DESTDIR:-}
+
+if [ ! -x target/release/schedd ] || [ ! -x target/release/sched ] || [ "${BUILD:-1}" = 1 ]; then
+    cargo build --release --locked -p schedd -p sched
+fi
+
+install -d -m 0755 "$DESTDIR$PREFIX/sbin" "$DESTDIR$PREFIX/bin"
+install -m 0755 target/release/schedd "$DESTDIR$PREFIX/sbin/schedd"
+install -m 0755 target/release/sched "$DESTDIR$PREFIX/bin/sched"
+
+install -d -m 0755 "$DESTDIR$SYSCONFDIR"
+if [ ! -e "$DESTDIR$SYSCONFDIR/schedd.conf" ]; then
+    # Owned by root and writable by no one else, or schedd refuses it.
+    install -m 0644 etc/schedd.conf "$DESTDIR$SYSCONFDIR/schedd.conf"
+fi
+install -d -m 0755 "$DESTDIR$SYSCONFDIR/cron.d"
+
+install -d -m 0755 "$DESTDIR$SYSCONFDIR/init.d"
+install -m 0755 etc/init.d/schedd "$DESTDIR$SYSCONFDIR/init.d/schedd"
+install -d -m 0755 "$DESTDIR$SYSCONFDIR/systemd/system"
+sed "s|/usr/sbin/schedd|$PREFIX/sbin/schedd|g" etc/systemd/schedd.service \
+    > "$DESTDIR$SYSCONFDIR/systemd/system/schedd.service"
+install -m 0644 etc/systemd/schedd.socket "$DESTDIR$SYSCONFDIR/systemd/system/schedd.socket"
+chmod 0644 "$DESTDIR$SYSCONFDIR/systemd/system/schedd.service"
+
+# The spool: private to the daemon (schedd refuses one open to others).
+install -d -m 0700 "$DESTDIR/var/spool/schedd"
+
+echo "installed schedd into ${DESTDIR:-/}"
+if [ -z "$DESTDIR" ] && command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
+    systemctl daemon-reload
+    echo "start it with: systemctl enable --now schedd.socket schedd.service"
+else
+    echo "start it with: $SYSCONFDIR/init.d/schedd start   (or: $PREFIX/sbin/schedd --daemon)"
+fi
