@@ -69,6 +69,19 @@ pub struct Config {
     /// Who may use at and crontab (a daemon run by root); `None`: the
     /// daemon's own user only, who always may.
     pub access: Option<access::Access>,
+    /// Reads the configuration again (on SIGHUP): the configuration file
+    /// with the same flags.
+    pub reload: Option<Reload>,
+}
+
+/// How to read the configuration again.
+#[derive(Clone)]
+pub struct Reload(pub std::sync::Arc<dyn Fn() -> anyhow::Result<Config> + Send + Sync>);
+
+impl std::fmt::Debug for Reload {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Reload")
+    }
 }
 
 /// What the way the daemon was started hands it: whom to tell that it

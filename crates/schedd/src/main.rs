@@ -9,7 +9,7 @@ use jiff::Timestamp;
 use sched_proto::paths::{self, PathEnv};
 use schedd::conf::{FileConfig, LogLevel};
 
-#[derive(Debug, Parser)]
+#[derive(Debug, Clone, Parser)]
 #[command(
     name = "schedd",
     version,
@@ -145,7 +145,14 @@ fn main() -> ExitCode {
     let pidfile = flags.pidfile.clone();
     let daemon = flags.daemon;
     let daemon_mode = daemon;
-    let started = config(flags, file.1, euid).and_then(|config| {
+    // SIGHUP reads the same file again, under the same flags.
+    let reload_flags = flags.clone();
+    let reload = schedd::Reload(std::sync::Arc::new(move || {
+        let (_, file) = read_config_file(reload_flags.config.as_deref(), euid)?;
+        config(reload_flags.clone(), file, euid)
+    }));
+    let started = config(flags, file.1, euid).and_then(|mut config| {
+        config.reload = Some(reload);
         // Held until the daemon ends; a second daemon is refused here.
         let _pidfile =
             match pidfile.or_else(|| daemon.then(|| default_pidfile(euid, &config.socket))) {
@@ -291,6 +298,7 @@ fn config(flags: Flags, file: FileConfig, euid: u32) -> anyhow::Result<schedd::C
         },
     });
     Ok(schedd::Config {
+        reload: None,
         access,
         system_crontab,
         cron_dir,

@@ -48,7 +48,8 @@ pub struct Context {
     /// Time zones for crontabs' CRON_TZ.
     pub zones: crate::cron::Zones,
     /// Who may use at and crontab; `None` for a daemon run by a user.
-    pub access: Option<crate::access::Access>,
+    /// SIGHUP may replace the lists' paths.
+    pub access: std::sync::Arc<std::sync::RwLock<Option<crate::access::Access>>>,
 }
 
 /// Which command's allow and deny lists a request answers to.
@@ -64,7 +65,12 @@ pub async fn check_access(
     peer: Peer,
     command: Command,
 ) -> Result<(), ErrorReply> {
-    let Some(access) = &context.access else {
+    let access = context
+        .access
+        .read()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+        .clone();
+    let Some(access) = access else {
         return Ok(());
     };
     let (lists, what) = match command {

@@ -128,8 +128,9 @@ async fn serve(
         clock,
         daemon_uid: euid,
         zones,
-        access: config.access.clone(),
+        access: std::sync::Arc::new(std::sync::RwLock::new(config.access.clone())),
     };
+    let live_access = context.access.clone();
     let scheduler_task = tokio::spawn(scheduler.run(events_rx, shutdown_rx.clone()));
     let listener_task = tokio::spawn(listener::serve(
         listener,
@@ -154,7 +155,7 @@ async fn serve(
     // rather than leaving it half alive.
     let watch_task = tokio::spawn(reloader.clone().watch());
     let stopped = tokio::select! {
-        () = signals.wait_for_shutdown(&reloader) => None,
+        () = signals.wait_for_shutdown(&reloader, &config, &live_access) => None,
         result = &mut scheduler_task => Some(("scheduler", result)),
         result = &mut listener_task => Some(("listener", result)),
     };
@@ -205,14 +206,29 @@ impl Signals {
         })
     }
 
-    /// Waits for SIGTERM or SIGINT. SIGHUP reads the system crontabs
-    /// again.
-    async fn wait_for_shutdown(&mut self, reloader: &Reloader) {
+    /// Waits for SIGTERM or SIGINT. SIGHUP reads the configuration and
+    /// the system crontabs again.
+    async fn wait_for_shutdown(
+        &mut self,
+        reloader: &Reloader,
+        running: &Config,
+        access: &std::sync::Arc<std::sync::RwLock<Option<crate::access::Access>>>,
+    ) {
         loop {
             tokio::select! {
                 _ = self.term.recv() => return,
                 _ = self.int.recv() => return,
                 _ = self.hup.recv() => {
+                    if let Some(reload) = &running.reload {
+                        let reload = reload.clone();
+                        match tokio::task::spawn_blocking(move || (reload.0)()).await {
+                            Ok(Ok(new)) => apply_reloaded(running, &new, access),
+                            Ok(Err(error)) => tracing::error!(
+                                "SIGHUP: {error:#}; the configuration in force is kept"
+                            ),
+                            Err(error) => tracing::error!("SIGHUP: {error}"),
+                        }
+                    }
                     tracing::info!("SIGHUP: reading the system crontabs again");
                     let reloader = reloader.clone();
                     tokio::spawn(async move { reloader.reload().await });
@@ -317,4 +333,46 @@ async fn recover_lost_runs(
         );
     }
     Ok(())
+}
+
+/// Puts the settings of a configuration read again on SIGHUP in force: the
+/// access lists at once; the others are named in the log, for a restart.
+fn apply_reloaded(
+    running: &Config,
+    new: &Config,
+    access: &std::sync::Arc<std::sync::RwLock<Option<crate::access::Access>>>,
+) {
+    *access
+        .write()
+        .unwrap_or_else(|poisoned| poisoned.into_inner()) = new.access.clone();
+    let mut pending = Vec::new();
+    if new.socket != running.socket {
+        pending.push("socket");
+    }
+    if new.spool_dir != running.spool_dir {
+        pending.push("spool");
+    }
+    if new.output_limit != running.output_limit {
+        pending.push("output_limit");
+    }
+    if new.cron_runs_kept != running.cron_runs_kept {
+        pending.push("cron_runs_kept");
+    }
+    if new.batch_load_limit != running.batch_load_limit {
+        pending.push("batch_load");
+    }
+    if new.system_crontab != running.system_crontab || new.cron_dir != running.cron_dir {
+        pending.push("system_crontab/cron_dir");
+    }
+    if new.sendmail != running.sendmail {
+        pending.push("sendmail");
+    }
+    if pending.is_empty() {
+        tracing::info!("SIGHUP: configuration read again; the access lists are in force");
+    } else {
+        tracing::warn!(
+            "SIGHUP: configuration read again; the access lists are in force; a restart is needed for: {}",
+            pending.join(", ")
+        );
+    }
 }

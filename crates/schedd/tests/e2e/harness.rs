@@ -235,6 +235,12 @@ impl Daemon {
         child.wait().unwrap()
     }
 
+    /// Sends `signal` to the running daemon.
+    pub fn signal(&self, signal: nix::sys::signal::Signal) {
+        let child = self.child.as_ref().expect("a running daemon");
+        nix::sys::signal::kill(nix::unistd::Pid::from_raw(child.id() as i32), signal).unwrap();
+    }
+
     /// Kills the daemon with SIGKILL, as a crash would.
     pub fn crash(&mut self) {
         let mut child = self.child.take().expect("a running daemon");

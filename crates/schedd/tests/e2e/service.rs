@@ -358,3 +358,26 @@ fn the_sysv_init_script_starts_reports_reloads_and_stops_schedd() {
     );
     assert_eq!(init("bogus").0, Some(2));
 }
+
+#[test]
+fn sighup_with_a_broken_configuration_keeps_the_one_in_force() {
+    let daemon = Daemon::mock("2026-06-01T09:00:00Z");
+    let config = daemon.dir.path().join("schedd.conf");
+    // Broken: reported with its line and column, and the daemon goes on.
+    std::fs::write(&config, "output_limit = 64\nbatch_load = \"high\"\n").unwrap();
+    daemon.signal(nix::sys::signal::Signal::SIGHUP);
+    let expected = format!(
+        "SIGHUP: {}:2:14: invalid type: string \"high\", expected f64; the configuration in force is kept",
+        config.display()
+    );
+    daemon.wait_until("the reload error", |d| d.log().contains(&expected));
+    assert_eq!(daemon.ok(&["ls"]), "", "still serving");
+    // Fixed: read again; what needs a restart is named.
+    std::fs::write(&config, "output_limit = 64\n").unwrap();
+    daemon.signal(nix::sys::signal::Signal::SIGHUP);
+    daemon.wait_until("the reload", |d| {
+        d.log().contains(
+            "SIGHUP: configuration read again; the access lists are in force; a restart is needed for: output_limit",
+        )
+    });
+}
