@@ -38,6 +38,16 @@ pub struct FileConfig {
     pub cron_deny: Option<PathBuf>,
     /// error, warn, info, debug or trace.
     pub log_level: Option<LogLevel>,
+    /// text (one line per event, for people) or json (one object per line).
+    pub log_format: Option<LogFormat>,
+}
+
+/// How log events are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Text,
+    Json,
 }
 
 /// How much the daemon logs.
@@ -171,6 +181,7 @@ mod tests {
         );
         assert_eq!(config.batch_load, Some(1.5));
         assert_eq!(config.log_level, Some(LogLevel::Info));
+        assert_eq!(config.log_format, Some(LogFormat::Text));
         let unset = format!("{config:?}").matches("None").count();
         assert_eq!(
             unset, 0,
@@ -185,7 +196,8 @@ mod tests {
              system_crontab = \"\"\ncron_dir = \"/etc/cron.d\"\nsendmail = \"/usr/sbin/sendmail\"\n\
              output_limit = 1024\ncron_runs_kept = 7\nbatch_load = 0.8\n\
              at_allow = \"/etc/at.allow\"\nat_deny = \"/etc/at.deny\"\n\
-             cron_allow = \"/etc/cron.allow\"\ncron_deny = \"/etc/cron.deny\"\nlog_level = \"debug\"\n",
+             cron_allow = \"/etc/cron.allow\"\ncron_deny = \"/etc/cron.deny\"\nlog_level = \"debug\"\n\
+             log_format = \"json\"\n",
         )
         .unwrap();
         assert_eq!(config.socket, Some(PathBuf::from("/run/s.sock")));
@@ -194,6 +206,7 @@ mod tests {
         assert_eq!(config.cron_runs_kept, Some(7));
         assert_eq!(config.batch_load, Some(0.8));
         assert_eq!(config.log_level, Some(LogLevel::Debug));
+        assert_eq!(config.log_format, Some(LogFormat::Json));
         assert_eq!(check(""), Ok(FileConfig::default()));
     }
 

@@ -254,8 +254,9 @@ impl Executor {
         // A crontab line written with a leading `-` is not logged (cronie);
         // its run is still recorded in the history.
         let logged = !matches!(&task, Task::Cron(job) if job.no_log);
+        let name = user.name().to_owned();
         if logged {
-            tracing::info!(run, uid, pid, "started {what}");
+            tracing::info!(run, user = %name, uid, pid, "({name}) {what} started, pid {pid}");
         }
         let executor = self.clone();
         tokio::spawn(async move {
@@ -264,7 +265,23 @@ impl Executor {
                 Err(error) => Outcome::Failed(format!("cannot wait for the job: {error}")),
             };
             if logged {
-                tracing::info!(run, uid, pid, ?outcome, "finished {what}");
+                let ended = executor.clock.now();
+                let seconds = ended.duration_since(at).as_secs_f64().max(0.0);
+                let status = match &outcome {
+                    Outcome::Exited(code) => format!("exit {code}"),
+                    Outcome::Signalled(signal) => format!("signal {signal}"),
+                    Outcome::Failed(reason) => format!("failed: {reason}"),
+                    Outcome::Running | Outcome::Lost => format!("{outcome:?}"),
+                };
+                tracing::info!(
+                    run,
+                    user = %name,
+                    uid,
+                    pid,
+                    status = %status,
+                    seconds,
+                    "({name}) {what} ended, pid {pid}: {status} after {seconds:.3} s"
+                );
             }
             executor.conclude(run, outcome, mail).await;
             let _ = executor.events.send(Event::RunFinished);

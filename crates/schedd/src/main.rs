@@ -43,6 +43,9 @@ struct Flags {
     /// the system log, hold the pidfile; returns once the daemon serves
     #[arg(long)]
     daemon: bool,
+    /// How log lines are written [default: text]
+    #[arg(long, value_name = "FORMAT")]
+    log_format: Option<schedd::conf::LogFormat>,
     /// The pidfile held (locked) while the daemon runs [default with
     /// --daemon: /run/schedd.pid as root, else beside the socket]
     #[arg(long, value_name = "FILE")]
@@ -133,7 +136,8 @@ fn main() -> ExitCode {
             }
         }
     }
-    init_logging(file.1.log_level, flags.daemon);
+    let json = flags.log_format.or(file.1.log_format) == Some(schedd::conf::LogFormat::Json);
+    init_logging(file.1.log_level, flags.daemon, json);
     // Still before any thread: the environment is cleaned of LISTEN_*.
     match sched_runas::inherited_listener() {
         Ok(socket) => launch.inherited_socket = socket,
@@ -322,7 +326,7 @@ fn config(flags: Flags, file: FileConfig, euid: u32) -> anyhow::Result<schedd::C
     })
 }
 
-fn init_logging(configured: Option<LogLevel>, to_syslog: bool) {
+fn init_logging(configured: Option<LogLevel>, to_syslog: bool, json: bool) {
     use tracing_subscriber::filter::LevelFilter;
     // A level, not per-module directives: the directive parser brings a
     // regex engine, a megabyte of code resident in every daemon.
@@ -337,7 +341,22 @@ fn init_logging(configured: Option<LogLevel>, to_syslog: bool) {
             LogLevel::Trace => LevelFilter::TRACE,
         }))
         .unwrap_or(LevelFilter::INFO);
-    if to_syslog {
+    if json {
+        let builder = tracing_subscriber::fmt()
+            .json()
+            .with_max_level(level)
+            .with_current_span(false)
+            .flatten_event(true);
+        if to_syslog {
+            builder
+                .with_writer(schedd::syslog::Syslog::connect(std::path::Path::new(
+                    "/dev/log",
+                )))
+                .init();
+        } else {
+            builder.with_writer(std::io::stderr).init();
+        }
+    } else if to_syslog {
         // The system log stamps the time and keeps the severity itself.
         tracing_subscriber::fmt()
             .with_max_level(level)

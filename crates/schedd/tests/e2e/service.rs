@@ -381,3 +381,71 @@ fn sighup_with_a_broken_configuration_keeps_the_one_in_force() {
         )
     });
 }
+
+fn user_name() -> String {
+    nix::unistd::User::from_uid(nix::unistd::geteuid())
+        .unwrap()
+        .unwrap()
+        .name
+}
+
+#[test]
+fn each_job_logs_one_line_at_start_and_one_at_end_with_user_pid_and_status() {
+    let daemon = Daemon::mock("2026-06-01T09:00:00Z");
+    let id = daemon.at("now + 1 min", "exit 3");
+    daemon.advance_to("2026-06-01T09:02:00Z");
+    daemon.settle();
+    let pid = daemon.runs()[0].pid.unwrap();
+    let user = user_name();
+    daemon.wait_until("the end line", |d| {
+        d.log().contains(&format!(
+            "({user}) job {id} ended, pid {pid}: exit 3 after 0.000 s"
+        ))
+    });
+    assert!(
+        daemon
+            .log()
+            .contains(&format!("({user}) job {id} started, pid {pid}")),
+        "{}",
+        daemon.log()
+    );
+}
+
+#[test]
+fn json_logs_carry_the_fields_of_each_job_line() {
+    let mut options = Options {
+        mock_clock: Some("2026-06-01T09:00:00Z".to_owned()),
+        ..Options::default()
+    };
+    options
+        .extra
+        .extend(["--log-format".to_owned(), "json".to_owned()]);
+    let daemon = Daemon::start(options);
+    let id = daemon.at("now + 1 min", "kill -TERM $$");
+    daemon.advance_to("2026-06-01T09:02:00Z");
+    daemon.settle();
+    let pid = daemon.runs()[0].pid.unwrap();
+    let ended = |log: &str| -> Option<serde_json::Value> {
+        log.lines()
+            .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+            .find(|event| {
+                event["message"]
+                    .as_str()
+                    .is_some_and(|m| m.contains(&format!("job {id} ended")))
+            })
+    };
+    daemon.wait_until("the end line", |d| ended(&d.log()).is_some());
+    let event = ended(&daemon.log()).unwrap();
+    assert_eq!(event["level"], "INFO");
+    assert_eq!(event["user"], user_name());
+    assert_eq!(event["pid"], pid);
+    assert_eq!(event["status"], "signal 15");
+    assert_eq!(event["seconds"], 0.0);
+    // Every line is JSON.
+    for line in daemon.log().lines() {
+        assert!(
+            serde_json::from_str::<serde_json::Value>(line).is_ok(),
+            "{line}"
+        );
+    }
+}
