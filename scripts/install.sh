@@ -37,6 +37,23 @@ sed "s|/usr/sbin/schedd|$PREFIX/sbin/schedd|g" etc/systemd/schedd.service \
 install -m 0644 etc/systemd/schedd.socket "$DESTDIR$SYSCONFDIR/systemd/system/schedd.socket"
 chmod 0644 "$DESTDIR$SYSCONFDIR/systemd/system/schedd.service"
 
+# Manual pages and shell completions, made from the programs themselves.
+MANDIR=${MANDIR:-$PREFIX/share/man}
+install -d -m 0755 "$DESTDIR$MANDIR/man1" "$DESTDIR$MANDIR/man5" "$DESTDIR$MANDIR/man8"
+target/release/sched generate man > "$DESTDIR$MANDIR/man1/sched.1"
+target/release/schedd --generate man > "$DESTDIR$MANDIR/man8/schedd.8"
+target/release/schedd --generate conf-man > "$DESTDIR$MANDIR/man5/schedd.conf.5"
+BASHDIR="$DESTDIR$PREFIX/share/bash-completion/completions"
+ZSHDIR="$DESTDIR$PREFIX/share/zsh/site-functions"
+FISHDIR="$DESTDIR$PREFIX/share/fish/vendor_completions.d"
+install -d -m 0755 "$BASHDIR" "$ZSHDIR" "$FISHDIR"
+for program in sched schedd; do
+    if [ "$program" = sched ]; then gen="target/release/sched generate"; else gen="target/release/schedd --generate"; fi
+    $gen bash > "$BASHDIR/$program"
+    $gen zsh > "$ZSHDIR/_$program"
+    $gen fish > "$FISHDIR/$program.fish"
+done
+
 # The spool: private to the daemon (schedd refuses one open to others).
 install -d -m 0700 "$DESTDIR/var/spool/schedd"
 

@@ -10,7 +10,7 @@ use clap::{Args, Parser, Subcommand};
     name = "sched",
     version,
     about = "Client of schedd, the cron and at scheduler",
-    after_help = "Examples:\n  sched next --tz Europe/Berlin -n 3 '*/15 9-17 * * MON-FRI'\n  sched when 'teatime tomorrow'\n  sched check /etc/crontab --system"
+    after_help = "Examples:\n  sched at 'now + 5 min' 'date > /tmp/now'\n  sched ls\n  sched crontab -e\n  sched next --tz Europe/Berlin -n 3 '*/15 9-17 * * MON-FRI'\n  sched when 'teatime tomorrow'\n  sched check /etc/crontab --system"
 )]
 pub struct Cli {
     /// The daemon's socket [default: your own schedd's, else the system's]
@@ -43,13 +43,23 @@ pub enum Command {
     #[command(after_help = BATCH_HELP)]
     Batch(BatchArgs),
     /// List your pending jobs (root: everyone's)
+    #[command(after_help = "Examples:\n  sched ls\n  sched ls --json | jq '.[].id'")]
     Ls(ListArgs),
     /// Remove pending jobs
+    #[command(
+        after_help = "Exit status: 1 if an id is not a pending job of yours.\n\nExamples:\n  sched rm 42\n  sched rm 42 43 44"
+    )]
     Rm(RemoveArgs),
     /// Print the script a pending job will run
+    #[command(after_help = "Example:\n  sched show 42")]
     Show(ShowArgs),
     /// Print runs: start, end, exit status and output, newest first
+    #[command(after_help = "Examples:\n  sched logs\n  sched logs 42\n  sched logs -n 5 --json")]
     Logs(LogsArgs),
+    /// Write the manual page or a shell completion script to standard
+    /// output (for packagers and the install script)
+    #[command(hide = true)]
+    Generate(GenerateArgs),
     /// Test hooks of a daemon started with --mock-clock
     #[command(hide = true, subcommand)]
     Mock(MockCommand),
@@ -321,4 +331,20 @@ pub struct CheckArgs {
     /// Crontab files to check; - reads standard input
     #[arg(value_name = "FILE", required = true, num_args = 1..)]
     pub files: Vec<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct GenerateArgs {
+    /// man (sched(1)), bash, zsh or fish
+    #[arg(value_enum)]
+    pub what: Generated,
+}
+
+/// What `sched generate` writes.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum Generated {
+    Man,
+    Bash,
+    Zsh,
+    Fish,
 }

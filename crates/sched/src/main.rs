@@ -26,6 +26,24 @@ use clap::Parser;
 
 use cli::{Cli, Command};
 
+/// The manual page or a completion script, from the clap definitions.
+fn generate(what: cli::Generated, out: &mut impl Write) -> anyhow::Result<()> {
+    use clap::CommandFactory;
+    let mut command = Cli::command();
+    let shell = match what {
+        cli::Generated::Man => return Ok(clap_mangen::Man::new(command).render(out)?),
+        cli::Generated::Bash => clap_complete::Shell::Bash,
+        cli::Generated::Zsh => clap_complete::Shell::Zsh,
+        cli::Generated::Fish => clap_complete::Shell::Fish,
+    };
+    // Into memory first: clap_complete panics when its writer fails (a
+    // closed pipe), and a write error here is reported like any other.
+    let mut script = Vec::new();
+    clap_complete::generate(shell, &mut command, "sched", &mut script);
+    out.write_all(&script)?;
+    Ok(())
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let socket = cli.socket.as_deref();
@@ -43,6 +61,7 @@ fn main() -> ExitCode {
         Command::Show(args) => jobs::show(args, socket, &mut out).map(|()| true),
         Command::Logs(args) => logs::run(args, socket, &mut out).map(|()| true),
         Command::Mock(command) => mock::run(command, socket, &mut out).map(|()| true),
+        Command::Generate(args) => generate(args.what, &mut out).map(|()| true),
     };
     let result = result.and_then(|ok| out.flush().map(|()| ok).map_err(Into::into));
     report::exit_code(result)

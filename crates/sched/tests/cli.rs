@@ -460,3 +460,44 @@ fn when_errors_print_no_control_characters() {
         "sched: invalid time, column 5: expected '+ N unit', '- N unit' or the end, found \"\\u{1b}\"\n  now ?[2J\n      ^\n",
     );
 }
+
+#[test]
+fn every_command_shows_an_example_in_its_help() {
+    let top = run(&["--help"]);
+    assert_eq!(top.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&top.stdout).contains("Examples:\n  sched at "));
+    for command in [
+        "at", "batch", "ls", "rm", "show", "logs", "crontab", "next", "when", "check",
+    ] {
+        let help = run(&[command, "--help"]);
+        assert_eq!(help.status.code(), Some(0), "{command}");
+        let text = String::from_utf8_lossy(&help.stdout);
+        assert!(
+            text.contains("Example") && text.contains(&format!("  sched {command}")),
+            "sched {command} --help has no example:\n{text}"
+        );
+    }
+}
+
+#[test]
+fn the_manual_page_and_completions_come_from_the_command_line_definition() {
+    let man = run(&["generate", "man"]);
+    assert_eq!(man.status.code(), Some(0));
+    let man = String::from_utf8_lossy(&man.stdout);
+    assert!(man.contains(".TH sched 1"), "{man}");
+    for command in ["crontab", "logs", "when"] {
+        assert!(man.contains(command), "{command} missing from the page");
+    }
+    for (shell, marker) in [
+        ("bash", "complete -F _sched"),
+        ("zsh", "#compdef sched"),
+        ("fish", "complete -c sched"),
+    ] {
+        let script = run(&["generate", shell]);
+        assert_eq!(script.status.code(), Some(0), "{shell}");
+        assert!(
+            String::from_utf8_lossy(&script.stdout).contains(marker),
+            "{shell}"
+        );
+    }
+}

@@ -13,6 +13,7 @@
 pub mod access;
 mod clock;
 pub mod conf;
+pub mod conf_man;
 mod cron;
 mod crontab_requests;
 mod dirs;

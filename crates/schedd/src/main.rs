@@ -39,6 +39,10 @@ struct Flags {
     /// Check the configuration file and exit: 0 when it is valid
     #[arg(long)]
     check_config: bool,
+    /// Write a manual page (schedd(8), schedd.conf(5)) or a completion
+    /// script to standard output and exit
+    #[arg(long, value_enum, value_name = "WHAT", hide = true)]
+    generate: Option<Generated>,
     /// Run in the background: detach from the terminal and session, log to
     /// the system log, hold the pidfile; returns once the daemon serves
     #[arg(long)]
@@ -107,8 +111,59 @@ struct Flags {
     mock_clock: Option<Timestamp>,
 }
 
+/// What `schedd --generate` writes.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum Generated {
+    Man,
+    ConfMan,
+    Bash,
+    Zsh,
+    Fish,
+}
+
+/// A manual page or completion script, from the clap definitions (and for
+/// schedd.conf(5), from the documented example file).
+fn generate(what: Generated) -> std::io::Result<()> {
+    use clap::CommandFactory;
+    use std::io::Write;
+    let mut command = Flags::command();
+    let mut text = Vec::new();
+    match what {
+        Generated::Man => clap_mangen::Man::new(command)
+            .section("8")
+            .render(&mut text)?,
+        Generated::ConfMan => text.extend_from_slice(schedd::conf_man::man_page().as_bytes()),
+        Generated::Bash => clap_complete::generate(
+            clap_complete::Shell::Bash,
+            &mut command,
+            "schedd",
+            &mut text,
+        ),
+        Generated::Zsh => {
+            clap_complete::generate(clap_complete::Shell::Zsh, &mut command, "schedd", &mut text)
+        }
+        Generated::Fish => clap_complete::generate(
+            clap_complete::Shell::Fish,
+            &mut command,
+            "schedd",
+            &mut text,
+        ),
+    }
+    std::io::stdout().lock().write_all(&text)
+}
+
 fn main() -> ExitCode {
     let flags = Flags::parse();
+    if let Some(what) = flags.generate {
+        return match generate(what) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+            Err(error) => {
+                eprintln!("schedd: {error}");
+                ExitCode::from(1)
+            }
+        };
+    }
     let euid = sched_runas::current_euid();
     let file = match read_config_file(flags.config.as_deref(), euid) {
         Ok(file) => file,

@@ -449,3 +449,21 @@ fn json_logs_carry_the_fields_of_each_job_line() {
         );
     }
 }
+
+#[test]
+fn schedd_writes_its_manual_pages_and_completions() {
+    let generate = |what: &str| {
+        let mut command = Command::new(SCHEDD);
+        command.arg("--generate").arg(what);
+        let output = run(command, None);
+        assert_eq!(output.status.code(), Some(0), "{what}");
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    };
+    assert!(generate("man").contains(".TH schedd 8"));
+    let conf = generate("conf-man");
+    assert!(conf.starts_with(".TH SCHEDD.CONF 5"));
+    assert!(conf.contains("\\fBbatch_load = 1.5\\fR"), "{conf}");
+    assert!(generate("bash").contains("complete -F _schedd"));
+    assert!(generate("zsh").contains("#compdef schedd"));
+    assert!(generate("fish").contains("complete -c schedd"));
+}
