@@ -438,3 +438,24 @@ pub struct Upcoming {
     pub owner: String,
     pub command: String,
 }
+
+/// The two test users `.ci/run` creates (`schedtest1`, `schedtest2`), as
+/// (uid, gid, name); `None`, with the reason printed, when they do not
+/// exist here.
+pub fn test_users(test: &str) -> Option<[(u32, u32, String); 2]> {
+    let find = |name: &str| {
+        nix::unistd::User::from_name(name)
+            .ok()
+            .flatten()
+            .map(|user| (user.uid.as_raw(), user.gid.as_raw(), user.name))
+    };
+    match (find("schedtest1"), find("schedtest2")) {
+        (Some(first), Some(second)) => Some([first, second]),
+        _ => {
+            eprintln!(
+                "skipped {test}: the test users schedtest1 and schedtest2 do not exist (.ci/run creates them)"
+            );
+            None
+        }
+    }
+}

@@ -403,3 +403,108 @@ fn the_allow_and_deny_lists_of_at_and_crontab_decide_who_may_use_them() {
         "the two at jobs queued while allowed"
     );
 }
+
+#[test]
+fn two_users_each_reach_only_their_own_jobs_crontabs_and_runs_with_every_request() {
+    let test = "two_users_each_reach_only_their_own_jobs_crontabs_and_runs_with_every_request";
+    if !root_or_skip(test) {
+        return;
+    }
+    let Some([(uid_a, gid_a, name_a), (uid_b, gid_b, name_b)]) = crate::harness::test_users(test)
+    else {
+        return;
+    };
+    let daemon = shared_daemon();
+    let as_a = |args: &[&str]| daemon.sched_as(uid_a, gid_a, args);
+    let as_b = |args: &[&str]| daemon.sched_as(uid_b, gid_b, args);
+    let id_of = |output: std::process::Output| {
+        assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+        crate::harness::job_id(&String::from_utf8_lossy(&output.stdout))
+    };
+    // Each queues a job and installs a crontab.
+    let job_a = id_of(as_a(&["at", "now + 1 hour", "id -un"]));
+    let job_b = id_of(as_b(&["at", "now + 2 hours", "id -un"]));
+    let cron_a = crontab_file(&daemon, "a.cron", "HOME=/\n30 10 * * * id -un\n");
+    let cron_b = crontab_file(&daemon, "b.cron", "HOME=/\n45 10 * * * id -un\n");
+    assert_eq!(as_a(&["crontab", &cron_a]).status.code(), Some(0));
+    assert_eq!(as_b(&["crontab", &cron_b]).status.code(), Some(0));
+
+    // ls and next: only one's own.
+    let listed = |output: std::process::Output| -> Vec<u64> {
+        let jobs: Vec<crate::harness::Job> = serde_json::from_slice(&output.stdout).unwrap();
+        jobs.iter().map(|job| job.id).collect()
+    };
+    assert_eq!(listed(as_a(&["ls", "--json"])), vec![job_a]);
+    assert_eq!(listed(as_b(&["ls", "--json"])), vec![job_b]);
+    let next: Vec<crate::harness::Upcoming> =
+        serde_json::from_slice(&as_a(&["next", "-n", "5", "--json"]).stdout).unwrap();
+    assert!(!next.is_empty());
+    assert!(next.iter().all(|run| run.owner_uid == uid_a), "{next:?}");
+
+    // show, rm, logs of the other's job: not found, nothing changes.
+    for (args, code) in [
+        (vec!["show".to_owned(), job_b.to_string()], 1),
+        (vec!["rm".to_owned(), job_b.to_string()], 1),
+    ] {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let output = as_a(&args);
+        assert_eq!(output.status.code(), Some(code), "{args:?}");
+        assert!(
+            stderr(&output).contains(&format!("no pending job {job_b} of yours")),
+            "{args:?}: {}",
+            stderr(&output)
+        );
+    }
+    // Crontab requests for the other user are refused.
+    for args in [
+        vec!["crontab", "-u", name_b.as_str(), "-l"],
+        vec!["crontab", "-u", name_b.as_str(), "-r"],
+        vec!["crontab", "-u", name_b.as_str(), cron_a.as_str()],
+    ] {
+        let output = as_a(&args);
+        assert_eq!(output.status.code(), Some(1), "{args:?}");
+        assert!(stderr(&output).contains("only root may read or change another user's crontab"));
+    }
+    assert_eq!(
+        String::from_utf8_lossy(&as_b(&["crontab", "-l"]).stdout),
+        "HOME=/\n45 10 * * * id -un\n",
+        "b's crontab is untouched"
+    );
+    // The mock clock is the daemon owner's (root's) only.
+    let mock = as_a(&["mock", "set", "2026-11-26T00:00:00Z"]);
+    assert_eq!(mock.status.code(), Some(1));
+
+    // Everything runs as its owner; each reads only their own runs.
+    daemon.advance_to("2026-11-25T12:30:00Z");
+    daemon.settle();
+    let runs_of = |output: std::process::Output| -> Vec<(u32, String)> {
+        let runs: Vec<crate::harness::Run> = serde_json::from_slice(&output.stdout).unwrap();
+        let mut runs: Vec<(u32, String)> = runs
+            .into_iter()
+            .map(|run| (run.owner_uid, run.output_head))
+            .collect();
+        runs.sort();
+        runs
+    };
+    assert_eq!(
+        runs_of(as_a(&["logs", "--json"])),
+        vec![
+            (uid_a, format!("{name_a}\n")),
+            (uid_a, format!("{name_a}\n"))
+        ]
+    );
+    assert_eq!(
+        runs_of(as_b(&["logs", "--json"])),
+        vec![
+            (uid_b, format!("{name_b}\n")),
+            (uid_b, format!("{name_b}\n"))
+        ]
+    );
+    let logs_of_other = as_a(&["logs", &job_b.to_string(), "--json"]);
+    assert_eq!(
+        runs_of(logs_of_other),
+        vec![],
+        "b's job's runs are not a's to read"
+    );
+    assert_eq!(daemon.runs().len(), 4, "root reads all four");
+}
