@@ -32,6 +32,8 @@ pub struct FileConfig {
     pub cron_runs_kept: Option<u32>,
     /// Batch jobs start only while the 1-minute load average is below this.
     pub batch_load: Option<f64>,
+    /// At most one batch job starts per this many seconds.
+    pub batch_interval: Option<u32>,
     pub at_allow: Option<PathBuf>,
     pub at_deny: Option<PathBuf>,
     pub cron_allow: Option<PathBuf>,
@@ -111,6 +113,12 @@ pub fn parse(path: &Path, text: &str) -> Result<FileConfig, ConfigError> {
             format!("batch_load must be a positive number, not {load}"),
         ));
     }
+    if config.batch_interval == Some(0) {
+        return Err(error_at(
+            key_offset("batch_interval"),
+            "batch_interval must be at least 1 second".to_owned(),
+        ));
+    }
     if config.output_limit == Some(0) {
         return Err(error_at(
             key_offset("output_limit"),
@@ -180,6 +188,7 @@ mod tests {
             Some(sched_spool::DEFAULT_CRON_RUNS_KEPT)
         );
         assert_eq!(config.batch_load, Some(1.5));
+        assert_eq!(config.batch_interval, Some(60));
         assert_eq!(config.log_level, Some(LogLevel::Info));
         assert_eq!(config.log_format, Some(LogFormat::Text));
         let unset = format!("{config:?}").matches("None").count();
@@ -194,7 +203,7 @@ mod tests {
         let config = check(
             "# comment\nsocket = \"/run/s.sock\"\nspool = \"/var/spool/s\"\n\
              system_crontab = \"\"\ncron_dir = \"/etc/cron.d\"\nsendmail = \"/usr/sbin/sendmail\"\n\
-             output_limit = 1024\ncron_runs_kept = 7\nbatch_load = 0.8\n\
+             output_limit = 1024\ncron_runs_kept = 7\nbatch_load = 0.8\nbatch_interval = 30\n\
              at_allow = \"/etc/at.allow\"\nat_deny = \"/etc/at.deny\"\n\
              cron_allow = \"/etc/cron.allow\"\ncron_deny = \"/etc/cron.deny\"\nlog_level = \"debug\"\n\
              log_format = \"json\"\n",

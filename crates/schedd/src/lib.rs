@@ -54,6 +54,10 @@ pub struct Config {
     pub cron_runs_kept: u32,
     /// Batch jobs start only while the 1-minute load average is below this.
     pub batch_load_limit: f64,
+    /// At most one batch job starts per this many seconds.
+    pub batch_interval_seconds: u32,
+    /// Where the load average is read (/proc/loadavg).
+    pub loadavg_file: PathBuf,
     /// How long a client may take to send a request it has begun, or to
     /// read a reply.
     pub io_timeout: std::time::Duration,

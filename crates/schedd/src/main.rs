@@ -67,6 +67,17 @@ struct Flags {
     /// Start batch jobs only while the 1-minute load average is below this
     #[arg(long, value_name = "LOAD")]
     batch_load: Option<f64>,
+    /// Start at most one batch job per this many seconds [default: 60]
+    #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u32).range(1..))]
+    batch_interval: Option<u32>,
+    /// TESTS ONLY: read the load average from this file
+    #[arg(
+        long,
+        value_name = "FILE",
+        default_value = "/proc/loadavg",
+        hide = true
+    )]
+    loadavg_file: PathBuf,
     /// Milliseconds a client may take to send a request it has begun, or
     /// to read a reply
     #[arg(long, value_name = "MS", default_value_t = 10_000, hide = true)]
@@ -377,6 +388,8 @@ fn config(flags: Flags, file: FileConfig, euid: u32) -> anyhow::Result<schedd::C
             .cron_runs_kept
             .unwrap_or(sched_spool::DEFAULT_CRON_RUNS_KEPT),
         batch_load_limit: batch_load,
+        batch_interval_seconds: flags.batch_interval.or(file.batch_interval).unwrap_or(60),
+        loadavg_file: flags.loadavg_file,
         io_timeout: std::time::Duration::from_millis(flags.io_timeout_ms.max(1)),
     })
 }

@@ -10,8 +10,9 @@
 //!   started when the daemon stops or the clock is set back is given back
 //!   to the spool, pending as before;
 //! - after the clock is set back, jobs wait for their instants again;
-//! - batch jobs start one per [`BATCH_INTERVAL`], and only while the load
-//!   average is below the limit (as atd's `-b` and `-l`);
+//! - batch jobs start one per [`BatchPolicy::interval`] (atd's `-b`,
+//!   60 s by default), and only while the load average is below the limit
+//!   (atd's `-l`);
 //! - crontab entries start when the [`Planner`] says they are due: it
 //!   holds every rule for late wake-ups and clock changes.
 
@@ -27,10 +28,6 @@ use tokio::sync::{mpsc, oneshot, watch};
 use crate::clock::{Clock, Timer, Wake};
 use crate::cron::{CronJob, CronTable, Loaded, Source};
 use crate::executor::{Executor, Ready, Task};
-
-/// The least time between two batch job starts, and between two load
-/// checks while batch jobs wait (atd's default `-b 60`).
-pub const BATCH_INTERVAL: SignedDuration = SignedDuration::from_secs(60);
 
 /// How long before its instant an at job is claimed, its owner looked up
 /// and its output file opened. The claim is a durable (fsync'd) transaction
@@ -99,6 +96,11 @@ pub enum Event {
 pub struct BatchPolicy {
     /// Batch jobs start only while the 1-minute load average is below this.
     pub load_limit: f64,
+    /// The least time between two batch starts (and load checks).
+    pub interval: SignedDuration,
+    /// Where the load average is read: /proc/loadavg (tests give a file
+    /// of their own).
+    pub loadavg: std::path::PathBuf,
 }
 
 /// The scheduler's state.
@@ -420,7 +422,9 @@ impl Scheduler {
             .first()
             .map(|&(due, _)| match self.batch_not_before {
                 // A clock set back leaves an old limit far ahead: ignore it then.
-                Some(not_before) if not_before <= later(now, BATCH_INTERVAL) => due.max(not_before),
+                Some(not_before) if not_before <= later(now, self.batch_policy.interval) => {
+                    due.max(not_before)
+                }
                 _ => due,
             });
         [at, batch, self.cron.next_wake()]
@@ -476,14 +480,16 @@ impl Scheduler {
             return;
         };
         let allowed = match self.batch_not_before {
-            Some(not_before) => now >= not_before || not_before > later(now, BATCH_INTERVAL),
+            Some(not_before) => {
+                now >= not_before || not_before > later(now, self.batch_policy.interval)
+            }
             None => true,
         };
         if due > now || !allowed {
             return;
         }
-        self.batch_not_before = Some(later(now, BATCH_INTERVAL));
-        match load_average() {
+        self.batch_not_before = Some(later(now, self.batch_policy.interval));
+        match load_average(&self.batch_policy.loadavg) {
             Some(load) if load >= self.batch_policy.load_limit => {
                 tracing::debug!(
                     load,
@@ -648,8 +654,8 @@ fn earlier(at: Timestamp, by: SignedDuration) -> Timestamp {
     at.checked_sub(by).unwrap_or(Timestamp::MIN)
 }
 
-/// The 1-minute load average, from /proc/loadavg.
-fn load_average() -> Option<f64> {
-    let text = std::fs::read_to_string("/proc/loadavg").ok()?;
+/// The 1-minute load average, from /proc/loadavg (or the file given).
+fn load_average(path: &std::path::Path) -> Option<f64> {
+    let text = std::fs::read_to_string(path).ok()?;
     text.split_whitespace().next()?.parse().ok()
 }

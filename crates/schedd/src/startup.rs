@@ -108,6 +108,8 @@ async fn serve(
         executor,
         BatchPolicy {
             load_limit: config.batch_load_limit,
+            interval: jiff::SignedDuration::from_secs(i64::from(config.batch_interval_seconds)),
+            loadavg: config.loadavg_file.clone(),
         },
     );
     for &(id, due, kind) in &pending {

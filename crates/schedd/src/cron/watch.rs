@@ -80,6 +80,11 @@ impl Reloader {
                 return;
             }
         };
+        // A file changed after the start-up load but before the watch
+        // existed would go unnoticed until SIGHUP: read once more now that
+        // every later change is seen (unchanged entries are kept as they
+        // are).
+        self.reload().await;
         loop {
             match watched.changed().await {
                 Ok(true) => {}

@@ -1,5 +1,6 @@
 //! One-shot jobs from submission to run history.
 
+use jiff::Timestamp;
 use sched_proto::Outcome;
 
 use crate::harness::{Daemon, Options, instant, stderr};
@@ -364,5 +365,53 @@ fn several_jobs_are_removed_in_one_request_and_unknown_ids_are_reported() {
     assert_eq!(
         daemon.jobs().iter().map(|j| j.id).collect::<Vec<_>>(),
         vec![b]
+    );
+}
+
+#[test]
+fn batch_jobs_follow_the_load_average_and_start_one_per_interval() {
+    // The load is read from a file of the test's: 3.5, above the limit.
+    let dir = tempfile::tempdir().unwrap();
+    let loadavg = dir.path().join("loadavg");
+    std::fs::write(&loadavg, "3.50 2.00 1.00 2/300 4242\n").unwrap();
+    let daemon = Daemon::start(Options {
+        mock_clock: Some("2026-11-25T10:00:00Z".into()),
+        extra: vec![
+            "--batch-load".into(),
+            "1.5".into(),
+            "--batch-interval".into(),
+            "120".into(),
+            "--loadavg-file".into(),
+            loadavg.display().to_string(),
+        ],
+        ..Options::default()
+    });
+    for name in ["first", "second", "third"] {
+        daemon.ok(&["batch", &format!("echo {name}")]);
+    }
+    daemon.advance_to("2026-11-25T10:30:00Z");
+    assert!(daemon.runs().is_empty(), "the load is too high");
+    assert_eq!(daemon.jobs().len(), 3);
+    // The load falls: the next check (one interval after the last) starts
+    // one job, then one per interval, in order.
+    std::fs::write(&loadavg, "0.40 1.20 1.00 1/300 4242\n").unwrap();
+    daemon.advance_to("2026-11-25T10:40:00Z");
+    let runs = daemon.runs();
+    let started: Vec<(String, Timestamp)> = runs
+        .iter()
+        .map(|run| (run.output_head.clone(), run.started))
+        .collect();
+    let checks: Vec<Timestamp> = (0..=20)
+        .map(|k| instant("2026-11-25T10:00:00Z") + jiff::SignedDuration::from_secs(120 * k))
+        .filter(|at| *at > instant("2026-11-25T10:30:00Z"))
+        .take(3)
+        .collect();
+    assert_eq!(
+        started,
+        vec![
+            ("first\n".to_owned(), checks[0]),
+            ("second\n".to_owned(), checks[1]),
+            ("third\n".to_owned(), checks[2]),
+        ]
     );
 }
