@@ -34,6 +34,9 @@ pub struct FileConfig {
     pub batch_load: Option<f64>,
     /// At most one batch job starts per this many seconds.
     pub batch_interval: Option<u32>,
+    /// Stop running jobs when the daemon stops (default: leave them, as
+    /// cron does).
+    pub stop_jobs_on_exit: Option<bool>,
     pub at_allow: Option<PathBuf>,
     pub at_deny: Option<PathBuf>,
     pub cron_allow: Option<PathBuf>,
@@ -189,6 +192,7 @@ mod tests {
         );
         assert_eq!(config.batch_load, Some(1.5));
         assert_eq!(config.batch_interval, Some(60));
+        assert_eq!(config.stop_jobs_on_exit, Some(false));
         assert_eq!(config.log_level, Some(LogLevel::Info));
         assert_eq!(config.log_format, Some(LogFormat::Text));
         let unset = format!("{config:?}").matches("None").count();

@@ -34,6 +34,8 @@ pub struct Executor {
     pub events: UnboundedSender<Event>,
     /// The mailer for cron jobs' output (sendmail); absent: no mail.
     pub sendmail: PathBuf,
+    /// The jobs running now.
+    pub running: crate::running::Running,
 }
 
 /// What a run runs.
@@ -259,6 +261,7 @@ impl Executor {
             tracing::info!(run, user = %name, uid, pid, "({name}) {what} started, pid {pid}");
         }
         let executor = self.clone();
+        self.running.started(run, pid);
         tokio::spawn(async move {
             let outcome = match child.wait().await {
                 Ok(status) => outcome_of(status),
@@ -284,6 +287,7 @@ impl Executor {
                 );
             }
             executor.conclude(run, outcome, mail).await;
+            executor.running.ended(run);
             let _ = executor.events.send(Event::RunFinished);
         });
         Some(Started { run, pid, at })

@@ -25,6 +25,7 @@ mod names;
 mod output;
 pub mod pidfile;
 mod requests;
+mod running;
 mod scheduler;
 mod script;
 mod spool_thread;
@@ -56,6 +57,9 @@ pub struct Config {
     pub batch_load_limit: f64,
     /// At most one batch job starts per this many seconds.
     pub batch_interval_seconds: u32,
+    /// Stop running jobs (SIGTERM to each job's process group) when the
+    /// daemon stops, instead of leaving them running as cron does.
+    pub stop_jobs_on_exit: bool,
     /// Where the load average is read (/proc/loadavg).
     pub loadavg_file: PathBuf,
     /// How long a client may take to send a request it has begun, or to

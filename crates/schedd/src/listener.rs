@@ -68,6 +68,38 @@ pub async fn serve(
 ) {
     let slots = Arc::new(Semaphore::new(MAX_CONNECTIONS));
     let per_uid: PerUid = Arc::default();
+    accept_until_shutdown(
+        &listener,
+        &context,
+        io_timeout,
+        &mut shutdown,
+        &slots,
+        &per_uid,
+    )
+    .await;
+    // Stopping: no new clients; the requests in flight are answered (each
+    // connection ends after its current request), within a bound.
+    drop(listener);
+    let all = MAX_CONNECTIONS as u32;
+    if tokio::time::timeout(SHUTDOWN_GRACE, slots.acquire_many(all))
+        .await
+        .is_err()
+    {
+        tracing::warn!("requests still in progress after {SHUTDOWN_GRACE:?} are dropped");
+    }
+}
+
+/// How long a stopping daemon waits for the requests in flight.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
+
+async fn accept_until_shutdown(
+    listener: &UnixListener,
+    context: &Context,
+    io_timeout: Duration,
+    shutdown: &mut watch::Receiver<bool>,
+    slots: &Arc<Semaphore>,
+    per_uid: &PerUid,
+) {
     loop {
         let permit = tokio::select! {
             _ = shutdown.changed() => return,
@@ -97,7 +129,7 @@ pub async fn serve(
                 continue;
             }
         };
-        let Some(slot) = UidSlot::take(&per_uid, peer.uid) else {
+        let Some(slot) = UidSlot::take(per_uid, peer.uid) else {
             tokio::spawn(async move {
                 let message = format!(
                     "uid {} already has {MAX_PER_UID} connections open: close some and retry",
@@ -111,8 +143,9 @@ pub async fn serve(
             continue;
         };
         let context = context.clone();
+        let stopping = shutdown.clone();
         tokio::spawn(async move {
-            connection(stream, peer, context, io_timeout).await;
+            connection(stream, peer, context, io_timeout, stopping).await;
             drop(slot);
             drop(permit);
         });
@@ -164,12 +197,26 @@ impl Drop for UidSlot {
 
 /// Serves one client: requests one after another until it closes, idles,
 /// or sends something that breaks the framing.
-async fn connection(mut stream: UnixStream, peer: Peer, context: Context, io_timeout: Duration) {
+async fn connection(
+    mut stream: UnixStream,
+    peer: Peer,
+    context: Context,
+    io_timeout: Duration,
+    mut stopping: watch::Receiver<bool>,
+) {
     loop {
         let mut header = [0u8; HEADER_LEN];
         // The first byte may take as long as the client idles; once a
         // request has begun, all of it must arrive within `io_timeout`.
-        match tokio::time::timeout(IDLE_TIMEOUT, stream.read_exact(&mut header[..1])).await {
+        // A daemon that is stopping takes no new request on the connection.
+        if *stopping.borrow() {
+            return;
+        }
+        let first = tokio::select! {
+            _ = stopping.changed() => return,
+            first = tokio::time::timeout(IDLE_TIMEOUT, stream.read_exact(&mut header[..1])) => first,
+        };
+        match first {
             Ok(Ok(_)) => {}
             // Closed, failed or idle too long: nothing to answer.
             _ => return,

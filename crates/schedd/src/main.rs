@@ -70,6 +70,10 @@ struct Flags {
     /// Start at most one batch job per this many seconds [default: 60]
     #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u32).range(1..))]
     batch_interval: Option<u32>,
+    /// Stop running jobs (SIGTERM) when the daemon stops, instead of
+    /// leaving them running as cron does
+    #[arg(long)]
+    stop_jobs_on_exit: bool,
     /// TESTS ONLY: read the load average from this file
     #[arg(
         long,
@@ -390,6 +394,7 @@ fn config(flags: Flags, file: FileConfig, euid: u32) -> anyhow::Result<schedd::C
         batch_load_limit: batch_load,
         batch_interval_seconds: flags.batch_interval.or(file.batch_interval).unwrap_or(60),
         loadavg_file: flags.loadavg_file,
+        stop_jobs_on_exit: flags.stop_jobs_on_exit || file.stop_jobs_on_exit.unwrap_or(false),
         io_timeout: std::time::Duration::from_millis(flags.io_timeout_ms.max(1)),
     })
 }

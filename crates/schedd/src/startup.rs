@@ -18,6 +18,9 @@ use crate::scheduler::{BatchPolicy, Scheduler};
 use crate::spool_thread::SpoolHandle;
 use crate::{Config, Launch, dirs, listener, output};
 
+/// How long a daemon configured to stop its jobs waits for them to end.
+const JOB_STOP_GRACE: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// The spool database's file name in the spool directory.
 pub const SPOOL_FILE: &str = "spool.db";
 /// The directory of running jobs' output files in the spool directory.
@@ -95,6 +98,7 @@ async fn serve(
     let new_boot = is_new_boot(&spool, &config.boot_id_file).await?;
     let (events_tx, events_rx) = mpsc::unbounded_channel();
     let (shutdown_tx, shutdown_rx) = watch::channel(false);
+    let running = crate::running::Running::default();
     let executor = Executor {
         spool: spool.clone(),
         clock: clock.clone(),
@@ -102,6 +106,7 @@ async fn serve(
         output_limit: config.output_limit,
         events: events_tx.clone(),
         sendmail: config.sendmail.clone(),
+        running: running.clone(),
     };
     let mut scheduler = Scheduler::new(
         clock.clone(),
@@ -177,11 +182,21 @@ async fn serve(
         };
         anyhow::bail!("the {part} stopped unexpectedly ({why}); see the log above");
     }
-    tracing::info!(
-        "shutting down; running jobs keep running and are recorded as lost at the next start"
-    );
     let _ = listener_task.await;
     let _ = scheduler_task.await;
+    if config.stop_jobs_on_exit {
+        tracing::info!("shutting down; stopping the running jobs (SIGTERM to each)");
+        let left = running.stop_all(JOB_STOP_GRACE).await;
+        if left > 0 {
+            tracing::warn!(
+                "{left} jobs did not end within {JOB_STOP_GRACE:?}; they are left running and recorded as lost at the next start"
+            );
+        }
+    } else {
+        tracing::info!(
+            "shutting down; running jobs keep running and are recorded as lost at the next start"
+        );
+    }
     let _ = std::fs::remove_file(&config.socket);
     drop(spool);
     // The spool thread ends once every handle is gone; in-flight run tasks

@@ -144,3 +144,55 @@ fn a_job_made_ready_before_the_clock_is_set_back_waits_for_its_instant_again() {
     assert_eq!(runs.len(), 1, "{runs:?}");
     assert_eq!(runs[0].started, instant("2026-11-25T10:05:00Z"));
 }
+
+/// Whether process `pid` exists.
+fn alive(pid: u32) -> bool {
+    nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid as i32), None).is_ok()
+}
+
+#[test]
+fn a_sigterm_leaves_running_jobs_running_as_cron_does() {
+    let mut daemon = Daemon::mock("2026-11-25T10:00:00Z");
+    let go = daemon.dir.path().join("go");
+    let job = daemon.at(
+        "now + 1 min",
+        &format!("while [ ! -e {} ]; do sleep 0.01; done", go.display()),
+    );
+    daemon.ok(&["mock", "set", "2026-11-25T10:01:00Z"]);
+    let pid = daemon.runs()[0].pid.expect("running");
+    assert_eq!(daemon.stop().code(), Some(0));
+    assert!(alive(pid), "the job outlives the daemon");
+    std::fs::write(&go, "").unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while alive(pid) {
+        assert!(std::time::Instant::now() < deadline, "the job never ended");
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    daemon.launch(&mock_at("2026-11-25T10:05:00Z"));
+    let runs = daemon.runs();
+    assert_eq!((runs[0].job, &runs[0].outcome), (job, &Outcome::Lost));
+}
+
+#[test]
+fn with_stop_jobs_on_exit_a_sigterm_stops_running_jobs_and_records_how_they_ended() {
+    let mut options = mock_at("2026-11-25T10:00:00Z");
+    options.extra.push("--stop-jobs-on-exit".to_owned());
+    let mut daemon = Daemon::start(options);
+    let job = daemon.at("now + 1 min", "sleep 1000; echo not reached");
+    daemon.ok(&["mock", "set", "2026-11-25T10:01:00Z"]);
+    let pid = daemon.runs()[0].pid.expect("running");
+    assert_eq!(daemon.stop().code(), Some(0));
+    // The whole process group got SIGTERM: the shell and its sleep.
+    assert!(!alive(pid), "the job was stopped before the daemon exited");
+    daemon.launch(&mock_at("2026-11-25T10:05:00Z"));
+    let runs = daemon.runs();
+    assert_eq!(runs[0].job, job);
+    assert_eq!(
+        runs[0].outcome,
+        Outcome::Signalled {
+            signal: 15,
+            name: "SIGTERM".to_owned()
+        },
+        "recorded as it ended, not as lost"
+    );
+}

@@ -1,0 +1,63 @@
+//! The jobs running now, by run id and process id: what a daemon configured
+//! to stop its jobs when it stops (`stop_jobs_on_exit`) signals, and waits
+//! for. By default, as cron, a stopping daemon leaves its jobs running.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::sync::Notify;
+
+/// Shared between the executor (which adds and removes runs) and the
+/// shutdown.
+#[derive(Debug, Clone, Default)]
+pub struct Running {
+    pids: Arc<Mutex<HashMap<u64, u32>>>,
+    changed: Arc<Notify>,
+}
+
+impl Running {
+    pub fn started(&self, run: u64, pid: u32) {
+        self.lock().insert(run, pid);
+    }
+
+    /// Run `run` has ended and its outcome is recorded.
+    pub fn ended(&self, run: u64) {
+        self.lock().remove(&run);
+        self.changed.notify_waiters();
+    }
+
+    /// Sends SIGTERM to every running job's process group (each job leads
+    /// a session of its own, so the group is its pid), then waits up to
+    /// `grace` for their ends to be recorded. Returns how many were still
+    /// running then.
+    pub async fn stop_all(&self, grace: Duration) -> usize {
+        let pids: Vec<u32> = self.lock().values().copied().collect();
+        for pid in pids {
+            let Ok(pid) = i32::try_from(pid) else {
+                continue;
+            };
+            let group = nix::unistd::Pid::from_raw(-pid);
+            if let Err(error) = nix::sys::signal::kill(group, nix::sys::signal::Signal::SIGTERM) {
+                tracing::warn!(pid, "cannot stop the job: {error}");
+            }
+        }
+        let deadline = tokio::time::Instant::now() + grace;
+        loop {
+            let waiting = self.changed.notified();
+            let left = self.lock().len();
+            if left == 0 {
+                return 0;
+            }
+            if tokio::time::timeout_at(deadline, waiting).await.is_err() {
+                return self.lock().len();
+            }
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<u64, u32>> {
+        self.pids
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
