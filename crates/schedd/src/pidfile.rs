@@ -19,6 +19,18 @@ impl Pidfile {
     /// Locks `path` (created 0644 if missing) and writes this process's
     /// pid into it.
     pub fn lock(path: &Path) -> anyhow::Result<Pidfile> {
+        // A user's runtime directory for schedd may not exist yet (the
+        // daemon would make it for its socket a moment later): made
+        // private, as the socket's directory must be.
+        if let Some(dir) = path.parent().filter(|dir| !dir.as_os_str().is_empty())
+            && !dir.exists()
+        {
+            use std::os::unix::fs::DirBuilderExt;
+            std::fs::DirBuilder::new()
+                .mode(0o700)
+                .create(dir)
+                .map_err(|e| anyhow::anyhow!("cannot create {}: {e}", dir.display()))?;
+        }
         let mut file = std::fs::OpenOptions::new()
             .read(true)
             .write(true)
