@@ -393,7 +393,9 @@ fn user_name() -> String {
 fn each_job_logs_one_line_at_start_and_one_at_end_with_user_pid_and_status() {
     let daemon = Daemon::mock("2026-06-01T09:00:00Z");
     let id = daemon.at("now + 1 min", "exit 3");
-    daemon.advance_to("2026-06-01T09:02:00Z");
+    // The clock stays at the job's minute while it runs (a later instant
+    // would count in its duration).
+    daemon.advance_to("2026-06-01T09:01:00Z");
     daemon.settle();
     let pid = daemon.runs()[0].pid.unwrap();
     let user = user_name();
@@ -422,7 +424,9 @@ fn json_logs_carry_the_fields_of_each_job_line() {
         .extend(["--log-format".to_owned(), "json".to_owned()]);
     let daemon = Daemon::start(options);
     let id = daemon.at("now + 1 min", "kill -TERM $$");
-    daemon.advance_to("2026-06-01T09:02:00Z");
+    // The clock stays at the job's minute while it runs (a later instant
+    // would count in its duration).
+    daemon.advance_to("2026-06-01T09:01:00Z");
     daemon.settle();
     let pid = daemon.runs()[0].pid.unwrap();
     let ended = |log: &str| -> Option<serde_json::Value> {
