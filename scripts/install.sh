@@ -2,8 +2,11 @@
 # Installs schedd: the binaries, the configuration file (kept if one is
 # already there), the service files and the spool directory.
 #
-#   sudo scripts/install.sh            # build (release) and install under /usr
-#   DESTDIR=/tmp/pkg scripts/install.sh   # stage into a package root
+#   cargo build --release && sudo scripts/install.sh   # install under /usr
+#   DESTDIR=/tmp/pkg scripts/install.sh                 # stage into a package root
+#
+# The release binaries are built first if they are missing (BUILD=1 builds
+# them in any case); build as yourself, install as root.
 #
 # PREFIX (default /usr) sets where the binaries go; SYSCONFDIR (default
 # /etc) where the configuration and service files go.
@@ -14,7 +17,7 @@ PREFIX=${PREFIX:-/usr}
 SYSCONFDIR=${SYSCONFDIR:-/etc}
 DESTDIR=${DESTDIR:-}
 
-if [ ! -x target/release/schedd ] || [ ! -x target/release/sched ] || [ "${BUILD:-1}" = 1 ]; then
+if [ ! -x target/release/schedd ] || [ ! -x target/release/sched ] || [ "${BUILD:-0}" = 1 ]; then
     cargo build --release --locked -p schedd -p sched
 fi
 
@@ -30,7 +33,8 @@ fi
 install -d -m 0755 "$DESTDIR$SYSCONFDIR/cron.d"
 
 install -d -m 0755 "$DESTDIR$SYSCONFDIR/init.d"
-install -m 0755 etc/init.d/schedd "$DESTDIR$SYSCONFDIR/init.d/schedd"
+sed "s|/usr/sbin/schedd|$PREFIX/sbin/schedd|g" etc/init.d/schedd > "$DESTDIR$SYSCONFDIR/init.d/schedd"
+chmod 0755 "$DESTDIR$SYSCONFDIR/init.d/schedd"
 install -d -m 0755 "$DESTDIR$SYSCONFDIR/systemd/system"
 sed "s|/usr/sbin/schedd|$PREFIX/sbin/schedd|g" etc/systemd/schedd.service \
     > "$DESTDIR$SYSCONFDIR/systemd/system/schedd.service"

@@ -24,16 +24,22 @@ const READY: &[u8] = b"\0schedd-ready\n";
 #[derive(Debug)]
 pub struct Detached {
     pipe: OwnedFd,
+    /// /dev/null, opened when detaching, for standard error afterwards.
+    null: std::fs::File,
 }
 
 impl Detached {
     /// Tells the waiting process that the daemon serves; from now on
-    /// standard error goes to /dev/null.
+    /// standard error goes to /dev/null. Whatever fails here, the pipe is
+    /// closed, so the waiting process never waits for ever.
     pub fn ready(self) -> std::io::Result<()> {
-        let null = std::fs::OpenOptions::new().write(true).open("/dev/null")?;
         let mut pipe = std::fs::File::from(self.pipe);
-        pipe.write_all(READY)?;
-        nix::unistd::dup2_stderr(&null)?;
+        // A starter that is gone makes this fail (EPIPE): nothing to tell.
+        let told = pipe.write_all(READY);
+        let redirected = nix::unistd::dup2_stderr(&self.null);
+        drop(pipe);
+        told?;
+        redirected?;
         Ok(())
     }
 }
@@ -43,7 +49,20 @@ impl Detached {
 /// [`Detached::ready`], or 1 if the daemon ends first.
 #[allow(unsafe_code)]
 pub fn detach() -> std::io::Result<Detached> {
+    // Descriptors 0-2 taken first: a pipe end landing on one of them would
+    // be overwritten when they are pointed at /dev/null.
+    let mut placeholders = Vec::new();
+    loop {
+        let null = std::fs::File::open("/dev/null")?;
+        if std::os::fd::AsRawFd::as_raw_fd(&null) > 2 {
+            break;
+        }
+        placeholders.push(std::os::fd::OwnedFd::from(null));
+    }
     let (read, write) = nix::unistd::pipe2(OFlag::O_CLOEXEC)?;
+    // The descriptors 0-2 that were closed stay on /dev/null until the
+    // daemon points them there for good.
+    std::mem::forget(placeholders);
     // SAFETY: no other thread exists yet (the caller's contract), so the
     // child is a complete copy of this single-threaded process.
     match unsafe { nix::unistd::fork() }? {
@@ -70,7 +89,7 @@ pub fn detach() -> std::io::Result<Detached> {
     nix::unistd::dup2_stdin(&null)?;
     nix::unistd::dup2_stdout(&null)?;
     nix::unistd::dup2_stderr(&write)?;
-    Ok(Detached { pipe: write })
+    Ok(Detached { pipe: write, null })
 }
 
 /// In the starting process: copies what the daemon writes to standard

@@ -79,7 +79,9 @@ pub struct ConfigError {
 /// Reads the text of configuration file `path`.
 pub fn parse(path: &Path, text: &str) -> Result<FileConfig, ConfigError> {
     let error_at = |offset: usize, message: String| {
-        let before = &text[..offset.min(text.len())];
+        // Offsets come from the parser or from key_offset, at character
+        // boundaries; anything else counts from the start.
+        let before = text.get(..offset).unwrap_or("");
         let line = before.matches('\n').count() + 1;
         let column = before.rsplit('\n').next().unwrap_or("").chars().count() + 1;
         ConfigError {
@@ -95,10 +97,10 @@ pub fn parse(path: &Path, text: &str) -> Result<FileConfig, ConfigError> {
     })?;
     // Ranges serde cannot say: checked here, each at its key.
     let key_offset = |key: &str| {
-        text.lines()
+        text.split_inclusive('\n')
             .scan(0, |offset, line| {
                 let at = *offset;
-                *offset += line.len() + 1;
+                *offset += line.len();
                 Some((at, line))
             })
             .find(|(_, line)| {
@@ -251,6 +253,10 @@ mod tests {
                 "/etc/schedd.conf:1:1: spool must be an absolute path, not \"var/spool\"",
             ),
             ("socket = \n", "/etc/schedd.conf:1:10: "),
+            (
+                "# a\r\n# café\r\nbatch_load = 0.0\r\n",
+                "/etc/schedd.conf:3:1: batch_load must be a positive number, not 0",
+            ),
         ];
         for (text, expected) in table {
             let error = check(text).unwrap_err();

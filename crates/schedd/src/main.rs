@@ -167,8 +167,45 @@ fn generate(what: Generated) -> std::io::Result<()> {
     std::io::stdout().lock().write_all(&text)
 }
 
+/// Makes every path flag absolute against the working directory: a
+/// daemon works in `/`, where `--spool spool` would mean `/spool`.
+fn absolute_paths(flags: &mut Flags) -> std::io::Result<()> {
+    let absolute = |path: &mut PathBuf| -> std::io::Result<()> {
+        if !path.as_os_str().is_empty() {
+            *path = std::path::absolute(&*path)?;
+        }
+        Ok(())
+    };
+    for path in [
+        &mut flags.config,
+        &mut flags.socket,
+        &mut flags.spool,
+        &mut flags.system_crontab,
+        &mut flags.cron_dir,
+        &mut flags.sendmail,
+        &mut flags.at_allow,
+        &mut flags.at_deny,
+        &mut flags.cron_allow,
+        &mut flags.cron_deny,
+        &mut flags.pidfile,
+    ]
+    .into_iter()
+    .flatten()
+    {
+        absolute(path)?;
+    }
+    absolute(&mut flags.loadavg_file)?;
+    absolute(&mut flags.boot_id_file)
+}
+
 fn main() -> ExitCode {
-    let flags = Flags::parse();
+    let mut flags = Flags::parse();
+    if flags.daemon
+        && let Err(error) = absolute_paths(&mut flags)
+    {
+        eprintln!("schedd: cannot make the paths given absolute: {error}");
+        return ExitCode::from(1);
+    }
     if let Some(what) = flags.generate {
         return match generate(what) {
             Ok(()) => ExitCode::SUCCESS,
@@ -371,8 +408,14 @@ fn config(flags: Flags, file: FileConfig, euid: u32) -> anyhow::Result<schedd::C
             others_without_lists: true,
         },
     });
+    let log_settings = format!(
+        "{:?} {:?}",
+        file.log_level,
+        flags.log_format.or(file.log_format)
+    );
     Ok(schedd::Config {
         reload: None,
+        log_settings,
         access,
         system_crontab,
         cron_dir,

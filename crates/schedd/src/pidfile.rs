@@ -31,6 +31,29 @@ impl Pidfile {
                 .create(dir)
                 .map_err(|e| anyhow::anyhow!("cannot create {}: {e}", dir.display()))?;
         }
+        // The directory must be the daemon user's or root's, and open to
+        // no one else unless sticky (/tmp): another user's directory could
+        // hold a planted file.
+        if let Some(dir) = path.parent().filter(|dir| !dir.as_os_str().is_empty()) {
+            use std::os::unix::fs::MetadataExt;
+            let meta = std::fs::metadata(dir)
+                .map_err(|e| anyhow::anyhow!("cannot inspect {}: {e}", dir.display()))?;
+            let euid = nix::unistd::geteuid().as_raw();
+            if meta.uid() != euid && meta.uid() != 0 {
+                anyhow::bail!(
+                    "{} belongs to uid {}, not to this daemon's user: refused for the pidfile",
+                    dir.display(),
+                    meta.uid()
+                );
+            }
+            if meta.mode() & 0o022 != 0 && meta.mode() & 0o1000 == 0 {
+                anyhow::bail!(
+                    "{} is writable by others (mode {:04o}): refused for the pidfile",
+                    dir.display(),
+                    meta.mode() & 0o7777
+                );
+            }
+        }
         let mut file = std::fs::OpenOptions::new()
             .read(true)
             .write(true)

@@ -80,7 +80,26 @@ pub async fn check_access(
     let uid = peer.uid;
     // Reads files and may look the name up over NSS: not on a worker.
     let checked = tokio::task::spawn_blocking(move || {
-        let name = Names::default().of(uid).to_owned();
+        if uid == 0 {
+            return Ok(());
+        }
+        // A name that cannot be looked up (no account, NSS down) cannot be
+        // matched against the lists: refused, as at(1) and crontab(1) do.
+        let name = match nix::unistd::User::from_uid(nix::unistd::Uid::from_raw(uid)) {
+            Ok(Some(user)) => user.name,
+            Ok(None) => {
+                return Err((
+                    uid.to_string(),
+                    crate::access::Denied(format!("uid {uid} has no account")),
+                ));
+            }
+            Err(error) => {
+                return Err((
+                    uid.to_string(),
+                    crate::access::Denied(format!("cannot look up uid {uid}: {error}")),
+                ));
+            }
+        };
         lists.check(uid, &name).map_err(|denied| (name, denied))
     })
     .await

@@ -79,6 +79,8 @@ pub enum Event {
     /// The system crontabs were read again: these sources replace every
     /// system source loaded before.
     SystemCrontabs(Vec<Loaded>),
+    /// Settings read again on SIGHUP, in force from the next run on.
+    Reconfigure(Settings),
     /// A user's crontab was installed (replacing any other).
     UserCrontab(Loaded),
     /// A user's crontab was removed.
@@ -89,6 +91,16 @@ pub enum Event {
         limit: usize,
         reply: oneshot::Sender<Vec<(Timestamp, Arc<CronJob>)>>,
     },
+}
+
+/// The settings SIGHUP can change while the daemon runs.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub output_limit: u64,
+    pub sendmail: std::path::PathBuf,
+    pub batch_load_limit: f64,
+    pub batch_interval: SignedDuration,
+    pub cron_runs_kept: u32,
 }
 
 /// Where the scheduler reads the load average.
@@ -287,6 +299,24 @@ impl Scheduler {
                 }
             }
             Event::SystemCrontabs(loaded) => self.load_system_crontabs(loaded),
+            Event::Reconfigure(settings) => {
+                self.executor.output_limit = settings.output_limit;
+                self.executor.sendmail = settings.sendmail;
+                self.batch_policy.load_limit = settings.batch_load_limit;
+                self.batch_policy.interval = settings.batch_interval;
+                let kept = settings.cron_runs_kept;
+                if let Err(error) = self
+                    .executor
+                    .spool
+                    .call(move |spool| {
+                        spool.set_cron_runs_kept(kept);
+                        Ok(())
+                    })
+                    .await
+                {
+                    tracing::warn!("cannot set the runs kept per crontab line: {error}");
+                }
+            }
             Event::UserCrontab(loaded) => self.load_crontab(loaded),
             Event::UserCrontabRemoved { uid } => self.drop_source(&Source::User(uid)),
             Event::Upcoming {

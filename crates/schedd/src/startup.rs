@@ -85,6 +85,7 @@ async fn serve(
             .await
             .context("reading the system crontabs failed")?
     };
+    let socket_inherited = launch.inherited_socket.is_some();
     let listener = match launch.inherited_socket.take() {
         Some(socket) => {
             tracing::info!("listening on the socket the service manager opened");
@@ -138,6 +139,11 @@ async fn serve(
         access: std::sync::Arc::new(std::sync::RwLock::new(config.access.clone())),
     };
     let live_access = context.access.clone();
+    let reconfigure = context.events.clone();
+    let mut in_force = Reloadable {
+        config: config.clone(),
+        events: reconfigure,
+    };
     let scheduler_task = tokio::spawn(scheduler.run(events_rx, shutdown_rx.clone()));
     let listener_task = tokio::spawn(listener::serve(
         listener,
@@ -162,14 +168,20 @@ async fn serve(
     // rather than leaving it half alive.
     let watch_task = tokio::spawn(reloader.clone().watch());
     let stopped = tokio::select! {
-        () = signals.wait_for_shutdown(&reloader, &config, &live_access) => None,
+        () = signals.wait_for_shutdown(&reloader, &mut in_force, &live_access) => None,
         result = &mut scheduler_task => Some(("scheduler", result)),
         result = &mut listener_task => Some(("listener", result)),
     };
     let _ = shutdown_tx.send(true);
     watch_task.abort();
+    // A socket the service manager opened is its to remove.
+    let remove_socket = || {
+        if !socket_inherited {
+            let _ = std::fs::remove_file(&config.socket);
+        }
+    };
     if let Some((part, result)) = stopped {
-        let _ = std::fs::remove_file(&config.socket);
+        remove_socket();
         // A scheduler still running gives its ready jobs back to the spool
         // before the daemon goes.
         if part == "listener" {
@@ -197,7 +209,7 @@ async fn serve(
             "shutting down; running jobs keep running and are recorded as lost at the next start"
         );
     }
-    let _ = std::fs::remove_file(&config.socket);
+    remove_socket();
     drop(spool);
     // The spool thread ends once every handle is gone; in-flight run tasks
     // hold handles until the runtime drops them.
@@ -228,7 +240,7 @@ impl Signals {
     async fn wait_for_shutdown(
         &mut self,
         reloader: &Reloader,
-        running: &Config,
+        running: &mut Reloadable,
         access: &std::sync::Arc<std::sync::RwLock<Option<crate::access::Access>>>,
     ) {
         loop {
@@ -236,10 +248,10 @@ impl Signals {
                 _ = self.term.recv() => return,
                 _ = self.int.recv() => return,
                 _ = self.hup.recv() => {
-                    if let Some(reload) = &running.reload {
+                    if let Some(reload) = &running.config.reload {
                         let reload = reload.clone();
                         match tokio::task::spawn_blocking(move || (reload.0)()).await {
-                            Ok(Ok(new)) => apply_reloaded(running, &new, access),
+                            Ok(Ok(new)) => apply_reloaded(running, new, access),
                             Ok(Err(error)) => tracing::error!(
                                 "SIGHUP: {error:#}; the configuration in force is kept"
                             ),
@@ -352,44 +364,66 @@ async fn recover_lost_runs(
     Ok(())
 }
 
-/// Puts the settings of a configuration read again on SIGHUP in force: the
-/// access lists at once; the others are named in the log, for a restart.
+/// The configuration in force, and where to send the settings that change.
+struct Reloadable {
+    config: Config,
+    events: tokio::sync::mpsc::UnboundedSender<crate::scheduler::Event>,
+}
+
+/// Puts a configuration read again on SIGHUP in force: the access lists,
+/// the output limit, the runs kept, the mailer and the batch policy at
+/// once; the socket, the spool and the system crontab paths are named in
+/// the log, for a restart.
 fn apply_reloaded(
-    running: &Config,
-    new: &Config,
+    running: &mut Reloadable,
+    new: Config,
     access: &std::sync::Arc<std::sync::RwLock<Option<crate::access::Access>>>,
 ) {
     *access
         .write()
         .unwrap_or_else(|poisoned| poisoned.into_inner()) = new.access.clone();
+    let _ = running.events.send(crate::scheduler::Event::Reconfigure(
+        crate::scheduler::Settings {
+            output_limit: new.output_limit,
+            sendmail: new.sendmail.clone(),
+            batch_load_limit: new.batch_load_limit,
+            batch_interval: jiff::SignedDuration::from_secs(i64::from(new.batch_interval_seconds)),
+            cron_runs_kept: new.cron_runs_kept,
+        },
+    ));
+    let old = &running.config;
     let mut pending = Vec::new();
-    if new.socket != running.socket {
+    if new.socket != old.socket {
         pending.push("socket");
     }
-    if new.spool_dir != running.spool_dir {
+    if new.spool_dir != old.spool_dir {
         pending.push("spool");
     }
-    if new.output_limit != running.output_limit {
-        pending.push("output_limit");
-    }
-    if new.cron_runs_kept != running.cron_runs_kept {
-        pending.push("cron_runs_kept");
-    }
-    if new.batch_load_limit != running.batch_load_limit {
-        pending.push("batch_load");
-    }
-    if new.system_crontab != running.system_crontab || new.cron_dir != running.cron_dir {
+    if new.system_crontab != old.system_crontab || new.cron_dir != old.cron_dir {
         pending.push("system_crontab/cron_dir");
     }
-    if new.sendmail != running.sendmail {
-        pending.push("sendmail");
+    if new.stop_jobs_on_exit != old.stop_jobs_on_exit {
+        pending.push("stop_jobs_on_exit");
+    }
+    if new.log_settings != old.log_settings {
+        pending.push("log_level/log_format");
     }
     if pending.is_empty() {
-        tracing::info!("SIGHUP: configuration read again; the access lists are in force");
+        tracing::info!("SIGHUP: configuration read again and in force");
     } else {
         tracing::warn!(
-            "SIGHUP: configuration read again; the access lists are in force; a restart is needed for: {}",
+            "SIGHUP: configuration read again and in force, but a restart is needed for: {}",
             pending.join(", ")
         );
     }
+    // What needs a restart stays as it runs.
+    let mut in_force = new;
+    in_force.socket = old.socket.clone();
+    in_force.spool_dir = old.spool_dir.clone();
+    in_force.system_crontab = old.system_crontab.clone();
+    in_force.cron_dir = old.cron_dir.clone();
+    in_force.stop_jobs_on_exit = old.stop_jobs_on_exit;
+    in_force.log_settings = old.log_settings.clone();
+    in_force.reload = old.reload.clone();
+    running.config = in_force;
 }

@@ -20,20 +20,42 @@ const FACILITY_CRON: u8 = 9;
 /// datagram when it is dropped.
 #[derive(Debug, Clone)]
 pub struct Syslog {
-    socket: Option<Arc<UnixDatagram>>,
+    socket: Arc<std::sync::Mutex<Option<UnixDatagram>>>,
+    path: Arc<std::path::Path>,
     tag: Arc<str>,
+}
+
+/// A non-blocking datagram socket connected to `path`: a log daemon that
+/// stops reading must not stall the scheduler.
+fn connect(path: &std::path::Path) -> Option<UnixDatagram> {
+    let socket = UnixDatagram::unbound().ok()?;
+    socket.connect(path).ok()?;
+    socket.set_nonblocking(true).ok()?;
+    Some(socket)
 }
 
 impl Syslog {
     /// Connects to `path` (/dev/log); without it, events are dropped.
     pub fn connect(path: &std::path::Path) -> Syslog {
-        let socket = UnixDatagram::unbound()
-            .and_then(|socket| socket.connect(path).map(|()| socket))
-            .ok()
-            .map(Arc::new);
         Syslog {
-            socket,
+            socket: Arc::new(std::sync::Mutex::new(connect(path))),
+            path: path.into(),
             tag: format!("schedd[{}]", std::process::id()).into(),
+        }
+    }
+
+    /// Sends one message; after a log daemon restart (the old socket is
+    /// gone) connects again once. A full queue loses the message.
+    fn send(&self, message: &[u8]) {
+        let mut socket = self.socket.lock().unwrap_or_else(|p| p.into_inner());
+        let sent = socket.as_ref().map(|s| s.send(message));
+        if matches!(sent, None | Some(Err(_)))
+            && !matches!(&sent, Some(Err(e)) if e.kind() == std::io::ErrorKind::WouldBlock)
+        {
+            *socket = connect(&self.path);
+            if let Some(socket) = socket.as_ref() {
+                let _ = socket.send(message);
+            }
         }
     }
 }
@@ -41,7 +63,7 @@ impl Syslog {
 /// One event's message on its way to the system log.
 #[derive(Debug)]
 pub struct Message {
-    socket: Option<Arc<UnixDatagram>>,
+    log: Syslog,
     buffer: Vec<u8>,
 }
 
@@ -58,13 +80,10 @@ impl Write for Message {
 
 impl Drop for Message {
     fn drop(&mut self) {
-        if let Some(socket) = &self.socket {
-            while self.buffer.last() == Some(&b'\n') {
-                self.buffer.pop();
-            }
-            // Non-blocking in effect: a full log socket loses the line.
-            let _ = socket.send(&self.buffer);
+        while self.buffer.last() == Some(&b'\n') {
+            self.buffer.pop();
         }
+        self.log.send(&self.buffer);
     }
 }
 
@@ -79,7 +98,7 @@ impl Syslog {
         let mut buffer = Vec::with_capacity(256);
         let _ = write!(buffer, "<{}>{}: ", FACILITY_CRON * 8 + severity, self.tag);
         Message {
-            socket: self.socket.clone(),
+            log: self.clone(),
             buffer,
         }
     }

@@ -459,3 +459,64 @@ pub fn test_users(test: &str) -> Option<[(u32, u32, String); 2]> {
         }
     }
 }
+
+/// A user made for one test (`useradd`), deleted (`userdel`) when dropped
+/// or by [`TempUser::delete`]: for tests of what happens to the jobs of a
+/// user who is deleted.
+pub struct TempUser {
+    pub name: String,
+    pub uid: u32,
+    pub gid: u32,
+    deleted: bool,
+}
+
+impl TempUser {
+    /// `None`, with the reason printed, where `useradd` is missing or fails.
+    pub fn create(name: &str, test: &str) -> Option<TempUser> {
+        // A leftover from an interrupted run goes first.
+        let _ = std::process::Command::new("userdel").arg(name).output();
+        let made = std::process::Command::new("useradd")
+            .args(["--no-create-home", "--shell", "/bin/sh", name])
+            .output();
+        match made {
+            Ok(output) if output.status.success() => {}
+            Ok(output) => {
+                eprintln!(
+                    "skipped {test}: useradd {name} failed: {}",
+                    String::from_utf8_lossy(&output.stderr)
+                );
+                return None;
+            }
+            Err(error) => {
+                eprintln!("skipped {test}: cannot run useradd: {error}");
+                return None;
+            }
+        }
+        let user = nix::unistd::User::from_name(name).ok().flatten()?;
+        Some(TempUser {
+            name: name.to_owned(),
+            uid: user.uid.as_raw(),
+            gid: user.gid.as_raw(),
+            deleted: false,
+        })
+    }
+
+    /// Deletes the account now (its uid then names no one).
+    pub fn delete(&mut self) {
+        let status = std::process::Command::new("userdel")
+            .arg(&self.name)
+            .status();
+        assert!(status.is_ok_and(|s| s.success()), "userdel {}", self.name);
+        self.deleted = true;
+    }
+}
+
+impl Drop for TempUser {
+    fn drop(&mut self) {
+        if !self.deleted {
+            let _ = std::process::Command::new("userdel")
+                .arg(&self.name)
+                .status();
+        }
+    }
+}

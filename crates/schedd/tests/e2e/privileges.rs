@@ -111,21 +111,23 @@ fn a_job_whose_owner_no_longer_exists_is_not_run_and_the_refusal_is_recorded() {
     if !root_or_skip("a_job_whose_owner_no_longer_exists_is_not_run_and_the_refusal_is_recorded") {
         return;
     }
+    let Some(mut user) = crate::harness::TempUser::create(
+        "schedghost1",
+        "a_job_whose_owner_no_longer_exists_is_not_run_and_the_refusal_is_recorded",
+    ) else {
+        return;
+    };
     let daemon = shared_daemon();
-    // A uid with no password entry stands for a deleted user.
-    let ghost = 3_999_999_u32;
-    assert!(
-        nix::unistd::User::from_uid(nix::unistd::Uid::from_raw(ghost))
-            .unwrap()
-            .is_none()
-    );
+    let ghost = user.uid;
     let marker = daemon.dir.path().join("ran");
     let output = daemon.sched_as(
         ghost,
-        ghost,
+        user.gid,
         &["at", "now + 1 min", &format!("touch {}", marker.display())],
     );
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    // The user is deleted before the job is due.
+    user.delete();
     daemon.advance_to("2026-11-25T10:05:00Z");
     let runs = daemon.runs();
     assert_eq!(runs[0].owner_uid, ghost);
@@ -283,19 +285,20 @@ fn the_crontab_of_a_user_that_no_longer_exists_is_not_loaded_at_start() {
         shared: true,
         ..Options::default()
     };
+    let Some(mut user) = crate::harness::TempUser::create(
+        "schedghost2",
+        "the_crontab_of_a_user_that_no_longer_exists_is_not_loaded_at_start",
+    ) else {
+        return;
+    };
     let mut daemon = Daemon::start(options());
-    // A uid with no password entry stands for a user deleted after
-    // installing a crontab.
-    let ghost = 3_999_998_u32;
-    assert!(
-        nix::unistd::User::from_uid(nix::unistd::Uid::from_raw(ghost))
-            .unwrap()
-            .is_none()
-    );
+    let ghost = user.uid;
     let file = crontab_file(&daemon, "ghost.cron", "HOME=/\n30 10 * * * true\n");
-    let installed = daemon.sched_as(ghost, ghost, &["crontab", &file]);
+    let installed = daemon.sched_as(ghost, user.gid, &["crontab", &file]);
     assert_eq!(installed.status.code(), Some(0), "{}", stderr(&installed));
     assert_eq!(daemon.upcoming(1)[0].owner_uid, ghost);
+    // The user is deleted; the daemon restarts.
+    user.delete();
     daemon.stop();
     daemon.launch(&options());
     let line = format!("the crontab of uid {ghost} is an orphan (no such user): not loaded");
@@ -387,6 +390,13 @@ fn the_allow_and_deny_lists_of_at_and_crontab_decide_who_may_use_them() {
         ),
     );
     assert!(allowed(as_nobody(&daemon, &crontab_l)));
+    // A uid with no account cannot be matched against the lists: refused.
+    let ghost = daemon.sched_as(3_999_997, 3_999_997, &at);
+    assert_eq!(ghost.status.code(), Some(1));
+    assert_eq!(
+        stderr(&ghost),
+        "sched: you (3999997) may not use at and batch: uid 3999997 has no account\n"
+    );
     // Root is never turned away; nothing of the refused requests was kept.
     std::fs::write(etc.join("at.allow"), "").unwrap();
     std::fs::write(etc.join("cron.allow"), "").unwrap();

@@ -145,9 +145,16 @@ fn a_job_made_ready_before_the_clock_is_set_back_waits_for_its_instant_again() {
     assert_eq!(runs[0].started, instant("2026-11-25T10:05:00Z"));
 }
 
-/// Whether process `pid` exists.
+/// Whether process `pid` exists and has not ended (a zombie, not yet
+/// reaped by whoever adopted it, has ended).
 fn alive(pid: u32) -> bool {
-    nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid as i32), None).is_ok()
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        // The state follows the command name in parentheses.
+        Ok(stat) => stat
+            .rsplit_once(')')
+            .is_some_and(|(_, rest)| !rest.trim_start().starts_with('Z')),
+        Err(_) => false,
+    }
 }
 
 #[test]

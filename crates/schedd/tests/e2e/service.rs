@@ -248,8 +248,9 @@ fn a_socket_handed_over_by_the_service_manager_is_served() {
         .arg(SCHEDD)
         .arg("--config")
         .arg(write_config(dir.path(), "", 0o600))
+        // As in schedd.service: the configured path is the socket's.
         .arg("--socket")
-        .arg(dir.path().join("not-bound.sock"))
+        .arg(&socket)
         .arg("--spool")
         .arg(dir.path().join("spool"))
         .arg("--no-system-crontabs")
@@ -283,7 +284,6 @@ fn a_socket_handed_over_by_the_service_manager_is_served() {
         String::from_utf8_lossy(&listed.stderr)
     );
     assert_eq!(String::from_utf8_lossy(&listed.stdout), "");
-    assert!(!dir.path().join("not-bound.sock").exists());
     nix::sys::signal::kill(
         nix::unistd::Pid::from_raw(child.id() as i32),
         nix::sys::signal::Signal::SIGTERM,
@@ -291,6 +291,10 @@ fn a_socket_handed_over_by_the_service_manager_is_served() {
     .unwrap();
     assert!(child.wait().unwrap().success());
     stop.disarm();
+    assert!(
+        socket.exists(),
+        "the service manager's socket is left to it"
+    );
 }
 
 #[test]
@@ -372,12 +376,29 @@ fn sighup_with_a_broken_configuration_keeps_the_one_in_force() {
     );
     daemon.wait_until("the reload error", |d| d.log().contains(&expected));
     assert_eq!(daemon.ok(&["ls"]), "", "still serving");
-    // Fixed: read again; what needs a restart is named.
-    std::fs::write(&config, "output_limit = 64\n").unwrap();
+    // Fixed: read again and in force for the next run.
+    std::fs::write(&config, "output_limit = 8\n").unwrap();
     daemon.signal(nix::sys::signal::Signal::SIGHUP);
     daemon.wait_until("the reload", |d| {
+        d.log()
+            .contains("SIGHUP: configuration read again and in force")
+    });
+    daemon.at("now + 1 min", "seq 1 100");
+    daemon.advance_to("2026-06-01T09:01:00Z");
+    daemon.settle();
+    let runs = daemon.runs();
+    assert_eq!(runs[0].output_bytes, 292);
+    assert_eq!(
+        (runs[0].output_head.as_str(), runs[0].output_tail.as_str()),
+        ("1\n2\n", "100\n"),
+        "8 bytes kept: the first and last 4"
+    );
+    // A setting that needs a restart is named.
+    std::fs::write(&config, "output_limit = 8\nstop_jobs_on_exit = true\n").unwrap();
+    daemon.signal(nix::sys::signal::Signal::SIGHUP);
+    daemon.wait_until("the warning", |d| {
         d.log().contains(
-            "SIGHUP: configuration read again; the access lists are in force; a restart is needed for: output_limit",
+            "SIGHUP: configuration read again and in force, but a restart is needed for: stop_jobs_on_exit",
         )
     });
 }
