@@ -54,31 +54,18 @@ impl Pidfile {
                 );
             }
         }
-        let mut file = std::fs::OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .mode(0o644)
-            .custom_flags(libc_o_nofollow())
-            .open(path)
-            .map_err(|e| anyhow::anyhow!("cannot open the pidfile {}: {e}", path.display()))?;
-        match file.try_lock() {
-            Ok(()) => {}
-            Err(TryLockError::WouldBlock) => {
-                let mut text = String::new();
-                let _ = file.read_to_string(&mut text);
-                let pid = text.trim();
-                anyhow::bail!(
-                    "schedd is already running (pid {}, pidfile {})",
-                    if pid.is_empty() { "unknown" } else { pid },
-                    path.display()
-                );
+        // A stopping daemon unlinks its pidfile while still holding the
+        // lock: a lock won on a file that is no longer at the path is no
+        // lock at all, so open again.
+        let mut file = loop {
+            let file = open_and_lock(path)?;
+            use std::os::unix::fs::MetadataExt;
+            let held = file.metadata()?;
+            match std::fs::symlink_metadata(path) {
+                Ok(now) if now.dev() == held.dev() && now.ino() == held.ino() => break file,
+                _ => continue,
             }
-            Err(TryLockError::Error(error)) => {
-                anyhow::bail!("cannot lock the pidfile {}: {error}", path.display())
-            }
-        }
+        };
         file.set_len(0)?;
         file.rewind()?;
         writeln!(file, "{}", std::process::id())?;
@@ -95,6 +82,36 @@ impl Drop for Pidfile {
     /// it removes its own, not a successor's).
     fn drop(&mut self) {
         let _ = std::fs::remove_file(&self.path);
+    }
+}
+
+/// Opens `path` (created 0644, never through a symbolic link) and takes
+/// its lock, or says which daemon holds it.
+fn open_and_lock(path: &Path) -> anyhow::Result<File> {
+    let mut file = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .mode(0o644)
+        .custom_flags(libc_o_nofollow())
+        .open(path)
+        .map_err(|e| anyhow::anyhow!("cannot open the pidfile {}: {e}", path.display()))?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(TryLockError::WouldBlock) => {
+            let mut text = String::new();
+            let _ = file.read_to_string(&mut text);
+            let pid = text.trim();
+            anyhow::bail!(
+                "schedd is already running (pid {}, pidfile {})",
+                if pid.is_empty() { "unknown" } else { pid },
+                path.display()
+            );
+        }
+        Err(TryLockError::Error(error)) => {
+            anyhow::bail!("cannot lock the pidfile {}: {error}", path.display())
+        }
     }
 }
 
