@@ -103,6 +103,7 @@ fn ask(stream: &mut UnixStream, request: Request) -> Result<Response> {
 fn submission(when: When, command: String) -> Submission {
     Submission {
         kind: JobKind::At,
+        queue: None,
         when,
         tz: Some("UTC".to_owned()),
         command,

@@ -21,4 +21,4 @@ pub use message::*;
 
 /// Bumped whenever a request or reply changes shape; a daemon answers a
 /// request of another version with [`ErrorCode::Version`].
-pub const PROTOCOL_VERSION: u32 = 3;
+pub const PROTOCOL_VERSION: u32 = 4;

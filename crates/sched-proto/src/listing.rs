@@ -93,6 +93,7 @@ mod tests {
         JobInfo {
             id,
             kind: JobKind::At,
+            queue: 'a',
             owner_uid: 1000,
             owner: "ada".to_owned(),
             due: due.parse().unwrap(),

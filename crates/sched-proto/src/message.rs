@@ -85,6 +85,10 @@ pub enum MockRequest {
 #[serde(deny_unknown_fields)]
 pub struct Submission {
     pub kind: JobKind,
+    /// at(1)'s queue (`-q`): `a`-`z` or `A`-`Z`; `a` for at and `b` for
+    /// batch when absent. An upper-case queue (and `b`) is a batch queue.
+    #[serde(default)]
+    pub queue: Option<char>,
     pub when: When,
     /// The submitter's zone (an IANA name or a POSIX TZ string), in which
     /// the time specification is read; the daemon's own zone when absent.
@@ -206,13 +210,15 @@ pub enum Response {
 /// A pending job.
 ///
 /// On the wire a job is an array, `[id, kind, owner_uid, owner, due,
-/// submitted, command, cwd]` (instants in microseconds), not an object: a
+/// submitted, command, cwd, queue]` (instants in microseconds), not an object: a
 /// listing carries up to 100,000 of them, and reading the field names back
 /// was a third of the time `sched ls` spent decoding.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct JobInfo {
     pub id: u64,
     pub kind: JobKind,
+    /// at(1)'s queue letter.
+    pub queue: char,
     pub owner_uid: u32,
     /// The owner's login name, or the uid in decimal when it has none.
     pub owner: String,
@@ -228,6 +234,7 @@ pub struct JobInfo {
 pub struct JobRef<'a> {
     pub id: u64,
     pub kind: JobKind,
+    pub queue: char,
     pub owner_uid: u32,
     pub owner: &'a str,
     pub due: Timestamp,
@@ -247,6 +254,7 @@ impl Serialize for JobRef<'_> {
             self.submitted.as_microsecond(),
             self.command,
             self.cwd,
+            self.queue,
         )
             .serialize(serializer)
     }
@@ -257,6 +265,7 @@ impl JobInfo {
         JobRef {
             id: self.id,
             kind: self.kind,
+            queue: self.queue,
             owner_uid: self.owner_uid,
             owner: &self.owner,
             due: self.due,
@@ -269,7 +278,7 @@ impl JobInfo {
 
 /// [`JobInfo`] as it is read.
 #[derive(Deserialize)]
-struct OwnedJobRow(u64, JobKind, u32, String, i64, i64, String, String);
+struct OwnedJobRow(u64, JobKind, u32, String, i64, i64, String, String, char);
 
 impl Serialize for JobInfo {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
@@ -279,7 +288,7 @@ impl Serialize for JobInfo {
 
 impl<'de> Deserialize<'de> for JobInfo {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let OwnedJobRow(id, kind, owner_uid, owner, due, submitted, command, cwd) =
+        let OwnedJobRow(id, kind, owner_uid, owner, due, submitted, command, cwd, queue) =
             OwnedJobRow::deserialize(deserializer)?;
         let instant = |micros: i64| {
             Timestamp::from_microsecond(micros).map_err(|_| {
@@ -289,6 +298,7 @@ impl<'de> Deserialize<'de> for JobInfo {
         Ok(JobInfo {
             id,
             kind,
+            queue,
             owner_uid,
             owner,
             due: instant(due)?,
@@ -451,6 +461,7 @@ mod tests {
         JobInfo {
             id: 7,
             kind: JobKind::Batch,
+            queue: 'B',
             owner_uid: 1000,
             owner: "ada".to_owned(),
             due: "2028-02-29T12:00:00.000001Z".parse().unwrap(),
@@ -466,7 +477,7 @@ mod tests {
         let text = serde_json::to_string(&reply).unwrap();
         assert_eq!(
             text,
-            r#"{"type":"jobs","data":{"jobs":[[7,"batch",1000,"ada",1835438400000001,1835343000000000,"echo \"quoted\"\nsecond line","/home/ada"]]}}"#
+            r#"{"type":"jobs","data":{"jobs":[[7,"batch",1000,"ada",1835438400000001,1835343000000000,"echo \"quoted\"\nsecond line","/home/ada","B"]]}}"#
         );
         let back: Response = serde_json::from_str(&text).unwrap();
         assert_eq!(back, reply);
@@ -474,7 +485,7 @@ mod tests {
 
     #[test]
     fn a_job_row_with_an_impossible_instant_or_a_missing_field_is_an_error() {
-        let too_late = r#"[1,"at",0,"root",999999999999999999,0,"true","/"]"#;
+        let too_late = r#"[1,"at",0,"root",999999999999999999,0,"true","/","a"]"#;
         let error = serde_json::from_str::<JobInfo>(too_late).unwrap_err();
         assert!(
             error.to_string().contains("instant out of range"),
@@ -482,7 +493,7 @@ mod tests {
         );
         let short = r#"[1,"at",0,"root",0,0,"true"]"#;
         assert!(serde_json::from_str::<JobInfo>(short).is_err());
-        let unknown_kind = r#"[1,"cron",0,"root",0,0,"true","/"]"#;
+        let unknown_kind = r#"[1,"cron",0,"root",0,0,"true","/","a"]"#;
         assert!(serde_json::from_str::<JobInfo>(unknown_kind).is_err());
     }
 }

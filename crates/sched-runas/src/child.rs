@@ -25,6 +25,9 @@ pub struct JobCommand<'a> {
     /// access never lets a job start in a directory its owner cannot enter.
     pub cwd: Option<&'a Path>,
     pub umask: u32,
+    /// How much nicer than the daemon the job runs (atd's queue niceness);
+    /// 0 for none.
+    pub nice: i32,
     /// Where stdout and stderr both go.
     pub output: File,
     /// The job's standard input (cron's `%` text); /dev/null when `None`.
@@ -52,6 +55,7 @@ pub fn command(job: JobCommand<'_>) -> Result<Command, RunAsError> {
         gid: job.user.gid,
         groups: job.user.groups.clone(),
         umask: job.umask & 0o777,
+        nice: job.nice,
         cwd: job
             .cwd
             .map(|dir| CString::new(dir.as_os_str().as_bytes()))
@@ -85,7 +89,7 @@ pub fn command(job: JobCommand<'_>) -> Result<Command, RunAsError> {
         .stderr(Stdio::from(stderr));
     // SAFETY: the closure runs in the forked child before exec and calls only
     // async-signal-safe functions (setsid, setgroups, setgid, setuid, umask,
-    // chdir, syscall, fcntl, write) on data prepared before the fork; it
+    // chdir, nice, syscall, fcntl, write) on data prepared before the fork; it
     // allocates nothing and takes no lock.
     unsafe {
         command.pre_exec(move || plan.enter());
@@ -100,6 +104,7 @@ struct ChildPlan {
     gid: u32,
     groups: Vec<u32>,
     umask: u32,
+    nice: i32,
     cwd: Option<CString>,
     cwd_failed: Vec<u8>,
 }
@@ -110,6 +115,11 @@ impl ChildPlan {
         // SAFETY: setsid takes no arguments and is async-signal-safe.
         let session = unsafe { libc::setsid() };
         check(session, b"schedd: cannot start a new session\n")?;
+        if self.nice != 0 {
+            // SAFETY: a plain system call on an integer. As atd, a failure
+            // (already at the lowest priority) does not stop the job.
+            unsafe { libc::nice(self.nice) };
+        }
         if self.switch {
             let groups: &[libc::gid_t] = &self.groups;
             // SAFETY: `groups` is a valid slice for its length, owned by

@@ -18,6 +18,7 @@ fn run(
 ) -> (std::io::Result<i32>, String) {
     let mut output = tempfile::tempfile().unwrap();
     let job = JobCommand {
+        nice: 0,
         user,
         shell: Path::new("/bin/sh"),
         script,
@@ -153,6 +154,7 @@ fn an_unprivileged_daemon_cannot_start_another_users_job() {
     }
     let root = resolve_uid(0).unwrap();
     let job = JobCommand {
+        nice: 0,
         user: &root,
         shell: Path::new("/bin/sh"),
         script: "true",
@@ -177,6 +179,7 @@ fn the_job_reads_its_standard_input_from_the_given_file() {
     stdin.rewind().unwrap();
     let mut output = tempfile::tempfile().unwrap();
     let job = JobCommand {
+        nice: 0,
         user: &me,
         shell: Path::new("/bin/sh"),
         script: "wc -l; echo end",

@@ -10,7 +10,7 @@ use crate::records::{decode_env, encode_env, from_micros, sql_id, to_micros};
 use crate::{JobKind, JobRecord, NewJob, Owner, PendingJob, Spool, SpoolError};
 
 const JOB_COLUMNS: &str =
-    "id, kind, owner_uid, owner_gid, due, submitted, command, cwd, umask, env";
+    "id, kind, owner_uid, owner_gid, due, submitted, command, cwd, umask, env, queue";
 
 impl Spool {
     /// Queues `jobs` in one transaction and returns their ids in order.
@@ -47,7 +47,7 @@ impl Spool {
         let mut statement = self
             .conn
             .prepare_cached(
-                "SELECT id, kind, owner_uid, due, submitted, command, cwd FROM jobs
+                "SELECT id, kind, owner_uid, due, submitted, command, cwd, queue FROM jobs
                  WHERE ?1 IS NULL OR owner_uid = ?1",
             )
             .map_err(|e| self.error(e))?;
@@ -73,6 +73,7 @@ impl Spool {
             let flow = visit(PendingJob {
                 id: id as u64,
                 kind: JobKind::from_sql(text(1)?).ok_or_else(|| bad("unknown kind"))?,
+                queue: queue_of(text(7)?).ok_or_else(|| bad("bad queue letter"))?,
                 owner_uid: u32::try_from(row.get::<_, i64>(2).map_err(|e| self.error(e))?)
                     .map_err(|_| bad("uid out of range"))?,
                 due: instant(3)?,
@@ -181,8 +182,8 @@ impl Spool {
 /// AUTOINCREMENT) when `None`; returns the id.
 fn insert_job_row(conn: &Connection, id: Option<u64>, job: &NewJob) -> rusqlite::Result<i64> {
     conn.prepare_cached(
-        "INSERT INTO jobs (id, kind, owner_uid, owner_gid, due, submitted, command, cwd, umask, env)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        "INSERT INTO jobs (id, kind, owner_uid, owner_gid, due, submitted, command, cwd, umask, env, queue)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
     )?
     .insert(params![
         id.map(sql_id),
@@ -195,7 +196,15 @@ fn insert_job_row(conn: &Connection, id: Option<u64>, job: &NewJob) -> rusqlite:
         job.cwd,
         job.umask,
         encode_env(&job.env),
+        job.queue.to_string(),
     ])
+}
+
+/// A stored queue letter.
+fn queue_of(text: &str) -> Option<char> {
+    let mut chars = text.chars();
+    let letter = chars.next()?;
+    (chars.next().is_none() && letter.is_ascii_alphabetic()).then_some(letter)
 }
 
 /// The job row `id`, checked; `conn` may be inside a transaction.
@@ -254,6 +263,7 @@ struct RawJob {
     cwd: String,
     umask: i64,
     env: Vec<u8>,
+    queue: String,
 }
 
 type RowProblem = (i64, String);
@@ -272,6 +282,7 @@ fn raw_job(row: &Row<'_>) -> Result<RawJob, RowProblem> {
             cwd: row.get(7)?,
             umask: row.get(8)?,
             env: row.get(9)?,
+            queue: row.get(10)?,
         })
     };
     read().map_err(|e| (id, e.to_string()))
@@ -283,6 +294,7 @@ impl RawJob {
         let bad = |detail: &str| (id, detail.to_owned());
         let job = NewJob {
             kind: JobKind::from_sql(&self.kind).ok_or_else(|| bad("unknown kind"))?,
+            queue: queue_of(&self.queue).ok_or_else(|| bad("bad queue letter"))?,
             owner_uid: u32::try_from(self.owner_uid).map_err(|_| bad("uid out of range"))?,
             owner_gid: u32::try_from(self.owner_gid).map_err(|_| bad("gid out of range"))?,
             due: from_micros(self.due).ok_or_else(|| bad("due instant out of range"))?,

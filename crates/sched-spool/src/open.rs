@@ -17,6 +17,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../spool/0001_init.sql"),
     include_str!("../../../spool/0002_crontabs.sql"),
     include_str!("../../../spool/0003_runs_by_origin.sql"),
+    include_str!("../../../spool/0004_queues.sql"),
 ];
 
 /// The schema this build writes.

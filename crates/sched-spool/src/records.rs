@@ -94,6 +94,8 @@ pub struct CronRun {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewJob {
     pub kind: JobKind,
+    /// at(1)'s queue letter: `a`-`z` or `A`-`Z`.
+    pub queue: char,
     pub owner_uid: u32,
     pub owner_gid: u32,
     pub due: Timestamp,
@@ -119,6 +121,7 @@ pub struct JobRecord {
 pub struct PendingJob<'a> {
     pub id: u64,
     pub kind: JobKind,
+    pub queue: char,
     pub owner_uid: u32,
     pub due: Timestamp,
     pub submitted: Timestamp,

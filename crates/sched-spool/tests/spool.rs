@@ -13,6 +13,7 @@ fn instant(text: &str) -> Timestamp {
 
 fn job(owner_uid: u32, due: &str, command: &str) -> NewJob {
     NewJob {
+        queue: 'a',
         kind: JobKind::At,
         owner_uid,
         owner_gid: owner_uid,

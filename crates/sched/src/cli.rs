@@ -92,6 +92,10 @@ Examples:
 
 #[derive(Debug, Args)]
 pub struct AtArgs {
+    /// The queue, a-z or A-Z [default: a]; later letters run nicer, and b
+    /// or an upper-case letter makes a batch job
+    #[arg(short = 'q', value_name = "QUEUE")]
+    pub queue: Option<char>,
     /// A time in at -t's form instead of TIMESPEC
     #[arg(short = 't', value_name = "[[CC]YY]MMDDhhmm[.ss]")]
     pub posix: Option<String>,
@@ -109,6 +113,9 @@ pub struct AtArgs {
 
 #[derive(Debug, Args)]
 pub struct BatchArgs {
+    /// The queue: b or A-Z [default: b]; later letters run nicer
+    #[arg(short = 'q', value_name = "QUEUE")]
+    pub queue: Option<char>,
     /// Do not start before this at(1) time specification [default: now]
     #[arg(long = "at", value_name = "TIMESPEC")]
     pub timespec: Option<String>,

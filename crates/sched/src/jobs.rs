@@ -71,7 +71,7 @@ fn write_table(out: &mut impl Write, jobs: &[JobInfo], zone: &TimeZone) -> std::
         time::write_instant(&mut when, job.due, zone);
         push_padded(&mut text, &when, when_width);
         text.push_str("  ");
-        text.push(job.kind.queue());
+        text.push(job.queue);
         text.push_str("  ");
         push_padded(&mut text, &job.owner, user_width);
         text.push_str("  ");

@@ -24,7 +24,7 @@ impl<'a> From<&'a JobInfo> for Job<'a> {
         Job {
             id: job.id,
             kind: job.kind,
-            queue: job.kind.queue(),
+            queue: job.queue,
             owner_uid: job.owner_uid,
             owner: &job.owner,
             due: job.due,

@@ -50,7 +50,15 @@ pub fn at(args: &AtArgs, socket: Option<&Path>, out: &mut impl Write) -> Result<
         ),
         (None, None) => bail!("a time is needed: TIMESPEC or -t"),
     };
-    submit(JobKind::At, when, &words, &args.input, socket, out)
+    submit(
+        JobKind::At,
+        args.queue,
+        when,
+        &words,
+        &args.input,
+        socket,
+        out,
+    )
 }
 
 pub fn batch(args: &BatchArgs, socket: Option<&Path>, out: &mut impl Write) -> Result<()> {
@@ -60,6 +68,7 @@ pub fn batch(args: &BatchArgs, socket: Option<&Path>, out: &mut impl Write) -> R
     };
     submit(
         JobKind::Batch,
+        args.queue,
         when,
         &args.input.command,
         &args.input,
@@ -70,6 +79,7 @@ pub fn batch(args: &BatchArgs, socket: Option<&Path>, out: &mut impl Write) -> R
 
 fn submit(
     kind: JobKind,
+    queue: Option<char>,
     when: When,
     words: &[String],
     input: &CommandInput,
@@ -86,6 +96,7 @@ fn submit(
     };
     let submission = Submission {
         kind,
+        queue,
         when: when.clone(),
         tz: zone_name(),
         command,

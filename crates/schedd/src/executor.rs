@@ -224,11 +224,17 @@ impl Executor {
             Task::Job(job) => job.job.command.as_str(),
             Task::Cron(job) => &job.command,
         };
+        // at jobs run nicer by queue, as atd runs them; cron jobs as cron.
+        let nice = match &task {
+            Task::Job(job) => crate::submit::nice_of(job.job.queue),
+            Task::Cron(_) => 0,
+        };
         let spec = JobCommand {
             user: &user,
             shell: &shell,
             script,
             env: &env,
+            nice,
             cwd: Some(&cwd),
             umask,
             output,

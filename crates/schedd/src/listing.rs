@@ -25,6 +25,7 @@ pub async fn frame(context: &Context, owner: Owner) -> Result<Vec<u8>, ErrorRepl
                 let row = JobRef {
                     id: job.id,
                     kind: proto_kind(job.kind),
+                    queue: job.queue,
                     owner_uid: job.owner_uid,
                     owner: names.of(job.owner_uid),
                     due: job.due,

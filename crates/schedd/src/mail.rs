@@ -110,6 +110,7 @@ impl MailPlan {
             shell: Path::new("/bin/sh"),
             script: &script,
             env: &env,
+            nice: 0,
             cwd: Some(Path::new("/")),
             umask: 0o077,
             output: File::options().write(true).open("/dev/null")?,

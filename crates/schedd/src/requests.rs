@@ -462,6 +462,7 @@ fn job_info(record: &JobRecord, owner: String) -> JobInfo {
     JobInfo {
         id: record.id,
         kind,
+        queue: job.queue,
         owner_uid: job.owner_uid,
         owner,
         due: job.due,

@@ -69,13 +69,11 @@ pub fn accept(
     }
     let zone = zone(submission.tz.as_deref())?;
     let (due, notices) = resolve(&submission.when, now, &zone)?;
-    let kind = match submission.kind {
-        JobKind::At => sched_spool::JobKind::At,
-        JobKind::Batch => sched_spool::JobKind::Batch,
-    };
+    let (kind, queue) = queue_of(submission.kind, submission.queue).map_err(invalid)?;
     Ok(Accepted {
         job: NewJob {
             kind,
+            queue,
             owner_uid: uid,
             owner_gid: gid,
             due,
@@ -87,6 +85,45 @@ pub fn accept(
         },
         notices,
     })
+}
+
+/// The kind and queue letter of a submission, as at(1) has them: `a` for at
+/// and `b` for batch by default; `-q b` and an upper-case queue make a
+/// batch job (at(1): "treated as if it were submitted to batch"), and a
+/// batch job's queue is `b` or upper case.
+pub fn queue_of(
+    kind: JobKind,
+    queue: Option<char>,
+) -> Result<(sched_spool::JobKind, char), String> {
+    let queue = queue.unwrap_or(match kind {
+        JobKind::At => 'a',
+        JobKind::Batch => 'b',
+    });
+    if !queue.is_ascii_alphabetic() {
+        return Err(format!(
+            "queue {queue:?} is not a letter: at's queues are a-z and A-Z"
+        ));
+    }
+    let batch_queue = queue == 'b' || queue.is_ascii_uppercase();
+    match kind {
+        JobKind::Batch if !batch_queue => Err(format!(
+            "queue {queue} is not a batch queue: batch jobs go in b or an upper-case queue (A-Z)"
+        )),
+        _ if batch_queue => Ok((sched_spool::JobKind::Batch, queue)),
+        _ => Ok((sched_spool::JobKind::At, queue)),
+    }
+}
+
+/// How much nicer than the daemon a job of `queue` runs, as atd runs it:
+/// 2 for `a`, 4 for `b`, and 2 more for each later letter (the kernel
+/// stops at 19).
+pub fn nice_of(queue: char) -> i32 {
+    let letter = queue.to_ascii_lowercase();
+    if letter.is_ascii_lowercase() {
+        (i32::from(letter as u8 - b'a') + 1) * 2
+    } else {
+        0
+    }
 }
 
 /// The submitter's zone: an IANA name or a POSIX TZ string; the daemon's
@@ -134,6 +171,7 @@ mod tests {
     fn submission(when: When, env: Vec<(&str, &str)>) -> Submission {
         Submission {
             kind: JobKind::At,
+            queue: None,
             when,
             tz: Some("Europe/Berlin".to_owned()),
             command: "true".to_owned(),
@@ -148,6 +186,29 @@ mod tests {
 
     fn now() -> Timestamp {
         "2026-11-25T22:58:00Z".parse().unwrap()
+    }
+
+    #[test]
+    fn queues_decide_the_kind_and_the_niceness_as_at_and_atd() {
+        use sched_spool::JobKind as Stored;
+        let table = [
+            (JobKind::At, None, Ok((Stored::At, 'a'))),
+            (JobKind::At, Some('z'), Ok((Stored::At, 'z'))),
+            (JobKind::At, Some('b'), Ok((Stored::Batch, 'b'))),
+            (JobKind::At, Some('Q'), Ok((Stored::Batch, 'Q'))),
+            (JobKind::Batch, None, Ok((Stored::Batch, 'b'))),
+            (JobKind::Batch, Some('E'), Ok((Stored::Batch, 'E'))),
+        ];
+        for (kind, queue, expected) in table {
+            assert_eq!(queue_of(kind, queue), expected, "{kind:?} {queue:?}");
+        }
+        assert!(queue_of(JobKind::Batch, Some('c')).is_err());
+        assert!(queue_of(JobKind::At, Some('=')).is_err());
+        assert!(queue_of(JobKind::At, Some('é')).is_err());
+        assert_eq!(
+            ["a", "b", "c", "z", "A", "Z"].map(|q| nice_of(q.chars().next().unwrap())),
+            [2, 4, 6, 52, 2, 52]
+        );
     }
 
     #[test]

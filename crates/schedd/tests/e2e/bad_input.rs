@@ -50,14 +50,14 @@ fn malformed_oversized_unknown_and_foreign_version_requests_get_error_replies() 
         "malformed request",
     );
     assert_error(
-        exchange(&daemon, &frame(br#"{"version":3}"#)),
+        exchange(&daemon, &frame(br#"{"version":4}"#)),
         ErrorCode::UnknownRequest,
         "unknown request",
     );
     assert_error(
         exchange(
             &daemon,
-            &frame(br#"{"version":3,"body":{"type":"format_disk"}}"#),
+            &frame(br#"{"version":4,"body":{"type":"format_disk"}}"#),
         ),
         ErrorCode::UnknownRequest,
         "unknown request",
@@ -65,7 +65,7 @@ fn malformed_oversized_unknown_and_foreign_version_requests_get_error_replies() 
     assert_error(
         exchange(
             &daemon,
-            &frame(br#"{"version":3,"body":{"type":"show","id":"seven"}}"#),
+            &frame(br#"{"version":4,"body":{"type":"show","id":"seven"}}"#),
         ),
         ErrorCode::Malformed,
         "malformed request",
@@ -96,7 +96,7 @@ fn a_malformed_request_does_not_end_the_connection() {
     let first: Envelope<Response> = sched_proto::read_frame(&mut stream, MAX_REPLY).unwrap();
     assert!(matches!(first.body, Response::Error(_)));
     stream
-        .write_all(&frame(br#"{"version":3,"body":{"type":"list"}}"#))
+        .write_all(&frame(br#"{"version":4,"body":{"type":"list"}}"#))
         .unwrap();
     let second: Envelope<Response> = sched_proto::read_frame(&mut stream, MAX_REPLY).unwrap();
     assert_eq!(second.body, Response::Jobs { jobs: vec![] });
@@ -141,7 +141,7 @@ fn a_silent_client_holds_up_nobody_and_a_stalled_request_times_out() {
 fn environment_names_that_are_not_shell_names_are_refused_by_the_daemon() {
     let daemon = Daemon::mock("2026-11-25T10:00:00Z");
     let body = serde_json::json!({
-        "version": 3,
+        "version": 4,
         "body": {
             "type": "submit", "kind": "at", "when": {"form": "now"}, "tz": null,
             "command": "true", "env": [["BAD-NAME", "x"]], "cwd": "/", "umask": 18
@@ -164,7 +164,7 @@ fn a_daemon_without_the_mock_flag_has_no_mock_clock() {
     assert_eq!(stderr(&output), "sched: unknown request\n");
     let reply = exchange(
         &daemon,
-        &frame(br#"{"version":3,"body":{"type":"mock","op":"set","to":"2030-01-01T00:00:00Z"}}"#),
+        &frame(br#"{"version":4,"body":{"type":"mock","op":"set","to":"2030-01-01T00:00:00Z"}}"#),
     );
     assert_error(reply, ErrorCode::UnknownRequest, "unknown request");
 }

@@ -1,7 +1,7 @@
 //! One-shot jobs from submission to run history.
 
 use jiff::Timestamp;
-use sched_proto::Outcome;
+use sched_proto::{JobKind, Outcome};
 
 use crate::harness::{Daemon, Options, instant, stderr};
 
@@ -413,5 +413,59 @@ fn batch_jobs_follow_the_load_average_and_start_one_per_interval() {
             ("second\n".to_owned(), checks[1]),
             ("third\n".to_owned(), checks[2]),
         ]
+    );
+}
+
+#[test]
+fn queues_set_niceness_as_atd_and_upper_case_queues_are_batch_queues() {
+    let daemon = Daemon::mock("2026-11-25T10:00:00Z");
+    let at_a = daemon.at("now + 1 min", "nice");
+    let at_c = crate::harness::job_id(&daemon.ok(&["at", "-q", "c", "now + 1 min", "nice"]));
+    let batch_upper = crate::harness::job_id(&daemon.ok(&["at", "-q", "C", "now + 1 min", "nice"]));
+    let batch_b = crate::harness::job_id(&daemon.ok(&["batch", "--at", "now + 1 min", "nice"]));
+    let queued: Vec<(u64, char, JobKind)> = daemon
+        .jobs()
+        .iter()
+        .map(|job| (job.id, job.queue, job.kind))
+        .collect();
+    assert_eq!(
+        queued,
+        vec![
+            (at_a, 'a', JobKind::At),
+            (at_c, 'c', JobKind::At),
+            (batch_upper, 'C', JobKind::Batch),
+            (batch_b, 'b', JobKind::Batch),
+        ]
+    );
+    // atd's niceness: (letter - 'a' + 1) * 2, upper case as lower.
+    daemon.advance_to("2026-11-25T10:05:00Z");
+    daemon.settle();
+    let mut niceness: Vec<(u64, String)> = daemon
+        .runs()
+        .into_iter()
+        .map(|run| (run.job, run.output_head))
+        .collect();
+    niceness.sort();
+    assert_eq!(
+        niceness,
+        vec![
+            (at_a, "2\n".to_owned()),
+            (at_c, "6\n".to_owned()),
+            (batch_upper, "6\n".to_owned()),
+            (batch_b, "4\n".to_owned()),
+        ]
+    );
+    // Not queues.
+    let digit = daemon.sched(&["at", "-q", "1", "now + 1 min", "true"]);
+    assert_eq!(digit.status.code(), Some(1));
+    assert_eq!(
+        stderr(&digit),
+        "sched: queue '1' is not a letter: at's queues are a-z and A-Z\n"
+    );
+    let lower_batch = daemon.sched(&["batch", "-q", "c", "true"]);
+    assert_eq!(lower_batch.status.code(), Some(1));
+    assert_eq!(
+        stderr(&lower_batch),
+        "sched: queue c is not a batch queue: batch jobs go in b or an upper-case queue (A-Z)\n"
     );
 }
