@@ -45,6 +45,16 @@ pub struct FileConfig {
     pub log_level: Option<LogLevel>,
     /// text (one line per event, for people) or json (one object per line).
     pub log_format: Option<LogFormat>,
+    /// stderr or syslog (/dev/log, which journald also serves).
+    pub log_target: Option<LogTarget>,
+}
+
+/// Where log events go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum LogTarget {
+    Stderr,
+    Syslog,
 }
 
 /// How log events are written.
@@ -197,6 +207,7 @@ mod tests {
         assert_eq!(config.stop_jobs_on_exit, Some(false));
         assert_eq!(config.log_level, Some(LogLevel::Info));
         assert_eq!(config.log_format, Some(LogFormat::Text));
+        assert_eq!(config.log_target, Some(LogTarget::Stderr));
         let unset = format!("{config:?}").matches("None").count();
         assert_eq!(
             unset, 0,

@@ -101,6 +101,7 @@ mod tests {
             "cron_deny",
             "log_level",
             "log_format",
+            "log_target",
         ] {
             assert!(
                 page.contains(&format!("\\fB{key} = ")),

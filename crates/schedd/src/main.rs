@@ -47,6 +47,9 @@ struct Flags {
     /// the system log, hold the pidfile; returns once the daemon serves
     #[arg(long)]
     daemon: bool,
+    /// Where log lines go [default: stderr; syslog with --daemon]
+    #[arg(long, value_name = "TARGET")]
+    log_target: Option<schedd::conf::LogTarget>,
     /// How log lines are written [default: text]
     #[arg(long, value_name = "FORMAT")]
     log_format: Option<schedd::conf::LogFormat>,
@@ -244,7 +247,12 @@ fn main() -> ExitCode {
         }
     }
     let json = flags.log_format.or(file.1.log_format) == Some(schedd::conf::LogFormat::Json);
-    init_logging(file.1.log_level, flags.daemon, json);
+    let to_syslog = match flags.log_target.or(file.1.log_target) {
+        Some(schedd::conf::LogTarget::Syslog) => true,
+        Some(schedd::conf::LogTarget::Stderr) => false,
+        None => flags.daemon,
+    };
+    init_logging(file.1.log_level, to_syslog, json);
     // Still before any thread: the environment is cleaned of LISTEN_*.
     match sched_runas::inherited_listener() {
         Ok(socket) => launch.inherited_socket = socket,
@@ -409,9 +417,10 @@ fn config(flags: Flags, file: FileConfig, euid: u32) -> anyhow::Result<schedd::C
         },
     });
     let log_settings = format!(
-        "{:?} {:?}",
+        "{:?} {:?} {:?}",
         file.log_level,
-        flags.log_format.or(file.log_format)
+        flags.log_format.or(file.log_format),
+        flags.log_target.or(file.log_target)
     );
     Ok(schedd::Config {
         reload: None,
