@@ -235,6 +235,7 @@ async fn serve(
                 id,
                 due: record.job.due,
                 kind: record.job.kind,
+                queue: record.job.queue,
             });
             tracing::info!(job = id, uid = peer.uid, pid = peer.pid, due = %record.job.due, "queued");
             // The lookup may block on NSS: not on a tokio worker.

@@ -17,7 +17,7 @@
 //!   holds every rule for late wake-ups and clock changes.
 
 use std::cmp::Reverse;
-use std::collections::{BTreeMap, BTreeSet, BinaryHeap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, BinaryHeap, HashMap, HashSet};
 use std::sync::Arc;
 
 use jiff::{SignedDuration, Timestamp};
@@ -52,6 +52,8 @@ pub enum Event {
         id: u64,
         due: Timestamp,
         kind: JobKind,
+        /// at(1)'s queue letter: due batch jobs start by queue, then id.
+        queue: char,
     },
     /// A job was removed before it ran.
     Removed {
@@ -123,6 +125,8 @@ pub struct Scheduler {
     batch_policy: BatchPolicy,
     at_queue: BTreeSet<(Timestamp, u64)>,
     batch_queue: BTreeSet<(Timestamp, u64)>,
+    /// The queue letter of each pending batch job.
+    batch_letters: HashMap<u64, char>,
     /// At jobs claimed and ready, by (due, run id).
     armed: BTreeMap<(Timestamp, u64), Ready>,
     /// No batch job starts, and the load is not read, before this instant.
@@ -145,6 +149,7 @@ impl Scheduler {
             batch_policy,
             at_queue: BTreeSet::new(),
             batch_queue: BTreeSet::new(),
+            batch_letters: HashMap::new(),
             armed: BTreeMap::new(),
             batch_not_before: None,
             running: 0,
@@ -215,8 +220,21 @@ impl Scheduler {
     }
 
     /// Adds a pending job (from the spool at start, or a submission).
-    pub fn add(&mut self, id: u64, due: Timestamp, kind: JobKind) {
+    pub fn add(&mut self, id: u64, due: Timestamp, kind: JobKind, queue: char) {
         self.queue(kind).insert((due, id));
+        if kind == JobKind::Batch {
+            self.batch_letters.insert(id, queue);
+        }
+    }
+
+    /// The batch job to start next among those due by `now`: the lowest
+    /// queue letter, then the oldest job, as atd picks (upper-case queues
+    /// before `b`, as their letters sort).
+    fn next_batch(&self, now: Timestamp) -> Option<(Timestamp, u64)> {
+        self.batch_queue
+            .range(..=(now, u64::MAX))
+            .min_by_key(|&&(_, id)| (self.batch_letters.get(&id).copied().unwrap_or('b'), id))
+            .copied()
     }
 
     fn queue(&mut self, kind: JobKind) -> &mut BTreeSet<(Timestamp, u64)> {
@@ -270,9 +288,15 @@ impl Scheduler {
 
     async fn handle(&mut self, event: Event) {
         match event {
-            Event::Added { id, due, kind } => self.add(id, due, kind),
+            Event::Added {
+                id,
+                due,
+                kind,
+                queue,
+            } => self.add(id, due, kind, queue),
             Event::Removed { id, due, kind } => {
                 self.queue(kind).remove(&(due, id));
+                self.batch_letters.remove(&id);
             }
             Event::RunFinished => {
                 self.running = self.running.saturating_sub(1);
@@ -506,7 +530,7 @@ impl Scheduler {
         self.running += started.len() as u32;
         self.executor.record_started(started).await;
         self.start_due_cron().await;
-        let Some(&(due, id)) = self.batch_queue.first() else {
+        let Some((due, id)) = self.next_batch(now) else {
             return;
         };
         let allowed = match self.batch_not_before {
@@ -528,7 +552,7 @@ impl Scheduler {
                 );
             }
             _ => {
-                self.batch_queue.pop_first();
+                self.batch_queue.remove(&(due, id));
                 self.start(&[(due, id)], JobKind::Batch, now).await;
             }
         }
@@ -657,7 +681,14 @@ impl Scheduler {
             .call(move |spool| spool.claim(&ids, now))
             .await;
         match claimed {
-            Ok(claimed) => claimed,
+            Ok(claimed) => {
+                // A claimed job is no longer pending (a failed claim keeps
+                // its queue letter for the retry).
+                for (record, _) in &claimed {
+                    self.batch_letters.remove(&record.id);
+                }
+                claimed
+            }
             Err(error) => {
                 tracing::error!(
                     jobs = due.len(),

@@ -60,12 +60,12 @@ async fn serve(
     let (spool, spool_thread) =
         SpoolHandle::start(spool).context("cannot start the spool thread")?;
     recover_lost_runs(&spool, &clock, &output_dir, config.output_limit).await?;
-    // The scheduler needs only each job's id, instant and kind.
+    // The scheduler needs only each job's id, instant, kind and queue.
     let pending = spool
         .call(|spool| {
             let mut pending = Vec::new();
             spool.for_each_pending(Owner::Any, |job| {
-                pending.push((job.id, job.due, job.kind));
+                pending.push((job.id, job.due, job.kind, job.queue));
                 std::ops::ControlFlow::Continue(())
             })?;
             Ok(pending)
@@ -118,8 +118,8 @@ async fn serve(
             loadavg: config.loadavg_file.clone(),
         },
     );
-    for &(id, due, kind) in &pending {
-        scheduler.add(id, due, kind);
+    for &(id, due, kind, queue) in &pending {
+        scheduler.add(id, due, kind, queue);
     }
     for loaded in user_crontabs {
         scheduler.load_crontab(loaded);

@@ -469,3 +469,46 @@ fn queues_set_niceness_as_atd_and_upper_case_queues_are_batch_queues() {
         "sched: queue c is not a batch queue: batch jobs go in b or an upper-case queue (A-Z)\n"
     );
 }
+
+#[test]
+fn due_batch_jobs_start_by_queue_letter_then_age_as_atd_picks_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let loadavg = dir.path().join("loadavg");
+    std::fs::write(&loadavg, "0.10 0.10 0.10 1/100 42\n").unwrap();
+    let daemon = Daemon::start(Options {
+        mock_clock: Some("2026-11-25T10:00:00Z".into()),
+        extra: vec![
+            "--batch-load".into(),
+            "1.5".into(),
+            "--loadavg-file".into(),
+            loadavg.display().to_string(),
+        ],
+        ..Options::default()
+    });
+    // All three come due at 10:01; queue letters sort A, C, b (atd
+    // compares its file names, which start with the letter).
+    for (queue, name) in [("b", "in b"), ("C", "in C"), ("A", "in A")] {
+        daemon.ok(&[
+            "batch",
+            "-q",
+            queue,
+            "--at",
+            "now + 1 min",
+            &format!("echo {name}"),
+        ]);
+    }
+    daemon.advance_to("2026-11-25T10:05:00Z");
+    let started: Vec<(String, Timestamp)> = daemon
+        .runs()
+        .iter()
+        .map(|run| (run.output_head.clone(), run.started))
+        .collect();
+    assert_eq!(
+        started,
+        vec![
+            ("in A\n".to_owned(), instant("2026-11-25T10:01:00Z")),
+            ("in C\n".to_owned(), instant("2026-11-25T10:02:00Z")),
+            ("in b\n".to_owned(), instant("2026-11-25T10:03:00Z")),
+        ]
+    );
+}
