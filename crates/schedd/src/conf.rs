@@ -49,6 +49,16 @@ pub struct FileConfig {
     pub log_target: Option<LogTarget>,
 }
 
+/// How the daemon logs, as the flags and the file decide it: set up once
+/// at start (a reload that changes it is named for a restart).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LogSettings {
+    pub level: Option<LogLevel>,
+    pub json: bool,
+    /// To the system log rather than standard error.
+    pub syslog: bool,
+}
+
 /// Where log events go.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]

@@ -81,9 +81,9 @@ pub struct Config {
     /// Reads the configuration again (on SIGHUP): the configuration file
     /// with the same flags.
     pub reload: Option<Reload>,
-    /// The log level and format as configured (applied at start only), to
-    /// tell a reload that changes them.
-    pub log_settings: String,
+    /// How the daemon logs (applied at start only; kept to tell a reload
+    /// that changes it).
+    pub log: conf::LogSettings,
 }
 
 /// How to read the configuration again.

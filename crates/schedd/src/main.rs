@@ -246,13 +246,8 @@ fn main() -> ExitCode {
             }
         }
     }
-    let json = flags.log_format.or(file.1.log_format) == Some(schedd::conf::LogFormat::Json);
-    let to_syslog = match flags.log_target.or(file.1.log_target) {
-        Some(schedd::conf::LogTarget::Syslog) => true,
-        Some(schedd::conf::LogTarget::Stderr) => false,
-        None => flags.daemon,
-    };
-    init_logging(file.1.log_level, to_syslog, json);
+    let log = log_settings(&flags, &file.1);
+    init_logging(log);
     // Still before any thread: the environment is cleaned of LISTEN_*.
     match sched_runas::inherited_listener() {
         Ok(socket) => launch.inherited_socket = socket,
@@ -263,7 +258,6 @@ fn main() -> ExitCode {
     }
     let pidfile = flags.pidfile.clone();
     let daemon = flags.daemon;
-    let daemon_mode = daemon;
     // SIGHUP reads the same file again, under the same flags.
     let reload_flags = flags.clone();
     let reload = schedd::Reload(std::sync::Arc::new(move || {
@@ -283,10 +277,10 @@ fn main() -> ExitCode {
     match started {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
-            // In the background the error also goes to the system log;
-            // before readiness, standard error reaches the terminal that
-            // started `schedd --daemon`.
-            if daemon_mode {
+            // Logging to the system log, the error goes there too; before
+            // readiness, standard error reaches the terminal that started
+            // `schedd --daemon`.
+            if log.syslog {
                 tracing::error!("{error:#}");
             }
             eprintln!("schedd: {error:#}");
@@ -375,6 +369,7 @@ fn default_config_path(euid: u32) -> Option<PathBuf> {
 }
 
 fn config(flags: Flags, file: FileConfig, euid: u32) -> anyhow::Result<schedd::Config> {
+    let log = log_settings(&flags, &file);
     let env = PathEnv::from_process();
     let spool_dir = match flags.spool.or(file.spool) {
         Some(dir) => dir,
@@ -416,15 +411,9 @@ fn config(flags: Flags, file: FileConfig, euid: u32) -> anyhow::Result<schedd::C
             others_without_lists: true,
         },
     });
-    let log_settings = format!(
-        "{:?} {:?} {:?}",
-        file.log_level,
-        flags.log_format.or(file.log_format),
-        flags.log_target.or(file.log_target)
-    );
     Ok(schedd::Config {
         reload: None,
-        log_settings,
+        log,
         access,
         system_crontab,
         cron_dir,
@@ -451,7 +440,23 @@ fn config(flags: Flags, file: FileConfig, euid: u32) -> anyhow::Result<schedd::C
     })
 }
 
-fn init_logging(configured: Option<LogLevel>, to_syslog: bool, json: bool) {
+/// How to log: flags first, then the file; the system log by default in
+/// the background (whose standard error is /dev/null).
+fn log_settings(flags: &Flags, file: &FileConfig) -> schedd::conf::LogSettings {
+    use schedd::conf::{LogFormat, LogTarget};
+    schedd::conf::LogSettings {
+        level: file.log_level,
+        json: flags.log_format.or(file.log_format) == Some(LogFormat::Json),
+        syslog: match flags.log_target.or(file.log_target) {
+            Some(LogTarget::Syslog) => true,
+            Some(LogTarget::Stderr) => false,
+            None => flags.daemon,
+        },
+    }
+}
+
+fn init_logging(log: schedd::conf::LogSettings) {
+    let (configured, to_syslog, json) = (log.level, log.syslog, log.json);
     use tracing_subscriber::filter::LevelFilter;
     // A level, not per-module directives: the directive parser brings a
     // regex engine, a megabyte of code resident in every daemon.

@@ -79,6 +79,9 @@ async fn serve(
         crontab: config.system_crontab.clone(),
         dir: config.cron_dir.clone(),
     };
+    // Watching first: a file changed while the crontabs are first read is
+    // then reported, not missed.
+    let watched = crate::cron::watch::start_watching(&system_paths);
     let system_crontabs = {
         let (paths, zones) = (system_paths.clone(), zones.clone());
         tokio::task::spawn_blocking(move || cron::load_all_system(&paths, euid, &zones))
@@ -166,7 +169,7 @@ async fn serve(
     // The scheduler and the listener run until shutdown; one that ends
     // before (a panic, a failed timer) stops the daemon with an error
     // rather than leaving it half alive.
-    let watch_task = tokio::spawn(reloader.clone().watch());
+    let watch_task = tokio::spawn(reloader.clone().watch(watched));
     let stopped = tokio::select! {
         () = signals.wait_for_shutdown(&reloader, &mut in_force, &live_access) => None,
         result = &mut scheduler_task => Some(("scheduler", result)),
@@ -405,7 +408,7 @@ fn apply_reloaded(
     if new.stop_jobs_on_exit != old.stop_jobs_on_exit {
         pending.push("stop_jobs_on_exit");
     }
-    if new.log_settings != old.log_settings {
+    if new.log != old.log {
         pending.push("log_level/log_format");
     }
     if pending.is_empty() {
@@ -423,7 +426,7 @@ fn apply_reloaded(
     in_force.system_crontab = old.system_crontab.clone();
     in_force.cron_dir = old.cron_dir.clone();
     in_force.stop_jobs_on_exit = old.stop_jobs_on_exit;
-    in_force.log_settings = old.log_settings.clone();
+    in_force.log = old.log;
     in_force.reload = old.reload.clone();
     running.config = in_force;
 }

@@ -66,25 +66,12 @@ impl Reloader {
         }
     }
 
-    /// Watches the directories of the system crontabs and reloads after
-    /// each change, until the daemon stops. Without inotify (or with no
-    /// directory to watch) only SIGHUP reloads.
-    pub async fn watch(self) {
-        let mut watched = match Watch::new(&self.paths) {
-            Ok(Some(watch)) => watch,
-            Ok(None) => return,
-            Err(error) => {
-                tracing::warn!(
-                    "cannot watch the system crontabs ({error}); they are read again on SIGHUP only"
-                );
-                return;
-            }
+    /// Reloads after each change `watched` reports, until the daemon
+    /// stops. Without a watch only SIGHUP reloads.
+    pub async fn watch(self, watched: Option<Watch>) {
+        let Some(mut watched) = watched else {
+            return;
         };
-        // A file changed after the start-up load but before the watch
-        // existed would go unnoticed until SIGHUP: read once more now that
-        // every later change is seen (unchanged entries are kept as they
-        // are).
-        self.reload().await;
         loop {
             match watched.changed().await {
                 Ok(true) => {}
@@ -108,7 +95,24 @@ impl Reloader {
     }
 }
 
-struct Watch {
+/// Starts watching the directories of the system crontabs. Called before
+/// they are first read, so that a change made during that read is reported
+/// (and read again) rather than missed. `None`, logged, without inotify or
+/// with no directory to watch.
+pub fn start_watching(paths: &SystemPaths) -> Option<Watch> {
+    match Watch::new(paths) {
+        Ok(watch) => watch,
+        Err(error) => {
+            tracing::warn!(
+                "cannot watch the system crontabs ({error}); they are read again on SIGHUP only"
+            );
+            None
+        }
+    }
+}
+
+/// The inotify watches on the system crontabs' directories.
+pub struct Watch {
     fd: AsyncFd<InotifyHandle>,
     /// The file name of the single crontab in its directory, and that
     /// directory's watch.

@@ -368,24 +368,36 @@ fn several_jobs_are_removed_in_one_request_and_unknown_ids_are_reported() {
     );
 }
 
+/// A daemon on the mock clock at 10:00 with a batch load limit of 1.5,
+/// which reads the load average from a file in `dir` (returned), whose
+/// 1-minute figure starts at `load`; `extra` flags are added.
+fn daemon_under_load(
+    dir: &std::path::Path,
+    load: &str,
+    extra: &[&str],
+) -> (Daemon, std::path::PathBuf) {
+    let loadavg = dir.join("loadavg");
+    std::fs::write(&loadavg, format!("{load} 1.00 1.00 1/100 4242\n")).unwrap();
+    let mut flags = vec![
+        "--batch-load".to_owned(),
+        "1.5".to_owned(),
+        "--loadavg-file".to_owned(),
+        loadavg.display().to_string(),
+    ];
+    flags.extend(extra.iter().map(|flag| flag.to_string()));
+    let daemon = Daemon::start(Options {
+        mock_clock: Some("2026-11-25T10:00:00Z".into()),
+        extra: flags,
+        ..Options::default()
+    });
+    (daemon, loadavg)
+}
+
 #[test]
 fn batch_jobs_follow_the_load_average_and_start_one_per_interval() {
     // The load is read from a file of the test's: 3.5, above the limit.
     let dir = tempfile::tempdir().unwrap();
-    let loadavg = dir.path().join("loadavg");
-    std::fs::write(&loadavg, "3.50 2.00 1.00 2/300 4242\n").unwrap();
-    let daemon = Daemon::start(Options {
-        mock_clock: Some("2026-11-25T10:00:00Z".into()),
-        extra: vec![
-            "--batch-load".into(),
-            "1.5".into(),
-            "--batch-interval".into(),
-            "120".into(),
-            "--loadavg-file".into(),
-            loadavg.display().to_string(),
-        ],
-        ..Options::default()
-    });
+    let (daemon, loadavg) = daemon_under_load(dir.path(), "3.50", &["--batch-interval", "120"]);
     for name in ["first", "second", "third"] {
         daemon.ok(&["batch", &format!("echo {name}")]);
     }
@@ -473,18 +485,7 @@ fn queues_set_niceness_as_atd_and_upper_case_queues_are_batch_queues() {
 #[test]
 fn due_batch_jobs_start_by_queue_letter_then_age_as_atd_picks_them() {
     let dir = tempfile::tempdir().unwrap();
-    let loadavg = dir.path().join("loadavg");
-    std::fs::write(&loadavg, "0.10 0.10 0.10 1/100 42\n").unwrap();
-    let daemon = Daemon::start(Options {
-        mock_clock: Some("2026-11-25T10:00:00Z".into()),
-        extra: vec![
-            "--batch-load".into(),
-            "1.5".into(),
-            "--loadavg-file".into(),
-            loadavg.display().to_string(),
-        ],
-        ..Options::default()
-    });
+    let (daemon, _) = daemon_under_load(dir.path(), "0.10", &[]);
     // All three come due at 10:01; queue letters sort A, C, b (atd
     // compares its file names, which start with the letter).
     for (queue, name) in [("b", "in b"), ("C", "in C"), ("A", "in A")] {
