@@ -441,6 +441,9 @@ pub enum ErrorCode {
     Denied,
     /// The daemon failed (its spool, usually); the request may be retried.
     Internal,
+    /// The daemon is serving as many connections as it may (for all, or
+    /// for this caller's uid); the request may be retried.
+    Busy,
 }
 
 impl ErrorReply {

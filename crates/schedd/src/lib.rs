@@ -11,6 +11,7 @@
 //! mails cron jobs' output.
 
 pub mod access;
+mod admission;
 mod clock;
 pub mod conf;
 pub mod conf_man;

@@ -12,14 +12,13 @@ use anyhow::{Context as _, bail};
 use sched_proto::{ErrorCode, ErrorReply, FrameError, HEADER_LEN, MAX_REQUEST, Response, body_len};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{UnixListener, UnixStream};
-use tokio::sync::{Semaphore, watch};
+use tokio::sync::{Notify, watch};
 
+use crate::admission::{Admission, Admit, ConnectionId, Limits};
 use crate::requests::{self, Context, Peer, Reply};
 
 /// How long a connection may sit idle between requests.
 const IDLE_TIMEOUT: Duration = Duration::from_secs(60);
-/// Connections served at once; more wait in the kernel's backlog.
-const MAX_CONNECTIONS: usize = 512;
 
 /// Binds the socket at `path`: a stale socket left by a dead daemon is
 /// replaced; a live one, or any other file, is an error. `public` makes it
@@ -60,28 +59,22 @@ pub fn bind(path: &Path, public: bool) -> anyhow::Result<UnixListener> {
 
 /// Accepts clients until `shutdown` changes. `io_timeout` bounds how long a
 /// client may take to send a request it has begun, or to read a reply.
+///
+/// Every client is accepted at once, so none waits in the kernel's backlog;
+/// [`Admission`] then decides whether it is served, refused as busy, or
+/// served in place of a flooder's waiting connection.
 pub async fn serve(
     listener: UnixListener,
     context: Context,
     io_timeout: Duration,
     mut shutdown: watch::Receiver<bool>,
 ) {
-    let slots = Arc::new(Semaphore::new(MAX_CONNECTIONS));
-    let per_uid: PerUid = Arc::default();
-    accept_until_shutdown(
-        &listener,
-        &context,
-        io_timeout,
-        &mut shutdown,
-        &slots,
-        &per_uid,
-    )
-    .await;
+    let table = Table::new(LIMITS);
+    accept_until_shutdown(&listener, &context, io_timeout, &mut shutdown, &table).await;
     // Stopping: no new clients; the requests in flight are answered (each
     // connection ends after its current request), within a bound.
     drop(listener);
-    let all = MAX_CONNECTIONS as u32;
-    if tokio::time::timeout(SHUTDOWN_GRACE, slots.acquire_many(all))
+    if tokio::time::timeout(SHUTDOWN_GRACE, table.all_closed())
         .await
         .is_err()
     {
@@ -89,31 +82,35 @@ pub async fn serve(
     }
 }
 
+/// How many connections are served at once: all of them, and per uid
+/// (root is not limited).
+const LIMITS: Limits = Limits {
+    total: 512,
+    per_uid: 64,
+};
+
 /// How long a stopping daemon waits for the requests in flight.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
+
+/// How long the accept loop rests after accept(2) fails (out of
+/// descriptors, say), so that a persistent failure does not spin.
+const ACCEPT_BACKOFF: Duration = Duration::from_millis(20);
 
 async fn accept_until_shutdown(
     listener: &UnixListener,
     context: &Context,
     io_timeout: Duration,
     shutdown: &mut watch::Receiver<bool>,
-    slots: &Arc<Semaphore>,
-    per_uid: &PerUid,
+    table: &Table,
 ) {
     loop {
-        let permit = tokio::select! {
-            _ = shutdown.changed() => return,
-            permit = slots.clone().acquire_owned() => match permit {
-                Ok(permit) => permit,
-                Err(_) => return,
-            },
-        };
         let stream = tokio::select! {
             _ = shutdown.changed() => return,
             accepted = listener.accept() => match accepted {
                 Ok((stream, _)) => stream,
                 Err(error) => {
                     tracing::warn!("accept failed: {error}");
+                    tokio::time::sleep(ACCEPT_BACKOFF).await;
                     continue;
                 }
             },
@@ -129,80 +126,129 @@ async fn accept_until_shutdown(
                 continue;
             }
         };
-        let Some(slot) = UidSlot::take(per_uid, peer.uid) else {
-            tokio::spawn(async move {
-                let message = format!(
-                    "uid {} already has {MAX_PER_UID} connections open: close some and retry",
-                    peer.uid
-                );
-                let refusal = Response::Error(ErrorReply::new(ErrorCode::Denied, message));
-                let mut stream = stream;
-                let _ = reply(&mut stream, &refusal, io_timeout).await;
-                drop(permit);
-            });
-            continue;
+        let slot = match table.admit(peer.uid) {
+            Ok(slot) => slot,
+            Err(reason) => {
+                // Answered without waiting on the client: a refused
+                // client that does not read its reply costs nothing.
+                let refusal = Response::Error(ErrorReply::new(ErrorCode::Busy, reason));
+                if let Ok(frame) = sched_proto::encode(&sched_proto::Envelope::new(&refusal)) {
+                    let _ = stream.try_write(&frame);
+                }
+                continue;
+            }
         };
         let context = context.clone();
         let stopping = shutdown.clone();
         tokio::spawn(async move {
-            connection(stream, peer, context, io_timeout, stopping).await;
-            drop(slot);
-            drop(permit);
+            connection(stream, peer, context, io_timeout, stopping, &slot).await;
         });
     }
 }
 
-/// Connections one uid (other than root) may hold at once, so that one user
-/// cannot take every slot and lock the others out.
-const MAX_PER_UID: usize = 64;
-
-/// Open connections by uid.
-type PerUid = Arc<Mutex<HashMap<u32, usize>>>;
-
-/// One uid's claim on a connection, given back on drop.
-struct UidSlot {
-    per_uid: PerUid,
-    uid: u32,
+/// The admission table with a way to close each connection it evicts.
+#[derive(Clone)]
+struct Table {
+    inner: Arc<Mutex<TableInner>>,
+    /// Signalled whenever a connection closes (for the shutdown wait).
+    closed: Arc<Notify>,
 }
 
-impl UidSlot {
-    /// A slot for `uid`, unless it already holds [`MAX_PER_UID`]; root is
-    /// never limited.
-    fn take(per_uid: &PerUid, uid: u32) -> Option<UidSlot> {
-        // A poisoned map still holds valid counts.
-        let mut counts = per_uid.lock().unwrap_or_else(|e| e.into_inner());
-        let count = counts.entry(uid).or_insert(0);
-        if uid != 0 && *count >= MAX_PER_UID {
-            return None;
+struct TableInner {
+    admission: Admission,
+    /// Each open connection's eviction signal.
+    evict: HashMap<ConnectionId, Arc<Notify>>,
+}
+
+/// An admitted connection's place in the table, given back on drop.
+struct Slot {
+    table: Table,
+    id: ConnectionId,
+    /// Fires when the connection is closed to make room for another.
+    evicted: Arc<Notify>,
+}
+
+impl Table {
+    fn new(limits: Limits) -> Table {
+        Table {
+            inner: Arc::new(Mutex::new(TableInner {
+                admission: Admission::new(limits),
+                evict: HashMap::new(),
+            })),
+            closed: Arc::new(Notify::new()),
         }
-        *count += 1;
-        Some(UidSlot {
-            per_uid: per_uid.clone(),
-            uid,
-        })
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, TableInner> {
+        // A poisoned table still holds valid entries.
+        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn admit(&self, uid: u32) -> Result<Slot, String> {
+        let mut inner = self.lock();
+        match inner.admission.admit(uid, std::time::Instant::now()) {
+            Admit::Refused(reason) => Err(reason),
+            Admit::Admitted { id, evicted } => {
+                if let Some(victim) = evicted
+                    && let Some(signal) = inner.evict.remove(&victim)
+                {
+                    tracing::debug!(uid, "closing a waiting connection to make room");
+                    signal.notify_one();
+                }
+                let signal = Arc::new(Notify::new());
+                inner.evict.insert(id, signal.clone());
+                Ok(Slot {
+                    table: self.clone(),
+                    id,
+                    evicted: signal,
+                })
+            }
+        }
+    }
+
+    async fn all_closed(&self) {
+        loop {
+            let closed = self.closed.notified();
+            if self.lock().admission.is_empty() {
+                return;
+            }
+            closed.await;
+        }
     }
 }
 
-impl Drop for UidSlot {
+impl Slot {
+    fn answering(&self) {
+        self.table.lock().admission.answering(self.id);
+    }
+
+    fn waiting(&self) {
+        self.table
+            .lock()
+            .admission
+            .waiting(self.id, std::time::Instant::now());
+    }
+}
+
+impl Drop for Slot {
     fn drop(&mut self) {
-        let mut counts = self.per_uid.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(count) = counts.get_mut(&self.uid) {
-            *count -= 1;
-            if *count == 0 {
-                counts.remove(&self.uid);
-            }
-        }
+        let mut inner = self.table.lock();
+        inner.admission.remove(self.id);
+        inner.evict.remove(&self.id);
+        drop(inner);
+        self.table.closed.notify_waiters();
     }
 }
 
 /// Serves one client: requests one after another until it closes, idles,
-/// or sends something that breaks the framing.
+/// sends something that breaks the framing, or is closed to make room.
 async fn connection(
     mut stream: UnixStream,
     peer: Peer,
     context: Context,
     io_timeout: Duration,
     mut stopping: watch::Receiver<bool>,
+    slot: &Slot,
 ) {
     loop {
         let mut header = [0u8; HEADER_LEN];
@@ -214,6 +260,7 @@ async fn connection(
         }
         let first = tokio::select! {
             _ = stopping.changed() => return,
+            _ = slot.evicted.notified() => return,
             first = tokio::time::timeout(IDLE_TIMEOUT, stream.read_exact(&mut header[..1])) => first,
         };
         match first {
@@ -231,7 +278,12 @@ async fn connection(
             stream.read_exact(&mut body).await?;
             Ok::<_, std::io::Error>(Ok(body))
         };
-        let body = match tokio::time::timeout(io_timeout, rest).await {
+        let read = tokio::select! {
+            // A half-sent request is waiting on its client too.
+            _ = slot.evicted.notified() => return,
+            read = tokio::time::timeout(io_timeout, rest) => read,
+        };
+        let body = match read {
             Ok(Ok(Ok(body))) => body,
             Ok(Ok(Err(FrameError::TooLarge { len, limit }))) => {
                 let message =
@@ -256,6 +308,7 @@ async fn connection(
                 return;
             }
         };
+        slot.answering();
         let sent = match requests::answer(&context, peer, &body).await {
             Reply::Message(response) => reply(&mut stream, &response, io_timeout).await,
             Reply::Frame(frame) => send(&mut stream, &frame, io_timeout).await,
@@ -263,6 +316,7 @@ async fn connection(
         if sent.is_err() {
             return;
         }
+        slot.waiting();
     }
 }
 
@@ -293,32 +347,5 @@ async fn send(stream: &mut UnixStream, frame: &[u8], io_timeout: Duration) -> Re
     match written {
         Ok(Ok(())) => Ok(()),
         _ => Err(()),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn one_uid_holds_at_most_its_share_of_connections_and_root_is_not_limited() {
-        let per_uid: PerUid = Arc::default();
-        let held: Vec<UidSlot> = (0..MAX_PER_UID)
-            .map(|_| UidSlot::take(&per_uid, 1000).unwrap())
-            .collect();
-        assert!(UidSlot::take(&per_uid, 1000).is_none());
-        assert!(
-            UidSlot::take(&per_uid, 1001).is_some(),
-            "other users are unaffected"
-        );
-        let root: Vec<UidSlot> = (0..MAX_PER_UID * 2)
-            .map(|_| UidSlot::take(&per_uid, 0).unwrap())
-            .collect();
-        drop(held.into_iter().next());
-        assert!(
-            UidSlot::take(&per_uid, 1000).is_some(),
-            "a closed connection frees its slot"
-        );
-        drop(root);
     }
 }

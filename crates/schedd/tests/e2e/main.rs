@@ -3,6 +3,7 @@
 
 mod bad_input;
 mod cron;
+mod flood;
 mod harness;
 mod jobs;
 mod privileges;

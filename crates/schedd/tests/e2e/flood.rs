@@ -1,0 +1,118 @@
+//! Connection floods: many uids holding idle and half-written connections,
+//! reconnecting as they are closed, cannot keep a bystander or root out.
+//! Needs root (to connect as many uids); skips otherwise.
+
+use std::io::{BufRead, BufReader};
+use std::os::unix::process::CommandExt;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::harness::{Daemon, Options, nobody, root_or_skip, stderr};
+
+/// A flooder: opens `count` connections to the socket, sends half a
+/// header on every other one, says "ready", then reopens each connection
+/// the daemon closes, until its standard input closes.
+const FLOODER: &str = r#"
+import os, select, socket, sys
+path, count = sys.argv[1], int(sys.argv[2])
+def open_one(i):
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.connect(path)
+    if i % 2:
+        s.send(b"\x00\x00")
+    return s
+conns = {}
+for i in range(count):
+    s = open_one(i)
+    conns[s.fileno()] = (i, s)
+print("ready", flush=True)
+poller = select.poll()
+for fd in conns:
+    poller.register(fd, select.POLLIN)
+poller.register(sys.stdin.fileno(), select.POLLIN | select.POLLHUP)
+while True:
+    for fd, _ in poller.poll():
+        if fd == sys.stdin.fileno():
+            sys.exit(0)
+        i, s = conns.pop(fd)
+        poller.unregister(fd)
+        s.close()
+        s = open_one(i)
+        conns[s.fileno()] = (i, s)
+        poller.register(s.fileno(), select.POLLIN)
+"#;
+
+/// How many uids flood, and how many connections each tries to hold: far
+/// more than the daemon serves at once (512).
+const FLOODING_UIDS: u32 = 16;
+const CONNECTIONS_EACH: u32 = 64;
+
+/// The longest a bystander's request may take during the flood.
+const BOUND: Duration = Duration::from_secs(1);
+
+fn flooder(daemon: &Daemon, uid: u32) -> Child {
+    let mut child = Command::new("python3")
+        .args(["-c", FLOODER])
+        .arg(&daemon.socket)
+        .arg(CONNECTIONS_EACH.to_string())
+        .uid(uid)
+        .gid(uid)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("start python3");
+    let mut ready = String::new();
+    BufReader::new(child.stdout.as_mut().unwrap())
+        .read_line(&mut ready)
+        .unwrap();
+    assert_eq!(ready, "ready\n", "flooder uid {uid} did not start");
+    child
+}
+
+#[test]
+fn a_flood_of_idle_and_half_written_connections_from_many_uids_delays_no_one_else() {
+    let test = "a_flood_of_idle_and_half_written_connections_from_many_uids_delays_no_one_else";
+    if !root_or_skip(test) {
+        return;
+    }
+    if Command::new("python3").arg("--version").output().is_err() {
+        println!("skipped {test}: python3 is not installed");
+        return;
+    }
+    let daemon = Daemon::start(Options {
+        shared: true,
+        ..Options::default()
+    });
+    let (uid, gid) = nobody();
+    // Uids with no account: the kernel vouches for them all the same.
+    let mut flooders: Vec<Child> = (0..FLOODING_UIDS)
+        .map(|n| flooder(&daemon, 3_900_000 + n))
+        .collect();
+    for round in 0..5 {
+        for (who, args) in [("nobody", ["ls", "--json"]), ("root", ["ls", "--json"])] {
+            let started = Instant::now();
+            let output = if who == "root" {
+                daemon.sched(&args)
+            } else {
+                daemon.sched_as(uid, gid, &args)
+            };
+            let took = started.elapsed();
+            assert_eq!(output.status.code(), Some(0), "{who}: {}", stderr(&output));
+            assert!(
+                took < BOUND,
+                "round {round}: {who} waited {took:?} during the flood"
+            );
+        }
+        // One more flooder joins each round: it is admitted by closing the
+        // waiting connections of those holding the most.
+        flooders.push(flooder(&daemon, 3_900_100 + round));
+    }
+    for mut child in flooders {
+        drop(child.stdin.take());
+        child.wait().unwrap();
+    }
+    // The flood is over: the daemon serves as before.
+    let output = daemon.sched_as(uid, gid, &["ls", "--json"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+}
