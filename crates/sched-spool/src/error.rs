@@ -12,10 +12,16 @@ pub enum SpoolError {
         "spool {path} is corrupt: {detail}; it was left untouched: restore it from a backup or move it away"
     )]
     Corrupt { path: PathBuf, detail: String },
-    #[error("spool {path} is locked by another process: is another schedd using it?")]
-    Locked { path: PathBuf },
-    #[error("spool {path} is not a schedd spool (it has other tables); it was left untouched")]
+    #[error("spool {path} is locked by another process{}: is another schedd using it? it was left untouched", holder.map(|pid| format!(" (pid {pid})")).unwrap_or_default())]
+    Locked { path: PathBuf, holder: Option<i32> },
+    #[error(
+        "spool {path} is not a schedd spool (another program's database); it was left untouched"
+    )]
     Foreign { path: PathBuf },
+    #[error(
+        "spool {path} is not an SQLite database; it was left untouched: move it away or choose another --spool-dir"
+    )]
+    NotDatabase { path: PathBuf },
     #[error(
         "spool {path} has schema {found}, newer than this schedd's {known}: run a newer schedd"
     )]

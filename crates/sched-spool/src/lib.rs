@@ -13,6 +13,7 @@
 
 mod crontabs;
 mod error;
+mod inspect;
 mod jobs;
 mod open;
 mod records;

@@ -25,7 +25,7 @@ pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 
 /// `PRAGMA application_id` of a schedd spool ("SCHD"), so that a database
 /// of another program is recognised and left alone.
-const APPLICATION_ID: i64 = 0x5343_4844;
+pub(crate) const APPLICATION_ID: i64 = 0x5343_4844;
 
 /// How long a write waits for a lock before the spool reports it locked.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
@@ -56,6 +56,9 @@ impl Spool {
             path: path.clone(),
             reason,
         };
+        // Refusals are decided before anything is written: a damaged,
+        // foreign, locked or too new spool is left as it was found.
+        crate::inspect::inspect(&path)?;
         match OpenOptions::new()
             .write(true)
             .create_new(true)
@@ -88,7 +91,6 @@ impl Spool {
             cron_runs_kept: DEFAULT_CRON_RUNS_KEPT,
         };
         spool.configure()?;
-        spool.check_integrity()?;
         spool.migrate()?;
         Ok(spool)
     }
@@ -107,7 +109,7 @@ impl Spool {
     pub(crate) fn error_of(path: &Path, source: rusqlite::Error) -> SpoolError {
         let path = path.to_path_buf();
         if is_busy(&source) {
-            SpoolError::Locked { path }
+            SpoolError::Locked { path, holder: None }
         } else if is_corrupt(&source) {
             SpoolError::Corrupt {
                 path,
@@ -147,25 +149,6 @@ impl Spool {
             .pragma_update(None, "foreign_keys", "ON")
             .map_err(|e| self.error(e))?;
         Ok(())
-    }
-
-    fn check_integrity(&mut self) -> Result<(), SpoolError> {
-        let mut statement = self
-            .conn
-            .prepare("PRAGMA integrity_check")
-            .map_err(|e| self.error(e))?;
-        let problems: Vec<String> = statement
-            .query_map([], |row| row.get(0))
-            .and_then(|rows| rows.collect())
-            .map_err(|e| self.error(e))?;
-        drop(statement);
-        if problems.len() == 1 && problems[0] == "ok" {
-            return Ok(());
-        }
-        Err(SpoolError::Corrupt {
-            path: self.path.clone(),
-            detail: problems.join("; "),
-        })
     }
 
     fn migrate(&mut self) -> Result<(), SpoolError> {

@@ -228,7 +228,7 @@ fn a_file_that_is_not_a_database_is_reported_and_left_byte_for_byte() {
     std::fs::write(&path, &garbage).unwrap();
     private(&path);
     let error = Spool::open(&path).unwrap_err();
-    assert!(matches!(error, SpoolError::Corrupt { .. }), "{error:?}");
+    assert!(matches!(error, SpoolError::NotDatabase { .. }), "{error:?}");
     assert!(
         error.to_string().contains(&path.display().to_string()),
         "{error}"
