@@ -349,6 +349,10 @@ pub struct RunInfo {
     pub output_tail: String,
     /// Total bytes the job wrote, kept or not.
     pub output_bytes: u64,
+    /// What the daemon has to say about the run (why its output was not
+    /// mailed, say).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
 }
 
 /// What a run is a run of.

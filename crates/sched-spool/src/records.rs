@@ -165,6 +165,9 @@ pub struct RunRecord {
     pub pid: Option<u32>,
     pub outcome: Outcome,
     pub output: Output,
+    /// What the daemon has to say about a run that ran (why its output
+    /// was not mailed, say); a failed run's reason is in its outcome.
+    pub note: Option<String>,
 }
 
 /// An id as SQLite stores it. Ids are positive `i64`s; one beyond that range

@@ -69,6 +69,18 @@ impl Spool {
     /// Records how a run ended and what it wrote. For a cron run, the
     /// entry's oldest finished runs beyond the number kept are removed in
     /// the same transaction.
+    /// Adds a note to finished run `run` (not to a failed one, whose
+    /// reason is its outcome).
+    pub fn note_run(&mut self, run: u64, note: &str) -> Result<(), SpoolError> {
+        self.conn
+            .execute(
+                "UPDATE runs SET reason = ?2 WHERE id = ?1 AND outcome NOT IN ('failed', 'running')",
+                params![sql_id(run), note],
+            )
+            .map_err(|e| Spool::error_of(&self.path, e))?;
+        Ok(())
+    }
+
     pub fn finish_run(
         &mut self,
         run: u64,
@@ -212,6 +224,10 @@ fn run_from_row(row: &Row<'_>) -> Result<RunRecord, (i64, String)> {
         started: instant(row.get(6).map_err(sql)?)?,
         finished: finished.map(instant).transpose()?,
         pid: pid.and_then(|pid| u32::try_from(pid).ok()),
+        note: match outcome {
+            Outcome::Failed(_) => None,
+            _ => row.get(12).map_err(sql)?,
+        },
         outcome,
         output: Output {
             head: row.get(13).map_err(sql)?,

@@ -54,6 +54,8 @@ pub struct Run<'a> {
     pub output_head: &'a str,
     pub output_tail: &'a str,
     pub output_bytes: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<&'a str>,
 }
 
 impl<'a> From<&'a RunInfo> for Run<'a> {
@@ -74,6 +76,7 @@ impl<'a> From<&'a RunInfo> for Run<'a> {
             output_head: &run.output_head,
             output_tail: &run.output_tail,
             output_bytes: run.output_bytes,
+            note: run.note.as_deref(),
         }
     }
 }

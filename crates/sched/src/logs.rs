@@ -64,6 +64,9 @@ fn write_run(run: &RunInfo, zone: &jiff::tz::TimeZone, out: &mut impl Write) -> 
         "  command: {}",
         crate::jobs::one_line(&run.command, 70)
     )?;
+    if let Some(note) = &run.note {
+        writeln!(out, "  note: {}", crate::jobs::one_line(note, 200))?;
+    }
     let kept = run.output_head.len() + run.output_tail.len();
     if run.output_bytes == 0 {
         return Ok(());

@@ -318,7 +318,17 @@ impl Executor {
         let total_bytes = output.total_bytes;
         let mailed = mail.filter(|plan| plan.wanted(&outcome, total_bytes));
         let recorded = self.record(run, self.clock.now(), outcome, output).await;
-        if let Some(plan) = mailed {
+        if let Some(refused) = mailed.as_ref().and_then(|plan| plan.refused.clone()) {
+            tracing::warn!(run, "{refused}");
+            let note = refused.clone();
+            if let Err(error) = self
+                .spool
+                .call(move |spool| spool.note_run(run, &note))
+                .await
+            {
+                tracing::error!(run, "cannot record why the output was not mailed: {error}");
+            }
+        } else if let Some(plan) = mailed {
             let (reading, scratch) = (path.clone(), self.output_dir.clone());
             let to = plan.to.clone();
             let limit = self.output_limit;

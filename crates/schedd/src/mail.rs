@@ -15,6 +15,11 @@ use sched_spool::Outcome;
 #[derive(Debug)]
 pub struct MailPlan {
     pub to: String,
+    /// The From address: MAILFROM, else the owner.
+    from: String,
+    /// Why nothing may be mailed: a value that would go into a header
+    /// fails cron's rules (see `sched_cron::crontab::header`).
+    pub refused: Option<String>,
     user: ResolvedUser,
     subject: String,
     cron_env: Vec<(String, String)>,
@@ -37,6 +42,10 @@ pub fn plan(
         Some(to) => to.trim().to_owned(),
         None => user.name().to_owned(),
     };
+    let from = match crate::cron::environment::lookup(env, "MAILFROM") {
+        Some(from) if !from.trim().is_empty() => from.trim().to_owned(),
+        _ => user.name().to_owned(),
+    };
     if !sendmail.is_file() {
         tracing::debug!("no mailer at {}: output is not mailed", sendmail.display());
         return None;
@@ -45,8 +54,26 @@ pub fn plan(
         .map(|name| name.to_string_lossy().into_owned())
         .unwrap_or_else(|_| "localhost".to_owned());
     // A subject is one line: cron shows the command's first line.
-    let first_line = command.lines().next().unwrap_or_default();
+    let first_line: String = command
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .chars()
+        .map(|c| if c.is_control() { '?' } else { c })
+        .collect();
+    // The crontab was checked when it was installed; this is the same
+    // check on what is about to be written, whatever its origin.
+    let refused = [("MAILTO", to.as_str()), ("MAILFROM", from.as_str())]
+        .into_iter()
+        .chain(
+            env.iter()
+                .map(|(name, value)| (name.as_str(), value.as_str())),
+        )
+        .find_map(|(name, value)| sched_cron::crontab::header::header_problem(name, value))
+        .map(|(_, problem)| format!("output not mailed: {problem}"));
     Some(MailPlan {
+        from,
+        refused,
         to,
         user: user.clone(),
         subject: format!("Cron <{}@{host}> {first_line}", user.name()),
@@ -67,14 +94,17 @@ impl MailPlan {
     /// the size if it is longer (blocking: run it off the async threads).
     /// The mailer runs as the job's owner, in /.
     pub fn send(&self, output: &Path, scratch_dir: &Path, limit: u64) -> std::io::Result<()> {
+        if let Some(refused) = &self.refused {
+            return Err(std::io::Error::other(refused.clone()));
+        }
         let mut message = tempfile::tempfile_in(scratch_dir)?;
         write!(
             message,
-            "From: \"(Cron Daemon)\" <{user}>\nTo: {to}\nSubject: {subject}\n\
+            "From: \"(Cron Daemon)\" <{from}>\nTo: {to}\nSubject: {subject}\n\
              MIME-Version: 1.0\nContent-Type: text/plain; charset=UTF-8\n\
              Content-Transfer-Encoding: 8bit\nAuto-Submitted: auto-generated\n\
              Precedence: bulk\n",
-            user = self.user.name(),
+            from = self.from,
             to = self.to,
             subject = self.subject,
         )?;
@@ -132,4 +162,60 @@ impl MailPlan {
 /// `text` in single quotes for /bin/sh.
 fn shell_quote(text: &str) -> String {
     format!("'{}'", text.replace('\'', r"'\''"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn plan_with(env: &[(&str, &str)]) -> MailPlan {
+        let user = sched_runas::resolve_uid(nix::unistd::getuid().as_raw()).unwrap();
+        let env: Vec<(String, String)> = env
+            .iter()
+            .map(|(name, value)| (name.to_string(), value.to_string()))
+            .collect();
+        // Any existing file stands in for the mailer.
+        plan(&user, &env, "echo hi", false, Path::new("/bin/sh")).unwrap()
+    }
+
+    #[test]
+    fn a_value_that_would_break_a_header_stops_the_mail_with_a_reason() {
+        assert_eq!(plan_with(&[("MAILTO", "ops@example.org")]).refused, None);
+        for (env, reason) in [
+            (
+                [("MAILTO", "a@b\rBcc: c@d")],
+                "output not mailed: control character U+000D in the value of MAILTO: it would reach a mail header",
+            ),
+            (
+                [("X", "1\nX-Evil: 2")],
+                "output not mailed: control character U+000A in the value of X: it would reach a mail header",
+            ),
+            (
+                [("MAILFROM", "<a@b>")],
+                "output not mailed: '<' is not allowed in MAILFROM (cron mails nothing to such an address): use letters, digits, _ and @!:%+-.,",
+            ),
+        ] {
+            let plan = plan_with(&env);
+            assert_eq!(plan.refused.as_deref(), Some(reason));
+            let scratch = tempfile::tempdir().unwrap();
+            let error = plan
+                .send(Path::new("/dev/null"), scratch.path(), 10)
+                .unwrap_err();
+            assert_eq!(error.to_string(), reason, "nothing is sent");
+        }
+    }
+
+    #[test]
+    fn a_subject_never_carries_a_control_character() {
+        let user = sched_runas::resolve_uid(nix::unistd::getuid().as_raw()).unwrap();
+        let plan = plan(
+            &user,
+            &[],
+            "echo a\rb\u{1b}c\nsecond",
+            false,
+            Path::new("/bin/sh"),
+        )
+        .unwrap();
+        assert!(plan.subject.ends_with("> echo a?b?c"), "{}", plan.subject);
+    }
 }

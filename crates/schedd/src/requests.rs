@@ -508,5 +508,6 @@ fn run_info(run: &RunRecord, names: &mut Names) -> RunInfo {
         output_head: String::from_utf8_lossy(&run.output.head).into_owned(),
         output_tail: String::from_utf8_lossy(&run.output.tail).into_owned(),
         output_bytes: run.output.total_bytes,
+        note: run.note.clone(),
     }
 }

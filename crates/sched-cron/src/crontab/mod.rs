@@ -12,6 +12,7 @@
 //! the rest of the file from loading.
 
 mod env;
+pub mod header;
 mod percent;
 
 use std::fmt;
@@ -110,6 +111,18 @@ pub fn parse(text: &str, format: Format) -> (Crontab, Vec<LineError>) {
             continue;
         }
         if let Some(var) = env::parse_env_line(line, line_number) {
+            if let Some((index, message)) = header::header_problem(&var.name, &var.value) {
+                let column = match index {
+                    Some(index) => var.value_column + index,
+                    None => line.len() - line.trim_start().len() + 1,
+                };
+                errors.push(LineError {
+                    line: line_number,
+                    column,
+                    message,
+                });
+                continue;
+            }
             crontab.env.push(var);
             continue;
         }

@@ -817,3 +817,79 @@ fn a_cron_d_directory_removed_and_created_again_is_watched_again() {
     std::fs::remove_file(&file).unwrap();
     daemon.wait_until("the file to be dropped", |d| d.upcoming(10).is_empty());
 }
+
+#[test]
+fn no_control_character_reaches_a_mail_header_from_any_crontab() {
+    use std::os::unix::fs::PermissionsExt;
+    let user = me();
+    let mut daemon = Daemon::mock("2026-06-01T09:59:00Z");
+    daemon.tz = "UTC".to_owned();
+    let mailbox = daemon.dir.path().join("mailbox");
+    let sendmail = daemon.dir.path().join("bin/sendmail");
+    std::fs::write(
+        &sendmail,
+        format!(
+            "#!/bin/sh\necho \"ARGS: $*\" >> {0}\ncat >> {0}\n",
+            mailbox.display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&sendmail, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let injected = "MAILTO=x@example.invalid\rBcc: evil@example.invalid\n0 10 * * * echo hi\n";
+    // A user's crontab: refused whole, at the carriage return's column.
+    let output = daemon.sched_stdin(&["crontab", "-"], injected);
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains(
+            ":1:25: control character U+000D in the value of MAILTO: it would reach a mail header"
+        ),
+        "{stderr}"
+    );
+    assert_eq!(daemon.sched(&["crontab", "-l"]).status.code(), Some(1));
+    let checked = daemon.sched_stdin(&["check", "-"], "FOO=a\u{b}b\nMAILTO=-oQ/tmp\n");
+    assert_eq!(checked.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&checked.stdout),
+        "<stdin>:1:6: control character U+000B in the value of FOO: it would reach a mail header\n\
+         <stdin>:2:8: '-' is not allowed in MAILTO (cron mails nothing to such an address): use letters, digits, _ and @!:%+-.,\n"
+    );
+    // A system crontab: the bad lines are skipped and logged, the job runs,
+    // and its mail carries none of them.
+    let file = daemon.etc().join("cron.d/injected");
+    std::fs::write(
+        &file,
+        format!(
+            "MAILTO=x@example.invalid\rBcc: evil@example.invalid\n\
+             FOO=a\rX-Evil: yes\n\
+             MAILFROM=cron+ops@example.org\n\
+             0 10 * * * {user} echo hi\n"
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).unwrap();
+    daemon.wait_until("the cron.d file to load", |d| {
+        d.upcoming(10).iter().any(|run| run.command == "echo hi")
+    });
+    daemon.advance_to("2026-06-01T10:01:00Z");
+    daemon.wait_until("the mail", |_| {
+        std::fs::read_to_string(&mailbox).is_ok_and(|text| text.contains("\nhi\n"))
+    });
+    let mail = std::fs::read_to_string(&mailbox).unwrap();
+    let headers = mail.split_once("\n\n").unwrap().0;
+    assert!(!headers.contains('\r'), "{headers:?}");
+    assert!(
+        !headers.contains("evil") && !headers.contains("X-Evil"),
+        "{headers}"
+    );
+    assert!(headers.contains(&format!("\nTo: {user}\n")), "{headers}");
+    assert!(
+        headers.contains("\nFrom: \"(Cron Daemon)\" <cron+ops@example.org>\n"),
+        "{headers}"
+    );
+    let log = daemon.log();
+    assert!(
+        log.contains("injected:1:25: control character U+000D in the value of MAILTO"),
+        "{log}"
+    );
+}
