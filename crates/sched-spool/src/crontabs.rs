@@ -10,6 +10,9 @@ use crate::{Spool, SpoolError};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredCrontab {
     pub owner_uid: u32,
+    /// The owner's account name when it was installed (see
+    /// [`NewJob::owner_name`](crate::NewJob::owner_name)).
+    pub owner_name: Option<String>,
     pub text: String,
     pub installed: Timestamp,
 }
@@ -17,44 +20,57 @@ pub struct StoredCrontab {
 impl Spool {
     /// The crontab of `uid`, if one is installed.
     pub fn crontab(&self, uid: u32) -> Result<Option<StoredCrontab>, SpoolError> {
-        let row: Option<(String, i64)> = self
+        let row: Option<(String, i64, Option<String>)> = self
             .conn
-            .prepare_cached("SELECT text, installed FROM crontabs WHERE owner_uid = ?1")
+            .prepare_cached("SELECT text, installed, owner_name FROM crontabs WHERE owner_uid = ?1")
             .and_then(|mut select| {
                 select
-                    .query_row(params![uid], |row| Ok((row.get(0)?, row.get(1)?)))
+                    .query_row(params![uid], |row| {
+                        Ok((row.get(0)?, row.get(1)?, row.get(2)?))
+                    })
                     .optional()
             })
             .map_err(|e| self.error(e))?;
-        row.map(|(text, installed)| self.stored(uid, text, installed))
+        row.map(|(text, installed, name)| self.stored(uid, name, text, installed))
             .transpose()
     }
 
     /// Every installed crontab, by uid.
     pub fn crontabs(&self) -> Result<Vec<StoredCrontab>, SpoolError> {
-        let rows: Vec<(i64, String, i64)> = self
+        type Row = (i64, String, i64, Option<String>);
+        let rows: Vec<Row> = self
             .conn
-            .prepare_cached("SELECT owner_uid, text, installed FROM crontabs ORDER BY owner_uid")
+            .prepare_cached(
+                "SELECT owner_uid, text, installed, owner_name FROM crontabs ORDER BY owner_uid",
+            )
             .and_then(|mut select| {
                 select
-                    .query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))
+                    .query_map([], |row| {
+                        Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
+                    })
                     .and_then(|rows| rows.collect())
             })
             .map_err(|e| self.error(e))?;
         rows.into_iter()
-            .map(|(uid, text, installed)| {
+            .map(|(uid, text, installed, name)| {
                 let uid = u32::try_from(uid).map_err(|_| SpoolError::BadRow {
                     path: self.path.clone(),
                     table: "crontabs",
                     id: uid,
                     detail: "uid out of range".to_owned(),
                 })?;
-                self.stored(uid, text, installed)
+                self.stored(uid, name, text, installed)
             })
             .collect()
     }
 
-    fn stored(&self, uid: u32, text: String, installed: i64) -> Result<StoredCrontab, SpoolError> {
+    fn stored(
+        &self,
+        uid: u32,
+        owner_name: Option<String>,
+        text: String,
+        installed: i64,
+    ) -> Result<StoredCrontab, SpoolError> {
         let installed = from_micros(installed).ok_or_else(|| SpoolError::BadRow {
             path: self.path.clone(),
             table: "crontabs",
@@ -63,18 +79,27 @@ impl Spool {
         })?;
         Ok(StoredCrontab {
             owner_uid: uid,
+            owner_name,
             text,
             installed,
         })
     }
 
-    /// Installs (or replaces) the crontab of `uid`, durably.
-    pub fn set_crontab(&mut self, uid: u32, text: &str, now: Timestamp) -> Result<(), SpoolError> {
+    /// Installs (or replaces) the crontab of `uid`, whose account is named
+    /// `name` (`None`: it has none), durably.
+    pub fn set_crontab(
+        &mut self,
+        uid: u32,
+        name: Option<&str>,
+        text: &str,
+        now: Timestamp,
+    ) -> Result<(), SpoolError> {
         self.conn
             .execute(
-                "INSERT INTO crontabs (owner_uid, text, installed) VALUES (?1, ?2, ?3)
-                 ON CONFLICT (owner_uid) DO UPDATE SET text = excluded.text, installed = excluded.installed",
-                params![uid, text, to_micros(now)],
+                "INSERT INTO crontabs (owner_uid, text, installed, owner_name) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (owner_uid) DO UPDATE SET text = excluded.text,
+                     installed = excluded.installed, owner_name = excluded.owner_name",
+                params![uid, text, to_micros(now), name],
             )
             .map_err(|e| self.error(e))?;
         Ok(())
@@ -87,6 +112,45 @@ impl Spool {
             .execute("DELETE FROM crontabs WHERE owner_uid = ?1", params![uid])
             .map_err(|e| self.error(e))?;
         Ok(removed > 0)
+    }
+
+    /// Records `name` as the owner's name of every job and crontab of
+    /// `uid` stored without one (before schema 5).
+    pub fn adopt_owner_name(&mut self, uid: u32, name: &str) -> Result<(), SpoolError> {
+        let tx = self
+            .conn
+            .transaction()
+            .map_err(|e| Spool::error_of(&self.path, e))?;
+        for table in ["jobs", "crontabs"] {
+            tx.execute(
+                &format!(
+                    "UPDATE {table} SET owner_name = ?2 WHERE owner_uid = ?1 AND owner_name IS NULL"
+                ),
+                params![uid, name],
+            )
+            .map_err(|e| Spool::error_of(&self.path, e))?;
+        }
+        tx.commit().map_err(|e| Spool::error_of(&self.path, e))
+    }
+
+    /// The uids that own a job or crontab stored without an owner's name.
+    pub fn uids_without_owner_name(&self) -> Result<Vec<u32>, SpoolError> {
+        self.conn
+            .prepare(
+                "SELECT owner_uid FROM jobs WHERE owner_name IS NULL
+                 UNION SELECT owner_uid FROM crontabs WHERE owner_name IS NULL",
+            )
+            .and_then(|mut select| {
+                select
+                    .query_map([], |row| row.get::<_, i64>(0))
+                    .and_then(|rows| rows.collect::<Result<Vec<i64>, _>>())
+            })
+            .map(|uids| {
+                uids.into_iter()
+                    .filter_map(|uid| u32::try_from(uid).ok())
+                    .collect()
+            })
+            .map_err(|e| self.error(e))
     }
 
     /// A value of the daemon's state.

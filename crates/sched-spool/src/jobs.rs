@@ -10,7 +10,7 @@ use crate::records::{decode_env, encode_env, from_micros, sql_id, to_micros};
 use crate::{JobKind, JobRecord, NewJob, Owner, PendingJob, Spool, SpoolError};
 
 const JOB_COLUMNS: &str =
-    "id, kind, owner_uid, owner_gid, due, submitted, command, cwd, umask, env, queue";
+    "id, kind, owner_uid, owner_gid, due, submitted, command, cwd, umask, env, queue, owner_name";
 
 impl Spool {
     /// Queues `jobs` in one transaction and returns their ids in order.
@@ -182,8 +182,8 @@ impl Spool {
 /// AUTOINCREMENT) when `None`; returns the id.
 fn insert_job_row(conn: &Connection, id: Option<u64>, job: &NewJob) -> rusqlite::Result<i64> {
     conn.prepare_cached(
-        "INSERT INTO jobs (id, kind, owner_uid, owner_gid, due, submitted, command, cwd, umask, env, queue)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+        "INSERT INTO jobs (id, kind, owner_uid, owner_gid, due, submitted, command, cwd, umask, env, queue, owner_name)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
     )?
     .insert(params![
         id.map(sql_id),
@@ -197,6 +197,7 @@ fn insert_job_row(conn: &Connection, id: Option<u64>, job: &NewJob) -> rusqlite:
         job.umask,
         encode_env(&job.env),
         job.queue.to_string(),
+        job.owner_name,
     ])
 }
 
@@ -264,6 +265,7 @@ struct RawJob {
     umask: i64,
     env: Vec<u8>,
     queue: String,
+    owner_name: Option<String>,
 }
 
 type RowProblem = (i64, String);
@@ -283,6 +285,7 @@ fn raw_job(row: &Row<'_>) -> Result<RawJob, RowProblem> {
             umask: row.get(8)?,
             env: row.get(9)?,
             queue: row.get(10)?,
+            owner_name: row.get(11)?,
         })
     };
     read().map_err(|e| (id, e.to_string()))
@@ -297,6 +300,7 @@ impl RawJob {
             queue: queue_of(&self.queue).ok_or_else(|| bad("bad queue letter"))?,
             owner_uid: u32::try_from(self.owner_uid).map_err(|_| bad("uid out of range"))?,
             owner_gid: u32::try_from(self.owner_gid).map_err(|_| bad("gid out of range"))?,
+            owner_name: self.owner_name,
             due: from_micros(self.due).ok_or_else(|| bad("due instant out of range"))?,
             submitted: from_micros(self.submitted)
                 .ok_or_else(|| bad("submission instant out of range"))?,

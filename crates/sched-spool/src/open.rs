@@ -18,6 +18,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../spool/0002_crontabs.sql"),
     include_str!("../../../spool/0003_runs_by_origin.sql"),
     include_str!("../../../spool/0004_queues.sql"),
+    include_str!("../../../spool/0005_owner_names.sql"),
 ];
 
 /// The schema this build writes.

@@ -98,6 +98,10 @@ pub struct NewJob {
     pub queue: char,
     pub owner_uid: u32,
     pub owner_gid: u32,
+    /// The owner's account name when the job was submitted; the job runs
+    /// only while `owner_uid` still has this name. `None` for a job stored
+    /// before names were kept, or for a uid that had no account.
+    pub owner_name: Option<String>,
     pub due: Timestamp,
     pub submitted: Timestamp,
     pub command: String,

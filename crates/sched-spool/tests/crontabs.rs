@@ -16,19 +16,35 @@ fn crontabs_are_installed_replaced_listed_and_removed_per_user() {
         let mut spool = Spool::open(&path).unwrap();
         assert_eq!(spool.crontab(1000).unwrap(), None);
         spool
-            .set_crontab(1000, "* * * * * echo a\n", instant("2026-01-01T00:00:00Z"))
+            .set_crontab(
+                1000,
+                Some("alice"),
+                "* * * * * echo a\n",
+                instant("2026-01-01T00:00:00Z"),
+            )
             .unwrap();
         spool
-            .set_crontab(1001, "0 0 * * * echo b\n", instant("2026-01-01T00:00:01Z"))
+            .set_crontab(
+                1001,
+                None,
+                "0 0 * * * echo b\n",
+                instant("2026-01-01T00:00:01Z"),
+            )
             .unwrap();
         spool
-            .set_crontab(1000, "5 * * * * echo c\n", instant("2026-01-01T00:00:02Z"))
+            .set_crontab(
+                1000,
+                Some("alice2"),
+                "5 * * * * echo c\n",
+                instant("2026-01-01T00:00:02Z"),
+            )
             .unwrap();
     }
     let mut spool = Spool::open(&path).unwrap();
     let mine = spool.crontab(1000).unwrap().unwrap();
     assert_eq!(mine.text, "5 * * * * echo c\n");
     assert_eq!(mine.installed, instant("2026-01-01T00:00:02Z"));
+    assert_eq!(mine.owner_name.as_deref(), Some("alice2"));
     let all = spool.crontabs().unwrap();
     assert_eq!(
         all.iter()
@@ -36,6 +52,20 @@ fn crontabs_are_installed_replaced_listed_and_removed_per_user() {
             .collect::<Vec<_>>(),
         vec![(1000, "5 * * * * echo c\n"), (1001, "0 0 * * * echo b\n")]
     );
+    // A crontab stored without a name (before schema 5) adopts one once.
+    assert_eq!(spool.uids_without_owner_name().unwrap(), vec![1001]);
+    spool.adopt_owner_name(1001, "bob").unwrap();
+    spool.adopt_owner_name(1000, "mallory").unwrap();
+    assert_eq!(
+        spool.crontab(1001).unwrap().unwrap().owner_name.as_deref(),
+        Some("bob")
+    );
+    assert_eq!(
+        spool.crontab(1000).unwrap().unwrap().owner_name.as_deref(),
+        Some("alice2"),
+        "a name already kept is never replaced"
+    );
+    assert!(spool.uids_without_owner_name().unwrap().is_empty());
     assert!(spool.remove_crontab(1000).unwrap());
     assert!(!spool.remove_crontab(1000).unwrap());
     assert_eq!(spool.crontab(1000).unwrap(), None);

@@ -37,6 +37,7 @@ fn jobs(n: usize) -> Vec<NewJob> {
             kind: JobKind::At,
             owner_uid: 1000,
             owner_gid: 1000,
+            owner_name: Some("owner".to_owned()),
             due: "2026-01-01T10:00:00Z".parse::<Timestamp>().unwrap(),
             submitted: "2026-01-01T00:00:00Z".parse::<Timestamp>().unwrap(),
             command: format!("echo {i} {}", "x".repeat(200)),

@@ -17,6 +17,7 @@ fn job(owner_uid: u32, due: &str, command: &str) -> NewJob {
         kind: JobKind::At,
         owner_uid,
         owner_gid: owner_uid,
+        owner_name: Some("owner".to_owned()),
         due: instant(due),
         submitted: instant("2026-01-01T00:00:00Z"),
         command: command.to_owned(),

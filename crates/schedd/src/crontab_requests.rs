@@ -37,10 +37,15 @@ pub async fn serve(
                 .call(move |spool| spool.crontab(uid))
                 .await
                 .map_err(internal)?;
+            // A crontab left by a former holder of the caller's uid is not
+            // the caller's: only root reads it.
+            let text = stored
+                .filter(|crontab| peer.uid == 0 || same_owner(crontab, &name))
+                .map(|crontab| crontab.text);
             Ok(Response::Crontab {
                 owner_uid: uid,
                 owner: name,
-                text: stored.map(|crontab| crontab.text),
+                text,
             })
         }
         CrontabRequest::Install { text, .. } => {
@@ -74,7 +79,8 @@ pub async fn serve(
             context
                 .spool
                 .call(move |spool| {
-                    spool.set_crontab(uid, &text, now)?;
+                    let account = crate::names::account_of(uid);
+                    spool.set_crontab(uid, account.as_deref(), &text, now)?;
                     let _ = events.send(Event::UserCrontab(loaded));
                     Ok(())
                 })
@@ -89,10 +95,14 @@ pub async fn serve(
         }
         CrontabRequest::Remove { .. } => {
             let events = context.events.clone();
+            let caller = (peer.uid, name.clone());
             let removed = context
                 .spool
                 .call(move |spool| {
-                    let removed = spool.remove_crontab(uid)?;
+                    let theirs = spool
+                        .crontab(uid)?
+                        .is_some_and(|crontab| caller.0 == 0 || same_owner(&crontab, &caller.1));
+                    let removed = theirs && spool.remove_crontab(uid)?;
                     if removed {
                         let _ = events.send(Event::UserCrontabRemoved { uid });
                     }
@@ -148,4 +158,13 @@ async fn target(peer: Peer, user: Option<String>) -> Result<(u32, String), Error
             "only root may read or change another user's crontab",
         )),
     }
+}
+
+/// Whether `crontab` was installed by the account now named `name` (one
+/// stored before names were kept is taken as the uid's).
+fn same_owner(crontab: &sched_spool::StoredCrontab, name: &str) -> bool {
+    crontab
+        .owner_name
+        .as_deref()
+        .is_none_or(|owner| owner == name)
 }

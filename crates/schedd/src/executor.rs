@@ -48,6 +48,15 @@ pub enum Task {
 }
 
 impl Task {
+    /// The name the owner's account had when the job was stored or its
+    /// crontab loaded; `None` for a job stored before names were kept.
+    fn owner_name(&self) -> Option<&str> {
+        match self {
+            Task::Job(job) => job.job.owner_name.as_deref(),
+            Task::Cron(job) => Some(&job.user.name),
+        }
+    }
+
     fn owner_uid(&self) -> u32 {
         match self {
             Task::Job(job) => job.job.owner_uid,
@@ -128,6 +137,18 @@ impl Executor {
                 return None;
             }
         };
+        // A uid given to a new account after the owner's was deleted does
+        // not make the newcomer the owner.
+        if let Some(expected) = task.owner_name()
+            && expected != user.name()
+        {
+            let reason = format!(
+                "the owner {expected} (uid {uid}) no longer exists: uid {uid} is now {}'s; not run",
+                user.name()
+            );
+            self.record_failure(run, reason, Output::default()).await;
+            return None;
+        }
         let (env, shell, cwd, umask, stdin_text, mail) = match &task {
             Task::Job(job) => (
                 job_environment(&user, &job.job.env),

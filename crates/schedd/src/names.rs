@@ -6,17 +6,22 @@
 
 use std::collections::HashMap;
 
+/// The account name of `uid`, if it has an account (blocking: NSS).
+pub fn account_of(uid: u32) -> Option<String> {
+    nix::unistd::User::from_uid(nix::unistd::Uid::from_raw(uid))
+        .ok()
+        .flatten()
+        .map(|user| user.name)
+}
+
 #[derive(Debug, Default)]
 pub struct Names(HashMap<u32, String>);
 
 impl Names {
     /// The login name of `uid`, or the uid in decimal when it has none.
     pub fn of(&mut self, uid: u32) -> &str {
-        self.0.entry(uid).or_insert_with(|| {
-            nix::unistd::User::from_uid(nix::unistd::Uid::from_raw(uid))
-                .ok()
-                .flatten()
-                .map_or_else(|| uid.to_string(), |user| user.name)
-        })
+        self.0
+            .entry(uid)
+            .or_insert_with(|| account_of(uid).unwrap_or_else(|| uid.to_string()))
     }
 }

@@ -226,7 +226,14 @@ async fn serve(
         Request::Submit(submission) => {
             check_access(context, peer, Command::At).await?;
             let accepted = submit::accept(submission, peer.uid, peer.gid, context.clock.now())?;
-            let job = accepted.job;
+            let mut job = accepted.job;
+            // The job remembers whose it is by name too: a uid reused by a
+            // later account does not inherit it. The lookup may block on
+            // NSS: not on a tokio worker.
+            let uid = peer.uid;
+            job.owner_name = tokio::task::spawn_blocking(move || crate::names::account_of(uid))
+                .await
+                .map_err(|e| ErrorReply::new(ErrorCode::Internal, e.to_string()))?;
             let stored = job.clone();
             let id = context.spool.insert(stored).await.map_err(internal)?;
             let record = JobRecord { id, job };
@@ -239,11 +246,11 @@ async fn serve(
                 queue: record.job.queue,
             });
             tracing::info!(job = id, uid = peer.uid, pid = peer.pid, due = %record.job.due, "queued");
-            // The lookup may block on NSS: not on a tokio worker.
-            let uid = record.job.owner_uid;
-            let owner = tokio::task::spawn_blocking(move || Names::default().of(uid).to_owned())
-                .await
-                .unwrap_or_else(|_| uid.to_string());
+            let owner = record
+                .job
+                .owner_name
+                .clone()
+                .unwrap_or_else(|| uid.to_string());
             Ok(Response::Submitted {
                 job: job_info(&record, owner),
                 notices: accepted.notices,

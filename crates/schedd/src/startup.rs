@@ -35,12 +35,26 @@ pub fn run(config: Config, launch: Launch) -> anyhow::Result<()> {
     dirs::ensure(&output_dir, dirs::PRIVATE)?;
     let mut spool = Spool::open(&config.spool_dir.join(SPOOL_FILE))?;
     spool.set_cron_runs_kept(config.cron_runs_kept);
+    adopt_owner_names(&mut spool)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
     runtime.block_on(serve(config, spool, output_dir, launch))
+}
+
+/// Jobs and crontabs stored before owners' names were kept (schema 5)
+/// take the name of the account holding their uid now, once: from then on
+/// a reused uid is told apart. A uid with no account is left without a
+/// name (its jobs fail for want of an owner anyway).
+fn adopt_owner_names(spool: &mut Spool) -> anyhow::Result<()> {
+    for uid in spool.uids_without_owner_name()? {
+        if let Some(name) = crate::names::account_of(uid) {
+            spool.adopt_owner_name(uid, &name)?;
+        }
+    }
+    Ok(())
 }
 
 async fn serve(
@@ -287,15 +301,33 @@ async fn load_user_crontabs(
             .into_iter()
             .filter(|crontab| {
                 let uid = nix::unistd::Uid::from_raw(crontab.owner_uid);
-                let orphan = matches!(nix::unistd::User::from_uid(uid), Ok(None));
-                if orphan {
-                    tracing::warn!(
-                        uid = crontab.owner_uid,
-                        "the crontab of uid {} is an orphan (no such user): not loaded",
-                        crontab.owner_uid
-                    );
+                let account = match nix::unistd::User::from_uid(uid) {
+                    Ok(Some(user)) => Some(user.name),
+                    Ok(None) => None,
+                    // NSS failed: the crontab is loaded and its jobs meet
+                    // the executor's own check when they run.
+                    Err(_) => return true,
+                };
+                match (account, &crontab.owner_name) {
+                    (None, _) => {
+                        tracing::warn!(
+                            uid = crontab.owner_uid,
+                            "the crontab of uid {} is an orphan (no such user): not loaded",
+                            crontab.owner_uid
+                        );
+                        false
+                    }
+                    (Some(now), Some(owner)) if &now != owner => {
+                        tracing::warn!(
+                            uid = crontab.owner_uid,
+                            "the crontab of uid {} is an orphan: it was {owner}'s, and uid {} is now {now}'s: not loaded",
+                            crontab.owner_uid,
+                            crontab.owner_uid
+                        );
+                        false
+                    }
+                    _ => true,
                 }
-                !orphan
             })
             .map(|crontab| {
                 let name = names.of(crontab.owner_uid).to_owned();

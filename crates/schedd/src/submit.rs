@@ -76,6 +76,8 @@ pub fn accept(
             queue,
             owner_uid: uid,
             owner_gid: gid,
+            // Set by the caller, which may look it up off the async threads.
+            owner_name: None,
             due,
             submitted: now,
             command: submission.command,

@@ -473,11 +473,19 @@ pub struct TempUser {
 impl TempUser {
     /// `None`, with the reason printed, where `useradd` is missing or fails.
     pub fn create(name: &str, test: &str) -> Option<TempUser> {
+        TempUser::create_with(name, None, test)
+    }
+
+    /// An account under a given uid (one a deleted account had, say).
+    pub fn create_with(name: &str, uid: Option<u32>, test: &str) -> Option<TempUser> {
         // A leftover from an interrupted run goes first.
         let _ = std::process::Command::new("userdel").arg(name).output();
-        let made = std::process::Command::new("useradd")
-            .args(["--no-create-home", "--shell", "/bin/sh", name])
-            .output();
+        let mut useradd = std::process::Command::new("useradd");
+        useradd.args(["--no-create-home", "--shell", "/bin/sh"]);
+        if let Some(uid) = uid {
+            useradd.args(["--uid", &uid.to_string()]);
+        }
+        let made = useradd.arg(name).output();
         match made {
             Ok(output) if output.status.success() => {}
             Ok(output) => {

@@ -518,3 +518,76 @@ fn two_users_each_reach_only_their_own_jobs_crontabs_and_runs_with_every_request
     );
     assert_eq!(daemon.runs().len(), 4, "root reads all four");
 }
+
+#[test]
+fn a_reused_uid_does_not_inherit_the_jobs_or_crontab_of_its_former_owner() {
+    let test = "a_reused_uid_does_not_inherit_the_jobs_or_crontab_of_its_former_owner";
+    if !root_or_skip(test) {
+        return;
+    }
+    let options = || Options {
+        mock_clock: Some("2026-11-25T10:00:00Z".into()),
+        shared: true,
+        ..Options::default()
+    };
+    let Some(mut former) = crate::harness::TempUser::create("schedreuse1", test) else {
+        return;
+    };
+    let mut daemon = Daemon::start(options());
+    let uid = former.uid;
+    let marker = daemon.dir.path().join("ran");
+    let output = daemon.sched_as(
+        uid,
+        former.gid,
+        &["at", "now + 1 min", &format!("touch {}", marker.display())],
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let file = crontab_file(&daemon, "former.cron", "HOME=/\n30 10 * * * true\n");
+    let installed = daemon.sched_as(uid, former.gid, &["crontab", &file]);
+    assert_eq!(installed.status.code(), Some(0), "{}", stderr(&installed));
+    // The account is deleted and its uid given to someone new.
+    former.delete();
+    let Some(newcomer) = crate::harness::TempUser::create_with("schedreuse2", Some(uid), test)
+    else {
+        return;
+    };
+    assert_eq!(newcomer.uid, uid);
+    daemon.advance_to("2026-11-25T10:05:00Z");
+    let runs = daemon.runs();
+    assert_eq!(runs.len(), 1, "{runs:?}");
+    assert_eq!(runs[0].owner_uid, uid);
+    assert_eq!(
+        runs[0].outcome,
+        Outcome::Failed {
+            reason: format!(
+                "the owner schedreuse1 (uid {uid}) no longer exists: uid {uid} is now schedreuse2's; not run"
+            )
+        }
+    );
+    assert!(!marker.exists());
+    // The crontab loaded before the change is refused when it is due.
+    daemon.advance_to("2026-11-25T10:31:00Z");
+    let runs = daemon.runs();
+    assert_eq!(runs.len(), 2, "{runs:?}");
+    assert!(
+        matches!(&runs[1].outcome, Outcome::Failed { reason } if reason.starts_with("the owner schedreuse1")),
+        "{runs:?}"
+    );
+    // After a restart the crontab is not loaded at all; root still sees it.
+    daemon.stop();
+    daemon.launch(&options());
+    let line = format!(
+        "the crontab of uid {uid} is an orphan: it was schedreuse1's, and uid {uid} is now schedreuse2's: not loaded"
+    );
+    daemon.wait_until("the orphan's log line", |daemon| {
+        daemon.log().contains(&line)
+    });
+    assert!(daemon.upcoming(5).is_empty());
+    assert_eq!(
+        daemon.ok(&["crontab", "-u", &uid.to_string(), "-l"]),
+        "HOME=/\n30 10 * * * true\n"
+    );
+    // The newcomer sees none of it.
+    let theirs = daemon.sched_as(uid, newcomer.gid, &["crontab", "-l"]);
+    assert_eq!(theirs.status.code(), Some(1), "{}", stderr(&theirs));
+}
