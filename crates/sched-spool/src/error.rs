@@ -19,7 +19,7 @@ pub enum SpoolError {
     )]
     Foreign { path: PathBuf },
     #[error(
-        "spool {path} is not an SQLite database; it was left untouched: move it away or choose another --spool-dir"
+        "spool {path} is not an SQLite database; it was left untouched: move it away or choose another --spool"
     )]
     NotDatabase { path: PathBuf },
     #[error(

@@ -204,7 +204,10 @@ fn a_corrupt_spool_stops_the_daemon_with_its_path_and_is_left_untouched() {
     let (code, err) = start_fails(&spool, &dir.path().join("s.sock"));
     assert_eq!(code, Some(1));
     assert!(
-        err.contains(&format!("schedd: spool {} is corrupt", db.display())),
+        err.contains(&format!(
+            "schedd: spool {} is not an SQLite database; it was left untouched",
+            db.display()
+        )),
         "{err}"
     );
     assert_eq!(std::fs::read(&db).unwrap(), garbage);
@@ -215,8 +218,11 @@ fn a_spool_in_use_by_another_daemon_is_reported_locked() {
     let daemon = Daemon::mock("2026-11-25T10:00:00Z");
     let (code, err) = start_fails(&daemon.spool, &daemon.dir.path().join("other.sock"));
     assert_eq!(code, Some(1));
+    let pid = daemon.pid();
     assert!(
-        err.contains("is locked by another process: is another schedd using it?"),
+        err.contains(&format!(
+            "is locked by another process (pid {pid}): is another schedd using it? it was left untouched"
+        )),
         "{err}"
     );
     assert_eq!(daemon.ok(&["ls"]), "", "the first daemon is unaffected");

@@ -102,6 +102,11 @@ impl Daemon {
         daemon
     }
 
+    /// The daemon's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.as_ref().expect("the daemon is running").id()
+    }
+
     /// Starts (again) the daemon process on this dir's socket and spool.
     pub fn launch(&mut self, options: &Options) {
         let mut command = self.schedd_command(options);
