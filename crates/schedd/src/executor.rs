@@ -31,6 +31,9 @@ pub struct Executor {
     pub clock: Clock,
     pub output_dir: PathBuf,
     pub output_limit: u64,
+    /// The same limit, read by the task that trims running jobs' output
+    /// files (`output_trim`).
+    pub trim_limit: Arc<std::sync::atomic::AtomicU64>,
     pub events: UnboundedSender<Event>,
     /// The mailer for cron jobs' output (sendmail); absent: no mail.
     pub sendmail: PathBuf,

@@ -24,6 +24,7 @@ mod listing;
 mod mail;
 mod names;
 mod output;
+mod output_trim;
 pub mod pidfile;
 mod requests;
 mod running;

@@ -513,3 +513,40 @@ fn due_batch_jobs_start_by_queue_letter_then_age_as_atd_picks_them() {
         ]
     );
 }
+
+#[test]
+fn a_job_writing_without_end_occupies_about_the_output_limit_on_disk_while_it_runs() {
+    let daemon = Daemon::start(Options {
+        mock_clock: Some("2026-11-25T10:00:00Z".into()),
+        extra: vec!["--output-limit".into(), "65536".into()],
+        ..Options::default()
+    });
+    // 256 MiB of "y\n", then, still running, the job measures its own
+    // output file's blocks on disk (its standard output is that file).
+    daemon.at(
+        "now + 1 min",
+        "yes | head -c 268435456; echo; stat -L -c 'blocks=%b' /proc/self/fd/1",
+    );
+    daemon.advance_to("2026-11-25T10:02:00Z");
+    let runs = daemon.runs();
+    assert_eq!(runs[0].outcome, Outcome::Exited { code: 0 });
+    assert_eq!(runs[0].output_head, "y\n".repeat(16384));
+    let tail = &runs[0].output_tail;
+    let blocks: u64 = tail
+        .rsplit_once("blocks=")
+        .and_then(|(_, n)| n.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no block count at the end of {tail:?}"));
+    // The limit, a trimming step and what the job wrote before the daemon
+    // next ran: far below the 256 MiB written.
+    assert!(
+        blocks * 512 < 48 << 20,
+        "{} MiB on disk while running",
+        (blocks * 512) >> 20
+    );
+    let measured = format!("\nblocks={blocks}\n");
+    assert_eq!(
+        runs[0].output_bytes,
+        268_435_456 + measured.len() as u64,
+        "the full count is recorded"
+    );
+}

@@ -1,0 +1,238 @@
+//! Keeps running jobs' output files within a bound on disk while they run.
+//!
+//! A job writes straight into its file (see `output`), so that it outlives
+//! the daemon; only the head and the tail of it are ever kept. Whenever a
+//! job writes (inotify `IN_MODIFY` on the output directory), the middle of
+//! its file beyond the head and the tail is given back to the filesystem
+//! with `fallocate(PUNCH_HOLE | KEEP_SIZE)`: the file keeps its length (the
+//! full byte count) and the job keeps appending at its end, while the
+//! blocks in between are freed. So a job writing without end occupies
+//! about `--output-limit` bytes plus [`STEP`] plus what it writes before
+//! the daemon next runs, not what it wrote.
+//!
+//! Deliberately absent: reading the output (`output::read` does that at
+//! the end) and any limit on the job itself, which is never slowed or
+//! stopped for writing. A filesystem that cannot punch holes is logged once
+//! and its files grow as before.
+
+use std::collections::HashMap;
+use std::ffi::OsString;
+use std::fs::File;
+use std::os::fd::{AsFd, AsRawFd, RawFd};
+#[cfg(test)]
+use std::os::unix::fs::MetadataExt;
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use nix::fcntl::{FallocateFlags, fallocate};
+use nix::sys::inotify::{AddWatchFlags, InitFlags, Inotify};
+use tokio::io::unix::AsyncFd;
+
+/// Untrimmed bytes beyond the head and tail that wait for the next trim:
+/// punching a hole locks the file against the job's appends, so it is done
+/// in steps of this much rather than at every write.
+pub const STEP: u64 = 8 << 20;
+
+/// Frees the middle of `file` beyond its first `limit / 2` bytes and its
+/// last `limit - limit / 2`, in whole blocks, from `from` on (what an
+/// earlier call freed need not be freed again), once at least [`STEP`]
+/// bytes are to be freed. Returns where the next call may start. Holes
+/// read as zeros; nothing reads them.
+pub fn trim(file: &File, limit: u64, from: u64) -> std::io::Result<u64> {
+    let size = file.metadata()?.len();
+    let head = limit / 2;
+    let tail = limit - head;
+    let block = 4096;
+    let start = from.max(head.div_ceil(block) * block);
+    let end = size.saturating_sub(tail) / block * block;
+    if end < start + STEP {
+        return Ok(from);
+    }
+    fallocate(
+        file.as_fd(),
+        FallocateFlags::FALLOC_FL_PUNCH_HOLE | FallocateFlags::FALLOC_FL_KEEP_SIZE,
+        start as i64,
+        (end - start) as i64,
+    )?;
+    Ok(end)
+}
+
+/// Bytes a file occupies on disk (its allocated blocks).
+#[cfg(test)]
+pub fn on_disk(file: &File) -> std::io::Result<u64> {
+    Ok(file.metadata()?.blocks() * 512)
+}
+
+/// Watches `dir`, the output directory, and trims every output file that
+/// grows, to the limit `limit` holds at that moment, until the daemon
+/// stops. Returns at once, logged, when inotify is unavailable.
+pub async fn run(dir: PathBuf, limit: Arc<AtomicU64>) {
+    let watch = match Watch::new(&dir) {
+        Ok(watch) => watch,
+        Err(error) => {
+            tracing::warn!(
+                "cannot watch {} ({error}): running jobs' output is bounded only when they end",
+                dir.display()
+            );
+            return;
+        }
+    };
+    watch.serve(&dir, &limit).await;
+}
+
+struct InotifyFd(Inotify);
+
+impl AsRawFd for InotifyFd {
+    fn as_raw_fd(&self) -> RawFd {
+        self.0.as_fd().as_raw_fd()
+    }
+}
+
+struct Watch {
+    fd: AsyncFd<InotifyFd>,
+}
+
+/// A file being trimmed, and how far it was.
+struct Open {
+    file: File,
+    trimmed_to: u64,
+}
+
+impl Watch {
+    fn new(dir: &Path) -> std::io::Result<Watch> {
+        let inotify = Inotify::init(InitFlags::IN_NONBLOCK | InitFlags::IN_CLOEXEC)?;
+        inotify.add_watch(
+            dir,
+            AddWatchFlags::IN_MODIFY
+                | AddWatchFlags::IN_CLOSE_WRITE
+                | AddWatchFlags::IN_DELETE
+                | AddWatchFlags::IN_ONLYDIR,
+        )?;
+        // See clock.rs: the AsyncFd owns the descriptor for as long as it
+        // is registered.
+        #[allow(deprecated)]
+        let fd = AsyncFd::new(InotifyFd(inotify))?;
+        Ok(Watch { fd })
+    }
+
+    async fn serve(&self, dir: &Path, limit: &AtomicU64) {
+        let mut open: HashMap<OsString, Open> = HashMap::new();
+        let mut unsupported = false;
+        loop {
+            let events = match self.fd.readable().await {
+                Ok(mut guard) => match guard.try_io(|inner| {
+                    inner
+                        .get_ref()
+                        .0
+                        .read_events()
+                        .map_err(std::io::Error::from)
+                }) {
+                    Ok(Ok(events)) => events,
+                    Ok(Err(error)) => {
+                        tracing::warn!("reading the output directory's events failed: {error}");
+                        return;
+                    }
+                    Err(_would_block) => continue,
+                },
+                Err(error) => {
+                    tracing::warn!("watching the output directory failed: {error}");
+                    return;
+                }
+            };
+            for event in events {
+                let Some(name) = event.name else { continue };
+                if event.mask.intersects(AddWatchFlags::IN_DELETE) {
+                    open.remove(&name);
+                    continue;
+                }
+                if unsupported || !name.as_encoded_bytes().ends_with(b".out") {
+                    continue;
+                }
+                let entry = match open.entry(name.clone()) {
+                    std::collections::hash_map::Entry::Occupied(entry) => entry.into_mut(),
+                    std::collections::hash_map::Entry::Vacant(slot) => {
+                        let opened = std::fs::OpenOptions::new()
+                            .write(true)
+                            .custom_flags(nix::fcntl::OFlag::O_NOFOLLOW.bits())
+                            .open(dir.join(&name));
+                        match opened {
+                            Ok(file) => slot.insert(Open {
+                                file,
+                                trimmed_to: 0,
+                            }),
+                            Err(_) => continue,
+                        }
+                    }
+                };
+                match trim(&entry.file, limit.load(Ordering::Relaxed), entry.trimmed_to) {
+                    Ok(to) => entry.trimmed_to = to,
+                    Err(error) if error.raw_os_error() == Some(nix::libc::EOPNOTSUPP) => {
+                        tracing::warn!(
+                            "{} cannot punch holes: running jobs' output is bounded only when they end",
+                            dir.display()
+                        );
+                        unsupported = true;
+                    }
+                    Err(error) => tracing::debug!("cannot trim {name:?}: {error}"),
+                }
+                // Closed by the job (or one of its processes): trimmed once
+                // more above, then forgotten until it is written again.
+                if event.mask.intersects(AddWatchFlags::IN_CLOSE_WRITE) {
+                    open.remove(&name);
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::{Read, Seek, SeekFrom, Write};
+
+    use super::*;
+
+    #[test]
+    fn the_middle_is_freed_and_the_head_tail_and_length_are_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut file = crate::output::create(dir.path(), 1).unwrap();
+        let chunk: Vec<u8> = (0..=255u8).cycle().take(1 << 20).collect();
+        let mut from = 0;
+        for _ in 0..64 {
+            file.write_all(&chunk).unwrap();
+            from = trim(&file, 64 * 1024, from).unwrap();
+        }
+        let total = 64u64 << 20;
+        assert_eq!(file.metadata().unwrap().len(), total, "the full count");
+        let used = on_disk(&file).unwrap();
+        assert!(
+            used <= 64 * 1024 + 2 * 4096 + STEP + (1 << 20),
+            "{used} bytes on disk for 64 MiB written"
+        );
+        let kept = crate::output::read(&crate::output::path(dir.path(), 1), 64 * 1024).unwrap();
+        assert_eq!(kept.total_bytes, total);
+        assert_eq!(kept.head, chunk[..32 * 1024]);
+        assert_eq!(kept.tail, chunk[chunk.len() - 32 * 1024..]);
+        // The freed middle reads as zeros.
+        let mut reader = File::open(crate::output::path(dir.path(), 1)).unwrap();
+        reader.seek(SeekFrom::Start(total / 2)).unwrap();
+        let mut middle = [1u8; 4096];
+        reader.read_exact(&mut middle).unwrap();
+        assert_eq!(middle, [0u8; 4096]);
+    }
+
+    #[test]
+    fn a_file_within_the_limit_is_left_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut file = crate::output::create(dir.path(), 2).unwrap();
+        file.write_all(&[7u8; 100_000]).unwrap();
+        assert_eq!(trim(&file, 200_000, 0).unwrap(), 0);
+        let mut back = Vec::new();
+        File::open(crate::output::path(dir.path(), 2))
+            .unwrap()
+            .read_to_end(&mut back)
+            .unwrap();
+        assert_eq!(back, vec![7u8; 100_000]);
+    }
+}
