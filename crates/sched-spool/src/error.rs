@@ -30,6 +30,10 @@ pub enum SpoolError {
         found: i64,
         known: i64,
     },
+    #[error(
+        "spool {path}: its filesystem is full, so nothing was written: free some space and retry"
+    )]
+    Full { path: PathBuf },
     #[error("spool {path}: {source}")]
     Sqlite {
         path: PathBuf,
@@ -43,6 +47,29 @@ pub enum SpoolError {
         id: i64,
         detail: String,
     },
+}
+
+impl SpoolError {
+    /// Whether the same call may succeed later with nothing changed but
+    /// time: the disk was full, the database locked, or an I/O failed.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            SpoolError::Full { .. } | SpoolError::Locked { .. } => true,
+            SpoolError::Sqlite { source, .. } => matches!(
+                source.sqlite_error_code(),
+                Some(rusqlite::ErrorCode::SystemIoFailure | rusqlite::ErrorCode::DiskFull)
+            ),
+            _ => false,
+        }
+    }
+}
+
+/// True when SQLite says the disk (or the database's size limit) is full.
+pub(crate) fn is_full(error: &rusqlite::Error) -> bool {
+    matches!(
+        error.sqlite_error_code(),
+        Some(rusqlite::ErrorCode::DiskFull)
+    )
 }
 
 /// True when SQLite says the database is held by someone else.

@@ -10,7 +10,7 @@ use std::time::Duration;
 use rusqlite::{Connection, OpenFlags};
 
 use crate::SpoolError;
-use crate::error::{is_busy, is_corrupt};
+use crate::error::{is_busy, is_corrupt, is_full};
 
 /// Migrations in order; migration `i` takes the schema from `i` to `i + 1`.
 const MIGRATIONS: &[&str] = &[
@@ -109,7 +109,9 @@ impl Spool {
     /// [`Spool::error`] for use while a transaction borrows the connection.
     pub(crate) fn error_of(path: &Path, source: rusqlite::Error) -> SpoolError {
         let path = path.to_path_buf();
-        if is_busy(&source) {
+        if is_full(&source) {
+            SpoolError::Full { path }
+        } else if is_busy(&source) {
             SpoolError::Locked { path, holder: None }
         } else if is_corrupt(&source) {
             SpoolError::Corrupt {

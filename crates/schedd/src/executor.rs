@@ -19,7 +19,7 @@ use crate::cron::environment::{self, cron_environment};
 use crate::mail::{self, MailPlan};
 use crate::output;
 use crate::scheduler::Event;
-use crate::spool_thread::SpoolHandle;
+use crate::spool_thread::{SpoolCallError, SpoolHandle};
 
 /// The shell that runs every job, as cron and at use.
 pub const SHELL: &str = "/bin/sh";
@@ -381,15 +381,31 @@ impl Executor {
         outcome: Outcome,
         output: Output,
     ) -> bool {
-        let result = self
-            .spool
-            .call(move |spool| spool.finish_run(run, finished, &outcome, &output))
-            .await;
-        match result {
-            Ok(()) => true,
-            Err(error) => {
-                tracing::error!(run, "cannot record the end of the run: {error}");
-                false
+        // A full disk or a failing device is retried until it recovers:
+        // the output file stays until the end is recorded, so nothing is
+        // lost meanwhile, and a daemon stopped before then marks the run
+        // lost with that output at its next start.
+        let mut delay = RECORD_RETRY_FIRST;
+        loop {
+            let (outcome, output) = (outcome.clone(), output.clone());
+            let result = self
+                .spool
+                .call(move |spool| spool.finish_run(run, finished, &outcome, &output))
+                .await;
+            match result {
+                Ok(()) => return true,
+                Err(SpoolCallError::Spool(error)) if error.is_transient() => {
+                    tracing::error!(
+                        run,
+                        "cannot record the end of the run, retrying in {delay:?}: {error}"
+                    );
+                    tokio::time::sleep(delay).await;
+                    delay = (delay * 2).min(RECORD_RETRY_MAX);
+                }
+                Err(error) => {
+                    tracing::error!(run, "cannot record the end of the run: {error}");
+                    return false;
+                }
             }
         }
     }
@@ -414,6 +430,11 @@ fn job_environment(user: &ResolvedUser, submitted: &[(String, String)]) -> Vec<(
     }
     env
 }
+
+/// The first and the longest wait before recording a run's end again after
+/// a transient failure (a full disk).
+const RECORD_RETRY_FIRST: std::time::Duration = std::time::Duration::from_secs(1);
+const RECORD_RETRY_MAX: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// The umask of cron jobs: cron's own, which is the system's usual one.
 const CRON_UMASK: u32 = 0o022;

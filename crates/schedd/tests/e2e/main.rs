@@ -4,6 +4,7 @@
 mod bad_input;
 mod cron;
 mod flood;
+mod full_disk;
 mod harness;
 mod jobs;
 mod privileges;
