@@ -92,6 +92,8 @@ impl AsRawFd for InotifyFd {
 
 struct Watch {
     fd: AsyncFd<InotifyFd>,
+    /// Output files opened for trimming so far.
+    opened: AtomicU64,
 }
 
 /// A file being trimmed, and how far it was.
@@ -114,7 +116,10 @@ impl Watch {
         // is registered.
         #[allow(deprecated)]
         let fd = AsyncFd::new(InotifyFd(inotify))?;
-        Ok(Watch { fd })
+        Ok(Watch {
+            fd,
+            opened: AtomicU64::new(0),
+        })
     }
 
     async fn serve(&self, dir: &Path, limit: &AtomicU64) {
@@ -150,6 +155,13 @@ impl Watch {
                 if unsupported || !name.as_encoded_bytes().ends_with(b".out") {
                     continue;
                 }
+                // A close is acted on only for a file being trimmed: the
+                // trimmer's own handles make close events too, and opening
+                // the file again for one would answer each with another.
+                let closed = event.mask.intersects(AddWatchFlags::IN_CLOSE_WRITE);
+                if closed && !open.contains_key(&name) {
+                    continue;
+                }
                 let entry = match open.entry(name.clone()) {
                     std::collections::hash_map::Entry::Occupied(entry) => entry.into_mut(),
                     std::collections::hash_map::Entry::Vacant(slot) => {
@@ -157,6 +169,7 @@ impl Watch {
                             .write(true)
                             .custom_flags(nix::fcntl::OFlag::O_NOFOLLOW.bits())
                             .open(dir.join(&name));
+                        self.opened.fetch_add(1, Ordering::Relaxed);
                         match opened {
                             Ok(file) => slot.insert(Open {
                                 file,
@@ -179,7 +192,7 @@ impl Watch {
                 }
                 // Closed by the job (or one of its processes): trimmed once
                 // more above, then forgotten until it is written again.
-                if event.mask.intersects(AddWatchFlags::IN_CLOSE_WRITE) {
+                if closed {
                     open.remove(&name);
                 }
             }
@@ -220,6 +233,29 @@ mod tests {
         let mut middle = [1u8; 4096];
         reader.read_exact(&mut middle).unwrap();
         assert_eq!(middle, [0u8; 4096]);
+    }
+
+    #[test]
+    fn the_trimmers_own_closes_do_not_make_it_open_the_file_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let watch = Arc::new(runtime.block_on(async { Watch::new(dir.path()).unwrap() }));
+        let mut file = crate::output::create(dir.path(), 3).unwrap();
+        file.write_all(b"written once\n").unwrap();
+        drop(file);
+        // Served on its own thread (a loop would never yield), which is
+        // left behind when the test ends.
+        let (serving, path) = (watch.clone(), dir.path().to_owned());
+        std::thread::spawn(move || {
+            runtime.block_on(serving.serve(&path, &AtomicU64::new(1024)));
+        });
+        // A loop of open, close, event, open would open the file thousands
+        // of times in this window.
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        assert_eq!(watch.opened.load(Ordering::Relaxed), 1);
     }
 
     #[test]

@@ -132,6 +132,11 @@ pub enum Reply {
 
 /// The reply to one frame's body.
 pub async fn answer(context: &Context, peer: Peer, body: &[u8]) -> Reply {
+    // The spool serves the caller's work in turn with everyone else's.
+    let context = &Context {
+        spool: context.spool.for_uid(peer.uid),
+        ..context.clone()
+    };
     let answered = match decode(context, peer, body) {
         Ok(request) => match caller(context, peer) {
             Ok(owner) => serve(context, peer, owner, request).await,

@@ -4,7 +4,14 @@
 //! Submissions that arrive while the thread is busy are written together in
 //! one transaction: one fsync for many jobs, each still on disk before its
 //! client hears back (group commit).
+//!
+//! Other work is served fairly: each call carries whose it is (a client's
+//! uid, or the daemon's own), and the thread takes one call of each party
+//! in turn, so a user with many requests in flight (many connections asking
+//! for long listings) delays another user by one of their calls per round,
+//! not by all of them.
 
+use std::collections::{BTreeMap, VecDeque};
 use std::sync::mpsc;
 
 use sched_spool::{NewJob, Spool, SpoolError};
@@ -15,15 +22,25 @@ const MAX_GROUP: usize = 1024;
 
 type Call = Box<dyn FnOnce(&mut Spool) + Send>;
 
+/// Whose a piece of work is, for fair service.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Party {
+    /// The scheduler, the executor, start-up.
+    Daemon,
+    /// A client's request.
+    Uid(u32),
+}
+
 enum Work {
     Insert(NewJob, oneshot::Sender<Result<u64, String>>),
-    Call(Call),
+    Call(Party, Call),
 }
 
 /// A cheap handle to the spool thread.
 #[derive(Clone, Debug)]
 pub struct SpoolHandle {
     sender: mpsc::Sender<Work>,
+    party: Party,
 }
 
 /// The spool thread is gone (the daemon is shutting down).
@@ -50,7 +67,22 @@ impl SpoolHandle {
         let thread = std::thread::Builder::new()
             .name("spool".to_owned())
             .spawn(move || serve(spool, receiver))?;
-        Ok((SpoolHandle { sender }, thread))
+        Ok((
+            SpoolHandle {
+                sender,
+                party: Party::Daemon,
+            },
+            thread,
+        ))
+    }
+
+    /// A handle whose calls are served as `uid`'s, in turn with every
+    /// other party's.
+    pub fn for_uid(&self, uid: u32) -> SpoolHandle {
+        SpoolHandle {
+            sender: self.sender.clone(),
+            party: Party::Uid(uid),
+        }
     }
 
     /// Queues one job durably and returns its id.
@@ -75,64 +107,128 @@ impl SpoolHandle {
             // The caller may have gone away; its answer is then unneeded.
             let _ = reply.send(f(spool));
         });
-        self.sender.send(Work::Call(call)).map_err(|_| SpoolGone)?;
+        self.sender
+            .send(Work::Call(self.party, call))
+            .map_err(|_| SpoolGone)?;
         Ok(answer.await.map_err(|_| SpoolGone)??)
     }
 }
 
 fn serve(mut spool: Spool, receiver: mpsc::Receiver<Work>) {
-    let mut pending: Option<Work> = None;
+    let mut queue = FairQueue::default();
     loop {
-        let work = match pending.take() {
-            Some(work) => work,
-            None => match receiver.recv() {
-                Ok(work) => work,
+        if queue.is_empty() {
+            match receiver.recv() {
+                Ok(work) => queue.push(work),
                 Err(_) => return,
-            },
-        };
-        match work {
-            Work::Call(call) => {
-                // A panic here would leave a daemon that accepts requests
-                // and can store nothing: stop the whole daemon instead, so
-                // that its supervisor restarts it and the cause is logged.
-                let result =
-                    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| call(&mut spool)));
-                if result.is_err() {
-                    tracing::error!("the spool thread panicked; stopping the daemon");
-                    std::process::exit(70);
-                }
-            }
-            Work::Insert(job, reply) => {
-                let mut jobs = vec![job];
-                let mut replies = vec![reply];
-                while jobs.len() < MAX_GROUP {
-                    match receiver.try_recv() {
-                        Ok(Work::Insert(job, reply)) => {
-                            jobs.push(job);
-                            replies.push(reply);
-                        }
-                        Ok(other) => {
-                            pending = Some(other);
-                            break;
-                        }
-                        Err(_) => break,
-                    }
-                }
-                match spool.insert_jobs(&jobs) {
-                    Ok(ids) => {
-                        for (reply, id) in replies.into_iter().zip(ids) {
-                            let _ = reply.send(Ok(id));
-                        }
-                    }
-                    Err(error) => {
-                        tracing::error!("cannot queue {} job(s): {error}", jobs.len());
-                        let message = error.to_string();
-                        for reply in replies {
-                            let _ = reply.send(Err(message.clone()));
-                        }
-                    }
-                }
             }
         }
+        while let Ok(work) = receiver.try_recv() {
+            queue.push(work);
+        }
+        let (jobs, replies) = queue.take_inserts();
+        if !jobs.is_empty() {
+            insert(&mut spool, &jobs, replies);
+        }
+        for call in queue.take_round() {
+            // A panic here would leave a daemon that accepts requests
+            // and can store nothing: stop the whole daemon instead, so
+            // that its supervisor restarts it and the cause is logged.
+            let result =
+                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| call(&mut spool)));
+            if result.is_err() {
+                tracing::error!("the spool thread panicked; stopping the daemon");
+                std::process::exit(70);
+            }
+        }
+    }
+}
+
+/// Writes `jobs` in one transaction and answers each submitter.
+fn insert(spool: &mut Spool, jobs: &[NewJob], replies: Vec<oneshot::Sender<Result<u64, String>>>) {
+    match spool.insert_jobs(jobs) {
+        Ok(ids) => {
+            for (reply, id) in replies.into_iter().zip(ids) {
+                let _ = reply.send(Ok(id));
+            }
+        }
+        Err(error) => {
+            tracing::error!("cannot queue {} job(s): {error}", jobs.len());
+            let message = error.to_string();
+            for reply in replies {
+                let _ = reply.send(Err(message.clone()));
+            }
+        }
+    }
+}
+
+/// Work waiting for the spool thread: submissions together, calls by party.
+#[derive(Default)]
+struct FairQueue {
+    inserts: VecDeque<(NewJob, oneshot::Sender<Result<u64, String>>)>,
+    calls: BTreeMap<Party, VecDeque<Call>>,
+}
+
+impl FairQueue {
+    fn is_empty(&self) -> bool {
+        self.inserts.is_empty() && self.calls.is_empty()
+    }
+
+    fn push(&mut self, work: Work) {
+        match work {
+            Work::Insert(job, reply) => self.inserts.push_back((job, reply)),
+            Work::Call(party, call) => self.calls.entry(party).or_default().push_back(call),
+        }
+    }
+
+    /// Up to [`MAX_GROUP`] submissions, in arrival order, for one commit.
+    fn take_inserts(&mut self) -> (Vec<NewJob>, Vec<oneshot::Sender<Result<u64, String>>>) {
+        let n = self.inserts.len().min(MAX_GROUP);
+        self.inserts.drain(..n).unzip()
+    }
+
+    /// The oldest call of each party.
+    fn take_round(&mut self) -> Vec<Call> {
+        let mut round = Vec::with_capacity(self.calls.len());
+        self.calls.retain(|_, calls| {
+            if let Some(call) = calls.pop_front() {
+                round.push(call);
+            }
+            !calls.is_empty()
+        });
+        round
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn call(log: &std::sync::Arc<std::sync::Mutex<Vec<&'static str>>>, name: &'static str) -> Call {
+        let log = log.clone();
+        Box::new(move |_| log.lock().unwrap().push(name))
+    }
+
+    #[test]
+    fn each_party_gets_one_call_per_round_whatever_the_others_queued() {
+        let log = std::sync::Arc::default();
+        let mut queue = FairQueue::default();
+        for _ in 0..100 {
+            queue.push(Work::Call(Party::Uid(1000), call(&log, "flood")));
+        }
+        queue.push(Work::Call(Party::Uid(1001), call(&log, "bystander")));
+        queue.push(Work::Call(Party::Daemon, call(&log, "daemon")));
+        let round = queue.take_round();
+        assert_eq!(round.len(), 3);
+        let dir = tempfile::tempdir().unwrap();
+        let mut spool = Spool::open(&dir.path().join("spool.db")).unwrap();
+        for call in round {
+            call(&mut spool);
+        }
+        let mut served = log.lock().unwrap().clone();
+        served.sort();
+        assert_eq!(served, ["bystander", "daemon", "flood"]);
+        assert_eq!(queue.calls[&Party::Uid(1000)].len(), 99);
+        assert_eq!(queue.calls.len(), 1, "emptied parties leave the queue");
     }
 }
