@@ -40,18 +40,16 @@ impl Spool {
         owner: Owner,
         mut visit: impl FnMut(PendingJob<'_>) -> ControlFlow<()>,
     ) -> Result<(), SpoolError> {
-        let uid = match owner {
-            Owner::Any => None,
-            Owner::Uid(uid) => Some(i64::from(uid)),
-        };
-        let mut statement = self
-            .conn
-            .prepare_cached(
-                "SELECT id, kind, owner_uid, due, submitted, command, cwd, queue FROM jobs
-                 WHERE ?1 IS NULL OR owner_uid = ?1",
-            )
+        let (uid, any_name, name) = owner.sql();
+        let sql = format!(
+            "SELECT id, kind, owner_uid, due, submitted, command, cwd, queue FROM jobs
+             WHERE {}",
+            crate::records::owner_condition(0)
+        );
+        let mut statement = self.conn.prepare_cached(&sql).map_err(|e| self.error(e))?;
+        let mut rows = statement
+            .query(params![uid, any_name, name])
             .map_err(|e| self.error(e))?;
-        let mut rows = statement.query(params![uid]).map_err(|e| self.error(e))?;
         while let Some(row) = rows.next().map_err(|e| self.error(e))? {
             let id: i64 = row.get(0).map_err(|e| self.error(e))?;
             let bad = |detail: &str| SpoolError::BadRow {
@@ -91,7 +89,7 @@ impl Spool {
     /// The pending job `id`, if `owner` may see it.
     pub fn job(&self, id: u64, owner: Owner) -> Result<Option<JobRecord>, SpoolError> {
         let job = fetch_job(&self.conn, &self.path, id)?;
-        Ok(job.filter(|job| owner.matches(job.job.owner_uid)))
+        Ok(job.filter(|job| owner.matches(job.job.owner_uid, job.job.owner_name.as_deref())))
     }
 
     /// Removes the pending jobs `ids` that `owner` may remove, in one
@@ -108,7 +106,7 @@ impl Spool {
             .map_err(|e| Spool::error_of(&self.path, e))?;
         let removed = ids
             .iter()
-            .map(|&id| take_job(&tx, &self.path, id, owner))
+            .map(|&id| take_job(&tx, &self.path, id, &owner))
             .collect::<Result<Vec<_>, _>>()?;
         tx.commit().map_err(|e| Spool::error_of(&self.path, e))?;
         Ok(removed)
@@ -130,13 +128,13 @@ impl Spool {
             .map_err(|e| Spool::error_of(&self.path, e))?;
         let mut claimed = Vec::with_capacity(ids.len());
         for &id in ids {
-            let Some(job) = take_job(&tx, &self.path, id, Owner::Any)? else {
+            let Some(job) = take_job(&tx, &self.path, id, &Owner::Any)? else {
                 continue;
             };
             let run = tx
                 .prepare_cached(
-                    "INSERT INTO runs (job_id, kind, owner_uid, command, due, started, outcome)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'running')",
+                    "INSERT INTO runs (job_id, kind, owner_uid, command, due, started, outcome, owner_name)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'running', ?7)",
                 )
                 .and_then(|mut insert| {
                     insert.insert(params![
@@ -145,7 +143,8 @@ impl Spool {
                         job.job.owner_uid,
                         job.job.command,
                         to_micros(job.job.due),
-                        to_micros(started)
+                        to_micros(started),
+                        job.job.owner_name
                     ])
                 })
                 .map_err(|e| Spool::error_of(&self.path, e))?;
@@ -231,9 +230,10 @@ fn take_job(
     conn: &Connection,
     path: &Path,
     id: u64,
-    owner: Owner,
+    owner: &Owner,
 ) -> Result<Option<JobRecord>, SpoolError> {
-    let Some(job) = fetch_job(conn, path, id)?.filter(|job| owner.matches(job.job.owner_uid))
+    let Some(job) = fetch_job(conn, path, id)?
+        .filter(|job| owner.matches(job.job.owner_uid, job.job.owner_name.as_deref()))
     else {
         return Ok(None);
     };

@@ -3,21 +3,51 @@
 use jiff::Timestamp;
 
 /// Whose rows a query may see.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Owner {
     /// Everyone's (root, or the daemon itself).
     Any,
-    /// Only this uid's.
+    /// Only this uid's, whatever account stored them.
     Uid(u32),
+    /// Only those of this uid stored by the account now named `name`, or
+    /// stored before names were kept: a uid given to a new account does
+    /// not show it a deleted account's jobs and runs. `None`: the uid has
+    /// no account, and sees only rows stored without a name.
+    Account { uid: u32, name: Option<String> },
 }
 
 impl Owner {
-    pub(crate) fn matches(self, uid: u32) -> bool {
+    /// Whether a row stored for `uid` under `name` is visible.
+    pub fn matches(&self, uid: u32, name: Option<&str>) -> bool {
         match self {
             Owner::Any => true,
-            Owner::Uid(own) => own == uid,
+            Owner::Uid(own) => *own == uid,
+            Owner::Account {
+                uid: own,
+                name: own_name,
+            } => *own == uid && name.is_none_or(|name| own_name.as_deref() == Some(name)),
         }
     }
+
+    /// The uid and name for a query's filter `(?uid IS NULL OR (owner_uid
+    /// = ?uid AND (?any_name OR owner_name IS NULL OR owner_name =
+    /// ?name)))`: (uid, any name, name).
+    pub(crate) fn sql(&self) -> (Option<i64>, bool, Option<&str>) {
+        match self {
+            Owner::Any => (None, true, None),
+            Owner::Uid(uid) => (Some(i64::from(*uid)), true, None),
+            Owner::Account { uid, name } => (Some(i64::from(*uid)), false, name.as_deref()),
+        }
+    }
+}
+
+/// The SQL condition of [`Owner::sql`], over parameters `?1`, `?2`, `?3`
+/// plus `offset`.
+pub(crate) fn owner_condition(offset: usize) -> String {
+    let (uid, any, name) = (offset + 1, offset + 2, offset + 3);
+    format!(
+        "(?{uid} IS NULL OR (owner_uid = ?{uid} AND (?{any} OR owner_name IS NULL OR owner_name = ?{name})))"
+    )
 }
 
 /// The kinds of one-shot job.
@@ -84,6 +114,8 @@ impl From<JobKind> for RunKind {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CronRun {
     pub owner_uid: u32,
+    /// The owner's account name (see [`NewJob::owner_name`]).
+    pub owner_name: Option<String>,
     pub command: String,
     /// The crontab line: `/etc/cron.d/php:14`, `crontab of alice:3`.
     pub origin: String,

@@ -41,8 +41,8 @@ impl Spool {
         for run in runs {
             let id = tx
                 .prepare_cached(
-                    "INSERT INTO runs (job_id, kind, owner_uid, command, due, started, outcome, origin)
-                     VALUES (0, ?1, ?2, ?3, ?4, ?5, 'running', ?6)",
+                    "INSERT INTO runs (job_id, kind, owner_uid, command, due, started, outcome, origin, owner_name)
+                     VALUES (0, ?1, ?2, ?3, ?4, ?5, 'running', ?6, ?7)",
                 )
                 .and_then(|mut insert| {
                     insert.insert(params![
@@ -51,7 +51,8 @@ impl Spool {
                         run.command,
                         to_micros(run.due),
                         to_micros(started),
-                        run.origin
+                        run.origin,
+                        run.owner_name
                     ])
                 })
                 .map_err(|e| Spool::error_of(&self.path, e))?;
@@ -138,20 +139,18 @@ impl Spool {
         job: Option<u64>,
         limit: u32,
     ) -> Result<Vec<RunRecord>, SpoolError> {
-        let uid = match owner {
-            Owner::Any => None,
-            Owner::Uid(uid) => Some(i64::from(uid)),
-        };
+        let (uid, any_name, name) = owner.sql();
         let job = job.map(sql_id);
         let sql = format!(
             "SELECT {RUN_COLUMNS} FROM runs
-             WHERE (?1 IS NULL OR owner_uid = ?1) AND (?2 IS NULL OR job_id = ?2)
+             WHERE {} AND (?4 IS NULL OR job_id = ?4)
                AND NOT (outcome = 'running' AND pid IS NULL)
-             ORDER BY id DESC LIMIT ?3"
+             ORDER BY id DESC LIMIT ?5",
+            crate::records::owner_condition(0)
         );
         let mut statement = self.conn.prepare_cached(&sql).map_err(|e| self.error(e))?;
         let mut rows = statement
-            .query(params![uid, job, limit])
+            .query(params![uid, any_name, name, job, limit])
             .map_err(|e| self.error(e))?;
         let mut runs = Vec::new();
         while let Some(row) = rows.next().map_err(|e| self.error(e))? {

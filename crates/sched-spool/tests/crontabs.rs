@@ -96,12 +96,14 @@ fn cron_runs_are_recorded_with_their_origin_and_listed_by_owner() {
             &[
                 CronRun {
                     owner_uid: 1000,
+                    owner_name: None,
                     command: "echo a".to_owned(),
                     origin: "crontab of alice:3".to_owned(),
                     due,
                 },
                 CronRun {
                     owner_uid: 0,
+                    owner_name: None,
                     command: "echo b".to_owned(),
                     origin: "/etc/cron.d/php:14".to_owned(),
                     due,
@@ -168,6 +170,7 @@ fn a_schema_1_spool_keeps_its_runs_and_run_ids_keep_counting() {
         .start_cron_runs(
             &[CronRun {
                 owner_uid: 1000,
+                owner_name: None,
                 command: "echo new".to_owned(),
                 origin: "crontab of alice:1".to_owned(),
                 due: instant("2026-01-01T00:00:00Z"),
@@ -195,6 +198,7 @@ fn only_the_newest_finished_runs_of_each_crontab_entry_are_kept() {
             .start_cron_runs(
                 &[CronRun {
                     owner_uid: 1000,
+                    owner_name: None,
                     command: "echo".to_owned(),
                     origin: origin.to_owned(),
                     due,

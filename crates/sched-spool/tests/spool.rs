@@ -340,3 +340,44 @@ fn a_spool_file_readable_by_others_is_refused() {
         "{error}"
     );
 }
+
+#[test]
+fn an_account_sees_only_the_rows_of_its_uid_stored_under_its_name_or_none() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut spool = fresh(dir.path());
+    let named = |name: Option<&str>, command: &str| NewJob {
+        owner_name: name.map(str::to_owned),
+        ..job(1000, "2026-01-01T10:00:00Z", command)
+    };
+    spool
+        .insert_jobs(&[
+            named(Some("alice"), "alice's"),
+            named(None, "from before names"),
+            named(Some("bob"), "bob's"),
+        ])
+        .unwrap();
+    let commands = |owner: Owner| -> Vec<String> {
+        pending(&spool, owner)
+            .into_iter()
+            .map(|(_, command, _)| command)
+            .collect()
+    };
+    let account = |name: Option<&str>| Owner::Account {
+        uid: 1000,
+        name: name.map(str::to_owned),
+    };
+    // By id: "from before names" is job 2, "bob's" job 3.
+    assert_eq!(
+        commands(account(Some("bob"))),
+        ["from before names", "bob's"]
+    );
+    assert_eq!(commands(account(None)), ["from before names"]);
+    assert_eq!(commands(Owner::Uid(1000)).len(), 3);
+    // Removal follows the same rule.
+    let removed = spool.remove_jobs(&[1, 2], account(Some("bob"))).unwrap();
+    assert_eq!(
+        removed.iter().filter(|r| r.is_some()).count(),
+        1,
+        "{removed:?}"
+    );
+}

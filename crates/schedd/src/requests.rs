@@ -138,7 +138,7 @@ pub async fn answer(context: &Context, peer: Peer, body: &[u8]) -> Reply {
         ..context.clone()
     };
     let answered = match decode(context, peer, body) {
-        Ok(request) => match caller(context, peer) {
+        Ok(request) => match caller(context, peer).await {
             Ok(owner) => serve(context, peer, owner, request).await,
             Err(error) => Err(error),
         },
@@ -149,7 +149,7 @@ pub async fn answer(context: &Context, peer: Peer, body: &[u8]) -> Reply {
 
 /// Whose jobs `peer` may act on: their own, or everyone's for root. A
 /// daemon run by a user serves only that user.
-fn caller(context: &Context, peer: Peer) -> Result<Owner, ErrorReply> {
+async fn caller(context: &Context, peer: Peer) -> Result<Owner, ErrorReply> {
     if context.daemon_uid != 0 && peer.uid != context.daemon_uid {
         return Err(ErrorReply::new(
             ErrorCode::Denied,
@@ -159,11 +159,17 @@ fn caller(context: &Context, peer: Peer) -> Result<Owner, ErrorReply> {
             ),
         ));
     }
-    Ok(if peer.uid == 0 {
-        Owner::Any
-    } else {
-        Owner::Uid(peer.uid)
-    })
+    if peer.uid == 0 {
+        return Ok(Owner::Any);
+    }
+    // Rows are the caller's only if their account stored them: a uid
+    // given to a new account does not show it a deleted account's jobs.
+    // The lookup may block on NSS: not on a tokio worker.
+    let uid = peer.uid;
+    let name = tokio::task::spawn_blocking(move || crate::names::account_of(uid))
+        .await
+        .map_err(|e| ErrorReply::new(ErrorCode::Internal, e.to_string()))?;
+    Ok(Owner::Account { uid, name })
 }
 
 /// Request type names this daemon knows, for telling an unknown request
@@ -236,9 +242,12 @@ async fn serve(
             // later account does not inherit it. The lookup may block on
             // NSS: not on a tokio worker.
             let uid = peer.uid;
-            job.owner_name = tokio::task::spawn_blocking(move || crate::names::account_of(uid))
-                .await
-                .map_err(|e| ErrorReply::new(ErrorCode::Internal, e.to_string()))?;
+            job.owner_name = match &owner {
+                Owner::Account { name, .. } => name.clone(),
+                _ => tokio::task::spawn_blocking(move || crate::names::account_of(uid))
+                    .await
+                    .map_err(|e| ErrorReply::new(ErrorCode::Internal, e.to_string()))?,
+            };
             let stored = job.clone();
             let id = context.spool.insert(stored).await.map_err(internal)?;
             let record = JobRecord { id, job };
@@ -399,7 +408,7 @@ async fn upcoming(context: &Context, owner: Owner, limit: u32) -> Result<Respons
     context
         .events
         .send(Event::Upcoming {
-            owner,
+            owner: owner.clone(),
             limit,
             reply,
         })

@@ -362,10 +362,7 @@ impl Scheduler {
     fn upcoming(&self, owner: Owner, limit: usize) -> Vec<(Timestamp, Arc<CronJob>)> {
         let mut heap: BinaryHeap<Reverse<(Timestamp, Key)>> = self
             .cron
-            .keys_of(|uid| match owner {
-                Owner::Any => true,
-                Owner::Uid(owner) => uid == owner,
-            })
+            .keys_of(|user| owner.matches(user.uid, Some(&user.name)))
             .filter_map(|key| Some(Reverse((self.cron.next_of(key)?, key))))
             .collect();
         let mut runs = Vec::with_capacity(limit.min(heap.len()));
@@ -413,6 +410,7 @@ impl Scheduler {
             .iter()
             .map(|(job, at)| CronRun {
                 owner_uid: job.user.uid,
+                owner_name: Some(job.user.name.to_string()),
                 command: job.command.to_string(),
                 origin: job.origin(),
                 due: *at,

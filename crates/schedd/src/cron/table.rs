@@ -208,12 +208,15 @@ impl CronTable {
     }
 
     /// The keys of the loaded entries whose owner `keep` accepts.
-    pub fn keys_of<F: Fn(u32) -> bool>(&self, keep: F) -> impl Iterator<Item = Key> + use<'_, F> {
+    pub fn keys_of<F: Fn(&RunAs) -> bool>(
+        &self,
+        keep: F,
+    ) -> impl Iterator<Item = Key> + use<'_, F> {
         self.entries
             .iter()
             .enumerate()
             .filter(move |(_, stored)| {
-                stored.source != FREE && keep(self.users[stored.user as usize].uid)
+                stored.source != FREE && keep(&self.users[stored.user as usize])
             })
             .map(|(key, _)| key as Key)
     }

@@ -552,6 +552,23 @@ fn a_reused_uid_does_not_inherit_the_jobs_or_crontab_of_its_former_owner() {
         return;
     };
     assert_eq!(newcomer.uid, uid);
+    // The newcomer sees none of the former account's jobs or entries, and
+    // cannot remove them.
+    let as_newcomer = |daemon: &Daemon, args: &[&str]| {
+        let output = daemon.sched_as(uid, newcomer.gid, args);
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{args:?}: {}",
+            stderr(&output)
+        );
+        String::from_utf8(output.stdout).unwrap()
+    };
+    assert_eq!(as_newcomer(&daemon, &["ls", "--json"]).trim(), "[]");
+    assert_eq!(as_newcomer(&daemon, &["next", "--json"]).trim(), "[]");
+    let removed = daemon.sched_as(uid, newcomer.gid, &["rm", "1"]);
+    assert_eq!(removed.status.code(), Some(1), "{}", stderr(&removed));
+    assert_eq!(daemon.jobs().len(), 1, "root still sees it");
     daemon.advance_to("2026-11-25T10:05:00Z");
     let runs = daemon.runs();
     assert_eq!(runs.len(), 1, "{runs:?}");
@@ -587,7 +604,16 @@ fn a_reused_uid_does_not_inherit_the_jobs_or_crontab_of_its_former_owner() {
         daemon.ok(&["crontab", "-u", &uid.to_string(), "-l"]),
         "HOME=/\n30 10 * * * true\n"
     );
-    // The newcomer sees none of it.
+    // The newcomer sees none of it, nor the runs.
     let theirs = daemon.sched_as(uid, newcomer.gid, &["crontab", "-l"]);
     assert_eq!(theirs.status.code(), Some(1), "{}", stderr(&theirs));
+    assert_eq!(as_newcomer(&daemon, &["logs", "--json"]).trim(), "[]");
+    // What the newcomer submits is theirs.
+    as_newcomer(&daemon, &["at", "now + 1 hour", "true"]);
+    assert_eq!(
+        as_newcomer(&daemon, &["ls", "--json"])
+            .matches("\"id\"")
+            .count(),
+        1
+    );
 }
