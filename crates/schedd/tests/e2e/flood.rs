@@ -98,6 +98,7 @@ fn a_flood_of_idle_and_half_written_connections_from_many_uids_delays_no_one_els
                 daemon.sched_as(uid, gid, &args)
             };
             let took = started.elapsed();
+            println!("round {round}: {who} served in {took:?}");
             assert_eq!(output.status.code(), Some(0), "{who}: {}", stderr(&output));
             assert!(
                 took < BOUND,
