@@ -51,6 +51,15 @@ pub(crate) fn inspect(path: &Path) -> Result<Found, SpoolError> {
     let wal = side_file(path, "-wal");
     let shm = side_file(path, "-shm");
     let main_len = match std::fs::symlink_metadata(path) {
+        Ok(meta) if meta.file_type().is_symlink() => {
+            return Err(open_error(
+                path,
+                "it is a symbolic link: the spool must be a regular file".into(),
+            ));
+        }
+        Ok(meta) if !meta.is_file() => {
+            return Err(open_error(path, "it is not a regular file".into()));
+        }
         Ok(meta) => meta.len(),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Found::Nothing),
         Err(e) => return Err(open_error(path, e.to_string())),

@@ -14,13 +14,23 @@ use std::process::{Command, Stdio};
 use jiff::Timestamp;
 use sched_spool::{JobKind, NewJob, Owner, Spool, SpoolError};
 
-/// Every file in `dir` with its bytes.
+/// Every file in `dir` with its bytes (a directory or link as its target).
 fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
     std::fs::read_dir(dir)
         .unwrap()
         .map(|entry| {
             let path = entry.unwrap().path();
-            let bytes = std::fs::read(&path).unwrap();
+            let meta = std::fs::symlink_metadata(&path).unwrap();
+            let bytes = if meta.is_file() {
+                std::fs::read(&path).unwrap()
+            } else if meta.file_type().is_symlink() {
+                std::fs::read_link(&path)
+                    .unwrap()
+                    .into_os_string()
+                    .into_encoded_bytes()
+            } else {
+                b"<directory>".to_vec()
+            };
             (path, bytes)
         })
         .collect()
@@ -291,4 +301,22 @@ fn a_spool_locked_by_another_process_is_refused_untouched_with_its_pid() {
         })
         .unwrap();
     assert_eq!(count, 5);
+}
+
+#[test]
+fn a_symbolic_link_or_a_directory_at_the_spool_path_is_refused_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+    let target = closed_spool(dir.path(), 1);
+    let link = dir.path().join("link.db");
+    std::os::unix::fs::symlink(&target, &link).unwrap();
+    let message = refused(&link, |error| matches!(error, SpoolError::Open { .. }));
+    assert!(
+        message.ends_with("it is a symbolic link: the spool must be a regular file"),
+        "{message}"
+    );
+    let other = tempfile::tempdir().unwrap();
+    let directory = other.path().join("spool.db");
+    std::fs::create_dir(&directory).unwrap();
+    let message = refused(&directory, |error| matches!(error, SpoolError::Open { .. }));
+    assert!(message.ends_with("it is not a regular file"), "{message}");
 }
