@@ -121,7 +121,7 @@ impl Spool {
             .conn
             .transaction()
             .map_err(|e| Spool::error_of(&self.path, e))?;
-        for table in ["jobs", "crontabs"] {
+        for table in ["jobs", "crontabs", "runs"] {
             tx.execute(
                 &format!(
                     "UPDATE {table} SET owner_name = ?2 WHERE owner_uid = ?1 AND owner_name IS NULL"
@@ -138,7 +138,8 @@ impl Spool {
         self.conn
             .prepare(
                 "SELECT owner_uid FROM jobs WHERE owner_name IS NULL
-                 UNION SELECT owner_uid FROM crontabs WHERE owner_name IS NULL",
+                 UNION SELECT owner_uid FROM crontabs WHERE owner_name IS NULL
+                 UNION SELECT owner_uid FROM runs WHERE owner_name IS NULL",
             )
             .and_then(|mut select| {
                 select

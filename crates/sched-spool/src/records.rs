@@ -9,10 +9,10 @@ pub enum Owner {
     Any,
     /// Only this uid's, whatever account stored them.
     Uid(u32),
-    /// Only those of this uid stored by the account now named `name`, or
-    /// stored before names were kept: a uid given to a new account does
-    /// not show it a deleted account's jobs and runs. `None`: the uid has
-    /// no account, and sees only rows stored without a name.
+    /// Only those of this uid stored by the account now named `name`: a
+    /// uid given to a new account does not show it a deleted account's
+    /// jobs and runs. A row without a name (its account unknown) is
+    /// root's to see. `None`: the uid has no account, and sees nothing.
     Account { uid: u32, name: Option<String> },
 }
 
@@ -25,13 +25,13 @@ impl Owner {
             Owner::Account {
                 uid: own,
                 name: own_name,
-            } => *own == uid && name.is_none_or(|name| own_name.as_deref() == Some(name)),
+            } => *own == uid && name.is_some() && name == own_name.as_deref(),
         }
     }
 
     /// The uid and name for a query's filter `(?uid IS NULL OR (owner_uid
-    /// = ?uid AND (?any_name OR owner_name IS NULL OR owner_name =
-    /// ?name)))`: (uid, any name, name).
+    /// = ?uid AND (?any_name OR owner_name = ?name)))`: (uid, any name,
+    /// name). A NULL name equals nothing.
     pub(crate) fn sql(&self) -> (Option<i64>, bool, Option<&str>) {
         match self {
             Owner::Any => (None, true, None),
@@ -45,9 +45,7 @@ impl Owner {
 /// plus `offset`.
 pub(crate) fn owner_condition(offset: usize) -> String {
     let (uid, any, name) = (offset + 1, offset + 2, offset + 3);
-    format!(
-        "(?{uid} IS NULL OR (owner_uid = ?{uid} AND (?{any} OR owner_name IS NULL OR owner_name = ?{name})))"
-    )
+    format!("(?{uid} IS NULL OR (owner_uid = ?{uid} AND (?{any} OR owner_name = ?{name})))")
 }
 
 /// The kinds of one-shot job.

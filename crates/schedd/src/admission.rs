@@ -9,8 +9,9 @@
 //! - when full, the newcomer is admitted if some uid holds more connections
 //!   than the newcomer would after admission: the oldest connection of the
 //!   largest such holder that is waiting for its client (idle, or in the
-//!   middle of sending a request) is closed to make room. Connections the
-//!   daemon is answering are never closed; they end by themselves;
+//!   middle of sending a request, or not reading its reply) is closed to
+//!   make room. Connections whose answer the daemon is still working out
+//!   are never closed; they end by themselves;
 //! - root is always admitted, over the total if nothing can be closed.
 //!
 //! So a user with no connection always gets one while any other uid holds
@@ -152,7 +153,6 @@ impl Admission {
     }
 
     /// Whether `id` is still open (an evicted one is not).
-    #[cfg(test)]
     pub fn contains(&self, id: ConnectionId) -> bool {
         self.connections.contains_key(&id)
     }

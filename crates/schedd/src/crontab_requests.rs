@@ -76,16 +76,34 @@ pub async fn serve(
             }
             let entries = loaded.crontab.entries.len() as u32;
             let (events, now) = (context.events.clone(), context.clock.now());
-            context
+            let account = crate::names::account_of_async(uid).await?;
+            let by_root = peer.uid == 0;
+            let former = context
                 .spool
                 .call(move |spool| {
-                    let account = crate::names::account_of(uid);
+                    // The crontab an earlier holder of the uid left is
+                    // kept for root to see, not replaced by the newcomer.
+                    if let Some(existing) = spool.crontab(uid)?
+                        && !by_root
+                        && existing.owner_name != account
+                    {
+                        return Ok(Some(existing.owner_name));
+                    }
                     spool.set_crontab(uid, account.as_deref(), &text, now)?;
                     let _ = events.send(Event::UserCrontab(loaded));
-                    Ok(())
+                    Ok(None)
                 })
                 .await
                 .map_err(internal)?;
+            if let Some(former) = former {
+                let former = former.unwrap_or_else(|| "an unknown account".to_owned());
+                return Err(ErrorReply::new(
+                    ErrorCode::Denied,
+                    format!(
+                        "uid {uid} still has the crontab of {former}, who held this uid before you: ask root to remove it (sched crontab -u {uid} -r)"
+                    ),
+                ));
+            }
             tracing::info!(uid, by = peer.uid, entries, "crontab installed");
             Ok(Response::CrontabInstalled {
                 owner_uid: uid,
@@ -161,10 +179,7 @@ async fn target(peer: Peer, user: Option<String>) -> Result<(u32, String), Error
 }
 
 /// Whether `crontab` was installed by the account now named `name` (one
-/// stored before names were kept is taken as the uid's).
+/// whose account is unknown is root's alone).
 fn same_owner(crontab: &sched_spool::StoredCrontab, name: &str) -> bool {
-    crontab
-        .owner_name
-        .as_deref()
-        .is_none_or(|owner| owner == name)
+    crontab.owner_name.as_deref() == Some(name)
 }

@@ -123,13 +123,18 @@ impl Executor {
     /// returned.
     pub async fn prepare(&self, task: Task, run: u64) -> Option<Ready> {
         let uid = task.owner_uid();
-        let user = match tokio::task::spawn_blocking(move || sched_runas::resolve_uid(uid)).await {
-            Ok(Ok(user)) => user,
-            Ok(Err(error)) => {
-                self.record_failure(run, error.to_string(), Output::default())
-                    .await;
-                return None;
-            }
+        let expected = task.owner_name().map(str::to_owned);
+        // The owner is the account that stored the job, looked up by name:
+        // a uid given to a new account after the owner's was deleted does
+        // not make the newcomer the owner, and two accounts sharing a uid
+        // are each themselves.
+        let looked_up = tokio::task::spawn_blocking(move || {
+            let owner = expected.as_deref().map(sched_runas::uid_of_name);
+            (sched_runas::resolve_uid(uid), owner, expected)
+        })
+        .await;
+        let (resolved, owner, expected) = match looked_up {
+            Ok(found) => found,
             Err(join) => {
                 self.record_failure(
                     run,
@@ -140,18 +145,32 @@ impl Executor {
                 return None;
             }
         };
-        // A uid given to a new account after the owner's was deleted does
-        // not make the newcomer the owner.
-        if let Some(expected) = task.owner_name()
-            && expected != user.name()
-        {
-            let reason = format!(
-                "the owner {expected} (uid {uid}) no longer exists: uid {uid} is now {}'s; not run",
-                user.name()
-            );
+        let refusal = match (&expected, owner, &resolved) {
+            (None, _, _) => Some(format!(
+                "the owner of uid {uid} is not known (stored before owners' names were kept, and the name could not be recorded): not run; root can remove it"
+            )),
+            (Some(_), Some(Ok(Some(owner_uid))), _) if owner_uid == uid => None,
+            (Some(name), Some(Err(error)), _) => {
+                Some(format!("cannot look up the owner {name}: {error}"))
+            }
+            (Some(name), _, Ok(now)) => Some(format!(
+                "the owner {name} (uid {uid}) no longer exists: uid {uid} is now {}'s; not run",
+                now.name()
+            )),
+            (Some(_), _, Err(error)) => Some(error.to_string()),
+        };
+        if let Some(reason) = refusal {
             self.record_failure(run, reason, Output::default()).await;
             return None;
         }
+        let user = match resolved {
+            Ok(user) => user,
+            Err(error) => {
+                self.record_failure(run, error.to_string(), Output::default())
+                    .await;
+                return None;
+            }
+        };
         let (env, shell, cwd, umask, stdin_text, mail) = match &task {
             Task::Job(job) => (
                 job_environment(&user, &job.job.env),
@@ -341,7 +360,9 @@ impl Executor {
         };
         let total_bytes = output.total_bytes;
         let mailed = mail.filter(|plan| plan.wanted(&outcome, total_bytes));
-        let recorded = self.record(run, self.clock.now(), outcome, output).await;
+        let recorded = self
+            .record(run, self.clock.now(), outcome, output, Retry::UntilDone)
+            .await;
         if let Some(refused) = mailed.as_ref().and_then(|plan| plan.refused.clone()) {
             tracing::warn!(run, "{refused}");
             let note = refused.clone();
@@ -369,8 +390,17 @@ impl Executor {
 
     async fn record_failure(&self, run: u64, reason: String, output: Output) {
         tracing::warn!(run, "not run: {reason}");
-        self.record(run, self.clock.now(), Outcome::Failed(reason), output)
-            .await;
+        // Awaited by the scheduler, which must not wait for a disk to
+        // empty: tried once; a run left "running" is marked lost at the
+        // next start.
+        self.record(
+            run,
+            self.clock.now(),
+            Outcome::Failed(reason),
+            output,
+            Retry::Once,
+        )
+        .await;
     }
 
     /// Records the end of a run; false when the spool refused.
@@ -380,6 +410,7 @@ impl Executor {
         finished: Timestamp,
         outcome: Outcome,
         output: Output,
+        retry: Retry,
     ) -> bool {
         // A full disk or a failing device is retried until it recovers:
         // the output file stays until the end is recorded, so nothing is
@@ -394,7 +425,9 @@ impl Executor {
                 .await;
             match result {
                 Ok(()) => return true,
-                Err(SpoolCallError::Spool(error)) if error.is_transient() => {
+                Err(SpoolCallError::Spool(error))
+                    if error.is_transient() && retry == Retry::UntilDone =>
+                {
                     tracing::error!(
                         run,
                         "cannot record the end of the run, retrying in {delay:?}: {error}"
@@ -429,6 +462,13 @@ fn job_environment(user: &ResolvedUser, submitted: &[(String, String)]) -> Vec<(
         }
     }
     env
+}
+
+/// Whether recording a run's end waits out a transient failure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Retry {
+    Once,
+    UntilDone,
 }
 
 /// The first and the longest wait before recording a run's end again after

@@ -218,8 +218,15 @@ impl Table {
 }
 
 impl Slot {
-    fn answering(&self) {
-        self.table.lock().admission.answering(self.id);
+    /// Marks the connection as being answered; false when it was closed to
+    /// make room meanwhile.
+    fn answering(&self) -> bool {
+        let mut inner = self.table.lock();
+        if !inner.admission.contains(self.id) {
+            return false;
+        }
+        inner.admission.answering(self.id);
+        true
     }
 
     fn waiting(&self) {
@@ -308,15 +315,29 @@ async fn connection(
                 return;
             }
         };
-        slot.answering();
-        let sent = match requests::answer(&context, peer, &body).await {
-            Reply::Message(response) => reply(&mut stream, &response, io_timeout).await,
-            Reply::Frame(frame) => send(&mut stream, &frame, io_timeout).await,
+        // Closed to make room while its request was still arriving: not
+        // answered (the table no longer counts it).
+        if !slot.answering() {
+            return;
+        }
+        let frame = match requests::answer(&context, peer, &body).await {
+            Reply::Message(response) => encode_reply(&response),
+            Reply::Frame(frame) => Ok(frame),
+        };
+        // The answer is ready: from here the connection waits on its
+        // client to read it, and a client that does not read may be closed
+        // to make room like any other that keeps the daemon waiting.
+        slot.waiting();
+        let sent = match frame {
+            Ok(frame) => tokio::select! {
+                _ = slot.evicted.notified() => return,
+                sent = send(&mut stream, &frame, io_timeout) => sent,
+            },
+            Err(()) => Err(()),
         };
         if sent.is_err() {
             return;
         }
-        slot.waiting();
     }
 }
 
@@ -325,18 +346,23 @@ async fn reply(
     response: &Response,
     io_timeout: Duration,
 ) -> Result<(), ()> {
-    let frame = match sched_proto::encode(&sched_proto::Envelope::new(response)) {
-        Ok(frame) => frame,
+    let frame = encode_reply(response)?;
+    send(stream, &frame, io_timeout).await
+}
+
+/// The frame of `response`, or of an error saying it could not be encoded.
+fn encode_reply(response: &Response) -> Result<Vec<u8>, ()> {
+    match sched_proto::encode(&sched_proto::Envelope::new(response)) {
+        Ok(frame) => Ok(frame),
         Err(error) => {
             tracing::error!("cannot encode a reply: {error}");
             let fallback = Response::Error(ErrorReply::new(
                 ErrorCode::Internal,
                 format!("the reply could not be sent: {error}"),
             ));
-            sched_proto::encode(&sched_proto::Envelope::new(&fallback)).map_err(|_| ())?
+            sched_proto::encode(&sched_proto::Envelope::new(&fallback)).map_err(|_| ())
         }
-    };
-    send(stream, &frame, io_timeout).await
+    }
 }
 
 /// Writes a whole frame, within `io_timeout`.

@@ -166,9 +166,7 @@ async fn caller(context: &Context, peer: Peer) -> Result<Owner, ErrorReply> {
     // given to a new account does not show it a deleted account's jobs.
     // The lookup may block on NSS: not on a tokio worker.
     let uid = peer.uid;
-    let name = tokio::task::spawn_blocking(move || crate::names::account_of(uid))
-        .await
-        .map_err(|e| ErrorReply::new(ErrorCode::Internal, e.to_string()))?;
+    let name = crate::names::account_of_async(uid).await?;
     Ok(Owner::Account { uid, name })
 }
 
@@ -244,9 +242,7 @@ async fn serve(
             let uid = peer.uid;
             job.owner_name = match &owner {
                 Owner::Account { name, .. } => name.clone(),
-                _ => tokio::task::spawn_blocking(move || crate::names::account_of(uid))
-                    .await
-                    .map_err(|e| ErrorReply::new(ErrorCode::Internal, e.to_string()))?,
+                _ => crate::names::account_of_async(uid).await?,
             };
             let stored = job.clone();
             let id = context.spool.insert(stored).await.map_err(internal)?;

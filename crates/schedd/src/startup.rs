@@ -49,10 +49,25 @@ pub fn run(config: Config, launch: Launch) -> anyhow::Result<()> {
 /// a reused uid is told apart. A uid with no account is left without a
 /// name (its jobs fail for want of an owner anyway).
 fn adopt_owner_names(spool: &mut Spool) -> anyhow::Result<()> {
+    const DONE: &str = "owner_names_adopted";
+    // Once only: a uid whose account was gone then keeps rows without a
+    // name (root's alone), which a later holder of the uid must not adopt.
+    if spool.state(DONE)?.is_some() {
+        return Ok(());
+    }
+    let mut complete = true;
     for uid in spool.uids_without_owner_name()? {
-        if let Some(name) = crate::names::account_of(uid) {
-            spool.adopt_owner_name(uid, &name)?;
+        match crate::names::account_of(uid) {
+            Ok(Some(name)) => spool.adopt_owner_name(uid, &name)?,
+            Ok(None) => {}
+            Err(error) => {
+                tracing::warn!("{error}: its jobs get their owner's name at the next start");
+                complete = false;
+            }
         }
+    }
+    if complete {
+        spool.set_state(DONE, "1")?;
     }
     Ok(())
 }
@@ -319,6 +334,14 @@ async fn load_user_crontabs(
                         tracing::warn!(
                             uid = crontab.owner_uid,
                             "the crontab of uid {} is an orphan (no such user): not loaded",
+                            crontab.owner_uid
+                        );
+                        false
+                    }
+                    (Some(_), None) => {
+                        tracing::warn!(
+                            uid = crontab.owner_uid,
+                            "the crontab of uid {} has no known owner (its account was gone when names began to be kept): not loaded",
                             crontab.owner_uid
                         );
                         false

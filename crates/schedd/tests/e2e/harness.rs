@@ -488,7 +488,7 @@ impl TempUser {
         let mut useradd = std::process::Command::new("useradd");
         useradd.args(["--no-create-home", "--shell", "/bin/sh"]);
         if let Some(uid) = uid {
-            useradd.args(["--uid", &uid.to_string()]);
+            useradd.args(["--non-unique", "--uid", &uid.to_string()]);
         }
         let made = useradd.arg(name).output();
         match made {

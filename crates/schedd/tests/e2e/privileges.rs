@@ -608,6 +608,16 @@ fn a_reused_uid_does_not_inherit_the_jobs_or_crontab_of_its_former_owner() {
     let theirs = daemon.sched_as(uid, newcomer.gid, &["crontab", "-l"]);
     assert_eq!(theirs.status.code(), Some(1), "{}", stderr(&theirs));
     assert_eq!(as_newcomer(&daemon, &["logs", "--json"]).trim(), "[]");
+    // Nor replace the crontab root may still want to read.
+    let replaced = daemon.sched_as(uid, newcomer.gid, &["crontab", &file]);
+    assert_eq!(replaced.status.code(), Some(1));
+    assert!(
+        stderr(&replaced).contains(&format!(
+            "uid {uid} still has the crontab of schedreuse1, who held this uid before you: ask root to remove it (sched crontab -u {uid} -r)"
+        )),
+        "{}",
+        stderr(&replaced)
+    );
     // What the newcomer submits is theirs.
     as_newcomer(&daemon, &["at", "now + 1 hour", "true"]);
     assert_eq!(
@@ -616,4 +626,28 @@ fn a_reused_uid_does_not_inherit_the_jobs_or_crontab_of_its_former_owner() {
             .count(),
         1
     );
+}
+
+#[test]
+fn a_system_crontab_line_for_an_account_sharing_its_uid_runs() {
+    let test = "a_system_crontab_line_for_an_account_sharing_its_uid_runs";
+    if !root_or_skip(test) {
+        return;
+    }
+    let Some(first) = crate::harness::TempUser::create("schedshare1", test) else {
+        return;
+    };
+    let Some(second) = crate::harness::TempUser::create_with("schedshare2", Some(first.uid), test)
+    else {
+        return;
+    };
+    let daemon = shared_daemon();
+    let file = daemon.etc().join("cron.d/shared");
+    std::fs::write(&file, "HOME=/\n* * * * * schedshare2 true\n").unwrap();
+    daemon.wait_until("the cron.d file to load", |d| !d.upcoming(1).is_empty());
+    daemon.advance_to("2026-11-25T10:01:30Z");
+    let runs = daemon.runs();
+    assert_eq!(runs.len(), 1, "{runs:?}");
+    assert_eq!(runs[0].owner_uid, second.uid);
+    assert_eq!(runs[0].outcome, Outcome::Exited { code: 0 }, "{runs:?}");
 }
