@@ -5,7 +5,7 @@
 //! the output is kept in the run history either way.
 
 use std::fs::File;
-use std::io::{Read, Seek, Write};
+use std::io::{Seek, Write};
 use std::path::{Path, PathBuf};
 
 use sched_runas::{JobCommand, ResolvedUser};
@@ -90,8 +90,9 @@ impl MailPlan {
         bytes > 0 && !(self.only_on_error && matches!(outcome, Outcome::Exited(0)))
     }
 
-    /// Sends the output file `output`, its first `limit` bytes and a note of
-    /// the size if it is longer (blocking: run it off the async threads).
+    /// Sends the output file `output`: what the history keeps of it within
+    /// `limit` bytes (the head and tail of a longer one, with a note of the
+    /// size) (blocking: run it off the async threads).
     /// The mailer runs as the job's owner, in /.
     pub fn send(&self, output: &Path, scratch_dir: &Path, limit: u64) -> std::io::Result<()> {
         if let Some(refused) = &self.refused {
@@ -112,14 +113,18 @@ impl MailPlan {
             writeln!(message, "X-Cron-Env: <{name}={value}>")?;
         }
         writeln!(message)?;
-        let output = File::open(output)?;
-        let total = output.metadata()?.len();
-        std::io::copy(&mut output.take(limit), &mut message)?;
-        if total > limit {
+        // What the run history keeps, and nothing else: the middle of a
+        // longer output is gone from disk already (see `output_trim`).
+        let kept = crate::output::read(output, limit)?;
+        message.write_all(&kept.head)?;
+        if !kept.tail.is_empty() {
+            let left_out = kept.total_bytes - (kept.head.len() + kept.tail.len()) as u64;
             write!(
                 message,
-                "\n[schedd: the output was {total} bytes; only the first {limit} are mailed]\n"
+                "\n[schedd: the output was {} bytes; {left_out} in the middle are left out]\n",
+                kept.total_bytes
             )?;
+            message.write_all(&kept.tail)?;
         }
         message.rewind()?;
         let script = format!(

@@ -19,9 +19,7 @@ use std::collections::HashMap;
 use std::ffi::OsString;
 use std::fs::File;
 use std::os::fd::{AsFd, AsRawFd, RawFd};
-#[cfg(test)]
-use std::os::unix::fs::MetadataExt;
-use std::os::unix::fs::OpenOptionsExt;
+use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -30,25 +28,29 @@ use nix::fcntl::{FallocateFlags, fallocate};
 use nix::sys::inotify::{AddWatchFlags, InitFlags, Inotify};
 use tokio::io::unix::AsyncFd;
 
-/// Untrimmed bytes beyond the head and tail that wait for the next trim:
-/// punching a hole locks the file against the job's appends, so it is done
-/// in steps of this much rather than at every write.
+/// Bytes a file may occupy beyond the limit before it is trimmed: punching
+/// a hole locks the file against the job's appends, so it is done in steps
+/// of this much rather than at every write.
 pub const STEP: u64 = 8 << 20;
 
 /// Frees the middle of `file` beyond its first `limit / 2` bytes and its
-/// last `limit - limit / 2`, in whole blocks, from `from` on (what an
-/// earlier call freed need not be freed again), once at least [`STEP`]
-/// bytes are to be freed. Returns where the next call may start. Holes
-/// read as zeros; nothing reads them.
-pub fn trim(file: &File, limit: u64, from: u64) -> std::io::Result<u64> {
-    let size = file.metadata()?.len();
+/// last `limit - limit / 2`, in whole blocks, once the file occupies
+/// [`STEP`] bytes more than `limit` on disk. Judged by the blocks the file
+/// holds, not by how far an earlier call went, so a job that truncates its
+/// output or writes back over it is held to the bound all the same.
+/// Returns whether it punched. Holes read as zeros; nothing reads them.
+pub fn trim(file: &File, limit: u64) -> std::io::Result<bool> {
+    let meta = file.metadata()?;
+    if on_disk(&meta) < limit.saturating_add(STEP) {
+        return Ok(false);
+    }
     let head = limit / 2;
     let tail = limit - head;
     let block = 4096;
-    let start = from.max(head.div_ceil(block) * block);
-    let end = size.saturating_sub(tail) / block * block;
-    if end < start + STEP {
-        return Ok(from);
+    let start = head.div_ceil(block) * block;
+    let end = meta.len().saturating_sub(tail) / block * block;
+    if end <= start {
+        return Ok(false);
     }
     fallocate(
         file.as_fd(),
@@ -56,13 +58,12 @@ pub fn trim(file: &File, limit: u64, from: u64) -> std::io::Result<u64> {
         start as i64,
         (end - start) as i64,
     )?;
-    Ok(end)
+    Ok(true)
 }
 
 /// Bytes a file occupies on disk (its allocated blocks).
-#[cfg(test)]
-pub fn on_disk(file: &File) -> std::io::Result<u64> {
-    Ok(file.metadata()?.blocks() * 512)
+fn on_disk(meta: &std::fs::Metadata) -> u64 {
+    meta.blocks() * 512
 }
 
 /// Watches `dir`, the output directory, and trims every output file that
@@ -96,10 +97,12 @@ struct Watch {
     opened: AtomicU64,
 }
 
-/// A file being trimmed, and how far it was.
+/// A file being trimmed, and the limit its run keeps (fixed when it is
+/// first seen, so that a limit changed by SIGHUP meanwhile never frees
+/// bytes the run's record will read).
 struct Open {
     file: File,
-    trimmed_to: u64,
+    limit: u64,
 }
 
 impl Watch {
@@ -173,14 +176,14 @@ impl Watch {
                         match opened {
                             Ok(file) => slot.insert(Open {
                                 file,
-                                trimmed_to: 0,
+                                limit: limit.load(Ordering::Relaxed),
                             }),
                             Err(_) => continue,
                         }
                     }
                 };
-                match trim(&entry.file, limit.load(Ordering::Relaxed), entry.trimmed_to) {
-                    Ok(to) => entry.trimmed_to = to,
+                match trim(&entry.file, entry.limit) {
+                    Ok(_) => {}
                     Err(error) if error.raw_os_error() == Some(nix::libc::EOPNOTSUPP) => {
                         tracing::warn!(
                             "{} cannot punch holes: running jobs' output is bounded only when they end",
@@ -211,14 +214,13 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let mut file = crate::output::create(dir.path(), 1).unwrap();
         let chunk: Vec<u8> = (0..=255u8).cycle().take(1 << 20).collect();
-        let mut from = 0;
         for _ in 0..64 {
             file.write_all(&chunk).unwrap();
-            from = trim(&file, 64 * 1024, from).unwrap();
+            trim(&file, 64 * 1024).unwrap();
         }
         let total = 64u64 << 20;
         assert_eq!(file.metadata().unwrap().len(), total, "the full count");
-        let used = on_disk(&file).unwrap();
+        let used = on_disk(&file.metadata().unwrap());
         assert!(
             used <= 64 * 1024 + 2 * 4096 + STEP + (1 << 20),
             "{used} bytes on disk for 64 MiB written"
@@ -259,11 +261,36 @@ mod tests {
     }
 
     #[test]
+    fn a_job_that_truncates_or_rewrites_its_output_is_held_to_the_bound() {
+        use std::os::unix::fs::FileExt;
+        let dir = tempfile::tempdir().unwrap();
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .write(true)
+            .open(dir.path().join("run-4.out"))
+            .unwrap();
+        let chunk = vec![b'x'; 1 << 20];
+        let bound = 64 * 1024 + STEP + (1 << 20);
+        for round in 0..3u64 {
+            // Written over from the start each round (truncated, or not).
+            if round == 1 {
+                file.set_len(0).unwrap();
+            }
+            for n in 0..40u64 {
+                file.write_all_at(&chunk, n << 20).unwrap();
+                trim(&file, 64 * 1024).unwrap();
+            }
+            let used = on_disk(&file.metadata().unwrap());
+            assert!(used <= bound, "round {round}: {used} bytes on disk");
+        }
+    }
+
+    #[test]
     fn a_file_within_the_limit_is_left_alone() {
         let dir = tempfile::tempdir().unwrap();
         let mut file = crate::output::create(dir.path(), 2).unwrap();
         file.write_all(&[7u8; 100_000]).unwrap();
-        assert_eq!(trim(&file, 200_000, 0).unwrap(), 0);
+        assert!(!trim(&file, 200_000).unwrap());
         let mut back = Vec::new();
         File::open(crate::output::path(dir.path(), 2))
             .unwrap()
