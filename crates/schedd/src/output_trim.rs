@@ -265,7 +265,7 @@ mod tests {
         use std::os::unix::fs::FileExt;
         let dir = tempfile::tempdir().unwrap();
         let file = std::fs::OpenOptions::new()
-            .create(true)
+            .create_new(true)
             .write(true)
             .open(dir.path().join("run-4.out"))
             .unwrap();
