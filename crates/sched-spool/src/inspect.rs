@@ -72,10 +72,11 @@ pub(crate) fn inspect(path: &Path) -> Result<Found, SpoolError> {
         if let Some(holder) = lock_holder(file, range).map_err(|e| open_error(path, e))? {
             return Err(SpoolError::Locked {
                 path: path.to_path_buf(),
-                holder: Some(holder),
+                holder: (holder > 0).then_some(holder),
             });
         }
     }
+    Copy::remove_stale(path);
     check_header(path, main_len)?;
     if wal_len > 0 {
         check_wal_header(path, &wal)?;
@@ -100,8 +101,11 @@ pub(crate) fn inspect(path: &Path) -> Result<Found, SpoolError> {
 /// database, and a replay writes (a read-only connection cannot do it), so
 /// the pair is copied beside the spool and the copy is replayed and checked.
 fn verify(path: &Path, has_wal: bool) -> Result<i64, SpoolError> {
-    if has_wal {
-        let copy = Copy::make(path)?;
+    // A copy cannot be made (no room beside the spool, say): the main
+    // file alone is judged, as it stands, and the WAL's frames are left to
+    // SQLite's checksums.
+    let copy = if has_wal { Copy::make(path).ok() } else { None };
+    if let Some(copy) = copy {
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
             | OpenFlags::SQLITE_OPEN_NO_MUTEX
             | OpenFlags::SQLITE_OPEN_NOFOLLOW;
@@ -171,9 +175,40 @@ struct Copy {
 }
 
 impl Copy {
+    /// The prefix of the copies of the spool at `path`.
+    fn prefix(path: &Path) -> std::ffi::OsString {
+        let mut prefix = std::ffi::OsString::from(".");
+        prefix.push(path.file_name().unwrap_or_default());
+        prefix.push(".verify-");
+        prefix
+    }
+
+    /// Removes copies a check killed half-way left behind (only files
+    /// this code names; nothing else in the directory is touched).
+    fn remove_stale(path: &Path) {
+        let prefix = Copy::prefix(path);
+        let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) else {
+            return;
+        };
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        for entry in entries.flatten() {
+            let name = entry.file_name();
+            if name
+                .as_encoded_bytes()
+                .starts_with(prefix.as_encoded_bytes())
+                && entry.file_type().is_ok_and(|t| t.is_file())
+            {
+                let _ = std::fs::remove_file(entry.path());
+            }
+        }
+    }
+
     fn make(path: &Path) -> Result<Copy, SpoolError> {
-        let name = path.file_name().unwrap_or_default().to_string_lossy();
-        let main = path.with_file_name(format!(".{name}.verify-{}", std::process::id()));
+        let mut name = Copy::prefix(path);
+        name.push(std::process::id().to_string());
+        let main = path.with_file_name(name);
         let copy = Copy { main };
         for suffix in ["", "-wal"] {
             let to = side_file(&copy.main, suffix);
@@ -253,8 +288,12 @@ fn lock_holder(file: &Path, (start, len): (i64, i64)) -> Result<Option<i32>, Str
     fcntl(handle.as_fd(), FcntlArg::F_GETLK(&mut probe))
         .map_err(|e| format!("cannot test the locks of {}: {e}", file.display()))?;
     // Closing `handle` would drop this process's own POSIX locks on the
-    // file; the spool is not open yet, so there are none.
-    Ok((probe.l_type != nix::libc::F_UNLCK as i16).then_some(probe.l_pid))
+    // file; the spool is not open yet, so there are none. An open file
+    // description lock has no pid (-1).
+    if probe.l_type == nix::libc::F_UNLCK as i16 {
+        return Ok(None);
+    }
+    Ok(Some(probe.l_pid))
 }
 
 fn read_prefix(path: &Path, buffer: &mut [u8]) -> Result<usize, SpoolError> {
@@ -318,15 +357,20 @@ fn side_file(path: &Path, suffix: &str) -> PathBuf {
     PathBuf::from(name)
 }
 
-/// `path` written for a `file:` URI: `%`, `?` and `#` escaped.
+/// `path` written for a `file:` URI: every byte but unreserved ones and
+/// `/` percent-encoded (so any file name, UTF-8 or not, names itself), and
+/// leading slashes made one (`//host` would be read as an authority).
 fn uri_path(path: &Path) -> String {
-    let mut out = String::new();
-    for c in path.to_string_lossy().chars() {
-        match c {
-            '%' => out.push_str("%25"),
-            '?' => out.push_str("%3f"),
-            '#' => out.push_str("%23"),
-            c => out.push(c),
+    use std::fmt::Write as _;
+    let bytes = path.as_os_str().as_encoded_bytes();
+    let leading = bytes.iter().take_while(|&&b| b == b'/').count();
+    let bytes = &bytes[leading.saturating_sub(1)..];
+    let mut out = String::with_capacity(bytes.len());
+    for &b in bytes {
+        if b.is_ascii_alphanumeric() || b"/-._~".contains(&b) {
+            out.push(b as char);
+        } else {
+            let _ = write!(out, "%{b:02X}");
         }
     }
     out

@@ -320,3 +320,47 @@ fn a_symbolic_link_or_a_directory_at_the_spool_path_is_refused_untouched() {
     let message = refused(&directory, |error| matches!(error, SpoolError::Open { .. }));
     assert!(message.ends_with("it is not a regular file"), "{message}");
 }
+
+#[test]
+fn a_spool_under_any_path_reopens_after_a_clean_stop() {
+    use std::os::unix::ffi::OsStrExt;
+    let dir = tempfile::tempdir().unwrap();
+    let odd = dir
+        .path()
+        .join(std::ffi::OsStr::from_bytes(b"sp\xffool %3f ?#"));
+    std::fs::create_dir(&odd).unwrap();
+    let doubled = format!(
+        "//{}",
+        dir.path().display().to_string().trim_start_matches('/')
+    );
+    for path in [odd.join("spool.db"), Path::new(&doubled).join("spool.db")] {
+        let mut spool = Spool::open(&path).unwrap();
+        spool.insert_jobs(&jobs(3)).unwrap();
+        drop(spool);
+        let spool = Spool::open(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let mut count = 0;
+        spool
+            .for_each_pending(Owner::Any, |_| {
+                count += 1;
+                std::ops::ControlFlow::Continue(())
+            })
+            .unwrap();
+        assert_eq!(count, 3, "{}", path.display());
+    }
+}
+
+#[test]
+fn copies_a_killed_check_left_behind_are_removed_and_nothing_else() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = crash_image(dir.path(), 5);
+    for stale in [".spool.db.verify-999999", ".spool.db.verify-999999-wal"] {
+        std::fs::write(dir.path().join(stale), b"half a copy").unwrap();
+    }
+    std::fs::write(dir.path().join("notes.txt"), b"mine").unwrap();
+    drop(Spool::open(&path).unwrap());
+    let left: Vec<String> = snapshot(dir.path())
+        .into_keys()
+        .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(left, ["notes.txt", "spool.db"]);
+}
