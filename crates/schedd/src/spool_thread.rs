@@ -17,12 +17,16 @@ use std::sync::mpsc;
 use sched_spool::{NewJob, Spool, SpoolError};
 use tokio::sync::oneshot;
 
-/// The most submissions written in one transaction.
+/// The most submissions written in one transaction, and the most bytes
+/// (commands and environments): a commit of large jobs is not allowed to
+/// hold up the calls waiting behind it for long.
 const MAX_GROUP: usize = 1024;
+const MAX_GROUP_BYTES: usize = 8 << 20;
 
 type Call = Box<dyn FnOnce(&mut Spool) + Send>;
 
-/// Whose a piece of work is, for fair service.
+/// Whose a piece of work is, for fair service. The daemon sorts first, so
+/// its calls lead each round.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Party {
     /// The scheduler, the executor, start-up.
@@ -181,13 +185,28 @@ impl FairQueue {
         }
     }
 
-    /// Up to [`MAX_GROUP`] submissions, in arrival order, for one commit.
+    /// Up to [`MAX_GROUP`] submissions and about [`MAX_GROUP_BYTES`], in
+    /// arrival order, for one commit (always at least one).
     fn take_inserts(&mut self) -> (Vec<NewJob>, Vec<oneshot::Sender<Result<u64, String>>>) {
-        let n = self.inserts.len().min(MAX_GROUP);
+        let mut bytes = 0;
+        let mut n = 0;
+        for (job, _) in self.inserts.iter().take(MAX_GROUP) {
+            if n > 0 && bytes >= MAX_GROUP_BYTES {
+                break;
+            }
+            bytes += job.command.len()
+                + job
+                    .env
+                    .iter()
+                    .map(|(name, value)| name.len() + value.len())
+                    .sum::<usize>();
+            n += 1;
+        }
         self.inserts.drain(..n).unzip()
     }
 
-    /// The oldest call of each party.
+    /// The oldest call of each party, the daemon's first (the scheduler
+    /// starting due jobs waits for no client).
     fn take_round(&mut self) -> Vec<Call> {
         let mut round = Vec::with_capacity(self.calls.len());
         self.calls.retain(|_, calls| {
@@ -230,5 +249,29 @@ mod tests {
         assert_eq!(served, ["bystander", "daemon", "flood"]);
         assert_eq!(queue.calls[&Party::Uid(1000)].len(), 99);
         assert_eq!(queue.calls.len(), 1, "emptied parties leave the queue");
+    }
+
+    #[test]
+    fn one_commit_takes_about_eight_mib_of_submissions_at_most() {
+        let mut queue = FairQueue::default();
+        let job = sched_spool::NewJob {
+            kind: sched_spool::JobKind::At,
+            queue: 'a',
+            owner_uid: 1000,
+            owner_gid: 1000,
+            owner_name: None,
+            due: jiff::Timestamp::UNIX_EPOCH,
+            submitted: jiff::Timestamp::UNIX_EPOCH,
+            command: "x".repeat(5 << 20),
+            cwd: "/".into(),
+            umask: 0o022,
+            env: Vec::new(),
+        };
+        for _ in 0..3 {
+            queue.push(Work::Insert(job.clone(), oneshot::channel().0));
+        }
+        assert_eq!(queue.take_inserts().0.len(), 2);
+        assert_eq!(queue.take_inserts().0.len(), 1);
+        assert!(queue.is_empty());
     }
 }
