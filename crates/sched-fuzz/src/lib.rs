@@ -96,8 +96,9 @@ const NOWS: &[i64] = &[
 static ZONES: [OnceLock<Zone>; ZONE_NAMES.len() + 1] =
     [const { OnceLock::new() }; ZONE_NAMES.len() + 1];
 
-/// The time zone at `index` of the list ([`ZONE_NAMES`], then [`POSIX_ZONE`]).
-fn time_zone(index: usize) -> TimeZone {
+/// The time zone at `index` of the list ([`ZONE_NAMES`], then
+/// [`POSIX_ZONE`]), from the database (see [`time_zone`] for a cached one).
+fn load_time_zone(index: usize) -> TimeZone {
     match ZONE_NAMES.get(index) {
         Some(name) => TimeZone::get(name).expect("the bundled database has every listed zone"),
         None => TimeZone::posix(POSIX_ZONE).expect("the POSIX zone is valid"),
@@ -107,7 +108,12 @@ fn time_zone(index: usize) -> TimeZone {
 /// The prepared zone at `index`, built once (a zone table spans 300 years).
 fn zone(index: usize) -> &'static Zone {
     let index = index % ZONES.len();
-    ZONES[index].get_or_init(|| Zone::new(time_zone(index)))
+    ZONES[index].get_or_init(|| Zone::new(load_time_zone(index)))
+}
+
+/// The time zone at `index` of the list (a cheap copy of a cached one).
+fn time_zone(index: usize) -> TimeZone {
+    zone(index).time_zone().clone()
 }
 
 /// A 64-bit FNV-1a hash: the input's choice of zone and instant.
@@ -238,7 +244,9 @@ pub fn schedule(data: &[u8]) {
 /// drops the seconds of now; a minute of slack covers zones whose offset
 /// is not whole minutes).
 fn not_before_now(instant: Timestamp, now: Timestamp) -> bool {
-    instant.as_second() > now.as_second() - 60
+    // Whole seconds rounded down (as_second rounds toward zero).
+    let now = now.as_second() - i64::from(now.subsec_nanosecond() < 0);
+    instant.as_second() > now - 60
 }
 
 /// An at(1) free-form time specification (`now + 1 hour`, `teatime`, …).
