@@ -6,12 +6,14 @@
 //! client hears back (group commit).
 //!
 //! Other work is served fairly: each call carries whose it is (a client's
-//! uid, or the daemon's own), and the thread takes one call of each party
-//! in turn, so a user with many requests in flight (many connections asking
-//! for long listings) delays another user by one of their calls per round,
-//! not by all of them.
+//! uid, or the daemon's own), and the next call is always one of the party
+//! that has had the least of the thread's time while work was waiting
+//! (least attained service), the daemon's first. A user who floods the
+//! thread with expensive calls (many connections asking for long listings)
+//! thus runs behind everyone else, and a user who just arrived waits for
+//! the call in progress only.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::mpsc;
 
 use sched_spool::{NewJob, Spool, SpoolError};
@@ -25,9 +27,8 @@ const MAX_GROUP_BYTES: usize = 8 << 20;
 
 type Call = Box<dyn FnOnce(&mut Spool) + Send>;
 
-/// Whose a piece of work is, for fair service. The daemon sorts first, so
-/// its calls lead each round.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+/// Whose a piece of work is, for fair service.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 enum Party {
     /// The scheduler, the executor, start-up.
     Daemon,
@@ -134,7 +135,8 @@ fn serve(mut spool: Spool, receiver: mpsc::Receiver<Work>) {
         if !jobs.is_empty() {
             insert(&mut spool, &jobs, replies);
         }
-        for call in queue.take_round() {
+        if let Some((party, call)) = queue.take_next() {
+            let started = std::time::Instant::now();
             // A panic here would leave a daemon that accepts requests
             // and can store nothing: stop the whole daemon instead, so
             // that its supervisor restarts it and the cause is logged.
@@ -144,6 +146,7 @@ fn serve(mut spool: Spool, receiver: mpsc::Receiver<Work>) {
                 tracing::error!("the spool thread panicked; stopping the daemon");
                 std::process::exit(70);
             }
+            queue.charge(party, started.elapsed());
         }
     }
 }
@@ -166,12 +169,18 @@ fn insert(spool: &mut Spool, jobs: &[NewJob], replies: Vec<oneshot::Sender<Resul
     }
 }
 
-/// Work waiting for the spool thread: submissions together, calls by party.
+/// Work waiting for the spool thread: submissions together, calls by party,
+/// and the time each party had since the thread was last idle.
 #[derive(Default)]
 struct FairQueue {
     inserts: VecDeque<(NewJob, oneshot::Sender<Result<u64, String>>)>,
     calls: BTreeMap<Party, VecDeque<Call>>,
+    served: HashMap<Party, std::time::Duration>,
 }
+
+/// Parties whose service time is remembered at most; past it the account
+/// starts afresh (only reached under a flood from that many uids).
+const MAX_ACCOUNTS: usize = 4096;
 
 impl FairQueue {
     fn is_empty(&self) -> bool {
@@ -205,17 +214,33 @@ impl FairQueue {
         self.inserts.drain(..n).unzip()
     }
 
-    /// The oldest call of each party, the daemon's first (the scheduler
-    /// starting due jobs waits for no client).
-    fn take_round(&mut self) -> Vec<Call> {
-        let mut round = Vec::with_capacity(self.calls.len());
-        self.calls.retain(|_, calls| {
-            if let Some(call) = calls.pop_front() {
-                round.push(call);
-            }
-            !calls.is_empty()
-        });
-        round
+    /// The oldest call of the party with the least service so far: the
+    /// daemon's before any client's (the scheduler starting due jobs waits
+    /// for no client), then by time served, then by uid.
+    fn take_next(&mut self) -> Option<(Party, Call)> {
+        let party = *self.calls.keys().min_by_key(|party| {
+            (
+                **party != Party::Daemon,
+                self.served.get(party).copied().unwrap_or_default(),
+                **party,
+            )
+        })?;
+        let calls = self.calls.get_mut(&party)?;
+        let call = calls.pop_front()?;
+        if calls.is_empty() {
+            self.calls.remove(&party);
+        }
+        Some((party, call))
+    }
+
+    /// Counts `spent` to `party`. Once nothing waits, everyone starts
+    /// afresh: the accounts only order parties competing for the thread.
+    fn charge(&mut self, party: Party, spent: std::time::Duration) {
+        if self.is_empty() || self.served.len() >= MAX_ACCOUNTS {
+            self.served.clear();
+            return;
+        }
+        *self.served.entry(party).or_default() += spent;
     }
 }
 
@@ -229,26 +254,44 @@ mod tests {
     }
 
     #[test]
-    fn each_party_gets_one_call_per_round_whatever_the_others_queued() {
+    fn a_newcomer_is_served_next_and_a_flooding_party_after_everyone_else() {
         let log = std::sync::Arc::default();
         let mut queue = FairQueue::default();
-        for _ in 0..100 {
-            queue.push(Work::Call(Party::Uid(1000), call(&log, "flood")));
-        }
-        queue.push(Work::Call(Party::Uid(1001), call(&log, "bystander")));
-        queue.push(Work::Call(Party::Daemon, call(&log, "daemon")));
-        let round = queue.take_round();
-        assert_eq!(round.len(), 3);
         let dir = tempfile::tempdir().unwrap();
         let mut spool = Spool::open(&dir.path().join("spool.db")).unwrap();
-        for call in round {
+        let mut run_next = |queue: &mut FairQueue, cost_ms: u64| {
+            let (party, call) = queue.take_next().unwrap();
             call(&mut spool);
+            queue.charge(party, std::time::Duration::from_millis(cost_ms));
+        };
+        for _ in 0..100 {
+            queue.push(Work::Call(Party::Uid(1000), call(&log, "flood")));
+            queue.push(Work::Call(Party::Uid(1002), call(&log, "flood2")));
+        }
+        // Both flooders have been served a while (70 ms a call).
+        for _ in 0..10 {
+            run_next(&mut queue, 70);
+        }
+        log.lock().unwrap().clear();
+        queue.push(Work::Call(Party::Uid(1001), call(&log, "bystander")));
+        run_next(&mut queue, 1);
+        queue.push(Work::Call(Party::Uid(1001), call(&log, "bystander again")));
+        queue.push(Work::Call(Party::Daemon, call(&log, "daemon")));
+        run_next(&mut queue, 1);
+        run_next(&mut queue, 1);
+        run_next(&mut queue, 70);
+        assert_eq!(
+            *log.lock().unwrap(),
+            ["bystander", "daemon", "bystander again", "flood"]
+        );
+        // The flooders share what is left between them.
+        log.lock().unwrap().clear();
+        for _ in 0..4 {
+            run_next(&mut queue, 70);
         }
         let mut served = log.lock().unwrap().clone();
         served.sort();
-        assert_eq!(served, ["bystander", "daemon", "flood"]);
-        assert_eq!(queue.calls[&Party::Uid(1000)].len(), 99);
-        assert_eq!(queue.calls.len(), 1, "emptied parties leave the queue");
+        assert_eq!(served, ["flood", "flood", "flood2", "flood2"]);
     }
 
     #[test]
