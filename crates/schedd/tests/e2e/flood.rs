@@ -3,6 +3,7 @@
 //! Needs root (to connect as many uids); skips otherwise.
 
 use std::io::{BufRead, BufReader};
+use std::os::unix::fs::PermissionsExt;
 use std::os::unix::process::CommandExt;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -116,4 +117,136 @@ fn a_flood_of_idle_and_half_written_connections_from_many_uids_delays_no_one_els
     // The flood is over: the daemon serves as before.
     let output = daemon.sched_as(uid, gid, &["ls", "--json"]);
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+}
+
+/// A request flooder: submits `jobs` jobs (the frame in file 1) from 32
+/// connections, says "ready", then has `conns` connections each send the
+/// request in file 2 and read its reply, again and again, until its
+/// standard input closes.
+const REQUESTER: &str = r#"
+import select, socket, struct, sys, threading
+path, submit, ask, jobs, conns = sys.argv[1], open(sys.argv[2], "rb").read(), open(sys.argv[3], "rb").read(), int(sys.argv[4]), int(sys.argv[5])
+def reply(s):
+    head = b""
+    while len(head) < 4:
+        more = s.recv(4 - len(head))
+        if not more: raise EOFError
+        head += more
+    n = struct.unpack(">I", head)[0]
+    while n:
+        n -= len(s.recv(min(n, 1 << 16)))
+def submit_some(n):
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.connect(path)
+    for _ in range(n):
+        s.sendall(submit)
+        reply(s)
+    s.close()
+# Submitted from 32 connections at once: group commits.
+submitters = [threading.Thread(target=submit_some, args=(jobs // 32,)) for _ in range(32)]
+for t in submitters: t.start()
+for t in submitters: t.join()
+print("ready", flush=True)
+stop = threading.Event()
+def ask_forever():
+    while not stop.is_set():
+        try:
+            c = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            c.connect(path)
+            while not stop.is_set():
+                c.sendall(ask)
+                reply(c)
+        except (OSError, EOFError):
+            pass
+for _ in range(conns):
+    threading.Thread(target=ask_forever, daemon=True).start()
+sys.stdin.read()
+stop.set()
+"#;
+
+#[test]
+fn a_flood_of_expensive_requests_from_several_users_delays_no_one_else() {
+    let test = "a_flood_of_expensive_requests_from_several_users_delays_no_one_else";
+    if !root_or_skip(test) {
+        return;
+    }
+    let Some(users) = crate::harness::test_users(test) else {
+        return;
+    };
+    if Command::new("python3").arg("--version").output().is_err() {
+        println!("skipped {test}: python3 is not installed");
+        return;
+    }
+    let daemon = Daemon::start(Options {
+        mock_clock: Some("2026-11-25T10:00:00Z".into()),
+        shared: true,
+        ..Options::default()
+    });
+    let frame = |request: sched_proto::Request| {
+        sched_proto::encode(&sched_proto::Envelope::new(request)).unwrap()
+    };
+    let submit = daemon.dir.path().join("submit.frame");
+    std::fs::write(
+        &submit,
+        frame(sched_proto::Request::Submit(sched_proto::Submission {
+            kind: sched_proto::JobKind::At,
+            queue: None,
+            when: sched_proto::When::Timespec {
+                text: "now + 1 day".into(),
+            },
+            tz: Some("UTC".into()),
+            command: "true".into(),
+            env: Vec::new(),
+            cwd: "/".into(),
+            umask: 0o022,
+        })),
+    )
+    .unwrap();
+    let list = daemon.dir.path().join("list.frame");
+    std::fs::write(&list, frame(sched_proto::Request::List)).unwrap();
+    for path in [&submit, &list] {
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o644)).unwrap();
+    }
+    // Two users with 10,000 jobs each, then 64 connections each asking
+    // for their whole list without pause: 128 listings of 10,000 jobs
+    // queued at any moment.
+    let mut flooders: Vec<Child> = users
+        .iter()
+        .map(|(uid, gid, _)| {
+            let mut child = Command::new("python3")
+                .args(["-c", REQUESTER])
+                .arg(&daemon.socket)
+                .arg(&submit)
+                .arg(&list)
+                .args(["10000", "64"])
+                .uid(*uid)
+                .gid(*gid)
+                .stdin(Stdio::piped())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::inherit())
+                .spawn()
+                .expect("start python3");
+            let mut ready = String::new();
+            BufReader::new(child.stdout.as_mut().unwrap())
+                .read_line(&mut ready)
+                .unwrap();
+            assert_eq!(ready, "ready\n");
+            child
+        })
+        .collect();
+    let (uid, gid) = nobody();
+    let mut slowest = Duration::ZERO;
+    for _ in 0..10 {
+        let started = Instant::now();
+        let output = daemon.sched_as(uid, gid, &["ls", "--json"]);
+        let took = started.elapsed();
+        assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+        slowest = slowest.max(took);
+    }
+    println!("the bystander's slowest of 10 requests: {slowest:?}");
+    assert!(slowest < BOUND, "a bystander waited {slowest:?}");
+    for mut child in flooders.drain(..) {
+        drop(child.stdin.take());
+        child.wait().unwrap();
+    }
 }
