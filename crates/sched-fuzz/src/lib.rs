@@ -28,7 +28,7 @@ use jiff::Timestamp;
 use jiff::tz::TimeZone;
 use sched_cron::crontab::{self, Format};
 use sched_cron::{Schedule, Zone};
-use sched_proto::{CrontabRequest, Envelope, HEADER_LEN, MAX_REQUEST, Request, When};
+use sched_proto::{CrontabRequest, Envelope, HEADER_LEN, MAX_REQUEST, Request};
 
 /// A harness: takes any bytes, panics only on a bug.
 pub type Harness = fn(&[u8]);
@@ -320,21 +320,6 @@ pub fn conf(data: &[u8]) {
     }
 }
 
-/// What the daemon reads of a request before decoding it whole: the
-/// version and the request type (as `requests::decode` does).
-#[derive(serde::Deserialize)]
-struct Probe<'a> {
-    version: Option<u64>,
-    #[serde(borrow)]
-    body: Option<KindProbe<'a>>,
-}
-
-#[derive(serde::Deserialize)]
-struct KindProbe<'a> {
-    #[serde(rename = "type", borrow)]
-    kind: Option<std::borrow::Cow<'a, str>>,
-}
-
 /// Bytes from a client's socket: a frame header (its length checked
 /// against several limits), then the frame read as the CLI reads it and
 /// its body decoded as the daemon decodes a request; the whole input is
@@ -367,20 +352,19 @@ pub fn request(data: &[u8]) {
     request_body(data, now);
 }
 
-/// A request body, decoded as the daemon decodes it: first the version
-/// and type alone, then the whole envelope. A decoded request must encode
-/// back to itself; a submission's zone and time and a crontab to install
-/// are then read as the daemon reads them.
+/// A request body, decoded by the daemon's own decoder. A decoded request
+/// must encode back to itself; a submission is then checked and its time
+/// resolved by the daemon's own submission code, and a crontab to install
+/// is parsed.
 fn request_body(body: &[u8], now: Timestamp) {
-    let _ = serde_json::from_slice::<Probe<'_>>(body)
-        .map(|probe| (probe.version, probe.body.and_then(|body| body.kind)));
-    let envelope = match sched_proto::decode::<Envelope<Request>>(body) {
-        Ok(envelope) => envelope,
+    let request = match schedd::decode_request(body, true) {
+        Ok(request) => request,
         Err(error) => {
-            let _ = error.to_string();
+            let _ = error.message;
             return;
         }
     };
+    let envelope = Envelope::new(request);
     let frame = sched_proto::encode(&envelope).expect("a decoded request encodes");
     let header = frame[..HEADER_LEN]
         .try_into()
@@ -393,30 +377,16 @@ fn request_body(body: &[u8], now: Timestamp) {
 
     match envelope.body {
         Request::Submit(submission) => {
-            // The submitter's zone, as the daemon reads it.
-            let tz = match submission.tz.as_deref() {
-                None => TimeZone::UTC,
-                Some(name) => {
-                    let name = name.strip_prefix(':').unwrap_or(name);
-                    match TimeZone::get(name).or_else(|_| TimeZone::posix(name)) {
-                        Ok(tz) => tz,
-                        Err(_) => return,
-                    }
-                }
-            };
-            let resolved = match &submission.when {
-                When::Now => return,
-                When::Timespec { text } => sched_at::resolve(text, now, &tz),
-                When::Posix { value } => sched_at::resolve_posix(value, now, &tz),
-            };
-            match resolved {
-                Ok(resolution) => {
-                    for notice in &resolution.notices {
-                        let _ = notice.to_string();
+            // Any answer will do; what is checked is that none panics.
+            // (A `-t` time may lie in the past: at queues it at once.)
+            match schedd::accept_submission(submission, 1000, 1000, now) {
+                Ok(accepted) => {
+                    for notice in &accepted.notices {
+                        let _ = notice.len();
                     }
                 }
                 Err(error) => {
-                    let _ = error.to_string();
+                    let _ = error.message;
                 }
             }
         }

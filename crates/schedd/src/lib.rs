@@ -39,7 +39,9 @@ use std::path::PathBuf;
 
 use jiff::Timestamp;
 
+pub use requests::decode_request;
 pub use startup::run;
+pub use submit::{Accepted, accept as accept_submission};
 
 /// Everything the daemon needs to start, decided by `main` from flags.
 #[derive(Debug, Clone)]

@@ -181,6 +181,16 @@ fn unknown_request() -> ErrorReply {
 }
 
 fn decode(context: &Context, peer: Peer, body: &[u8]) -> Result<Request, ErrorReply> {
+    decode_request(
+        body,
+        context.clock.is_mock() && peer.uid == context.daemon_uid,
+    )
+}
+
+/// A request body as the daemon reads it: the version and type first,
+/// then the whole envelope. Mock clock requests are unknown requests
+/// unless `mock_allowed`. Pure, so that the fuzzer drives this very code.
+pub fn decode_request(body: &[u8], mock_allowed: bool) -> Result<Request, ErrorReply> {
     let malformed = |detail: String| {
         ErrorReply::new(ErrorCode::Malformed, format!("malformed request: {detail}"))
     };
@@ -200,7 +210,7 @@ fn decode(context: &Context, peer: Peer, body: &[u8]) -> Result<Request, ErrorRe
     }
     let kind = probe.body.and_then(|body| body.kind);
     match kind.as_deref() {
-        Some("mock") if !(context.clock.is_mock() && peer.uid == context.daemon_uid) => {
+        Some("mock") if !mock_allowed => {
             return Err(unknown_request());
         }
         Some(kind) if KNOWN.contains(&kind) => {}
