@@ -12,7 +12,6 @@ use crate::cron::system::SystemPaths;
 use crate::cron::watch::Reloader;
 use crate::cron::{self, Zones};
 use crate::executor::Executor;
-use crate::names::Names;
 use crate::requests::Context;
 use crate::scheduler::{BatchPolicy, Scheduler};
 use crate::spool_thread::SpoolHandle;
@@ -309,7 +308,7 @@ impl Signals {
 /// loads (its CRON_TZ zone was removed from the system) is logged. The
 /// crontab of a uid with no account any more is an orphan, as cronie calls
 /// it: kept in the spool, not loaded (it would fail at every one of its
-/// times), and logged.
+/// times), and logged; so is one whose uid now belongs to another account.
 async fn load_user_crontabs(
     spool: &SpoolHandle,
     zones: &Zones,
@@ -317,61 +316,53 @@ async fn load_user_crontabs(
     let stored = spool.call(|spool| spool.crontabs()).await?;
     let zones = zones.clone();
     let loaded = tokio::task::spawn_blocking(move || {
-        let mut names = Names::default();
         stored
             .into_iter()
-            .filter(|crontab| {
-                let uid = nix::unistd::Uid::from_raw(crontab.owner_uid);
-                let account = match nix::unistd::User::from_uid(uid) {
-                    Ok(Some(user)) => Some(user.name),
-                    Ok(None) => None,
-                    // NSS failed: the crontab is loaded and its jobs meet
-                    // the executor's own check when they run.
-                    Err(_) => return true,
-                };
-                match (account, &crontab.owner_name) {
-                    (None, _) => {
-                        tracing::warn!(
-                            uid = crontab.owner_uid,
-                            "the crontab of uid {} is an orphan (no such user): not loaded",
-                            crontab.owner_uid
-                        );
-                        false
-                    }
-                    (Some(_), None) => {
-                        tracing::warn!(
-                            uid = crontab.owner_uid,
-                            "the crontab of uid {} has no known owner (its account was gone when names began to be kept): not loaded",
-                            crontab.owner_uid
-                        );
-                        false
-                    }
-                    (Some(now), Some(owner)) if &now != owner => {
-                        tracing::warn!(
-                            uid = crontab.owner_uid,
-                            "the crontab of uid {} is an orphan: it was {owner}'s, and uid {} is now {now}'s: not loaded",
-                            crontab.owner_uid,
-                            crontab.owner_uid
-                        );
-                        false
-                    }
-                    _ => true,
-                }
-            })
-            .map(|crontab| {
-                let name = names.of(crontab.owner_uid).to_owned();
-                let (loaded, errors) =
-                    cron::load_user(crontab.owner_uid, &name, &crontab.text, &zones);
+            .filter_map(|crontab| {
+                let uid = crontab.owner_uid;
+                let name = owner_of(uid, crontab.owner_name.as_deref())?;
+                let (loaded, errors) = cron::load_user(uid, &name, &crontab.text, &zones);
                 for error in errors {
                     tracing::error!("crontab of {name}:{error}; the line is skipped");
                 }
-                loaded
+                Some(loaded)
             })
             .collect()
     })
     .await
     .context("reading the users' crontabs failed")?;
     Ok(loaded)
+}
+
+/// The owner of a user's crontab stored for `uid` by the account `stored`,
+/// if that account still holds the uid (the executor's rule: the name is
+/// looked up, so accounts sharing a uid are each themselves); otherwise
+/// the crontab is an orphan, logged and not loaded. A failed lookup loads
+/// it: the executor checks again before each run.
+fn owner_of(uid: u32, stored: Option<&str>) -> Option<String> {
+    let Some(name) = stored else {
+        tracing::warn!(
+            uid,
+            "the crontab of uid {uid} has no known owner (its account was gone when names began to be kept): not loaded"
+        );
+        return None;
+    };
+    match sched_runas::uid_of_name(name) {
+        Ok(Some(holder)) if holder == uid => return Some(name.to_owned()),
+        Err(_) => return Some(name.to_owned()),
+        Ok(_) => {}
+    }
+    match crate::names::account_of(uid) {
+        Ok(Some(now)) => tracing::warn!(
+            uid,
+            "the crontab of uid {uid} is an orphan: it was {name}'s, and uid {uid} is now {now}'s: not loaded"
+        ),
+        _ => tracing::warn!(
+            uid,
+            "the crontab of uid {uid} is an orphan (no such user): not loaded"
+        ),
+    }
+    None
 }
 
 /// Whether this is the first daemon since the system booted: the boot id
