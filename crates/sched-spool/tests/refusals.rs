@@ -58,6 +58,18 @@ fn jobs(n: usize) -> Vec<NewJob> {
         .collect()
 }
 
+/// How many jobs are pending, of everyone.
+fn pending_count(spool: &Spool) -> usize {
+    let mut count = 0;
+    spool
+        .for_each_pending(Owner::Any, |_| {
+            count += 1;
+            std::ops::ControlFlow::Continue(())
+        })
+        .unwrap();
+    count
+}
+
 /// A closed spool holding `n` jobs, in `dir`.
 fn closed_spool(dir: &Path, n: usize) -> PathBuf {
     let path = dir.join("spool.db");
@@ -214,13 +226,7 @@ fn a_healthy_crash_image_opens_with_every_job_from_its_wal() {
     let path = crash_image(dir.path(), 300);
     let before = snapshot(dir.path()).into_keys().collect::<Vec<_>>();
     let spool = Spool::open(&path).unwrap();
-    let mut count = 0;
-    spool
-        .for_each_pending(Owner::Any, |_| {
-            count += 1;
-            std::ops::ControlFlow::Continue(())
-        })
-        .unwrap();
+    let count = pending_count(&spool);
     assert_eq!(count, 320);
     drop(spool);
     // The check's private copy is gone; the WAL was replayed and removed.
@@ -293,13 +299,7 @@ fn a_spool_locked_by_another_process_is_refused_untouched_with_its_pid() {
     holder.wait().unwrap();
     // Released: it opens again, jobs intact.
     let spool = Spool::open(&path).unwrap();
-    let mut count = 0;
-    spool
-        .for_each_pending(Owner::Any, |_| {
-            count += 1;
-            std::ops::ControlFlow::Continue(())
-        })
-        .unwrap();
+    let count = pending_count(&spool);
     assert_eq!(count, 5);
 }
 
@@ -338,13 +338,7 @@ fn a_spool_under_any_path_reopens_after_a_clean_stop() {
         spool.insert_jobs(&jobs(3)).unwrap();
         drop(spool);
         let spool = Spool::open(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-        let mut count = 0;
-        spool
-            .for_each_pending(Owner::Any, |_| {
-                count += 1;
-                std::ops::ControlFlow::Continue(())
-            })
-            .unwrap();
+        let count = pending_count(&spool);
         assert_eq!(count, 3, "{}", path.display());
     }
 }

@@ -52,12 +52,25 @@ const CONNECTIONS_EACH: u32 = 64;
 const BOUND: Duration = Duration::from_secs(1);
 
 fn flooder(daemon: &Daemon, uid: u32) -> Child {
+    python_as(
+        uid,
+        uid,
+        &[
+            FLOODER,
+            &daemon.socket.display().to_string(),
+            &CONNECTIONS_EACH.to_string(),
+        ],
+    )
+}
+
+/// `python3 -c SCRIPT ARGS...` run as `uid`/`gid`, once it said "ready";
+/// it ends when its standard input is closed.
+fn python_as(uid: u32, gid: u32, script_and_args: &[&str]) -> Child {
     let mut child = Command::new("python3")
-        .args(["-c", FLOODER])
-        .arg(&daemon.socket)
-        .arg(CONNECTIONS_EACH.to_string())
+        .arg("-c")
+        .args(script_and_args)
         .uid(uid)
-        .gid(uid)
+        .gid(gid)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
@@ -67,7 +80,7 @@ fn flooder(daemon: &Daemon, uid: u32) -> Child {
     BufReader::new(child.stdout.as_mut().unwrap())
         .read_line(&mut ready)
         .unwrap();
-    assert_eq!(ready, "ready\n", "flooder uid {uid} did not start");
+    assert_eq!(ready, "ready\n", "python3 as uid {uid} did not start");
     child
 }
 
@@ -213,25 +226,18 @@ fn a_flood_of_expensive_requests_from_several_users_delays_no_one_else() {
     let mut flooders: Vec<Child> = users
         .iter()
         .map(|(uid, gid, _)| {
-            let mut child = Command::new("python3")
-                .args(["-c", REQUESTER])
-                .arg(&daemon.socket)
-                .arg(&submit)
-                .arg(&list)
-                .args(["10000", "64"])
-                .uid(*uid)
-                .gid(*gid)
-                .stdin(Stdio::piped())
-                .stdout(Stdio::piped())
-                .stderr(Stdio::inherit())
-                .spawn()
-                .expect("start python3");
-            let mut ready = String::new();
-            BufReader::new(child.stdout.as_mut().unwrap())
-                .read_line(&mut ready)
-                .unwrap();
-            assert_eq!(ready, "ready\n");
-            child
+            python_as(
+                *uid,
+                *gid,
+                &[
+                    REQUESTER,
+                    &daemon.socket.display().to_string(),
+                    &submit.display().to_string(),
+                    &list.display().to_string(),
+                    "10000",
+                    "64",
+                ],
+            )
         })
         .collect();
     let (uid, gid) = nobody();
