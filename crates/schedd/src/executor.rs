@@ -30,10 +30,10 @@ pub struct Executor {
     pub spool: SpoolHandle,
     pub clock: Clock,
     pub output_dir: PathBuf,
-    pub output_limit: u64,
-    /// The same limit, read by the task that trims running jobs' output
-    /// files (`output_trim`).
-    pub trim_limit: Arc<std::sync::atomic::AtomicU64>,
+    /// Bytes of output kept per run. SIGHUP may change it; a run keeps the
+    /// value it started with, and the task that trims running jobs' output
+    /// files (`output_trim`) reads the same value.
+    pub output_limit: Arc<std::sync::atomic::AtomicU64>,
     pub events: UnboundedSender<Event>,
     /// The mailer for cron jobs' output (sendmail); absent: no mail.
     pub sendmail: PathBuf,
@@ -295,7 +295,9 @@ impl Executor {
             Ok(child) => child,
             Err(reason) => {
                 tracing::warn!(run, "not run: {reason}");
-                self.conclude(run, Outcome::Failed(reason), None).await;
+                let limit = self.output_limit();
+                self.conclude(run, Outcome::Failed(reason), None, limit)
+                    .await;
                 return None;
             }
         };
@@ -310,6 +312,7 @@ impl Executor {
             tracing::info!(run, user = %name, uid, pid, "({name}) {what} started, pid {pid}");
         }
         let executor = self.clone();
+        let limit = self.output_limit();
         self.running.started(run, pid);
         tokio::spawn(async move {
             let outcome = match child.wait().await {
@@ -335,7 +338,7 @@ impl Executor {
                     "({name}) {what} ended, pid {pid}: {status} after {seconds:.3} s"
                 );
             }
-            executor.conclude(run, outcome, mail).await;
+            executor.conclude(run, outcome, mail, limit).await;
             executor.running.ended(run);
             let _ = executor.events.send(Event::RunFinished);
         });
@@ -345,9 +348,13 @@ impl Executor {
     /// Records how run `run` ended with the output it wrote, then removes
     /// its output file (only once recorded: a crash in between loses
     /// nothing).
-    async fn conclude(&self, run: u64, outcome: Outcome, mail: Option<MailPlan>) {
+    /// The output limit in force now.
+    fn output_limit(&self) -> u64 {
+        self.output_limit.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    async fn conclude(&self, run: u64, outcome: Outcome, mail: Option<MailPlan>, limit: u64) {
         let path = output::path(&self.output_dir, run);
-        let limit = self.output_limit;
         let reading = path.clone();
         let output = match tokio::task::spawn_blocking(move || output::read(&reading, limit)).await
         {
@@ -376,7 +383,6 @@ impl Executor {
         } else if let Some(plan) = mailed {
             let (reading, scratch) = (path.clone(), self.output_dir.clone());
             let to = plan.to.clone();
-            let limit = self.output_limit;
             match tokio::task::spawn_blocking(move || plan.send(&reading, &scratch, limit)).await {
                 Ok(Ok(())) => tracing::info!(run, "output mailed to {to}"),
                 Ok(Err(error)) => tracing::warn!(run, "cannot mail the output to {to}: {error}"),

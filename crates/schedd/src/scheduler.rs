@@ -324,9 +324,8 @@ impl Scheduler {
             }
             Event::SystemCrontabs(loaded) => self.load_system_crontabs(loaded),
             Event::Reconfigure(settings) => {
-                self.executor.output_limit = settings.output_limit;
                 self.executor
-                    .trim_limit
+                    .output_limit
                     .store(settings.output_limit, std::sync::atomic::Ordering::Relaxed);
                 self.executor.sendmail = settings.sendmail;
                 self.batch_policy.load_limit = settings.batch_load_limit;

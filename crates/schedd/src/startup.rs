@@ -131,17 +131,16 @@ async fn serve(
     let (events_tx, events_rx) = mpsc::unbounded_channel();
     let (shutdown_tx, shutdown_rx) = watch::channel(false);
     let running = crate::running::Running::default();
-    let trim_limit = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(config.output_limit));
+    let output_limit = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(config.output_limit));
     tokio::spawn(crate::output_trim::run(
         output_dir.clone(),
-        trim_limit.clone(),
+        output_limit.clone(),
     ));
     let executor = Executor {
         spool: spool.clone(),
         clock: clock.clone(),
         output_dir,
-        output_limit: config.output_limit,
-        trim_limit,
+        output_limit,
         events: events_tx.clone(),
         sendmail: config.sendmail.clone(),
         running: running.clone(),
