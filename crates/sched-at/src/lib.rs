@@ -134,6 +134,13 @@ pub fn resolve(spec: &str, now: Timestamp, zone: &TimeZone) -> Result<Resolution
     resolve::resolve(&parsed, now, zone)
 }
 
+/// Checks the grammar of a time specification without resolving it (no
+/// clock, no zone): whether `spec` reads as a time at all. `sched at` uses
+/// it to tell which of its words are the time and which the command.
+pub fn check(spec: &str) -> Result<(), TimespecError> {
+    parser::parse(spec).map(drop)
+}
+
 /// Resolves the value of `at -t`: `[[CC]YY]MMDDhhmm[.ss]` in `zone`.
 pub fn resolve_posix(
     value: &str,

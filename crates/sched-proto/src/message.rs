@@ -101,6 +101,22 @@ pub struct Submission {
     /// command runs.
     pub cwd: String,
     pub umask: u32,
+    /// When the job's output is mailed to its owner (at's `-m`, `-M`).
+    #[serde(default)]
+    pub mail: MailWhen,
+}
+
+/// When a one-shot job's output is mailed to its owner, as atd decides.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MailWhen {
+    /// When the job wrote anything (at's default).
+    #[default]
+    Output,
+    /// Even when it wrote nothing (`at -m`).
+    Always,
+    /// Never (`at -M`).
+    Never,
 }
 
 /// Whether `name` may name a job's environment variable:

@@ -7,10 +7,9 @@ use std::path::Path;
 use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params};
 
 use crate::records::{decode_env, encode_env, from_micros, sql_id, to_micros};
-use crate::{JobKind, JobRecord, NewJob, Owner, PendingJob, Spool, SpoolError};
+use crate::{JobKind, JobRecord, Mail, NewJob, Owner, PendingJob, Spool, SpoolError};
 
-const JOB_COLUMNS: &str =
-    "id, kind, owner_uid, owner_gid, due, submitted, command, cwd, umask, env, queue, owner_name";
+const JOB_COLUMNS: &str = "id, kind, owner_uid, owner_gid, due, submitted, command, cwd, umask, env, queue, owner_name, mail";
 
 impl Spool {
     /// Queues `jobs` in one transaction and returns their ids in order.
@@ -181,8 +180,8 @@ impl Spool {
 /// AUTOINCREMENT) when `None`; returns the id.
 fn insert_job_row(conn: &Connection, id: Option<u64>, job: &NewJob) -> rusqlite::Result<i64> {
     conn.prepare_cached(
-        "INSERT INTO jobs (id, kind, owner_uid, owner_gid, due, submitted, command, cwd, umask, env, queue, owner_name)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+        "INSERT INTO jobs (id, kind, owner_uid, owner_gid, due, submitted, command, cwd, umask, env, queue, owner_name, mail)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
     )?
     .insert(params![
         id.map(sql_id),
@@ -197,6 +196,7 @@ fn insert_job_row(conn: &Connection, id: Option<u64>, job: &NewJob) -> rusqlite:
         encode_env(&job.env),
         job.queue.to_string(),
         job.owner_name,
+        job.mail.as_sql(),
     ])
 }
 
@@ -266,6 +266,7 @@ struct RawJob {
     env: Vec<u8>,
     queue: String,
     owner_name: Option<String>,
+    mail: String,
 }
 
 type RowProblem = (i64, String);
@@ -286,6 +287,7 @@ fn raw_job(row: &Row<'_>) -> Result<RawJob, RowProblem> {
             env: row.get(9)?,
             queue: row.get(10)?,
             owner_name: row.get(11)?,
+            mail: row.get(12)?,
         })
     };
     read().map_err(|e| (id, e.to_string()))
@@ -308,6 +310,7 @@ impl RawJob {
             cwd: self.cwd,
             umask: u32::try_from(self.umask).map_err(|_| bad("umask out of range"))?,
             env: decode_env(&self.env).ok_or_else(|| bad("environment is not NAME=VALUE pairs"))?,
+            mail: Mail::from_sql(&self.mail).ok_or_else(|| bad("unknown mail setting"))?,
         };
         Ok(JobRecord { id: id as u64, job })
     }

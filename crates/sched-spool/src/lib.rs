@@ -23,5 +23,6 @@ pub use crontabs::StoredCrontab;
 pub use error::SpoolError;
 pub use open::{DEFAULT_CRON_RUNS_KEPT, SCHEMA_VERSION, Spool};
 pub use records::{
-    CronRun, JobKind, JobRecord, NewJob, Outcome, Output, Owner, PendingJob, RunKind, RunRecord,
+    CronRun, JobKind, JobRecord, Mail, NewJob, Outcome, Output, Owner, PendingJob, RunKind,
+    RunRecord,
 };

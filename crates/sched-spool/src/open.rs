@@ -19,6 +19,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../spool/0003_runs_by_origin.sql"),
     include_str!("../../../spool/0004_queues.sql"),
     include_str!("../../../spool/0005_owner_names.sql"),
+    include_str!("../../../spool/0006_job_mail.sql"),
 ];
 
 /// The schema this build writes.

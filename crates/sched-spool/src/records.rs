@@ -72,6 +72,36 @@ impl JobKind {
     }
 }
 
+/// When a one-shot job's output is mailed to its owner (at's `-m`, `-M`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub enum Mail {
+    /// When the job wrote anything.
+    #[default]
+    Output,
+    /// Even when it wrote nothing.
+    Always,
+    Never,
+}
+
+impl Mail {
+    pub(crate) fn as_sql(self) -> &'static str {
+        match self {
+            Mail::Output => "output",
+            Mail::Always => "always",
+            Mail::Never => "never",
+        }
+    }
+
+    pub(crate) fn from_sql(text: &str) -> Option<Self> {
+        match text {
+            "output" => Some(Mail::Output),
+            "always" => Some(Mail::Always),
+            "never" => Some(Mail::Never),
+            _ => None,
+        }
+    }
+}
+
 /// What a run was a run of: a one-shot job, or a crontab line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum RunKind {
@@ -140,6 +170,8 @@ pub struct NewJob {
     /// Names and values; a name never contains `=` or NUL and a value never
     /// contains NUL (the daemon checks before it gets here).
     pub env: Vec<(String, String)>,
+    /// When its output is mailed to the owner.
+    pub mail: Mail,
 }
 
 /// A pending job as stored.

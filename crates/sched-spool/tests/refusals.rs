@@ -54,6 +54,7 @@ fn jobs(n: usize) -> Vec<NewJob> {
             cwd: "/tmp".to_owned(),
             umask: 0o022,
             env: vec![("PATH".to_owned(), "/bin".to_owned())],
+            mail: Default::default(),
         })
         .collect()
 }

@@ -27,6 +27,7 @@ fn job(owner_uid: u32, due: &str, command: &str) -> NewJob {
             ("PATH".to_owned(), "/bin".to_owned()),
             ("EMPTY".to_owned(), String::new()),
         ],
+        mail: Default::default(),
     }
 }
 

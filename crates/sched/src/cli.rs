@@ -66,25 +66,35 @@ pub enum Command {
 }
 
 const AT_HELP: &str = "\
-The command is the arguments after TIMESPEC, joined with spaces (as ssh
-does); without them it is read from -f FILE, else from standard input. It
-runs under /bin/sh as you, with the environment, working directory and
-umask you have now. TIMESPEC is one argument: quote it. It is read in your
-time zone ($TZ, else /etc/localtime) against the daemon's clock; see
+As at(1): every word is the time, and the command is read from -f FILE,
+else from standard input. A command may also follow the time: after `--`,
+or after a time given as one quoted argument. When the words could be read
+as a time and a command in more than one way, nothing is queued and both
+spellings are shown. The command runs under /bin/sh as you, with the
+environment, working directory and umask you have now. The time is read in
+your time zone ($TZ, else /etc/localtime) against the daemon's clock; see
 `sched when --help` for the language.
 
-Prints the job id and the instant it will run.
+Prints the job id, the instant it will run and the command's first line.
+Its output is mailed to you when it writes any (-m: always, -M: never).
+
+With -l, -r/-d or -c, the words are job ids, and sched at acts as atq,
+atrm or `at -c`.
 
 Examples:
+  echo backup.sh | sched at now + 1 hour
   sched at 'now + 5 min' backup.sh --full
-  sched at 'teatime tomorrow' -f ~/jobs/report.sh
-  echo 'make -C ~/src' | sched at 23:00
-  sched at -t 202707311530 'echo hello'";
+  sched at noon tomorrow -- make -C ~/src report
+  sched at teatime tomorrow -f ~/jobs/report.sh
+  sched at -t 202707311530 'echo hello'
+  sched at -l
+  sched at -r 42";
 
 const BATCH_HELP: &str = "\
 The job runs as soon as the 1-minute load average is below the daemon's
 limit (schedd --batch-load, default 1.5), at most one batch job starting per
-minute, as atd does. The command is read as for `sched at`.
+minute, as atd does. The command is the words, else -f FILE, else standard
+input.
 
 Examples:
   sched batch make -j1 -C ~/src
@@ -93,22 +103,63 @@ Examples:
 #[derive(Debug, Args)]
 pub struct AtArgs {
     /// The queue, a-z or A-Z [default: a]; later letters run nicer, and b
-    /// or an upper-case letter makes a batch job
+    /// or an upper-case letter makes a batch job; with -l, list only it
     #[arg(short = 'q', value_name = "QUEUE")]
     pub queue: Option<char>,
-    /// A time in at -t's form instead of TIMESPEC
+    /// A time in at -t's form instead of TIMESPEC; the words are the
+    /// command
     #[arg(short = 't', value_name = "[[CC]YY]MMDDhhmm[.ss]")]
     pub posix: Option<String>,
-    /// An at(1) time specification, one argument ('now + 5 min')
+    /// Read the command from FILE
+    #[arg(short = 'f', long = "file", value_name = "FILE")]
+    pub file: Option<PathBuf>,
+    #[command(flatten)]
+    pub mail: MailArgs,
+    /// Also print the instant as at(1) does, on standard error
+    #[arg(short = 'v')]
+    pub verbose: bool,
+    /// List your pending and running jobs, as atq (sched ls)
+    #[arg(short = 'l', conflicts_with_all = ["remove", "cat", "posix", "file", "batch"])]
+    pub list: bool,
+    /// Remove the jobs ID..., as atrm (sched rm)
+    #[arg(short = 'r', short_alias = 'd', conflicts_with_all = ["cat", "posix", "file", "batch"])]
+    pub remove: bool,
+    /// Print the jobs ID... as the scripts they run (sched show)
+    #[arg(short = 'c', conflicts_with_all = ["posix", "file", "batch"])]
+    pub cat: bool,
+    /// Queue a batch job, as batch(1)
+    #[arg(short = 'b')]
+    pub batch: bool,
+    /// The time, then optionally `--` and the command (or job ids with
+    /// -l, -r, -c)
     #[arg(
         value_name = "TIMESPEC",
-        required_unless_present = "posix",
+        num_args = 0..,
+        trailing_var_arg = true,
         allow_hyphen_values = true
     )]
-    pub timespec: Option<String>,
-    /// Declared after TIMESPEC: its COMMAND is the second positional.
-    #[command(flatten)]
-    pub input: CommandInput,
+    pub words: Vec<String>,
+}
+
+/// at's `-m` and `-M`.
+#[derive(Debug, Clone, Copy, Args)]
+pub struct MailArgs {
+    /// Mail the output to you even when the job writes none
+    #[arg(short = 'm', conflicts_with = "never")]
+    pub always: bool,
+    /// Never mail the output
+    #[arg(short = 'M')]
+    pub never: bool,
+}
+
+impl MailArgs {
+    pub fn when(self) -> sched_proto::MailWhen {
+        match (self.always, self.never) {
+            (true, _) => sched_proto::MailWhen::Always,
+            (_, true) => sched_proto::MailWhen::Never,
+            _ => sched_proto::MailWhen::Output,
+        }
+    }
 }
 
 #[derive(Debug, Args)]
@@ -119,6 +170,8 @@ pub struct BatchArgs {
     /// Do not start before this at(1) time specification [default: now]
     #[arg(long = "at", value_name = "TIMESPEC")]
     pub timespec: Option<String>,
+    #[command(flatten)]
+    pub mail: MailArgs,
     #[command(flatten)]
     pub input: CommandInput,
 }

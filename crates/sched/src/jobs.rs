@@ -12,26 +12,77 @@ use sched_proto::{JobInfo, Request, Response};
 
 use crate::cli::{ListArgs, RemoveArgs, ShowArgs};
 use crate::client::{Client, unexpected};
+use crate::compat::Style;
 use crate::{json, time};
 
 pub fn list(args: &ListArgs, socket: Option<&Path>, out: &mut impl Write) -> Result<()> {
+    list_queue(None, args.json, socket, out, Style::Sched)
+}
+
+/// The caller's jobs (root: everyone's), of `queue` only when given: as
+/// a table, as JSON, or in atq's format.
+pub fn list_queue(
+    queue: Option<char>,
+    as_json: bool,
+    socket: Option<&Path>,
+    out: &mut impl Write,
+    style: Style,
+) -> Result<()> {
     let response = Client::connect(socket)?.ask(Request::List)?;
-    let Response::Jobs { jobs } = response else {
+    let Response::Jobs { mut jobs } = response else {
         return Err(unexpected("a listing", &response));
     };
-    if args.json {
+    if let Some(queue) = queue {
+        jobs.retain(|job| job.queue == queue);
+    }
+    if as_json {
         let jobs: Vec<json::Job<'_>> = jobs.iter().map(json::Job::from).collect();
         serde_json::to_writer_pretty(&mut *out, &jobs)?;
         writeln!(out)?;
         return Ok(());
     }
-    if !jobs.is_empty() {
-        write_table(out, &jobs, &time::local_zone())?;
+    let zone = time::local_zone();
+    match style {
+        Style::Sched if !jobs.is_empty() => write_table(out, &jobs, &zone)?,
+        Style::Sched => {}
+        Style::At => write_atq(out, &jobs, &zone)?,
     }
     // The process ends right after this: freeing a listing's strings one
     // by one (three per job, 300,000 at 100,000 jobs) would only delay it.
     std::mem::forget(jobs);
     Ok(())
+}
+
+/// atq's lines: `ID<TAB>Fri Dec  4 13:00:00 2026 Q USER`.
+fn write_atq(out: &mut impl Write, jobs: &[JobInfo], zone: &TimeZone) -> std::io::Result<()> {
+    for job in jobs {
+        writeln!(
+            out,
+            "{}\t{} {} {}",
+            job.id,
+            time::format_at_style(job.due, zone),
+            job.queue,
+            job.owner
+        )?;
+    }
+    Ok(())
+}
+
+/// Job ids as the user typed them.
+pub fn parse_ids(words: &[String]) -> Result<Vec<u64>> {
+    if words.is_empty() {
+        bail!("which jobs? give their ids, as `sched ls` prints them");
+    }
+    words
+        .iter()
+        .map(|word| {
+            word.parse::<u64>().map_err(|_| {
+                anyhow::anyhow!(
+                    "expected a job id (a number, as `sched ls` prints), found {word:?}"
+                )
+            })
+        })
+        .collect()
 }
 
 /// `ID  WHEN  Q  USER  COMMAND` with aligned columns. Rows are built by
@@ -105,38 +156,60 @@ fn decimal_len(mut value: u64) -> usize {
     len
 }
 
-pub fn remove(args: &RemoveArgs, socket: Option<&Path>, out: &mut impl Write) -> Result<()> {
-    let response = Client::connect(socket)?.ask(Request::Remove {
-        ids: args.ids.clone(),
-    })?;
+pub fn remove(args: &RemoveArgs, socket: Option<&Path>, out: &mut impl Write) -> Result<bool> {
+    remove_ids(&args.ids, socket, out, Style::Sched)
+}
+
+/// Removes the jobs; false when one of them was not the caller's pending
+/// job. atrm's style prints nothing for a removed job and `Cannot find
+/// jobid N` for another.
+pub fn remove_ids(
+    ids: &[u64],
+    socket: Option<&Path>,
+    out: &mut impl Write,
+    style: Style,
+) -> Result<bool> {
+    let response = Client::connect(socket)?.ask(Request::Remove { ids: ids.to_vec() })?;
     let Response::Removed { results } = response else {
         return Err(unexpected("a removal", &response));
     };
     let mut missing = Vec::new();
     for result in results {
-        if result.removed {
-            writeln!(out, "removed job {}", result.id)?;
-        } else {
+        match (result.removed, style) {
+            (true, Style::Sched) => writeln!(out, "removed job {}", result.id)?,
+            (true, Style::At) => {}
+            (false, Style::At) => eprintln!("Cannot find jobid {}", result.id),
+            (false, Style::Sched) => {}
+        }
+        if !result.removed {
             missing.push(result.id.to_string());
         }
     }
-    if !missing.is_empty() {
-        out.flush()?;
-        bail!(
-            "no pending job {} of yours: see `sched ls`",
+    out.flush()?;
+    if !missing.is_empty() && style == Style::Sched {
+        eprintln!(
+            "sched: no pending job {} of yours: see `sched ls`",
             missing.join(", ")
         );
     }
-    Ok(())
+    Ok(missing.is_empty())
 }
 
-pub fn show(args: &ShowArgs, socket: Option<&Path>, out: &mut impl Write) -> Result<()> {
-    let response = Client::connect(socket)?.ask(Request::Show { id: args.id })?;
-    let Response::Script { script, .. } = response else {
-        return Err(unexpected("show", &response));
-    };
-    out.write_all(script.as_bytes())?;
-    Ok(())
+pub fn show(args: &ShowArgs, socket: Option<&Path>, out: &mut impl Write) -> Result<bool> {
+    show_ids(&[args.id], socket, out)
+}
+
+/// Each job's script, one after the other (`at -c 4 5`).
+pub fn show_ids(ids: &[u64], socket: Option<&Path>, out: &mut impl Write) -> Result<bool> {
+    let mut client = Client::connect(socket)?;
+    for &id in ids {
+        let response = client.ask(Request::Show { id })?;
+        let Response::Script { script, .. } = response else {
+            return Err(unexpected("show", &response));
+        };
+        out.write_all(script.as_bytes())?;
+    }
+    Ok(true)
 }
 
 /// The first line of `text`, control characters as `?`, cut to `max`

@@ -8,6 +8,7 @@
 mod check;
 mod cli;
 mod client;
+mod compat;
 mod crontab;
 mod jobs;
 mod json;
@@ -18,6 +19,7 @@ mod report;
 mod submit;
 mod time;
 mod when;
+mod words;
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -45,20 +47,28 @@ fn generate(what: cli::Generated, out: &mut impl Write) -> anyhow::Result<()> {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
-    let socket = cli.socket.as_deref();
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
+    let program = std::env::args_os()
+        .next()
+        .and_then(|argv0| compat::called_as(&argv0));
+    if let Some(program) = program {
+        let result = compat::run(program, &mut out);
+        let result = result.and_then(|ok| out.flush().map(|()| ok).map_err(Into::into));
+        return report::exit_code(result);
+    }
+    let cli = Cli::parse();
+    let socket = cli.socket.as_deref();
     let result = match &cli.command {
         Command::Next(args) => next::run(args, socket, &mut out).map(|()| true),
         Command::Crontab(args) => crontab::run(args, socket, &mut out),
         Command::When(args) => when::run(args, &mut out).map(|()| true),
         Command::Check(args) => check::run(args, &mut out),
-        Command::At(args) => submit::at(args, socket, &mut out).map(|()| true),
+        Command::At(args) => submit::at(args, socket, &mut out, compat::Style::Sched),
         Command::Batch(args) => submit::batch(args, socket, &mut out).map(|()| true),
         Command::Ls(args) => jobs::list(args, socket, &mut out).map(|()| true),
-        Command::Rm(args) => jobs::remove(args, socket, &mut out).map(|()| true),
-        Command::Show(args) => jobs::show(args, socket, &mut out).map(|()| true),
+        Command::Rm(args) => jobs::remove(args, socket, &mut out),
+        Command::Show(args) => jobs::show(args, socket, &mut out),
         Command::Logs(args) => logs::run(args, socket, &mut out).map(|()| true),
         Command::Mock(command) => mock::run(command, socket, &mut out).map(|()| true),
         Command::Generate(args) => generate(args.what, &mut out).map(|()| true),

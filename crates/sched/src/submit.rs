@@ -7,10 +7,12 @@ use std::path::Path;
 
 use anyhow::{Context, Result, bail};
 use jiff::tz::TimeZone;
-use sched_proto::{JobKind, Request, Response, Submission, When};
+use sched_proto::{JobKind, MailWhen, Request, Response, Submission, When};
 
-use crate::cli::{AtArgs, BatchArgs, CommandInput};
+use crate::cli::{AtArgs, BatchArgs};
 use crate::client::{Client, DaemonError, unexpected};
+use crate::compat::Style;
+use crate::words::{SplitError, TrailingOption};
 use crate::{report, time};
 
 /// Variables at(1) leaves out of a job's environment: they describe the
@@ -28,65 +30,141 @@ const NOT_KEPT: &[&str] = &[
     "OLDPWD",
 ];
 
-pub fn at(args: &AtArgs, socket: Option<&Path>, out: &mut impl Write) -> Result<()> {
-    let (when, words) = match (&args.posix, &args.timespec) {
-        // With -t, the first word is already part of the command.
-        (Some(value), first) => {
-            let words = first
-                .iter()
-                .chain(&args.input.command)
-                .cloned()
-                .collect::<Vec<_>>();
+/// `sched at`, or `at` itself when `style` says so: a job, or with -l,
+/// -r/-d or -c what atq, atrm and `at -c` do. False when some id was not
+/// found.
+pub fn at(
+    args: &AtArgs,
+    socket: Option<&Path>,
+    out: &mut impl Write,
+    style: Style,
+) -> Result<bool> {
+    if args.list {
+        if !args.words.is_empty() {
+            bail!("-l lists all your jobs: it takes no job ids or time");
+        }
+        return crate::jobs::list_queue(args.queue, false, socket, out, style).map(|()| true);
+    }
+    if args.remove || args.cat {
+        let ids = crate::jobs::parse_ids(&args.words)?;
+        return if args.remove {
+            crate::jobs::remove_ids(&ids, socket, out, style)
+        } else {
+            crate::jobs::show_ids(&ids, socket, out)
+        };
+    }
+    let (words, trailing) = crate::words::trailing_options(&args.words)
+        .map_err(|problem| anyhow::anyhow!("{problem}"))?;
+    let mut file = args.file.clone();
+    let mut queue = args.queue;
+    let mut mail = args.mail;
+    let mut verbose = args.verbose;
+    for option in trailing {
+        match option {
+            TrailingOption::File(_) if file.is_some() => bail!("-f is given twice"),
+            TrailingOption::File(path) => file = Some(path.into()),
+            TrailingOption::Queue(letter) => {
+                let mut letters = letter.chars();
+                match (letters.next(), letters.next()) {
+                    (Some(letter), None) => queue = Some(letter),
+                    _ => bail!("invalid queue {letter:?}: expected one letter, a-z or A-Z"),
+                }
+            }
+            TrailingOption::MailAlways => mail.always = true,
+            TrailingOption::MailNever => mail.never = true,
+            TrailingOption::Verbose => verbose = true,
+        }
+    }
+    if mail.always && mail.never {
+        bail!("-m (always mail) and -M (never mail) cannot be used together");
+    }
+    let kind = if args.batch {
+        JobKind::Batch
+    } else {
+        JobKind::At
+    };
+    let (when, words) = match &args.posix {
+        // With -t, every word is the command.
+        Some(value) => {
+            let words = match words.first().map(String::as_str) {
+                Some("--") => &words[1..],
+                _ => &words[..],
+            };
             (
                 When::Posix {
                     value: value.clone(),
                 },
-                words,
+                words.to_vec(),
             )
         }
-        (None, Some(text)) => (
-            When::Timespec { text: text.clone() },
-            args.input.command.clone(),
-        ),
-        (None, None) => bail!("a time is needed: TIMESPEC or -t"),
+        None if args.batch && words.is_empty() => (When::Now, Vec::new()),
+        None => {
+            let split = crate::words::split(&words).map_err(|error| match error {
+                SplitError::NotATime { text, error } => {
+                    report::timespec_error("invalid time", &text, &error)
+                }
+                other => anyhow::anyhow!("{other}"),
+            })?;
+            (When::Timespec { text: split.time }, split.command)
+        }
     };
-    submit(
-        JobKind::At,
-        args.queue,
+    let job = Job {
+        kind,
+        queue,
         when,
-        &words,
-        &args.input,
-        socket,
-        out,
-    )
+        mail: mail.when(),
+        verbose,
+    };
+    submit(job, &words, file.as_deref(), socket, out, style).map(|()| true)
 }
 
+/// `sched batch`: the words are the command.
 pub fn batch(args: &BatchArgs, socket: Option<&Path>, out: &mut impl Write) -> Result<()> {
     let when = match &args.timespec {
         Some(text) => When::Timespec { text: text.clone() },
         None => When::Now,
     };
-    submit(
-        JobKind::Batch,
-        args.queue,
+    let job = Job {
+        kind: JobKind::Batch,
+        queue: args.queue,
         when,
+        mail: args.mail.when(),
+        verbose: false,
+    };
+    submit(
+        job,
         &args.input.command,
-        &args.input,
+        args.input.file.as_deref(),
         socket,
         out,
+        Style::Sched,
     )
 }
 
-fn submit(
+/// What the command line says about the job besides its command.
+#[derive(Debug)]
+struct Job {
     kind: JobKind,
     queue: Option<char>,
     when: When,
+    mail: MailWhen,
+    verbose: bool,
+}
+
+fn submit(
+    job: Job,
     words: &[String],
-    input: &CommandInput,
+    file: Option<&Path>,
     socket: Option<&Path>,
     out: &mut impl Write,
+    style: Style,
 ) -> Result<()> {
-    let command = command_text(words, input)?;
+    let command = command_text(words, file)?;
+    if command.trim().is_empty() {
+        bail!(
+            "nothing to run: the command is empty; give it after the time (after `--`), with -f FILE, or on standard input; nothing was queued"
+        );
+    }
     let cwd = std::env::current_dir().context("cannot tell the current directory")?;
     let Some(cwd) = cwd.to_str().map(str::to_owned) else {
         bail!(
@@ -95,38 +173,66 @@ fn submit(
         );
     };
     let submission = Submission {
-        kind,
-        queue,
-        when: when.clone(),
+        kind: job.kind,
+        queue: job.queue,
+        when: job.when.clone(),
         tz: zone_name(),
         command,
         env: environment(),
         cwd,
         umask: current_umask(),
+        mail: job.mail,
     };
     let mut client = Client::connect(socket)?;
     let response = client
         .ask(Request::Submit(submission))
-        .map_err(|error| explain(error, &when))?;
-    let Response::Submitted { job, notices } = response else {
+        .map_err(|error| explain(error, &job.when))?;
+    let Response::Submitted {
+        job: queued,
+        notices,
+    } = response
+    else {
         return Err(unexpected("a submission", &response));
     };
     for notice in notices {
         eprintln!("sched: note: {notice}");
     }
     let zone = time::local_zone();
-    writeln!(
-        out,
-        "job {} at {}",
-        job.id,
-        time::format_instant(job.due, &zone)
-    )?;
+    match style {
+        Style::Sched => {
+            writeln!(
+                out,
+                "job {} at {}",
+                queued.id,
+                time::format_instant(queued.due, &zone)
+            )?;
+            writeln!(
+                out,
+                "  runs: {}",
+                crate::jobs::one_line(&queued.command, 70)
+            )?;
+            if job.verbose {
+                eprintln!("{}", time::format_at_style(queued.due, &zone));
+            }
+        }
+        Style::At => {
+            if job.verbose {
+                eprintln!("{}", time::format_at_style(queued.due, &zone));
+            }
+            eprintln!("warning: commands will be executed using /bin/sh");
+            eprintln!(
+                "job {} at {}",
+                queued.id,
+                time::format_at_style(queued.due, &zone)
+            );
+        }
+    }
     Ok(())
 }
 
-/// The command from the words after TIMESPEC, else the file, else stdin.
-fn command_text(words: &[String], input: &CommandInput) -> Result<String> {
-    match (&input.file, words.is_empty()) {
+/// The command from the words, else the file, else stdin.
+fn command_text(words: &[String], file: Option<&Path>) -> Result<String> {
+    match (file, words.is_empty()) {
         (Some(_), false) => bail!("give the command either as arguments or with -f, not both"),
         (Some(file), true) => std::fs::read_to_string(file)
             .with_context(|| format!("cannot read the command from {}", file.display())),

@@ -55,6 +55,14 @@ pub fn format_instant(at: Timestamp, zone: &TimeZone) -> String {
     text
 }
 
+/// at(1)'s way of printing an instant: `Fri Dec  4 13:00:00 2026`, in
+/// `zone`, as `asctime` does.
+pub fn format_at_style(at: Timestamp, zone: &TimeZone) -> String {
+    at.to_zoned_datetime(zone.clone())
+        .strftime("%a %b %e %H:%M:%S %Y")
+        .to_string()
+}
+
 /// The zone listings are printed in: `$TZ`, else /etc/localtime, else UTC.
 pub fn local_zone() -> TimeZone {
     TimeZone::try_system().unwrap_or(TimeZone::UTC)

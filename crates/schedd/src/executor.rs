@@ -35,7 +35,7 @@ pub struct Executor {
     /// files (`output_trim`) reads the same value.
     pub output_limit: Arc<std::sync::atomic::AtomicU64>,
     pub events: UnboundedSender<Event>,
-    /// The mailer for cron jobs' output (sendmail); absent: no mail.
+    /// The mailer for jobs' output (sendmail); absent: no mail.
     pub sendmail: PathBuf,
     /// The jobs running now.
     pub running: crate::running::Running,
@@ -178,7 +178,7 @@ impl Executor {
                 PathBuf::from(&job.job.cwd),
                 job.job.umask,
                 None,
-                None,
+                mail::plan_for_job(&user, job.id, job.job.mail, &self.sendmail),
             ),
             Task::Cron(job) => {
                 let env = cron_environment(&user, job.env());

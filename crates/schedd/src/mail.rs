@@ -1,8 +1,12 @@
-//! Mailing a cron job's output, as cron does: when the job wrote anything
-//! (with `-n`, only when it also failed), to MAILTO or else the owner, by
-//! the local mailer, run as the job's owner so that a user's MAILTO never
-//! sends mail with root's authority. Without a mailer nothing is mailed;
-//! the output is kept in the run history either way.
+//! Mailing a job's output by the local mailer, run as the job's owner so
+//! that a user's MAILTO never sends mail with root's authority. Without a
+//! mailer nothing is mailed; the output is kept in the run history either
+//! way.
+//!
+//! - A cron job's, as cron does: when the job wrote anything (with `-n`,
+//!   only when it also failed), to MAILTO or else the owner.
+//! - An at or batch job's, as atd does: to the owner, when the job wrote
+//!   anything, always (`at -m`) or never (`at -M`).
 
 use std::fs::File;
 use std::io::{Seek, Write};
@@ -23,8 +27,21 @@ pub struct MailPlan {
     user: ResolvedUser,
     subject: String,
     cron_env: Vec<(String, String)>,
-    only_on_error: bool,
+    rule: Rule,
+    /// The sender's display name: `(Cron Daemon)`, or atd's.
+    sender: &'static str,
     sendmail: PathBuf,
+}
+
+/// Which runs are mailed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Rule {
+    /// Those that wrote anything.
+    Output,
+    /// Those that wrote anything and did not exit 0 (cron's `-n`).
+    OutputOnError,
+    /// All of them (`at -m`).
+    Always,
 }
 
 /// The plan for a job of `user` running `command` with environment `env`,
@@ -78,7 +95,46 @@ pub fn plan(
         user: user.clone(),
         subject: format!("Cron <{}@{host}> {first_line}", user.name()),
         cron_env: env.to_vec(),
-        only_on_error,
+        rule: if only_on_error {
+            Rule::OutputOnError
+        } else {
+            Rule::Output
+        },
+        sender: "(Cron Daemon)",
+        sendmail: sendmail.to_path_buf(),
+    })
+}
+
+/// The plan for one-shot job `job` of `user`, mailed as `mail` says, or
+/// `None` when nothing is to be mailed (`at -M`, or no mailer).
+pub fn plan_for_job(
+    user: &ResolvedUser,
+    job: u64,
+    mail: sched_spool::Mail,
+    sendmail: &Path,
+) -> Option<MailPlan> {
+    let rule = match mail {
+        sched_spool::Mail::Never => return None,
+        sched_spool::Mail::Output => Rule::Output,
+        sched_spool::Mail::Always => Rule::Always,
+    };
+    if !sendmail.is_file() {
+        tracing::debug!("no mailer at {}: output is not mailed", sendmail.display());
+        return None;
+    }
+    // A login name passed the system's rules for names; the same header
+    // check as a crontab's values guards against one that did not.
+    let refused = sched_cron::crontab::header::header_problem("MAILTO", user.name())
+        .map(|(_, problem)| format!("output not mailed: {problem}"));
+    Some(MailPlan {
+        to: user.name().to_owned(),
+        from: user.name().to_owned(),
+        refused,
+        user: user.clone(),
+        subject: format!("Output from your job {job}"),
+        cron_env: Vec::new(),
+        rule,
+        sender: "(at daemon)",
         sendmail: sendmail.to_path_buf(),
     })
 }
@@ -87,7 +143,11 @@ impl MailPlan {
     /// Whether a run that ended with `outcome` after writing `bytes` is
     /// mailed.
     pub fn wanted(&self, outcome: &Outcome, bytes: u64) -> bool {
-        bytes > 0 && !(self.only_on_error && matches!(outcome, Outcome::Exited(0)))
+        match self.rule {
+            Rule::Always => true,
+            Rule::Output => bytes > 0,
+            Rule::OutputOnError => bytes > 0 && !matches!(outcome, Outcome::Exited(0)),
+        }
     }
 
     /// Sends the output file `output`: what the history keeps of it within
@@ -101,10 +161,11 @@ impl MailPlan {
         let mut message = tempfile::tempfile_in(scratch_dir)?;
         write!(
             message,
-            "From: \"(Cron Daemon)\" <{from}>\nTo: {to}\nSubject: {subject}\n\
+            "From: \"{sender}\" <{from}>\nTo: {to}\nSubject: {subject}\n\
              MIME-Version: 1.0\nContent-Type: text/plain; charset=UTF-8\n\
              Content-Transfer-Encoding: 8bit\nAuto-Submitted: auto-generated\n\
              Precedence: bulk\n",
+            sender = self.sender,
             from = self.from,
             to = self.to,
             subject = self.subject,

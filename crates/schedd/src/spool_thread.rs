@@ -309,6 +309,7 @@ mod tests {
             cwd: "/".into(),
             umask: 0o022,
             env: Vec::new(),
+            mail: Default::default(),
         };
         for _ in 0..3 {
             queue.push(Work::Insert(job.clone(), oneshot::channel().0));

@@ -34,6 +34,11 @@ pub fn accept(
             submission.command.len()
         )));
     }
+    if submission.command.trim().is_empty() {
+        return Err(invalid(
+            "nothing to run: the command is empty; nothing was queued".to_owned(),
+        ));
+    }
     if submission.command.contains('\0') {
         return Err(invalid("the command contains a NUL byte".to_owned()));
     }
@@ -84,6 +89,11 @@ pub fn accept(
             cwd: submission.cwd,
             umask: submission.umask,
             env: submission.env,
+            mail: match submission.mail {
+                sched_proto::MailWhen::Output => sched_spool::Mail::Output,
+                sched_proto::MailWhen::Always => sched_spool::Mail::Always,
+                sched_proto::MailWhen::Never => sched_spool::Mail::Never,
+            },
         },
         notices,
     })
@@ -183,6 +193,7 @@ mod tests {
                 .collect(),
             cwd: "/".to_owned(),
             umask: 0o022,
+            mail: Default::default(),
         }
     }
 

@@ -711,7 +711,7 @@ fn crontab_e_installs_what_the_editor_saved_and_keeps_the_old_one_on_errors() {
 fn output_is_mailed_to_mailto_through_sendmail_and_always_kept() {
     let mut daemon = Daemon::mock("2026-06-01T09:59:00Z");
     daemon.tz = "UTC".to_owned();
-    let mailbox = fake_sendmail(&daemon);
+    let mailbox = daemon.fake_sendmail();
     install(
         &daemon,
         "MAILTO=ops@example.com\n0 10 * * * echo hello\n1 10 * * * true\nMAILTO=\"\"\n2 10 * * * echo quiet\n",
@@ -757,7 +757,7 @@ fn mailed_output_is_bounded_by_the_output_limit() {
         .extend(["--output-limit".to_owned(), "64".to_owned()]);
     let mut daemon = Daemon::start(options);
     daemon.tz = "UTC".to_owned();
-    let mailbox = fake_sendmail(&daemon);
+    let mailbox = daemon.fake_sendmail();
     // 1,000 lines of "line N": 8,893 bytes of output (`\\%` is a `%`).
     install(&daemon, "0 10 * * * seq -f 'line \\%g' 1000\n");
     daemon.advance_to("2026-06-01T10:01:00Z");
@@ -806,7 +806,7 @@ fn no_control_character_reaches_a_mail_header_from_any_crontab() {
     let user = me();
     let mut daemon = Daemon::mock("2026-06-01T09:59:00Z");
     daemon.tz = "UTC".to_owned();
-    let mailbox = fake_sendmail(&daemon);
+    let mailbox = daemon.fake_sendmail();
     let injected = "MAILTO=x@example.invalid\rBcc: evil@example.invalid\n0 10 * * * echo hi\n";
     // A user's crontab: refused whole, at the carriage return's column.
     let output = daemon.sched_stdin(&["crontab", "-"], injected);
@@ -864,22 +864,4 @@ fn no_control_character_reaches_a_mail_header_from_any_crontab() {
         log.contains("injected:1:25: control character U+000D in the value of MAILTO"),
         "{log}"
     );
-}
-
-/// A mailer in the daemon's `bin/` that appends its arguments (as an
-/// `ARGS:` line) and the message to the returned mailbox file.
-fn fake_sendmail(daemon: &Daemon) -> std::path::PathBuf {
-    use std::os::unix::fs::PermissionsExt;
-    let mailbox = daemon.dir.path().join("mailbox");
-    let sendmail = daemon.dir.path().join("bin/sendmail");
-    std::fs::write(
-        &sendmail,
-        format!(
-            "#!/bin/sh\necho \"ARGS: $*\" >> {0}\ncat >> {0}\n",
-            mailbox.display()
-        ),
-    )
-    .unwrap();
-    std::fs::set_permissions(&sendmail, std::fs::Permissions::from_mode(0o755)).unwrap();
-    mailbox
 }

@@ -212,6 +212,7 @@ fn a_flood_of_expensive_requests_from_several_users_delays_no_one_else() {
             env: Vec::new(),
             cwd: "/".into(),
             umask: 0o022,
+            mail: Default::default(),
         })),
     )
     .unwrap();

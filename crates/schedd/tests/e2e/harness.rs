@@ -310,6 +310,24 @@ impl Daemon {
         job_id(&out)
     }
 
+    /// A mailer in the daemon's `bin/` that appends its arguments (as an
+    /// `ARGS:` line) and the message to the returned mailbox file.
+    pub fn fake_sendmail(&self) -> std::path::PathBuf {
+        use std::os::unix::fs::PermissionsExt;
+        let mailbox = self.dir.path().join("mailbox");
+        let sendmail = self.dir.path().join("bin/sendmail");
+        std::fs::write(
+            &sendmail,
+            format!(
+                "#!/bin/sh\necho \"ARGS: $*\" >> {0}\ncat >> {0}\n",
+                mailbox.display()
+            ),
+        )
+        .unwrap();
+        std::fs::set_permissions(&sendmail, std::fs::Permissions::from_mode(0o755)).unwrap();
+        mailbox
+    }
+
     /// Moves the mock clock to `to` and waits until every started run ended.
     #[track_caller]
     pub fn advance_to(&self, to: &str) {

@@ -14,7 +14,10 @@ fn now_plus_5_min_at_23_58_runs_at_00_03_the_next_day() {
         "now + 5 min",
         "echo ran at $(date -u +%H:%M) as $(id -u)",
     ]);
-    assert_eq!(out, "job 1 at 2026-11-26T00:03:00+01:00\n");
+    assert_eq!(
+        out,
+        "job 1 at 2026-11-26T00:03:00+01:00\n  runs: echo ran at $(date -u +%H:%M) as $(id -u)\n"
+    );
     let command = "echo ran at $(date -u +%H:%M) as $(id -u)";
     let jobs = daemon.jobs();
     assert_eq!(jobs.len(), 1);
@@ -67,7 +70,10 @@ fn a_job_due_on_a_leap_day_runs_on_it() {
     let mut daemon = Daemon::mock("2028-02-28T12:00:00Z");
     daemon.tz = "UTC".to_owned();
     let out = daemon.ok(&["at", "noon Feb 29", "echo leap"]);
-    assert_eq!(out, "job 1 at 2028-02-29T12:00:00+00:00\n");
+    assert_eq!(
+        out,
+        "job 1 at 2028-02-29T12:00:00+00:00\n  runs: echo leap\n"
+    );
     daemon.advance_to("2028-03-01T00:00:00Z");
     let runs = daemon.runs();
     assert_eq!(runs.len(), 1);
@@ -251,7 +257,10 @@ fn exit_codes_signals_and_long_output_are_recorded() {
 fn a_batch_job_starts_when_the_load_allows() {
     let daemon = Daemon::mock("2026-11-25T10:00:00Z");
     let out = daemon.ok(&["batch", "echo batch"]);
-    assert_eq!(out, "job 1 at 2026-11-25T11:00:00+01:00\n");
+    assert_eq!(
+        out,
+        "job 1 at 2026-11-25T11:00:00+01:00\n  runs: echo batch\n"
+    );
     daemon.settle();
     let runs = daemon.runs();
     assert_eq!(runs.len(), 1);

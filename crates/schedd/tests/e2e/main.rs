@@ -5,6 +5,7 @@ mod bad_input;
 mod cron;
 mod flood;
 mod full_disk;
+mod habits;
 mod harness;
 mod jobs;
 mod privileges;

@@ -1,0 +1,297 @@
+//! An admin's at(1), atq(1), atrm(1) and crontab(1) habits, through the
+//! real binaries: at's word order, its flags, the programs' own names, and
+//! at jobs' mail.
+
+use std::process::Command;
+
+use crate::harness::{Daemon, instant, run, stderr};
+
+/// `sched ARGS` with `stdin`; (exit code, stdout, stderr).
+fn sched(daemon: &Daemon, args: &[&str], stdin: &str) -> (i32, String, String) {
+    let output = daemon.sched_stdin(args, stdin);
+    let err = stderr(&output);
+    (
+        output.status.code().unwrap(),
+        String::from_utf8(output.stdout).unwrap(),
+        err,
+    )
+}
+
+/// The pending jobs as (due, command).
+fn pending(daemon: &Daemon) -> Vec<(jiff::Timestamp, String)> {
+    daemon
+        .jobs()
+        .into_iter()
+        .map(|job| (job.due, job.command))
+        .collect()
+}
+
+#[test]
+fn every_word_is_the_time_and_the_command_comes_from_stdin() {
+    let mut daemon = Daemon::mock("2026-11-25T10:00:00Z");
+    daemon.tz = "UTC".to_owned();
+    let (code, out, err) = sched(&daemon, &["at", "now", "+", "1", "hour"], "backup.sh\n");
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        out,
+        "job 1 at 2026-11-25T11:00:00+00:00\n  runs: backup.sh\n"
+    );
+    // The product's quoted form and `--` keep their meaning.
+    let (code, out, _) = sched(&daemon, &["at", "now + 5 min", "cmd", "args"], "");
+    assert_eq!(code, 0);
+    assert_eq!(
+        out,
+        "job 2 at 2026-11-25T10:05:00+00:00\n  runs: cmd args\n"
+    );
+    let (code, _, err) = sched(
+        &daemon,
+        &["at", "now", "+", "5", "min", "--", "cmd", "--flag"],
+        "",
+    );
+    assert_eq!(code, 0, "{err}");
+    // at's options after the time, as GNU getopt takes them.
+    let script = daemon.dir.path().join("job.sh");
+    std::fs::write(&script, "from-file\n").unwrap();
+    let (code, _, err) = sched(
+        &daemon,
+        &[
+            "at",
+            "now",
+            "+",
+            "2",
+            "hours",
+            "-f",
+            script.to_str().unwrap(),
+        ],
+        "",
+    );
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        pending(&daemon),
+        [
+            (instant("2026-11-25T10:05:00Z"), "cmd args".to_owned()),
+            (instant("2026-11-25T10:05:00Z"), "cmd --flag".to_owned()),
+            (instant("2026-11-25T11:00:00Z"), "backup.sh\n".to_owned()),
+            (instant("2026-11-25T12:00:00Z"), "from-file\n".to_owned()),
+        ]
+    );
+}
+
+#[test]
+fn words_that_read_two_ways_are_refused_with_both_spellings() {
+    let mut daemon = Daemon::mock("2026-11-25T10:00:00Z");
+    daemon.tz = "UTC".to_owned();
+    let (code, out, err) = sched(&daemon, &["at", "noon", "tomorrow", "echo", "report"], "");
+    assert_eq!(code, 1);
+    assert_eq!(out, "");
+    assert!(
+        err.contains("sched at 'noon tomorrow' echo report"),
+        "{err}"
+    );
+    assert!(
+        err.contains("sched at noon -- tomorrow echo report"),
+        "{err}"
+    );
+    // The issue's dangerous case: never `now` running `+ 1 hour ...`.
+    let (code, _, err) = sched(&daemon, &["at", "now", "+", "1", "hour", "reboot"], "");
+    assert_eq!(code, 1, "{err}");
+    // Nothing to run: refused, whether stdin is empty or blank.
+    for stdin in ["", " \n\t\n"] {
+        let (code, _, err) = sched(&daemon, &["at", "teatime"], stdin);
+        assert_eq!(code, 1);
+        assert!(err.starts_with("sched: nothing to run"), "{err}");
+    }
+    assert!(pending(&daemon).is_empty(), "nothing was queued");
+    // Both spellings the refusal offers mean noon tomorrow, `echo report`.
+    daemon.ok(&["at", "noon tomorrow", "echo", "report"]);
+    daemon.ok(&["at", "noon", "tomorrow", "--", "echo", "report"]);
+    assert_eq!(
+        pending(&daemon),
+        vec![(instant("2026-11-26T12:00:00Z"), "echo report".to_owned()); 2]
+    );
+}
+
+#[test]
+fn when_takes_the_words_at_takes() {
+    let mut daemon = Daemon::mock("2026-11-25T10:00:00Z");
+    daemon.tz = "UTC".to_owned();
+    let when = |words: &[&str]| {
+        let mut args = vec!["when", "--now", "2026-11-25T10:00:00", "--tz", "UTC"];
+        args.extend_from_slice(words);
+        daemon.ok(&args)
+    };
+    let expected = "2026-11-25T10:05:00+00:00\n";
+    assert_eq!(when(&["now", "+", "5", "min"]), expected);
+    assert_eq!(when(&["now + 5 min"]), expected);
+    assert_eq!(when(&["now", "+ 5", "min"]), expected);
+    let at = daemon.ok(&["at", "now", "+", "5", "min", "--", "true"]);
+    assert!(at.starts_with(&format!("job 1 at {expected}")), "{at}");
+}
+
+#[test]
+fn at_flags_list_remove_and_print_jobs() {
+    let mut daemon = Daemon::mock("2026-11-25T10:00:00Z");
+    daemon.tz = "UTC".to_owned();
+    daemon.at("now + 1 hour", "echo one");
+    daemon.ok(&["at", "-q", "c", "now + 2 hours", "echo two"]);
+    daemon.at("now + 3 hours", "echo three");
+    let listed = daemon.ok(&["at", "-l"]);
+    assert_eq!(listed, daemon.ok(&["ls"]), "at -l is sched ls");
+    assert_eq!(listed.lines().count(), 4, "{listed}");
+    let only_c = daemon.ok(&["at", "-l", "-q", "c"]);
+    assert_eq!(only_c.lines().count(), 2, "{only_c}");
+    assert!(only_c.contains("echo two"), "{only_c}");
+    let script = daemon.ok(&["at", "-c", "1"]);
+    assert_eq!(script, daemon.ok(&["show", "1"]));
+    assert!(script.ends_with("\necho one\n"), "{script}");
+    assert_eq!(daemon.ok(&["at", "-r", "1"]), "removed job 1\n");
+    assert_eq!(daemon.ok(&["at", "-d", "2"]), "removed job 2\n");
+    let (code, _, err) = sched(&daemon, &["at", "-d", "2", "3"], "");
+    assert_eq!(code, 1);
+    assert!(err.contains("no pending job 2 of yours"), "{err}");
+    assert!(pending(&daemon).is_empty(), "3 was removed all the same");
+    let (code, _, err) = sched(&daemon, &["at", "-r", "x"], "");
+    assert_eq!(code, 1);
+    assert!(err.contains("expected a job id"), "{err}");
+}
+
+/// `sched` linked as `name` in the daemon's directory.
+fn program(daemon: &Daemon, name: &str) -> Command {
+    let link = daemon.dir.path().join("bin").join(name);
+    if !link.exists() {
+        std::os::unix::fs::symlink(&daemon.sched, &link).unwrap();
+    }
+    let mut command = Command::new(link);
+    command
+        .env("SCHED_SOCKET", &daemon.socket)
+        .env("TZ", &daemon.tz)
+        .current_dir(daemon.dir.path());
+    command
+}
+
+fn me() -> String {
+    nix::unistd::User::from_uid(nix::unistd::geteuid())
+        .unwrap()
+        .unwrap()
+        .name
+}
+
+#[test]
+fn called_as_at_atq_atrm_and_batch_it_speaks_their_formats() {
+    let mut daemon = Daemon::mock("2026-12-04T12:00:00Z");
+    daemon.tz = "UTC".to_owned();
+    let at = |args: &[&str], stdin: &str| {
+        let mut command = program(&daemon, "at");
+        command.args(args);
+        run(command, Some(stdin))
+    };
+    let output = at(&["-m", "now", "+", "1", "hour"], "echo hi\n");
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert_eq!(output.stdout, b"");
+    assert_eq!(
+        stderr(&output),
+        "warning: commands will be executed using /bin/sh\njob 1 at Fri Dec  4 13:00:00 2026\n"
+    );
+    let output = at(&["-q", "b", "-f", "/dev/null", "teatime"], "");
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "an empty file: nothing to run"
+    );
+    let output = at(&["-t", "202612051530"], "echo later\n");
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let mut batch = program(&daemon, "batch");
+    batch.args(["-q", "B", "noon", "tomorrow"]);
+    let output = run(batch, Some("echo batched\n"));
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert!(stderr(&output).ends_with("job 3 at Sat Dec  5 12:00:00 2026\n"));
+    // atq: ID<TAB>date queue user, in due order.
+    let mut atq = program(&daemon, "atq");
+    let output = run(atq, None);
+    let user = me();
+    assert_eq!(
+        String::from_utf8(output.stdout).unwrap(),
+        format!(
+            "1\tFri Dec  4 13:00:00 2026 a {user}\n3\tSat Dec  5 12:00:00 2026 B {user}\n2\tSat Dec  5 15:30:00 2026 a {user}\n"
+        )
+    );
+    atq = program(&daemon, "atq");
+    atq.args(["-q", "B"]);
+    assert_eq!(
+        String::from_utf8(run(atq, None).stdout).unwrap(),
+        format!("3\tSat Dec  5 12:00:00 2026 B {user}\n")
+    );
+    let output = at(&["-l"], "");
+    assert_eq!(String::from_utf8(output.stdout).unwrap().lines().count(), 3);
+    // at -c: the job as a script.
+    let output = at(&["-c", "2"], "");
+    assert!(
+        String::from_utf8(output.stdout)
+            .unwrap()
+            .ends_with("\necho later\n")
+    );
+    // atrm: silent, and at's message for a job that is not there.
+    let mut atrm = program(&daemon, "atrm");
+    atrm.args(["1", "99"]);
+    let output = run(atrm, None);
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(output.stdout, b"");
+    assert_eq!(stderr(&output), "Cannot find jobid 99\n");
+    let output = at(&["-d", "2"], "");
+    assert_eq!(output.status.code(), Some(0));
+    assert_eq!(output.stdout, b"");
+    assert_eq!(pending(&daemon).len(), 1, "job 3 is left");
+    let output = at(&["-V"], "");
+    assert_eq!(output.status.code(), Some(0));
+}
+
+#[test]
+fn called_as_crontab_it_takes_crontabs_options() {
+    let daemon = Daemon::mock("2026-12-04T12:00:00Z");
+    let crontab = |args: &[&str], stdin: &str| {
+        let mut command = program(&daemon, "crontab");
+        command.args(args);
+        run(command, Some(stdin))
+    };
+    let output = crontab(&["-l"], "");
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(stderr(&output), format!("no crontab for {}\n", me()));
+    let output = crontab(&["-"], "*/5 * * * * echo poll\n");
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let output = crontab(&["-l"], "");
+    assert_eq!(output.stdout, b"*/5 * * * * echo poll\n");
+    let output = crontab(&["-u", &me(), "-r"], "");
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert_eq!(crontab(&["-l"], "").status.code(), Some(1));
+}
+
+#[test]
+fn at_jobs_mail_their_output_to_their_owner_as_atd_does() {
+    let mut daemon = Daemon::mock("2026-11-25T10:00:00Z");
+    daemon.tz = "UTC".to_owned();
+    let mailbox = daemon.fake_sendmail();
+    let wrote = crate::harness::job_id(&daemon.ok(&["at", "now + 1 min", "--", "echo", "hi"]));
+    let silent_m = crate::harness::job_id(&daemon.ok(&["at", "-m", "now + 2 min", "--", "true"]));
+    daemon.ok(&["at", "-M", "now + 3 min", "--", "echo", "never-mailed"]);
+    daemon.ok(&["at", "now + 4 min", "--", "true"]);
+    daemon.advance_to("2026-11-25T10:05:00Z");
+    // The runs are settled only once their mail went out.
+    let mail = std::fs::read_to_string(&mailbox).unwrap();
+    let user = me();
+    let messages: Vec<&str> = mail.split("ARGS: ").skip(1).collect();
+    assert_eq!(messages.len(), 2, "{mail}");
+    let of = |job: u64| {
+        let subject = format!("\nTo: {user}\nSubject: Output from your job {job}\n");
+        messages
+            .iter()
+            .find(|message| message.contains(&subject))
+            .unwrap_or_else(|| panic!("no mail for job {job}: {mail}"))
+    };
+    assert!(of(wrote).ends_with("\n\nhi\n"), "{mail}");
+    assert!(
+        of(silent_m).ends_with("\n\n"),
+        "-m mails a job without output: {mail}"
+    );
+    assert!(!mail.contains("never-mailed"), "-M never mails: {mail}");
+    assert!(!mail.contains("X-Cron-Env"), "{mail}");
+}
