@@ -49,16 +49,33 @@ impl ListingEncoder {
     }
 
     /// The whole reply frame, header included, rows ordered by due instant
-    /// and then id.
-    pub fn finish(mut self) -> Result<Vec<u8>, FrameError> {
+    /// and then id, with no runs in progress.
+    pub fn finish(self) -> Result<Vec<u8>, FrameError> {
+        self.finish_with(Vec::new(), None)
+    }
+
+    /// The whole reply frame, with the runs in progress and the daemon's
+    /// clock beside the rows.
+    pub fn finish_with(
+        mut self,
+        running: Vec<crate::RunInfo>,
+        now: Option<jiff::Timestamp>,
+    ) -> Result<Vec<u8>, FrameError> {
         // The text around the rows comes from the reply type itself, so it
-        // cannot drift from what `Response` decodes.
-        let empty = serde_json::to_vec(&Envelope::new(Response::Jobs { jobs: Vec::new() }))?;
+        // cannot drift from what `Response` decodes. The rows go where the
+        // empty array of jobs is: the first field of the reply.
+        let empty = serde_json::to_vec(&Envelope::new(Response::Jobs {
+            jobs: Vec::new(),
+            running,
+            now,
+        }))?;
+        const JOBS: &[u8] = b"\"jobs\":[]";
         let split = empty
-            .windows(2)
-            .position(|pair| pair == b"[]")
-            .expect("an empty listing encodes an empty array")
-            + 1;
+            .windows(JOBS.len())
+            .position(|window| window == JOBS)
+            .expect("a listing encodes an empty array of jobs")
+            + JOBS.len()
+            - 1;
         let (prefix, suffix) = empty.split_at(split);
         self.index
             .sort_unstable_by_key(|&(due, id, _, _)| (due, id));
@@ -122,13 +139,25 @@ mod tests {
         let expected = [&jobs[3], &jobs[2], &jobs[0], &jobs[1]]
             .map(Clone::clone)
             .to_vec();
-        assert_eq!(reply.body, Response::Jobs { jobs: expected });
+        assert_eq!(
+            reply.body,
+            Response::Jobs {
+                jobs: expected,
+                running: Vec::new(),
+                now: None
+            }
+        );
     }
 
     #[test]
     fn an_empty_listing_is_the_same_frame_as_an_empty_reply() {
         let frame = ListingEncoder::new().finish().unwrap();
-        let reference = crate::encode(&Envelope::new(Response::Jobs { jobs: Vec::new() })).unwrap();
+        let reference = crate::encode(&Envelope::new(Response::Jobs {
+            jobs: Vec::new(),
+            running: Vec::new(),
+            now: None,
+        }))
+        .unwrap();
         assert_eq!(frame, reference);
     }
 }

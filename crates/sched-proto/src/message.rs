@@ -45,9 +45,22 @@ pub enum Request {
     /// The next runs of the caller's crontab entries and pending jobs, in
     /// time order (root: everyone's), at most `limit`.
     Upcoming { limit: u32 },
+    /// Stop a running job: SIGTERM to its process group, then SIGKILL
+    /// after `grace_ms` if it has not ended.
+    Kill { target: RunTarget, grace_ms: u64 },
     /// Test hooks of a daemon started with `--mock-clock`, accepted only from
     /// the uid that runs it; anyone else gets the reply to an unknown request.
     Mock(MockRequest),
+}
+
+/// Which run a kill request stops.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "of", rename_all = "snake_case", deny_unknown_fields)]
+pub enum RunTarget {
+    /// The run in progress of one-shot job `id`.
+    Job { id: u64 },
+    /// Run `id` (a crontab line's run, as `sched ls` prints it: `r17`).
+    Run { id: u64 },
 }
 
 /// A request about one user's crontab: the caller's, or for root the
@@ -182,6 +195,12 @@ pub enum Response {
     },
     Jobs {
         jobs: Vec<JobInfo>,
+        /// Runs in progress the caller may see, oldest first.
+        #[serde(default)]
+        running: Vec<RunInfo>,
+        /// The daemon's clock when it listed (how long each has run).
+        #[serde(default)]
+        now: Option<Timestamp>,
     },
     Removed {
         results: Vec<Removal>,
@@ -219,6 +238,11 @@ pub enum Response {
     },
     Settled {
         running: u32,
+    },
+    /// The run was sent SIGTERM.
+    Killed {
+        run: u64,
+        pid: u32,
     },
     Error(ErrorReply),
 }
@@ -334,6 +358,9 @@ pub struct Removal {
     /// existed, already ran, or belongs to someone else (not told apart, so
     /// that other users' job ids stay private).
     pub removed: bool,
+    /// Not removed because it is running now (`sched kill` stops it).
+    #[serde(default)]
+    pub running: bool,
 }
 
 /// One run of a job, running or finished.
@@ -496,11 +523,15 @@ mod tests {
 
     #[test]
     fn a_listing_travels_as_arrays_in_an_adjacently_tagged_reply() {
-        let reply = Response::Jobs { jobs: vec![job()] };
+        let reply = Response::Jobs {
+            jobs: vec![job()],
+            running: Vec::new(),
+            now: None,
+        };
         let text = serde_json::to_string(&reply).unwrap();
         assert_eq!(
             text,
-            r#"{"type":"jobs","data":{"jobs":[[7,"batch",1000,"ada",1835438400000001,1835343000000000,"echo \"quoted\"\nsecond line","/home/ada","B"]]}}"#
+            r#"{"type":"jobs","data":{"jobs":[[7,"batch",1000,"ada",1835438400000001,1835343000000000,"echo \"quoted\"\nsecond line","/home/ada","B"]],"running":[],"now":null}}"#
         );
         let back: Response = serde_json::from_str(&text).unwrap();
         assert_eq!(back, reply);

@@ -165,6 +165,34 @@ impl Spool {
         Ok(runs)
     }
 
+    /// Runs in progress that `owner` may see (started: a pid is
+    /// recorded), oldest first.
+    pub fn runs_in_progress(&self, owner: Owner) -> Result<Vec<RunRecord>, SpoolError> {
+        let (uid, any_name, name) = owner.sql();
+        let sql = format!(
+            "SELECT {RUN_COLUMNS} FROM runs
+             WHERE {} AND outcome = 'running' AND pid IS NOT NULL
+             ORDER BY id",
+            crate::records::owner_condition(0)
+        );
+        let mut statement = self.conn.prepare_cached(&sql).map_err(|e| self.error(e))?;
+        let mut rows = statement
+            .query(params![uid, any_name, name])
+            .map_err(|e| self.error(e))?;
+        let mut runs = Vec::new();
+        while let Some(row) = rows.next().map_err(|e| self.error(e))? {
+            runs.push(
+                run_from_row(row).map_err(|(id, detail)| SpoolError::BadRow {
+                    path: self.path.clone(),
+                    table: "runs",
+                    id,
+                    detail,
+                })?,
+            );
+        }
+        Ok(runs)
+    }
+
     /// Runs recorded as running, oldest first. At start-up these are runs
     /// a previous daemon started and never saw end: the caller records
     /// each as lost, with the output it left.

@@ -50,6 +50,11 @@ pub enum Command {
         after_help = "Exit status: 1 if an id is not a pending job of yours.\n\nExamples:\n  sched rm 42\n  sched rm 42 43 44"
     )]
     Rm(RemoveArgs),
+    /// Stop running jobs: SIGTERM to each one's processes, then SIGKILL
+    #[command(
+        after_help = "ID is a job id as `sched ls` prints it, or rRUN for a crontab line's run\n(`sched ls` shows it). The job's whole process group is signalled; if it\nhas not ended after the grace period, it gets SIGKILL. The run history says\nwho ended it.\n\nExit status: 1 if an id is not a running job of yours.\n\nExamples:\n  sched kill 42\n  sched kill --grace 1m r17"
+    )]
+    Kill(KillArgs),
     /// Print the script a pending job will run
     #[command(after_help = "Example:\n  sched show 42")]
     Show(ShowArgs),
@@ -204,6 +209,16 @@ pub struct RemoveArgs {
     /// Job ids, as `sched ls` prints them
     #[arg(value_name = "ID", required = true, num_args = 1..)]
     pub ids: Vec<u64>,
+}
+
+#[derive(Debug, Args)]
+pub struct KillArgs {
+    /// How long a job has to end after SIGTERM before SIGKILL (30s, 2m)
+    #[arg(long, value_name = "DURATION", default_value = "10s")]
+    pub grace: jiff::SignedDuration,
+    /// Job ids, or rRUN for a crontab line's run
+    #[arg(value_name = "ID", required = true, num_args = 1..)]
+    pub ids: Vec<String>,
 }
 
 #[derive(Debug, Args)]

@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 
 use anyhow::{Result, bail};
 use jiff::tz::TimeZone;
-use sched_proto::{JobInfo, Request, Response};
+use sched_proto::{JobInfo, Request, Response, RunInfo, RunKind};
 
 use crate::cli::{ListArgs, RemoveArgs, ShowArgs};
 use crate::client::{Client, unexpected};
@@ -29,28 +29,96 @@ pub fn list_queue(
     style: Style,
 ) -> Result<()> {
     let response = Client::connect(socket)?.ask(Request::List)?;
-    let Response::Jobs { mut jobs } = response else {
+    let Response::Jobs {
+        mut jobs,
+        running,
+        now,
+    } = response
+    else {
         return Err(unexpected("a listing", &response));
     };
     if let Some(queue) = queue {
         jobs.retain(|job| job.queue == queue);
     }
+    // Runs in progress are at's queue `=`; -q = lists only them.
+    let running: Vec<RunInfo> = match queue {
+        Some(queue) if queue != '=' => Vec::new(),
+        _ => running,
+    };
     if as_json {
-        let jobs: Vec<json::Job<'_>> = jobs.iter().map(json::Job::from).collect();
-        serde_json::to_writer_pretty(&mut *out, &jobs)?;
+        let mut rows: Vec<serde_json::Value> = Vec::with_capacity(jobs.len() + running.len());
+        for run in &running {
+            rows.push(serde_json::to_value(json::RunningJob::new(run, now))?);
+        }
+        for job in &jobs {
+            rows.push(serde_json::to_value(json::Job::from(job))?);
+        }
+        serde_json::to_writer_pretty(&mut *out, &rows)?;
         writeln!(out)?;
         return Ok(());
     }
     let zone = time::local_zone();
     match style {
-        Style::Sched if !jobs.is_empty() => write_table(out, &jobs, &zone)?,
-        Style::Sched => {}
-        Style::At => write_atq(out, &jobs, &zone)?,
+        Style::Sched => {
+            let rows: Vec<JobInfo> = running
+                .iter()
+                .map(|run| running_row(run, now))
+                .chain(jobs.drain(..))
+                .collect();
+            if !rows.is_empty() {
+                write_table(out, &rows, &zone)?;
+            }
+            jobs = rows;
+        }
+        Style::At => {
+            let rows: Vec<JobInfo> = running
+                .iter()
+                .filter(|run| run.kind != RunKind::Cron)
+                .map(|run| JobInfo {
+                    due: run.due,
+                    ..running_row(run, now)
+                })
+                .chain(jobs.drain(..))
+                .collect();
+            write_atq(out, &rows, &zone)?;
+            jobs = rows;
+        }
     }
     // The process ends right after this: freeing a listing's strings one
     // by one (three per job, 300,000 at 100,000 jobs) would only delay it.
     std::mem::forget(jobs);
     Ok(())
+}
+
+/// A run in progress as a listing row: queue `=`, its start as the time,
+/// its pid and how long it has run before the command. A crontab line's
+/// run has no job id: it is named `rRUN`, which `sched kill` takes, and
+/// its id in the row is 0.
+fn running_row(run: &RunInfo, now: Option<jiff::Timestamp>) -> JobInfo {
+    let pid = run
+        .pid
+        .map_or_else(|| "?".to_owned(), |pid| pid.to_string());
+    let elapsed = now.map_or_else(String::new, |now| {
+        format!(", for {}", time::elapsed(now.duration_since(run.started)))
+    });
+    let what = match &run.origin {
+        Some(origin) => format!("r{} {origin}: ", run.id),
+        None => String::new(),
+    };
+    JobInfo {
+        id: run.job,
+        kind: match run.kind {
+            RunKind::Batch => sched_proto::JobKind::Batch,
+            _ => sched_proto::JobKind::At,
+        },
+        queue: '=',
+        owner_uid: run.owner_uid,
+        owner: run.owner.clone(),
+        due: run.started,
+        submitted: run.started,
+        command: format!("[running, pid {pid}{elapsed}] {what}{}", run.command),
+        cwd: String::new(),
+    }
 }
 
 /// atq's lines: `ID<TAB>Fri Dec  4 13:00:00 2026 Q USER`.
@@ -115,7 +183,12 @@ fn write_table(out: &mut impl Write, jobs: &[JobInfo], zone: &TimeZone) -> std::
     let mut id = String::new();
     for job in jobs {
         id.clear();
-        let _ = write!(id, "{}", job.id);
+        if job.id == 0 {
+            // A crontab line's run: its name `rRUN` is in the command.
+            id.push('-');
+        } else {
+            let _ = write!(id, "{}", job.id);
+        }
         push_padded(&mut text, &id, id_width);
         text.push_str("  ");
         when.clear();
@@ -174,14 +247,20 @@ pub fn remove_ids(
         return Err(unexpected("a removal", &response));
     };
     let mut missing = Vec::new();
+    let mut running = false;
     for result in results {
+        running |= result.running;
         match (result.removed, style) {
             (true, Style::Sched) => writeln!(out, "removed job {}", result.id)?,
             (true, Style::At) => {}
             (false, Style::At) => eprintln!("Cannot find jobid {}", result.id),
+            (false, Style::Sched) if result.running => eprintln!(
+                "sched: job {0} is running: stop it with `sched kill {0}`",
+                result.id
+            ),
             (false, Style::Sched) => {}
         }
-        if !result.removed {
+        if !result.removed && !result.running {
             missing.push(result.id.to_string());
         }
     }
@@ -192,7 +271,7 @@ pub fn remove_ids(
             missing.join(", ")
         );
     }
-    Ok(missing.is_empty())
+    Ok(missing.is_empty() && !running)
 }
 
 pub fn show(args: &ShowArgs, socket: Option<&Path>, out: &mut impl Write) -> Result<bool> {

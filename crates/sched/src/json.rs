@@ -8,6 +8,8 @@ use serde::Serialize;
 /// A pending job in `sched ls --json`.
 #[derive(Debug, Serialize)]
 pub struct Job<'a> {
+    /// `pending`, to tell it from a [`RunningJob`].
+    pub state: &'static str,
     pub id: u64,
     pub kind: JobKind,
     pub queue: char,
@@ -22,6 +24,7 @@ pub struct Job<'a> {
 impl<'a> From<&'a JobInfo> for Job<'a> {
     fn from(job: &'a JobInfo) -> Self {
         Job {
+            state: "pending",
             id: job.id,
             kind: job.kind,
             queue: job.queue,
@@ -31,6 +34,53 @@ impl<'a> From<&'a JobInfo> for Job<'a> {
             submitted: job.submitted,
             command: &job.command,
             cwd: &job.cwd,
+        }
+    }
+}
+
+/// A run in progress in `sched ls --json`.
+#[derive(Debug, Serialize)]
+pub struct RunningJob<'a> {
+    /// `running`.
+    pub state: &'static str,
+    /// The one-shot job's id; absent for a crontab line's run.
+    pub id: Option<u64>,
+    /// The run's id (`sched kill rRUN`).
+    pub run: u64,
+    pub kind: RunKind,
+    /// at's queue letter for a running job.
+    pub queue: char,
+    /// The crontab line of a cron run.
+    pub origin: Option<&'a str>,
+    pub owner_uid: u32,
+    pub owner: &'a str,
+    pub due: Timestamp,
+    pub started: Timestamp,
+    pub pid: Option<u32>,
+    /// Seconds since it started, by the daemon's clock.
+    pub running_seconds: Option<f64>,
+    pub command: &'a str,
+}
+
+impl<'a> RunningJob<'a> {
+    pub fn new(run: &'a RunInfo, now: Option<Timestamp>) -> Self {
+        RunningJob {
+            state: "running",
+            id: (run.kind != RunKind::Cron).then_some(run.job),
+            run: run.id,
+            kind: run.kind,
+            queue: '=',
+            origin: run.origin.as_deref(),
+            owner_uid: run.owner_uid,
+            owner: &run.owner,
+            due: run.due,
+            started: run.started,
+            pid: run.pid,
+            running_seconds: now.map(|now| {
+                let elapsed = now.duration_since(run.started).as_secs_f64();
+                (elapsed * 1000.0).round() / 1000.0
+            }),
+            command: &run.command,
         }
     }
 }

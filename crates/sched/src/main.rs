@@ -12,6 +12,7 @@ mod compat;
 mod crontab;
 mod jobs;
 mod json;
+mod kill;
 mod logs;
 mod mock;
 mod next;
@@ -69,6 +70,7 @@ fn main() -> ExitCode {
         Command::Ls(args) => jobs::list(args, socket, &mut out).map(|()| true),
         Command::Rm(args) => jobs::remove(args, socket, &mut out),
         Command::Show(args) => jobs::show(args, socket, &mut out),
+        Command::Kill(args) => kill::run(args, socket, &mut out),
         Command::Logs(args) => logs::run(args, socket, &mut out).map(|()| true),
         Command::Mock(command) => mock::run(command, socket, &mut out).map(|()| true),
         Command::Generate(args) => generate(args.what, &mut out).map(|()| true),

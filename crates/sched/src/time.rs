@@ -63,6 +63,23 @@ pub fn format_at_style(at: Timestamp, zone: &TimeZone) -> String {
         .to_string()
 }
 
+/// A span of time for people: `45s`, `12m 05s`, `3h 02m`, `2d 04h`.
+pub fn elapsed(span: jiff::SignedDuration) -> String {
+    let seconds = span.as_secs().max(0);
+    let (days, hours, minutes, secs) = (
+        seconds / 86_400,
+        seconds / 3600 % 24,
+        seconds / 60 % 60,
+        seconds % 60,
+    );
+    match (days, hours, minutes) {
+        (0, 0, 0) => format!("{secs}s"),
+        (0, 0, _) => format!("{minutes}m {secs:02}s"),
+        (0, _, _) => format!("{hours}h {minutes:02}m"),
+        _ => format!("{days}d {hours:02}h"),
+    }
+}
+
 /// The zone listings are printed in: `$TZ`, else /etc/localtime, else UTC.
 pub fn local_zone() -> TimeZone {
     TimeZone::try_system().unwrap_or(TimeZone::UTC)

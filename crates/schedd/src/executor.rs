@@ -370,17 +370,26 @@ impl Executor {
         let recorded = self
             .record(run, self.clock.now(), outcome, output, Retry::UntilDone)
             .await;
-        if let Some(refused) = mailed.as_ref().and_then(|plan| plan.refused.clone()) {
+        let refused = mailed.as_ref().and_then(|plan| plan.refused.clone());
+        if let Some(refused) = &refused {
             tracing::warn!(run, "{refused}");
-            let note = refused.clone();
-            if let Err(error) = self
+        }
+        // Who ended the run (`sched kill`), and why its output was not
+        // mailed: what its history says besides the outcome.
+        let note = [self.running.take_note(run), refused.clone()]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join("; ");
+        if !note.is_empty()
+            && let Err(error) = self
                 .spool
                 .call(move |spool| spool.note_run(run, &note))
                 .await
-            {
-                tracing::error!(run, "cannot record why the output was not mailed: {error}");
-            }
-        } else if let Some(plan) = mailed {
+        {
+            tracing::error!(run, "cannot record the run's note: {error}");
+        }
+        if let Some(plan) = mailed.filter(|_| refused.is_none()) {
             let (reading, scratch) = (path.clone(), self.output_dir.clone());
             let to = plan.to.clone();
             match tokio::task::spawn_blocking(move || plan.send(&reading, &scratch, limit)).await {

@@ -19,6 +19,7 @@ mod cron;
 mod crontab_requests;
 mod dirs;
 mod executor;
+mod kill;
 mod listener;
 mod listing;
 mod mail;

@@ -1,4 +1,5 @@
-//! `sched ls`: the pending jobs a caller may see, as one reply frame.
+//! `sched ls`: the pending jobs a caller may see, and the runs in
+//! progress, as one reply frame.
 //!
 //! The rows are encoded on the spool thread as the table scan reads them
 //! (no owned copy of each job, no second encoding pass) and ordered by due
@@ -15,13 +16,14 @@ use crate::requests::{Context, proto_kind};
 
 /// The whole `Jobs` reply frame for `owner`.
 pub async fn frame(context: &Context, owner: Owner) -> Result<Vec<u8>, ErrorReply> {
+    let now = context.clock.now();
     let built = context
         .spool
         .call(move |spool| {
             let mut encoder = ListingEncoder::new();
             let mut names = Names::default();
             let mut failed = None;
-            spool.for_each_pending(owner, |job| {
+            spool.for_each_pending(owner.clone(), |job| {
                 let row = JobRef {
                     id: job.id,
                     kind: proto_kind(job.kind),
@@ -41,10 +43,17 @@ pub async fn frame(context: &Context, owner: Owner) -> Result<Vec<u8>, ErrorRepl
                     }
                 }
             })?;
+            let running = spool
+                .runs_in_progress(owner)?
+                .iter()
+                .map(|run| crate::requests::run_info(run, &mut names))
+                .collect();
             let jobs = encoder.len();
             Ok(match failed {
                 Some(error) => Err(error),
-                None => encoder.finish().map(|frame| (jobs, frame)),
+                None => encoder
+                    .finish_with(running, Some(now))
+                    .map(|frame| (jobs, frame)),
             })
         })
         .await

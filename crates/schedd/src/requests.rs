@@ -50,6 +50,8 @@ pub struct Context {
     /// Who may use at and crontab; `None` for a daemon run by a user.
     /// SIGHUP may replace the lists' paths.
     pub access: std::sync::Arc<std::sync::RwLock<Option<crate::access::Access>>>,
+    /// The runs in progress and their processes.
+    pub running: crate::running::Running,
 }
 
 /// Which command's allow and deny lists a request answers to.
@@ -173,7 +175,7 @@ async fn caller(context: &Context, peer: Peer) -> Result<Owner, ErrorReply> {
 /// Request type names this daemon knows, for telling an unknown request
 /// from a malformed known one.
 const KNOWN: &[&str] = &[
-    "submit", "list", "remove", "show", "logs", "crontab", "upcoming", "mock",
+    "submit", "list", "remove", "show", "logs", "crontab", "upcoming", "kill", "mock",
 ];
 
 fn unknown_request() -> ErrorReply {
@@ -287,11 +289,22 @@ async fn serve(
                     ),
                 ));
             }
-            let removed = context
+            let (removed, running) = context
                 .spool
                 .call(move |spool| {
-                    let removed = spool.remove_jobs(&ids, owner)?;
-                    Ok(ids.into_iter().zip(removed).collect::<Vec<_>>())
+                    let removed = spool.remove_jobs(&ids, owner.clone())?;
+                    // A job that is not pending may be running: say so.
+                    let running: std::collections::HashSet<u64> =
+                        if removed.iter().all(Option::is_some) {
+                            Default::default()
+                        } else {
+                            spool
+                                .runs_in_progress(owner)?
+                                .into_iter()
+                                .map(|run| run.job_id)
+                                .collect()
+                        };
+                    Ok((ids.into_iter().zip(removed).collect::<Vec<_>>(), running))
                 })
                 .await
                 .map_err(internal)?;
@@ -308,6 +321,7 @@ async fn serve(
                 results.push(Removal {
                     id,
                     removed: job.is_some(),
+                    running: job.is_none() && id != 0 && running.contains(&id),
                 });
             }
             Ok(Response::Removed { results })
@@ -353,6 +367,9 @@ async fn serve(
         }
         Request::Crontab(request) => crate::crontab_requests::serve(context, peer, request).await,
         Request::Upcoming { limit } => upcoming(context, owner, limit).await,
+        Request::Kill { target, grace_ms } => {
+            crate::kill::serve(context, peer, owner, target, grace_ms).await
+        }
         Request::Mock(mock) => serve_mock(context, mock).await,
     };
     response.map(Reply::Message)
@@ -471,7 +488,7 @@ pub(crate) fn internal(error: SpoolCallError) -> ErrorReply {
     ErrorReply::new(ErrorCode::Internal, format!("the daemon failed: {error}"))
 }
 
-fn not_found(id: u64) -> ErrorReply {
+pub(crate) fn not_found(id: u64) -> ErrorReply {
     ErrorReply::new(
         ErrorCode::NotFound,
         format!("no pending job {id} of yours: see `sched ls`"),
@@ -501,7 +518,7 @@ fn job_info(record: &JobRecord, owner: String) -> JobInfo {
     }
 }
 
-fn run_info(run: &RunRecord, names: &mut Names) -> RunInfo {
+pub(crate) fn run_info(run: &RunRecord, names: &mut Names) -> RunInfo {
     let outcome = match &run.outcome {
         Outcome::Running => sched_proto::Outcome::Running,
         Outcome::Exited(code) => sched_proto::Outcome::Exited { code: *code },

@@ -13,12 +13,30 @@ use tokio::sync::Notify;
 #[derive(Debug, Clone, Default)]
 pub struct Running {
     pids: Arc<Mutex<HashMap<u64, u32>>>,
+    /// What the run's history is to say about how it ended (who stopped
+    /// it), recorded with its outcome.
+    notes: Arc<Mutex<HashMap<u64, String>>>,
     changed: Arc<Notify>,
 }
 
 impl Running {
     pub fn started(&self, run: u64, pid: u32) {
         self.lock().insert(run, pid);
+    }
+
+    /// The process id of run `run`, while it runs.
+    pub fn pid_of(&self, run: u64) -> Option<u32> {
+        self.lock().get(&run).copied()
+    }
+
+    /// Keeps `note` to be recorded with run `run`'s outcome.
+    pub fn note(&self, run: u64, note: String) {
+        lock(&self.notes).insert(run, note);
+    }
+
+    /// The note kept for run `run`, if any.
+    pub fn take_note(&self, run: u64) -> Option<String> {
+        lock(&self.notes).remove(&run)
     }
 
     /// Run `run` has ended and its outcome is recorded.
@@ -56,8 +74,12 @@ impl Running {
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<u64, u32>> {
-        self.pids
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        lock(&self.pids)
     }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }

@@ -173,6 +173,7 @@ async fn serve(
         daemon_uid: euid,
         zones,
         access: std::sync::Arc::new(std::sync::RwLock::new(config.access.clone())),
+        running: running.clone(),
     };
     let live_access = context.access.clone();
     let reconfigure = context.events.clone();

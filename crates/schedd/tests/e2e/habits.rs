@@ -295,3 +295,102 @@ fn at_jobs_mail_their_output_to_their_owner_as_atd_does() {
     assert!(!mail.contains("never-mailed"), "-M never mails: {mail}");
     assert!(!mail.contains("X-Cron-Env"), "{mail}");
 }
+
+/// The rows of `sched ls --json` that are runs in progress.
+fn running(daemon: &Daemon) -> Vec<serde_json::Value> {
+    let rows: Vec<serde_json::Value> = serde_json::from_str(&daemon.ok(&["ls", "--json"])).unwrap();
+    rows.into_iter()
+        .filter(|row| row["state"] == "running")
+        .collect()
+}
+
+#[test]
+fn running_jobs_are_listed_and_kill_stops_them_with_term_then_kill() {
+    let mut daemon = Daemon::mock("2026-11-25T10:00:00Z");
+    daemon.tz = "UTC".to_owned();
+    let marker = daemon.dir.path().join("started");
+    let polite = daemon.at(
+        "now + 1 min",
+        &format!("touch {}.polite; exec sleep 1000", marker.display()),
+    );
+    // Ignores SIGTERM (its children inherit that): only SIGKILL ends it.
+    let stubborn = daemon.at(
+        "now + 1 min",
+        &format!(
+            "trap '' TERM; touch {}.stubborn; while :; do sleep 1; done",
+            marker.display()
+        ),
+    );
+    daemon.ok(&["mock", "set", "2026-11-25T10:01:00Z"]);
+    daemon.wait_until("both jobs started", |daemon| running(daemon).len() == 2);
+    let rows = running(&daemon);
+    for (row, id) in rows.iter().zip([polite, stubborn]) {
+        assert_eq!(row["id"], id);
+        assert_eq!(row["queue"], "=");
+        assert_eq!(row["started"], "2026-11-25T10:01:00Z");
+        assert_eq!(row["running_seconds"], 0.0);
+        assert!(row["pid"].as_u64().unwrap() > 1, "{row}");
+    }
+    let table = daemon.ok(&["ls"]);
+    let pid = rows[0]["pid"].as_u64().unwrap();
+    assert!(
+        table.contains(&format!("\n{polite:<2}  2026-11-25T10:01:00+00:00  =  "))
+            && table.contains(&format!("[running, pid {pid}, for 0s] touch")),
+        "{table}"
+    );
+    let output = daemon.sched(&["rm", &polite.to_string()]);
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(
+        stderr(&output),
+        format!("sched: job {polite} is running: stop it with `sched kill {polite}`\n")
+    );
+    // Both jobs' markers exist before they are signalled (they are past
+    // the shell's first command).
+    daemon.wait_until("the jobs' first commands", |_| {
+        std::path::Path::new(&format!("{}.polite", marker.display())).exists()
+            && std::path::Path::new(&format!("{}.stubborn", marker.display())).exists()
+    });
+    let out = daemon.ok(&[
+        "kill",
+        "--grace",
+        "300ms",
+        &polite.to_string(),
+        &stubborn.to_string(),
+    ]);
+    assert_eq!(out.lines().count(), 2, "{out}");
+    assert!(
+        out.starts_with(&format!("{polite}: sent SIGTERM to run r")),
+        "{out}"
+    );
+    daemon.settle();
+    let runs = daemon.runs();
+    let outcome = |job: u64| {
+        let run = runs.iter().find(|run| run.job == job).unwrap();
+        (run.outcome.clone(), run.note.clone().unwrap_or_default())
+    };
+    let (ended, note) = outcome(polite);
+    assert_eq!(
+        ended,
+        sched_proto::Outcome::Signalled {
+            signal: 15,
+            name: "SIGTERM".to_owned()
+        }
+    );
+    assert!(
+        note.starts_with(&format!("ended with `sched kill` by {} (uid ", me())),
+        "{note}"
+    );
+    let (ended, _) = outcome(stubborn);
+    assert_eq!(
+        ended,
+        sched_proto::Outcome::Signalled {
+            signal: 9,
+            name: "SIGKILL".to_owned()
+        },
+        "SIGTERM ignored: SIGKILL after the grace"
+    );
+    assert!(running(&daemon).is_empty());
+    let output = daemon.sched(&["kill", &polite.to_string()]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(stderr(&output).contains(&format!("no running job {polite} of yours")));
+}

@@ -349,9 +349,16 @@ impl Daemon {
         runs
     }
 
+    /// The pending jobs `sched ls --json` lists (not the runs in progress).
     #[track_caller]
     pub fn jobs(&self) -> Vec<Job> {
-        serde_json::from_str(&self.ok(&["ls", "--json"])).unwrap()
+        let rows: Vec<serde_json::Value> =
+            serde_json::from_str(&self.ok(&["ls", "--json"])).unwrap();
+        rows.into_iter()
+            .filter(|row| row["state"] != "running")
+            .map(|row| serde_json::from_value::<Job>(row).unwrap())
+            .inspect(|job| assert_eq!(job.state, "pending"))
+            .collect()
     }
 }
 
@@ -417,6 +424,7 @@ pub fn nobody() -> (u32, u32) {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Job {
+    pub state: String,
     pub id: u64,
     pub kind: JobKind,
     pub queue: char,
@@ -447,6 +455,8 @@ pub struct Run {
     pub output_head: String,
     pub output_tail: String,
     pub output_bytes: u64,
+    #[serde(default)]
+    pub note: Option<String>,
 }
 
 /// An upcoming run as `sched next --json` prints it.

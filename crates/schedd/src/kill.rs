@@ -1,0 +1,111 @@
+//! `sched kill`: stops a run in progress as a service manager would,
+//! SIGTERM to its process group (each job leads a session of its own, so
+//! the group's id is the job's pid), then SIGKILL if it is still running
+//! after the grace period. The run's history says who ended it.
+
+use std::time::Duration;
+
+use nix::sys::signal::{Signal, kill};
+use nix::unistd::Pid;
+use sched_proto::{ErrorCode, ErrorReply, Response, RunTarget};
+use sched_spool::Owner;
+
+use crate::names::Names;
+use crate::requests::{Context, Peer, internal};
+
+/// The longest grace period a request may ask for.
+const MAX_GRACE: Duration = Duration::from_secs(24 * 3600);
+
+pub async fn serve(
+    context: &Context,
+    peer: Peer,
+    owner: Owner,
+    target: RunTarget,
+    grace_ms: u64,
+) -> Result<Response, ErrorReply> {
+    let grace = Duration::from_millis(grace_ms).min(MAX_GRACE);
+    let found = context
+        .spool
+        .call(move |spool| {
+            let run = spool
+                .runs_in_progress(owner.clone())?
+                .into_iter()
+                .find(|run| match target {
+                    RunTarget::Job { id } => id != 0 && run.job_id == id,
+                    RunTarget::Run { id } => run.id == id,
+                });
+            // A job that has not started is told apart from no job at all.
+            let pending = match (&run, target) {
+                (None, RunTarget::Job { id }) => spool.job(id, owner)?.map(|job| job.job.due),
+                _ => None,
+            };
+            let who = Names::default().of(peer.uid).to_owned();
+            Ok((run, pending, who))
+        })
+        .await
+        .map_err(internal)?;
+    let (run, pending, who) = found;
+    let Some(run) = run else {
+        let message = match (target, pending) {
+            (RunTarget::Job { id }, Some(due)) => format!(
+                "job {id} has not started (it is due at {due}): remove it with `sched rm {id}`"
+            ),
+            (RunTarget::Job { id }, None) => {
+                format!("no running job {id} of yours: see `sched ls`")
+            }
+            (RunTarget::Run { id }, _) => {
+                format!("no run r{id} of yours in progress: see `sched ls`")
+            }
+        };
+        return Err(ErrorReply::new(ErrorCode::NotFound, message));
+    };
+    let Some(pid) = context.running.pid_of(run.id) else {
+        return Err(ErrorReply::new(
+            ErrorCode::NotFound,
+            format!("run r{} has just ended", run.id),
+        ));
+    };
+    let group = group_of(pid)?;
+    let note = format!(
+        "ended with `sched kill` by {who} (uid {}): SIGTERM, then SIGKILL after {} ms if still running",
+        peer.uid,
+        grace.as_millis()
+    );
+    let id = run.id;
+    // Kept before the signal: the run may end and be recorded at once.
+    context.running.note(id, note.clone());
+    if let Err(error) = kill(group, Signal::SIGTERM) {
+        context.running.take_note(id);
+        return Err(ErrorReply::new(
+            ErrorCode::Internal,
+            format!("cannot signal the job's processes (pid {pid}): {error}"),
+        ));
+    }
+    tracing::info!(run = id, pid, uid = peer.uid, "{note}");
+    let running = context.running.clone();
+    tokio::spawn(async move {
+        tokio::time::sleep(grace).await;
+        // Still the same process: the run has not ended and been replaced.
+        if running.pid_of(id) == Some(pid) {
+            tracing::warn!(
+                run = id,
+                pid,
+                "still running after the grace period: SIGKILL"
+            );
+            if let Err(error) = kill(group, Signal::SIGKILL) {
+                tracing::warn!(run = id, pid, "cannot SIGKILL the job: {error}");
+            }
+        }
+    });
+    Ok(Response::Killed { run: run.id, pid })
+}
+
+fn group_of(pid: u32) -> Result<Pid, ErrorReply> {
+    match i32::try_from(pid) {
+        Ok(pid) if pid > 1 => Ok(Pid::from_raw(-pid)),
+        _ => Err(ErrorReply::new(
+            ErrorCode::Internal,
+            format!("pid {pid} cannot be signalled"),
+        )),
+    }
+}
