@@ -136,7 +136,13 @@ fn wait_ready(socket: &Path, entries: usize) -> Result<()> {
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
         if let Ok(mut stream) = UnixStream::connect(socket) {
-            sched_proto::write_frame(&mut stream, &Envelope::new(Request::Upcoming { limit: 1 }))?;
+            sched_proto::write_frame(
+                &mut stream,
+                &Envelope::new(Request::Upcoming {
+                    limit: 1,
+                    per_entry: 1,
+                }),
+            )?;
             let reply: Envelope<Response> = sched_proto::read_frame(&mut stream, MAX_REPLY)?;
             match reply.body {
                 Response::Upcoming { runs } if runs.len() == 1.min(entries) => return Ok(()),

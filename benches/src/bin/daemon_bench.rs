@@ -324,6 +324,7 @@ fn latency_bench(groups: usize, burst: usize) -> Result<()> {
         Request::Logs {
             job: None,
             limit: 10_000,
+            line: None,
         },
     )?
     else {

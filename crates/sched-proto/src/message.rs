@@ -39,18 +39,35 @@ pub enum Request {
     Show { id: u64 },
     /// Finished and running runs, newest first: of one job, or of all the
     /// caller may see.
-    Logs { job: Option<u64>, limit: u32 },
+    Logs {
+        job: Option<u64>,
+        limit: u32,
+        /// Only the runs of this crontab line: `FILE:LINE` of a system
+        /// crontab, `crontab:LINE` of the caller's own crontab, or for
+        /// root `crontab:USER:LINE`.
+        #[serde(default)]
+        line: Option<String>,
+    },
     /// Read, install or remove a user's crontab.
     Crontab(CrontabRequest),
     /// The next runs of the caller's crontab entries and pending jobs, in
-    /// time order (root: everyone's), at most `limit`.
-    Upcoming { limit: u32 },
+    /// time order (root: everyone's): `per_entry` instants of each crontab
+    /// entry and each pending job's one, at most `limit` in all.
+    Upcoming {
+        limit: u32,
+        #[serde(default = "one")]
+        per_entry: u32,
+    },
     /// Stop a running job: SIGTERM to its process group, then SIGKILL
     /// after `grace_ms` if it has not ended.
     Kill { target: RunTarget, grace_ms: u64 },
     /// Test hooks of a daemon started with `--mock-clock`, accepted only from
     /// the uid that runs it; anyone else gets the reply to an unknown request.
     Mock(MockRequest),
+}
+
+fn one() -> u32 {
+    1
 }
 
 /// Which run a kill request stops.

@@ -139,18 +139,39 @@ impl Spool {
         job: Option<u64>,
         limit: u32,
     ) -> Result<Vec<RunRecord>, SpoolError> {
+        self.select_runs(owner, job, None, limit)
+    }
+
+    /// Runs of the crontab line `origin` (`/etc/cron.d/php:14`, `crontab
+    /// of alice:3`) that `owner` may see, newest first, at most `limit`.
+    pub fn runs_of_origin(
+        &self,
+        owner: Owner,
+        origin: &str,
+        limit: u32,
+    ) -> Result<Vec<RunRecord>, SpoolError> {
+        self.select_runs(owner, None, Some(origin), limit)
+    }
+
+    fn select_runs(
+        &self,
+        owner: Owner,
+        job: Option<u64>,
+        origin: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<RunRecord>, SpoolError> {
         let (uid, any_name, name) = owner.sql();
         let job = job.map(sql_id);
         let sql = format!(
             "SELECT {RUN_COLUMNS} FROM runs
-             WHERE {} AND (?4 IS NULL OR job_id = ?4)
+             WHERE {} AND (?4 IS NULL OR job_id = ?4) AND (?6 IS NULL OR origin = ?6)
                AND NOT (outcome = 'running' AND pid IS NULL)
              ORDER BY id DESC LIMIT ?5",
             crate::records::owner_condition(0)
         );
         let mut statement = self.conn.prepare_cached(&sql).map_err(|e| self.error(e))?;
         let mut rows = statement
-            .query(params![uid, any_name, name, job, limit])
+            .query(params![uid, any_name, name, job, limit, origin])
             .map_err(|e| self.error(e))?;
         let mut runs = Vec::new();
         while let Some(row) = rows.next().map_err(|e| self.error(e))? {

@@ -58,8 +58,11 @@ pub enum Command {
     /// Print the script a pending job will run
     #[command(after_help = "Example:\n  sched show 42")]
     Show(ShowArgs),
-    /// Print runs: start, end, exit status and output, newest first
-    #[command(after_help = "Examples:\n  sched logs\n  sched logs 42\n  sched logs -n 5 --json")]
+    /// Print runs: when due, start, lag, end, duration, exit status and
+    /// output, newest first
+    #[command(
+        after_help = "Exit status: 1 when the job or crontab line asked for has no runs (it does\nnot exist, is not yours, or has not run yet: the message says which).\n\nExamples:\n  sched logs\n  sched logs 42\n  sched logs crontab:3\n  sched logs /etc/cron.d/backup:7\n  sched logs -n 5 --json"
+    )]
     Logs(LogsArgs),
     /// Write the manual page or a shell completion script to standard
     /// output (for packagers and the install script)
@@ -229,9 +232,11 @@ pub struct ShowArgs {
 
 #[derive(Debug, Args)]
 pub struct LogsArgs {
-    /// Only the runs of this job
-    #[arg(value_name = "ID")]
-    pub id: Option<u64>,
+    /// Only the runs of job ID, or of a crontab line: crontab:LINE (yours),
+    /// FILE:LINE (a system crontab's, as `sched next` prints it), or for
+    /// root crontab:USER:LINE
+    #[arg(value_name = "ID|FILE:LINE|crontab:LINE")]
+    pub of: Option<String>,
     /// How many runs to print
     #[arg(short = 'n', value_name = "N", default_value_t = 20)]
     pub count: u32,
@@ -285,8 +290,9 @@ Examples:
   sched crontab -u alice -l      (root only)";
 
 const NEXT_HELP: &str = "\
-Without EXPR: your next runs (root: everyone's), of crontab entries and of
-pending at and batch jobs, in time order, as schedd will start them.
+Without EXPR: each of your crontab entries (root: everyone's) and pending
+at and batch jobs once, with its next instant, in time order, as schedd
+will start them; -n N gives the next N instants of each crontab entry.
 
 With EXPR, each line is an instant YYYY-MM-DDTHH:MM:SS±HH:MM, strictly after --now, in
 ascending order. Daylight saving time follows cron(8): a fixed-time job whose
@@ -308,7 +314,8 @@ Examples:
 pub struct NextArgs {
     #[command(flatten)]
     pub clock: ClockArgs,
-    /// How many instants to print [default: 1 with EXPR, 20 without]
+    /// How many instants to print [default: 1]; without EXPR, of each
+    /// crontab entry
     #[arg(short = 'n', value_name = "N")]
     pub count: Option<usize>,
     /// Without EXPR: the runs as a JSON array

@@ -106,6 +106,10 @@ pub struct Run<'a> {
     pub output_bytes: u64,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<&'a str>,
+    /// From the instant it was due to its start.
+    pub lag_seconds: f64,
+    /// From its start to its end; absent while it runs.
+    pub duration_seconds: Option<f64>,
 }
 
 impl<'a> From<&'a RunInfo> for Run<'a> {
@@ -127,6 +131,10 @@ impl<'a> From<&'a RunInfo> for Run<'a> {
             output_tail: &run.output_tail,
             output_bytes: run.output_bytes,
             note: run.note.as_deref(),
+            lag_seconds: run.started.duration_since(run.due).as_secs_f64(),
+            duration_seconds: run
+                .finished
+                .map(|finished| finished.duration_since(run.started).as_secs_f64()),
         }
     }
 }

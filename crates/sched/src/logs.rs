@@ -7,31 +7,64 @@ use anyhow::Result;
 use sched_proto::{Outcome, Request, Response, RunInfo};
 
 use crate::cli::LogsArgs;
-use crate::client::{Client, unexpected};
+use crate::client::{Client, DaemonError, unexpected};
 use crate::time;
 
-pub fn run(args: &LogsArgs, socket: Option<&Path>, out: &mut impl Write) -> Result<()> {
-    let response = Client::connect(socket)?.ask(Request::Logs {
-        job: args.id,
+/// False when the job or line asked for has no runs.
+pub fn run(args: &LogsArgs, socket: Option<&Path>, out: &mut impl Write) -> Result<bool> {
+    let (job, line) = match args.of.as_deref() {
+        None => (None, None),
+        Some(of) => match of.parse::<u64>() {
+            Ok(id) => (Some(id), None),
+            Err(_) => (None, Some(of.to_owned())),
+        },
+    };
+    let mut client = Client::connect(socket)?;
+    let response = client.ask(Request::Logs {
+        job,
         limit: args.count,
+        line: line.clone(),
     })?;
     let Response::Runs { runs } = response else {
         return Err(unexpected("logs", &response));
     };
+    let zone = time::local_zone();
+    if runs.is_empty() && args.count > 0 {
+        if let Some(id) = job {
+            // Not run yet, or not there at all: say which.
+            match client.ask(Request::Show { id }) {
+                Ok(Response::Script { job, .. }) => eprintln!(
+                    "sched: job {id} has not run yet: it is due at {}",
+                    time::format_instant(job.due, &zone)
+                ),
+                Ok(other) => return Err(unexpected("show", &other)),
+                Err(error) if error.downcast_ref::<DaemonError>().is_some() => eprintln!(
+                    "sched: no job {id} of yours has run: it does not exist, or it is not yours (see `sched ls`)"
+                ),
+                Err(error) => return Err(error),
+            }
+            return Ok(false);
+        }
+        if let Some(line) = line {
+            eprintln!(
+                "sched: no runs of {line}: it has not run yet, is not yours, or names no crontab line (see `sched next`)"
+            );
+            return Ok(false);
+        }
+    }
     if args.json {
         let runs: Vec<crate::json::Run<'_>> = runs.iter().map(crate::json::Run::from).collect();
         serde_json::to_writer_pretty(&mut *out, &runs)?;
         writeln!(out)?;
-        return Ok(());
+        return Ok(true);
     }
-    let zone = time::local_zone();
     for (index, run) in runs.iter().enumerate() {
         if index > 0 {
             writeln!(out)?;
         }
         write_run(run, &zone, out)?;
     }
-    Ok(())
+    Ok(true)
 }
 
 fn write_run(run: &RunInfo, zone: &jiff::tz::TimeZone, out: &mut impl Write) -> Result<()> {
@@ -42,23 +75,27 @@ fn write_run(run: &RunInfo, zone: &jiff::tz::TimeZone, out: &mut impl Write) -> 
         Outcome::Failed { reason } => format!("not run: {reason}"),
         Outcome::Lost => "lost: the daemon stopped while it ran".to_owned(),
     };
-    let finished = run
-        .finished
-        .map_or_else(|| "-".to_owned(), |at| time::format_instant(at, zone));
     let of = match &run.origin {
         Some(origin) => origin.clone(),
         None => format!("job {}", run.job),
     };
-    writeln!(
+    writeln!(out, "run {} of {} ({}): {}", run.id, of, run.owner, ended)?;
+    let lag = seconds(run.started.duration_since(run.due));
+    write!(
         out,
-        "run {} of {} ({}): started {}, ended {}: {}",
-        run.id,
-        of,
-        run.owner,
+        "  due {}, started {} ({lag} s late)",
+        time::format_instant(run.due, zone),
         time::format_instant(run.started, zone),
-        finished,
-        ended
     )?;
+    match run.finished {
+        Some(finished) => writeln!(
+            out,
+            ", ended {} after {} s",
+            time::format_instant(finished, zone),
+            seconds(finished.duration_since(run.started))
+        )?,
+        None => writeln!(out)?,
+    }
     writeln!(
         out,
         "  command: {}",
@@ -78,6 +115,11 @@ fn write_run(run: &RunInfo, zone: &jiff::tz::TimeZone, out: &mut impl Write) -> 
         write_indented(&run.output_tail, out)?;
     }
     Ok(())
+}
+
+/// Seconds with millisecond precision: `0.003`, `61.250`.
+fn seconds(span: jiff::SignedDuration) -> String {
+    format!("{:.3}", span.as_secs_f64())
 }
 
 fn write_indented(text: &str, out: &mut impl Write) -> Result<()> {

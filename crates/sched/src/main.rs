@@ -71,7 +71,7 @@ fn main() -> ExitCode {
         Command::Rm(args) => jobs::remove(args, socket, &mut out),
         Command::Show(args) => jobs::show(args, socket, &mut out),
         Command::Kill(args) => kill::run(args, socket, &mut out),
-        Command::Logs(args) => logs::run(args, socket, &mut out).map(|()| true),
+        Command::Logs(args) => logs::run(args, socket, &mut out),
         Command::Mock(command) => mock::run(command, socket, &mut out).map(|()| true),
         Command::Generate(args) => generate(args.what, &mut out).map(|()| true),
     };

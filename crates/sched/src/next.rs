@@ -44,8 +44,11 @@ fn installed(args: &NextArgs, socket: Option<&Path>, out: &mut impl Write) -> Re
     if args.clock.now.is_some() || args.clock.tz.is_some() {
         bail!("--now and --tz go with EXPR; your next runs are as the daemon plans them");
     }
-    let limit = u32::try_from(args.count.unwrap_or(20)).unwrap_or(u32::MAX);
-    let response = Client::connect(socket)?.ask(Request::Upcoming { limit })?;
+    let per_entry = u32::try_from(args.count.unwrap_or(1)).unwrap_or(u32::MAX);
+    let response = Client::connect(socket)?.ask(Request::Upcoming {
+        limit: u32::MAX,
+        per_entry,
+    })?;
     let Response::Upcoming { runs } = response else {
         return Err(unexpected("next", &response));
     };

@@ -342,12 +342,19 @@ async fn serve(
             let (job, script) = shown.ok_or_else(|| not_found(id))?;
             Ok(Response::Script { script, job })
         }
-        Request::Logs { job, limit } => {
+        Request::Logs { job, limit, line } => {
             let limit = limit.min(MAX_LOGS);
+            let origin = match line {
+                Some(line) => Some(origin_of(&line, &owner, peer)?),
+                None => None,
+            };
             let runs = context
                 .spool
                 .call(move |spool| {
-                    let runs = spool.runs(owner, job, limit)?;
+                    let runs = match &origin {
+                        Some(origin) => spool.runs_of_origin(owner, origin, limit)?,
+                        None => spool.runs(owner, job, limit)?,
+                    };
                     let mut names = Names::default();
                     let mut budget = MAX_LOGS_OUTPUT;
                     Ok(runs
@@ -366,7 +373,7 @@ async fn serve(
             Ok(Response::Runs { runs })
         }
         Request::Crontab(request) => crate::crontab_requests::serve(context, peer, request).await,
-        Request::Upcoming { limit } => upcoming(context, owner, limit).await,
+        Request::Upcoming { limit, per_entry } => upcoming(context, owner, limit, per_entry).await,
         Request::Kill { target, grace_ms } => {
             crate::kill::serve(context, peer, owner, target, grace_ms).await
         }
@@ -419,13 +426,19 @@ async fn serve_mock(context: &Context, request: MockRequest) -> Result<Response,
 }
 
 /// The most upcoming runs one request returns.
-const MAX_UPCOMING: u32 = 10_000;
+const MAX_UPCOMING: u32 = 100_000;
 
 /// The next runs `owner` may see: crontab entries (from the scheduler, which
 /// holds when each is next due) and pending jobs (from the spool), merged
 /// in time order.
-async fn upcoming(context: &Context, owner: Owner, limit: u32) -> Result<Response, ErrorReply> {
+async fn upcoming(
+    context: &Context,
+    owner: Owner,
+    limit: u32,
+    per_entry: u32,
+) -> Result<Response, ErrorReply> {
     let limit = limit.min(MAX_UPCOMING) as usize;
+    let per_entry = per_entry.min(MAX_UPCOMING) as usize;
     let (reply, answer) = oneshot::channel();
     let gone = || ErrorReply::new(ErrorCode::Internal, "the scheduler has stopped");
     context
@@ -433,6 +446,7 @@ async fn upcoming(context: &Context, owner: Owner, limit: u32) -> Result<Respons
         .send(Event::Upcoming {
             owner: owner.clone(),
             limit,
+            per_entry,
             reply,
         })
         .map_err(|_| gone())?;
@@ -481,6 +495,40 @@ async fn upcoming(context: &Context, owner: Owner, limit: u32) -> Result<Respons
     runs.sort_by(|a, b| (a.due, a.job, &a.origin).cmp(&(b.due, b.job, &b.origin)));
     runs.truncate(limit);
     Ok(Response::Upcoming { runs })
+}
+
+/// The origin a crontab line's runs are stored under, from the name a
+/// user gives it: `crontab:LINE` (the caller's own crontab),
+/// `crontab:USER:LINE` (root), or a system crontab's `FILE:LINE`.
+fn origin_of(line: &str, owner: &Owner, peer: Peer) -> Result<String, ErrorReply> {
+    let invalid = || {
+        ErrorReply::new(
+            ErrorCode::Invalid,
+            format!(
+                "{line:?} names no crontab line: expected crontab:LINE (your crontab), FILE:LINE (a system crontab), or for root crontab:USER:LINE"
+            ),
+        )
+    };
+    let (source, number) = line.rsplit_once(':').ok_or_else(invalid)?;
+    let number: u32 = number.parse().map_err(|_| invalid())?;
+    if number == 0 {
+        return Err(invalid());
+    }
+    let user = match source.strip_prefix("crontab") {
+        Some("") => match owner {
+            Owner::Account {
+                name: Some(name), ..
+            } => name.clone(),
+            _ => Names::default().of(peer.uid).to_owned(),
+        },
+        Some(rest) => match rest.strip_prefix(':') {
+            Some(user) if !user.is_empty() => user.to_owned(),
+            _ => return Ok(line.to_owned()),
+        },
+        None if source.starts_with('/') => return Ok(line.to_owned()),
+        None => return Err(invalid()),
+    };
+    Ok(format!("crontab of {user}:{number}"))
 }
 
 pub(crate) fn internal(error: SpoolCallError) -> ErrorReply {

@@ -91,6 +91,7 @@ pub enum Event {
     Upcoming {
         owner: Owner,
         limit: usize,
+        per_entry: usize,
         reply: oneshot::Sender<Vec<(Timestamp, Arc<CronJob>)>>,
     },
 }
@@ -348,32 +349,43 @@ impl Scheduler {
             Event::Upcoming {
                 owner,
                 limit,
+                per_entry,
                 reply,
             } => {
-                let _ = reply.send(self.upcoming(owner, limit));
+                let _ = reply.send(self.upcoming(owner, limit, per_entry));
             }
         }
     }
 
-    /// The next `limit` runs of the crontab entries `owner` may see, in
-    /// time order: each entry's next instant as the planner holds it, then
-    /// the ones after it.
-    fn upcoming(&self, owner: Owner, limit: usize) -> Vec<(Timestamp, Arc<CronJob>)> {
-        let mut heap: BinaryHeap<Reverse<(Timestamp, Key)>> = self
+    /// The next runs of the crontab entries `owner` may see, in time
+    /// order: each entry's next `per_entry` instants (the first as the
+    /// planner holds it), at most `limit` in all.
+    fn upcoming(
+        &self,
+        owner: Owner,
+        limit: usize,
+        per_entry: usize,
+    ) -> Vec<(Timestamp, Arc<CronJob>)> {
+        if per_entry == 0 {
+            return Vec::new();
+        }
+        let mut heap: BinaryHeap<Reverse<(Timestamp, Key, usize)>> = self
             .cron
             .keys_of(|user| owner.matches(user.uid, Some(&user.name)))
-            .filter_map(|key| Some(Reverse((self.cron.next_of(key)?, key))))
+            .filter_map(|key| Some(Reverse((self.cron.next_of(key)?, key, 1))))
             .collect();
         let mut runs = Vec::with_capacity(limit.min(heap.len()));
         while runs.len() < limit {
-            let Some(Reverse((at, key))) = heap.pop() else {
+            let Some(Reverse((at, key, taken))) = heap.pop() else {
                 break;
             };
             let Some(job) = self.cron.get(key) else {
                 continue;
             };
-            if let Some(next) = job.schedule.next_after(&job.zone, at) {
-                heap.push(Reverse((next, key)));
+            if taken < per_entry
+                && let Some(next) = job.schedule.next_after(&job.zone, at)
+            {
+                heap.push(Reverse((next, key, taken + 1)));
             }
             runs.push((at, job));
         }

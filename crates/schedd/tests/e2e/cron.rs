@@ -501,7 +501,24 @@ fn sched_next_lists_crontab_entries_and_jobs_in_time_order() {
     daemon.tz = "UTC".to_owned();
     install(&daemon, "30 9 * * * echo half\n0 */6 * * * echo six\n");
     daemon.ok(&["at", "09:45", "echo at-job"]);
-    let upcoming = daemon.upcoming(5);
+    // Each entry and job once, in time order: a frequent line does not
+    // crowd out the others.
+    let once = daemon.upcoming(1);
+    let got: Vec<(Timestamp, &str)> = once
+        .iter()
+        .map(|run| (run.due, run.command.as_str()))
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            (instant("2026-06-01T09:30:00Z"), "echo half"),
+            (instant("2026-06-01T09:45:00Z"), "echo at-job"),
+            (instant("2026-06-01T12:00:00Z"), "echo six"),
+        ]
+    );
+    assert_eq!(daemon.ok(&["next"]).lines().count(), 3);
+    // -n N: N instants of each entry; a job has only one.
+    let upcoming = daemon.upcoming(3);
     let got: Vec<(Timestamp, &str)> = upcoming
         .iter()
         .map(|run| (run.due, run.command.as_str()))
@@ -514,6 +531,8 @@ fn sched_next_lists_crontab_entries_and_jobs_in_time_order() {
             (instant("2026-06-01T12:00:00Z"), "echo six"),
             (instant("2026-06-01T18:00:00Z"), "echo six"),
             (instant("2026-06-02T00:00:00Z"), "echo six"),
+            (instant("2026-06-02T09:30:00Z"), "echo half"),
+            (instant("2026-06-03T09:30:00Z"), "echo half"),
         ]
     );
     assert_eq!(upcoming[1].job, Some(1));
@@ -534,7 +553,11 @@ fn sched_next_lists_crontab_entries_and_jobs_in_time_order() {
     let started: Vec<Timestamp> = daemon.runs().iter().map(|run| run.started).collect();
     assert_eq!(
         started,
-        upcoming.iter().map(|run| run.due).collect::<Vec<_>>()
+        upcoming
+            .iter()
+            .map(|run| run.due)
+            .filter(|due| *due <= instant("2026-06-02T00:00:00Z"))
+            .collect::<Vec<_>>()
     );
 }
 

@@ -394,3 +394,96 @@ fn running_jobs_are_listed_and_kill_stops_them_with_term_then_kill() {
     assert_eq!(output.status.code(), Some(1));
     assert!(stderr(&output).contains(&format!("no running job {polite} of yours")));
 }
+
+#[test]
+fn logs_say_why_there_are_no_runs_and_pick_runs_by_crontab_line() {
+    let mut daemon = Daemon::mock("2026-06-01T09:00:00Z");
+    daemon.tz = "UTC".to_owned();
+    let pending = daemon.at("noon", "echo later");
+    let output = daemon.sched(&["logs", &pending.to_string()]);
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(
+        stderr(&output),
+        format!("sched: job {pending} has not run yet: it is due at 2026-06-01T12:00:00+00:00\n")
+    );
+    let output = daemon.sched(&["logs", "4242"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(
+        stderr(&output),
+        "sched: no job 4242 of yours has run: it does not exist, or it is not yours (see `sched ls`)\n"
+    );
+    let user = me();
+    let installed = daemon.sched_stdin(
+        &["crontab", "-"],
+        "0 10 * * * echo first\n30 10 * * * echo second\n",
+    );
+    assert_eq!(installed.status.code(), Some(0));
+    let system = daemon.etc().join("cron.d/report");
+    std::fs::write(&system, format!("15 10 * * * {user} echo system\n")).unwrap();
+    let system_line = format!("{}:1", system.display());
+    daemon.wait_until("the cron.d file to load", |d| {
+        d.upcoming(1).iter().any(|run| run.command == "echo system")
+    });
+    let output = daemon.sched(&["logs", "crontab:2"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(stderr(&output).starts_with("sched: no runs of crontab:2"));
+    // One instant at a time, so that each run ends before the mock clock
+    // moves on (its end is read on that clock).
+    for instant in ["10:00", "10:15", "10:30"] {
+        daemon.advance_to(&format!("2026-06-01T{instant}:00Z"));
+    }
+    let text = daemon.ok(&["logs", "crontab:2"]);
+    let first = text.lines().next().unwrap();
+    assert!(
+        first.starts_with("run ")
+            && first.ends_with(&format!(" of crontab of {user}:2 ({user}): exit 0")),
+        "{text}"
+    );
+    assert!(
+        text.contains("\n  due 2026-06-01T10:30:00+00:00, started 2026-06-01T10:30:00+00:00 (0.000 s late), ended 2026-06-01T10:30:00+00:00 after 0.000 s\n  command: echo second\n"),
+        "{text}"
+    );
+    assert_eq!(
+        text.matches("run ").count(),
+        1,
+        "only that line's runs: {text}"
+    );
+    let of_root = daemon.ok(&["logs", &format!("crontab:{user}:1")]);
+    assert!(of_root.contains("command: echo first"), "{of_root}");
+    let system_runs = daemon.ok(&["logs", &system_line, "--json"]);
+    let runs: Vec<crate::harness::Run> = serde_json::from_str(&system_runs).unwrap();
+    assert_eq!(runs.len(), 1);
+    assert_eq!(runs[0].command, "echo system");
+    assert_eq!(runs[0].lag_seconds, 0.0);
+    assert_eq!(runs[0].duration_seconds, Some(0.0));
+    let output = daemon.sched(&["logs", "nonsense"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).contains("names no crontab line"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn next_lists_each_entry_once_however_often_it_fires() {
+    let mut daemon = Daemon::mock("2026-06-01T09:00:00Z");
+    daemon.tz = "UTC".to_owned();
+    let installed = daemon.sched_stdin(
+        &["crontab", "-"],
+        "*/2 * * * * echo often\n0 4 * * * echo nightly\n",
+    );
+    assert_eq!(installed.status.code(), Some(0));
+    daemon.at("teatime", "echo tea");
+    let user = me();
+    assert_eq!(
+        daemon.ok(&["next"]),
+        format!(
+            "2026-06-01T09:02:00+00:00  {user}  crontab of {user}:1  echo often\n\
+             2026-06-01T16:00:00+00:00  {user}  at job 1  echo tea\n\
+             2026-06-02T04:00:00+00:00  {user}  crontab of {user}:2  echo nightly\n"
+        )
+    );
+    let two = daemon.ok(&["next", "-n", "2"]);
+    assert_eq!(two.lines().count(), 5, "{two}");
+}

@@ -311,7 +311,8 @@ impl Daemon {
     }
 
     /// A mailer in the daemon's `bin/` that appends its arguments (as an
-    /// `ARGS:` line) and the message to the returned mailbox file.
+    /// `ARGS:` line) and the message to the returned mailbox file, one
+    /// message at a time.
     pub fn fake_sendmail(&self) -> std::path::PathBuf {
         use std::os::unix::fs::PermissionsExt;
         let mailbox = self.dir.path().join("mailbox");
@@ -319,7 +320,9 @@ impl Daemon {
         std::fs::write(
             &sendmail,
             format!(
-                "#!/bin/sh\necho \"ARGS: $*\" >> {0}\ncat >> {0}\n",
+                // One message at a time: mails of runs that end together
+                // are sent at once.
+                "#!/bin/sh\nexec 9>>{0}.lock\nflock 9\necho \"ARGS: $*\" >> {0}\ncat >> {0}\n",
                 mailbox.display()
             ),
         )
@@ -457,6 +460,8 @@ pub struct Run {
     pub output_bytes: u64,
     #[serde(default)]
     pub note: Option<String>,
+    pub lag_seconds: f64,
+    pub duration_seconds: Option<f64>,
 }
 
 /// An upcoming run as `sched next --json` prints it.

@@ -234,6 +234,7 @@ fn users_read_and_change_only_their_own_crontab_and_their_entries_run_as_them() 
 
     // sched next: their runs only; root sees both.
     let next = daemon.sched_as(uid, gid, &["next", "-n", "3", "--json"]);
+    assert_eq!(next.status.code(), Some(0), "{}", stderr(&next));
     let runs: Vec<crate::harness::Upcoming> = serde_json::from_slice(&next.stdout).unwrap();
     assert_eq!(
         runs.iter()
@@ -243,7 +244,7 @@ fn users_read_and_change_only_their_own_crontab_and_their_entries_run_as_them() 
             .map(|day| (uid, format!("{day}T10:30:00Z")))
             .to_vec()
     );
-    let all = daemon.upcoming(2);
+    let all = daemon.upcoming(1);
     assert_eq!(
         all.iter()
             .map(|run| (run.owner_uid, run.due.to_string()))
@@ -488,6 +489,7 @@ fn two_users_each_reach_only_their_own_jobs_crontabs_and_runs_with_every_request
     daemon.advance_to("2026-11-25T12:30:00Z");
     daemon.settle();
     let runs_of = |output: std::process::Output| -> Vec<(u32, String)> {
+        assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
         let runs: Vec<crate::harness::Run> = serde_json::from_slice(&output.stdout).unwrap();
         let mut runs: Vec<(u32, String)> = runs
             .into_iter()
@@ -510,11 +512,21 @@ fn two_users_each_reach_only_their_own_jobs_crontabs_and_runs_with_every_request
             (uid_b, format!("{name_b}\n"))
         ]
     );
+    // b's job's runs are not a's to read, and a learns nothing about it:
+    // the answer is the one for a job that never existed.
     let logs_of_other = as_a(&["logs", &job_b.to_string(), "--json"]);
+    assert_eq!(logs_of_other.status.code(), Some(1));
+    assert_eq!(logs_of_other.stdout, b"");
     assert_eq!(
-        runs_of(logs_of_other),
-        vec![],
-        "b's job's runs are not a's to read"
+        stderr(&logs_of_other),
+        format!(
+            "sched: no job {job_b} of yours has run: it does not exist, or it is not yours (see `sched ls`)\n"
+        )
+    );
+    let never = as_a(&["logs", "999999"]);
+    assert_eq!(
+        stderr(&never),
+        stderr(&logs_of_other).replace(&job_b.to_string(), "999999")
     );
     assert_eq!(daemon.runs().len(), 4, "root reads all four");
 }
