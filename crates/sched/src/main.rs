@@ -29,12 +29,17 @@ use clap::Parser;
 
 use cli::{Cli, Command};
 
-/// The manual page or a completion script, from the clap definitions.
+/// sched(1), as `scripts/install.sh` installs it.
+const MAN_PAGE: &str = include_str!("../../../man/sched.1");
+
+/// The manual page (written by hand, in `man/`) or a completion script
+/// (from the clap definitions, without the hidden commands: `generate`
+/// is for packagers and `mock` for tests).
 fn generate(what: cli::Generated, out: &mut impl Write) -> anyhow::Result<()> {
     use clap::CommandFactory;
     let mut command = Cli::command();
     let shell = match what {
-        cli::Generated::Man => return Ok(clap_mangen::Man::new(command).render(out)?),
+        cli::Generated::Man => return Ok(out.write_all(MAN_PAGE.as_bytes())?),
         cli::Generated::Bash => clap_complete::Shell::Bash,
         cli::Generated::Zsh => clap_complete::Shell::Zsh,
         cli::Generated::Fish => clap_complete::Shell::Fish,
@@ -42,6 +47,21 @@ fn generate(what: cli::Generated, out: &mut impl Write) -> anyhow::Result<()> {
     // Into memory first: clap_complete panics when its writer fails (a
     // closed pipe), and a write error here is reported like any other.
     let mut script = Vec::new();
+    command = clap::Command::new("sched")
+        .about(command.get_about().cloned().unwrap_or_default())
+        .version(env!("CARGO_PKG_VERSION"))
+        .args(
+            command
+                .get_arguments()
+                .filter(|arg| !arg.is_hide_set())
+                .cloned(),
+        )
+        .subcommands(
+            command
+                .get_subcommands()
+                .filter(|sub| !sub.is_hide_set())
+                .cloned(),
+        );
     clap_complete::generate(shell, &mut command, "sched", &mut script);
     out.write_all(&script)?;
     Ok(())

@@ -480,14 +480,7 @@ fn every_command_shows_an_example_in_its_help() {
 }
 
 #[test]
-fn the_manual_page_and_completions_come_from_the_command_line_definition() {
-    let man = run(&["generate", "man"]);
-    assert_eq!(man.status.code(), Some(0));
-    let man = String::from_utf8_lossy(&man.stdout);
-    assert!(man.contains(".TH sched 1"), "{man}");
-    for command in ["crontab", "logs", "when"] {
-        assert!(man.contains(command), "{command} missing from the page");
-    }
+fn completions_come_from_the_command_line_definition() {
     for (shell, marker) in [
         ("bash", "complete -F _sched"),
         ("zsh", "#compdef sched"),
@@ -500,4 +493,47 @@ fn the_manual_page_and_completions_come_from_the_command_line_definition() {
             "{shell}"
         );
     }
+}
+
+#[test]
+fn completions_offer_the_commands_but_not_the_hidden_test_and_packaging_ones() {
+    for shell in ["bash", "zsh", "fish"] {
+        let output = run(&["generate", shell]);
+        assert_eq!(output.status.code(), Some(0), "{shell}");
+        let script = String::from_utf8(output.stdout).unwrap();
+        for shown in ["crontab", "logs", "kill", "when"] {
+            assert!(script.contains(shown), "{shell} completes {shown}");
+        }
+        for hidden in ["mock", "generate", "settle"] {
+            assert!(
+                !script
+                    .split(|c: char| !c.is_alphanumeric())
+                    .any(|word| word == hidden),
+                "{shell} offers {hidden}"
+            );
+        }
+    }
+    let schedd = std::path::Path::new(SCHED).with_file_name("schedd");
+    if !schedd.exists() {
+        eprintln!("skipped the schedd half: {} is not built", schedd.display());
+        return;
+    }
+    for shell in ["bash", "zsh", "fish"] {
+        let output = Command::new(&schedd)
+            .args(["--generate", shell])
+            .output()
+            .unwrap();
+        let script = String::from_utf8(output.stdout).unwrap();
+        assert!(script.contains("spool"), "{shell}");
+        assert!(!script.contains("mock-clock"), "{shell}");
+        assert!(!script.contains("--generate"), "{shell}");
+    }
+}
+
+#[test]
+fn the_manual_page_it_writes_is_the_installed_one() {
+    let output = run(&["generate", "man"]);
+    let installed =
+        std::fs::read(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../man/sched.1")).unwrap();
+    assert_eq!(output.stdout, installed);
 }

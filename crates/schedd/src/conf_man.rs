@@ -47,7 +47,7 @@ pub fn man_page() -> String {
     page.push_str(
         ".SH FILES\n/etc/schedd.conf (root's daemon); $XDG_CONFIG_HOME/schedd/schedd.conf or \
          ~/.config/schedd/schedd.conf (a user's own daemon)\n\
-         .SH SEE ALSO\n.BR schedd (8),\n.BR sched (1),\n.BR crontab (5)\n",
+         .SH SEE ALSO\n.BR schedd (8),\n.BR sched (1),\n.BR schedd-crontab (5)\n",
     );
     page
 }

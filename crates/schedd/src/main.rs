@@ -139,17 +139,25 @@ enum Generated {
     Fish,
 }
 
-/// A manual page or completion script, from the clap definitions (and for
-/// schedd.conf(5), from the documented example file).
+/// A manual page or completion script: schedd(8) as written by hand in
+/// `man/`, schedd.conf(5) from the documented example file, completions
+/// from the clap definitions.
 fn generate(what: Generated) -> std::io::Result<()> {
     use clap::CommandFactory;
     use std::io::Write;
-    let mut command = Flags::command();
+    let full = Flags::command();
+    // The hidden flags (the mock clock, --generate) are for tests and
+    // packagers: completions do not offer them.
+    let mut command = clap::Command::new("schedd")
+        .version(env!("CARGO_PKG_VERSION"))
+        .args(
+            full.get_arguments()
+                .filter(|arg| !arg.is_hide_set())
+                .cloned(),
+        );
     let mut text = Vec::new();
     match what {
-        Generated::Man => clap_mangen::Man::new(command)
-            .section("8")
-            .render(&mut text)?,
+        Generated::Man => text.extend_from_slice(include_str!("../../../man/schedd.8").as_bytes()),
         Generated::ConfMan => text.extend_from_slice(schedd::conf_man::man_page().as_bytes()),
         Generated::Bash => clap_complete::generate(
             clap_complete::Shell::Bash,

@@ -484,11 +484,21 @@ fn schedd_writes_its_manual_pages_and_completions() {
         assert_eq!(output.status.code(), Some(0), "{what}");
         String::from_utf8_lossy(&output.stdout).into_owned()
     };
-    assert!(generate("man").contains(".TH schedd 8"));
+    let installed = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../man/schedd.8");
+    assert_eq!(
+        generate("man"),
+        std::fs::read_to_string(installed).unwrap(),
+        "the page install.sh installs"
+    );
     let conf = generate("conf-man");
     assert!(conf.starts_with(".TH SCHEDD.CONF 5"));
     assert!(conf.contains("\\fBbatch_load = 1.5\\fR"), "{conf}");
     assert!(generate("bash").contains("complete -F _schedd"));
     assert!(generate("zsh").contains("#compdef schedd"));
-    assert!(generate("fish").contains("complete -c schedd"));
+    let fish = generate("fish");
+    assert!(fish.contains("complete -c schedd"));
+    assert!(
+        fish.contains("spool") && !fish.contains("mock-clock"),
+        "{fish}"
+    );
 }
