@@ -45,18 +45,64 @@ pub struct FileConfig {
     pub log_level: Option<LogLevel>,
     /// text (one line per event, for people) or json (one object per line).
     pub log_format: Option<LogFormat>,
-    /// stderr or syslog (/dev/log, which journald also serves).
+    /// stderr, syslog (/dev/log, which journald also serves) or file.
     pub log_target: Option<LogTarget>,
+    /// The file log lines go to with `log_target = "file"`, and when the
+    /// system log is wanted but there is none.
+    pub log_file: Option<PathBuf>,
+    /// Load the system crontabs even when another cron daemon runs
+    /// (true), never (false, as --no-system-crontabs), or only when none
+    /// does ("auto").
+    pub system_crontabs: Option<SystemCrontabs>,
+}
+
+/// Whether the system crontabs are loaded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SystemCrontabs {
+    /// Unless another cron daemon runs (the default).
+    Auto,
+    /// Even when another cron daemon runs (`true`).
+    Always,
+    /// Never (`false`).
+    Never,
+}
+
+impl<'de> Deserialize<'de> for SystemCrontabs {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Written {
+            Flag(bool),
+            Word(String),
+        }
+        match Written::deserialize(deserializer)? {
+            Written::Flag(true) => Ok(SystemCrontabs::Always),
+            Written::Flag(false) => Ok(SystemCrontabs::Never),
+            Written::Word(word) if word == "auto" => Ok(SystemCrontabs::Auto),
+            Written::Word(word) => Err(serde::de::Error::custom(format!(
+                "expected true, false or \"auto\", found {word:?}"
+            ))),
+        }
+    }
 }
 
 /// How the daemon logs, as the flags and the file decide it: set up once
 /// at start (a reload that changes it is named for a restart).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LogSettings {
     pub level: Option<LogLevel>,
     pub json: bool,
-    /// To the system log rather than standard error.
-    pub syslog: bool,
+    pub destination: LogDestination,
+}
+
+/// Where log events go, once decided.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LogDestination {
+    Stderr,
+    /// The system log's socket (/dev/log).
+    Syslog(PathBuf),
+    /// A file, appended to.
+    File(PathBuf),
 }
 
 /// Where log events go.
@@ -65,6 +111,7 @@ pub struct LogSettings {
 pub enum LogTarget {
     Stderr,
     Syslog,
+    File,
 }
 
 /// How log events are written.
@@ -166,6 +213,7 @@ pub fn parse(path: &Path, text: &str) -> Result<FileConfig, ConfigError> {
         ("cron_deny", &config.cron_deny),
         ("system_crontab", &config.system_crontab),
         ("cron_dir", &config.cron_dir),
+        ("log_file", &config.log_file),
     ] {
         if let Some(path) = value
             && !path.as_os_str().is_empty()
@@ -218,6 +266,7 @@ mod tests {
         assert_eq!(config.log_level, Some(LogLevel::Info));
         assert_eq!(config.log_format, Some(LogFormat::Text));
         assert_eq!(config.log_target, Some(LogTarget::Stderr));
+        assert_eq!(config.system_crontabs, Some(SystemCrontabs::Auto));
         let unset = format!("{config:?}").matches("None").count();
         assert_eq!(
             unset, 0,

@@ -102,6 +102,8 @@ mod tests {
             "log_level",
             "log_format",
             "log_target",
+            "log_file",
+            "system_crontabs",
         ] {
             assert!(
                 page.contains(&format!("\\fB{key} = ")),

@@ -16,6 +16,7 @@ mod clock;
 pub mod conf;
 pub mod conf_man;
 mod cron;
+pub use cron::neighbours;
 mod crontab_requests;
 mod dirs;
 mod executor;

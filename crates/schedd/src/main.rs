@@ -47,9 +47,18 @@ struct Flags {
     /// the system log, hold the pidfile; returns once the daemon serves
     #[arg(long)]
     daemon: bool,
-    /// Where log lines go [default: stderr; syslog with --daemon]
+    /// Where log lines go [default: stderr; syslog with --daemon, or
+    /// --log-file when there is no /dev/log]
     #[arg(long, value_name = "TARGET")]
     log_target: Option<schedd::conf::LogTarget>,
+    /// The log file, for --log-target file and when the system log is
+    /// missing [default: /var/log/schedd.log as root, else
+    /// $XDG_STATE_HOME/schedd/schedd.log]
+    #[arg(long, value_name = "FILE")]
+    log_file: Option<PathBuf>,
+    /// TESTS ONLY: the system log's socket
+    #[arg(long, value_name = "PATH", default_value = "/dev/log", hide = true)]
+    syslog_socket: PathBuf,
     /// How log lines are written [default: text]
     #[arg(long, value_name = "FORMAT")]
     log_format: Option<schedd::conf::LogFormat>,
@@ -97,8 +106,17 @@ struct Flags {
     #[arg(long, value_name = "DIR")]
     cron_dir: Option<PathBuf>,
     /// Read no system crontab, even as root
-    #[arg(long, conflicts_with_all = ["system_crontab", "cron_dir"])]
+    #[arg(long, conflicts_with_all = ["system_crontab", "cron_dir", "system_crontabs"])]
     no_system_crontabs: bool,
+    /// Read the system crontabs even when another cron daemon (cron,
+    /// crond, cronie, fcron) runs: by default they are left to it, so that
+    /// no system job runs twice
+    #[arg(long)]
+    system_crontabs: bool,
+    /// TESTS ONLY: the root under which other cron daemons are looked for
+    /// (its proc/ and run/ directories)
+    #[arg(long, value_name = "DIR", default_value = "/", hide = true)]
+    other_cron_root: PathBuf,
     /// The mailer for cron jobs' output; when missing, nothing is mailed
     #[arg(long, value_name = "PATH")]
     sendmail: Option<PathBuf>,
@@ -254,8 +272,13 @@ fn main() -> ExitCode {
             }
         }
     }
-    let log = log_settings(&flags, &file.1);
-    init_logging(log);
+    let (log, notice) = log_settings(&flags, &file.1, sched_runas::current_euid());
+    if let Some(notice) = notice {
+        // Before readiness, standard error is still the terminal that
+        // started `schedd --daemon`.
+        eprintln!("schedd: {notice}");
+    }
+    init_logging(&log);
     // Still before any thread: the environment is cleaned of LISTEN_*.
     match sched_runas::inherited_listener() {
         Ok(socket) => launch.inherited_socket = socket,
@@ -288,7 +311,7 @@ fn main() -> ExitCode {
             // Logging to the system log, the error goes there too; before
             // readiness, standard error reaches the terminal that started
             // `schedd --daemon`.
-            if log.syslog {
+            if log.destination != schedd::conf::LogDestination::Stderr {
                 tracing::error!("{error:#}");
             }
             eprintln!("schedd: {error:#}");
@@ -377,7 +400,7 @@ fn default_config_path(euid: u32) -> Option<PathBuf> {
 }
 
 fn config(flags: Flags, file: FileConfig, euid: u32) -> anyhow::Result<schedd::Config> {
-    let log = log_settings(&flags, &file);
+    let (log, _) = log_settings(&flags, &file, euid);
     let env = PathEnv::from_process();
     let spool_dir = match flags.spool.or(file.spool) {
         Some(dir) => dir,
@@ -401,8 +424,37 @@ fn config(flags: Flags, file: FileConfig, euid: u32) -> anyhow::Result<schedd::C
             None => (euid == 0).then(|| PathBuf::from(default)),
         }
     };
-    let system_crontab = system(flags.system_crontab, file.system_crontab, "/etc/crontab");
-    let cron_dir = system(flags.cron_dir, file.cron_dir, "/etc/cron.d");
+    let mut system_crontab = system(flags.system_crontab, file.system_crontab, "/etc/crontab");
+    let mut cron_dir = system(flags.cron_dir, file.cron_dir, "/etc/cron.d");
+    use schedd::conf::SystemCrontabs;
+    let wanted = match (flags.system_crontabs, file.system_crontabs) {
+        (true, _) => SystemCrontabs::Always,
+        (false, Some(setting)) => setting,
+        (false, None) => SystemCrontabs::Auto,
+    };
+    if wanted == SystemCrontabs::Never {
+        (system_crontab, cron_dir) = (None, None);
+    }
+    // Beside another cron daemon, the system crontabs are its to run: as
+    // root, loading them too would run each of their jobs twice.
+    if wanted == SystemCrontabs::Auto
+        && euid == 0
+        && (system_crontab.is_some() || cron_dir.is_some())
+        && let Some(other) = schedd::neighbours::find(&flags.other_cron_root)
+    {
+        let message = format!(
+            "another cron daemon runs on this host: {other}. The system crontabs ({}) are left to it and not loaded, so that their jobs do not run twice; users' crontabs and at jobs are served. Stop that daemon, or start schedd with --system-crontabs (system_crontabs = true) to load them anyway",
+            [&system_crontab, &cron_dir]
+                .into_iter()
+                .flatten()
+                .map(|path| path.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        eprintln!("schedd: warning: {message}");
+        tracing::warn!("{message}");
+        (system_crontab, cron_dir) = (None, None);
+    }
     let list = |flag: Option<PathBuf>, in_file: Option<PathBuf>, default: &str| {
         flag.or(in_file).unwrap_or_else(|| PathBuf::from(default))
     };
@@ -449,29 +501,77 @@ fn config(flags: Flags, file: FileConfig, euid: u32) -> anyhow::Result<schedd::C
 }
 
 /// How to log: flags first, then the file; the system log by default in
-/// the background (whose standard error is /dev/null).
-fn log_settings(flags: &Flags, file: &FileConfig) -> schedd::conf::LogSettings {
-    use schedd::conf::{LogFormat, LogTarget};
-    schedd::conf::LogSettings {
+/// the background (whose standard error is /dev/null). Where the system
+/// log is wanted but there is none (a container without a log daemon),
+/// the log file, said on the terminal: log lines are never dropped.
+/// The second value is what to tell the terminal about it.
+fn log_settings(
+    flags: &Flags,
+    file: &FileConfig,
+    euid: u32,
+) -> (schedd::conf::LogSettings, Option<String>) {
+    use schedd::conf::{LogDestination, LogFormat, LogTarget};
+    let log_file = || {
+        flags
+            .log_file
+            .clone()
+            .or_else(|| file.log_file.clone())
+            .unwrap_or_else(|| default_log_file(euid))
+    };
+    let target = flags.log_target.or(file.log_target);
+    let mut notice = None;
+    let destination = match target {
+        Some(LogTarget::File) => LogDestination::File(log_file()),
+        Some(LogTarget::Stderr) => LogDestination::Stderr,
+        None if !flags.daemon => LogDestination::Stderr,
+        Some(LogTarget::Syslog) | None => {
+            let socket = flags.syslog_socket.clone();
+            let reachable = std::os::unix::net::UnixDatagram::unbound()
+                .and_then(|probe| probe.connect(&socket));
+            match reachable {
+                Ok(()) => LogDestination::Syslog(socket),
+                Err(error) => {
+                    let path = log_file();
+                    notice = Some(format!(
+                        "no system log at {} ({error}): log lines go to {}",
+                        socket.display(),
+                        path.display()
+                    ));
+                    LogDestination::File(path)
+                }
+            }
+        }
+    };
+    let settings = schedd::conf::LogSettings {
         level: file.log_level,
         json: flags.log_format.or(file.log_format) == Some(LogFormat::Json),
-        syslog: match flags.log_target.or(file.log_target) {
-            Some(LogTarget::Syslog) => true,
-            Some(LogTarget::Stderr) => false,
-            None => flags.daemon,
-        },
-    }
+        destination,
+    };
+    (settings, notice)
 }
 
-fn init_logging(log: schedd::conf::LogSettings) {
-    let (configured, to_syslog, json) = (log.level, log.syslog, log.json);
+/// /var/log/schedd.log for root; the user's state directory otherwise.
+fn default_log_file(euid: u32) -> PathBuf {
+    if euid == 0 {
+        return PathBuf::from("/var/log/schedd.log");
+    }
+    let state = std::env::var_os("XDG_STATE_HOME")
+        .map(PathBuf::from)
+        .filter(|dir| dir.is_absolute())
+        .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".local/state")))
+        .unwrap_or_else(std::env::temp_dir);
+    state.join("schedd/schedd.log")
+}
+
+fn init_logging(log: &schedd::conf::LogSettings) {
+    use schedd::conf::LogDestination;
     use tracing_subscriber::filter::LevelFilter;
     // A level, not per-module directives: the directive parser brings a
     // regex engine, a megabyte of code resident in every daemon.
     let level = std::env::var("SCHEDD_LOG")
         .ok()
         .and_then(|level| level.parse().ok())
-        .or(configured.map(|level| match level {
+        .or(log.level.map(|level| match level {
             LogLevel::Error => LevelFilter::ERROR,
             LogLevel::Warn => LevelFilter::WARN,
             LogLevel::Info => LevelFilter::INFO,
@@ -479,22 +579,35 @@ fn init_logging(log: schedd::conf::LogSettings) {
             LogLevel::Trace => LevelFilter::TRACE,
         }))
         .unwrap_or(LevelFilter::INFO);
-    if json {
+    let file = match &log.destination {
+        LogDestination::File(path) => match open_log_file(path) {
+            Ok(file) => Some(std::sync::Mutex::new(file)),
+            Err(error) => {
+                eprintln!(
+                    "schedd: cannot open the log file {}: {error}; logging to standard error",
+                    path.display()
+                );
+                None
+            }
+        },
+        _ => None,
+    };
+    let syslog = match &log.destination {
+        LogDestination::Syslog(socket) => Some(schedd::syslog::Syslog::connect(socket)),
+        _ => None,
+    };
+    if log.json {
         let builder = tracing_subscriber::fmt()
             .json()
             .with_max_level(level)
             .with_current_span(false)
             .flatten_event(true);
-        if to_syslog {
-            builder
-                .with_writer(schedd::syslog::Syslog::connect(std::path::Path::new(
-                    "/dev/log",
-                )))
-                .init();
-        } else {
-            builder.with_writer(std::io::stderr).init();
+        match (syslog, file) {
+            (Some(syslog), _) => builder.with_writer(syslog).init(),
+            (None, Some(file)) => builder.with_writer(file).init(),
+            (None, None) => builder.with_writer(std::io::stderr).init(),
         }
-    } else if to_syslog {
+    } else if let Some(syslog) = syslog {
         // The system log stamps the time and keeps the severity itself.
         tracing_subscriber::fmt()
             .with_max_level(level)
@@ -502,9 +615,13 @@ fn init_logging(log: schedd::conf::LogSettings) {
             .without_time()
             .with_level(false)
             .with_target(false)
-            .with_writer(schedd::syslog::Syslog::connect(std::path::Path::new(
-                "/dev/log",
-            )))
+            .with_writer(syslog)
+            .init();
+    } else if let Some(file) = file {
+        tracing_subscriber::fmt()
+            .with_max_level(level)
+            .with_ansi(false)
+            .with_writer(file)
             .init();
     } else {
         tracing_subscriber::fmt()
@@ -513,4 +630,19 @@ fn init_logging(log: schedd::conf::LogSettings) {
             .with_writer(std::io::stderr)
             .init();
     }
+}
+
+/// The log file, appended to; its directory is made if missing. Readable
+/// by the daemon's user and group only: job commands and user names are
+/// in it.
+fn open_log_file(path: &std::path::Path) -> std::io::Result<std::fs::File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    std::fs::OpenOptions::new()
+        .append(true)
+        .create(true)
+        .mode(0o640)
+        .open(path)
 }

@@ -478,7 +478,7 @@ fn apply_reloaded(
     in_force.system_crontab = old.system_crontab.clone();
     in_force.cron_dir = old.cron_dir.clone();
     in_force.stop_jobs_on_exit = old.stop_jobs_on_exit;
-    in_force.log = old.log;
+    in_force.log = old.log.clone();
     in_force.reload = old.reload.clone();
     running.config = in_force;
 }

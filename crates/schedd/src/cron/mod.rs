@@ -5,13 +5,15 @@
 //! - `table` holds the loaded entries and keeps unchanged ones across
 //!   reloads;
 //! - `environment` is what a cron job's environment is;
-//! - `watch` notices changes to the system files.
+//! - `watch` notices changes to the system files;
+//! - `neighbours` finds another cron daemon that would run them too.
 //!
 //! Loading is blocking work (files, the password database, time zone
 //! files) and runs on a blocking thread; the scheduler only applies the
 //! result.
 
 pub mod environment;
+pub mod neighbours;
 pub mod system;
 pub mod table;
 pub mod watch;

@@ -487,3 +487,58 @@ fn next_lists_each_entry_once_however_often_it_fires() {
     let two = daemon.ok(&["next", "-n", "2"]);
     assert_eq!(two.lines().count(), 5, "{two}");
 }
+
+#[test]
+fn beside_another_cron_daemon_the_system_crontabs_are_left_to_it() {
+    if !crate::harness::root_or_skip(
+        "beside_another_cron_daemon_the_system_crontabs_are_left_to_it",
+    ) {
+        return;
+    }
+    let mut daemon = Daemon::mock("2026-06-01T09:00:00Z");
+    daemon.tz = "UTC".to_owned();
+    let user = me();
+    std::fs::write(
+        daemon.etc().join("crontab"),
+        format!("0 10 * * * {user} echo system\n"),
+    )
+    .unwrap();
+    // The host, as the daemon will see it: a cron running as pid 4242,
+    // named by Debian's pidfile.
+    let host = daemon.dir.path().join("host");
+    std::fs::create_dir_all(host.join("proc/4242")).unwrap();
+    std::fs::write(host.join("proc/4242/comm"), "cron\n").unwrap();
+    std::fs::create_dir_all(host.join("run")).unwrap();
+    std::fs::write(host.join("run/crond.pid"), "4242\n").unwrap();
+    let restart = |daemon: &mut Daemon, extra: &[&str]| {
+        daemon.stop();
+        daemon.launch(&crate::harness::Options {
+            mock_clock: Some("2026-06-01T09:00:00Z".to_owned()),
+            extra: extra.iter().map(|arg| arg.to_string()).collect(),
+            ..Default::default()
+        });
+    };
+    restart(&mut daemon, &[]);
+    let installed = daemon.sched_stdin(&["crontab", "-"], "0 11 * * * echo mine\n");
+    assert_eq!(installed.status.code(), Some(0));
+    let commands = |daemon: &Daemon| -> Vec<String> {
+        daemon
+            .upcoming(1)
+            .into_iter()
+            .map(|run| run.command)
+            .collect()
+    };
+    assert_eq!(commands(&daemon), ["echo mine"], "only the user's crontab");
+    let log = daemon.log();
+    assert!(
+        log.contains(&format!(
+            "schedd: warning: another cron daemon runs on this host: cron (pid 4242, found by {}).",
+            host.join("run/crond.pid").display()
+        )),
+        "{log}"
+    );
+    assert!(log.contains("--system-crontabs"), "{log}");
+    // Told to, it loads them all the same.
+    restart(&mut daemon, &["--system-crontabs"]);
+    assert_eq!(commands(&daemon), ["echo system", "echo mine"]);
+}

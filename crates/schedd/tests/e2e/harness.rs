@@ -170,6 +170,13 @@ impl Daemon {
             .arg("--cron-deny")
             .arg(self.dir.path().join("etc/cron.deny"))
             .args(&options.extra);
+        // The host's own cron, if it runs one, is not the test's: other
+        // cron daemons are looked for under the test's dir (`host/`).
+        if !options.extra.iter().any(|arg| arg == "--other-cron-root") {
+            command
+                .arg("--other-cron-root")
+                .arg(self.dir.path().join("host"));
+        }
         // Never the machine's own /etc/schedd.conf: an empty one of the
         // test's, unless the test names its own.
         if !options.extra.iter().any(|arg| arg == "--config") {

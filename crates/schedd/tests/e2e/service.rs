@@ -126,12 +126,66 @@ fn start_daemon(dir: &std::path::Path) -> (Option<i32>, String) {
         .arg("--pidfile")
         .arg(dir.join("schedd.pid"))
         .arg("--no-system-crontabs")
+        .arg("--log-target")
+        .arg("file")
+        .arg("--log-file")
+        .arg(dir.join("schedd.log"))
         .env("SCHEDD_LOG", "warn");
     let output = run(command, None);
     (
         output.status.code(),
         String::from_utf8_lossy(&output.stderr).into_owned(),
     )
+}
+
+#[test]
+fn schedd_daemon_without_a_system_log_says_so_and_logs_to_a_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let (socket, log) = (
+        dir.path().join("no-dev-log"),
+        dir.path().join("logs/schedd.log"),
+    );
+    let mut command = Command::new(SCHEDD);
+    command
+        .arg("--daemon")
+        .arg("--config")
+        .arg(write_config(dir.path(), "", 0o600))
+        .arg("--socket")
+        .arg(dir.path().join("schedd.sock"))
+        .arg("--spool")
+        .arg(dir.path().join("spool"))
+        .arg("--pidfile")
+        .arg(dir.path().join("schedd.pid"))
+        .arg("--no-system-crontabs")
+        .arg("--syslog-socket")
+        .arg(&socket)
+        .arg("--log-file")
+        .arg(&log)
+        .env("SCHEDD_LOG", "info");
+    let output = run(command, None);
+    assert_eq!(output.status.code(), Some(0));
+    let pid: i32 = std::fs::read_to_string(dir.path().join("schedd.pid"))
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    let _stop = KillOnDrop(Some(nix::unistd::Pid::from_raw(pid)));
+    assert_eq!(
+        String::from_utf8_lossy(&output.stderr),
+        format!(
+            "schedd: no system log at {} (No such file or directory (os error 2)): log lines go to {}\n",
+            socket.display(),
+            log.display()
+        )
+    );
+    // Ready was logged before --daemon returned.
+    let text = std::fs::read_to_string(&log).unwrap();
+    assert!(text.contains("schedd 0.1.0 ready"), "{text}");
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(
+        std::fs::metadata(&log).unwrap().permissions().mode() & 0o777,
+        0o640
+    );
 }
 
 #[test]
