@@ -10,19 +10,44 @@ use sched_cron::crontab::{self, Format, LineError};
 
 use crate::cli::CheckArgs;
 
-/// Whether every file was valid.
-pub fn run(args: &CheckArgs, out: &mut impl Write) -> Result<bool> {
-    let format = if args.system {
+/// Where system crontabs live: a file there has a user field.
+const SYSTEM_CRONTAB: &str = "/etc/crontab";
+const SYSTEM_DIR: &str = "/etc/cron.d";
+
+/// The format a file is checked in when neither --system nor --user says:
+/// the system format for /etc/crontab and the files of /etc/cron.d (by
+/// their real path), the user format otherwise.
+fn format_by_path(path: &Path) -> Format {
+    let real = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+    if real == Path::new(SYSTEM_CRONTAB) || real.parent() == Some(Path::new(SYSTEM_DIR)) {
         Format::System
     } else {
         Format::User
-    };
+    }
+}
+
+/// Whether every file was valid.
+pub fn run(args: &CheckArgs, out: &mut impl Write) -> Result<bool> {
     let mut all_valid = true;
     for path in &args.files {
         let name = if path == Path::new("-") {
             "<stdin>".to_string()
         } else {
             path.display().to_string()
+        };
+        let format = match (args.system, args.user) {
+            (true, _) => Format::System,
+            (_, true) => Format::User,
+            _ if path == Path::new("-") => Format::User,
+            _ => {
+                let format = format_by_path(path);
+                if format == Format::System {
+                    eprintln!(
+                        "sched: note: {name} is a system crontab: checked in system format (a user name before each command); --user checks it as a user's"
+                    );
+                }
+                format
+            }
         };
         let bytes = match read(path) {
             Ok(bytes) => bytes,
@@ -67,5 +92,19 @@ fn read(path: &Path) -> std::io::Result<Vec<u8>> {
         Ok(bytes)
     } else {
         std::fs::read(path)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn files_where_cron_reads_system_crontabs_are_system_crontabs() {
+        assert_eq!(format_by_path(Path::new("/etc/crontab")), Format::System);
+        assert_eq!(format_by_path(Path::new("/etc/cron.d/php")), Format::System);
+        assert_eq!(format_by_path(Path::new("/etc/cron.d/sub/x")), Format::User);
+        assert_eq!(format_by_path(Path::new("/home/ada/my.cron")), Format::User);
+        assert_eq!(format_by_path(Path::new("crontab")), Format::User);
     }
 }

@@ -406,10 +406,13 @@ pub struct ClockArgs {
 
 #[derive(Debug, Args)]
 pub struct CheckArgs {
-    /// The files are system crontabs (/etc/crontab, /etc/cron.d/*): a user
-    /// name comes before each command
-    #[arg(long)]
+    /// The files are system crontabs: a user name comes before each
+    /// command [default: for /etc/crontab and /etc/cron.d/*]
+    #[arg(long, conflicts_with = "user")]
     pub system: bool,
+    /// The files are users' crontabs [default: for any other file]
+    #[arg(long)]
+    pub user: bool,
     /// Crontab files to check; - reads standard input
     #[arg(value_name = "FILE", required = true, num_args = 1..)]
     pub files: Vec<PathBuf>,

@@ -119,10 +119,29 @@ fn connect_error(path: &Path, candidates: &[PathBuf], error: &std::io::Error) ->
     } else {
         String::new()
     };
+    // Something that is not a socket: say what it is, not who owns it.
+    if let Ok(metadata) = std::fs::metadata(path) {
+        use std::os::unix::fs::FileTypeExt;
+        let kind = metadata.file_type();
+        if !kind.is_socket() {
+            let what = if kind.is_dir() {
+                "a directory"
+            } else if kind.is_file() {
+                "a regular file"
+            } else {
+                "not a socket file"
+            };
+            return anyhow!(
+                "cannot connect to {}: it is not a socket ({what}): pass the socket schedd listens on (schedd --socket)",
+                path.display()
+            );
+        }
+    }
     match error.kind() {
         ErrorKind::NotFound | ErrorKind::ConnectionRefused => anyhow!(
-            "cannot connect to {}{tried}: is schedd running? start it with `schedd &` \
-             (your own jobs) or `systemctl start schedd` (as root), or pass --socket PATH",
+            "cannot connect to {}{tried}: is schedd running? start it with `schedd --daemon` \
+             (serves your own jobs; as root, every user's), or as root `systemctl start schedd` \
+             where it is installed as a service; or pass --socket PATH",
             path.display()
         ),
         ErrorKind::PermissionDenied => anyhow!(

@@ -57,7 +57,7 @@ pub fn list_queue(
         writeln!(out)?;
         return Ok(());
     }
-    let zone = time::local_zone();
+    let zone = time::local_zone()?;
     match style {
         Style::Sched => {
             let rows: Vec<JobInfo> = running

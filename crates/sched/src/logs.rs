@@ -28,7 +28,7 @@ pub fn run(args: &LogsArgs, socket: Option<&Path>, out: &mut impl Write) -> Resu
     let Response::Runs { runs } = response else {
         return Err(unexpected("logs", &response));
     };
-    let zone = time::local_zone();
+    let zone = time::local_zone()?;
     if runs.is_empty() && args.count > 0 {
         if let Some(id) = job {
             // Not run yet, or not there at all: say which.

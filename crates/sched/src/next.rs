@@ -59,7 +59,7 @@ fn installed(args: &NextArgs, socket: Option<&Path>, out: &mut impl Write) -> Re
         writeln!(out)?;
         return Ok(());
     }
-    let zone = time::local_zone();
+    let zone = time::local_zone()?;
     for run in &runs {
         let what = match (&run.origin, run.kind) {
             (Some(origin), _) => origin.clone(),

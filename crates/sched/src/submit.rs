@@ -159,6 +159,8 @@ fn submit(
     out: &mut impl Write,
     style: Style,
 ) -> Result<()> {
+    // A $TZ that names no zone is refused before anything is read.
+    let zone = time::local_zone()?;
     let command = command_text(words, file)?;
     if command.trim().is_empty() {
         bail!(
@@ -197,7 +199,6 @@ fn submit(
     for notice in notices {
         eprintln!("sched: note: {notice}");
     }
-    let zone = time::local_zone();
     match style {
         Style::Sched => {
             writeln!(

@@ -1,7 +1,7 @@
 //! Zones, `--now` and the instant format shared by the commands that print
 //! times (`next`, and later `when` and listings).
 
-use anyhow::{Context, Result, anyhow};
+use anyhow::{Result, anyhow};
 use jiff::Timestamp;
 use jiff::civil::DateTime;
 use jiff::tz::TimeZone;
@@ -21,8 +21,7 @@ pub fn zone(name: Option<&str>) -> Result<TimeZone> {
                 "unknown time zone {name:?}: expected an IANA name such as Europe/Berlin or UTC"
             )
         }),
-        None => TimeZone::try_system()
-            .context("cannot tell the local time zone from $TZ or /etc/localtime: pass --tz ZONE"),
+        None => local_zone(),
     }
 }
 
@@ -80,9 +79,32 @@ pub fn elapsed(span: jiff::SignedDuration) -> String {
     }
 }
 
-/// The zone listings are printed in: `$TZ`, else /etc/localtime, else UTC.
-pub fn local_zone() -> TimeZone {
-    TimeZone::try_system().unwrap_or(TimeZone::UTC)
+/// The zone instants are read and printed in: `$TZ`, else
+/// /etc/localtime, else UTC. A `$TZ` that names no zone is refused, naming
+/// it, rather than quietly read as UTC.
+pub fn local_zone() -> Result<TimeZone> {
+    match std::env::var("TZ") {
+        Ok(tz) if !tz.is_empty() => zone_of_tz(&tz),
+        _ => Ok(TimeZone::try_system().unwrap_or(TimeZone::UTC)),
+    }
+}
+
+/// The zone a `$TZ` value names: `Europe/Berlin` or `:Europe/Berlin`, a
+/// TZif file by absolute path, or a POSIX TZ string (`CET-1CEST,M3.5.0,M10.5.0/3`).
+fn zone_of_tz(tz: &str) -> Result<TimeZone> {
+    let name = tz.strip_prefix(':').unwrap_or(tz);
+    let zone = if name.starts_with('/') {
+        std::fs::read(name)
+            .ok()
+            .and_then(|data| TimeZone::tzif(name, &data).ok())
+    } else {
+        TimeZone::get(name).or_else(|_| TimeZone::posix(name)).ok()
+    };
+    zone.ok_or_else(|| {
+        anyhow!(
+            "unknown time zone in $TZ: {tz:?}: expected an IANA name such as Europe/Berlin, a zone file or a POSIX TZ string; unset TZ for the system's zone"
+        )
+    })
 }
 
 /// Appends [`format_instant`]'s text to `out`. The digits are pushed by

@@ -537,3 +537,41 @@ fn the_manual_page_it_writes_is_the_installed_one() {
         std::fs::read(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../man/sched.1")).unwrap();
     assert_eq!(output.stdout, installed);
 }
+
+#[test]
+fn check_reads_files_under_etc_cron_d_in_system_format() {
+    let dir = std::path::Path::new("/etc/cron.d");
+    let euid = nix::unistd::geteuid().as_raw();
+    if euid != 0 || !dir.is_dir() {
+        eprintln!("skipped: needs root and /etc/cron.d to place a file there (uid {euid})");
+        return;
+    }
+    // A dot file: cron daemons skip those, so no cron on the host reads it.
+    let path = dir.join(format!(".schedd-check-test-{}", std::process::id()));
+    struct Remove(PathBuf);
+    impl Drop for Remove {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_file(&self.0);
+        }
+    }
+    // A user and no command: an error in system format; in a user's
+    // format, `root` would be the command.
+    std::fs::write(&path, "0 0 1 1 * root\n").unwrap();
+    let _remove = Remove(path.clone());
+    let name = path.display().to_string();
+    let output = run(&["check", &name]);
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(
+        stderr,
+        format!(
+            "sched: note: {name} is a system crontab: checked in system format (a user name before each command); --user checks it as a user's\n"
+        )
+    );
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.starts_with(&format!("{name}:1:")), "{stdout}");
+    // --user: the old reading, asked for.
+    let output = run(&["check", "--user", &name]);
+    assert_eq!(output.status.code(), Some(0));
+    assert_eq!(output.stderr, b"");
+}

@@ -143,6 +143,32 @@ pub struct ConfigError {
     pub message: String,
 }
 
+/// A parser message with the value's expected type said as a person would
+/// ("a whole number of bytes", not "u64") for the setting `key`.
+fn in_words(key: &str, message: &str) -> String {
+    let wanted = match key {
+        "output_limit" => "a whole number of bytes, such as 262144",
+        "cron_runs_kept" => "a whole number of runs, such as 50",
+        "batch_interval" => "a whole number of seconds, such as 60",
+        "batch_load" => "a number, a load average such as 1.5",
+        "stop_jobs_on_exit" => "true or false",
+        "system_crontabs" => "true, false or \"auto\"",
+        _ => "a path in double quotes, such as \"/etc/cron.d\"",
+    };
+    let mut message = message.to_owned();
+    for rust in [
+        "expected u64",
+        "expected u32",
+        "expected f64",
+        "expected a boolean",
+        "expected a string",
+        "expected path string",
+    ] {
+        message = message.replace(rust, &format!("expected {wanted}"));
+    }
+    message
+}
+
 /// Reads the text of configuration file `path`.
 pub fn parse(path: &Path, text: &str) -> Result<FileConfig, ConfigError> {
     let error_at = |offset: usize, message: String| {
@@ -160,7 +186,17 @@ pub fn parse(path: &Path, text: &str) -> Result<FileConfig, ConfigError> {
     };
     let config: FileConfig = toml::from_str(text).map_err(|error| {
         let offset = error.span().map_or(0, |span| span.start);
-        error_at(offset, error.message().trim().to_owned())
+        // The key of the line the error is on, to say what its value
+        // should be in words rather than as a Rust type.
+        let line_start = text
+            .get(..offset)
+            .and_then(|before| before.rfind('\n'))
+            .map_or(0, |at| at + 1);
+        let key = text
+            .get(line_start..)
+            .and_then(|line| line.split('=').next())
+            .map_or("", str::trim);
+        error_at(offset, in_words(key, error.message().trim()))
     })?;
     // Ranges serde cannot say: checked here, each at its key.
     let key_offset = |key: &str| {
@@ -240,6 +276,42 @@ mod tests {
     }
 
     #[test]
+    fn a_value_of_the_wrong_kind_is_told_in_words() {
+        for (text, expected) in [
+            (
+                "output_limit = \"big\"\n",
+                "/etc/schedd.conf:1:16: invalid type: string \"big\", expected a whole number of bytes, such as 262144",
+            ),
+            (
+                "\ncron_runs_kept = -1\n",
+                "/etc/schedd.conf:2:18: invalid value: integer `-1`, expected a whole number of runs, such as 50",
+            ),
+            (
+                "batch_load = \"high\"\n",
+                "/etc/schedd.conf:1:14: invalid type: string \"high\", expected a number, a load average such as 1.5",
+            ),
+            (
+                "stop_jobs_on_exit = 1\n",
+                "/etc/schedd.conf:1:21: invalid type: integer `1`, expected true or false",
+            ),
+            (
+                "spool = 5\n",
+                "/etc/schedd.conf:1:9: invalid type: integer `5`, expected a path in double quotes, such as \"/etc/cron.d\"",
+            ),
+        ] {
+            assert_eq!(check(text), Err(expected.to_owned()), "{text}");
+        }
+        for text in ["output_limit = 1\n", "system_crontabs = true\n"] {
+            assert!(check(text).is_ok(), "{text}");
+        }
+        assert!(
+            check("system_crontabs = \"yes\"\n")
+                .unwrap_err()
+                .contains("expected true, false or \"auto\", found \"yes\""),
+        );
+    }
+
+    #[test]
     fn the_example_file_documents_every_setting_with_its_default() {
         let text = crate::conf_man::EXAMPLE;
         // As shipped, all commented out: the defaults.
@@ -301,10 +373,6 @@ mod tests {
             (
                 "output_limit = 10\nspool_dir = \"/x\"\n",
                 "/etc/schedd.conf:2:1: unknown field `spool_dir`, expected one of",
-            ),
-            (
-                "output_limit = \"big\"\n",
-                "/etc/schedd.conf:1:16: invalid type: string \"big\", expected u64",
             ),
             (
                 "log_level = \"loud\"\n",

@@ -28,7 +28,7 @@ Logs go to standard error; SCHEDD_LOG sets the level (error, warn, info,
 debug, trace), else the file's log_level, else info.
 
 Example:
-  schedd &
+  schedd --daemon
   sched at 'now + 1 min' 'date > /tmp/hello'"
 )]
 struct Flags {

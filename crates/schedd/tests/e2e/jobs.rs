@@ -321,10 +321,61 @@ fn without_a_daemon_sched_says_how_to_start_one() {
     assert_eq!(
         stderr(&output),
         format!(
-            "sched: cannot connect to {}: is schedd running? start it with `schedd &` (your own jobs) or `systemctl start schedd` (as root), or pass --socket PATH\n",
+            "sched: cannot connect to {}: is schedd running? start it with `schedd --daemon` (serves your own jobs; as root, every user's), or as root `systemctl start schedd` where it is installed as a service; or pass --socket PATH\n",
             socket.display()
         )
     );
+    // Something that is not a socket is named as such.
+    for (path, what) in [("/etc/passwd", "a regular file"), ("/etc", "a directory")] {
+        let output = std::process::Command::new(crate::harness::sched_binary())
+            .args(["ls", "--socket", path])
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(1));
+        assert_eq!(
+            stderr(&output),
+            format!(
+                "sched: cannot connect to {path}: it is not a socket ({what}): pass the socket schedd listens on (schedd --socket)\n"
+            )
+        );
+    }
+}
+
+#[test]
+fn a_tz_that_names_no_zone_is_refused_by_every_command_that_reads_or_prints_times() {
+    let daemon = Daemon::mock("2026-11-25T10:00:00Z");
+    daemon.at("now + 1 hour", "true");
+    for args in [
+        vec!["ls"],
+        vec!["at", "now + 1 hour", "true"],
+        vec!["next"],
+        vec!["logs"],
+        vec!["when", "noon"],
+        vec!["next", "0 4 * * *"],
+    ] {
+        let mut command = daemon.sched_command(&args);
+        command.env("TZ", "Bogus/Zone");
+        let output = crate::harness::run(command, None);
+        assert_eq!(output.status.code(), Some(1), "{args:?}");
+        assert_eq!(output.stdout, b"", "{args:?}");
+        assert_eq!(
+            stderr(&output),
+            "sched: unknown time zone in $TZ: \"Bogus/Zone\": expected an IANA name such as Europe/Berlin, a zone file or a POSIX TZ string; unset TZ for the system's zone\n",
+            "{args:?}"
+        );
+    }
+    assert_eq!(daemon.jobs().len(), 1, "nothing was queued");
+    // A POSIX TZ string and a leading colon are zones.
+    for tz in ["CET-1CEST,M3.5.0,M10.5.0/3", ":Europe/Berlin"] {
+        let mut command = daemon.sched_command(&["ls"]);
+        command.env("TZ", tz);
+        let output = crate::harness::run(command, None);
+        assert_eq!(output.status.code(), Some(0), "{tz}: {}", stderr(&output));
+        assert!(
+            String::from_utf8_lossy(&output.stdout).contains("T12:00:00+01:00"),
+            "{tz}"
+        );
+    }
 }
 
 #[test]

@@ -425,7 +425,7 @@ fn sighup_with_a_broken_configuration_keeps_the_one_in_force() {
     std::fs::write(&config, "output_limit = 64\nbatch_load = \"high\"\n").unwrap();
     daemon.signal(nix::sys::signal::Signal::SIGHUP);
     let expected = format!(
-        "SIGHUP: {}:2:14: invalid type: string \"high\", expected f64; the configuration in force is kept",
+        "SIGHUP: {}:2:14: invalid type: string \"high\", expected a number, a load average such as 1.5; the configuration in force is kept",
         config.display()
     );
     daemon.wait_until("the reload error", |d| d.log().contains(&expected));
