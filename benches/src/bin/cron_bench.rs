@@ -145,7 +145,7 @@ fn wait_ready(socket: &Path, entries: usize) -> Result<()> {
             )?;
             let reply: Envelope<Response> = sched_proto::read_frame(&mut stream, MAX_REPLY)?;
             match reply.body {
-                Response::Upcoming { runs } if runs.len() == 1.min(entries) => return Ok(()),
+                Response::Upcoming { runs, .. } if runs.len() == 1.min(entries) => return Ok(()),
                 other => bail!("unexpected reply {other:?}"),
             }
         }

@@ -51,7 +51,7 @@ impl ListingEncoder {
     /// The whole reply frame, header included, rows ordered by due instant
     /// and then id, with no runs in progress.
     pub fn finish(self) -> Result<Vec<u8>, FrameError> {
-        self.finish_with(Vec::new(), None)
+        self.finish_with(Vec::new(), None, None)
     }
 
     /// The whole reply frame, with the runs in progress and the daemon's
@@ -60,6 +60,7 @@ impl ListingEncoder {
         mut self,
         running: Vec<crate::RunInfo>,
         now: Option<jiff::Timestamp>,
+        batch_hold: Option<crate::BatchHold>,
     ) -> Result<Vec<u8>, FrameError> {
         // The text around the rows comes from the reply type itself, so it
         // cannot drift from what `Response` decodes. The rows go where the
@@ -68,6 +69,7 @@ impl ListingEncoder {
             jobs: Vec::new(),
             running,
             now,
+            batch_hold,
         }))?;
         const JOBS: &[u8] = b"\"jobs\":[]";
         let split = empty
@@ -144,7 +146,8 @@ mod tests {
             Response::Jobs {
                 jobs: expected,
                 running: Vec::new(),
-                now: None
+                now: None,
+                batch_hold: None,
             }
         );
     }
@@ -156,6 +159,7 @@ mod tests {
             jobs: Vec::new(),
             running: Vec::new(),
             now: None,
+            batch_hold: None,
         }))
         .unwrap();
         assert_eq!(frame, reference);

@@ -91,6 +91,9 @@ pub enum CrontabRequest {
     Install { user: Option<String>, text: String },
     /// Remove the crontab.
     Remove { user: Option<String> },
+    /// The system crontabs as loaded, and the lines and files refused
+    /// (root only).
+    System,
 }
 
 /// Drives the mock clock of a test daemon.
@@ -218,6 +221,9 @@ pub enum Response {
         /// The daemon's clock when it listed (how long each has run).
         #[serde(default)]
         now: Option<Timestamp>,
+        /// Set when due batch jobs wait for the load to fall.
+        #[serde(default)]
+        batch_hold: Option<BatchHold>,
     },
     Removed {
         results: Vec<Removal>,
@@ -252,6 +258,18 @@ pub enum Response {
     },
     Upcoming {
         runs: Vec<UpcomingRun>,
+        /// Set when due batch jobs wait for the load to fall.
+        #[serde(default)]
+        batch_hold: Option<BatchHold>,
+        /// The daemon's clock when it answered.
+        #[serde(default)]
+        now: Option<Timestamp>,
+    },
+    /// The system crontabs' entries as loaded, in file and line order, and
+    /// what was refused.
+    SystemCrontabs {
+        entries: Vec<SystemEntry>,
+        refused: Vec<Refused>,
     },
     Settled {
         running: u32,
@@ -451,6 +469,54 @@ pub struct UpcomingRun {
     pub command: String,
 }
 
+/// Due batch jobs wait: the 1-minute load average is at or above the
+/// daemon's limit. In hundredths, as the load is shown (2.31 is 231).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BatchHold {
+    pub load_hundredths: u32,
+    pub limit_hundredths: u32,
+}
+
+impl BatchHold {
+    /// `waiting for the load: 2.31 >= limit 1.50`.
+    pub fn describe(&self) -> String {
+        format!(
+            "waiting for the load: {}.{:02} >= limit {}.{:02}",
+            self.load_hundredths / 100,
+            self.load_hundredths % 100,
+            self.limit_hundredths / 100,
+            self.limit_hundredths % 100
+        )
+    }
+}
+
+/// A loaded line of a system crontab.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SystemEntry {
+    pub file: String,
+    pub line: u32,
+    pub user: String,
+    /// The time fields as written (`0 4 * * *`, `@daily`).
+    pub schedule: String,
+    /// The zone it runs in (CRON_TZ, else the daemon's).
+    pub zone: String,
+    pub next: Option<Timestamp>,
+    pub command: String,
+}
+
+/// A system crontab file, or one of its lines, that was not loaded.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Refused {
+    pub file: String,
+    /// The line; absent when the whole file was refused.
+    pub line: Option<u32>,
+    pub column: Option<u32>,
+    pub reason: String,
+}
+
 /// How a run ended.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "state", rename_all = "snake_case", deny_unknown_fields)]
@@ -544,11 +610,12 @@ mod tests {
             jobs: vec![job()],
             running: Vec::new(),
             now: None,
+            batch_hold: None,
         };
         let text = serde_json::to_string(&reply).unwrap();
         assert_eq!(
             text,
-            r#"{"type":"jobs","data":{"jobs":[[7,"batch",1000,"ada",1835438400000001,1835343000000000,"echo \"quoted\"\nsecond line","/home/ada","B"]],"running":[],"now":null}}"#
+            r#"{"type":"jobs","data":{"jobs":[[7,"batch",1000,"ada",1835438400000001,1835343000000000,"echo \"quoted\"\nsecond line","/home/ada","B"]],"running":[],"now":null,"batch_hold":null}}"#
         );
         let back: Response = serde_json::from_str(&text).unwrap();
         assert_eq!(back, reply);

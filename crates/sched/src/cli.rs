@@ -287,7 +287,8 @@ Examples:
   sched crontab -l
   sched crontab -e
   echo '*/5 * * * * ~/bin/poll' | sched crontab -
-  sched crontab -u alice -l      (root only)";
+  sched crontab -u alice -l      (root only)
+  sched crontab --system         (root only)";
 
 const NEXT_HELP: &str = "\
 Without EXPR: each of your crontab entries (root: everyone's) and pending
@@ -329,7 +330,7 @@ pub struct NextArgs {
 }
 
 #[derive(Debug, Args)]
-#[command(group(clap::ArgGroup::new("action").required(true).args(["list", "edit", "remove", "file"])))]
+#[command(group(clap::ArgGroup::new("action").required(true).args(["list", "edit", "remove", "file", "system"])))]
 pub struct CrontabArgs {
     /// Act on USER's crontab (root only)
     #[arg(short = 'u', value_name = "USER")]
@@ -349,6 +350,13 @@ pub struct CrontabArgs {
     /// Install FILE as the crontab; - reads standard input
     #[arg(value_name = "FILE")]
     pub file: Option<PathBuf>,
+    /// Show the system crontabs as loaded (file, line, user, schedule,
+    /// next instant) and the lines refused, with why (root only)
+    #[arg(long, conflicts_with = "user")]
+    pub system: bool,
+    /// With --system: as JSON
+    #[arg(long, requires = "system")]
+    pub json: bool,
 }
 
 const WHEN_HELP: &str = "\

@@ -16,6 +16,9 @@ use crate::client::{Client, DaemonError, unexpected};
 /// Whether the action succeeded (false: exit status 1, message printed).
 pub fn run(args: &CrontabArgs, socket: Option<&Path>, out: &mut impl Write) -> Result<bool> {
     let user = args.user.clone();
+    if args.system {
+        return system(args.json, socket, out);
+    }
     if args.list {
         return list(user, socket, out);
     }
@@ -40,6 +43,78 @@ pub fn run(args: &CrontabArgs, socket: Option<&Path>, out: &mut impl Write) -> R
         (file.display().to_string(), text)
     };
     install(user, &name, &text, socket)
+}
+
+/// The system crontabs as loaded: one line per entry, then the refusals.
+/// False when something was refused.
+fn system(as_json: bool, socket: Option<&Path>, out: &mut impl Write) -> Result<bool> {
+    let Response::SystemCrontabs { entries, refused } = ask(socket, CrontabRequest::System)? else {
+        return Err(anyhow!(
+            "schedd sent an unexpected reply to crontab --system"
+        ));
+    };
+    if as_json {
+        serde_json::to_writer_pretty(
+            &mut *out,
+            &serde_json::json!({ "entries": entries, "refused": refused }),
+        )?;
+        writeln!(out)?;
+        return Ok(refused.is_empty());
+    }
+    let zone = crate::time::local_zone()?;
+    let rows: Vec<[String; 5]> = entries
+        .iter()
+        .map(|entry| {
+            [
+                format!("{}:{}", entry.file, entry.line),
+                entry.user.clone(),
+                entry.schedule.clone(),
+                entry.next.map_or_else(
+                    || "never".to_owned(),
+                    |next| crate::time::format_instant(next, &zone),
+                ),
+                crate::jobs::one_line(&entry.command, 60).into_owned(),
+            ]
+        })
+        .collect();
+    let header = ["LINE", "USER", "SCHEDULE", "NEXT", "COMMAND"].map(str::to_owned);
+    let mut widths = [0; 5];
+    for row in std::iter::once(&header).chain(&rows) {
+        for (width, cell) in widths.iter_mut().zip(row) {
+            *width = (*width).max(cell.chars().count());
+        }
+    }
+    if entries.is_empty() {
+        writeln!(out, "no system crontab entries are loaded")?;
+    } else {
+        for row in std::iter::once(&header).chain(&rows) {
+            let mut line = String::new();
+            for (index, (cell, width)) in row.iter().zip(widths).enumerate() {
+                if index == 4 {
+                    line.push_str(cell);
+                } else {
+                    line.push_str(&format!("{cell:<width$}  "));
+                }
+            }
+            writeln!(out, "{}", line.trim_end())?;
+        }
+    }
+    if !refused.is_empty() {
+        writeln!(out, "\nrefused:")?;
+        for refusal in &refused {
+            let place = match (refusal.line, refusal.column) {
+                (Some(line), Some(column)) => format!("{}:{line}:{column}", refusal.file),
+                (Some(line), None) => format!("{}:{line}", refusal.file),
+                _ => refusal.file.clone(),
+            };
+            writeln!(
+                out,
+                "{place}: {}",
+                crate::jobs::one_line(&refusal.reason, 200)
+            )?;
+        }
+    }
+    Ok(refused.is_empty())
 }
 
 fn list(user: Option<String>, socket: Option<&Path>, out: &mut impl Write) -> Result<bool> {

@@ -33,6 +33,7 @@ pub fn list_queue(
         mut jobs,
         running,
         now,
+        batch_hold,
     } = response
     else {
         return Err(unexpected("a listing", &response));
@@ -51,7 +52,10 @@ pub fn list_queue(
             rows.push(serde_json::to_value(json::RunningJob::new(run, now))?);
         }
         for job in &jobs {
-            rows.push(serde_json::to_value(json::Job::from(job))?);
+            let mut row = json::Job::from(job);
+            row.waiting_for_load =
+                waiting(job.kind, job.due, now, batch_hold).map(json::LoadWait::from);
+            rows.push(serde_json::to_value(row)?);
         }
         serde_json::to_writer_pretty(&mut *out, &rows)?;
         writeln!(out)?;
@@ -60,6 +64,12 @@ pub fn list_queue(
     let zone = time::local_zone()?;
     match style {
         Style::Sched => {
+            // A due batch job held back by the load says so.
+            for job in &mut jobs {
+                if let Some(hold) = waiting(job.kind, job.due, now, batch_hold) {
+                    job.command = format!("[{}] {}", hold.describe(), job.command);
+                }
+            }
             let rows: Vec<JobInfo> = running
                 .iter()
                 .map(|run| running_row(run, now))
@@ -88,6 +98,18 @@ pub fn list_queue(
     // by one (three per job, 300,000 at 100,000 jobs) would only delay it.
     std::mem::forget(jobs);
     Ok(())
+}
+
+/// The hold on a batch job due at `due`, when the daemon holds due batch
+/// jobs back for the load.
+pub fn waiting(
+    kind: sched_proto::JobKind,
+    due: jiff::Timestamp,
+    now: Option<jiff::Timestamp>,
+    hold: Option<sched_proto::BatchHold>,
+) -> Option<sched_proto::BatchHold> {
+    let due_now = now.is_some_and(|now| due <= now);
+    (kind == sched_proto::JobKind::Batch && due_now).then_some(hold?)
 }
 
 /// A run in progress as a listing row: queue `=`, its start as the time,

@@ -19,6 +19,25 @@ pub struct Job<'a> {
     pub submitted: Timestamp,
     pub command: &'a str,
     pub cwd: &'a str,
+    /// A due batch job waiting for the load to fall.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub waiting_for_load: Option<LoadWait>,
+}
+
+/// The load a batch job waits for to fall below its limit.
+#[derive(Debug, Serialize)]
+pub struct LoadWait {
+    pub load: f64,
+    pub limit: f64,
+}
+
+impl From<sched_proto::BatchHold> for LoadWait {
+    fn from(hold: sched_proto::BatchHold) -> Self {
+        LoadWait {
+            load: f64::from(hold.load_hundredths) / 100.0,
+            limit: f64::from(hold.limit_hundredths) / 100.0,
+        }
+    }
 }
 
 impl<'a> From<&'a JobInfo> for Job<'a> {
@@ -34,6 +53,7 @@ impl<'a> From<&'a JobInfo> for Job<'a> {
             submitted: job.submitted,
             command: &job.command,
             cwd: &job.cwd,
+            waiting_for_load: None,
         }
     }
 }

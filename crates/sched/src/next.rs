@@ -49,7 +49,12 @@ fn installed(args: &NextArgs, socket: Option<&Path>, out: &mut impl Write) -> Re
         limit: u32::MAX,
         per_entry,
     })?;
-    let Response::Upcoming { runs } = response else {
+    let Response::Upcoming {
+        runs,
+        batch_hold,
+        now,
+    } = response
+    else {
         return Err(unexpected("next", &response));
     };
     if args.json {
@@ -67,6 +72,14 @@ fn installed(args: &NextArgs, socket: Option<&Path>, out: &mut impl Write) -> Re
             (None, _) => format!("at job {}", run.job),
         };
         let command = run.command.lines().next().unwrap_or_default();
+        let kind = match run.kind {
+            RunKind::Batch => sched_proto::JobKind::Batch,
+            _ => sched_proto::JobKind::At,
+        };
+        let command = match crate::jobs::waiting(kind, run.due, now, batch_hold) {
+            Some(hold) => format!("[{}] {command}", hold.describe()),
+            None => command.to_owned(),
+        };
         writeln!(
             out,
             "{}  {}  {}  {}",

@@ -27,10 +27,12 @@ pub async fn serve(
         CrontabRequest::Get { user }
         | CrontabRequest::Install { user, .. }
         | CrontabRequest::Remove { user } => user.clone(),
+        CrontabRequest::System => None,
     };
     crate::requests::check_access(context, peer, crate::requests::Command::Crontab).await?;
     let (uid, name) = target(peer, user).await?;
     match request {
+        CrontabRequest::System => crate::system_view::serve(context, peer).await,
         CrontabRequest::Get { .. } => {
             let stored = context
                 .spool

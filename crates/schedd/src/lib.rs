@@ -36,6 +36,7 @@ mod spool_thread;
 mod startup;
 mod submit;
 pub mod syslog;
+mod system_view;
 
 use std::path::PathBuf;
 

@@ -17,6 +17,7 @@ use crate::requests::{Context, proto_kind};
 /// The whole `Jobs` reply frame for `owner`.
 pub async fn frame(context: &Context, owner: Owner) -> Result<Vec<u8>, ErrorReply> {
     let now = context.clock.now();
+    let batch_hold = crate::requests::batch_hold(context).await;
     let built = context
         .spool
         .call(move |spool| {
@@ -52,7 +53,7 @@ pub async fn frame(context: &Context, owner: Owner) -> Result<Vec<u8>, ErrorRepl
             Ok(match failed {
                 Some(error) => Err(error),
                 None => encoder
-                    .finish_with(running, Some(now))
+                    .finish_with(running, Some(now), batch_hold)
                     .map(|frame| (jobs, frame)),
             })
         })

@@ -494,7 +494,11 @@ async fn upcoming(
     }));
     runs.sort_by(|a, b| (a.due, a.job, &a.origin).cmp(&(b.due, b.job, &b.origin)));
     runs.truncate(limit);
-    Ok(Response::Upcoming { runs })
+    Ok(Response::Upcoming {
+        runs,
+        batch_hold: batch_hold(context).await,
+        now: Some(context.clock.now()),
+    })
 }
 
 /// The origin a crontab line's runs are stored under, from the name a
@@ -529,6 +533,19 @@ fn origin_of(line: &str, owner: &Owner, peer: Peer) -> Result<String, ErrorReply
         None => return Err(invalid()),
     };
     Ok(format!("crontab of {user}:{number}"))
+}
+
+/// The load and its limit when due batch jobs wait for the load to fall,
+/// as the scheduler sees it now.
+pub(crate) async fn batch_hold(context: &Context) -> Option<sched_proto::BatchHold> {
+    let (reply, answer) = oneshot::channel();
+    context.events.send(Event::BatchHold { reply }).ok()?;
+    let (load, limit) = answer.await.ok()??;
+    let hundredths = |value: f64| (value * 100.0).round().clamp(0.0, f64::from(u32::MAX)) as u32;
+    Some(sched_proto::BatchHold {
+        load_hundredths: hundredths(load),
+        limit_hundredths: hundredths(limit),
+    })
 }
 
 pub(crate) fn internal(error: SpoolCallError) -> ErrorReply {

@@ -80,7 +80,15 @@ pub enum Event {
     Settle { reply: oneshot::Sender<u32> },
     /// The system crontabs were read again: these sources replace every
     /// system source loaded before.
-    SystemCrontabs(Vec<Loaded>),
+    SystemCrontabs(crate::cron::SystemLoad),
+    /// The system crontabs' entries as loaded, and what was refused.
+    SystemView {
+        reply: oneshot::Sender<(Vec<SystemRow>, Vec<sched_proto::Refused>)>,
+    },
+    /// Whether due batch jobs wait for the load to fall: (load, limit).
+    BatchHold {
+        reply: oneshot::Sender<Option<(f64, f64)>>,
+    },
     /// Settings read again on SIGHUP, in force from the next run on.
     Reconfigure(Settings),
     /// A user's crontab was installed (replacing any other).
@@ -94,6 +102,17 @@ pub enum Event {
         per_entry: usize,
         reply: oneshot::Sender<Vec<(Timestamp, Arc<CronJob>)>>,
     },
+}
+
+/// A loaded line of a system crontab, as the scheduler holds it.
+#[derive(Debug, Clone)]
+pub struct SystemRow {
+    /// `FILE:LINE`.
+    pub origin: String,
+    pub user: String,
+    pub zone: String,
+    pub next: Option<Timestamp>,
+    pub command: String,
 }
 
 /// The settings SIGHUP can change while the daemon runs.
@@ -139,6 +158,8 @@ pub struct Scheduler {
     /// This is the first daemon since the system booted: @reboot entries
     /// run once the scheduler starts.
     run_reboot_entries: bool,
+    /// The system crontab files and lines refused at their last reading.
+    system_refused: Vec<sched_proto::Refused>,
 }
 
 impl Scheduler {
@@ -157,6 +178,7 @@ impl Scheduler {
             settle_waiters: Vec::new(),
             cron,
             run_reboot_entries: false,
+            system_refused: Vec::new(),
         }
     }
 
@@ -190,7 +212,9 @@ impl Scheduler {
 
     /// Replaces every system crontab with `loaded`; system sources not in it
     /// (removed or refused files) are dropped.
-    pub fn load_system_crontabs(&mut self, loaded: Vec<Loaded>) {
+    pub fn load_system_crontabs(&mut self, load: crate::cron::SystemLoad) {
+        let crate::cron::SystemLoad { loaded, refused } = load;
+        self.system_refused = refused;
         let present: HashSet<Source> = loaded.iter().map(|l| l.source.clone()).collect();
         let gone: Vec<Source> = self
             .cron
@@ -354,6 +378,12 @@ impl Scheduler {
             } => {
                 let _ = reply.send(self.upcoming(owner, limit, per_entry));
             }
+            Event::SystemView { reply } => {
+                let _ = reply.send((self.system_rows(), self.system_refused.clone()));
+            }
+            Event::BatchHold { reply } => {
+                let _ = reply.send(self.batch_hold());
+            }
         }
     }
 
@@ -390,6 +420,56 @@ impl Scheduler {
             runs.push((at, job));
         }
         runs
+    }
+
+    /// The loaded lines of the system crontabs, in file and line order.
+    fn system_rows(&self) -> Vec<SystemRow> {
+        let files: HashSet<String> = self
+            .cron
+            .sources()
+            .filter_map(|source| match source {
+                Source::System(path) => Some(path.display().to_string()),
+                Source::User(_) => None,
+            })
+            .collect();
+        let mut rows: Vec<(String, u32, SystemRow)> = self
+            .cron
+            .keys_of(|_| true)
+            .filter_map(|key| {
+                let job = self.cron.get(key)?;
+                let origin = job.origin();
+                let (file, _) = origin.rsplit_once(':')?;
+                files.contains(file).then(|| {
+                    let row = SystemRow {
+                        user: job.user.name.to_string(),
+                        zone: job
+                            .zone
+                            .time_zone()
+                            .iana_name()
+                            .unwrap_or("the daemon's zone")
+                            .to_owned(),
+                        next: self.cron.next_of(key),
+                        command: job.command.to_string(),
+                        origin: origin.clone(),
+                    };
+                    (file.to_owned(), job.line, row)
+                })
+            })
+            .collect();
+        // As cron reads them: /etc/crontab, then the files of /etc/cron.d
+        // (one level deeper) by name.
+        let depth = |file: &str| std::path::Path::new(file).components().count();
+        rows.sort_by(|a, b| (depth(&a.0), &a.0, a.1).cmp(&(depth(&b.0), &b.0, b.1)));
+        rows.into_iter().map(|(_, _, row)| row).collect()
+    }
+
+    /// The load and its limit, when a batch job is due and waits for the
+    /// load to fall below the limit.
+    fn batch_hold(&self) -> Option<(f64, f64)> {
+        let now = self.clock.now();
+        self.next_batch(now)?;
+        let load = load_average(&self.batch_policy.loadavg)?;
+        (load >= self.batch_policy.load_limit).then_some((load, self.batch_policy.load_limit))
     }
 
     /// Starts every @reboot entry, once.

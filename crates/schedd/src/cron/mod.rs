@@ -173,35 +173,52 @@ pub fn load_system(
     (loaded, errors)
 }
 
+/// The system crontabs as read: what loads, and what was refused.
+#[derive(Debug, Default)]
+pub struct SystemLoad {
+    pub loaded: Vec<Loaded>,
+    pub refused: Vec<sched_proto::Refused>,
+}
+
 /// Reads and parses every system crontab; refused files and bad lines are
-/// logged. Returns what loads, by source. A source loaded before and not
-/// returned now (removed, or refused: a file made writable by others must
-/// stop running at once) is dropped by the caller.
-pub fn load_all_system(paths: &system::SystemPaths, daemon_uid: u32, zones: &Zones) -> Vec<Loaded> {
+/// logged and kept (root sees them with `sched crontab --system`). A
+/// source loaded before and not returned now (removed, or refused: a file
+/// made writable by others must stop running at once) is dropped by the
+/// caller.
+pub fn load_all_system(paths: &system::SystemPaths, daemon_uid: u32, zones: &Zones) -> SystemLoad {
     let mut users = HashMap::new();
-    let mut loaded = Vec::new();
+    let mut load = SystemLoad::default();
     for file in system::read_all(paths, daemon_uid) {
+        let name = file.path.display().to_string();
         match &file.content {
             Err(reason) => {
-                tracing::error!(
-                    "{}: refused, its jobs are not loaded: {reason}",
-                    file.path.display()
-                );
+                tracing::error!("{name}: refused, its jobs are not loaded: {reason}");
+                load.refused.push(sched_proto::Refused {
+                    file: name,
+                    line: None,
+                    column: None,
+                    reason: format!("refused, its jobs are not loaded: {reason}"),
+                });
             }
             Ok(content) => {
                 let (source, errors) = load_system(&file, content, daemon_uid, zones, &mut users);
                 for error in errors {
                     tracing::error!(
-                        "{}:{}:{}: {}; the line is skipped",
-                        file.path.display(),
+                        "{name}:{}:{}: {}; the line is skipped",
                         error.line,
                         error.column,
                         error.message
                     );
+                    load.refused.push(sched_proto::Refused {
+                        file: name.clone(),
+                        line: u32::try_from(error.line).ok(),
+                        column: u32::try_from(error.column).ok(),
+                        reason: error.message,
+                    });
                 }
-                loaded.push(source);
+                load.loaded.push(source);
             }
         }
     }
-    loaded
+    load
 }

@@ -542,3 +542,82 @@ fn beside_another_cron_daemon_the_system_crontabs_are_left_to_it() {
     restart(&mut daemon, &["--system-crontabs"]);
     assert_eq!(commands(&daemon), ["echo system", "echo mine"]);
 }
+
+#[test]
+fn root_sees_the_system_crontabs_as_loaded_and_what_was_refused() {
+    if !crate::harness::root_or_skip("root_sees_the_system_crontabs_as_loaded_and_what_was_refused")
+    {
+        return;
+    }
+    use std::os::unix::fs::PermissionsExt;
+    let mut daemon = Daemon::mock("2026-06-01T09:00:00Z");
+    daemon.tz = "UTC".to_owned();
+    let user = me();
+    let etc = daemon.etc();
+    std::fs::write(
+        etc.join("crontab"),
+        format!(
+            "SHELL=/bin/sh\n0  10 * * 1-5 {user} echo weekdays\n61 * * * * {user} echo bad\n@daily nosuchuser true\n"
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        etc.join("cron.d/backup"),
+        format!("CRON_TZ=Europe/Berlin\n30 2 * * * {user} backup.sh\n"),
+    )
+    .unwrap();
+    let open = etc.join("cron.d/open");
+    std::fs::write(&open, format!("* * * * * {user} echo open\n")).unwrap();
+    std::fs::set_permissions(&open, std::fs::Permissions::from_mode(0o666)).unwrap();
+    daemon.stop();
+    daemon.launch(&crate::harness::Options {
+        mock_clock: Some("2026-06-01T09:00:00Z".to_owned()),
+        ..Default::default()
+    });
+    let output = daemon.sched(&["crontab", "--system"]);
+    assert_eq!(output.status.code(), Some(1), "lines were refused");
+    let text = String::from_utf8(output.stdout).unwrap();
+    let crontab = etc.join("crontab").display().to_string();
+    let backup = etc.join("cron.d/backup").display().to_string();
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(lines[0].starts_with("LINE"), "{text}");
+    let squeeze = |line: &str| line.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert_eq!(
+        squeeze(lines[1]),
+        format!("{crontab}:2 {user} 0 10 * * 1-5 2026-06-01T10:00:00+00:00 echo weekdays")
+    );
+    assert_eq!(
+        squeeze(lines[2]),
+        format!("{backup}:2 {user} 30 2 * * * 2026-06-02T00:30:00+00:00 backup.sh")
+    );
+    assert_eq!(lines[3], "");
+    assert_eq!(lines[4], "refused:");
+    let refused = &lines[5..];
+    assert_eq!(refused.len(), 3, "{text}");
+    assert!(refused[0].starts_with(&format!("{crontab}:3:")), "{text}");
+    assert!(refused[0].contains("61"), "{text}");
+    assert_eq!(
+        refused[1],
+        format!("{crontab}:4:1: no such user \"nosuchuser\"")
+    );
+    assert!(
+        refused[2].starts_with(&format!(
+            "{}: refused, its jobs are not loaded: ",
+            open.display()
+        )),
+        "{text}"
+    );
+    // JSON, and root only.
+    let output = daemon.sched(&["crontab", "--system", "--json"]);
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(json["entries"][1]["zone"], "Europe/Berlin");
+    assert_eq!(json["refused"].as_array().unwrap().len(), 3);
+    let (uid, gid) = crate::harness::nobody();
+    let output = daemon.sched_as(uid, gid, &["crontab", "--system"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).contains("only root may see the system crontabs"),
+        "{}",
+        stderr(&output)
+    );
+}

@@ -444,6 +444,8 @@ pub struct Job {
     pub submitted: Timestamp,
     pub command: String,
     pub cwd: String,
+    #[serde(default)]
+    pub waiting_for_load: Option<serde_json::Value>,
 }
 
 /// A run as `sched logs --json` prints it.

@@ -610,3 +610,46 @@ fn a_job_writing_without_end_occupies_about_the_output_limit_on_disk_while_it_ru
         "the full count is recorded"
     );
 }
+
+#[test]
+fn a_batch_job_held_back_by_the_load_says_so_in_ls_and_next() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut daemon, loadavg) = daemon_under_load(dir.path(), "2.31", &[]);
+    daemon.tz = "UTC".to_owned();
+    let id = crate::harness::job_id(&daemon.ok(&["batch", "echo", "later"]));
+    let later = crate::harness::job_id(&daemon.ok(&["batch", "--at", "noon", "echo", "noon"]));
+    let listed = daemon.ok(&["ls"]);
+    assert!(
+        listed.contains("[waiting for the load: 2.31 >= limit 1.50] echo later"),
+        "{listed}"
+    );
+    assert!(
+        !listed.contains("[waiting for the load: 2.31 >= limit 1.50] echo noon"),
+        "not due yet: {listed}"
+    );
+    let next = daemon.ok(&["next"]);
+    assert!(
+        next.contains(&format!(
+            "batch job {id}  [waiting for the load: 2.31 >= limit 1.50] echo later"
+        )),
+        "{next}"
+    );
+    let rows: Vec<serde_json::Value> = serde_json::from_str(&daemon.ok(&["ls", "--json"])).unwrap();
+    let row = |job: u64| rows.iter().find(|row| row["id"] == job).unwrap().clone();
+    assert_eq!(
+        row(id)["waiting_for_load"],
+        serde_json::json!({"load": 2.31, "limit": 1.5})
+    );
+    assert!(row(later).get("waiting_for_load").is_none());
+    let jobs = daemon.jobs();
+    assert_eq!(
+        jobs.iter()
+            .map(|job| (job.id, job.waiting_for_load.is_some()))
+            .collect::<Vec<_>>(),
+        [(id, true), (later, false)]
+    );
+    // Once the load falls, nothing waits.
+    std::fs::write(&loadavg, "0.20 1.00 1.00 1/100 4242\n").unwrap();
+    let listed = daemon.ok(&["ls"]);
+    assert!(!listed.contains("waiting"), "{listed}");
+}
