@@ -141,6 +141,19 @@ pub fn check(spec: &str) -> Result<(), TimespecError> {
     parser::parse(spec).map(drop)
 }
 
+/// Whether `word` begins like part of a time specification: a keyword
+/// (`now`, `noon`, `tomorrow`, `next`, `utc`, a month or weekday name, a
+/// unit), a number, a date, or `+`, `-`, `/`, `,`. `sched at` never takes
+/// such a word as the start of a command: `now + 1 huor` must not run
+/// `+ 1 huor` now.
+pub fn is_time_word(word: &str) -> bool {
+    match lexer::tokens(word).first().map(|token| token.kind) {
+        None | Some(lexer::TokenKind::End) => false,
+        Some(lexer::TokenKind::Char(c)) => matches!(c, '+' | '-' | '/' | ','),
+        Some(_) => true,
+    }
+}
+
 /// Resolves the value of `at -t`: `[[CC]YY]MMDDhhmm[.ss]` in `zone`.
 pub fn resolve_posix(
     value: &str,

@@ -83,6 +83,32 @@ pub fn at(
     } else {
         JobKind::At
     };
+    // Called as at or batch, every word is the time, as at(1) reads them:
+    // a script's mistyped time is refused, never run as a command.
+    if style == Style::At {
+        let when = match (&args.posix, words.is_empty()) {
+            (Some(_), false) => bail!(
+                "with -t the time is the -t value; the command comes from standard input or -f, not from the words {:?}",
+                words.join(" ")
+            ),
+            (Some(value), true) => When::Posix {
+                value: value.clone(),
+            },
+            (None, true) if args.batch => When::Now,
+            (None, true) => bail!("a time is needed: TIMESPEC or -t"),
+            (None, false) => When::Timespec {
+                text: words.join(" "),
+            },
+        };
+        let job = Job {
+            kind,
+            queue,
+            when,
+            mail: mail.when(),
+            verbose,
+        };
+        return submit(job, &[], file.as_deref(), socket, out, style).map(|()| true);
+    }
     let (when, words) = match &args.posix {
         // With -t, every word is the command.
         Some(value) => {

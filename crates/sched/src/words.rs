@@ -55,7 +55,11 @@ pub fn trailing_options(words: &[String]) -> Result<(Vec<String>, Vec<TrailingOp
             kept.extend(rest.cloned());
             break;
         }
-        let after_time = !kept.is_empty() && sched_at::check(&kept.join(" ")).is_ok();
+        // Only an option-like word is worth a parse of what came before.
+        let after_time = word.starts_with('-')
+            && !kept.is_empty()
+            && kept.iter().map(|w| w.len() + 1).sum::<usize>() <= MAX_TIME_LEN
+            && sched_at::check(&kept.join(" ")).is_ok();
         let option = match word.as_str() {
             _ if !after_time => None,
             "-f" | "-q" => {
@@ -93,7 +97,19 @@ pub enum SplitError {
     },
     /// More than one leading run of words is a time.
     Ambiguous { readings: Vec<Split> },
+    /// The words are not a time, and the one leading run that is leaves a
+    /// command that looks like the rest of a mistyped time.
+    Unclear {
+        text: String,
+        error: Box<sched_at::TimespecError>,
+        reading: Box<Split>,
+    },
 }
+
+/// The longest time specification tried: longer text is never a time
+/// (sched_at refuses it), so prefixes past it are not parsed, and a long
+/// command costs no more than a short one.
+const MAX_TIME_LEN: usize = 1000;
 
 /// Splits `words` as described in the module documentation.
 pub fn split(words: &[String]) -> Result<Split, SplitError> {
@@ -124,15 +140,23 @@ pub fn split(words: &[String]) -> Result<Split, SplitError> {
         }
         Err(error) => error,
     };
-    let readings: Vec<Split> = (1..words.len())
-        .filter_map(|taken| {
-            let time = words[..taken].join(" ");
-            sched_at::check(&time).ok().map(|()| Split {
-                time,
+    let mut readings = Vec::new();
+    let mut time = String::new();
+    for taken in 1..words.len() {
+        if taken > 1 {
+            time.push(' ');
+        }
+        time.push_str(&words[taken - 1]);
+        if time.len() > MAX_TIME_LEN {
+            break;
+        }
+        if sched_at::check(&time).is_ok() {
+            readings.push(Split {
+                time: time.clone(),
                 command: words[taken..].to_vec(),
-            })
-        })
-        .collect();
+            });
+        }
+    }
     match readings.len() {
         // A first word with spaces in it was quoted to be the time: its own
         // error is the one to show.
@@ -144,7 +168,27 @@ pub fn split(words: &[String]) -> Result<Split, SplitError> {
             text: whole,
             error: whole_error,
         }),
-        1 => Ok(readings.into_iter().next().expect("one reading")),
+        1 => {
+            let reading = readings.pop().expect("one reading");
+            // The command must start where the time's grammar stopped: if
+            // its first word reads as part of a time (`now + 1 huor`: `+`),
+            // or the grammar went on into it, the user most likely
+            // mistyped the time, and running the rest as a command is the
+            // one thing never to do.
+            let command_column = reading.time.chars().count() + 2;
+            let first = &reading.command[0];
+            let went_on = sched_at::check(&format!("{} {first}", reading.time))
+                .is_err_and(|error| error.column > command_column);
+            if sched_at::is_time_word(first) || went_on {
+                Err(SplitError::Unclear {
+                    text: whole,
+                    error: Box::new(whole_error),
+                    reading: Box::new(reading),
+                })
+            } else {
+                Ok(reading)
+            }
+        }
         _ => Err(SplitError::Ambiguous { readings }),
     }
 }
@@ -157,38 +201,50 @@ impl fmt::Display for SplitError {
             SplitError::Ambiguous { readings } => {
                 writeln!(
                     f,
-                    "the words can be read {} ways, so nothing was queued; say which:",
+                    "the words can be read {} ways, so nothing was queued; say which, with `--` after the time:",
                     readings.len()
                 )?;
                 for (n, reading) in readings.iter().enumerate() {
                     if n > 0 {
                         writeln!(f)?;
                     }
-                    write!(
-                        f,
-                        "  at {} run {}\n    sched at {} {}\n    sched at {} -- {}",
-                        quoted(&reading.time),
-                        quoted(&reading.command.join(" ")),
-                        shell_word(&reading.time),
-                        reading
-                            .command
-                            .iter()
-                            .map(|word| shell_word(word))
-                            .collect::<Vec<_>>()
-                            .join(" "),
-                        reading.time,
-                        reading
-                            .command
-                            .iter()
-                            .map(|word| shell_word(word))
-                            .collect::<Vec<_>>()
-                            .join(" "),
-                    )?;
+                    write!(f, "  {}", spelling(reading))?;
                 }
                 Ok(())
             }
+            SplitError::Unclear {
+                text,
+                error,
+                reading,
+            } => write!(
+                f,
+                "invalid time {text:?}: {error}; nothing was queued. To run {} at {}, write:\n  {}",
+                quoted(&reading.command.join(" ")),
+                quoted(&reading.time),
+                spelling(reading)
+            ),
         }
     }
+}
+
+/// The one way to write `reading` that means nothing else: the time, `--`,
+/// the command.
+fn spelling(reading: &Split) -> String {
+    let command: Vec<String> = reading
+        .command
+        .iter()
+        .map(|word| shell_word(word))
+        .collect();
+    format!(
+        "sched at {} -- {}",
+        reading
+            .time
+            .split_whitespace()
+            .map(shell_word)
+            .collect::<Vec<_>>()
+            .join(" "),
+        command.join(" ")
+    )
 }
 
 fn quoted(text: &str) -> String {
@@ -287,10 +343,6 @@ mod tests {
         assert_eq!(readings[1].command, ["echo", "report"]);
         let text = error.to_string();
         assert!(
-            text.contains("sched at 'noon tomorrow' echo report"),
-            "{text}"
-        );
-        assert!(
             text.contains("sched at noon tomorrow -- echo report"),
             "{text}"
         );
@@ -304,6 +356,67 @@ mod tests {
             split(&words("now + 1 hour reboot")),
             Err(SplitError::Ambiguous { .. })
         ));
+    }
+
+    #[test]
+    fn a_mistyped_time_never_leaves_its_tail_as_the_command() {
+        for line in [
+            "now + 1 huor",
+            "now + 1 huor backup.sh",
+            "now next week",
+            "tomorrow noon echo hi",
+            "now utc echo hi",
+            "teatime 2 days",
+        ] {
+            let result = split(&words(line));
+            assert!(
+                matches!(
+                    result,
+                    Err(SplitError::Unclear { .. } | SplitError::NotATime { .. })
+                ),
+                "{line}: {result:?}"
+            );
+        }
+        let error = split(&words("now + 1 huor")).unwrap_err().to_string();
+        assert!(
+            error.starts_with("invalid time \"now + 1 huor\": expected minutes"),
+            "{error}"
+        );
+        assert!(error.ends_with("\n  sched at now -- + 1 huor"), "{error}");
+    }
+
+    #[test]
+    fn every_spelling_offered_means_exactly_its_reading() {
+        for line in [
+            "noon tomorrow echo report",
+            "now + 1 hour reboot",
+            "10am Jul 31 2027 echo hi",
+            "now + 1 huor",
+            "midnight next week ./run x",
+        ] {
+            let readings = match split(&words(line)) {
+                Err(SplitError::Ambiguous { readings }) => readings,
+                Err(SplitError::Unclear { reading, .. }) => vec![*reading],
+                other => panic!("{line}: {other:?}"),
+            };
+            for reading in readings {
+                let offered = spelling(&reading);
+                let argv = words(offered.strip_prefix("sched at ").unwrap());
+                assert_eq!(split(&argv), Ok(reading.clone()), "{offered}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_long_command_costs_no_more_than_a_short_one() {
+        let mut line = vec!["now".to_owned()];
+        line.extend((0..50_000).map(|n| format!("w{n}")));
+        let started = std::time::Instant::now();
+        assert!(matches!(split(&line), Ok(Split { .. })));
+        assert!(trailing_options(&line).is_ok());
+        // Not a timing assertion: a quadratic split took tens of seconds
+        // here; this one parses at most 1,000 characters per prefix.
+        let _ = started.elapsed();
     }
 
     #[test]

@@ -319,6 +319,11 @@ impl Executor {
                 Ok(status) => outcome_of(status),
                 Err(error) => Outcome::Failed(format!("cannot wait for the job: {error}")),
             };
+            // The pid is reaped and may be given to another process: it is
+            // no longer this run's to signal. A run being killed loses
+            // what is left of its process group now (those members still
+            // hold the group's id, so it names no one else).
+            executor.running.exited(run, pid);
             if logged {
                 let ended = executor.clock.now();
                 let seconds = ended.duration_since(at).as_secs_f64().max(0.0);

@@ -1,7 +1,10 @@
 //! `sched kill`: stops a run in progress as a service manager would,
 //! SIGTERM to its process group (each job leads a session of its own, so
 //! the group's id is the job's pid), then SIGKILL if it is still running
-//! after the grace period. The run's history says who ended it.
+//! after the grace period; when its main process ends, what is left of the
+//! group gets SIGKILL at once (`Running::exited`). A pid is signalled only
+//! while the run's process is unreaped, so a reused pid is never hit. The
+//! run's history says who ended it.
 
 use std::time::Duration;
 
@@ -74,6 +77,7 @@ pub async fn serve(
     let id = run.id;
     // Kept before the signal: the run may end and be recorded at once.
     context.running.note(id, note.clone());
+    context.running.killing(id);
     if let Err(error) = kill(group, Signal::SIGTERM) {
         context.running.take_note(id);
         return Err(ErrorReply::new(
@@ -85,7 +89,8 @@ pub async fn serve(
     let running = context.running.clone();
     tokio::spawn(async move {
         tokio::time::sleep(grace).await;
-        // Still the same process: the run has not ended and been replaced.
+        // Still the run's unreaped process: the pid cannot belong to
+        // anyone else yet.
         if running.pid_of(id) == Some(pid) {
             tracing::warn!(
                 run = id,

@@ -440,7 +440,7 @@ fn config(flags: Flags, file: FileConfig, euid: u32) -> anyhow::Result<schedd::C
     if wanted == SystemCrontabs::Auto
         && euid == 0
         && (system_crontab.is_some() || cron_dir.is_some())
-        && let Some(other) = schedd::neighbours::find(&flags.other_cron_root)
+        && let Some(other) = schedd::neighbours::find(&flags.other_cron_root, 0)
     {
         let message = format!(
             "another cron daemon runs on this host: {other}. The system crontabs ({}) are left to it and not loaded, so that their jobs do not run twice; users' crontabs and at jobs are served. Stop that daemon, or start schedd with --system-crontabs (system_crontabs = true) to load them anyway",

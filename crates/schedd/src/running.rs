@@ -12,7 +12,11 @@ use tokio::sync::Notify;
 /// shutdown.
 #[derive(Debug, Clone, Default)]
 pub struct Running {
-    pids: Arc<Mutex<HashMap<u64, u32>>>,
+    /// Each run until its end is recorded, with its pid until the pid is
+    /// reaped.
+    pids: Arc<Mutex<HashMap<u64, Option<u32>>>>,
+    /// Runs `sched kill` is stopping.
+    killing: Arc<Mutex<std::collections::HashSet<u64>>>,
     /// What the run's history is to say about how it ended (who stopped
     /// it), recorded with its outcome.
     notes: Arc<Mutex<HashMap<u64, String>>>,
@@ -21,12 +25,35 @@ pub struct Running {
 
 impl Running {
     pub fn started(&self, run: u64, pid: u32) {
-        self.lock().insert(run, pid);
+        self.lock().insert(run, Some(pid));
+    }
+
+    /// Run `run`'s process `pid` has ended and been reaped; its end is
+    /// not recorded yet. If `sched kill` is stopping it, the rest of its
+    /// process group gets SIGKILL now: while any member lives the group's
+    /// id cannot be reused, so the signal reaches only them.
+    pub fn exited(&self, run: u64, pid: u32) {
+        if let Some(entry) = self.lock().get_mut(&run) {
+            *entry = None;
+        }
+        if lock(&self.killing).remove(&run)
+            && let Ok(pid) = i32::try_from(pid)
+        {
+            let _ = nix::sys::signal::kill(
+                nix::unistd::Pid::from_raw(-pid),
+                nix::sys::signal::Signal::SIGKILL,
+            );
+        }
+    }
+
+    /// Marks run `run` as being stopped by `sched kill`.
+    pub fn killing(&self, run: u64) {
+        lock(&self.killing).insert(run);
     }
 
     /// The process id of run `run`, while it runs.
     pub fn pid_of(&self, run: u64) -> Option<u32> {
-        self.lock().get(&run).copied()
+        self.lock().get(&run).copied().flatten()
     }
 
     /// Keeps `note` to be recorded with run `run`'s outcome.
@@ -42,6 +69,8 @@ impl Running {
     /// Run `run` has ended and its outcome is recorded.
     pub fn ended(&self, run: u64) {
         self.lock().remove(&run);
+        lock(&self.notes).remove(&run);
+        lock(&self.killing).remove(&run);
         self.changed.notify_waiters();
     }
 
@@ -50,7 +79,7 @@ impl Running {
     /// `grace` for their ends to be recorded. Returns how many were still
     /// running then.
     pub async fn stop_all(&self, grace: Duration) -> usize {
-        let pids: Vec<u32> = self.lock().values().copied().collect();
+        let pids: Vec<u32> = self.lock().values().copied().flatten().collect();
         for pid in pids {
             let Ok(pid) = i32::try_from(pid) else {
                 continue;
@@ -73,7 +102,7 @@ impl Running {
         }
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<u64, u32>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<u64, Option<u32>>> {
         lock(&self.pids)
     }
 }

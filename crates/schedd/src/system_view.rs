@@ -4,7 +4,9 @@
 //!
 //! The scheduler keeps entries compactly, without their time fields as
 //! written; those are read back from the files, which the daemon watches
-//! and reloads on any change, so the text shown is the text loaded.
+//! and reloads on any change. A line that no longer holds the loaded
+//! command (the file changed, and the reload is under way) shows "(file
+//! changed since loaded)" rather than another line's fields.
 
 use std::collections::HashMap;
 
@@ -44,12 +46,22 @@ pub async fn serve(context: &Context, peer: Peer) -> Result<Response, ErrorReply
                         })
                         .unwrap_or_default()
                 });
-                let text = lines.get(line as usize - 1).map_or("", String::as_str);
+                let text = (line as usize)
+                    .checked_sub(1)
+                    .and_then(|index| lines.get(index))
+                    .map_or("", String::as_str);
+                // The file changed since it was loaded (the watch reloads
+                // it in a moment): its line is not this entry's any more.
+                let schedule = if text.contains(row.command.trim()) {
+                    time_fields(text)
+                } else {
+                    "(file changed since loaded)".to_owned()
+                };
                 Some(SystemEntry {
                     file: file.to_owned(),
                     line,
                     user: row.user,
-                    schedule: time_fields(text),
+                    schedule,
                     zone: row.zone,
                     next: row.next,
                     command: row.command,

@@ -43,17 +43,29 @@ impl fmt::Display for OtherCron {
 
 /// The first cron daemon running under `root` (`/` on a host; tests give
 /// a directory of their own): a live process named in one of the
-/// pidfiles, else any process with one of the names. schedd itself is
-/// never one.
-pub fn find(root: &Path) -> Option<OtherCron> {
+/// pidfiles, else any process with one of the names. Only processes and
+/// pidfiles of `trusted` (root) count: any user can name a process
+/// `cron`, and must not be able to switch off the system crontabs with
+/// one. schedd itself is never one.
+pub fn find(root: &Path, trusted: u32) -> Option<OtherCron> {
+    use std::os::unix::fs::MetadataExt;
     let own = std::process::id();
     let name_of = |pid: u32| -> Option<String> {
-        let comm = std::fs::read_to_string(root.join(format!("proc/{pid}/comm"))).ok()?;
+        let process = root.join(format!("proc/{pid}"));
+        if std::fs::metadata(&process).ok()?.uid() != trusted {
+            return None;
+        }
+        let comm = std::fs::read_to_string(process.join("comm")).ok()?;
         let name = comm.trim_end_matches('\n').to_owned();
         (pid != own && NAMES.contains(&name.as_str())).then_some(name)
     };
     for pidfile in PIDFILES {
         let path = root.join(pidfile);
+        let trusted_file = std::fs::symlink_metadata(&path)
+            .is_ok_and(|meta| meta.is_file() && meta.uid() == trusted && meta.mode() & 0o022 == 0);
+        if !trusted_file {
+            continue;
+        }
         let Ok(text) = std::fs::read_to_string(&path) else {
             continue;
         };
@@ -92,6 +104,14 @@ mod tests {
         std::fs::write(dir.join("comm"), format!("{name}\n")).unwrap();
     }
 
+    fn me() -> u32 {
+        nix::unistd::geteuid().as_raw()
+    }
+
+    fn find(root: &Path) -> Option<OtherCron> {
+        super::find(root, me())
+    }
+
     #[test]
     fn a_cron_is_found_by_its_pidfile_or_by_its_name_and_nothing_else_counts() {
         let root = tempfile::tempdir().unwrap();
@@ -119,6 +139,28 @@ mod tests {
         let found = find(root).unwrap();
         assert_eq!((found.name.as_str(), found.pid), ("crond", 30));
         assert_eq!(found.found_by, root.join("var/run/crond.pid"));
+    }
+
+    #[test]
+    fn a_process_or_pidfile_of_another_user_does_not_count() {
+        use std::os::unix::fs::PermissionsExt;
+        let root = tempfile::tempdir().unwrap();
+        let root = root.path();
+        process(root, 50, "cron");
+        assert!(
+            super::find(root, me() + 1).is_none(),
+            "not the trusted uid's"
+        );
+        assert!(find(root).is_some());
+        // A pidfile others may write names nothing.
+        std::fs::create_dir_all(root.join("run")).unwrap();
+        std::fs::write(root.join("run/crond.pid"), "50\n").unwrap();
+        std::fs::set_permissions(
+            root.join("run/crond.pid"),
+            std::fs::Permissions::from_mode(0o666),
+        )
+        .unwrap();
+        assert_eq!(find(root).unwrap().found_by, root.join("proc"));
     }
 
     #[test]

@@ -85,16 +85,30 @@ fn words_that_read_two_ways_are_refused_with_both_spellings() {
     assert_eq!(code, 1);
     assert_eq!(out, "");
     assert!(
-        err.contains("sched at 'noon tomorrow' echo report"),
+        err.contains("sched at noon tomorrow -- echo report"),
         "{err}"
     );
     assert!(
         err.contains("sched at noon -- tomorrow echo report"),
         "{err}"
     );
-    // The dangerous case: never `now` running `+ 1 hour ...`.
-    let (code, _, err) = sched(&daemon, &["at", "now", "+", "1", "hour", "reboot"], "");
-    assert_eq!(code, 1, "{err}");
+    // The dangerous case: never `now` running `+ 1 hour ...`, nor
+    // the tail of a mistyped time (`huor`), whatever standard input holds.
+    for words in [
+        &["at", "now", "+", "1", "hour", "reboot"][..],
+        &["at", "now", "+", "1", "huor"],
+        &["at", "tomorrow", "noon", "echo", "hi"],
+        &["at", "now", "utc", "echo", "hi"],
+    ] {
+        let (code, _, err) = sched(&daemon, words, "backup.sh\n");
+        assert_eq!(code, 1, "{words:?}: {err}");
+        assert!(err.contains(" -- "), "the exact spelling is offered: {err}");
+    }
+    // Called as at, every word is the time: a typo is refused.
+    let mut at = program(&daemon, "at");
+    at.args(["now", "+", "1", "huor"]);
+    let output = run(at, Some("backup.sh\n"));
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
     // Nothing to run: refused, whether stdin is empty or blank.
     for stdin in ["", " \n\t\n"] {
         let (code, _, err) = sched(&daemon, &["at", "teatime"], stdin);
@@ -321,6 +335,16 @@ fn running_jobs_are_listed_and_kill_stops_them_with_term_then_kill() {
             marker.display()
         ),
     );
+    // Its main process ends on SIGTERM, leaving a member of its group that
+    // ignores it: that one gets SIGKILL as soon as the main process ends.
+    let straggler = daemon.dir.path().join("straggler.pid");
+    let leaver = daemon.at(
+        "now + 2 min",
+        &format!(
+            "(trap '' TERM; echo $(exec sh -c 'echo $PPID') > {0}.tmp; mv {0}.tmp {0}; while :; do sleep 1; done) & wait",
+            straggler.display()
+        ),
+    );
     daemon.ok(&["mock", "set", "2026-11-25T10:01:00Z"]);
     daemon.wait_until("both jobs started", |daemon| running(daemon).len() == 2);
     let rows = running(&daemon);
@@ -390,6 +414,27 @@ fn running_jobs_are_listed_and_kill_stops_them_with_term_then_kill() {
         "SIGTERM ignored: SIGKILL after the grace"
     );
     assert!(running(&daemon).is_empty());
+    daemon.ok(&["mock", "set", "2026-11-25T10:02:00Z"]);
+    daemon.wait_until("the straggler's pid", |_| straggler.exists());
+    let straggler_pid: u32 = std::fs::read_to_string(&straggler)
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    daemon.ok(&["kill", "--grace", "1h", &leaver.to_string()]);
+    daemon.settle();
+    // Gone (or a zombie waiting for its reaper) long before the hour.
+    let alive = |pid: u32| {
+        std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| {
+            !stat
+                .rsplit(')')
+                .next()
+                .unwrap_or("")
+                .trim_start()
+                .starts_with('Z')
+        })
+    };
+    daemon.wait_until("the straggler to be killed", |_| !alive(straggler_pid));
     let output = daemon.sched(&["kill", &polite.to_string()]);
     assert_eq!(output.status.code(), Some(1));
     assert!(stderr(&output).contains(&format!("no running job {polite} of yours")));

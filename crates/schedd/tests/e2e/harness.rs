@@ -388,7 +388,10 @@ pub fn run(mut command: Command, stdin: Option<&str>) -> Output {
         .stderr(Stdio::piped());
     let mut child = command.spawn().expect("start sched");
     let mut pipe = child.stdin.take().unwrap();
-    pipe.write_all(stdin.unwrap_or("").as_bytes()).unwrap();
+    // A command that fails before reading its input closes the pipe.
+    if let Err(error) = pipe.write_all(stdin.unwrap_or("").as_bytes()) {
+        assert_eq!(error.kind(), std::io::ErrorKind::BrokenPipe, "{error}");
+    }
     drop(pipe);
     child.wait_with_output().unwrap()
 }
