@@ -11,7 +11,7 @@ use jiff::tz::TimeZone;
 use sched_proto::{JobInfo, Request, Response, RunInfo, RunKind};
 
 use crate::cli::{ListArgs, RemoveArgs, ShowArgs};
-use crate::client::{Client, unexpected};
+use crate::client::{Client, DaemonError, unexpected};
 use crate::compat::Style;
 use crate::{json, time};
 
@@ -300,17 +300,25 @@ pub fn show(args: &ShowArgs, socket: Option<&Path>, out: &mut impl Write) -> Res
     show_ids(&[args.id], socket, out)
 }
 
-/// Each job's script, one after the other (`at -c 4 5`).
+/// Each job's script, one after the other (`at -c 4 5`). An id that is
+/// not a pending job of the caller's is reported and the others are still
+/// printed, as at(1) does; the result is then false.
 pub fn show_ids(ids: &[u64], socket: Option<&Path>, out: &mut impl Write) -> Result<bool> {
     let mut client = Client::connect(socket)?;
+    let mut all = true;
     for &id in ids {
-        let response = client.ask(Request::Show { id })?;
-        let Response::Script { script, .. } = response else {
-            return Err(unexpected("show", &response));
-        };
-        out.write_all(script.as_bytes())?;
+        match client.ask(Request::Show { id }) {
+            Ok(Response::Script { script, .. }) => out.write_all(script.as_bytes())?,
+            Ok(other) => return Err(unexpected("show", &other)),
+            Err(error) if ids.len() > 1 && error.downcast_ref::<DaemonError>().is_some() => {
+                out.flush()?;
+                eprintln!("sched: {error}");
+                all = false;
+            }
+            Err(error) => return Err(error),
+        }
     }
-    Ok(true)
+    Ok(all)
 }
 
 /// The first line of `text`, control characters as `?`, cut to `max`

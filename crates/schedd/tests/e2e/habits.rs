@@ -155,6 +155,15 @@ fn at_flags_list_remove_and_print_jobs() {
     let only_c = daemon.ok(&["at", "-l", "-q", "c"]);
     assert_eq!(only_c.lines().count(), 2, "{only_c}");
     assert!(only_c.contains("echo two"), "{only_c}");
+    // A missing id is reported and the others still printed, as at -c.
+    let output = daemon.sched(&["at", "-c", "9999", "1"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&output.stdout).ends_with("\necho one\n"));
+    assert!(
+        stderr(&output).contains("no pending job 9999 of yours"),
+        "{}",
+        stderr(&output)
+    );
     let script = daemon.ok(&["at", "-c", "1"]);
     assert_eq!(script, daemon.ok(&["show", "1"]));
     assert!(script.ends_with("\necho one\n"), "{script}");
