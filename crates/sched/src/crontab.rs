@@ -48,6 +48,8 @@ pub fn run(args: &CrontabArgs, socket: Option<&Path>, out: &mut impl Write) -> R
 /// The system crontabs as loaded: one line per entry, then the refusals.
 /// False when something was refused.
 fn system(as_json: bool, socket: Option<&Path>, out: &mut impl Write) -> Result<bool> {
+    // Checked first, JSON or not: a $TZ naming no zone is refused everywhere.
+    let zone = crate::time::local_zone()?;
     let Response::SystemCrontabs { entries, refused } = ask(socket, CrontabRequest::System)? else {
         return Err(anyhow!(
             "schedd sent an unexpected reply to crontab --system"
@@ -61,7 +63,6 @@ fn system(as_json: bool, socket: Option<&Path>, out: &mut impl Write) -> Result<
         writeln!(out)?;
         return Ok(refused.is_empty());
     }
-    let zone = crate::time::local_zone()?;
     let rows: Vec<[String; 5]> = entries
         .iter()
         .map(|entry| {

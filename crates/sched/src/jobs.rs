@@ -28,6 +28,8 @@ pub fn list_queue(
     out: &mut impl Write,
     style: Style,
 ) -> Result<()> {
+    // Checked first, JSON or not: a $TZ naming no zone is refused everywhere.
+    let zone = time::local_zone()?;
     let response = Client::connect(socket)?.ask(Request::List)?;
     let Response::Jobs {
         mut jobs,
@@ -61,7 +63,6 @@ pub fn list_queue(
         writeln!(out)?;
         return Ok(());
     }
-    let zone = time::local_zone()?;
     match style {
         Style::Sched => {
             // A due batch job held back by the load says so.

@@ -44,6 +44,8 @@ fn installed(args: &NextArgs, socket: Option<&Path>, out: &mut impl Write) -> Re
     if args.clock.now.is_some() || args.clock.tz.is_some() {
         bail!("--now and --tz go with EXPR; your next runs are as the daemon plans them");
     }
+    // Checked first, JSON or not: a $TZ naming no zone is refused everywhere.
+    let zone = time::local_zone()?;
     let per_entry = u32::try_from(args.count.unwrap_or(1)).unwrap_or(u32::MAX);
     let response = Client::connect(socket)?.ask(Request::Upcoming {
         limit: u32::MAX,
@@ -64,7 +66,6 @@ fn installed(args: &NextArgs, socket: Option<&Path>, out: &mut impl Write) -> Re
         writeln!(out)?;
         return Ok(());
     }
-    let zone = time::local_zone()?;
     for run in &runs {
         let what = match (&run.origin, run.kind) {
             (Some(origin), _) => origin.clone(),

@@ -347,6 +347,8 @@ fn a_tz_that_names_no_zone_is_refused_by_every_command_that_reads_or_prints_time
     daemon.at("now + 1 hour", "true");
     for args in [
         vec!["ls"],
+        vec!["ls", "--json"],
+        vec!["next", "--json"],
         vec!["at", "now + 1 hour", "true"],
         vec!["next"],
         vec!["logs"],
