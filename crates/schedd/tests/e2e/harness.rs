@@ -510,6 +510,16 @@ pub fn test_users(test: &str) -> Option<[(u32, u32, String); 2]> {
     }
 }
 
+/// Held for the whole of a test that adds and deletes accounts: useradd
+/// hands out the uid a deletion just freed, so two such tests at once
+/// would see each other's accounts under their deleted users' uids.
+pub fn accounts_lock() -> std::sync::MutexGuard<'static, ()> {
+    static ACCOUNTS: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    ACCOUNTS
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
 /// A user made for one test (`useradd`), deleted (`userdel`) when dropped
 /// or by [`TempUser::delete`]: for tests of what happens to the jobs of a
 /// user who is deleted.

@@ -111,6 +111,7 @@ fn a_job_whose_owner_no_longer_exists_is_not_run_and_the_refusal_is_recorded() {
     if !root_or_skip("a_job_whose_owner_no_longer_exists_is_not_run_and_the_refusal_is_recorded") {
         return;
     }
+    let _accounts = crate::harness::accounts_lock();
     let Some(mut user) = crate::harness::TempUser::create(
         "schedghost1",
         "a_job_whose_owner_no_longer_exists_is_not_run_and_the_refusal_is_recorded",
@@ -286,6 +287,7 @@ fn the_crontab_of_a_user_that_no_longer_exists_is_not_loaded_at_start() {
         shared: true,
         ..Options::default()
     };
+    let _accounts = crate::harness::accounts_lock();
     let Some(mut user) = crate::harness::TempUser::create(
         "schedghost2",
         "the_crontab_of_a_user_that_no_longer_exists_is_not_loaded_at_start",
@@ -542,6 +544,7 @@ fn a_reused_uid_does_not_inherit_the_jobs_or_crontab_of_its_former_owner() {
         shared: true,
         ..Options::default()
     };
+    let _accounts = crate::harness::accounts_lock();
     let Some(mut former) = crate::harness::TempUser::create("schedreuse1", test) else {
         return;
     };
@@ -646,6 +649,7 @@ fn a_system_crontab_line_for_an_account_sharing_its_uid_runs() {
     if !root_or_skip(test) {
         return;
     }
+    let _accounts = crate::harness::accounts_lock();
     let Some(first) = crate::harness::TempUser::create("schedshare1", test) else {
         return;
     };
