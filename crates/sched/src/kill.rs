@@ -35,7 +35,21 @@ pub fn run(args: &KillArgs, socket: Option<&Path>, out: &mut impl Write) -> Resu
             Ok(other) => return Err(unexpected("kill", &other)),
             Err(error) if error.downcast_ref::<DaemonError>().is_some() => {
                 out.flush()?;
-                eprintln!("sched: {error}");
+                // A pending job: say when it is due, in the caller's zone.
+                let pending = match target {
+                    RunTarget::Job { id } => match client.ask(Request::Show { id }) {
+                        Ok(Response::Script { job, .. }) => Some((id, job.due)),
+                        _ => None,
+                    },
+                    RunTarget::Run { .. } => None,
+                };
+                match pending {
+                    Some((id, due)) => eprintln!(
+                        "sched: job {id} has not started: it is due at {}; remove it with `sched rm {id}`",
+                        crate::time::format_instant(due, &crate::time::local_zone()?)
+                    ),
+                    None => eprintln!("sched: {error}"),
+                }
                 all = false;
             }
             Err(error) => return Err(error),

@@ -444,6 +444,15 @@ fn running_jobs_are_listed_and_kill_stops_them_with_term_then_kill() {
         })
     };
     daemon.wait_until("the straggler to be killed", |_| !alive(straggler_pid));
+    let pending = daemon.at("noon", "true");
+    let output = daemon.sched(&["kill", &pending.to_string()]);
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(
+        stderr(&output),
+        format!(
+            "sched: job {pending} has not started: it is due at 2026-11-25T12:00:00+00:00; remove it with `sched rm {pending}`\n"
+        )
+    );
     let output = daemon.sched(&["kill", &polite.to_string()]);
     assert_eq!(output.status.code(), Some(1));
     assert!(stderr(&output).contains(&format!("no running job {polite} of yours")));
