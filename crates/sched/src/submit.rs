@@ -85,7 +85,7 @@ pub fn at(
     };
     // Called as at or batch, every word is the time, as at(1) reads them:
     // a script's mistyped time is refused, never run as a command.
-    if style == Style::At {
+    let (when, words) = if style == Style::At {
         let when = match (&args.posix, words.is_empty()) {
             (Some(_), false) => bail!(
                 "with -t the time is the -t value; the command comes from standard input or -f, not from the words {:?}",
@@ -100,38 +100,32 @@ pub fn at(
                 text: words.join(" "),
             },
         };
-        let job = Job {
-            kind,
-            queue,
-            when,
-            mail: mail.when(),
-            verbose,
-        };
-        return submit(job, &[], file.as_deref(), socket, out, style).map(|()| true);
-    }
-    let (when, words) = match &args.posix {
-        // With -t, every word is the command.
-        Some(value) => {
-            let words = match words.first().map(String::as_str) {
-                Some("--") => &words[1..],
-                _ => &words[..],
-            };
-            (
-                When::Posix {
-                    value: value.clone(),
-                },
-                words.to_vec(),
-            )
-        }
-        None if args.batch && words.is_empty() => (When::Now, Vec::new()),
-        None => {
-            let split = crate::words::split(&words).map_err(|error| match error {
-                SplitError::NotATime { text, error } => {
-                    report::timespec_error("invalid time", &text, &error)
-                }
-                other => anyhow::anyhow!("{other}"),
-            })?;
-            (When::Timespec { text: split.time }, split.command)
+        (when, Vec::new())
+    } else {
+        match &args.posix {
+            // With -t, every word is the command.
+            Some(value) => {
+                let words = match words.first().map(String::as_str) {
+                    Some("--") => &words[1..],
+                    _ => &words[..],
+                };
+                (
+                    When::Posix {
+                        value: value.clone(),
+                    },
+                    words.to_vec(),
+                )
+            }
+            None if args.batch && words.is_empty() => (When::Now, Vec::new()),
+            None => {
+                let split = crate::words::split(&words).map_err(|error| match error {
+                    SplitError::NotATime { text, error } => {
+                        report::timespec_error("invalid time", &text, &error)
+                    }
+                    other => anyhow::anyhow!("{other}"),
+                })?;
+                (When::Timespec { text: split.time }, split.command)
+            }
         }
     };
     let job = Job {

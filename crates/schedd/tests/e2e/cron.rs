@@ -503,13 +503,14 @@ fn sched_next_lists_crontab_entries_and_jobs_in_time_order() {
     daemon.ok(&["at", "09:45", "echo at-job"]);
     // Each entry and job once, in time order: a frequent line does not
     // crowd out the others.
-    let once = daemon.upcoming(1);
-    let got: Vec<(Timestamp, &str)> = once
-        .iter()
-        .map(|run| (run.due, run.command.as_str()))
-        .collect();
+    fn runs_of(upcoming: &[crate::harness::Upcoming]) -> Vec<(Timestamp, &str)> {
+        upcoming
+            .iter()
+            .map(|run| (run.due, run.command.as_str()))
+            .collect()
+    }
     assert_eq!(
-        got,
+        runs_of(&daemon.upcoming(1)),
         vec![
             (instant("2026-06-01T09:30:00Z"), "echo half"),
             (instant("2026-06-01T09:45:00Z"), "echo at-job"),
@@ -519,12 +520,8 @@ fn sched_next_lists_crontab_entries_and_jobs_in_time_order() {
     assert_eq!(daemon.ok(&["next"]).lines().count(), 3);
     // -n N: N instants of each entry; a job has only one.
     let upcoming = daemon.upcoming(3);
-    let got: Vec<(Timestamp, &str)> = upcoming
-        .iter()
-        .map(|run| (run.due, run.command.as_str()))
-        .collect();
     assert_eq!(
-        got,
+        runs_of(&upcoming),
         vec![
             (instant("2026-06-01T09:30:00Z"), "echo half"),
             (instant("2026-06-01T09:45:00Z"), "echo at-job"),

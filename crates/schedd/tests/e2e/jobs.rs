@@ -312,11 +312,14 @@ fn a_bad_time_specification_is_refused_with_a_pointer() {
 fn without_a_daemon_sched_says_how_to_start_one() {
     let dir = tempfile::tempdir().unwrap();
     let socket = dir.path().join("none.sock");
-    let output = std::process::Command::new(crate::harness::sched_binary())
-        .args(["ls", "--socket"])
-        .arg(&socket)
-        .output()
-        .unwrap();
+    let ls = |socket: &std::path::Path| {
+        std::process::Command::new(crate::harness::sched_binary())
+            .args(["ls", "--socket"])
+            .arg(socket)
+            .output()
+            .unwrap()
+    };
+    let output = ls(&socket);
     assert_eq!(output.status.code(), Some(1));
     assert_eq!(
         stderr(&output),
@@ -327,10 +330,7 @@ fn without_a_daemon_sched_says_how_to_start_one() {
     );
     // Something that is not a socket is named as such.
     for (path, what) in [("/etc/passwd", "a regular file"), ("/etc", "a directory")] {
-        let output = std::process::Command::new(crate::harness::sched_binary())
-            .args(["ls", "--socket", path])
-            .output()
-            .unwrap();
+        let output = ls(std::path::Path::new(path));
         assert_eq!(output.status.code(), Some(1));
         assert_eq!(
             stderr(&output),
