@@ -304,7 +304,7 @@ pub fn at_posix(data: &[u8]) {
 /// The daemon's configuration file (TOML).
 pub fn conf(data: &[u8]) {
     let text = String::from_utf8_lossy(data);
-    match schedd::conf::parse(Path::new("/etc/schedd.conf"), &text) {
+    match schedd::config::file::parse(Path::new("/etc/schedd.conf"), &text) {
         Ok(config) => {
             if let Some(load) = config.batch_load {
                 assert!(load.is_finite() && load > 0.0, "batch_load {load} accepted");

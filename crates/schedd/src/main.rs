@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use clap::Parser;
 use jiff::Timestamp;
 use sched_proto::paths::{self, PathEnv};
-use schedd::conf::{FileConfig, LogLevel};
+use schedd::config::file::{FileConfig, LogLevel};
 
 #[derive(Debug, Clone, Parser)]
 #[command(
@@ -50,7 +50,7 @@ struct Flags {
     /// Where log lines go [default: stderr; syslog with --daemon, or
     /// --log-file when there is no /dev/log]
     #[arg(long, value_name = "TARGET")]
-    log_target: Option<schedd::conf::LogTarget>,
+    log_target: Option<schedd::config::file::LogTarget>,
     /// The log file, for --log-target file and when the system log is
     /// missing [default: /var/log/schedd.log as root, else
     /// $XDG_STATE_HOME/schedd/schedd.log]
@@ -61,7 +61,7 @@ struct Flags {
     syslog_socket: PathBuf,
     /// How log lines are written [default: text]
     #[arg(long, value_name = "FORMAT")]
-    log_format: Option<schedd::conf::LogFormat>,
+    log_format: Option<schedd::config::file::LogFormat>,
     /// The pidfile held (locked) while the daemon runs [default with
     /// --daemon: /run/schedd.pid as root, else beside the socket]
     #[arg(long, value_name = "FILE")]
@@ -176,7 +176,7 @@ fn generate(what: Generated) -> std::io::Result<()> {
     let mut text = Vec::new();
     match what {
         Generated::Man => text.extend_from_slice(include_str!("../../../man/schedd.8").as_bytes()),
-        Generated::ConfMan => text.extend_from_slice(schedd::conf_man::man_page().as_bytes()),
+        Generated::ConfMan => text.extend_from_slice(schedd::config::man::man_page().as_bytes()),
         Generated::Bash => clap_complete::generate(
             clap_complete::Shell::Bash,
             &mut command,
@@ -300,7 +300,7 @@ fn main() -> ExitCode {
         // Held until the daemon ends; a second daemon is refused here.
         let _pidfile =
             match pidfile.or_else(|| daemon.then(|| default_pidfile(euid, &config.socket))) {
-                Some(path) => Some(schedd::pidfile::Pidfile::lock(&path)?),
+                Some(path) => Some(schedd::system::pidfile::Pidfile::lock(&path)?),
                 None => None,
             };
         schedd::run(config, launch)
@@ -311,7 +311,7 @@ fn main() -> ExitCode {
             // Logging to the system log, the error goes there too; before
             // readiness, standard error reaches the terminal that started
             // `schedd --daemon`.
-            if log.destination != schedd::conf::LogDestination::Stderr {
+            if log.destination != schedd::config::file::LogDestination::Stderr {
                 tracing::error!("{error:#}");
             }
             eprintln!("schedd: {error:#}");
@@ -379,7 +379,7 @@ fn read_config_file(
     }
     let text =
         std::io::read_to_string(file).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
-    let config = schedd::conf::parse(&path, &text)?;
+    let config = schedd::config::file::parse(&path, &text)?;
     Ok((Some(path), config))
 }
 
@@ -426,7 +426,7 @@ fn config(flags: Flags, file: FileConfig, euid: u32) -> anyhow::Result<schedd::C
     };
     let mut system_crontab = system(flags.system_crontab, file.system_crontab, "/etc/crontab");
     let mut cron_dir = system(flags.cron_dir, file.cron_dir, "/etc/cron.d");
-    use schedd::conf::SystemCrontabs;
+    use schedd::config::file::SystemCrontabs;
     let wanted = match (flags.system_crontabs, file.system_crontabs) {
         (true, _) => SystemCrontabs::Always,
         (false, Some(setting)) => setting,
@@ -509,8 +509,8 @@ fn log_settings(
     flags: &Flags,
     file: &FileConfig,
     euid: u32,
-) -> (schedd::conf::LogSettings, Option<String>) {
-    use schedd::conf::{LogDestination, LogFormat, LogTarget};
+) -> (schedd::config::file::LogSettings, Option<String>) {
+    use schedd::config::file::{LogDestination, LogFormat, LogTarget};
     let log_file = || {
         flags
             .log_file
@@ -542,7 +542,7 @@ fn log_settings(
             }
         }
     };
-    let settings = schedd::conf::LogSettings {
+    let settings = schedd::config::file::LogSettings {
         level: file.log_level,
         json: flags.log_format.or(file.log_format) == Some(LogFormat::Json),
         destination,
@@ -563,8 +563,8 @@ fn default_log_file(euid: u32) -> PathBuf {
     state.join("schedd/schedd.log")
 }
 
-fn init_logging(log: &schedd::conf::LogSettings) {
-    use schedd::conf::LogDestination;
+fn init_logging(log: &schedd::config::file::LogSettings) {
+    use schedd::config::file::LogDestination;
     use tracing_subscriber::filter::LevelFilter;
     // A level, not per-module directives: the directive parser brings a
     // regex engine, a megabyte of code resident in every daemon.
@@ -593,7 +593,7 @@ fn init_logging(log: &schedd::conf::LogSettings) {
         _ => None,
     };
     let syslog = match &log.destination {
-        LogDestination::Syslog(socket) => Some(schedd::syslog::Syslog::connect(socket)),
+        LogDestination::Syslog(socket) => Some(schedd::system::syslog::Syslog::connect(socket)),
         _ => None,
     };
     if log.json {

@@ -7,15 +7,20 @@ use sched_spool::{Outcome, Owner, Spool};
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::{mpsc, watch};
 
+use crate::Launch;
 use crate::clock::Clock;
+use crate::config::Config;
 use crate::cron::system::SystemPaths;
-use crate::cron::watch::Reloader;
+use crate::cron::watch::{Deliver, Reloader};
 use crate::cron::{self, Zones};
-use crate::executor::Executor;
-use crate::requests::Context;
-use crate::scheduler::{BatchPolicy, Scheduler};
-use crate::spool_thread::SpoolHandle;
-use crate::{Config, Launch, dirs, listener, output};
+use crate::running::executor::{Executor, Report};
+use crate::running::output;
+use crate::scheduling::event::Event;
+use crate::scheduling::scheduler::{BatchPolicy, Scheduler};
+use crate::serving::context::Context;
+use crate::serving::listener;
+use crate::storage::thread::SpoolHandle;
+use crate::system::dirs;
 
 /// How long a daemon configured to stop its jobs waits for them to end.
 const JOB_STOP_GRACE: std::time::Duration = std::time::Duration::from_secs(10);
@@ -56,7 +61,7 @@ fn adopt_owner_names(spool: &mut Spool) -> anyhow::Result<()> {
     }
     let mut complete = true;
     for uid in spool.uids_without_owner_name()? {
-        match crate::names::account_of(uid) {
+        match crate::system::accounts::account_of(uid) {
             Ok(Some(name)) => spool.adopt_owner_name(uid, &name)?,
             Ok(None) => {}
             Err(error) => {
@@ -130,9 +135,9 @@ async fn serve(
     let new_boot = is_new_boot(&spool, &config.boot_id_file).await?;
     let (events_tx, events_rx) = mpsc::unbounded_channel();
     let (shutdown_tx, shutdown_rx) = watch::channel(false);
-    let running = crate::running::Running::default();
+    let running = crate::running::in_progress::Running::default();
     let output_limit = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(config.output_limit));
-    tokio::spawn(crate::output_trim::run(
+    tokio::spawn(crate::running::output_trim::run(
         output_dir.clone(),
         output_limit.clone(),
     ));
@@ -141,12 +146,18 @@ async fn serve(
         clock: clock.clone(),
         output_dir,
         output_limit,
-        events: events_tx.clone(),
+        report: {
+            let events = events_tx.clone();
+            Report(std::sync::Arc::new(move |finished| {
+                let _ = events.send(Event::RunFinished(finished));
+            }))
+        },
         sendmail: config.sendmail.clone(),
         running: running.clone(),
     };
     let mut scheduler = Scheduler::new(
         clock.clone(),
+        spool.clone(),
         executor,
         BatchPolicy {
             load_limit: config.batch_load_limit,
@@ -165,7 +176,13 @@ async fn serve(
         scheduler.run_reboot_entries();
     }
     let cron_entries = scheduler.cron_entries();
-    let reloader = Reloader::new(system_paths, euid, zones.clone(), events_tx.clone());
+    let deliver = {
+        let events = events_tx.clone();
+        Deliver(std::sync::Arc::new(move |load| {
+            let _ = events.send(Event::SystemCrontabs(load));
+        }))
+    };
+    let reloader = Reloader::new(system_paths, euid, zones.clone(), deliver);
     let context = Context {
         spool: spool.clone(),
         events: events_tx,
@@ -278,7 +295,7 @@ impl Signals {
         &mut self,
         reloader: &Reloader,
         running: &mut Reloadable,
-        access: &std::sync::Arc<std::sync::RwLock<Option<crate::access::Access>>>,
+        access: &std::sync::Arc<std::sync::RwLock<Option<crate::config::access::Access>>>,
     ) {
         loop {
             tokio::select! {
@@ -352,7 +369,7 @@ fn owner_of(uid: u32, stored: Option<&str>) -> Option<String> {
         Err(_) => return Some(name.to_owned()),
         Ok(_) => {}
     }
-    match crate::names::account_of(uid) {
+    match crate::system::accounts::account_of(uid) {
         Ok(Some(now)) => tracing::warn!(
             uid,
             "the crontab of uid {uid} is an orphan: it was {name}'s, and uid {uid} is now {now}'s: not loaded"
@@ -422,7 +439,7 @@ async fn recover_lost_runs(
 /// The configuration in force, and where to send the settings that change.
 struct Reloadable {
     config: Config,
-    events: tokio::sync::mpsc::UnboundedSender<crate::scheduler::Event>,
+    events: tokio::sync::mpsc::UnboundedSender<crate::scheduling::event::Event>,
 }
 
 /// Puts a configuration read again on SIGHUP in force: the access lists,
@@ -432,20 +449,24 @@ struct Reloadable {
 fn apply_reloaded(
     running: &mut Reloadable,
     new: Config,
-    access: &std::sync::Arc<std::sync::RwLock<Option<crate::access::Access>>>,
+    access: &std::sync::Arc<std::sync::RwLock<Option<crate::config::access::Access>>>,
 ) {
     *access
         .write()
         .unwrap_or_else(|poisoned| poisoned.into_inner()) = new.access.clone();
-    let _ = running.events.send(crate::scheduler::Event::Reconfigure(
-        crate::scheduler::Settings {
-            output_limit: new.output_limit,
-            sendmail: new.sendmail.clone(),
-            batch_load_limit: new.batch_load_limit,
-            batch_interval: jiff::SignedDuration::from_secs(i64::from(new.batch_interval_seconds)),
-            cron_runs_kept: new.cron_runs_kept,
-        },
-    ));
+    let _ = running
+        .events
+        .send(crate::scheduling::event::Event::Reconfigure(
+            crate::scheduling::event::Settings {
+                output_limit: new.output_limit,
+                sendmail: new.sendmail.clone(),
+                batch_load_limit: new.batch_load_limit,
+                batch_interval: jiff::SignedDuration::from_secs(i64::from(
+                    new.batch_interval_seconds,
+                )),
+                cron_runs_kept: new.cron_runs_kept,
+            },
+        ));
     let old = &running.config;
     let mut pending = Vec::new();
     if new.socket != old.socket {

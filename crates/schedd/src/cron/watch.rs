@@ -14,11 +14,21 @@ use std::time::Duration;
 
 use nix::sys::inotify::{AddWatchFlags, InitFlags, Inotify};
 use tokio::io::unix::AsyncFd;
-use tokio::sync::mpsc::UnboundedSender;
 
-use super::Zones;
 use super::system::SystemPaths;
-use crate::scheduler::Event;
+use super::{SystemLoad, Zones};
+
+/// Where each new reading of the system crontabs goes: the scheduler, in
+/// the daemon. A function, so that this module knows nothing of who
+/// listens.
+#[derive(Clone)]
+pub struct Deliver(pub Arc<dyn Fn(SystemLoad) + Send + Sync>);
+
+impl std::fmt::Debug for Deliver {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Deliver")
+    }
+}
 
 /// How long the directories must be quiet before they are read again.
 const QUIET: Duration = Duration::from_millis(200);
@@ -33,22 +43,17 @@ pub struct Reloader {
     paths: SystemPaths,
     daemon_uid: u32,
     zones: Zones,
-    events: UnboundedSender<Event>,
+    deliver: Deliver,
     lock: Arc<tokio::sync::Mutex<()>>,
 }
 
 impl Reloader {
-    pub fn new(
-        paths: SystemPaths,
-        daemon_uid: u32,
-        zones: Zones,
-        events: UnboundedSender<Event>,
-    ) -> Reloader {
+    pub fn new(paths: SystemPaths, daemon_uid: u32, zones: Zones, deliver: Deliver) -> Reloader {
         Reloader {
             paths,
             daemon_uid,
             zones,
-            events,
+            deliver,
             lock: Arc::default(),
         }
     }
@@ -60,7 +65,7 @@ impl Reloader {
         match tokio::task::spawn_blocking(move || super::load_all_system(&paths, uid, &zones)).await
         {
             Ok(loaded) => {
-                let _ = self.events.send(Event::SystemCrontabs(loaded));
+                (self.deliver.0)(loaded);
             }
             Err(error) => tracing::error!("reading the system crontabs failed: {error}"),
         }

@@ -3,8 +3,54 @@
 
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
-use sched_proto::{ErrorCode, ErrorReply, JobKind, Submission, When, is_env_name};
-use sched_spool::NewJob;
+use sched_proto::{ErrorCode, ErrorReply, JobKind, Response, Submission, When, is_env_name};
+use sched_spool::{JobRecord, NewJob, Owner};
+
+use super::context::{Context, Peer};
+use super::permission::{Command, check_access};
+use super::reply::{internal, job_info};
+use crate::scheduling::event::Event;
+
+/// Queues a submission for the caller, durably, and tells the scheduler.
+pub async fn serve(
+    context: &Context,
+    peer: Peer,
+    owner: Owner,
+    submission: Submission,
+) -> Result<Response, ErrorReply> {
+    check_access(context, peer, Command::At).await?;
+    let accepted = accept(submission, peer.uid, peer.gid, context.clock.now())?;
+    let mut job = accepted.job;
+    // The job remembers whose it is by name too: a uid reused by a
+    // later account does not inherit it. The lookup may block on
+    // NSS: not on a tokio worker.
+    let uid = peer.uid;
+    job.owner_name = match &owner {
+        Owner::Account { name, .. } => name.clone(),
+        _ => crate::system::accounts::account_of_async(uid).await?,
+    };
+    let stored = job.clone();
+    let id = context.spool.insert(stored).await.map_err(internal)?;
+    let record = JobRecord { id, job };
+    // Sent before the reply, so that anything the client does next
+    // (a mock clock step in tests) reaches the scheduler after it.
+    let _ = context.events.send(Event::Added {
+        id,
+        due: record.job.due,
+        kind: record.job.kind,
+        queue: record.job.queue,
+    });
+    tracing::info!(job = id, uid = peer.uid, pid = peer.pid, due = %record.job.due, "queued");
+    let owner = record
+        .job
+        .owner_name
+        .clone()
+        .unwrap_or_else(|| uid.to_string());
+    Ok(Response::Submitted {
+        job: job_info(&record, owner),
+        notices: accepted.notices,
+    })
+}
 
 /// The longest command: one argument of `sh -c`, which Linux caps at
 /// 128 KiB (MAX_ARG_STRLEN) including its final NUL.
@@ -126,18 +172,6 @@ pub fn queue_of(
     }
 }
 
-/// How much nicer than the daemon a job of `queue` runs, as atd runs it:
-/// 2 for `a`, 4 for `b`, and 2 more for each later letter (the kernel
-/// stops at 19).
-pub fn nice_of(queue: char) -> i32 {
-    let letter = queue.to_ascii_lowercase();
-    if letter.is_ascii_lowercase() {
-        (i32::from(letter as u8 - b'a') + 1) * 2
-    } else {
-        0
-    }
-}
-
 /// The submitter's zone: an IANA name or a POSIX TZ string; the daemon's
 /// own zone when none was sent.
 fn zone(name: Option<&str>) -> Result<TimeZone, ErrorReply> {
@@ -219,7 +253,8 @@ mod tests {
         assert!(queue_of(JobKind::At, Some('=')).is_err());
         assert!(queue_of(JobKind::At, Some('é')).is_err());
         assert_eq!(
-            ["a", "b", "c", "z", "A", "Z"].map(|q| nice_of(q.chars().next().unwrap())),
+            ["a", "b", "c", "z", "A", "Z"]
+                .map(|q| crate::running::executor::nice_of(q.chars().next().unwrap())),
             [2, 4, 6, 52, 2, 52]
         );
     }

@@ -176,7 +176,7 @@ impl MailPlan {
         writeln!(message)?;
         // What the run history keeps, and nothing else: the middle of a
         // longer output is gone from disk already (see `output_trim`).
-        let kept = crate::output::read(output, limit)?;
+        let kept = crate::running::output::read(output, limit)?;
         message.write_all(&kept.head)?;
         if !kept.tail.is_empty() {
             let left_out = kept.total_bytes - (kept.head.len() + kept.tail.len()) as u64;

@@ -14,8 +14,9 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{UnixListener, UnixStream};
 use tokio::sync::{Notify, watch};
 
-use crate::admission::{Admission, Admit, ConnectionId, Limits};
-use crate::requests::{self, Context, Peer, Reply};
+use super::context::{Context, Peer, Reply};
+use super::dispatch;
+use crate::serving::admission::{Admission, Admit, ConnectionId, Limits};
 
 /// How long a connection may sit idle between requests.
 const IDLE_TIMEOUT: Duration = Duration::from_secs(60);
@@ -29,7 +30,7 @@ pub fn bind(path: &Path, public: bool) -> anyhow::Result<UnixListener> {
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
-    crate::dirs::ensure(parent, crate::dirs::socket_dir(public))?;
+    crate::system::dirs::ensure(parent, crate::system::dirs::socket_dir(public))?;
     match std::fs::symlink_metadata(path) {
         Ok(meta) if meta.file_type().is_socket() => {
             match std::os::unix::net::UnixStream::connect(path) {
@@ -320,7 +321,7 @@ async fn connection(
         if !slot.answering() {
             return;
         }
-        let frame = match requests::answer(&context, peer, &body).await {
+        let frame = match dispatch::answer(&context, peer, &body).await {
             Reply::Message(response) => encode_reply(&response),
             Reply::Frame(frame) => Ok(frame),
         };

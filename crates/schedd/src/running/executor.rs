@@ -11,15 +11,13 @@ use std::sync::Arc;
 use jiff::Timestamp;
 use sched_runas::{JobCommand, ResolvedUser};
 use sched_spool::{JobRecord, Outcome, Output};
-use tokio::sync::mpsc::UnboundedSender;
 
 use crate::clock::Clock;
 use crate::cron::CronJob;
 use crate::cron::environment::{self, cron_environment};
-use crate::mail::{self, MailPlan};
-use crate::output;
-use crate::scheduler::Event;
-use crate::spool_thread::{SpoolCallError, SpoolHandle};
+use crate::running::mail::{self, MailPlan};
+use crate::running::output;
+use crate::storage::thread::{SpoolCallError, SpoolHandle};
 
 /// The shell that runs every job, as cron and at use.
 pub const SHELL: &str = "/bin/sh";
@@ -34,11 +32,31 @@ pub struct Executor {
     /// value it started with, and the task that trims running jobs' output
     /// files (`output_trim`) reads the same value.
     pub output_limit: Arc<std::sync::atomic::AtomicU64>,
-    pub events: UnboundedSender<Event>,
+    /// Told how each started run ended.
+    pub report: Report,
     /// The mailer for jobs' output (sendmail); absent: no mail.
     pub sendmail: PathBuf,
     /// The jobs running now.
-    pub running: crate::running::Running,
+    pub running: crate::running::in_progress::Running,
+}
+
+/// How a started run ended: what the executor reports once the end is
+/// recorded.
+#[derive(Debug, Clone)]
+pub struct RunFinished {
+    pub run: u64,
+    pub outcome: Outcome,
+}
+
+/// Where the executor reports each run's end: the scheduler, in the
+/// daemon. A function, so that running knows nothing of who listens.
+#[derive(Clone)]
+pub struct Report(pub Arc<dyn Fn(RunFinished) + Send + Sync>);
+
+impl std::fmt::Debug for Report {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Report")
+    }
 }
 
 /// What a run runs.
@@ -98,6 +116,14 @@ impl Executor {
     pub async fn start(&self, task: Task, run: u64) -> Option<Started> {
         let ready = self.prepare(task, run).await?;
         self.launch(ready).await
+    }
+
+    /// Puts settings read again on SIGHUP in force: runs started from now
+    /// on keep `output_limit` bytes and mail with `sendmail`.
+    pub fn reconfigure(&mut self, output_limit: u64, sendmail: PathBuf) {
+        self.output_limit
+            .store(output_limit, std::sync::atomic::Ordering::Relaxed);
+        self.sendmail = sendmail;
     }
 
     /// Records the pid and start instant of runs just started, in one
@@ -248,7 +274,7 @@ impl Executor {
     /// Forks and execs a ready job. Returns the started process, to be
     /// recorded with [`record_started`](Self::record_started); a run that
     /// failed to start is recorded as failed here, and no
-    /// [`Event::RunFinished`] follows.
+    /// [`RunFinished`] follows.
     pub async fn launch(&self, ready: Ready) -> Option<Started> {
         let Ready {
             task,
@@ -269,7 +295,7 @@ impl Executor {
         };
         // at jobs run nicer by queue, as atd runs them; cron jobs as cron.
         let nice = match &task {
-            Task::Job(job) => crate::submit::nice_of(job.job.queue),
+            Task::Job(job) => nice_of(job.job.queue),
             Task::Cron(_) => 0,
         };
         let spec = JobCommand {
@@ -343,9 +369,9 @@ impl Executor {
                     "({name}) {what} ended, pid {pid}: {status} after {seconds:.3} s"
                 );
             }
-            executor.conclude(run, outcome, mail, limit).await;
+            executor.conclude(run, outcome.clone(), mail, limit).await;
             executor.running.ended(run);
-            let _ = executor.events.send(Event::RunFinished);
+            (executor.report.0)(RunFinished { run, outcome });
         });
         Some(Started { run, pid, at })
     }
@@ -513,5 +539,17 @@ fn outcome_of(status: std::process::ExitStatus) -> Outcome {
         (Some(code), _) => Outcome::Exited(code),
         (None, Some(signal)) => Outcome::Signalled(signal),
         (None, None) => Outcome::Failed(format!("ended with status {status}")),
+    }
+}
+
+/// How much nicer than the daemon a job of `queue` runs, as atd runs it:
+/// 2 for `a`, 4 for `b`, and 2 more for each later letter (the kernel
+/// stops at 19).
+pub fn nice_of(queue: char) -> i32 {
+    let letter = queue.to_ascii_lowercase();
+    if letter.is_ascii_lowercase() {
+        (i32::from(letter as u8 - b'a') + 1) * 2
+    } else {
+        0
     }
 }

@@ -9,10 +9,11 @@
 
 use sched_proto::{CrontabRequest, ErrorCode, ErrorReply, Response};
 
+use super::context::{Context, Peer};
+use super::reply::internal;
 use crate::cron;
-use crate::names::Names;
-use crate::requests::{Context, Peer, internal};
-use crate::scheduler::Event;
+use crate::scheduling::event::Event;
+use crate::system::accounts::Names;
 
 /// The largest crontab accepted: 1 MiB, far more than any hand-kept
 /// crontab, and well inside one request frame.
@@ -29,10 +30,10 @@ pub async fn serve(
         | CrontabRequest::Remove { user } => user.clone(),
         CrontabRequest::System => None,
     };
-    crate::requests::check_access(context, peer, crate::requests::Command::Crontab).await?;
+    super::permission::check_access(context, peer, super::permission::Command::Crontab).await?;
     let (uid, name) = target(peer, user).await?;
     match request {
-        CrontabRequest::System => crate::system_view::serve(context, peer).await,
+        CrontabRequest::System => crate::serving::system_view::serve(context, peer).await,
         CrontabRequest::Get { .. } => {
             let stored = context
                 .spool
@@ -78,7 +79,7 @@ pub async fn serve(
             }
             let entries = loaded.crontab.entries.len() as u32;
             let (events, now) = (context.events.clone(), context.clock.now());
-            let account = crate::names::account_of_async(uid).await?;
+            let account = crate::system::accounts::account_of_async(uid).await?;
             let by_root = peer.uid == 0;
             let former = context
                 .spool

@@ -13,8 +13,9 @@ use nix::unistd::Pid;
 use sched_proto::{ErrorCode, ErrorReply, Response, RunTarget};
 use sched_spool::Owner;
 
-use crate::names::Names;
-use crate::requests::{Context, Peer, internal};
+use super::context::{Context, Peer};
+use super::reply::internal;
+use crate::system::accounts::Names;
 
 /// The longest grace period a request may ask for.
 const MAX_GRACE: Duration = Duration::from_secs(24 * 3600);

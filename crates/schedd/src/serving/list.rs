@@ -11,13 +11,14 @@ use std::ops::ControlFlow;
 use sched_proto::{ErrorCode, ErrorReply, JobRef, ListingEncoder};
 use sched_spool::Owner;
 
-use crate::names::Names;
-use crate::requests::{Context, proto_kind};
+use super::context::Context;
+use super::reply::{batch_hold, internal, proto_kind, run_info};
+use crate::system::accounts::Names;
 
 /// The whole `Jobs` reply frame for `owner`.
 pub async fn frame(context: &Context, owner: Owner) -> Result<Vec<u8>, ErrorReply> {
     let now = context.clock.now();
-    let batch_hold = crate::requests::batch_hold(context).await;
+    let batch_hold = batch_hold(context).await;
     let built = context
         .spool
         .call(move |spool| {
@@ -47,7 +48,7 @@ pub async fn frame(context: &Context, owner: Owner) -> Result<Vec<u8>, ErrorRepl
             let running = spool
                 .runs_in_progress(owner)?
                 .iter()
-                .map(|run| crate::requests::run_info(run, &mut names))
+                .map(|run| run_info(run, &mut names))
                 .collect();
             let jobs = encoder.len();
             Ok(match failed {
@@ -58,7 +59,7 @@ pub async fn frame(context: &Context, owner: Owner) -> Result<Vec<u8>, ErrorRepl
             })
         })
         .await
-        .map_err(crate::requests::internal)?;
+        .map_err(internal)?;
     let (jobs, frame) = built.map_err(|error| {
         tracing::error!("cannot encode a listing: {error}");
         ErrorReply::new(

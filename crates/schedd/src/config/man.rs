@@ -4,7 +4,7 @@
 //! with the comment above it is one setting.
 
 /// The example configuration file, as shipped.
-pub const EXAMPLE: &str = include_str!("../../../etc/schedd.conf");
+pub const EXAMPLE: &str = include_str!("../../../../etc/schedd.conf");
 
 /// schedd.conf(5) in roff.
 pub fn man_page() -> String {

@@ -313,7 +313,7 @@ mod tests {
 
     #[test]
     fn the_example_file_documents_every_setting_with_its_default() {
-        let text = crate::conf_man::EXAMPLE;
+        let text = crate::config::man::EXAMPLE;
         // As shipped, all commented out: the defaults.
         assert_eq!(check(text), Ok(FileConfig::default()));
         // Uncommented, every line reads, and names every setting.

@@ -25,9 +25,11 @@ use sched_engine::{Key, Wakeup};
 use sched_spool::{CronRun, JobKind, Owner};
 use tokio::sync::{mpsc, oneshot, watch};
 
+use super::event::{Event, SystemRow};
 use crate::clock::{Clock, Timer, Wake};
 use crate::cron::{CronJob, CronTable, Loaded, Source};
-use crate::executor::{Executor, Ready, Task};
+use crate::running::executor::{Executor, Ready, Task};
+use crate::storage::thread::SpoolHandle;
 
 /// How long before its instant an at job is claimed, its owner looked up
 /// and its output file opened. The claim is a durable (fsync'd) transaction
@@ -43,87 +45,6 @@ const ARM_LIMIT: usize = 64;
 /// How long a job whose claim failed (a spool error) waits before the
 /// scheduler tries again.
 const CLAIM_RETRY: SignedDuration = SignedDuration::from_secs(60);
-
-/// Everything that can wake the scheduler besides its timer.
-#[derive(Debug)]
-pub enum Event {
-    /// A job was queued.
-    Added {
-        id: u64,
-        due: Timestamp,
-        kind: JobKind,
-        /// at(1)'s queue letter: due batch jobs start by queue, then id.
-        queue: char,
-    },
-    /// A job was removed before it ran.
-    Removed {
-        id: u64,
-        due: Timestamp,
-        kind: JobKind,
-    },
-    /// A started run ended.
-    RunFinished,
-    /// A test moves the mock clock to `to`; the reply is sent once every job
-    /// due on the way has been started at its own instant.
-    SetMockClock {
-        to: Timestamp,
-        reply: oneshot::Sender<Timestamp>,
-    },
-    /// A test sets the mock clock's wall time to `to` with no time passing
-    /// (a clock step); the reply is sent once the daemon has looked.
-    StepMockClock {
-        to: Timestamp,
-        reply: oneshot::Sender<Timestamp>,
-    },
-    /// A test waits until no run is in progress; the reply carries the
-    /// number still running (0).
-    Settle { reply: oneshot::Sender<u32> },
-    /// The system crontabs were read again: these sources replace every
-    /// system source loaded before.
-    SystemCrontabs(crate::cron::SystemLoad),
-    /// The system crontabs' entries as loaded, and what was refused.
-    SystemView {
-        reply: oneshot::Sender<(Vec<SystemRow>, Vec<sched_proto::Refused>)>,
-    },
-    /// Whether due batch jobs wait for the load to fall: (load, limit).
-    BatchHold {
-        reply: oneshot::Sender<Option<(f64, f64)>>,
-    },
-    /// Settings read again on SIGHUP, in force from the next run on.
-    Reconfigure(Settings),
-    /// A user's crontab was installed (replacing any other).
-    UserCrontab(Loaded),
-    /// A user's crontab was removed.
-    UserCrontabRemoved { uid: u32 },
-    /// The next runs of crontab entries `owner` may see, at most `limit`.
-    Upcoming {
-        owner: Owner,
-        limit: usize,
-        per_entry: usize,
-        reply: oneshot::Sender<Vec<(Timestamp, Arc<CronJob>)>>,
-    },
-}
-
-/// A loaded line of a system crontab, as the scheduler holds it.
-#[derive(Debug, Clone)]
-pub struct SystemRow {
-    /// `FILE:LINE`.
-    pub origin: String,
-    pub user: String,
-    pub zone: String,
-    pub next: Option<Timestamp>,
-    pub command: String,
-}
-
-/// The settings SIGHUP can change while the daemon runs.
-#[derive(Debug, Clone)]
-pub struct Settings {
-    pub output_limit: u64,
-    pub sendmail: std::path::PathBuf,
-    pub batch_load_limit: f64,
-    pub batch_interval: SignedDuration,
-    pub cron_runs_kept: u32,
-}
 
 /// Where the scheduler reads the load average.
 #[derive(Debug, Clone)]
@@ -141,6 +62,9 @@ pub struct BatchPolicy {
 #[derive(Debug)]
 pub struct Scheduler {
     clock: Clock,
+    /// The scheduler's own handle on the spool: claims, cron runs, and
+    /// giving claims back.
+    spool: SpoolHandle,
     executor: Executor,
     batch_policy: BatchPolicy,
     at_queue: BTreeSet<(Timestamp, u64)>,
@@ -163,10 +87,16 @@ pub struct Scheduler {
 }
 
 impl Scheduler {
-    pub fn new(clock: Clock, executor: Executor, batch_policy: BatchPolicy) -> Scheduler {
+    pub fn new(
+        clock: Clock,
+        spool: SpoolHandle,
+        executor: Executor,
+        batch_policy: BatchPolicy,
+    ) -> Scheduler {
         let cron = CronTable::new(clock.reading());
         Scheduler {
             clock,
+            spool,
             executor,
             batch_policy,
             at_queue: BTreeSet::new(),
@@ -323,7 +253,8 @@ impl Scheduler {
                 self.queue(kind).remove(&(due, id));
                 self.batch_letters.remove(&id);
             }
-            Event::RunFinished => {
+            Event::RunFinished(finished) => {
+                tracing::debug!(run = finished.run, outcome = ?finished.outcome, "run finished");
                 self.running = self.running.saturating_sub(1);
                 if self.running == 0 {
                     for waiter in self.settle_waiters.drain(..) {
@@ -350,14 +281,11 @@ impl Scheduler {
             Event::SystemCrontabs(loaded) => self.load_system_crontabs(loaded),
             Event::Reconfigure(settings) => {
                 self.executor
-                    .output_limit
-                    .store(settings.output_limit, std::sync::atomic::Ordering::Relaxed);
-                self.executor.sendmail = settings.sendmail;
+                    .reconfigure(settings.output_limit, settings.sendmail);
                 self.batch_policy.load_limit = settings.batch_load_limit;
                 self.batch_policy.interval = settings.batch_interval;
                 let kept = settings.cron_runs_kept;
                 if let Err(error) = self
-                    .executor
                     .spool
                     .call(move |spool| {
                         spool.set_cron_runs_kept(kept);
@@ -508,7 +436,6 @@ impl Scheduler {
             })
             .collect();
         let ids = match self
-            .executor
             .spool
             .call(move |spool| spool.start_cron_runs(&runs, now))
             .await
@@ -721,11 +648,7 @@ impl Scheduler {
                 Task::Cron(_) => None,
             })
             .collect();
-        let returned = self
-            .executor
-            .spool
-            .call(move |spool| spool.unclaim(&claims))
-            .await;
+        let returned = self.spool.call(move |spool| spool.unclaim(&claims)).await;
         match returned {
             Ok(()) => {
                 tracing::info!(jobs = back.len(), "jobs made ready are pending again");
@@ -767,11 +690,7 @@ impl Scheduler {
         now: Timestamp,
     ) -> Vec<(sched_spool::JobRecord, u64)> {
         let ids: Vec<u64> = due.iter().map(|&(_, id)| id).collect();
-        let claimed = self
-            .executor
-            .spool
-            .call(move |spool| spool.claim(&ids, now))
-            .await;
+        let claimed = self.spool.call(move |spool| spool.claim(&ids, now)).await;
         match claimed {
             Ok(claimed) => {
                 // A claimed job is no longer pending (a failed claim keeps

@@ -13,8 +13,8 @@ use std::collections::HashMap;
 use sched_proto::{ErrorCode, ErrorReply, Response, SystemEntry};
 use tokio::sync::oneshot;
 
-use crate::requests::{Context, Peer};
-use crate::scheduler::Event;
+use super::context::{Context, Peer};
+use crate::scheduling::event::Event;
 
 pub async fn serve(context: &Context, peer: Peer) -> Result<Response, ErrorReply> {
     if peer.uid != 0 {

@@ -1,0 +1,69 @@
+//! The daemon's configuration: the file (`file`), its manual page
+//! (`man`), and [`Config`], what `main` decides from flags, file and
+//! defaults.
+
+pub mod access;
+pub mod file;
+pub mod man;
+
+use std::path::PathBuf;
+
+use jiff::Timestamp;
+
+
+/// Everything the daemon needs to start, decided by `main` from flags.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The Unix socket clients connect to.
+    pub socket: PathBuf,
+    /// The directory of the spool database and of running jobs' output.
+    pub spool_dir: PathBuf,
+    /// Run on a mock clock starting at this instant (tests only).
+    pub mock_clock: Option<Timestamp>,
+    /// Bytes of each run's output kept in the history: the first and the
+    /// last half of it when the output is longer.
+    pub output_limit: u64,
+    /// Finished runs kept per crontab line.
+    pub cron_runs_kept: u32,
+    /// Batch jobs start only while the 1-minute load average is below this.
+    pub batch_load_limit: f64,
+    /// At most one batch job starts per this many seconds.
+    pub batch_interval_seconds: u32,
+    /// Stop running jobs (SIGTERM to each job's process group) when the
+    /// daemon stops, instead of leaving them running as cron does.
+    pub stop_jobs_on_exit: bool,
+    /// Where the load average is read (/proc/loadavg).
+    pub loadavg_file: PathBuf,
+    /// How long a client may take to send a request it has begun, or to
+    /// read a reply.
+    pub io_timeout: std::time::Duration,
+    /// The system crontab (/etc/crontab); `None`: none is read.
+    pub system_crontab: Option<PathBuf>,
+    /// The directory of package crontabs (/etc/cron.d); `None`: none.
+    pub cron_dir: Option<PathBuf>,
+    /// The file that names the current boot: @reboot entries run when it
+    /// differs from the one the spool remembers.
+    pub boot_id_file: PathBuf,
+    /// The mailer cron jobs' output is mailed with; when it is missing,
+    /// nothing is mailed.
+    pub sendmail: PathBuf,
+    /// Who may use at and crontab (a daemon run by root); `None`: the
+    /// daemon's own user only, who always may.
+    pub access: Option<access::Access>,
+    /// Reads the configuration again (on SIGHUP): the configuration file
+    /// with the same flags.
+    pub reload: Option<Reload>,
+    /// How the daemon logs (applied at start only; kept to tell a reload
+    /// that changes it).
+    pub log: file::LogSettings,
+}
+
+/// How to read the configuration again.
+#[derive(Clone)]
+pub struct Reload(pub std::sync::Arc<dyn Fn() -> anyhow::Result<Config> + Send + Sync>);
+
+impl std::fmt::Debug for Reload {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Reload")
+    }
+}

@@ -1,0 +1,93 @@
+//! The closed set of events that wake the scheduler besides its timer.
+//! Request handlers, the crontab watcher and the executor send them;
+//! none of them needs the scheduler itself.
+
+use std::sync::Arc;
+
+use jiff::{SignedDuration, Timestamp};
+use sched_spool::{JobKind, Owner};
+use tokio::sync::oneshot;
+
+use crate::cron::{CronJob, Loaded, SystemLoad};
+use crate::running::executor::RunFinished;
+
+/// Everything that can wake the scheduler besides its timer.
+#[derive(Debug)]
+pub enum Event {
+    /// A job was queued.
+    Added {
+        id: u64,
+        due: Timestamp,
+        kind: JobKind,
+        /// at(1)'s queue letter: due batch jobs start by queue, then id.
+        queue: char,
+    },
+    /// A job was removed before it ran.
+    Removed {
+        id: u64,
+        due: Timestamp,
+        kind: JobKind,
+    },
+    /// A started run ended, and how.
+    RunFinished(RunFinished),
+    /// A test moves the mock clock to `to`; the reply is sent once every job
+    /// due on the way has been started at its own instant.
+    SetMockClock {
+        to: Timestamp,
+        reply: oneshot::Sender<Timestamp>,
+    },
+    /// A test sets the mock clock's wall time to `to` with no time passing
+    /// (a clock step); the reply is sent once the daemon has looked.
+    StepMockClock {
+        to: Timestamp,
+        reply: oneshot::Sender<Timestamp>,
+    },
+    /// A test waits until no run is in progress; the reply carries the
+    /// number still running (0).
+    Settle { reply: oneshot::Sender<u32> },
+    /// The system crontabs were read again: these sources replace every
+    /// system source loaded before.
+    SystemCrontabs(SystemLoad),
+    /// The system crontabs' entries as loaded, and what was refused.
+    SystemView {
+        reply: oneshot::Sender<(Vec<SystemRow>, Vec<sched_proto::Refused>)>,
+    },
+    /// Whether due batch jobs wait for the load to fall: (load, limit).
+    BatchHold {
+        reply: oneshot::Sender<Option<(f64, f64)>>,
+    },
+    /// Settings read again on SIGHUP, in force from the next run on.
+    Reconfigure(Settings),
+    /// A user's crontab was installed (replacing any other).
+    UserCrontab(Loaded),
+    /// A user's crontab was removed.
+    UserCrontabRemoved { uid: u32 },
+    /// The next runs of crontab entries `owner` may see, at most `limit`.
+    Upcoming {
+        owner: Owner,
+        limit: usize,
+        per_entry: usize,
+        reply: oneshot::Sender<Vec<(Timestamp, Arc<CronJob>)>>,
+    },
+}
+
+/// A loaded line of a system crontab, as the scheduler holds it.
+#[derive(Debug, Clone)]
+pub struct SystemRow {
+    /// `FILE:LINE`.
+    pub origin: String,
+    pub user: String,
+    pub zone: String,
+    pub next: Option<Timestamp>,
+    pub command: String,
+}
+
+/// The settings SIGHUP can change while the daemon runs.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub output_limit: u64,
+    pub sendmail: std::path::PathBuf,
+    pub batch_load_limit: f64,
+    pub batch_interval: SignedDuration,
+    pub cron_runs_kept: u32,
+}

@@ -1,0 +1,42 @@
+//! What every request handler shares: the daemon's [`Context`], the
+//! caller ([`Peer`]) and the [`Reply`] it gets.
+
+use sched_proto::Response;
+use tokio::sync::mpsc::UnboundedSender;
+
+use crate::clock::Clock;
+use crate::scheduling::event::Event;
+use crate::storage::thread::SpoolHandle;
+
+/// What answering needs from the daemon.
+#[derive(Debug, Clone)]
+pub struct Context {
+    pub spool: SpoolHandle,
+    pub events: UnboundedSender<Event>,
+    pub clock: Clock,
+    /// The uid running the daemon.
+    pub daemon_uid: u32,
+    /// Time zones for crontabs' CRON_TZ.
+    pub zones: crate::cron::Zones,
+    /// Who may use at and crontab; `None` for a daemon run by a user.
+    /// SIGHUP may replace the lists' paths.
+    pub access: std::sync::Arc<std::sync::RwLock<Option<crate::config::access::Access>>>,
+    /// The runs in progress and their processes.
+    pub running: crate::running::in_progress::Running,
+}
+
+/// The caller, from SO_PEERCRED.
+#[derive(Debug, Clone, Copy)]
+pub struct Peer {
+    pub uid: u32,
+    pub gid: u32,
+    pub pid: Option<i32>,
+}
+
+/// A reply: a message to encode, or a frame already encoded (a listing,
+/// built row by row).
+#[derive(Debug)]
+pub enum Reply {
+    Message(Response),
+    Frame(Vec<u8>),
+}

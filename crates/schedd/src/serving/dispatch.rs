@@ -1,0 +1,116 @@
+//! The dispatcher: decodes a request, decides whose jobs the caller may
+//! act on, and hands it to the handler of its kind (one file each).
+
+use sched_proto::{Envelope, ErrorCode, ErrorReply, PROTOCOL_VERSION, Request, Response};
+
+use super::context::{Context, Peer, Reply};
+use super::permission::caller;
+use super::{crontab, kill, list, logs, mock, remove, show, submit, upcoming};
+
+/// The reply to one frame's body.
+pub async fn answer(context: &Context, peer: Peer, body: &[u8]) -> Reply {
+    // The spool serves the caller's work in turn with everyone else's.
+    let context = &Context {
+        spool: context.spool.for_uid(peer.uid),
+        ..context.clone()
+    };
+    let answered = match decode(context, peer, body) {
+        Ok(request) => match caller(context, peer).await {
+            Ok(owner) => serve(context, peer, owner, request).await,
+            Err(error) => Err(error),
+        },
+        Err(error) => Err(error),
+    };
+    answered.unwrap_or_else(|error| Reply::Message(Response::Error(error)))
+}
+
+/// Request type names this daemon knows, for telling an unknown request
+/// from a malformed known one.
+const KNOWN: &[&str] = &[
+    "submit", "list", "remove", "show", "logs", "crontab", "upcoming", "kill", "mock",
+];
+
+fn unknown_request() -> ErrorReply {
+    ErrorReply::new(ErrorCode::UnknownRequest, "unknown request")
+}
+
+fn decode(context: &Context, peer: Peer, body: &[u8]) -> Result<Request, ErrorReply> {
+    decode_request(
+        body,
+        context.clock.is_mock() && peer.uid == context.daemon_uid,
+    )
+}
+
+/// A request body as the daemon reads it: the version and type first,
+/// then the whole envelope. Mock clock requests are unknown requests
+/// unless `mock_allowed`. Pure, so that the fuzzer drives this very code.
+pub fn decode_request(body: &[u8], mock_allowed: bool) -> Result<Request, ErrorReply> {
+    let malformed = |detail: String| {
+        ErrorReply::new(ErrorCode::Malformed, format!("malformed request: {detail}"))
+    };
+    // A first pass reads only the version and the request type, without
+    // building a tree of the (up to 4 MiB) body.
+    let probe: Probe<'_> = serde_json::from_slice(body).map_err(|e| malformed(e.to_string()))?;
+    let version = probe
+        .version
+        .ok_or_else(|| malformed("no protocol version".to_owned()))?;
+    if version != u64::from(PROTOCOL_VERSION) {
+        return Err(ErrorReply::new(
+            ErrorCode::Version,
+            format!(
+                "protocol version {version} is not spoken here (this schedd speaks {PROTOCOL_VERSION}): use a sched of the same release"
+            ),
+        ));
+    }
+    let kind = probe.body.and_then(|body| body.kind);
+    match kind.as_deref() {
+        Some("mock") if !mock_allowed => {
+            return Err(unknown_request());
+        }
+        Some(kind) if KNOWN.contains(&kind) => {}
+        _ => return Err(unknown_request()),
+    }
+    let envelope: Envelope<Request> =
+        serde_json::from_slice(body).map_err(|e| malformed(e.to_string()))?;
+    Ok(envelope.body)
+}
+
+/// The parts of a request read before the rest; other fields are skipped.
+#[derive(serde::Deserialize)]
+struct Probe<'a> {
+    version: Option<u64>,
+    #[serde(borrow)]
+    body: Option<KindProbe<'a>>,
+}
+
+#[derive(serde::Deserialize)]
+struct KindProbe<'a> {
+    #[serde(rename = "type", borrow)]
+    kind: Option<std::borrow::Cow<'a, str>>,
+}
+
+async fn serve(
+    context: &Context,
+    peer: Peer,
+    owner: sched_spool::Owner,
+    request: Request,
+) -> Result<Reply, ErrorReply> {
+    let response = match request {
+        Request::Submit(submission) => submit::serve(context, peer, owner, submission).await,
+        Request::List => return list::frame(context, owner).await.map(Reply::Frame),
+        Request::Remove { ids } => remove::serve(context, peer, owner, ids).await,
+        Request::Show { id } => show::serve(context, owner, id).await,
+        Request::Logs { job, limit, line } => {
+            logs::serve(context, peer, owner, job, limit, line).await
+        }
+        Request::Crontab(request) => crontab::serve(context, peer, request).await,
+        Request::Upcoming { limit, per_entry } => {
+            upcoming::serve(context, owner, limit, per_entry).await
+        }
+        Request::Kill { target, grace_ms } => {
+            kill::serve(context, peer, owner, target, grace_ms).await
+        }
+        Request::Mock(mock) => mock::serve(context, mock).await,
+    };
+    response.map(Reply::Message)
+}

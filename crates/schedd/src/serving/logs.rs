@@ -1,0 +1,87 @@
+//! `sched logs`: the history of runs, of a job or of a crontab line.
+
+use sched_proto::{ErrorCode, ErrorReply, Response};
+use sched_spool::Owner;
+
+use super::context::{Context, Peer};
+use super::reply::{internal, run_info};
+use crate::system::accounts::Names;
+
+/// The most output bytes one logs reply carries; older runs past it are
+/// left out, so that a reply stays far below what any client can hold.
+const MAX_LOGS_OUTPUT: u64 = 64 << 20;
+
+/// The most runs one logs request returns.
+const MAX_LOGS: u32 = 10_000;
+
+pub async fn serve(
+    context: &Context,
+    peer: Peer,
+    owner: Owner,
+    job: Option<u64>,
+    limit: u32,
+    line: Option<String>,
+) -> Result<Response, ErrorReply> {
+    let limit = limit.min(MAX_LOGS);
+    let origin = match line {
+        Some(line) => Some(origin_of(&line, &owner, peer)?),
+        None => None,
+    };
+    let runs = context
+        .spool
+        .call(move |spool| {
+            let runs = match &origin {
+                Some(origin) => spool.runs_of_origin(owner, origin, limit)?,
+                None => spool.runs(owner, job, limit)?,
+            };
+            let mut names = Names::default();
+            let mut budget = MAX_LOGS_OUTPUT;
+            Ok(runs
+                .iter()
+                .take_while(|run| {
+                    let size = (run.output.head.len() + run.output.tail.len()) as u64;
+                    let fits = size <= budget;
+                    budget = budget.saturating_sub(size);
+                    fits
+                })
+                .map(|run| run_info(run, &mut names))
+                .collect())
+        })
+        .await
+        .map_err(internal)?;
+    Ok(Response::Runs { runs })
+}
+
+/// The origin a crontab line's runs are stored under, from the name a
+/// user gives it: `crontab:LINE` (the caller's own crontab),
+/// `crontab:USER:LINE` (root), or a system crontab's `FILE:LINE`.
+fn origin_of(line: &str, owner: &Owner, peer: Peer) -> Result<String, ErrorReply> {
+    let invalid = || {
+        ErrorReply::new(
+            ErrorCode::Invalid,
+            format!(
+                "{line:?} names no crontab line: expected crontab:LINE (your crontab), FILE:LINE (a system crontab), or for root crontab:USER:LINE"
+            ),
+        )
+    };
+    let (source, number) = line.rsplit_once(':').ok_or_else(invalid)?;
+    let number: u32 = number.parse().map_err(|_| invalid())?;
+    if number == 0 {
+        return Err(invalid());
+    }
+    let user = match source.strip_prefix("crontab") {
+        Some("") => match owner {
+            Owner::Account {
+                name: Some(name), ..
+            } => name.clone(),
+            _ => Names::default().of(peer.uid).to_owned(),
+        },
+        Some(rest) => match rest.strip_prefix(':') {
+            Some(user) if !user.is_empty() => user.to_owned(),
+            _ => return Ok(line.to_owned()),
+        },
+        None if source.starts_with('/') => return Ok(line.to_owned()),
+        None => return Err(invalid()),
+    };
+    Ok(format!("crontab of {user}:{number}"))
+}

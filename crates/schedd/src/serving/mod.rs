@@ -1,0 +1,20 @@
+//! Serving clients: the socket, admission of connections, and the answer
+//! to each kind of request.
+
+pub mod admission;
+pub mod context;
+pub mod crontab;
+pub mod dispatch;
+pub mod kill;
+pub mod list;
+pub mod listener;
+pub mod logs;
+pub mod mock;
+pub mod permission;
+pub mod remove;
+pub mod reply;
+pub mod script;
+pub mod show;
+pub mod submit;
+pub mod system_view;
+pub mod upcoming;

@@ -1,0 +1,63 @@
+//! `sched rm`: removes pending jobs; a job that already runs is said to.
+
+use sched_proto::{ErrorCode, ErrorReply, Removal, Response};
+use sched_spool::Owner;
+
+use super::context::{Context, Peer};
+use super::reply::internal;
+use crate::scheduling::event::Event;
+
+/// The most ids one remove request names.
+const MAX_REMOVE: usize = 10_000;
+
+pub async fn serve(
+    context: &Context,
+    peer: Peer,
+    owner: Owner,
+    ids: Vec<u64>,
+) -> Result<Response, ErrorReply> {
+    if ids.len() > MAX_REMOVE {
+        return Err(ErrorReply::new(
+            ErrorCode::Invalid,
+            format!(
+                "{} ids in one request, more than {MAX_REMOVE}: remove them in parts",
+                ids.len()
+            ),
+        ));
+    }
+    let (removed, running) = context
+        .spool
+        .call(move |spool| {
+            let removed = spool.remove_jobs(&ids, owner.clone())?;
+            // A job that is not pending may be running: say so.
+            let running: std::collections::HashSet<u64> = if removed.iter().all(Option::is_some) {
+                Default::default()
+            } else {
+                spool
+                    .runs_in_progress(owner)?
+                    .into_iter()
+                    .map(|run| run.job_id)
+                    .collect()
+            };
+            Ok((ids.into_iter().zip(removed).collect::<Vec<_>>(), running))
+        })
+        .await
+        .map_err(internal)?;
+    let mut results = Vec::with_capacity(removed.len());
+    for (id, job) in removed {
+        if let Some(job) = &job {
+            let _ = context.events.send(Event::Removed {
+                id,
+                due: job.job.due,
+                kind: job.job.kind,
+            });
+            tracing::info!(job = id, uid = peer.uid, "removed");
+        }
+        results.push(Removal {
+            id,
+            removed: job.is_some(),
+            running: job.is_none() && id != 0 && running.contains(&id),
+        });
+    }
+    Ok(Response::Removed { results })
+}

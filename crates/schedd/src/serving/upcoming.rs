@@ -1,0 +1,86 @@
+//! `sched next`: the next runs of crontab entries and pending jobs.
+
+use sched_proto::{ErrorCode, ErrorReply, Response, UpcomingRun};
+use sched_spool::Owner;
+use tokio::sync::oneshot;
+
+use super::context::Context;
+use super::reply::{batch_hold, internal, proto_kind};
+use crate::scheduling::event::Event;
+use crate::system::accounts::Names;
+
+/// The most upcoming runs one request returns.
+const MAX_UPCOMING: u32 = 100_000;
+
+/// The next runs `owner` may see: crontab entries (from the scheduler, which
+/// holds when each is next due) and pending jobs (from the spool), merged
+/// in time order.
+pub async fn serve(
+    context: &Context,
+    owner: Owner,
+    limit: u32,
+    per_entry: u32,
+) -> Result<Response, ErrorReply> {
+    let limit = limit.min(MAX_UPCOMING) as usize;
+    let per_entry = per_entry.min(MAX_UPCOMING) as usize;
+    let (reply, answer) = oneshot::channel();
+    let gone = || ErrorReply::new(ErrorCode::Internal, "the scheduler has stopped");
+    context
+        .events
+        .send(Event::Upcoming {
+            owner: owner.clone(),
+            limit,
+            per_entry,
+            reply,
+        })
+        .map_err(|_| gone())?;
+    let cron = answer.await.map_err(|_| gone())?;
+    let mut runs: Vec<UpcomingRun> = context
+        .spool
+        .call(move |spool| {
+            let mut jobs = Vec::new();
+            spool.for_each_pending(owner, |job| {
+                jobs.push((
+                    job.due,
+                    job.id,
+                    job.kind,
+                    job.owner_uid,
+                    job.command.to_owned(),
+                ));
+                std::ops::ControlFlow::Continue(())
+            })?;
+            jobs.sort_unstable_by_key(|job| (job.0, job.1));
+            jobs.truncate(limit);
+            let mut names = Names::default();
+            Ok(jobs
+                .into_iter()
+                .map(|(due, id, kind, uid, command)| UpcomingRun {
+                    due,
+                    kind: proto_kind(kind).into(),
+                    job: id,
+                    origin: None,
+                    owner_uid: uid,
+                    owner: names.of(uid).to_owned(),
+                    command,
+                })
+                .collect())
+        })
+        .await
+        .map_err(internal)?;
+    runs.extend(cron.into_iter().map(|(due, job)| UpcomingRun {
+        due,
+        kind: sched_proto::RunKind::Cron,
+        job: 0,
+        origin: Some(job.origin()),
+        owner_uid: job.user.uid,
+        owner: job.user.name.to_string(),
+        command: job.command.to_string(),
+    }));
+    runs.sort_by(|a, b| (a.due, a.job, &a.origin).cmp(&(b.due, b.job, &b.origin)));
+    runs.truncate(limit);
+    Ok(Response::Upcoming {
+        runs,
+        batch_hold: batch_hold(context).await,
+        now: Some(context.clock.now()),
+    })
+}

@@ -1,0 +1,3 @@
+//! Storage access: the thread that owns the spool.
+
+pub mod thread;
