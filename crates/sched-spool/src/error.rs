@@ -1,10 +1,13 @@
-//! Spool errors, each naming the database file.
+//! Spool errors, each naming the spool. No backend's own error type
+//! appears here: callers decide on the kind (locked, full, transient,
+//! not found), whatever the backend.
 
 use std::path::PathBuf;
 
-/// Why the spool failed. "Not found" is not an error: lookups return
-/// `Option` or `bool`.
-#[derive(Debug, thiserror::Error)]
+/// Why the spool failed. A lookup that may find nothing returns `Option`
+/// or `bool`; [`SpoolError::NotFound`] is for a call that names a row
+/// which must exist.
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum SpoolError {
     #[error("cannot open spool {path}: {reason}")]
     Open { path: PathBuf, reason: String },
@@ -34,12 +37,19 @@ pub enum SpoolError {
         "spool {path}: its filesystem is full, so nothing was written: free some space and retry"
     )]
     Full { path: PathBuf },
-    #[error("spool {path}: {source}")]
-    Sqlite {
+    /// The backend failed for another reason; `transient` when the same
+    /// call may succeed later with nothing changed but time (an I/O
+    /// error).
+    #[error("spool {path}: {detail}")]
+    Failed {
         path: PathBuf,
-        #[source]
-        source: rusqlite::Error,
+        detail: String,
+        transient: bool,
     },
+    /// A row the call names does not exist (a lookup that may find
+    /// nothing returns `Option` instead).
+    #[error("spool {path}: no {what}")]
+    NotFound { path: PathBuf, what: String },
     #[error("spool {path}: row {id} of {table} is invalid: {detail}")]
     BadRow {
         path: PathBuf,
@@ -55,35 +65,8 @@ impl SpoolError {
     pub fn is_transient(&self) -> bool {
         match self {
             SpoolError::Full { .. } | SpoolError::Locked { .. } => true,
-            SpoolError::Sqlite { source, .. } => matches!(
-                source.sqlite_error_code(),
-                Some(rusqlite::ErrorCode::SystemIoFailure | rusqlite::ErrorCode::DiskFull)
-            ),
+            SpoolError::Failed { transient, .. } => *transient,
             _ => false,
         }
     }
-}
-
-/// True when SQLite says the disk (or the database's size limit) is full.
-pub(crate) fn is_full(error: &rusqlite::Error) -> bool {
-    matches!(
-        error.sqlite_error_code(),
-        Some(rusqlite::ErrorCode::DiskFull)
-    )
-}
-
-/// True when SQLite says the database is held by someone else.
-pub(crate) fn is_busy(error: &rusqlite::Error) -> bool {
-    matches!(
-        error.sqlite_error_code(),
-        Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
-    )
-}
-
-/// True when SQLite says the file is not a database or is damaged.
-pub(crate) fn is_corrupt(error: &rusqlite::Error) -> bool {
-    matches!(
-        error.sqlite_error_code(),
-        Some(rusqlite::ErrorCode::NotADatabase | rusqlite::ErrorCode::DatabaseCorrupt)
-    )
 }

@@ -181,7 +181,7 @@ pub struct JobRecord {
     pub job: NewJob,
 }
 
-/// A pending job as [`Spool::for_each_pending`](crate::Spool::for_each_pending)
+/// A pending job as [`SqliteSpool::for_each_pending`](crate::Spool::for_each_pending)
 /// hands it over, borrowed from the row being read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PendingJob<'a> {
@@ -276,6 +276,27 @@ pub(crate) fn decode_env(bytes: &[u8]) -> Option<Vec<(String, String)>> {
         env.push((name.to_owned(), value.to_owned()));
     }
     Some(env)
+}
+
+/// A user's installed crontab.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredCrontab {
+    pub owner_uid: u32,
+    /// The owner's account name when it was installed (see
+    /// [`NewJob::owner_name`]).
+    pub owner_name: Option<String>,
+    pub text: String,
+    pub installed: Timestamp,
+}
+
+/// What became of a crontab installation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CrontabInstall {
+    Installed,
+    /// Not installed: the uid's crontab was stored under this other
+    /// account name (`None`: an account whose name was never known), a
+    /// former holder of the uid.
+    HeldBy(Option<String>),
 }
 
 #[cfg(test)]

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use jiff::Timestamp;
-use sched_spool::{JobKind, NewJob, Owner, Spool, SpoolError};
+use sched_spool::{JobKind, NewJob, Owner, SpoolError, SqliteSpool};
 
 /// Every file in `dir` with its bytes (a directory or link as its target).
 fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
@@ -60,7 +60,7 @@ fn jobs(n: usize) -> Vec<NewJob> {
 }
 
 /// How many jobs are pending, of everyone.
-fn pending_count(spool: &Spool) -> usize {
+fn pending_count(spool: &SqliteSpool) -> usize {
     let mut count = 0;
     spool
         .for_each_pending(Owner::Any, |_| {
@@ -74,7 +74,7 @@ fn pending_count(spool: &Spool) -> usize {
 /// A closed spool holding `n` jobs, in `dir`.
 fn closed_spool(dir: &Path, n: usize) -> PathBuf {
     let path = dir.join("spool.db");
-    let mut spool = Spool::open(&path).unwrap();
+    let mut spool = SqliteSpool::open(&path).unwrap();
     spool.insert_jobs(&jobs(n)).unwrap();
     drop(spool);
     path
@@ -85,7 +85,7 @@ fn closed_spool(dir: &Path, n: usize) -> PathBuf {
 fn crash_image(into: &Path, n: usize) -> PathBuf {
     let live = tempfile::tempdir().unwrap();
     let path = closed_spool(live.path(), n);
-    let mut spool = Spool::open(&path).unwrap();
+    let mut spool = SqliteSpool::open(&path).unwrap();
     spool.insert_jobs(&jobs(20)).unwrap();
     let wal = live.path().join("spool.db-wal");
     assert!(
@@ -108,7 +108,7 @@ fn crash_image(into: &Path, n: usize) -> PathBuf {
 fn refused(path: &Path, expected: fn(&SpoolError) -> bool) -> String {
     let dir = path.parent().unwrap();
     let before = snapshot(dir);
-    let error = Spool::open(path).unwrap_err();
+    let error = SqliteSpool::open(path).unwrap_err();
     let message = error.to_string();
     assert!(expected(&error), "{error:?}");
     assert!(message.contains(&path.display().to_string()), "{message}");
@@ -226,7 +226,7 @@ fn a_healthy_crash_image_opens_with_every_job_from_its_wal() {
     let dir = tempfile::tempdir().unwrap();
     let path = crash_image(dir.path(), 300);
     let before = snapshot(dir.path()).into_keys().collect::<Vec<_>>();
-    let spool = Spool::open(&path).unwrap();
+    let spool = SqliteSpool::open(&path).unwrap();
     let count = pending_count(&spool);
     assert_eq!(count, 320);
     drop(spool);
@@ -299,7 +299,7 @@ fn a_spool_locked_by_another_process_is_refused_untouched_with_its_pid() {
     drop(holder.stdin.take());
     holder.wait().unwrap();
     // Released: it opens again, jobs intact.
-    let spool = Spool::open(&path).unwrap();
+    let spool = SqliteSpool::open(&path).unwrap();
     let count = pending_count(&spool);
     assert_eq!(count, 5);
 }
@@ -335,10 +335,10 @@ fn a_spool_under_any_path_reopens_after_a_clean_stop() {
         dir.path().display().to_string().trim_start_matches('/')
     );
     for path in [odd.join("spool.db"), Path::new(&doubled).join("spool.db")] {
-        let mut spool = Spool::open(&path).unwrap();
+        let mut spool = SqliteSpool::open(&path).unwrap();
         spool.insert_jobs(&jobs(3)).unwrap();
         drop(spool);
-        let spool = Spool::open(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let spool = SqliteSpool::open(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         let count = pending_count(&spool);
         assert_eq!(count, 3, "{}", path.display());
     }
@@ -352,7 +352,7 @@ fn copies_a_killed_check_left_behind_are_removed_and_nothing_else() {
         std::fs::write(dir.path().join(stale), b"half a copy").unwrap();
     }
     std::fs::write(dir.path().join("notes.txt"), b"mine").unwrap();
-    drop(Spool::open(&path).unwrap());
+    drop(SqliteSpool::open(&path).unwrap());
     let left: Vec<String> = snapshot(dir.path())
         .into_keys()
         .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())

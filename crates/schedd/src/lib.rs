@@ -26,9 +26,9 @@ mod startup;
 mod storage;
 pub mod system;
 
+pub use config::access;
 pub use config::{Config, Reload};
 pub use cron::neighbours;
-pub use config::access;
 pub use serving::dispatch::decode_request;
 pub use serving::submit::{Accepted, accept as accept_submission};
 pub use startup::run;

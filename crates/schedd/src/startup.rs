@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use anyhow::Context as _;
-use sched_spool::{Outcome, Owner, Spool};
+use sched_spool::{Outcome, Owner, SqliteSpool, Store};
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::{mpsc, watch};
 
@@ -19,7 +19,7 @@ use crate::scheduling::event::Event;
 use crate::scheduling::scheduler::{BatchPolicy, Scheduler};
 use crate::serving::context::Context;
 use crate::serving::listener;
-use crate::storage::thread::SpoolHandle;
+use crate::storage::SpoolHandle;
 use crate::system::dirs;
 
 /// How long a daemon configured to stop its jobs waits for them to end.
@@ -37,7 +37,7 @@ pub fn run(config: Config, launch: Launch) -> anyhow::Result<()> {
     dirs::ensure(&config.spool_dir, dirs::PRIVATE)?;
     let output_dir = config.spool_dir.join(OUTPUT_DIR);
     dirs::ensure(&output_dir, dirs::PRIVATE)?;
-    let mut spool = Spool::open(&config.spool_dir.join(SPOOL_FILE))?;
+    let mut spool = SqliteSpool::open(&config.spool_dir.join(SPOOL_FILE))?;
     spool.set_cron_runs_kept(config.cron_runs_kept);
     adopt_owner_names(&mut spool)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -52,7 +52,7 @@ pub fn run(config: Config, launch: Launch) -> anyhow::Result<()> {
 /// take the name of the account holding their uid now, once: from then on
 /// a reused uid is told apart. A uid with no account is left without a
 /// name (its jobs fail for want of an owner anyway).
-fn adopt_owner_names(spool: &mut Spool) -> anyhow::Result<()> {
+fn adopt_owner_names(spool: &mut dyn Store) -> anyhow::Result<()> {
     const DONE: &str = "owner_names_adopted";
     // Once only: a uid whose account was gone then keeps rows without a
     // name (root's alone), which a later holder of the uid must not adopt.
@@ -71,14 +71,14 @@ fn adopt_owner_names(spool: &mut Spool) -> anyhow::Result<()> {
         }
     }
     if complete {
-        spool.set_state(DONE, "1")?;
+        spool.swap_state(DONE, "1")?;
     }
     Ok(())
 }
 
 async fn serve(
     config: Config,
-    spool: Spool,
+    spool: SqliteSpool,
     output_dir: std::path::PathBuf,
     mut launch: Launch,
 ) -> anyhow::Result<()> {
@@ -91,17 +91,13 @@ async fn serve(
         None => Clock::system(),
     };
     let (spool, spool_thread) =
-        SpoolHandle::start(spool).context("cannot start the spool thread")?;
+        SpoolHandle::start(Box::new(spool)).context("cannot start the spool thread")?;
     recover_lost_runs(&spool, &clock, &output_dir, config.output_limit).await?;
     // The scheduler needs only each job's id, instant, kind and queue.
     let pending = spool
-        .call(|spool| {
-            let mut pending = Vec::new();
-            spool.for_each_pending(Owner::Any, |job| {
-                pending.push((job.id, job.due, job.kind, job.queue));
-                std::ops::ControlFlow::Continue(())
-            })?;
-            Ok(pending)
+        .fold_pending(Owner::Any, Vec::new(), |pending, job| {
+            pending.push((job.id, job.due, job.kind, job.queue));
+            std::ops::ControlFlow::Continue(())
         })
         .await?;
 
@@ -190,6 +186,7 @@ async fn serve(
         daemon_uid: euid,
         zones,
         access: std::sync::Arc::new(std::sync::RwLock::new(config.access.clone())),
+        accounts: crate::system::accounts::Accounts::system(),
         running: running.clone(),
     };
     let live_access = context.access.clone();
@@ -330,7 +327,7 @@ async fn load_user_crontabs(
     spool: &SpoolHandle,
     zones: &Zones,
 ) -> anyhow::Result<Vec<cron::Loaded>> {
-    let stored = spool.call(|spool| spool.crontabs()).await?;
+    let stored = spool.crontabs().await?;
     let zones = zones.clone();
     let loaded = tokio::task::spawn_blocking(move || {
         stored
@@ -395,16 +392,8 @@ async fn is_new_boot(spool: &SpoolHandle, boot_id_file: &Path) -> anyhow::Result
             return Ok(false);
         }
     };
-    let new = spool
-        .call(move |spool| {
-            let new = spool.state(BOOT_ID_KEY)?.as_deref() != Some(boot_id.as_str());
-            if new {
-                spool.set_state(BOOT_ID_KEY, &boot_id)?;
-            }
-            Ok(new)
-        })
-        .await?;
-    Ok(new)
+    let before = spool.swap_state(BOOT_ID_KEY, boot_id.clone()).await?;
+    Ok(before.as_deref() != Some(boot_id.as_str()))
 }
 
 /// The spool state key of the boot whose @reboot entries ran.
@@ -420,13 +409,11 @@ async fn recover_lost_runs(
     limit: u64,
 ) -> anyhow::Result<()> {
     let now = clock.now();
-    let lost = spool.call(|spool| spool.running_runs()).await?;
+    let lost = spool.running_runs().await?;
     for run in lost {
         let path = output::path(output_dir, run);
         let kept = output::read(&path, limit).unwrap_or_default();
-        spool
-            .call(move |spool| spool.finish_run(run, now, &Outcome::Lost, &kept))
-            .await?;
+        spool.finish_run(run, now, Outcome::Lost, kept).await?;
         output::remove(&path).with_context(|| format!("cannot remove {}", path.display()))?;
         tracing::warn!(
             run,

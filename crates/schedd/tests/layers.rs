@@ -18,12 +18,27 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("scheduling", &["clock", "cron", "running", "storage"]),
     (
         "serving",
-        &["clock", "config", "cron", "running", "scheduling", "storage", "system"],
+        &[
+            "clock",
+            "config",
+            "cron",
+            "running",
+            "scheduling",
+            "storage",
+            "system",
+        ],
     ),
     (
         "startup",
         &[
-            "clock", "config", "cron", "running", "scheduling", "serving", "storage", "system",
+            "clock",
+            "config",
+            "cron",
+            "running",
+            "scheduling",
+            "serving",
+            "storage",
+            "system",
         ],
     ),
 ];

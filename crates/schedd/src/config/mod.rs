@@ -10,7 +10,6 @@ use std::path::PathBuf;
 
 use jiff::Timestamp;
 
-
 /// Everything the daemon needs to start, decided by `main` from flags.
 #[derive(Debug, Clone)]
 pub struct Config {

@@ -17,7 +17,7 @@ use crate::cron::CronJob;
 use crate::cron::environment::{self, cron_environment};
 use crate::running::mail::{self, MailPlan};
 use crate::running::output;
-use crate::storage::thread::{SpoolCallError, SpoolHandle};
+use crate::storage::{SpoolCallError, SpoolHandle};
 
 /// The shell that runs every job, as cron and at use.
 pub const SHELL: &str = "/bin/sh";
@@ -138,7 +138,7 @@ impl Executor {
             .iter()
             .map(|run| (run.run, run.pid, run.at))
             .collect();
-        if let Err(error) = self.spool.call(move |spool| spool.set_started(&rows)).await {
+        if let Err(error) = self.spool.set_started(rows).await {
             tracing::warn!(runs = started.len(), "cannot record started runs: {error}");
         }
     }
@@ -413,10 +413,7 @@ impl Executor {
             .collect::<Vec<_>>()
             .join("; ");
         if !note.is_empty()
-            && let Err(error) = self
-                .spool
-                .call(move |spool| spool.note_run(run, &note))
-                .await
+            && let Err(error) = self.spool.note_run(run, note).await
         {
             tracing::error!(run, "cannot record the run's note: {error}");
         }
@@ -465,10 +462,7 @@ impl Executor {
         let mut delay = RECORD_RETRY_FIRST;
         loop {
             let (outcome, output) = (outcome.clone(), output.clone());
-            let result = self
-                .spool
-                .call(move |spool| spool.finish_run(run, finished, &outcome, &output))
-                .await;
+            let result = self.spool.finish_run(run, finished, outcome, output).await;
             match result {
                 Ok(()) => return true,
                 Err(SpoolCallError::Spool(error))

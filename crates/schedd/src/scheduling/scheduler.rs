@@ -29,7 +29,7 @@ use super::event::{Event, SystemRow};
 use crate::clock::{Clock, Timer, Wake};
 use crate::cron::{CronJob, CronTable, Loaded, Source};
 use crate::running::executor::{Executor, Ready, Task};
-use crate::storage::thread::SpoolHandle;
+use crate::storage::SpoolHandle;
 
 /// How long before its instant an at job is claimed, its owner looked up
 /// and its output file opened. The claim is a durable (fsync'd) transaction
@@ -285,14 +285,7 @@ impl Scheduler {
                 self.batch_policy.load_limit = settings.batch_load_limit;
                 self.batch_policy.interval = settings.batch_interval;
                 let kept = settings.cron_runs_kept;
-                if let Err(error) = self
-                    .spool
-                    .call(move |spool| {
-                        spool.set_cron_runs_kept(kept);
-                        Ok(())
-                    })
-                    .await
-                {
+                if let Err(error) = self.spool.set_cron_runs_kept(kept).await {
                     tracing::warn!("cannot set the runs kept per crontab line: {error}");
                 }
             }
@@ -435,11 +428,7 @@ impl Scheduler {
                 due: *at,
             })
             .collect();
-        let ids = match self
-            .spool
-            .call(move |spool| spool.start_cron_runs(&runs, now))
-            .await
-        {
+        let ids = match self.spool.start_cron_runs(runs, now).await {
             Ok(ids) => ids,
             Err(error) => {
                 // As cron: a run that cannot start is not retried later.
@@ -648,7 +637,7 @@ impl Scheduler {
                 Task::Cron(_) => None,
             })
             .collect();
-        let returned = self.spool.call(move |spool| spool.unclaim(&claims)).await;
+        let returned = self.spool.unclaim(claims).await;
         match returned {
             Ok(()) => {
                 tracing::info!(jobs = back.len(), "jobs made ready are pending again");
@@ -690,7 +679,7 @@ impl Scheduler {
         now: Timestamp,
     ) -> Vec<(sched_spool::JobRecord, u64)> {
         let ids: Vec<u64> = due.iter().map(|&(_, id)| id).collect();
-        let claimed = self.spool.call(move |spool| spool.claim(&ids, now)).await;
+        let claimed = self.spool.claim(ids, now).await;
         match claimed {
             Ok(claimed) => {
                 // A claimed job is no longer pending (a failed claim keeps

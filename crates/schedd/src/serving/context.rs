@@ -6,7 +6,7 @@ use tokio::sync::mpsc::UnboundedSender;
 
 use crate::clock::Clock;
 use crate::scheduling::event::Event;
-use crate::storage::thread::SpoolHandle;
+use crate::storage::SpoolHandle;
 
 /// What answering needs from the daemon.
 #[derive(Debug, Clone)]
@@ -21,6 +21,8 @@ pub struct Context {
     /// Who may use at and crontab; `None` for a daemon run by a user.
     /// SIGHUP may replace the lists' paths.
     pub access: std::sync::Arc<std::sync::RwLock<Option<crate::config::access::Access>>>,
+    /// Account names, looked up off the spool thread and the workers.
+    pub accounts: crate::system::accounts::Accounts,
     /// The runs in progress and their processes.
     pub running: crate::running::in_progress::Running,
 }

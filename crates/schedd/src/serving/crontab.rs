@@ -8,12 +8,12 @@
 //! scheduler running an older text than the spool holds.
 
 use sched_proto::{CrontabRequest, ErrorCode, ErrorReply, Response};
+use sched_spool::CrontabInstall;
 
 use super::context::{Context, Peer};
-use super::reply::internal;
+use super::reply::{internal, lookup_failed};
 use crate::cron;
 use crate::scheduling::event::Event;
-use crate::system::accounts::Names;
 
 /// The largest crontab accepted: 1 MiB, far more than any hand-kept
 /// crontab, and well inside one request frame.
@@ -31,15 +31,11 @@ pub async fn serve(
         CrontabRequest::System => None,
     };
     super::permission::check_access(context, peer, super::permission::Command::Crontab).await?;
-    let (uid, name) = target(peer, user).await?;
+    let (uid, name) = target(context, peer, user).await?;
     match request {
         CrontabRequest::System => crate::serving::system_view::serve(context, peer).await,
         CrontabRequest::Get { .. } => {
-            let stored = context
-                .spool
-                .call(move |spool| spool.crontab(uid))
-                .await
-                .map_err(internal)?;
+            let stored = context.spool.crontab(uid).await.map_err(internal)?;
             // A crontab left by a former holder of the caller's uid is not
             // the caller's: only root reads it.
             let text = stored
@@ -79,26 +75,19 @@ pub async fn serve(
             }
             let entries = loaded.crontab.entries.len() as u32;
             let (events, now) = (context.events.clone(), context.clock.now());
-            let account = crate::system::accounts::account_of_async(uid).await?;
+            let account = context.accounts.name_of(uid).await.map_err(lookup_failed)?;
             let by_root = peer.uid == 0;
-            let former = context
+            // The crontab an earlier holder of the uid left is kept for
+            // root to see, not replaced by the newcomer. The scheduler
+            // hears of installations in the order they are written.
+            let installed = context
                 .spool
-                .call(move |spool| {
-                    // The crontab an earlier holder of the uid left is
-                    // kept for root to see, not replaced by the newcomer.
-                    if let Some(existing) = spool.crontab(uid)?
-                        && !by_root
-                        && existing.owner_name != account
-                    {
-                        return Ok(Some(existing.owner_name));
-                    }
-                    spool.set_crontab(uid, account.as_deref(), &text, now)?;
+                .install_crontab(uid, account, text, now, by_root, move || {
                     let _ = events.send(Event::UserCrontab(loaded));
-                    Ok(None)
                 })
                 .await
                 .map_err(internal)?;
-            if let Some(former) = former {
+            if let CrontabInstall::HeldBy(former) = installed {
                 let former = former.unwrap_or_else(|| "an unknown account".to_owned());
                 return Err(ErrorReply::new(
                     ErrorCode::Denied,
@@ -116,18 +105,13 @@ pub async fn serve(
         }
         CrontabRequest::Remove { .. } => {
             let events = context.events.clone();
-            let caller = (peer.uid, name.clone());
+            // Root removes whoever's crontab the uid has; a user only one
+            // stored under their own name.
+            let only_of = (peer.uid != 0).then(|| name.clone());
             let removed = context
                 .spool
-                .call(move |spool| {
-                    let theirs = spool
-                        .crontab(uid)?
-                        .is_some_and(|crontab| caller.0 == 0 || same_owner(&crontab, &caller.1));
-                    let removed = theirs && spool.remove_crontab(uid)?;
-                    if removed {
-                        let _ = events.send(Event::UserCrontabRemoved { uid });
-                    }
-                    Ok(removed)
+                .remove_crontab(uid, only_of, move || {
+                    let _ = events.send(Event::UserCrontabRemoved { uid });
                 })
                 .await
                 .map_err(internal)?;
@@ -145,13 +129,14 @@ pub async fn serve(
 
 /// Whose crontab a request is about: the caller's, or for root the named
 /// user's. Another user's name from anyone else is refused.
-async fn target(peer: Peer, user: Option<String>) -> Result<(u32, String), ErrorReply> {
+async fn target(
+    context: &Context,
+    peer: Peer,
+    user: Option<String>,
+) -> Result<(u32, String), ErrorReply> {
     let Some(name) = user else {
         let uid = peer.uid;
-        let name = tokio::task::spawn_blocking(move || Names::default().of(uid).to_owned())
-            .await
-            .unwrap_or_else(|_| uid.to_string());
-        return Ok((uid, name));
+        return Ok((uid, context.accounts.names([uid]).await.of(uid)));
     };
     let looked_up = name.clone();
     let uid = tokio::task::spawn_blocking(move || sched_runas::uid_of_name(&looked_up))

@@ -15,7 +15,6 @@ use sched_spool::Owner;
 
 use super::context::{Context, Peer};
 use super::reply::internal;
-use crate::system::accounts::Names;
 
 /// The longest grace period a request may ask for.
 const MAX_GRACE: Duration = Duration::from_secs(24 * 3600);
@@ -28,27 +27,26 @@ pub async fn serve(
     grace_ms: u64,
 ) -> Result<Response, ErrorReply> {
     let grace = Duration::from_millis(grace_ms).min(MAX_GRACE);
-    let found = context
+    let run = context
         .spool
-        .call(move |spool| {
-            let run = spool
-                .runs_in_progress(owner.clone())?
-                .into_iter()
-                .find(|run| match target {
-                    RunTarget::Job { id } => id != 0 && run.job_id == id,
-                    RunTarget::Run { id } => run.id == id,
-                });
-            // A job that has not started is told apart from no job at all.
-            let pending = match (&run, target) {
-                (None, RunTarget::Job { id }) => spool.job(id, owner)?.map(|job| job.job.due),
-                _ => None,
-            };
-            let who = Names::default().of(peer.uid).to_owned();
-            Ok((run, pending, who))
-        })
+        .runs_in_progress(owner.clone())
         .await
-        .map_err(internal)?;
-    let (run, pending, who) = found;
+        .map_err(internal)?
+        .into_iter()
+        .find(|run| match target {
+            RunTarget::Job { id } => id != 0 && run.job_id == id,
+            RunTarget::Run { id } => run.id == id,
+        });
+    // A job that has not started is told apart from no job at all.
+    let pending = match (&run, target) {
+        (None, RunTarget::Job { id }) => context
+            .spool
+            .job(id, owner)
+            .await
+            .map_err(internal)?
+            .map(|job| job.job.due),
+        _ => None,
+    };
     let Some(run) = run else {
         let message = match (target, pending) {
             (RunTarget::Job { id }, Some(due)) => format!(
@@ -70,6 +68,7 @@ pub async fn serve(
         ));
     };
     let group = group_of(pid)?;
+    let who = context.accounts.names([peer.uid]).await.of(peer.uid);
     let note = format!(
         "ended with `sched kill` by {who} (uid {}): SIGTERM, then SIGKILL after {} ms if still running",
         peer.uid,

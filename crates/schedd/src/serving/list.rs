@@ -3,7 +3,7 @@
 //!
 //! The rows are encoded on the spool thread as the table scan reads them
 //! (no owned copy of each job, no second encoding pass) and ordered by due
-//! instant at the end. At 10,000 pending jobs this halved the daemon's
+//! instant at the end; the owners' names are looked up before, elsewhere. At 10,000 pending jobs this halved the daemon's
 //! share of a listing; see BENCHMARKS.md.
 
 use std::ops::ControlFlow;
@@ -19,19 +19,55 @@ use crate::system::accounts::Names;
 pub async fn frame(context: &Context, owner: Owner) -> Result<Vec<u8>, ErrorReply> {
     let now = context.clock.now();
     let batch_hold = batch_hold(context).await;
-    let built = context
+    let running = context
         .spool
-        .call(move |spool| {
-            let mut encoder = ListingEncoder::new();
-            let mut names = Names::default();
-            let mut failed = None;
-            spool.for_each_pending(owner.clone(), |job| {
+        .runs_in_progress(owner.clone())
+        .await
+        .map_err(internal)?;
+    // Every name is looked up before the scan, off the spool thread: a slow
+    // directory delays this listing only, never the claim of a due job.
+    let names = match &owner {
+        // A user's rows are all their own, under the name just looked up.
+        Owner::Account {
+            uid,
+            name: Some(name),
+        } => Names::known([(*uid, name.clone())]),
+        _ => {
+            let uids = context
+                .spool
+                .pending_owner_uids(owner.clone())
+                .await
+                .map_err(internal)?;
+            let running_uids = running.iter().map(|run| run.owner_uid);
+            context
+                .accounts
+                .names(uids.into_iter().chain(running_uids))
+                .await
+        }
+    };
+    let running = running.iter().map(|run| run_info(run, &names)).collect();
+    let (encoder, failed) = context
+        .spool
+        .fold_pending(
+            owner,
+            (ListingEncoder::new(), None),
+            move |(encoder, failed), job| {
+                // A job of an owner not seen before the scan (queued since)
+                // shows its uid.
+                let unnamed;
+                let owner = match names.get(job.owner_uid) {
+                    Some(name) => name,
+                    None => {
+                        unnamed = job.owner_uid.to_string();
+                        &unnamed
+                    }
+                };
                 let row = JobRef {
                     id: job.id,
                     kind: proto_kind(job.kind),
                     queue: job.queue,
                     owner_uid: job.owner_uid,
-                    owner: names.of(job.owner_uid),
+                    owner,
                     due: job.due,
                     submitted: job.submitted,
                     command: job.command,
@@ -40,27 +76,20 @@ pub async fn frame(context: &Context, owner: Owner) -> Result<Vec<u8>, ErrorRepl
                 match encoder.push(row) {
                     Ok(()) => ControlFlow::Continue(()),
                     Err(error) => {
-                        failed = Some(error);
+                        *failed = Some(error);
                         ControlFlow::Break(())
                     }
                 }
-            })?;
-            let running = spool
-                .runs_in_progress(owner)?
-                .iter()
-                .map(|run| run_info(run, &mut names))
-                .collect();
-            let jobs = encoder.len();
-            Ok(match failed {
-                Some(error) => Err(error),
-                None => encoder
-                    .finish_with(running, Some(now), batch_hold)
-                    .map(|frame| (jobs, frame)),
-            })
-        })
+            },
+        )
         .await
         .map_err(internal)?;
-    let (jobs, frame) = built.map_err(|error| {
+    let jobs = encoder.len();
+    let built = match failed {
+        Some(error) => Err(error),
+        None => encoder.finish_with(running, Some(now), batch_hold),
+    };
+    let frame = built.map_err(|error| {
         tracing::error!("cannot encode a listing: {error}");
         ErrorReply::new(
             ErrorCode::Internal,

@@ -5,7 +5,6 @@ use sched_spool::Owner;
 
 use super::context::{Context, Peer};
 use super::reply::{internal, run_info};
-use crate::system::accounts::Names;
 
 /// The most output bytes one logs reply carries; older runs past it are
 /// left out, so that a reply stays far below what any client can hold.
@@ -24,38 +23,42 @@ pub async fn serve(
 ) -> Result<Response, ErrorReply> {
     let limit = limit.min(MAX_LOGS);
     let origin = match line {
-        Some(line) => Some(origin_of(&line, &owner, peer)?),
+        Some(line) => Some(origin_of(context, &line, &owner, peer).await?),
         None => None,
     };
-    let runs = context
-        .spool
-        .call(move |spool| {
-            let runs = match &origin {
-                Some(origin) => spool.runs_of_origin(owner, origin, limit)?,
-                None => spool.runs(owner, job, limit)?,
-            };
-            let mut names = Names::default();
-            let mut budget = MAX_LOGS_OUTPUT;
-            Ok(runs
-                .iter()
-                .take_while(|run| {
-                    let size = (run.output.head.len() + run.output.tail.len()) as u64;
-                    let fits = size <= budget;
-                    budget = budget.saturating_sub(size);
-                    fits
-                })
-                .map(|run| run_info(run, &mut names))
-                .collect())
+    let mut runs = match origin {
+        Some(origin) => context.spool.runs_of_origin(owner, origin, limit).await,
+        None => context.spool.runs(owner, job, limit).await,
+    }
+    .map_err(internal)?;
+    let mut budget = MAX_LOGS_OUTPUT;
+    let fitting = runs
+        .iter()
+        .take_while(|run| {
+            let size = (run.output.head.len() + run.output.tail.len()) as u64;
+            let fits = size <= budget;
+            budget = budget.saturating_sub(size);
+            fits
         })
-        .await
-        .map_err(internal)?;
+        .count();
+    runs.truncate(fitting);
+    let names = context
+        .accounts
+        .names(runs.iter().map(|run| run.owner_uid))
+        .await;
+    let runs = runs.iter().map(|run| run_info(run, &names)).collect();
     Ok(Response::Runs { runs })
 }
 
 /// The origin a crontab line's runs are stored under, from the name a
 /// user gives it: `crontab:LINE` (the caller's own crontab),
 /// `crontab:USER:LINE` (root), or a system crontab's `FILE:LINE`.
-fn origin_of(line: &str, owner: &Owner, peer: Peer) -> Result<String, ErrorReply> {
+async fn origin_of(
+    context: &Context,
+    line: &str,
+    owner: &Owner,
+    peer: Peer,
+) -> Result<String, ErrorReply> {
     let invalid = || {
         ErrorReply::new(
             ErrorCode::Invalid,
@@ -74,7 +77,7 @@ fn origin_of(line: &str, owner: &Owner, peer: Peer) -> Result<String, ErrorReply
             Owner::Account {
                 name: Some(name), ..
             } => name.clone(),
-            _ => Names::default().of(peer.uid).to_owned(),
+            _ => context.accounts.names([peer.uid]).await.of(peer.uid),
         },
         Some(rest) => match rest.strip_prefix(':') {
             Some(user) if !user.is_empty() => user.to_owned(),

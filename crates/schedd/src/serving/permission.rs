@@ -41,12 +41,13 @@ pub async fn check_access(
         Command::Crontab => (access.cron.clone(), "crontab"),
     };
     let uid = peer.uid;
-    // Reads files and may look the name up over NSS: not on a worker.
+    // A name that cannot be looked up (no account, NSS down) cannot be
+    // matched against the lists: refused, as at(1) and crontab(1) do.
+    let looked_up = context.accounts.name_of(uid).await;
+    // Reads the list files: not on a worker.
     let checked = tokio::task::spawn_blocking(move || {
-        // A name that cannot be looked up (no account, NSS down) cannot be
-        // matched against the lists: refused, as at(1) and crontab(1) do.
-        let name = match nix::unistd::User::from_uid(nix::unistd::Uid::from_raw(uid)) {
-            Ok(Some(user)) => user.name,
+        let name = match looked_up {
+            Ok(Some(name)) => name,
             Ok(None) => {
                 return Err((
                     uid.to_string(),
@@ -54,10 +55,7 @@ pub async fn check_access(
                 ));
             }
             Err(error) => {
-                return Err((
-                    uid.to_string(),
-                    crate::config::access::Denied(format!("cannot look up uid {uid}: {error}")),
-                ));
+                return Err((uid.to_string(), crate::config::access::Denied(error)));
             }
         };
         lists.check(uid, &name).map_err(|denied| (name, denied))
@@ -92,6 +90,10 @@ pub async fn caller(context: &Context, peer: Peer) -> Result<Owner, ErrorReply> 
     // given to a new account does not show it a deleted account's jobs.
     // The lookup may block on NSS: not on a tokio worker.
     let uid = peer.uid;
-    let name = crate::system::accounts::account_of_async(uid).await?;
+    let name = context
+        .accounts
+        .name_of(uid)
+        .await
+        .map_err(super::reply::lookup_failed)?;
     Ok(Owner::Account { uid, name })
 }

@@ -25,24 +25,25 @@ pub async fn serve(
             ),
         ));
     }
-    let (removed, running) = context
+    let removed = context
         .spool
-        .call(move |spool| {
-            let removed = spool.remove_jobs(&ids, owner.clone())?;
-            // A job that is not pending may be running: say so.
-            let running: std::collections::HashSet<u64> = if removed.iter().all(Option::is_some) {
-                Default::default()
-            } else {
-                spool
-                    .runs_in_progress(owner)?
-                    .into_iter()
-                    .map(|run| run.job_id)
-                    .collect()
-            };
-            Ok((ids.into_iter().zip(removed).collect::<Vec<_>>(), running))
-        })
+        .remove_jobs(ids.clone(), owner.clone())
         .await
         .map_err(internal)?;
+    // A job that is not pending may be running: say so.
+    let running: std::collections::HashSet<u64> = if removed.iter().all(Option::is_some) {
+        Default::default()
+    } else {
+        context
+            .spool
+            .runs_in_progress(owner)
+            .await
+            .map_err(internal)?
+            .into_iter()
+            .map(|run| run.job_id)
+            .collect()
+    };
+    let removed = ids.into_iter().zip(removed);
     let mut results = Vec::with_capacity(removed.len());
     for (id, job) in removed {
         if let Some(job) = &job {

@@ -7,7 +7,7 @@ use tokio::sync::oneshot;
 
 use super::context::Context;
 use crate::scheduling::event::Event;
-use crate::storage::thread::SpoolCallError;
+use crate::storage::SpoolCallError;
 use crate::system::accounts::Names;
 
 /// The load and its limit when due batch jobs wait for the load to fall,
@@ -21,6 +21,11 @@ pub(crate) async fn batch_hold(context: &Context) -> Option<sched_proto::BatchHo
         load_hundredths: hundredths(load),
         limit_hundredths: hundredths(limit),
     })
+}
+
+/// A failed account lookup, as a request's error.
+pub(crate) fn lookup_failed(message: String) -> ErrorReply {
+    ErrorReply::new(ErrorCode::Internal, message)
 }
 
 pub(crate) fn internal(error: SpoolCallError) -> ErrorReply {
@@ -58,7 +63,7 @@ pub(crate) fn job_info(record: &JobRecord, owner: String) -> JobInfo {
     }
 }
 
-pub(crate) fn run_info(run: &RunRecord, names: &mut Names) -> RunInfo {
+pub(crate) fn run_info(run: &RunRecord, names: &Names) -> RunInfo {
     let outcome = match &run.outcome {
         Outcome::Running => sched_proto::Outcome::Running,
         Outcome::Exited(code) => sched_proto::Outcome::Exited { code: *code },
@@ -82,7 +87,7 @@ pub(crate) fn run_info(run: &RunRecord, names: &mut Names) -> RunInfo {
         },
         origin: run.origin.clone(),
         owner_uid: run.owner_uid,
-        owner: names.of(run.owner_uid).to_owned(),
+        owner: names.of(run.owner_uid),
         command: run.command.clone(),
         due: run.due,
         started: run.started,

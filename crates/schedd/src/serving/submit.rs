@@ -27,7 +27,11 @@ pub async fn serve(
     let uid = peer.uid;
     job.owner_name = match &owner {
         Owner::Account { name, .. } => name.clone(),
-        _ => crate::system::accounts::account_of_async(uid).await?,
+        _ => context
+            .accounts
+            .name_of(uid)
+            .await
+            .map_err(super::reply::lookup_failed)?,
     };
     let stored = job.clone();
     let id = context.spool.insert(stored).await.map_err(internal)?;

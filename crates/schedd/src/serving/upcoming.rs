@@ -7,7 +7,7 @@ use tokio::sync::oneshot;
 use super::context::Context;
 use super::reply::{batch_hold, internal, proto_kind};
 use crate::scheduling::event::Event;
-use crate::system::accounts::Names;
+use std::ops::ControlFlow;
 
 /// The most upcoming runs one request returns.
 const MAX_UPCOMING: u32 = 100_000;
@@ -35,38 +35,35 @@ pub async fn serve(
         })
         .map_err(|_| gone())?;
     let cron = answer.await.map_err(|_| gone())?;
-    let mut runs: Vec<UpcomingRun> = context
+    let mut jobs = context
         .spool
-        .call(move |spool| {
-            let mut jobs = Vec::new();
-            spool.for_each_pending(owner, |job| {
-                jobs.push((
-                    job.due,
-                    job.id,
-                    job.kind,
-                    job.owner_uid,
-                    job.command.to_owned(),
-                ));
-                std::ops::ControlFlow::Continue(())
-            })?;
-            jobs.sort_unstable_by_key(|job| (job.0, job.1));
-            jobs.truncate(limit);
-            let mut names = Names::default();
-            Ok(jobs
-                .into_iter()
-                .map(|(due, id, kind, uid, command)| UpcomingRun {
-                    due,
-                    kind: proto_kind(kind).into(),
-                    job: id,
-                    origin: None,
-                    owner_uid: uid,
-                    owner: names.of(uid).to_owned(),
-                    command,
-                })
-                .collect())
+        .fold_pending(owner, Vec::new(), |jobs, job| {
+            jobs.push((
+                job.due,
+                job.id,
+                job.kind,
+                job.owner_uid,
+                job.command.to_owned(),
+            ));
+            ControlFlow::Continue(())
         })
         .await
         .map_err(internal)?;
+    jobs.sort_unstable_by_key(|job| (job.0, job.1));
+    jobs.truncate(limit);
+    let names = context.accounts.names(jobs.iter().map(|job| job.3)).await;
+    let mut runs: Vec<UpcomingRun> = jobs
+        .into_iter()
+        .map(|(due, id, kind, uid, command)| UpcomingRun {
+            due,
+            kind: proto_kind(kind).into(),
+            job: id,
+            origin: None,
+            owner_uid: uid,
+            owner: names.of(uid),
+            command,
+        })
+        .collect();
     runs.extend(cron.into_iter().map(|(due, job)| UpcomingRun {
         due,
         kind: sched_proto::RunKind::Cron,

@@ -1,3 +1,7 @@
-//! Storage access: the thread that owns the spool.
+//! Storage access: the thread that owns the spool ([`thread`]) and the
+//! handle with the spool's named operations ([`SpoolHandle`]).
 
-pub mod thread;
+mod handle;
+mod thread;
+
+pub use handle::{SpoolCallError, SpoolHandle};

@@ -1,5 +1,6 @@
-//! The spool's own thread. SQLite connections are not `Sync` and their calls
-//! block, so one thread owns the [`Spool`] and async code sends it work.
+//! The spool's own thread. A store's calls block (SQLite connections are
+//! not even `Sync`), so one thread owns the [`Store`] and async code sends
+//! it work through a [`SpoolHandle`](super::SpoolHandle).
 //!
 //! Submissions that arrive while the thread is busy are written together in
 //! one transaction: one fsync for many jobs, each still on disk before its
@@ -16,7 +17,7 @@
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::mpsc;
 
-use sched_spool::{NewJob, Spool, SpoolError};
+use sched_spool::{NewJob, SpoolError, Store};
 use tokio::sync::oneshot;
 
 /// The most submissions written in one transaction, and the most bytes
@@ -25,101 +26,26 @@ use tokio::sync::oneshot;
 const MAX_GROUP: usize = 1024;
 const MAX_GROUP_BYTES: usize = 8 << 20;
 
-type Call = Box<dyn FnOnce(&mut Spool) + Send>;
+/// Work for the spool thread: a named operation of the handle, with its
+/// reply channel inside.
+pub(super) type Call = Box<dyn FnOnce(&mut dyn Store) + Send>;
 
 /// Whose a piece of work is, for fair service.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-enum Party {
+pub(super) enum Party {
     /// The scheduler, the executor, start-up.
     Daemon,
     /// A client's request.
     Uid(u32),
 }
 
-enum Work {
-    Insert(NewJob, oneshot::Sender<Result<u64, String>>),
+pub(super) enum Work {
+    Insert(NewJob, oneshot::Sender<Result<u64, SpoolError>>),
     Call(Party, Call),
 }
 
-/// A cheap handle to the spool thread.
-#[derive(Clone, Debug)]
-pub struct SpoolHandle {
-    sender: mpsc::Sender<Work>,
-    party: Party,
-}
-
-/// The spool thread is gone (the daemon is shutting down).
-#[derive(Debug, thiserror::Error)]
-#[error("the spool thread has stopped")]
-pub struct SpoolGone;
-
-/// A failure of a spool call: the spool's own error, or no spool thread.
-#[derive(Debug, thiserror::Error)]
-pub enum SpoolCallError {
-    #[error(transparent)]
-    Spool(#[from] SpoolError),
-    #[error("{0}")]
-    Insert(String),
-    #[error(transparent)]
-    Gone(#[from] SpoolGone),
-}
-
-impl SpoolHandle {
-    /// Starts the thread that owns `spool`. It ends when every handle is
-    /// dropped, after finishing the work already sent.
-    pub fn start(spool: Spool) -> std::io::Result<(SpoolHandle, std::thread::JoinHandle<()>)> {
-        let (sender, receiver) = mpsc::channel();
-        let thread = std::thread::Builder::new()
-            .name("spool".to_owned())
-            .spawn(move || serve(spool, receiver))?;
-        Ok((
-            SpoolHandle {
-                sender,
-                party: Party::Daemon,
-            },
-            thread,
-        ))
-    }
-
-    /// A handle whose calls are served as `uid`'s, in turn with every
-    /// other party's.
-    pub fn for_uid(&self, uid: u32) -> SpoolHandle {
-        SpoolHandle {
-            sender: self.sender.clone(),
-            party: Party::Uid(uid),
-        }
-    }
-
-    /// Queues one job durably and returns its id.
-    pub async fn insert(&self, job: NewJob) -> Result<u64, SpoolCallError> {
-        let (reply, answer) = oneshot::channel();
-        self.sender
-            .send(Work::Insert(job, reply))
-            .map_err(|_| SpoolGone)?;
-        answer
-            .await
-            .map_err(|_| SpoolGone)?
-            .map_err(SpoolCallError::Insert)
-    }
-
-    /// Runs `f` on the spool thread and returns its result.
-    pub async fn call<R: Send + 'static>(
-        &self,
-        f: impl FnOnce(&mut Spool) -> Result<R, SpoolError> + Send + 'static,
-    ) -> Result<R, SpoolCallError> {
-        let (reply, answer) = oneshot::channel();
-        let call: Call = Box::new(move |spool| {
-            // The caller may have gone away; its answer is then unneeded.
-            let _ = reply.send(f(spool));
-        });
-        self.sender
-            .send(Work::Call(self.party, call))
-            .map_err(|_| SpoolGone)?;
-        Ok(answer.await.map_err(|_| SpoolGone)??)
-    }
-}
-
-fn serve(mut spool: Spool, receiver: mpsc::Receiver<Work>) {
+/// Serves work until every sender is gone.
+pub(super) fn serve(mut spool: Box<dyn Store>, receiver: mpsc::Receiver<Work>) {
     let mut queue = FairQueue::default();
     loop {
         if queue.is_empty() {
@@ -133,7 +59,7 @@ fn serve(mut spool: Spool, receiver: mpsc::Receiver<Work>) {
         }
         let (jobs, replies) = queue.take_inserts();
         if !jobs.is_empty() {
-            insert(&mut spool, &jobs, replies);
+            insert(&mut *spool, &jobs, replies);
         }
         if let Some((party, call)) = queue.take_next() {
             let started = std::time::Instant::now();
@@ -141,7 +67,7 @@ fn serve(mut spool: Spool, receiver: mpsc::Receiver<Work>) {
             // and can store nothing: stop the whole daemon instead, so
             // that its supervisor restarts it and the cause is logged.
             let result =
-                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| call(&mut spool)));
+                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| call(&mut *spool)));
             if result.is_err() {
                 tracing::error!("the spool thread panicked; stopping the daemon");
                 std::process::exit(70);
@@ -152,7 +78,11 @@ fn serve(mut spool: Spool, receiver: mpsc::Receiver<Work>) {
 }
 
 /// Writes `jobs` in one transaction and answers each submitter.
-fn insert(spool: &mut Spool, jobs: &[NewJob], replies: Vec<oneshot::Sender<Result<u64, String>>>) {
+fn insert(
+    spool: &mut dyn Store,
+    jobs: &[NewJob],
+    replies: Vec<oneshot::Sender<Result<u64, SpoolError>>>,
+) {
     match spool.insert_jobs(jobs) {
         Ok(ids) => {
             for (reply, id) in replies.into_iter().zip(ids) {
@@ -161,9 +91,8 @@ fn insert(spool: &mut Spool, jobs: &[NewJob], replies: Vec<oneshot::Sender<Resul
         }
         Err(error) => {
             tracing::error!("cannot queue {} job(s): {error}", jobs.len());
-            let message = error.to_string();
             for reply in replies {
-                let _ = reply.send(Err(message.clone()));
+                let _ = reply.send(Err(error.clone()));
             }
         }
     }
@@ -173,7 +102,7 @@ fn insert(spool: &mut Spool, jobs: &[NewJob], replies: Vec<oneshot::Sender<Resul
 /// and the time each party had since the thread was last idle.
 #[derive(Default)]
 struct FairQueue {
-    inserts: VecDeque<(NewJob, oneshot::Sender<Result<u64, String>>)>,
+    inserts: VecDeque<(NewJob, oneshot::Sender<Result<u64, SpoolError>>)>,
     calls: BTreeMap<Party, VecDeque<Call>>,
     served: HashMap<Party, std::time::Duration>,
 }
@@ -196,7 +125,7 @@ impl FairQueue {
 
     /// Up to [`MAX_GROUP`] submissions and about [`MAX_GROUP_BYTES`], in
     /// arrival order, for one commit (always at least one).
-    fn take_inserts(&mut self) -> (Vec<NewJob>, Vec<oneshot::Sender<Result<u64, String>>>) {
+    fn take_inserts(&mut self) -> (Vec<NewJob>, Vec<oneshot::Sender<Result<u64, SpoolError>>>) {
         let mut bytes = 0;
         let mut n = 0;
         for (job, _) in self.inserts.iter().take(MAX_GROUP) {
@@ -258,7 +187,7 @@ mod tests {
         let log = std::sync::Arc::default();
         let mut queue = FairQueue::default();
         let dir = tempfile::tempdir().unwrap();
-        let mut spool = Spool::open(&dir.path().join("spool.db")).unwrap();
+        let mut spool = sched_spool::SqliteSpool::open(&dir.path().join("spool.db")).unwrap();
         let mut run_next = |queue: &mut FairQueue, cost_ms: u64| {
             let (party, call) = queue.take_next().unwrap();
             call(&mut spool);

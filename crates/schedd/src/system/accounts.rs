@@ -1,10 +1,80 @@
-//! Login names by uid for replies, each looked up once per request.
+//! Login names by uid, for replies and for deciding whose a job is.
 //!
-//! A lookup may read /etc/passwd or ask NSS over the network, so requests
-//! do it on the spool thread, inside the same call that reads the rows,
-//! never on a tokio worker.
+//! A lookup may read /etc/passwd or ask NSS over the network (LDAP, SSSD),
+//! and a slow directory must delay only the request that needs a name:
+//! lookups run on the blocking pool, never on a tokio worker and never on
+//! the spool thread (which claims due jobs). A request resolves the names
+//! it needs first ([`Accounts::names`]), then hands the spool only plain
+//! data.
 
 use std::collections::HashMap;
+use std::sync::Arc;
+
+/// Finds the account name of a uid: `Ok(None)` when it has none, `Err`
+/// when the lookup failed (never taken for "no account").
+pub type Lookup = dyn Fn(u32) -> Result<Option<String>, String> + Send + Sync;
+
+/// The account database, as the daemon asks it. Cheap to clone.
+#[derive(Clone)]
+pub struct Accounts {
+    lookup: Arc<Lookup>,
+}
+
+impl std::fmt::Debug for Accounts {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Accounts")
+    }
+}
+
+impl Default for Accounts {
+    fn default() -> Self {
+        Accounts::system()
+    }
+}
+
+impl Accounts {
+    /// The system's accounts, through NSS.
+    pub fn system() -> Accounts {
+        Accounts {
+            lookup: Arc::new(account_of),
+        }
+    }
+
+    /// Accounts answered by `lookup` (tests: a directory that is slow or
+    /// down).
+    pub fn with_lookup(lookup: Arc<Lookup>) -> Accounts {
+        Accounts { lookup }
+    }
+
+    /// The account name of `uid`, looked up off the async threads.
+    pub async fn name_of(&self, uid: u32) -> Result<Option<String>, String> {
+        let lookup = self.lookup.clone();
+        tokio::task::spawn_blocking(move || lookup(uid))
+            .await
+            .map_err(|error| format!("cannot look up uid {uid}: {error}"))?
+    }
+
+    /// The names of `uids`, each looked up once, off the async threads. A
+    /// uid with no account, or whose lookup failed, is shown as its number.
+    pub async fn names(&self, uids: impl IntoIterator<Item = u32>) -> Names {
+        let mut wanted: Vec<u32> = uids.into_iter().collect();
+        wanted.sort_unstable();
+        wanted.dedup();
+        let lookup = self.lookup.clone();
+        let resolved = tokio::task::spawn_blocking(move || {
+            wanted
+                .into_iter()
+                .map(|uid| {
+                    let name = lookup(uid).ok().flatten();
+                    (uid, name.unwrap_or_else(|| uid.to_string()))
+                })
+                .collect()
+        })
+        .await
+        .unwrap_or_default();
+        Names(resolved)
+    }
+}
 
 /// The account name of `uid`, if it has an account (blocking: NSS). A
 /// failed lookup is an error, never taken for "no account".
@@ -14,27 +84,54 @@ pub fn account_of(uid: u32) -> Result<Option<String>, String> {
         .map_err(|error| format!("cannot look up uid {uid}: {error}"))
 }
 
-/// [`account_of`] off the async threads, as a request's error.
-pub async fn account_of_async(uid: u32) -> Result<Option<String>, sched_proto::ErrorReply> {
-    let internal =
-        |message: String| sched_proto::ErrorReply::new(sched_proto::ErrorCode::Internal, message);
-    tokio::task::spawn_blocking(move || account_of(uid))
-        .await
-        .map_err(|e| internal(e.to_string()))?
-        .map_err(internal)
-}
-
-#[derive(Debug, Default)]
+/// Names resolved for one reply.
+#[derive(Debug, Default, Clone)]
 pub struct Names(HashMap<u32, String>);
 
 impl Names {
-    /// The login name of `uid`, or the uid in decimal when it has none.
-    pub fn of(&mut self, uid: u32) -> &str {
-        self.0.entry(uid).or_insert_with(|| {
-            account_of(uid)
-                .ok()
-                .flatten()
-                .unwrap_or_else(|| uid.to_string())
-        })
+    /// Names known in advance (the caller's own, already looked up).
+    pub fn known(names: impl IntoIterator<Item = (u32, String)>) -> Names {
+        Names(names.into_iter().collect())
+    }
+
+    /// The name resolved for `uid`, if it was asked for.
+    pub fn get(&self, uid: u32) -> Option<&str> {
+        self.0.get(&uid).map(String::as_str)
+    }
+
+    /// The name of `uid`, or the uid in decimal when it was not resolved.
+    pub fn of(&self, uid: u32) -> String {
+        self.get(uid).map_or_else(|| uid.to_string(), str::to_owned)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn each_uid_is_looked_up_once_and_one_without_account_shows_as_its_number() {
+        let asked = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let log = asked.clone();
+        let accounts = Accounts::with_lookup(Arc::new(move |uid| {
+            log.lock().unwrap().push(uid);
+            match uid {
+                1000 => Ok(Some("alice".to_owned())),
+                1001 => Err("the directory is down".to_owned()),
+                _ => Ok(None),
+            }
+        }));
+        let names = accounts.names([1000, 1002, 1000, 1001, 1000]).await;
+        assert_eq!(*asked.lock().unwrap(), [1000, 1001, 1002]);
+        assert_eq!(names.of(1000), "alice");
+        assert_eq!(names.of(1001), "1001");
+        assert_eq!(names.of(1002), "1002");
+        assert_eq!(names.get(7), None);
+        assert_eq!(names.of(7), "7");
+        assert_eq!(
+            accounts.name_of(1001).await,
+            Err("the directory is down".to_owned())
+        );
+        assert_eq!(accounts.name_of(1000).await, Ok(Some("alice".to_owned())));
     }
 }

@@ -5,25 +5,26 @@ use jiff::Timestamp;
 use rusqlite::{Row, params};
 
 use crate::records::{from_micros, sql_id, to_micros};
-use crate::{CronRun, Outcome, Output, Owner, RunKind, RunRecord, Spool, SpoolError};
+use crate::{CronRun, Outcome, Output, Owner, RunKind, RunRecord, SpoolError, SqliteSpool};
 
 const RUN_COLUMNS: &str = "id, job_id, kind, owner_uid, command, due, started, finished, pid, \
                            outcome, exit_code, signal, reason, output_head, output_tail, output_bytes, origin";
 
-impl Spool {
+impl SqliteSpool {
     /// Records the pid of each started run and the instant its process
     /// started (a claim comes a little before it), in one transaction.
     pub fn set_started(&mut self, started: &[(u64, u32, Timestamp)]) -> Result<(), SpoolError> {
         let tx = self
             .conn
             .transaction()
-            .map_err(|e| Spool::error_of(&self.path, e))?;
+            .map_err(|e| SqliteSpool::error_of(&self.path, e))?;
         for &(run, pid, at) in started {
             tx.prepare_cached("UPDATE runs SET pid = ?2, started = ?3 WHERE id = ?1")
                 .and_then(|mut update| update.execute(params![sql_id(run), pid, to_micros(at)]))
-                .map_err(|e| Spool::error_of(&self.path, e))?;
+                .map_err(|e| SqliteSpool::error_of(&self.path, e))?;
         }
-        tx.commit().map_err(|e| Spool::error_of(&self.path, e))
+        tx.commit()
+            .map_err(|e| SqliteSpool::error_of(&self.path, e))
     }
 
     /// Records runs of crontab lines as started at `started`, not yet with
@@ -36,7 +37,7 @@ impl Spool {
         let tx = self
             .conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-            .map_err(|e| Spool::error_of(&self.path, e))?;
+            .map_err(|e| SqliteSpool::error_of(&self.path, e))?;
         let mut ids = Vec::with_capacity(runs.len());
         for run in runs {
             let id = tx
@@ -55,10 +56,11 @@ impl Spool {
                         run.owner_name
                     ])
                 })
-                .map_err(|e| Spool::error_of(&self.path, e))?;
+                .map_err(|e| SqliteSpool::error_of(&self.path, e))?;
             ids.push(id as u64);
         }
-        tx.commit().map_err(|e| Spool::error_of(&self.path, e))?;
+        tx.commit()
+            .map_err(|e| SqliteSpool::error_of(&self.path, e))?;
         Ok(ids)
     }
 
@@ -78,7 +80,7 @@ impl Spool {
                 "UPDATE runs SET reason = ?2 WHERE id = ?1 AND outcome NOT IN ('failed', 'running')",
                 params![sql_id(run), note],
             )
-            .map_err(|e| Spool::error_of(&self.path, e))?;
+            .map_err(|e| SqliteSpool::error_of(&self.path, e))?;
         Ok(())
     }
 
@@ -99,8 +101,8 @@ impl Spool {
         let tx = self
             .conn
             .transaction()
-            .map_err(|e| Spool::error_of(&self.path, e))?;
-        tx.execute(
+            .map_err(|e| SqliteSpool::error_of(&self.path, e))?;
+        let updated = tx.execute(
             "UPDATE runs SET finished = ?2, outcome = ?3, exit_code = ?4, signal = ?5, reason = ?6,
                         output_head = ?7, output_tail = ?8, output_bytes = ?9
                  WHERE id = ?1",
@@ -116,7 +118,13 @@ impl Spool {
                 output.total_bytes as i64
             ],
         )
-        .map_err(|e| Spool::error_of(&self.path, e))?;
+        .map_err(|e| SqliteSpool::error_of(&self.path, e))?;
+        if updated == 0 {
+            return Err(SpoolError::NotFound {
+                path: self.path.clone(),
+                what: format!("run {run}"),
+            });
+        }
         tx.execute(
             "DELETE FROM runs WHERE id IN (
                  SELECT id FROM runs
@@ -125,8 +133,9 @@ impl Spool {
                  ORDER BY id DESC LIMIT -1 OFFSET ?2)",
             params![sql_id(run), self.cron_runs_kept],
         )
-        .map_err(|e| Spool::error_of(&self.path, e))?;
-        tx.commit().map_err(|e| Spool::error_of(&self.path, e))?;
+        .map_err(|e| SqliteSpool::error_of(&self.path, e))?;
+        tx.commit()
+            .map_err(|e| SqliteSpool::error_of(&self.path, e))?;
         Ok(())
     }
 
@@ -225,7 +234,7 @@ impl Spool {
         let ids: Vec<i64> = statement
             .query_map([], |row| row.get(0))
             .and_then(|rows| rows.collect())
-            .map_err(|e| Spool::error_of(&self.path, e))?;
+            .map_err(|e| SqliteSpool::error_of(&self.path, e))?;
         Ok(ids.into_iter().map(|id| id as u64).collect())
     }
 }

@@ -1,7 +1,7 @@
 //! Deciding, without changing a byte, whether an existing file is a schedd
 //! spool this build can open: not held by another process, an SQLite
 //! database, marked as ours, readable from end to end, and of a schema we
-//! know. Only then does [`Spool::open`](crate::Spool::open) open it for
+//! know. Only then does [`SqliteSpool::open`](crate::Spool::open) open it for
 //! writing, which may switch its journal, replay its WAL or migrate it.
 //!
 //! Why a separate, read-only pass: opening a database for writing is
@@ -20,9 +20,9 @@ use std::path::{Path, PathBuf};
 use nix::fcntl::{FcntlArg, fcntl};
 use rusqlite::{Connection, OpenFlags};
 
+use super::open::{APPLICATION_ID, SCHEMA_VERSION};
+use super::{failed, is_busy, is_corrupt};
 use crate::SpoolError;
-use crate::error::{is_busy, is_corrupt};
-use crate::open::{APPLICATION_ID, SCHEMA_VERSION};
 
 /// The first 16 bytes of every SQLite 3 database.
 const MAGIC: &[u8; 16] = b"SQLite format 3\0";
@@ -330,10 +330,7 @@ fn classify(path: &Path, source: rusqlite::Error) -> SpoolError {
     } else if is_corrupt(&source) {
         corrupt(path, source.to_string())
     } else {
-        SpoolError::Sqlite {
-            path: path.to_path_buf(),
-            source,
-        }
+        failed(path, &source)
     }
 }
 

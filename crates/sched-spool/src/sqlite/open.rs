@@ -9,17 +9,17 @@ use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags};
 
+use super::{failed, is_busy, is_corrupt, is_full};
 use crate::SpoolError;
-use crate::error::{is_busy, is_corrupt, is_full};
 
 /// Migrations in order; migration `i` takes the schema from `i` to `i + 1`.
 const MIGRATIONS: &[&str] = &[
-    include_str!("../../../spool/0001_init.sql"),
-    include_str!("../../../spool/0002_crontabs.sql"),
-    include_str!("../../../spool/0003_runs_by_origin.sql"),
-    include_str!("../../../spool/0004_queues.sql"),
-    include_str!("../../../spool/0005_owner_names.sql"),
-    include_str!("../../../spool/0006_job_mail.sql"),
+    include_str!("../../../../spool/0001_init.sql"),
+    include_str!("../../../../spool/0002_crontabs.sql"),
+    include_str!("../../../../spool/0003_runs_by_origin.sql"),
+    include_str!("../../../../spool/0004_queues.sql"),
+    include_str!("../../../../spool/0005_owner_names.sql"),
+    include_str!("../../../../spool/0006_job_mail.sql"),
 ];
 
 /// The schema this build writes.
@@ -34,10 +34,10 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// An open spool. Not `Sync`: one thread owns it.
 #[derive(Debug)]
-pub struct Spool {
+pub struct SqliteSpool {
     pub(crate) conn: Connection,
     pub(crate) path: PathBuf,
-    /// Finished runs kept per crontab entry ([`Spool::set_cron_runs_kept`]).
+    /// Finished runs kept per crontab entry ([`SqliteSpool::set_cron_runs_kept`]).
     pub(crate) cron_runs_kept: u32,
 }
 
@@ -45,14 +45,14 @@ pub struct Spool {
 /// `* * * * *` line would otherwise add 525,600 rows a year.
 pub const DEFAULT_CRON_RUNS_KEPT: u32 = 100;
 
-impl Spool {
+impl SqliteSpool {
     /// Opens the spool at `path`, creating it (mode 0600) only when no file
     /// is there. The directory must exist; its permissions are the caller's
     /// business.
     ///
     /// The connection holds an exclusive lock for its whole life, so a
     /// second daemon on the same spool is told at once that it is locked.
-    pub fn open(path: &Path) -> Result<Spool, SpoolError> {
+    pub fn open(path: &Path) -> Result<SqliteSpool, SpoolError> {
         let path = path.to_path_buf();
         let fail = |reason: String| SpoolError::Open {
             path: path.clone(),
@@ -60,7 +60,7 @@ impl Spool {
         };
         // Refusals are decided before anything is written: a damaged,
         // foreign, locked or too new spool is left as it was found.
-        crate::inspect::inspect(&path)?;
+        super::inspect::inspect(&path)?;
         match OpenOptions::new()
             .write(true)
             .create_new(true)
@@ -87,7 +87,7 @@ impl Spool {
             | OpenFlags::SQLITE_OPEN_NO_MUTEX
             | OpenFlags::SQLITE_OPEN_NOFOLLOW;
         let conn = Connection::open_with_flags(&path, flags).map_err(|e| fail(e.to_string()))?;
-        let mut spool = Spool {
+        let mut spool = SqliteSpool {
             conn,
             path,
             cron_runs_kept: DEFAULT_CRON_RUNS_KEPT,
@@ -107,7 +107,7 @@ impl Spool {
         Self::error_of(&self.path, source)
     }
 
-    /// [`Spool::error`] for use while a transaction borrows the connection.
+    /// [`SqliteSpool::error`] for use while a transaction borrows the connection.
     pub(crate) fn error_of(path: &Path, source: rusqlite::Error) -> SpoolError {
         let path = path.to_path_buf();
         if is_full(&source) {
@@ -120,7 +120,7 @@ impl Spool {
                 detail: source.to_string(),
             }
         } else {
-            SpoolError::Sqlite { path, source }
+            failed(&path, &source)
         }
     }
 
@@ -184,15 +184,12 @@ impl Spool {
             let tx = self
                 .conn
                 .transaction()
-                .map_err(|source| SpoolError::Sqlite {
-                    path: path.clone(),
-                    source,
-                })?;
+                .map_err(|source| failed(&path, &source))?;
             tx.execute_batch(sql)
                 .and_then(|()| tx.pragma_update(None, "application_id", APPLICATION_ID))
                 .and_then(|()| tx.pragma_update(None, "user_version", target))
                 .and_then(|()| tx.commit())
-                .map_err(|source| SpoolError::Sqlite { path, source })?;
+                .map_err(|source| failed(&path, &source))?;
         }
         Ok(())
     }

@@ -4,20 +4,9 @@ use jiff::Timestamp;
 use rusqlite::{OptionalExtension, params};
 
 use crate::records::{from_micros, to_micros};
-use crate::{Spool, SpoolError};
+use crate::{CrontabInstall, SpoolError, SqliteSpool, StoredCrontab};
 
-/// A user's installed crontab.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StoredCrontab {
-    pub owner_uid: u32,
-    /// The owner's account name when it was installed (see
-    /// [`NewJob::owner_name`](crate::NewJob::owner_name)).
-    pub owner_name: Option<String>,
-    pub text: String,
-    pub installed: Timestamp,
-}
-
-impl Spool {
+impl SqliteSpool {
     /// The crontab of `uid`, if one is installed.
     pub fn crontab(&self, uid: u32) -> Result<Option<StoredCrontab>, SpoolError> {
         let row: Option<(String, i64, Option<String>)> = self
@@ -85,32 +74,61 @@ impl Spool {
         })
     }
 
-    /// Installs (or replaces) the crontab of `uid`, whose account is named
-    /// `name` (`None`: it has none), durably.
-    pub fn set_crontab(
+    /// Installs `text` as the crontab of `uid` (see
+    /// [`Store::install_crontab`](crate::Store::install_crontab)), in one
+    /// transaction with the check of whose crontab it replaces.
+    pub fn install_crontab(
         &mut self,
         uid: u32,
         name: Option<&str>,
         text: &str,
         now: Timestamp,
-    ) -> Result<(), SpoolError> {
-        self.conn
-            .execute(
-                "INSERT INTO crontabs (owner_uid, text, installed, owner_name) VALUES (?1, ?2, ?3, ?4)
-                 ON CONFLICT (owner_uid) DO UPDATE SET text = excluded.text,
-                     installed = excluded.installed, owner_name = excluded.owner_name",
-                params![uid, text, to_micros(now), name],
-            )
-            .map_err(|e| self.error(e))?;
-        Ok(())
+        replace_any: bool,
+    ) -> Result<CrontabInstall, SpoolError> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(|e| SqliteSpool::error_of(&self.path, e))?;
+        if !replace_any {
+            let holder: Option<Option<String>> = tx
+                .query_row(
+                    "SELECT owner_name FROM crontabs WHERE owner_uid = ?1",
+                    params![uid],
+                    |row| row.get(0),
+                )
+                .optional()
+                .map_err(|e| SqliteSpool::error_of(&self.path, e))?;
+            if let Some(holder) = holder
+                && holder.as_deref() != name
+            {
+                return Ok(CrontabInstall::HeldBy(holder));
+            }
+        }
+        tx.execute(
+            "INSERT INTO crontabs (owner_uid, text, installed, owner_name) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (owner_uid) DO UPDATE SET text = excluded.text,
+                 installed = excluded.installed, owner_name = excluded.owner_name",
+            params![uid, text, to_micros(now), name],
+        )
+        .map_err(|e| SqliteSpool::error_of(&self.path, e))?;
+        tx.commit()
+            .map_err(|e| SqliteSpool::error_of(&self.path, e))?;
+        Ok(CrontabInstall::Installed)
     }
 
-    /// Removes the crontab of `uid`; false if there was none.
-    pub fn remove_crontab(&mut self, uid: u32) -> Result<bool, SpoolError> {
-        let removed = self
-            .conn
-            .execute("DELETE FROM crontabs WHERE owner_uid = ?1", params![uid])
-            .map_err(|e| self.error(e))?;
+    /// Removes the crontab of `uid`: any, or only one stored under the
+    /// account name `only_of`; false if there was none to remove.
+    pub fn remove_crontab(&mut self, uid: u32, only_of: Option<&str>) -> Result<bool, SpoolError> {
+        let removed = match only_of {
+            None => self
+                .conn
+                .execute("DELETE FROM crontabs WHERE owner_uid = ?1", params![uid]),
+            Some(name) => self.conn.execute(
+                "DELETE FROM crontabs WHERE owner_uid = ?1 AND owner_name = ?2",
+                params![uid, name],
+            ),
+        }
+        .map_err(|e| self.error(e))?;
         Ok(removed > 0)
     }
 
@@ -120,7 +138,7 @@ impl Spool {
         let tx = self
             .conn
             .transaction()
-            .map_err(|e| Spool::error_of(&self.path, e))?;
+            .map_err(|e| SqliteSpool::error_of(&self.path, e))?;
         for table in ["jobs", "crontabs", "runs"] {
             tx.execute(
                 &format!(
@@ -128,9 +146,10 @@ impl Spool {
                 ),
                 params![uid, name],
             )
-            .map_err(|e| Spool::error_of(&self.path, e))?;
+            .map_err(|e| SqliteSpool::error_of(&self.path, e))?;
         }
-        tx.commit().map_err(|e| Spool::error_of(&self.path, e))
+        tx.commit()
+            .map_err(|e| SqliteSpool::error_of(&self.path, e))
     }
 
     /// The uids that own a job or crontab stored without an owner's name.
@@ -162,15 +181,29 @@ impl Spool {
             .map_err(|e| self.error(e))
     }
 
-    /// Sets a value of the daemon's state, durably.
-    pub fn set_state(&mut self, key: &str, value: &str) -> Result<(), SpoolError> {
-        self.conn
-            .execute(
-                "INSERT INTO state (key, value) VALUES (?1, ?2)
-                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                params![key, value],
+    /// Sets a value of the daemon's state, durably, and returns the value
+    /// it replaced.
+    pub fn swap_state(&mut self, key: &str, value: &str) -> Result<Option<String>, SpoolError> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(|e| SqliteSpool::error_of(&self.path, e))?;
+        let old: Option<String> = tx
+            .query_row(
+                "SELECT value FROM state WHERE key = ?1",
+                params![key],
+                |row| row.get(0),
             )
-            .map_err(|e| self.error(e))?;
-        Ok(())
+            .optional()
+            .map_err(|e| SqliteSpool::error_of(&self.path, e))?;
+        tx.execute(
+            "INSERT INTO state (key, value) VALUES (?1, ?2)
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            params![key, value],
+        )
+        .map_err(|e| SqliteSpool::error_of(&self.path, e))?;
+        tx.commit()
+            .map_err(|e| SqliteSpool::error_of(&self.path, e))?;
+        Ok(old)
     }
 }

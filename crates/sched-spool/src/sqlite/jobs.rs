@@ -7,11 +7,11 @@ use std::path::Path;
 use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params};
 
 use crate::records::{decode_env, encode_env, from_micros, sql_id, to_micros};
-use crate::{JobKind, JobRecord, Mail, NewJob, Owner, PendingJob, Spool, SpoolError};
+use crate::{JobKind, JobRecord, Mail, NewJob, Owner, PendingJob, SpoolError, SqliteSpool};
 
 const JOB_COLUMNS: &str = "id, kind, owner_uid, owner_gid, due, submitted, command, cwd, umask, env, queue, owner_name, mail";
 
-impl Spool {
+impl SqliteSpool {
     /// Queues `jobs` in one transaction and returns their ids in order.
     /// Many submissions share one commit (one fsync), which is how the
     /// daemon keeps durable submissions fast under load.
@@ -19,13 +19,15 @@ impl Spool {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(|e| Spool::error_of(&self.path, e))?;
+            .map_err(|e| SqliteSpool::error_of(&self.path, e))?;
         let mut ids = Vec::with_capacity(jobs.len());
         for job in jobs {
-            let id = insert_job_row(&tx, None, job).map_err(|e| Spool::error_of(&self.path, e))?;
+            let id =
+                insert_job_row(&tx, None, job).map_err(|e| SqliteSpool::error_of(&self.path, e))?;
             ids.push(id as u64);
         }
-        tx.commit().map_err(|e| Spool::error_of(&self.path, e))?;
+        tx.commit()
+            .map_err(|e| SqliteSpool::error_of(&self.path, e))?;
         Ok(ids)
     }
 
@@ -85,6 +87,25 @@ impl Spool {
         Ok(())
     }
 
+    /// The uids owning a pending job `owner` may see, each once, in
+    /// order (read from the owner index alone).
+    pub fn pending_owner_uids(&self, owner: Owner) -> Result<Vec<u32>, SpoolError> {
+        let (uid, any_name, name) = owner.sql();
+        let sql = format!(
+            "SELECT DISTINCT owner_uid FROM jobs WHERE {} ORDER BY owner_uid",
+            crate::records::owner_condition(0)
+        );
+        let mut statement = self.conn.prepare_cached(&sql).map_err(|e| self.error(e))?;
+        let uids = statement
+            .query_map(params![uid, any_name, name], |row| row.get::<_, i64>(0))
+            .and_then(|rows| rows.collect::<Result<Vec<i64>, _>>())
+            .map_err(|e| self.error(e))?;
+        Ok(uids
+            .into_iter()
+            .filter_map(|uid| u32::try_from(uid).ok())
+            .collect())
+    }
+
     /// The pending job `id`, if `owner` may see it.
     pub fn job(&self, id: u64, owner: Owner) -> Result<Option<JobRecord>, SpoolError> {
         let job = fetch_job(&self.conn, &self.path, id)?;
@@ -102,12 +123,13 @@ impl Spool {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(|e| Spool::error_of(&self.path, e))?;
+            .map_err(|e| SqliteSpool::error_of(&self.path, e))?;
         let removed = ids
             .iter()
             .map(|&id| take_job(&tx, &self.path, id, &owner))
             .collect::<Result<Vec<_>, _>>()?;
-        tx.commit().map_err(|e| Spool::error_of(&self.path, e))?;
+        tx.commit()
+            .map_err(|e| SqliteSpool::error_of(&self.path, e))?;
         Ok(removed)
     }
 
@@ -124,7 +146,7 @@ impl Spool {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(|e| Spool::error_of(&self.path, e))?;
+            .map_err(|e| SqliteSpool::error_of(&self.path, e))?;
         let mut claimed = Vec::with_capacity(ids.len());
         for &id in ids {
             let Some(job) = take_job(&tx, &self.path, id, &Owner::Any)? else {
@@ -146,10 +168,11 @@ impl Spool {
                         job.job.owner_name
                     ])
                 })
-                .map_err(|e| Spool::error_of(&self.path, e))?;
+                .map_err(|e| SqliteSpool::error_of(&self.path, e))?;
             claimed.push((job, run as u64));
         }
-        tx.commit().map_err(|e| Spool::error_of(&self.path, e))?;
+        tx.commit()
+            .map_err(|e| SqliteSpool::error_of(&self.path, e))?;
         Ok(claimed)
     }
 
@@ -161,7 +184,7 @@ impl Spool {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(|e| Spool::error_of(&self.path, e))?;
+            .map_err(|e| SqliteSpool::error_of(&self.path, e))?;
         for (record, run) in claimed {
             insert_job_row(&tx, Some(record.id), &record.job)
                 .and_then(|_| {
@@ -170,9 +193,10 @@ impl Spool {
                     )
                     .and_then(|mut delete| delete.execute(params![sql_id(*run)]))
                 })
-                .map_err(|e| Spool::error_of(&self.path, e))?;
+                .map_err(|e| SqliteSpool::error_of(&self.path, e))?;
         }
-        tx.commit().map_err(|e| Spool::error_of(&self.path, e))
+        tx.commit()
+            .map_err(|e| SqliteSpool::error_of(&self.path, e))
     }
 }
 
@@ -217,7 +241,7 @@ fn fetch_job(conn: &Connection, path: &Path, id: u64) -> Result<Option<JobRecord
                 .query_row(params![sql_id(id)], |row| Ok(raw_job(row)))
                 .optional()
         })
-        .map_err(|e| Spool::error_of(path, e))?;
+        .map_err(|e| SqliteSpool::error_of(path, e))?;
     raw.map(|raw| {
         raw.and_then(RawJob::into_record)
             .map_err(|problem| bad_job_row(path, problem))
@@ -239,7 +263,7 @@ fn take_job(
     };
     conn.prepare_cached("DELETE FROM jobs WHERE id = ?1")
         .and_then(|mut delete| delete.execute(params![sql_id(id)]))
-        .map_err(|e| Spool::error_of(path, e))?;
+        .map_err(|e| SqliteSpool::error_of(path, e))?;
     Ok(Some(job))
 }
 

@@ -1,0 +1,149 @@
+//! [`SqliteSpool`] as a [`Store`]: each operation is the inherent method
+//! of the same name.
+
+use std::ops::ControlFlow;
+
+use jiff::Timestamp;
+
+use super::SqliteSpool;
+use crate::{
+    CronRun, CrontabInstall, JobRecord, NewJob, Outcome, Output, Owner, PendingJob, RunRecord,
+    SpoolError, Store, StoredCrontab,
+};
+
+impl Store for SqliteSpool {
+    fn describe(&self) -> String {
+        self.path().display().to_string()
+    }
+
+    fn insert_jobs(&mut self, jobs: &[NewJob]) -> Result<Vec<u64>, SpoolError> {
+        SqliteSpool::insert_jobs(self, jobs)
+    }
+
+    fn for_each_pending(
+        &self,
+        owner: Owner,
+        visit: &mut dyn FnMut(PendingJob<'_>) -> ControlFlow<()>,
+    ) -> Result<(), SpoolError> {
+        SqliteSpool::for_each_pending(self, owner, visit)
+    }
+
+    fn pending_owner_uids(&self, owner: Owner) -> Result<Vec<u32>, SpoolError> {
+        SqliteSpool::pending_owner_uids(self, owner)
+    }
+
+    fn job(&self, id: u64, owner: Owner) -> Result<Option<JobRecord>, SpoolError> {
+        SqliteSpool::job(self, id, owner)
+    }
+
+    fn remove_jobs(
+        &mut self,
+        ids: &[u64],
+        owner: Owner,
+    ) -> Result<Vec<Option<JobRecord>>, SpoolError> {
+        SqliteSpool::remove_jobs(self, ids, owner)
+    }
+
+    fn claim(&mut self, ids: &[u64], now: Timestamp) -> Result<Vec<(JobRecord, u64)>, SpoolError> {
+        SqliteSpool::claim(self, ids, now)
+    }
+
+    fn unclaim(&mut self, claimed: &[(JobRecord, u64)]) -> Result<(), SpoolError> {
+        SqliteSpool::unclaim(self, claimed)
+    }
+
+    fn set_started(&mut self, started: &[(u64, u32, Timestamp)]) -> Result<(), SpoolError> {
+        SqliteSpool::set_started(self, started)
+    }
+
+    fn start_cron_runs(
+        &mut self,
+        runs: &[CronRun],
+        now: Timestamp,
+    ) -> Result<Vec<u64>, SpoolError> {
+        SqliteSpool::start_cron_runs(self, runs, now)
+    }
+
+    fn set_cron_runs_kept(&mut self, kept: u32) {
+        SqliteSpool::set_cron_runs_kept(self, kept);
+    }
+
+    fn note_run(&mut self, run: u64, note: &str) -> Result<(), SpoolError> {
+        SqliteSpool::note_run(self, run, note)
+    }
+
+    fn finish_run(
+        &mut self,
+        run: u64,
+        finished: Timestamp,
+        outcome: &Outcome,
+        output: &Output,
+    ) -> Result<(), SpoolError> {
+        SqliteSpool::finish_run(self, run, finished, outcome, output)
+    }
+
+    fn runs(
+        &self,
+        owner: Owner,
+        job: Option<u64>,
+        limit: u32,
+    ) -> Result<Vec<RunRecord>, SpoolError> {
+        SqliteSpool::runs(self, owner, job, limit)
+    }
+
+    fn runs_of_origin(
+        &self,
+        owner: Owner,
+        origin: &str,
+        limit: u32,
+    ) -> Result<Vec<RunRecord>, SpoolError> {
+        SqliteSpool::runs_of_origin(self, owner, origin, limit)
+    }
+
+    fn runs_in_progress(&self, owner: Owner) -> Result<Vec<RunRecord>, SpoolError> {
+        SqliteSpool::runs_in_progress(self, owner)
+    }
+
+    fn running_runs(&self) -> Result<Vec<u64>, SpoolError> {
+        SqliteSpool::running_runs(self)
+    }
+
+    fn crontab(&self, uid: u32) -> Result<Option<StoredCrontab>, SpoolError> {
+        SqliteSpool::crontab(self, uid)
+    }
+
+    fn crontabs(&self) -> Result<Vec<StoredCrontab>, SpoolError> {
+        SqliteSpool::crontabs(self)
+    }
+
+    fn install_crontab(
+        &mut self,
+        uid: u32,
+        name: Option<&str>,
+        text: &str,
+        now: Timestamp,
+        replace_any: bool,
+    ) -> Result<CrontabInstall, SpoolError> {
+        SqliteSpool::install_crontab(self, uid, name, text, now, replace_any)
+    }
+
+    fn remove_crontab(&mut self, uid: u32, only_of: Option<&str>) -> Result<bool, SpoolError> {
+        SqliteSpool::remove_crontab(self, uid, only_of)
+    }
+
+    fn uids_without_owner_name(&self) -> Result<Vec<u32>, SpoolError> {
+        SqliteSpool::uids_without_owner_name(self)
+    }
+
+    fn adopt_owner_name(&mut self, uid: u32, name: &str) -> Result<(), SpoolError> {
+        SqliteSpool::adopt_owner_name(self, uid, name)
+    }
+
+    fn state(&self, key: &str) -> Result<Option<String>, SpoolError> {
+        SqliteSpool::state(self, key)
+    }
+
+    fn swap_state(&mut self, key: &str, value: &str) -> Result<Option<String>, SpoolError> {
+        SqliteSpool::swap_state(self, key, value)
+    }
+}

@@ -1,0 +1,165 @@
+//! The storage seam: every operation the daemon performs on its spool,
+//! named, whatever the backend. The SQLite backend ([`SqliteSpool`]) is
+//! the embedded default; a backend for a fleet of hosts implements the
+//! same trait and passes the same conformance suite
+//! (`crates/sched-spool/tests/conformance`).
+//!
+//! Contract of every implementation:
+//! - each call is one transaction: it happens whole or not at all, and a
+//!   write is durable when the call returns (a submitter's reply means the
+//!   job survives a power cut);
+//! - an [`Owner`] filter decides which rows a call sees or changes: rows of
+//!   a uid are an account's only if stored under its name;
+//! - a lookup that may find nothing returns `Option` (or `bool`); a call
+//!   that names a row which must exist fails with
+//!   [`SpoolError::NotFound`];
+//! - errors say what kind of failure it was ([`SpoolError::is_transient`])
+//!   and carry no backend type.
+//!
+//! The trait is synchronous: the daemon gives the store to one thread of
+//! its own and sends it work.
+//!
+//! [`SqliteSpool`]: crate::SqliteSpool
+
+use std::ops::ControlFlow;
+
+use jiff::Timestamp;
+
+use crate::{
+    CronRun, CrontabInstall, JobRecord, NewJob, Outcome, Output, Owner, PendingJob, RunRecord,
+    SpoolError, StoredCrontab,
+};
+
+/// A spool backend.
+pub trait Store: Send {
+    /// What the spool is, for messages: a file's path, a database's name.
+    fn describe(&self) -> String;
+
+    // Pending one-shot jobs.
+
+    /// Queues `jobs` in one transaction and returns their ids, in order.
+    fn insert_jobs(&mut self, jobs: &[NewJob]) -> Result<Vec<u64>, SpoolError>;
+
+    /// Calls `visit` with each pending job `owner` may see, in no
+    /// particular order, until it breaks. The row is borrowed: a listing
+    /// encodes it without copying.
+    fn for_each_pending(
+        &self,
+        owner: Owner,
+        visit: &mut dyn FnMut(PendingJob<'_>) -> ControlFlow<()>,
+    ) -> Result<(), SpoolError>;
+
+    /// The uids owning a pending job `owner` may see, each once, in
+    /// order: whose names a listing needs.
+    fn pending_owner_uids(&self, owner: Owner) -> Result<Vec<u32>, SpoolError>;
+
+    /// The pending job `id`, if `owner` may see it.
+    fn job(&self, id: u64, owner: Owner) -> Result<Option<JobRecord>, SpoolError>;
+
+    /// Removes the pending jobs `ids` that `owner` may remove; each id gets
+    /// the removed job, or `None` when there was none to remove.
+    fn remove_jobs(
+        &mut self,
+        ids: &[u64],
+        owner: Owner,
+    ) -> Result<Vec<Option<JobRecord>>, SpoolError>;
+
+    /// Claims the pending jobs `ids`: each is consumed and gets a run in
+    /// progress (not yet started) as of `now`. A job no longer pending is
+    /// left out of the result. Returns (job, run id) pairs.
+    fn claim(&mut self, ids: &[u64], now: Timestamp) -> Result<Vec<(JobRecord, u64)>, SpoolError>;
+
+    /// Gives claimed jobs back: each is pending again under its id and its
+    /// unstarted run is gone.
+    fn unclaim(&mut self, claimed: &[(JobRecord, u64)]) -> Result<(), SpoolError>;
+
+    // Runs.
+
+    /// Records the pid and start instant of runs just started.
+    fn set_started(&mut self, started: &[(u64, u32, Timestamp)]) -> Result<(), SpoolError>;
+
+    /// Records runs of crontab lines started at `now`; returns their ids.
+    fn start_cron_runs(&mut self, runs: &[CronRun], now: Timestamp)
+    -> Result<Vec<u64>, SpoolError>;
+
+    /// Sets how many finished runs are kept per crontab line (at least 1).
+    fn set_cron_runs_kept(&mut self, kept: u32);
+
+    /// Adds a note (who ended it, why nothing was mailed) to a run that
+    /// ended without failing.
+    fn note_run(&mut self, run: u64, note: &str) -> Result<(), SpoolError>;
+
+    /// Records how run `run` ended and what it wrote; the oldest finished
+    /// runs of its crontab line beyond the number kept go in the same
+    /// transaction. [`SpoolError::NotFound`] when there is no such run.
+    fn finish_run(
+        &mut self,
+        run: u64,
+        finished: Timestamp,
+        outcome: &Outcome,
+        output: &Output,
+    ) -> Result<(), SpoolError>;
+
+    /// Runs `owner` may see, newest first, at most `limit`; only those of
+    /// job `job` when given. Runs claimed but not started are left out.
+    fn runs(
+        &self,
+        owner: Owner,
+        job: Option<u64>,
+        limit: u32,
+    ) -> Result<Vec<RunRecord>, SpoolError>;
+
+    /// Runs of the crontab line `origin` that `owner` may see, newest
+    /// first, at most `limit`.
+    fn runs_of_origin(
+        &self,
+        owner: Owner,
+        origin: &str,
+        limit: u32,
+    ) -> Result<Vec<RunRecord>, SpoolError>;
+
+    /// Started runs in progress that `owner` may see, oldest first.
+    fn runs_in_progress(&self, owner: Owner) -> Result<Vec<RunRecord>, SpoolError>;
+
+    /// Ids of every run recorded as running, oldest first (at start-up:
+    /// those a previous daemon never saw end).
+    fn running_runs(&self) -> Result<Vec<u64>, SpoolError>;
+
+    // Users' crontabs.
+
+    /// The crontab of `uid`, if one is installed.
+    fn crontab(&self, uid: u32) -> Result<Option<StoredCrontab>, SpoolError>;
+
+    /// Every installed crontab, by uid.
+    fn crontabs(&self) -> Result<Vec<StoredCrontab>, SpoolError>;
+
+    /// Installs `text` as the crontab of `uid`, whose account is `name`.
+    /// Unless `replace_any`, a crontab stored under another account's name
+    /// (a former holder of the uid) is kept and reported instead.
+    fn install_crontab(
+        &mut self,
+        uid: u32,
+        name: Option<&str>,
+        text: &str,
+        now: Timestamp,
+        replace_any: bool,
+    ) -> Result<CrontabInstall, SpoolError>;
+
+    /// Removes the crontab of `uid`: any (`only_of` is `None`), or only one
+    /// stored under the account name `only_of`. False when none was.
+    fn remove_crontab(&mut self, uid: u32, only_of: Option<&str>) -> Result<bool, SpoolError>;
+
+    // Owners' names, and the daemon's state.
+
+    /// The uids that own a job, crontab or run stored without a name.
+    fn uids_without_owner_name(&self) -> Result<Vec<u32>, SpoolError>;
+
+    /// Records `name` as the owner's name of the rows of `uid` without one.
+    fn adopt_owner_name(&mut self, uid: u32, name: &str) -> Result<(), SpoolError>;
+
+    /// A value of the daemon's state.
+    fn state(&self, key: &str) -> Result<Option<String>, SpoolError>;
+
+    /// Sets a value of the daemon's state and returns the one it replaced.
+    fn swap_state(&mut self, key: &str, value: &str) -> Result<Option<String>, SpoolError>;
+}

@@ -1,0 +1,607 @@
+//! The conformance suite of the storage seam, written once: every spool
+//! backend runs it through [`suite!`], with a [`Backend`] that opens a
+//! fresh, empty spool of its kind. The cases test the [`Store`] contract
+//! only (owners, claims, runs, crontabs, state, durability across
+//! reopening), never a backend's files or SQL.
+
+use std::ops::ControlFlow;
+
+use jiff::Timestamp;
+use sched_spool::{
+    CronRun, CrontabInstall, JobKind, NewJob, Outcome, Output, Owner, RunKind, SpoolError, Store,
+};
+
+/// One spool of a backend, empty when the test starts.
+pub trait Backend {
+    /// Opens the spool: a second call after the first store is dropped
+    /// opens the same spool again (a daemon restarting).
+    fn open(&self) -> Box<dyn Store>;
+}
+
+/// One `#[test]` per case, for the backend `make()` returns.
+#[macro_export]
+macro_rules! suite {
+    ($make:expr) => {
+        $crate::suite!(@cases $make;
+            jobs_round_trip_every_field_and_survive_reopening,
+            owners_see_and_remove_only_their_own_jobs,
+            an_account_sees_only_the_rows_of_its_uid_stored_under_its_name,
+            a_claim_consumes_the_job_and_records_a_running_run_once,
+            an_unclaimed_job_is_pending_again_under_its_id_with_no_run_left,
+            runs_left_running_are_found_after_reopening_and_marked_lost,
+            finishing_a_run_that_does_not_exist_is_not_found,
+            a_note_is_kept_on_a_run_that_did_not_fail,
+            cron_runs_are_recorded_with_their_origin_and_listed_by_owner,
+            only_the_newest_finished_runs_of_each_crontab_entry_are_kept,
+            crontabs_are_installed_replaced_listed_and_removed_per_user,
+            a_former_holders_crontab_is_kept_unless_root_replaces_it,
+            state_values_are_swapped_and_survive_reopening,
+            a_visit_stops_when_asked,
+        );
+    };
+    (@cases $make:expr; $($case:ident,)*) => {
+        $(
+            #[test]
+            fn $case() {
+                let backend = $make;
+                $crate::conformance::$case(&backend);
+            }
+        )*
+    };
+}
+
+fn instant(text: &str) -> Timestamp {
+    text.parse().unwrap()
+}
+
+fn job(owner_uid: u32, due: &str, command: &str) -> NewJob {
+    NewJob {
+        queue: 'a',
+        kind: JobKind::At,
+        owner_uid,
+        owner_gid: owner_uid,
+        owner_name: Some("owner".to_owned()),
+        due: instant(due),
+        submitted: instant("2026-01-01T00:00:00Z"),
+        command: command.to_owned(),
+        cwd: "/tmp".to_owned(),
+        umask: 0o022,
+        env: vec![
+            ("PATH".to_owned(), "/bin".to_owned()),
+            ("EMPTY".to_owned(), String::new()),
+        ],
+        mail: Default::default(),
+    }
+}
+
+fn cron_run(origin: &str, due: Timestamp) -> CronRun {
+    CronRun {
+        owner_uid: 1000,
+        owner_name: None,
+        command: "echo".to_owned(),
+        origin: origin.to_owned(),
+        due,
+    }
+}
+
+/// (id, command, due) of each pending job `owner` may see, by id.
+fn pending(store: &dyn Store, owner: Owner) -> Vec<(u64, String, Timestamp)> {
+    let mut jobs = Vec::new();
+    store
+        .for_each_pending(owner, &mut |job| {
+            jobs.push((job.id, job.command.to_owned(), job.due));
+            ControlFlow::Continue(())
+        })
+        .unwrap();
+    jobs.sort();
+    jobs
+}
+
+pub fn jobs_round_trip_every_field_and_survive_reopening(backend: &dyn Backend) {
+    let ids = backend
+        .open()
+        .insert_jobs(&[
+            job(1000, "2026-02-01T10:00:00Z", "b"),
+            NewJob {
+                kind: JobKind::Batch,
+                queue: 'E',
+                mail: sched_spool::Mail::Always,
+                ..job(1000, "2026-01-01T10:00:00Z", "a")
+            },
+        ])
+        .unwrap();
+    assert!(ids[0] < ids[1], "ids count up: {ids:?}");
+    let store = backend.open();
+    assert_eq!(
+        pending(&*store, Owner::Any),
+        vec![
+            (ids[0], "b".to_owned(), instant("2026-02-01T10:00:00Z")),
+            (ids[1], "a".to_owned(), instant("2026-01-01T10:00:00Z")),
+        ],
+    );
+    assert_eq!(
+        store.job(ids[0], Owner::Any).unwrap().unwrap().job,
+        job(1000, "2026-02-01T10:00:00Z", "b"),
+        "every field, the environment included, round-trips"
+    );
+    let batch = store.job(ids[1], Owner::Any).unwrap().unwrap().job;
+    assert_eq!(
+        (batch.kind, batch.queue, batch.mail),
+        (JobKind::Batch, 'E', sched_spool::Mail::Always)
+    );
+}
+
+pub fn owners_see_and_remove_only_their_own_jobs(backend: &dyn Backend) {
+    let mut store = backend.open();
+    let ids = store
+        .insert_jobs(&[
+            job(1000, "2026-01-01T10:00:00Z", "mine"),
+            job(1001, "2026-01-01T10:00:00Z", "theirs"),
+        ])
+        .unwrap();
+    let mine = pending(&*store, Owner::Uid(1000));
+    assert_eq!(mine.len(), 1);
+    assert_eq!(mine[0].1, "mine");
+    assert_eq!(store.pending_owner_uids(Owner::Any).unwrap(), [1000, 1001]);
+    assert_eq!(store.pending_owner_uids(Owner::Uid(1001)).unwrap(), [1001]);
+    assert!(store.job(ids[1], Owner::Uid(1000)).unwrap().is_none());
+    assert!(store.job(ids[1], Owner::Any).unwrap().is_some());
+    assert!(store.remove_jobs(&[ids[1]], Owner::Uid(1000)).unwrap()[0].is_none());
+    assert!(store.remove_jobs(&[ids[1]], Owner::Uid(1001)).unwrap()[0].is_some());
+    assert!(
+        store.remove_jobs(&[ids[1]], Owner::Any).unwrap()[0].is_none(),
+        "already removed"
+    );
+    assert!(store.remove_jobs(&[u64::MAX], Owner::Any).unwrap()[0].is_none());
+}
+
+pub fn an_account_sees_only_the_rows_of_its_uid_stored_under_its_name(backend: &dyn Backend) {
+    let mut store = backend.open();
+    let named = |name: Option<&str>, command: &str| NewJob {
+        owner_name: name.map(str::to_owned),
+        ..job(1000, "2026-01-01T10:00:00Z", command)
+    };
+    let ids = store
+        .insert_jobs(&[
+            named(Some("alice"), "alice's"),
+            named(None, "from before names"),
+            named(Some("bob"), "bob's"),
+        ])
+        .unwrap();
+    let commands = |store: &dyn Store, owner: Owner| -> Vec<String> {
+        pending(store, owner)
+            .into_iter()
+            .map(|(_, command, _)| command)
+            .collect()
+    };
+    let account = |name: Option<&str>| Owner::Account {
+        uid: 1000,
+        name: name.map(str::to_owned),
+    };
+    // A row without a name is root's alone.
+    assert_eq!(commands(&*store, account(Some("bob"))), ["bob's"]);
+    assert!(commands(&*store, account(None)).is_empty());
+    assert_eq!(commands(&*store, Owner::Any).len(), 3);
+    assert_eq!(commands(&*store, Owner::Uid(1000)).len(), 3);
+    assert_eq!(
+        store.pending_owner_uids(account(Some("carol"))).unwrap(),
+        [0u32; 0]
+    );
+    assert_eq!(
+        store.pending_owner_uids(account(Some("bob"))).unwrap(),
+        [1000]
+    );
+    // Removal follows the same rule.
+    let removed = store.remove_jobs(&ids, account(Some("bob"))).unwrap();
+    let removed: Vec<bool> = removed.iter().map(Option::is_some).collect();
+    assert_eq!(removed, [false, false, true]);
+}
+
+pub fn a_claim_consumes_the_job_and_records_a_running_run_once(backend: &dyn Backend) {
+    let mut store = backend.open();
+    let id = store
+        .insert_jobs(&[job(1000, "2026-01-01T10:00:00Z", "echo hi")])
+        .unwrap()[0];
+    let started = instant("2026-01-01T10:00:00.002Z");
+    let (claimed, run) = store.claim(&[id], started).unwrap().remove(0);
+    assert_eq!(claimed.id, id);
+    assert!(
+        store.claim(&[id], started).unwrap().is_empty(),
+        "a job runs once"
+    );
+    assert!(pending(&*store, Owner::Any).is_empty());
+    let launched = instant("2026-01-01T10:00:00.003Z");
+    assert!(
+        store.runs(Owner::Any, None, 10).unwrap().is_empty(),
+        "a claimed run is listed once it has started"
+    );
+    store.set_started(&[(run, 4242, launched)]).unwrap();
+    assert_eq!(
+        store
+            .runs_in_progress(Owner::Uid(1000))
+            .unwrap()
+            .iter()
+            .map(|run| (run.id, run.job_id, run.pid))
+            .collect::<Vec<_>>(),
+        [(run, id, Some(4242))]
+    );
+    let output = Output {
+        head: b"hi\n".to_vec(),
+        tail: Vec::new(),
+        total_bytes: 3,
+    };
+    store
+        .finish_run(
+            run,
+            instant("2026-01-01T10:00:01Z"),
+            &Outcome::Exited(3),
+            &output,
+        )
+        .unwrap();
+    let runs = store.runs(Owner::Uid(1000), Some(id), 10).unwrap();
+    assert_eq!(runs.len(), 1);
+    assert_eq!(runs[0].started, launched);
+    assert_eq!(runs[0].pid, Some(4242));
+    assert_eq!(runs[0].outcome, Outcome::Exited(3));
+    assert_eq!(runs[0].output, output);
+    assert_eq!(runs[0].kind, RunKind::At);
+    assert!(store.runs(Owner::Uid(1001), None, 10).unwrap().is_empty());
+    assert!(store.runs_in_progress(Owner::Any).unwrap().is_empty());
+}
+
+pub fn an_unclaimed_job_is_pending_again_under_its_id_with_no_run_left(backend: &dyn Backend) {
+    let mut store = backend.open();
+    let ids = store
+        .insert_jobs(&[
+            job(1000, "2026-01-01T10:00:00Z", "echo one"),
+            job(1001, "2026-01-01T10:00:00Z", "echo two"),
+        ])
+        .unwrap();
+    let before = store.job(ids[0], Owner::Any).unwrap().unwrap();
+    let claimed = store
+        .claim(&ids, instant("2026-01-01T09:59:59.95Z"))
+        .unwrap();
+    assert_eq!(claimed.len(), 2);
+    store.unclaim(&claimed[..1]).unwrap();
+    assert_eq!(store.job(ids[0], Owner::Any).unwrap(), Some(before));
+    assert_eq!(store.job(ids[1], Owner::Any).unwrap(), None);
+    assert_eq!(
+        store.running_runs().unwrap(),
+        [claimed[1].1],
+        "only the second claim is left"
+    );
+    // Ids stay unique: the next job gets a new one.
+    let next = store
+        .insert_jobs(&[job(1000, "2026-01-01T11:00:00Z", "echo three")])
+        .unwrap()[0];
+    assert!(next > ids[1]);
+    // Claimed again, it runs once.
+    assert_eq!(
+        store
+            .claim(&ids[..1], instant("2026-01-01T10:00:00Z"))
+            .unwrap()
+            .len(),
+        1
+    );
+}
+
+pub fn runs_left_running_are_found_after_reopening_and_marked_lost(backend: &dyn Backend) {
+    let run = {
+        let mut store = backend.open();
+        let id = store
+            .insert_jobs(&[job(0, "2026-01-01T10:00:00Z", "sleep 100")])
+            .unwrap()[0];
+        store
+            .claim(&[id], instant("2026-01-01T10:00:00Z"))
+            .unwrap()
+            .remove(0)
+            .1
+    };
+    let mut store = backend.open();
+    assert_eq!(store.running_runs().unwrap(), vec![run]);
+    let left = Output {
+        head: b"partial".to_vec(),
+        tail: Vec::new(),
+        total_bytes: 7,
+    };
+    store
+        .finish_run(run, instant("2026-01-01T11:00:00Z"), &Outcome::Lost, &left)
+        .unwrap();
+    let runs = store.runs(Owner::Any, None, 10).unwrap();
+    assert_eq!(runs[0].outcome, Outcome::Lost);
+    assert_eq!(runs[0].finished, Some(instant("2026-01-01T11:00:00Z")));
+    assert_eq!(runs[0].output, left);
+    assert!(store.running_runs().unwrap().is_empty());
+}
+
+pub fn finishing_a_run_that_does_not_exist_is_not_found(backend: &dyn Backend) {
+    let mut store = backend.open();
+    let error = store
+        .finish_run(
+            999,
+            instant("2026-01-01T11:00:00Z"),
+            &Outcome::Exited(0),
+            &Output::default(),
+        )
+        .unwrap_err();
+    assert!(matches!(error, SpoolError::NotFound { .. }), "{error:?}");
+    assert!(!error.is_transient());
+    assert!(error.to_string().ends_with("no run 999"), "{error}");
+}
+
+pub fn a_note_is_kept_on_a_run_that_did_not_fail(backend: &dyn Backend) {
+    let mut store = backend.open();
+    let due = instant("2026-01-01T10:00:00Z");
+    let ids = store
+        .start_cron_runs(
+            &[
+                cron_run("crontab of alice:1", due),
+                cron_run("crontab of alice:2", due),
+            ],
+            due,
+        )
+        .unwrap();
+    store
+        .set_started(&[(ids[0], 7, due), (ids[1], 8, due)])
+        .unwrap();
+    let end = instant("2026-01-01T10:00:01Z");
+    store
+        .finish_run(ids[0], end, &Outcome::Signalled(15), &Output::default())
+        .unwrap();
+    store
+        .finish_run(
+            ids[1],
+            end,
+            &Outcome::Failed("no shell".to_owned()),
+            &Output::default(),
+        )
+        .unwrap();
+    store.note_run(ids[0], "killed by alice").unwrap();
+    store.note_run(ids[1], "killed by alice").unwrap();
+    let runs = store.runs(Owner::Any, None, 10).unwrap();
+    let notes: Vec<(u64, Option<&str>)> = runs
+        .iter()
+        .map(|run| (run.id, run.note.as_deref()))
+        .collect();
+    // A failed run's reason is its note: it is not overwritten.
+    assert_eq!(notes, [(ids[1], None), (ids[0], Some("killed by alice"))]);
+    assert_eq!(runs[0].outcome, Outcome::Failed("no shell".to_owned()));
+}
+
+pub fn cron_runs_are_recorded_with_their_origin_and_listed_by_owner(backend: &dyn Backend) {
+    let mut store = backend.open();
+    let due = instant("2026-01-01T10:00:00Z");
+    let ids = store
+        .start_cron_runs(
+            &[
+                CronRun {
+                    command: "echo a".to_owned(),
+                    ..cron_run("crontab of alice:3", due)
+                },
+                CronRun {
+                    owner_uid: 0,
+                    command: "echo b".to_owned(),
+                    ..cron_run("/etc/cron.d/php:14", due)
+                },
+            ],
+            due,
+        )
+        .unwrap();
+    assert_eq!(ids.len(), 2);
+    assert!(ids[0] < ids[1]);
+    store.set_started(&[(ids[0], 77, due)]).unwrap();
+    store
+        .finish_run(
+            ids[0],
+            instant("2026-01-01T10:00:01Z"),
+            &Outcome::Exited(0),
+            &Output::default(),
+        )
+        .unwrap();
+    let runs = store.runs(Owner::Uid(1000), None, 10).unwrap();
+    assert_eq!(runs.len(), 1);
+    assert_eq!(runs[0].kind, RunKind::Cron);
+    assert_eq!(runs[0].job_id, 0);
+    assert_eq!(runs[0].origin.as_deref(), Some("crontab of alice:3"));
+    assert_eq!(runs[0].command, "echo a");
+    assert_eq!(runs[0].pid, Some(77));
+    assert_eq!(
+        store
+            .runs_of_origin(Owner::Any, "crontab of alice:3", 10)
+            .unwrap()
+            .len(),
+        1
+    );
+    assert!(
+        store
+            .runs_of_origin(Owner::Uid(1001), "crontab of alice:3", 10)
+            .unwrap()
+            .is_empty()
+    );
+    // Not started yet (no pid): not listed, but lost if the daemon dies.
+    assert!(store.runs(Owner::Uid(0), None, 10).unwrap().is_empty());
+    assert_eq!(store.running_runs().unwrap(), vec![ids[1]]);
+}
+
+pub fn only_the_newest_finished_runs_of_each_crontab_entry_are_kept(backend: &dyn Backend) {
+    let mut store = backend.open();
+    store.set_cron_runs_kept(3);
+    let run_of = |store: &mut Box<dyn Store>, origin: &str, minute: i64| {
+        let due = instant("2026-01-01T10:00:00Z") + jiff::SignedDuration::from_mins(minute);
+        let ids = store
+            .start_cron_runs(&[cron_run(origin, due)], due)
+            .unwrap();
+        store.set_started(&[(ids[0], 77, due)]).unwrap();
+        ids[0]
+    };
+    // One entry runs five times; another once; a run still going is kept
+    // whatever its age.
+    let still_running = run_of(&mut store, "crontab of alice:1", 0);
+    let end = instant("2026-01-01T11:00:00Z");
+    let mut finished = Vec::new();
+    for minute in 1..=5 {
+        let id = run_of(&mut store, "crontab of alice:1", minute);
+        store
+            .finish_run(id, end, &Outcome::Exited(0), &Output::default())
+            .unwrap();
+        finished.push(id);
+    }
+    let other = run_of(&mut store, "crontab of alice:2", 0);
+    store
+        .finish_run(other, end, &Outcome::Exited(1), &Output::default())
+        .unwrap();
+    let mut kept: Vec<u64> = store
+        .runs(Owner::Uid(1000), None, 100)
+        .unwrap()
+        .iter()
+        .map(|run| run.id)
+        .collect();
+    kept.sort();
+    let mut expected = vec![still_running, finished[2], finished[3], finished[4], other];
+    expected.sort();
+    assert_eq!(kept, expected);
+}
+
+pub fn crontabs_are_installed_replaced_listed_and_removed_per_user(backend: &dyn Backend) {
+    {
+        let mut store = backend.open();
+        assert_eq!(store.crontab(1000).unwrap(), None);
+        let install = |store: &mut Box<dyn Store>, uid, name, text, at| {
+            store
+                .install_crontab(uid, name, text, instant(at), true)
+                .unwrap()
+        };
+        let a = install(
+            &mut store,
+            1000,
+            Some("alice"),
+            "* * * * * echo a\n",
+            "2026-01-01T00:00:00Z",
+        );
+        let b = install(
+            &mut store,
+            1001,
+            None,
+            "0 0 * * * echo b\n",
+            "2026-01-01T00:00:01Z",
+        );
+        let c = install(
+            &mut store,
+            1000,
+            Some("alice2"),
+            "5 * * * * echo c\n",
+            "2026-01-01T00:00:02Z",
+        );
+        assert_eq!(
+            [a, b, c],
+            [
+                CrontabInstall::Installed,
+                CrontabInstall::Installed,
+                CrontabInstall::Installed
+            ]
+        );
+    }
+    let mut store = backend.open();
+    let mine = store.crontab(1000).unwrap().unwrap();
+    assert_eq!(mine.text, "5 * * * * echo c\n");
+    assert_eq!(mine.installed, instant("2026-01-01T00:00:02Z"));
+    assert_eq!(mine.owner_name.as_deref(), Some("alice2"));
+    let all = store.crontabs().unwrap();
+    assert_eq!(
+        all.iter()
+            .map(|c| (c.owner_uid, c.text.as_str()))
+            .collect::<Vec<_>>(),
+        vec![(1000, "5 * * * * echo c\n"), (1001, "0 0 * * * echo b\n")]
+    );
+    // A crontab stored without a name (before schema 5) adopts one once.
+    assert_eq!(store.uids_without_owner_name().unwrap(), vec![1001]);
+    store.adopt_owner_name(1001, "bob").unwrap();
+    store.adopt_owner_name(1000, "mallory").unwrap();
+    assert_eq!(
+        store.crontab(1001).unwrap().unwrap().owner_name.as_deref(),
+        Some("bob")
+    );
+    assert_eq!(
+        store.crontab(1000).unwrap().unwrap().owner_name.as_deref(),
+        Some("alice2"),
+        "a name already kept is never replaced"
+    );
+    assert!(store.uids_without_owner_name().unwrap().is_empty());
+    // Removal only of a named owner's crontab, or of any.
+    assert!(!store.remove_crontab(1000, Some("alice")).unwrap());
+    assert!(store.remove_crontab(1000, Some("alice2")).unwrap());
+    assert!(!store.remove_crontab(1000, None).unwrap());
+    assert_eq!(store.crontab(1000).unwrap(), None);
+    assert!(store.remove_crontab(1001, None).unwrap());
+    assert!(store.crontabs().unwrap().is_empty());
+}
+
+pub fn a_former_holders_crontab_is_kept_unless_root_replaces_it(backend: &dyn Backend) {
+    let mut store = backend.open();
+    let at = instant("2026-01-01T00:00:00Z");
+    assert_eq!(
+        store
+            .install_crontab(1000, Some("alice"), "@daily a\n", at, false)
+            .unwrap(),
+        CrontabInstall::Installed
+    );
+    // The same account replaces its own.
+    assert_eq!(
+        store
+            .install_crontab(1000, Some("alice"), "@daily b\n", at, false)
+            .unwrap(),
+        CrontabInstall::Installed
+    );
+    // A newcomer holding the uid does not.
+    assert_eq!(
+        store
+            .install_crontab(1000, Some("carol"), "@daily c\n", at, false)
+            .unwrap(),
+        CrontabInstall::HeldBy(Some("alice".to_owned()))
+    );
+    assert_eq!(store.crontab(1000).unwrap().unwrap().text, "@daily b\n");
+    // Root (replace_any) does.
+    assert_eq!(
+        store
+            .install_crontab(1000, Some("carol"), "@daily c\n", at, true)
+            .unwrap(),
+        CrontabInstall::Installed
+    );
+    let now = store.crontab(1000).unwrap().unwrap();
+    assert_eq!(
+        (now.text.as_str(), now.owner_name.as_deref()),
+        ("@daily c\n", Some("carol"))
+    );
+}
+
+pub fn state_values_are_swapped_and_survive_reopening(backend: &dyn Backend) {
+    {
+        let mut store = backend.open();
+        assert_eq!(store.state("boot").unwrap(), None);
+        assert_eq!(store.swap_state("boot", "a").unwrap(), None);
+        assert_eq!(store.swap_state("boot", "b").unwrap().as_deref(), Some("a"));
+    }
+    let store = backend.open();
+    assert_eq!(store.state("boot").unwrap().as_deref(), Some("b"));
+    assert_eq!(store.state("other").unwrap(), None);
+}
+
+pub fn a_visit_stops_when_asked(backend: &dyn Backend) {
+    let mut store = backend.open();
+    let jobs: Vec<NewJob> = (0..5)
+        .map(|i| job(1000, "2026-01-01T10:00:00Z", &format!("echo {i}")))
+        .collect();
+    store.insert_jobs(&jobs).unwrap();
+    let mut seen = 0;
+    store
+        .for_each_pending(Owner::Any, &mut |_| {
+            seen += 1;
+            if seen == 2 {
+                ControlFlow::Break(())
+            } else {
+                ControlFlow::Continue(())
+            }
+        })
+        .unwrap();
+    assert_eq!(seen, 2);
+}

@@ -1,0 +1,276 @@
+//! [`SpoolHandle`]: the daemon's way to its spool. Each method is one
+//! named operation of the [`Store`], run on the spool thread in turn with
+//! everyone else's; nothing outside this module sees the store itself.
+
+use std::ops::ControlFlow;
+use std::sync::mpsc;
+
+use jiff::Timestamp;
+use sched_spool::{
+    CronRun, CrontabInstall, JobRecord, NewJob, Outcome, Output, Owner, PendingJob, RunRecord,
+    SpoolError, Store, StoredCrontab,
+};
+use tokio::sync::oneshot;
+
+use super::thread::{Call, Party, Work, serve};
+
+/// A cheap handle to the spool thread.
+#[derive(Clone, Debug)]
+pub struct SpoolHandle {
+    sender: mpsc::Sender<Work>,
+    party: Party,
+}
+
+/// The spool thread is gone (the daemon is shutting down).
+#[derive(Debug, thiserror::Error)]
+#[error("the spool thread has stopped")]
+pub struct SpoolGone;
+
+/// A failure of a spool call: the spool's own error, or no spool thread.
+#[derive(Debug, thiserror::Error)]
+pub enum SpoolCallError {
+    #[error(transparent)]
+    Spool(#[from] SpoolError),
+    #[error(transparent)]
+    Gone(#[from] SpoolGone),
+}
+
+/// Ids of claimed runs, with the job each runs.
+pub type Claims = Vec<(JobRecord, u64)>;
+
+impl SpoolHandle {
+    /// Starts the thread that owns `store`. It ends when every handle is
+    /// dropped, after finishing the work already sent.
+    pub fn start(
+        store: Box<dyn Store>,
+    ) -> std::io::Result<(SpoolHandle, std::thread::JoinHandle<()>)> {
+        let (sender, receiver) = mpsc::channel();
+        let thread = std::thread::Builder::new()
+            .name("spool".to_owned())
+            .spawn(move || serve(store, receiver))?;
+        Ok((
+            SpoolHandle {
+                sender,
+                party: Party::Daemon,
+            },
+            thread,
+        ))
+    }
+
+    /// A handle whose calls are served as `uid`'s, in turn with every
+    /// other party's.
+    pub fn for_uid(&self, uid: u32) -> SpoolHandle {
+        SpoolHandle {
+            sender: self.sender.clone(),
+            party: Party::Uid(uid),
+        }
+    }
+
+    /// Runs `f` on the spool thread and returns its result.
+    async fn call<R: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut dyn Store) -> Result<R, SpoolError> + Send + 'static,
+    ) -> Result<R, SpoolCallError> {
+        let (reply, answer) = oneshot::channel();
+        let call: Call = Box::new(move |store| {
+            // The caller may have gone away; its answer is then unneeded.
+            let _ = reply.send(f(store));
+        });
+        self.sender
+            .send(Work::Call(self.party, call))
+            .map_err(|_| SpoolGone)?;
+        Ok(answer.await.map_err(|_| SpoolGone)??)
+    }
+
+    /// Queues one job durably and returns its id. Submissions waiting
+    /// together are written in one transaction (group commit).
+    pub async fn insert(&self, job: NewJob) -> Result<u64, SpoolCallError> {
+        let (reply, answer) = oneshot::channel();
+        self.sender
+            .send(Work::Insert(job, reply))
+            .map_err(|_| SpoolGone)?;
+        Ok(answer.await.map_err(|_| SpoolGone)??)
+    }
+
+    /// Folds `visit` over the pending jobs `owner` may see, starting from
+    /// `state`, on the spool thread: a listing encodes each row as the
+    /// scan reads it, without copying it first. `visit` must not block
+    /// (no account lookups): it holds up the thread that claims due jobs.
+    pub async fn fold_pending<S: Send + 'static>(
+        &self,
+        owner: Owner,
+        state: S,
+        mut visit: impl FnMut(&mut S, PendingJob<'_>) -> ControlFlow<()> + Send + 'static,
+    ) -> Result<S, SpoolCallError> {
+        self.call(move |store| {
+            let mut state = state;
+            store.for_each_pending(owner, &mut |job| visit(&mut state, job))?;
+            Ok(state)
+        })
+        .await
+    }
+
+    /// See [`Store::pending_owner_uids`].
+    pub async fn pending_owner_uids(&self, owner: Owner) -> Result<Vec<u32>, SpoolCallError> {
+        self.call(move |store| store.pending_owner_uids(owner))
+            .await
+    }
+
+    /// See [`Store::job`].
+    pub async fn job(&self, id: u64, owner: Owner) -> Result<Option<JobRecord>, SpoolCallError> {
+        self.call(move |store| store.job(id, owner)).await
+    }
+
+    /// See [`Store::remove_jobs`].
+    pub async fn remove_jobs(
+        &self,
+        ids: Vec<u64>,
+        owner: Owner,
+    ) -> Result<Vec<Option<JobRecord>>, SpoolCallError> {
+        self.call(move |store| store.remove_jobs(&ids, owner)).await
+    }
+
+    /// See [`Store::claim`].
+    pub async fn claim(&self, ids: Vec<u64>, now: Timestamp) -> Result<Claims, SpoolCallError> {
+        self.call(move |store| store.claim(&ids, now)).await
+    }
+
+    /// See [`Store::unclaim`].
+    pub async fn unclaim(&self, claims: Claims) -> Result<(), SpoolCallError> {
+        self.call(move |store| store.unclaim(&claims)).await
+    }
+
+    /// See [`Store::set_started`].
+    pub async fn set_started(
+        &self,
+        started: Vec<(u64, u32, Timestamp)>,
+    ) -> Result<(), SpoolCallError> {
+        self.call(move |store| store.set_started(&started)).await
+    }
+
+    /// See [`Store::start_cron_runs`].
+    pub async fn start_cron_runs(
+        &self,
+        runs: Vec<CronRun>,
+        now: Timestamp,
+    ) -> Result<Vec<u64>, SpoolCallError> {
+        self.call(move |store| store.start_cron_runs(&runs, now))
+            .await
+    }
+
+    /// See [`Store::set_cron_runs_kept`].
+    pub async fn set_cron_runs_kept(&self, kept: u32) -> Result<(), SpoolCallError> {
+        self.call(move |store| {
+            store.set_cron_runs_kept(kept);
+            Ok(())
+        })
+        .await
+    }
+
+    /// See [`Store::note_run`].
+    pub async fn note_run(&self, run: u64, note: String) -> Result<(), SpoolCallError> {
+        self.call(move |store| store.note_run(run, &note)).await
+    }
+
+    /// See [`Store::finish_run`].
+    pub async fn finish_run(
+        &self,
+        run: u64,
+        finished: Timestamp,
+        outcome: Outcome,
+        output: Output,
+    ) -> Result<(), SpoolCallError> {
+        self.call(move |store| store.finish_run(run, finished, &outcome, &output))
+            .await
+    }
+
+    /// See [`Store::runs`].
+    pub async fn runs(
+        &self,
+        owner: Owner,
+        job: Option<u64>,
+        limit: u32,
+    ) -> Result<Vec<RunRecord>, SpoolCallError> {
+        self.call(move |store| store.runs(owner, job, limit)).await
+    }
+
+    /// See [`Store::runs_of_origin`].
+    pub async fn runs_of_origin(
+        &self,
+        owner: Owner,
+        origin: String,
+        limit: u32,
+    ) -> Result<Vec<RunRecord>, SpoolCallError> {
+        self.call(move |store| store.runs_of_origin(owner, &origin, limit))
+            .await
+    }
+
+    /// See [`Store::runs_in_progress`].
+    pub async fn runs_in_progress(&self, owner: Owner) -> Result<Vec<RunRecord>, SpoolCallError> {
+        self.call(move |store| store.runs_in_progress(owner)).await
+    }
+
+    /// See [`Store::running_runs`].
+    pub async fn running_runs(&self) -> Result<Vec<u64>, SpoolCallError> {
+        self.call(|store| store.running_runs()).await
+    }
+
+    /// See [`Store::crontab`].
+    pub async fn crontab(&self, uid: u32) -> Result<Option<StoredCrontab>, SpoolCallError> {
+        self.call(move |store| store.crontab(uid)).await
+    }
+
+    /// See [`Store::crontabs`].
+    pub async fn crontabs(&self) -> Result<Vec<StoredCrontab>, SpoolCallError> {
+        self.call(|store| store.crontabs()).await
+    }
+
+    /// See [`Store::install_crontab`]. `then` runs on the spool thread
+    /// right after an installation, so that whoever it tells (the
+    /// scheduler) hears of installations in the order they were written.
+    pub async fn install_crontab(
+        &self,
+        uid: u32,
+        name: Option<String>,
+        text: String,
+        now: Timestamp,
+        replace_any: bool,
+        then: impl FnOnce() + Send + 'static,
+    ) -> Result<CrontabInstall, SpoolCallError> {
+        self.call(move |store| {
+            let installed = store.install_crontab(uid, name.as_deref(), &text, now, replace_any)?;
+            if installed == CrontabInstall::Installed {
+                then();
+            }
+            Ok(installed)
+        })
+        .await
+    }
+
+    /// See [`Store::remove_crontab`]. `then` runs on the spool thread right
+    /// after a removal, in order with installations.
+    pub async fn remove_crontab(
+        &self,
+        uid: u32,
+        only_of: Option<String>,
+        then: impl FnOnce() + Send + 'static,
+    ) -> Result<bool, SpoolCallError> {
+        self.call(move |store| {
+            let removed = store.remove_crontab(uid, only_of.as_deref())?;
+            if removed {
+                then();
+            }
+            Ok(removed)
+        })
+        .await
+    }
+
+    /// See [`Store::swap_state`].
+    pub async fn swap_state(
+        &self,
+        key: &'static str,
+        value: String,
+    ) -> Result<Option<String>, SpoolCallError> {
+        self.call(move |store| store.swap_state(key, &value)).await
+    }
+}
