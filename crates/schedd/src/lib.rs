@@ -25,6 +25,8 @@ mod serving;
 mod startup;
 mod storage;
 pub mod system;
+#[cfg(test)]
+mod testing;
 
 pub use config::access;
 pub use config::{Config, Reload};

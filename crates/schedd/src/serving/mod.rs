@@ -18,3 +18,6 @@ pub mod show;
 pub mod submit;
 pub mod system_view;
 pub mod upcoming;
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,161 @@
+//! An in-process daemon for tests: the spool thread, the scheduler loop
+//! and the request handlers on a mock clock, wired as `startup` wires
+//! them, without the socket or the binaries. The end-to-end tests start
+//! the real `schedd` and `sched`; these drive the same parts directly, so
+//! that a path (a slow account lookup, a clock step while a listing runs)
+//! is tested without a process per case.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use jiff::Timestamp;
+use sched_proto::{Envelope, Request, Response};
+use sched_spool::SqliteSpool;
+use tokio::sync::{mpsc, oneshot, watch};
+
+use crate::clock::Clock;
+use crate::cron::Zones;
+use crate::running::executor::{Executor, Report};
+use crate::running::in_progress::Running;
+use crate::scheduling::event::Event;
+use crate::scheduling::scheduler::{BatchPolicy, Scheduler};
+use crate::serving::context::{Context, Peer, Reply};
+use crate::serving::dispatch;
+use crate::storage::SpoolHandle;
+use crate::system::accounts::Accounts;
+
+/// The longest a test waits for the daemon to answer or settle: a bound
+/// on a failure, never a pause.
+pub const PATIENCE: Duration = Duration::from_secs(20);
+
+/// The response a reply carries (a frame is decoded as a client would).
+pub fn response_of(reply: Reply) -> Response {
+    match reply {
+        Reply::Message(response) => response,
+        Reply::Frame(frame) => {
+            sched_proto::decode::<Envelope<Response>>(&frame[sched_proto::HEADER_LEN..])
+                .unwrap()
+                .body
+        }
+    }
+}
+
+/// A daemon running in this process, on a mock clock.
+pub struct Daemon {
+    pub context: Context,
+    /// The spool and the output files; removed when the daemon is dropped.
+    _dir: tempfile::TempDir,
+    shutdown: watch::Sender<bool>,
+    scheduler: tokio::task::JoinHandle<()>,
+}
+
+impl Daemon {
+    /// A daemon with an empty spool, its mock clock at `start`, asking
+    /// `accounts` for names.
+    pub async fn start(start: Timestamp, accounts: Accounts) -> Daemon {
+        let dir = tempfile::tempdir().unwrap();
+        let output_dir = dir.path().join("output");
+        std::fs::create_dir(&output_dir).unwrap();
+        let store = SqliteSpool::open(&dir.path().join("spool.db")).unwrap();
+        let (spool, _thread) = SpoolHandle::start(Box::new(store)).unwrap();
+        let clock = Clock::mock(start);
+        let (events, receiver) = mpsc::unbounded_channel();
+        let running = Running::default();
+        let report = {
+            let events = events.clone();
+            Report(Arc::new(move |finished| {
+                let _ = events.send(Event::RunFinished(finished));
+            }))
+        };
+        let executor = Executor {
+            spool: spool.clone(),
+            clock: clock.clone(),
+            output_dir,
+            output_limit: Arc::new(std::sync::atomic::AtomicU64::new(65536)),
+            report,
+            sendmail: dir.path().join("no-sendmail"),
+            running: running.clone(),
+        };
+        let loadavg = dir.path().join("loadavg");
+        std::fs::write(&loadavg, "0.00 0.00 0.00 1/100 1\n").unwrap();
+        let scheduler = Scheduler::new(
+            clock.clone(),
+            spool.clone(),
+            executor,
+            BatchPolicy {
+                load_limit: 1.5,
+                interval: jiff::SignedDuration::from_secs(60),
+                loadavg,
+            },
+        );
+        let (shutdown, shutdown_rx) = watch::channel(false);
+        let scheduler = tokio::spawn(scheduler.run(receiver, shutdown_rx));
+        let context = Context {
+            spool,
+            events,
+            clock: clock.clone(),
+            daemon_uid: sched_runas::current_euid(),
+            zones: Zones::new(jiff::tz::TimeZone::UTC),
+            access: Arc::default(),
+            accounts,
+            running,
+        };
+        Daemon {
+            context,
+            _dir: dir,
+            shutdown,
+            scheduler,
+        }
+    }
+
+    /// The user running the tests, as a peer.
+    pub fn me() -> Peer {
+        Peer {
+            uid: sched_runas::current_euid(),
+            gid: nix::unistd::getegid().as_raw(),
+            pid: None,
+        }
+    }
+
+    /// The answer to `request` from `peer`, as the socket would carry it.
+    pub async fn ask(&self, peer: Peer, request: Request) -> Response {
+        let body = serde_json::to_vec(&Envelope::new(request)).unwrap();
+        let reply = tokio::time::timeout(PATIENCE, dispatch::answer(&self.context, peer, &body))
+            .await
+            .expect("the daemon answers");
+        response_of(reply)
+    }
+
+    /// Moves the mock clock to `to`; every job due on the way has started
+    /// at its own instant when this returns.
+    pub async fn advance_to(&self, to: Timestamp) {
+        let (reply, answer) = oneshot::channel();
+        self.context
+            .events
+            .send(Event::SetMockClock { to, reply })
+            .unwrap();
+        tokio::time::timeout(PATIENCE, answer)
+            .await
+            .expect("the scheduler moves the clock")
+            .unwrap();
+    }
+
+    /// Waits until no run is in progress.
+    pub async fn settle(&self) {
+        let (reply, answer) = oneshot::channel();
+        self.context.events.send(Event::Settle { reply }).unwrap();
+        tokio::time::timeout(PATIENCE, answer)
+            .await
+            .expect("the runs end")
+            .unwrap();
+    }
+
+    /// Stops the scheduler (jobs made ready go back to the spool).
+    pub async fn stop(self) {
+        let _ = self.shutdown.send(true);
+        tokio::time::timeout(PATIENCE, self.scheduler)
+            .await
+            .expect("the scheduler stops")
+            .unwrap();
+    }
+}
