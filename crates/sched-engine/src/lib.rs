@@ -1,5 +1,8 @@
-//! The planner of periodic jobs: at each wake-up, which crontab entries are
-//! due, with cron(8)'s rules for late wake-ups and clock changes.
+//! Every clock rule of the daemon, as pure values: the planner of periodic
+//! jobs (this module: at each wake-up, which crontab entries are due, with
+//! cron(8)'s rules for late wake-ups and clock changes) and the queue of
+//! one-shot jobs ([`one_shots`]: when at and batch jobs are made ready and
+//! started, and what a clock set back does to them).
 //!
 //! This is the virtual-time model of Vixie and OpenBSD cron (cron.c) as a
 //! pure value: the [`Planner`] never reads a clock. The daemon hands it the
@@ -43,6 +46,7 @@
 //! the entry's place in the queue), and the queue is an indexed binary heap
 //! of 4-byte keys.
 
+pub mod one_shots;
 mod queue;
 
 use std::collections::HashMap;

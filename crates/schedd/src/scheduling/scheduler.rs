@@ -1,26 +1,20 @@
-//! The scheduler: pending one-shot jobs by due instant, one sleep until the
-//! earliest, and nothing else. It reacts to one closed set of [`Event`]s and
-//! to its timer, so every reason it wakes is listed here.
+//! The scheduler: one sleep until the earliest due instant, and nothing
+//! else. It reacts to one closed set of [`Event`]s and to its timer, so
+//! every reason it wakes is listed there.
 //!
-//! Rules (documented in README "How schedd runs jobs"):
-//! - an at job starts at its instant; one due while the daemon was down, or
-//!   skipped by a clock set forward, starts at once (as atd does);
-//! - an at job is claimed and made ready [`ARM_AHEAD`] before its instant,
-//!   so that at the instant only the fork is left; a job made ready but not
-//!   started when the daemon stops or the clock is set back is given back
-//!   to the spool, pending as before;
-//! - after the clock is set back, jobs wait for their instants again;
-//! - batch jobs start one per [`BatchPolicy::interval`] (atd's `-b`,
-//!   60 s by default), and only while the load average is below the limit
-//!   (atd's `-l`);
-//! - crontab entries start when the [`Planner`] says they are due: it
-//!   holds every rule for late wake-ups and clock changes.
+//! It decides nothing about time itself: the one-shot queue
+//! ([`OneShots`]) and the crontab planner (`sched_engine::Planner`, in the
+//! [`CronTable`]) hold every rule for instants, late wake-ups and clock
+//! changes, as pure values tested in `sched-engine`. The scheduler reads
+//! the clock, asks them what is due, and does it: claims in the spool,
+//! forks through the executor, gives claims back.
 
 use std::cmp::Reverse;
-use std::collections::{BTreeMap, BTreeSet, BinaryHeap, HashMap, HashSet};
+use std::collections::{BinaryHeap, HashMap, HashSet};
 use std::sync::Arc;
 
 use jiff::{SignedDuration, Timestamp};
+use sched_engine::one_shots::{self, ARM_AHEAD, Kind, OneShots, later};
 use sched_engine::{Key, Wakeup};
 use sched_spool::{CronRun, JobKind, Owner};
 use tokio::sync::{mpsc, oneshot, watch};
@@ -30,21 +24,6 @@ use crate::clock::{Clock, Timer, Wake};
 use crate::cron::{CronJob, CronTable, Loaded, Source};
 use crate::running::executor::{Executor, Ready, Task};
 use crate::storage::SpoolHandle;
-
-/// How long before its instant an at job is claimed, its owner looked up
-/// and its output file opened. The claim is a durable (fsync'd) transaction
-/// and the lookup may read NSS: done at the instant, they came before the
-/// fork and made up most of the dispatch latency.
-pub const ARM_AHEAD: SignedDuration = SignedDuration::from_millis(50);
-
-/// The most jobs made ready at once. Each holds its output file open until
-/// it starts; a backlog (thousands due in one minute) waits in the queue and
-/// starts at its instant without being made ready ahead.
-const ARM_LIMIT: usize = 64;
-
-/// How long a job whose claim failed (a spool error) waits before the
-/// scheduler tries again.
-const CLAIM_RETRY: SignedDuration = SignedDuration::from_secs(60);
 
 /// Where the scheduler reads the load average.
 #[derive(Debug, Clone)]
@@ -67,15 +46,10 @@ pub struct Scheduler {
     spool: SpoolHandle,
     executor: Executor,
     batch_policy: BatchPolicy,
-    at_queue: BTreeSet<(Timestamp, u64)>,
-    batch_queue: BTreeSet<(Timestamp, u64)>,
-    /// The queue letter of each pending batch job.
-    batch_letters: HashMap<u64, char>,
-    /// At jobs claimed and ready, by (due, run id).
-    armed: BTreeMap<(Timestamp, u64), Ready>,
-    /// No batch job starts, and the load is not read, before this instant.
-    batch_not_before: Option<Timestamp>,
-    running: u32,
+    /// Pending and ready at and batch jobs, and their rules.
+    one_shots: OneShots,
+    /// What the executor made ready for each ready run.
+    prepared: HashMap<u64, Ready>,
     settle_waiters: Vec<oneshot::Sender<u32>>,
     /// Crontab entries, and when each is next due.
     cron: CronTable,
@@ -98,13 +72,9 @@ impl Scheduler {
             clock,
             spool,
             executor,
+            one_shots: OneShots::new(batch_policy.interval),
             batch_policy,
-            at_queue: BTreeSet::new(),
-            batch_queue: BTreeSet::new(),
-            batch_letters: HashMap::new(),
-            armed: BTreeMap::new(),
-            batch_not_before: None,
-            running: 0,
+            prepared: HashMap::new(),
             settle_waiters: Vec::new(),
             cron,
             run_reboot_entries: false,
@@ -176,27 +146,7 @@ impl Scheduler {
 
     /// Adds a pending job (from the spool at start, or a submission).
     pub fn add(&mut self, id: u64, due: Timestamp, kind: JobKind, queue: char) {
-        self.queue(kind).insert((due, id));
-        if kind == JobKind::Batch {
-            self.batch_letters.insert(id, queue);
-        }
-    }
-
-    /// The batch job to start next among those due by `now`: the lowest
-    /// queue letter, then the oldest job, as atd picks (upper-case queues
-    /// before `b`, as their letters sort).
-    fn next_batch(&self, now: Timestamp) -> Option<(Timestamp, u64)> {
-        self.batch_queue
-            .range(..=(now, u64::MAX))
-            .min_by_key(|&&(_, id)| (self.batch_letters.get(&id).copied().unwrap_or('b'), id))
-            .copied()
-    }
-
-    fn queue(&mut self, kind: JobKind) -> &mut BTreeSet<(Timestamp, u64)> {
-        match kind {
-            JobKind::At => &mut self.at_queue,
-            JobKind::Batch => &mut self.batch_queue,
-        }
+        self.one_shots.add(id, due, kind_of(kind), queue);
     }
 
     /// Runs until `shutdown` changes, starting each job when it is due.
@@ -238,7 +188,8 @@ impl Scheduler {
         }
         // Jobs made ready but not started are pending again for the next
         // daemon, instead of being lost runs.
-        self.disarm_after(None).await;
+        let ready = self.one_shots.take_ready_after(None);
+        self.give_back(ready).await;
     }
 
     async fn handle(&mut self, event: Event) {
@@ -249,14 +200,10 @@ impl Scheduler {
                 kind,
                 queue,
             } => self.add(id, due, kind, queue),
-            Event::Removed { id, due, kind } => {
-                self.queue(kind).remove(&(due, id));
-                self.batch_letters.remove(&id);
-            }
+            Event::Removed { id, due, kind } => self.one_shots.remove(id, due, kind_of(kind)),
             Event::RunFinished(finished) => {
                 tracing::debug!(run = finished.run, outcome = ?finished.outcome, "run finished");
-                self.running = self.running.saturating_sub(1);
-                if self.running == 0 {
+                if self.one_shots.finished() {
                     for waiter in self.settle_waiters.drain(..) {
                         let _ = waiter.send(0);
                     }
@@ -272,7 +219,7 @@ impl Scheduler {
                 let _ = reply.send(self.clock.now());
             }
             Event::Settle { reply } => {
-                if self.running == 0 {
+                if self.one_shots.running() == 0 {
                     let _ = reply.send(0);
                 } else {
                     self.settle_waiters.push(reply);
@@ -284,6 +231,7 @@ impl Scheduler {
                     .reconfigure(settings.output_limit, settings.sendmail);
                 self.batch_policy.load_limit = settings.batch_load_limit;
                 self.batch_policy.interval = settings.batch_interval;
+                self.one_shots.set_batch_interval(settings.batch_interval);
                 let kept = settings.cron_runs_kept;
                 if let Err(error) = self.spool.set_cron_runs_kept(kept).await {
                     tracing::warn!("cannot set the runs kept per crontab line: {error}");
@@ -388,7 +336,7 @@ impl Scheduler {
     /// load to fall below the limit.
     fn batch_hold(&self) -> Option<(f64, f64)> {
         let now = self.clock.now();
-        self.next_batch(now)?;
+        self.one_shots.next_batch(now)?;
         let load = load_average(&self.batch_policy.loadavg)?;
         (load >= self.batch_policy.load_limit).then_some((load, self.batch_policy.load_limit))
     }
@@ -443,7 +391,7 @@ impl Scheduler {
         for ((job, _), run) in jobs.into_iter().zip(ids) {
             started.extend(self.executor.start(Task::Cron(job), run).await);
         }
-        self.running += started.len() as u32;
+        self.one_shots.started(started.len());
         self.executor.record_started(started).await;
     }
 
@@ -466,91 +414,42 @@ impl Scheduler {
 
     /// The instant the scheduler must next look, if anything is pending.
     fn next_wake(&self, now: Timestamp) -> Option<Timestamp> {
-        // With the ready set full, the next job is simply started when due.
-        let to_arm = self.at_queue.first().map(|&(due, _)| {
-            if self.armed.len() < ARM_LIMIT {
-                earlier(due, ARM_AHEAD)
-            } else {
-                due
-            }
-        });
-        let to_launch = self.armed.first_key_value().map(|(&(due, _), _)| due);
-        let at = match (to_arm, to_launch) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        };
-        let batch = self
-            .batch_queue
-            .first()
-            .map(|&(due, _)| match self.batch_not_before {
-                // A clock set back leaves an old limit far ahead: ignore it then.
-                Some(not_before) if not_before <= later(now, self.batch_policy.interval) => {
-                    due.max(not_before)
-                }
-                _ => due,
-            });
-        [at, batch, self.cron.next_wake()]
+        [self.one_shots.next_wake(now), self.cron.next_wake()]
             .into_iter()
             .flatten()
             .min()
     }
 
     /// Makes ready every at job due within [`ARM_AHEAD`] of `now`, starts
-    /// every ready job due at `now`, and at most one batch job.
+    /// every ready job due at `now`, the due crontab entries, and at most
+    /// one batch job.
     async fn start_due(&mut self, now: Timestamp) {
-        let horizon = later(now, ARM_AHEAD);
         // Ready jobs beyond the horizon were made ready before the clock
         // was set back: pending again until their instants come closer.
-        self.disarm_after(Some(horizon)).await;
-        // Jobs already due (overdue after a restart, or past the ready
-        // set's limit) start now, one after another.
-        let mut due_now = Vec::new();
-        while let Some(&(due, id)) = self.at_queue.first() {
-            if due > now {
-                break;
-            }
-            self.at_queue.pop_first();
-            due_now.push((due, id));
-        }
+        let back = self.one_shots.take_ready_after(Some(later(now, ARM_AHEAD)));
+        self.give_back(back).await;
+        let due_now = self.one_shots.take_due_at(now);
         if !due_now.is_empty() {
             self.start(&due_now, JobKind::At, now).await;
         }
-        let mut to_arm = Vec::new();
-        while let Some(&(due, id)) = self.at_queue.first() {
-            if due > horizon || self.armed.len() + to_arm.len() >= ARM_LIMIT {
-                break;
-            }
-            self.at_queue.pop_first();
-            to_arm.push((due, id));
-        }
+        let to_arm = self.one_shots.take_to_arm(now);
         if !to_arm.is_empty() {
             self.arm(&to_arm, now).await;
         }
         // Making jobs ready took time: what is due is read again.
         let launch_at = self.clock.now().max(now);
         let mut started = Vec::new();
-        while let Some(entry) = self.armed.first_entry() {
-            if entry.key().0 > launch_at {
-                break;
+        for (_, run) in self.one_shots.take_ready_due(launch_at) {
+            if let Some(ready) = self.prepared.remove(&run) {
+                started.extend(self.executor.launch(ready).await);
             }
-            started.extend(self.executor.launch(entry.remove()).await);
         }
-        self.running += started.len() as u32;
+        self.one_shots.started(started.len());
         self.executor.record_started(started).await;
         self.start_due_cron().await;
-        let Some((due, id)) = self.next_batch(now) else {
+        let Some(job) = self.one_shots.batch_turn(now) else {
             return;
         };
-        let allowed = match self.batch_not_before {
-            Some(not_before) => {
-                now >= not_before || not_before > later(now, self.batch_policy.interval)
-            }
-            None => true,
-        };
-        if due > now || !allowed {
-            return;
-        }
-        self.batch_not_before = Some(later(now, self.batch_policy.interval));
         match load_average(&self.batch_policy.loadavg) {
             Some(load) if load >= self.batch_policy.load_limit => {
                 tracing::debug!(
@@ -560,8 +459,8 @@ impl Scheduler {
                 );
             }
             _ => {
-                self.batch_queue.remove(&(due, id));
-                self.start(&[(due, id)], JobKind::Batch, now).await;
+                self.one_shots.take_batch(job);
+                self.start(&[job], JobKind::Batch, now).await;
             }
         }
     }
@@ -602,58 +501,45 @@ impl Scheduler {
     /// and makes each ready to start at its instant.
     async fn arm(&mut self, due: &[(Timestamp, u64)], now: Timestamp) {
         for (job, run) in self.claim(due, JobKind::At, now).await {
-            let instant = job.job.due;
+            let (instant, id) = (job.job.due, job.id);
             if let Some(ready) = self.executor.prepare(Task::Job(job), run).await {
-                self.armed.insert((instant, run), ready);
+                self.prepared.insert(run, ready);
+                self.one_shots.made_ready(instant, run, id);
             }
         }
     }
 
-    /// Gives the ready jobs due after `after` (all of them when `None`)
-    /// back to the spool, pending again.
-    async fn disarm_after(&mut self, after: Option<Timestamp>) {
-        let back = match after {
-            Some(after) => {
-                if self
-                    .armed
-                    .last_key_value()
-                    .is_none_or(|(&(due, _), _)| due <= after)
-                {
-                    return;
-                }
-                // Everything from the first key past `after` on.
-                self.armed
-                    .split_off(&(later(after, SignedDuration::from_nanos(1)), 0))
-            }
-            None => std::mem::take(&mut self.armed),
-        };
+    /// Gives the claims of ready jobs `back` to the spool: pending again.
+    /// When the spool refuses, they stay ready and start at their instants.
+    async fn give_back(&mut self, back: Vec<(one_shots::Ready, u64)>) {
         if back.is_empty() {
             return;
         }
         let claims: Vec<(sched_spool::JobRecord, u64)> = back
-            .values()
-            .filter_map(|ready| match &ready.task {
-                Task::Job(job) => Some((job.clone(), ready.run)),
+            .iter()
+            .filter_map(|((_, run), _)| match &self.prepared.get(run)?.task {
+                Task::Job(job) => Some((job.clone(), *run)),
                 Task::Cron(_) => None,
             })
             .collect();
-        let returned = self.spool.unclaim(claims).await;
-        match returned {
+        match self.spool.unclaim(claims).await {
             Ok(()) => {
                 tracing::info!(jobs = back.len(), "jobs made ready are pending again");
-                for ((due, _), ready) in back {
-                    if let (Task::Job(job), _) = self.executor.abandon(ready) {
-                        self.at_queue.insert((due, job.id));
+                for ((due, run), id) in back {
+                    if let Some(ready) = self.prepared.remove(&run) {
+                        self.executor.abandon(ready);
                     }
+                    self.one_shots.given_back(due, id);
                 }
             }
-            // Still claimed: they stay ready and start at their instants.
             Err(error) => {
                 tracing::error!(
                     jobs = back.len(),
                     "cannot give jobs made ready back to the spool: {error}"
                 );
-                self.armed.extend(back);
+                for ((due, run), id) in back {
+                    self.one_shots.made_ready(due, run, id);
+                }
             }
         }
     }
@@ -665,7 +551,7 @@ impl Scheduler {
         for (job, run) in self.claim(due, kind, now).await {
             started.extend(self.executor.start(Task::Job(job), run).await);
         }
-        self.running += started.len() as u32;
+        self.one_shots.started(started.len());
         self.executor.record_started(started).await;
     }
 
@@ -684,9 +570,8 @@ impl Scheduler {
             Ok(claimed) => {
                 // A claimed job is no longer pending (a failed claim keeps
                 // its queue letter for the retry).
-                for (record, _) in &claimed {
-                    self.batch_letters.remove(&record.id);
-                }
+                self.one_shots
+                    .claimed(claimed.iter().map(|(record, _)| record.id));
                 claimed
             }
             Err(error) => {
@@ -694,25 +579,19 @@ impl Scheduler {
                     jobs = due.len(),
                     "cannot claim due jobs, retrying in a minute: {error}"
                 );
-                for &(instant, id) in due {
-                    self.queue(kind)
-                        .insert((instant.max(later(now, CLAIM_RETRY)), id));
-                }
+                self.one_shots.claim_failed(due, kind_of(kind), now);
                 Vec::new()
             }
         }
     }
 }
 
-/// `at + by`, or the last instant there is: a mock clock may be set near
-/// the end of time, and the scheduler must not panic there.
-fn later(at: Timestamp, by: SignedDuration) -> Timestamp {
-    at.checked_add(by).unwrap_or(Timestamp::MAX)
-}
-
-/// `at - by`, or the first instant there is.
-fn earlier(at: Timestamp, by: SignedDuration) -> Timestamp {
-    at.checked_sub(by).unwrap_or(Timestamp::MIN)
+/// The engine's kind of a stored job.
+fn kind_of(kind: JobKind) -> Kind {
+    match kind {
+        JobKind::At => Kind::At,
+        JobKind::Batch => Kind::Batch,
+    }
 }
 
 /// The 1-minute load average, from /proc/loadavg (or the file given).
