@@ -360,7 +360,7 @@ fn request_body(body: &[u8], now: Timestamp) {
     let request = match schedd::decode_request(body, true) {
         Ok(request) => request,
         Err(error) => {
-            let _ = error.message;
+            let _ = error.to_string();
             return;
         }
     };
@@ -386,7 +386,7 @@ fn request_body(body: &[u8], now: Timestamp) {
                     }
                 }
                 Err(error) => {
-                    let _ = error.message;
+                    let _ = error.to_string();
                 }
             }
         }

@@ -7,11 +7,11 @@
 //! one step on the spool thread, so that two installs can never leave the
 //! scheduler running an older text than the spool holds.
 
-use sched_proto::{CrontabRequest, ErrorCode, ErrorReply, Response};
+use sched_proto::{CrontabRequest, Response};
 use sched_spool::CrontabInstall;
 
 use super::context::{Context, Peer};
-use super::reply::{internal, lookup_failed};
+use super::error::RequestError;
 use crate::cron;
 use crate::scheduling::event::Event;
 
@@ -23,7 +23,7 @@ pub async fn serve(
     context: &Context,
     peer: Peer,
     request: CrontabRequest,
-) -> Result<Response, ErrorReply> {
+) -> Result<Response, RequestError> {
     let user = match &request {
         CrontabRequest::Get { user }
         | CrontabRequest::Install { user, .. }
@@ -35,7 +35,7 @@ pub async fn serve(
     match request {
         CrontabRequest::System => crate::serving::system_view::serve(context, peer).await,
         CrontabRequest::Get { .. } => {
-            let stored = context.spool.crontab(uid).await.map_err(internal)?;
+            let stored = context.spool.crontab(uid).await?;
             // A crontab left by a former holder of the caller's uid is not
             // the caller's: only root reads it.
             let text = stored
@@ -49,33 +49,34 @@ pub async fn serve(
         }
         CrontabRequest::Install { text, .. } => {
             if text.len() > MAX_CRONTAB {
-                return Err(ErrorReply::new(
-                    ErrorCode::Invalid,
-                    format!(
-                        "the crontab is {} bytes, more than {MAX_CRONTAB}",
-                        text.len()
-                    ),
-                ));
+                return Err(RequestError::Invalid(format!(
+                    "the crontab is {} bytes, more than {MAX_CRONTAB}",
+                    text.len()
+                )));
             }
             let zones = context.zones.clone();
             let (owner, checked) = (name.clone(), text.clone());
             let (loaded, errors) =
                 tokio::task::spawn_blocking(move || cron::load_user(uid, &owner, &checked, &zones))
                     .await
-                    .map_err(|e| ErrorReply::new(ErrorCode::Internal, e.to_string()))?;
+                    .map_err(RequestError::task)?;
             if !errors.is_empty() {
                 let lines: Vec<String> = errors
                     .iter()
                     .map(|e| format!("{}:{}: {}", e.line, e.column, e.message))
                     .collect();
-                return Err(ErrorReply::new(
-                    ErrorCode::Invalid,
-                    format!("the crontab was not installed:\n{}", lines.join("\n")),
-                ));
+                return Err(RequestError::Invalid(format!(
+                    "the crontab was not installed:\n{}",
+                    lines.join("\n")
+                )));
             }
             let entries = loaded.crontab.entries.len() as u32;
             let (events, now) = (context.events.clone(), context.clock.now());
-            let account = context.accounts.name_of(uid).await.map_err(lookup_failed)?;
+            let account = context
+                .accounts
+                .name_of(uid)
+                .await
+                .map_err(RequestError::Lookup)?;
             let by_root = peer.uid == 0;
             // The crontab an earlier holder of the uid left is kept for
             // root to see, not replaced by the newcomer. The scheduler
@@ -85,16 +86,12 @@ pub async fn serve(
                 .install_crontab(uid, account, text, now, by_root, move || {
                     let _ = events.send(Event::UserCrontab(loaded));
                 })
-                .await
-                .map_err(internal)?;
+                .await?;
             if let CrontabInstall::HeldBy(former) = installed {
                 let former = former.unwrap_or_else(|| "an unknown account".to_owned());
-                return Err(ErrorReply::new(
-                    ErrorCode::Denied,
-                    format!(
-                        "uid {uid} still has the crontab of {former}, who held this uid before you: ask root to remove it (sched crontab -u {uid} -r)"
-                    ),
-                ));
+                return Err(RequestError::Denied(format!(
+                    "uid {uid} still has the crontab of {former}, who held this uid before you: ask root to remove it (sched crontab -u {uid} -r)"
+                )));
             }
             tracing::info!(uid, by = peer.uid, entries, "crontab installed");
             Ok(Response::CrontabInstalled {
@@ -113,8 +110,7 @@ pub async fn serve(
                 .remove_crontab(uid, only_of, move || {
                     let _ = events.send(Event::UserCrontabRemoved { uid });
                 })
-                .await
-                .map_err(internal)?;
+                .await?;
             if removed {
                 tracing::info!(uid, by = peer.uid, "crontab removed");
             }
@@ -133,7 +129,7 @@ async fn target(
     context: &Context,
     peer: Peer,
     user: Option<String>,
-) -> Result<(u32, String), ErrorReply> {
+) -> Result<(u32, String), RequestError> {
     let Some(name) = user else {
         let uid = peer.uid;
         return Ok((uid, context.accounts.names([uid]).await.of(uid)));
@@ -141,27 +137,22 @@ async fn target(
     let looked_up = name.clone();
     let uid = tokio::task::spawn_blocking(move || sched_runas::uid_of_name(&looked_up))
         .await
-        .map_err(|e| ErrorReply::new(ErrorCode::Internal, e.to_string()))?
-        .map_err(|e| ErrorReply::new(ErrorCode::Internal, e.to_string()))?;
+        .map_err(RequestError::task)?
+        .map_err(|error| RequestError::Lookup(error.to_string()))?;
     match uid {
         Some(uid) if uid == peer.uid || peer.uid == 0 => Ok((uid, name)),
-        Some(_) => Err(ErrorReply::new(
-            ErrorCode::Denied,
-            "only root may read or change another user's crontab",
+        Some(_) => Err(RequestError::Denied(
+            "only root may read or change another user's crontab".to_owned(),
         )),
         // A number with no account is a uid: root can still read and
         // remove the crontab of a deleted user (an orphan).
         None if peer.uid == 0 && name.parse::<u32>().is_ok() => {
             Ok((name.parse().unwrap_or_default(), name))
         }
-        None if peer.uid == 0 => Err(ErrorReply::new(
-            ErrorCode::NotFound,
-            format!("no such user {name:?}"),
-        )),
+        None if peer.uid == 0 => Err(RequestError::NotFound(format!("no such user {name:?}"))),
         // Do not tell others which names exist.
-        None => Err(ErrorReply::new(
-            ErrorCode::Denied,
-            "only root may read or change another user's crontab",
+        None => Err(RequestError::Denied(
+            "only root may read or change another user's crontab".to_owned(),
         )),
     }
 }

@@ -1,9 +1,10 @@
 //! The dispatcher: decodes a request, decides whose jobs the caller may
 //! act on, and hands it to the handler of its kind (one file each).
 
-use sched_proto::{Envelope, ErrorCode, ErrorReply, PROTOCOL_VERSION, Request, Response};
+use sched_proto::{Envelope, PROTOCOL_VERSION, Request, Response};
 
 use super::context::{Context, Peer, Reply};
+use super::error::RequestError;
 use super::permission::caller;
 use super::{crontab, kill, list, logs, mock, remove, show, submit, upcoming};
 
@@ -21,7 +22,12 @@ pub async fn answer(context: &Context, peer: Peer, body: &[u8]) -> Reply {
         },
         Err(error) => Err(error),
     };
-    answered.unwrap_or_else(|error| Reply::Message(Response::Error(error)))
+    answered.unwrap_or_else(|error| {
+        if error.is_the_daemons() {
+            tracing::error!("{error}");
+        }
+        Reply::Message(Response::Error(error.into()))
+    })
 }
 
 /// Request type names this daemon knows, for telling an unknown request
@@ -30,11 +36,7 @@ const KNOWN: &[&str] = &[
     "submit", "list", "remove", "show", "logs", "crontab", "upcoming", "kill", "mock",
 ];
 
-fn unknown_request() -> ErrorReply {
-    ErrorReply::new(ErrorCode::UnknownRequest, "unknown request")
-}
-
-fn decode(context: &Context, peer: Peer, body: &[u8]) -> Result<Request, ErrorReply> {
+fn decode(context: &Context, peer: Peer, body: &[u8]) -> Result<Request, RequestError> {
     decode_request(
         body,
         context.clock.is_mock() && peer.uid == context.daemon_uid,
@@ -44,10 +46,8 @@ fn decode(context: &Context, peer: Peer, body: &[u8]) -> Result<Request, ErrorRe
 /// A request body as the daemon reads it: the version and type first,
 /// then the whole envelope. Mock clock requests are unknown requests
 /// unless `mock_allowed`. Pure, so that the fuzzer drives this very code.
-pub fn decode_request(body: &[u8], mock_allowed: bool) -> Result<Request, ErrorReply> {
-    let malformed = |detail: String| {
-        ErrorReply::new(ErrorCode::Malformed, format!("malformed request: {detail}"))
-    };
+pub fn decode_request(body: &[u8], mock_allowed: bool) -> Result<Request, RequestError> {
+    let malformed = RequestError::Malformed;
     // A first pass reads only the version and the request type, without
     // building a tree of the (up to 4 MiB) body.
     let probe: Probe<'_> = serde_json::from_slice(body).map_err(|e| malformed(e.to_string()))?;
@@ -55,20 +55,15 @@ pub fn decode_request(body: &[u8], mock_allowed: bool) -> Result<Request, ErrorR
         .version
         .ok_or_else(|| malformed("no protocol version".to_owned()))?;
     if version != u64::from(PROTOCOL_VERSION) {
-        return Err(ErrorReply::new(
-            ErrorCode::Version,
-            format!(
-                "protocol version {version} is not spoken here (this schedd speaks {PROTOCOL_VERSION}): use a sched of the same release"
-            ),
-        ));
+        return Err(RequestError::Version { found: version });
     }
     let kind = probe.body.and_then(|body| body.kind);
     match kind.as_deref() {
         Some("mock") if !mock_allowed => {
-            return Err(unknown_request());
+            return Err(RequestError::UnknownRequest);
         }
         Some(kind) if KNOWN.contains(&kind) => {}
-        _ => return Err(unknown_request()),
+        _ => return Err(RequestError::UnknownRequest),
     }
     let envelope: Envelope<Request> =
         serde_json::from_slice(body).map_err(|e| malformed(e.to_string()))?;
@@ -94,7 +89,7 @@ async fn serve(
     peer: Peer,
     owner: sched_spool::Owner,
     request: Request,
-) -> Result<Reply, ErrorReply> {
+) -> Result<Reply, RequestError> {
     let response = match request {
         Request::Submit(submission) => submit::serve(context, peer, owner, submission).await,
         Request::List => return list::frame(context, owner).await.map(Reply::Frame),

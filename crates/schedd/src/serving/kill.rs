@@ -10,11 +10,11 @@ use std::time::Duration;
 
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
-use sched_proto::{ErrorCode, ErrorReply, Response, RunTarget};
+use sched_proto::{Response, RunTarget};
 use sched_spool::Owner;
 
 use super::context::{Context, Peer};
-use super::reply::internal;
+use super::error::RequestError;
 
 /// The longest grace period a request may ask for.
 const MAX_GRACE: Duration = Duration::from_secs(24 * 3600);
@@ -25,13 +25,12 @@ pub async fn serve(
     owner: Owner,
     target: RunTarget,
     grace_ms: u64,
-) -> Result<Response, ErrorReply> {
+) -> Result<Response, RequestError> {
     let grace = Duration::from_millis(grace_ms).min(MAX_GRACE);
     let run = context
         .spool
         .runs_in_progress(owner.clone())
-        .await
-        .map_err(internal)?
+        .await?
         .into_iter()
         .find(|run| match target {
             RunTarget::Job { id } => id != 0 && run.job_id == id,
@@ -39,12 +38,7 @@ pub async fn serve(
         });
     // A job that has not started is told apart from no job at all.
     let pending = match (&run, target) {
-        (None, RunTarget::Job { id }) => context
-            .spool
-            .job(id, owner)
-            .await
-            .map_err(internal)?
-            .map(|job| job.job.due),
+        (None, RunTarget::Job { id }) => context.spool.job(id, owner).await?.map(|job| job.job.due),
         _ => None,
     };
     let Some(run) = run else {
@@ -59,13 +53,13 @@ pub async fn serve(
                 format!("no run r{id} of yours in progress: see `sched ls`")
             }
         };
-        return Err(ErrorReply::new(ErrorCode::NotFound, message));
+        return Err(RequestError::NotFound(message));
     };
     let Some(pid) = context.running.pid_of(run.id) else {
-        return Err(ErrorReply::new(
-            ErrorCode::NotFound,
-            format!("run r{} has just ended", run.id),
-        ));
+        return Err(RequestError::NotFound(format!(
+            "run r{} has just ended",
+            run.id
+        )));
     };
     let group = group_of(pid)?;
     let who = context.accounts.names([peer.uid]).await.of(peer.uid);
@@ -80,10 +74,9 @@ pub async fn serve(
     context.running.killing(id);
     if let Err(error) = kill(group, Signal::SIGTERM) {
         context.running.take_note(id);
-        return Err(ErrorReply::new(
-            ErrorCode::Internal,
-            format!("cannot signal the job's processes (pid {pid}): {error}"),
-        ));
+        return Err(RequestError::Internal(format!(
+            "cannot signal the job's processes (pid {pid}): {error}"
+        )));
     }
     tracing::info!(run = id, pid, uid = peer.uid, "{note}");
     let running = context.running.clone();
@@ -105,12 +98,11 @@ pub async fn serve(
     Ok(Response::Killed { run: run.id, pid })
 }
 
-fn group_of(pid: u32) -> Result<Pid, ErrorReply> {
+fn group_of(pid: u32) -> Result<Pid, RequestError> {
     match i32::try_from(pid) {
         Ok(pid) if pid > 1 => Ok(Pid::from_raw(-pid)),
-        _ => Err(ErrorReply::new(
-            ErrorCode::Internal,
-            format!("pid {pid} cannot be signalled"),
-        )),
+        _ => Err(RequestError::Internal(format!(
+            "pid {pid} cannot be signalled"
+        ))),
     }
 }

@@ -8,22 +8,19 @@
 
 use std::ops::ControlFlow;
 
-use sched_proto::{ErrorCode, ErrorReply, JobRef, ListingEncoder};
+use sched_proto::{JobRef, ListingEncoder};
 use sched_spool::Owner;
 
 use super::context::Context;
-use super::reply::{batch_hold, internal, proto_kind, run_info};
+use super::error::RequestError;
+use super::reply::{batch_hold, proto_kind, run_info};
 use crate::system::accounts::Names;
 
 /// The whole `Jobs` reply frame for `owner`.
-pub async fn frame(context: &Context, owner: Owner) -> Result<Vec<u8>, ErrorReply> {
+pub async fn frame(context: &Context, owner: Owner) -> Result<Vec<u8>, RequestError> {
     let now = context.clock.now();
     let batch_hold = batch_hold(context).await;
-    let running = context
-        .spool
-        .runs_in_progress(owner.clone())
-        .await
-        .map_err(internal)?;
+    let running = context.spool.runs_in_progress(owner.clone()).await?;
     // Every name is looked up before the scan, off the spool thread: a slow
     // directory delays this listing only, never the claim of a due job.
     let names = match &owner {
@@ -33,11 +30,7 @@ pub async fn frame(context: &Context, owner: Owner) -> Result<Vec<u8>, ErrorRepl
             name: Some(name),
         } => Names::known([(*uid, name.clone())]),
         _ => {
-            let uids = context
-                .spool
-                .pending_owner_uids(owner.clone())
-                .await
-                .map_err(internal)?;
+            let uids = context.spool.pending_owner_uids(owner.clone()).await?;
             let running_uids = running.iter().map(|run| run.owner_uid);
             context
                 .accounts
@@ -82,8 +75,7 @@ pub async fn frame(context: &Context, owner: Owner) -> Result<Vec<u8>, ErrorRepl
                 }
             },
         )
-        .await
-        .map_err(internal)?;
+        .await?;
     let jobs = encoder.len();
     let built = match failed {
         Some(error) => Err(error),
@@ -91,10 +83,7 @@ pub async fn frame(context: &Context, owner: Owner) -> Result<Vec<u8>, ErrorRepl
     };
     let frame = built.map_err(|error| {
         tracing::error!("cannot encode a listing: {error}");
-        ErrorReply::new(
-            ErrorCode::Internal,
-            format!("the listing could not be sent: {error}"),
-        )
+        RequestError::Internal(format!("the listing could not be sent: {error}"))
     })?;
     tracing::debug!(jobs, bytes = frame.len(), "listed");
     Ok(frame)

@@ -9,13 +9,14 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use anyhow::{Context as _, bail};
-use sched_proto::{ErrorCode, ErrorReply, FrameError, HEADER_LEN, MAX_REQUEST, Response, body_len};
+use sched_proto::{FrameError, HEADER_LEN, MAX_REQUEST, Response, body_len};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{UnixListener, UnixStream};
 use tokio::sync::{Notify, watch};
 
 use super::context::{Context, Peer, Reply};
 use super::dispatch;
+use super::error::RequestError;
 use crate::serving::admission::{Admission, Admit, ConnectionId, Limits};
 
 /// How long a connection may sit idle between requests.
@@ -132,7 +133,7 @@ async fn accept_until_shutdown(
             Err(reason) => {
                 // Answered without waiting on the client: a refused
                 // client that does not read its reply costs nothing.
-                let refusal = Response::Error(ErrorReply::new(ErrorCode::Busy, reason));
+                let refusal = Response::Error(RequestError::Busy(reason).into());
                 if let Ok(frame) = sched_proto::encode(&sched_proto::Envelope::new(&refusal)) {
                     let _ = stream.try_write(&frame);
                 }
@@ -294,11 +295,9 @@ async fn connection(
         let body = match read {
             Ok(Ok(Ok(body))) => body,
             Ok(Ok(Err(FrameError::TooLarge { len, limit }))) => {
-                let message =
-                    format!("request of {len} bytes is larger than the limit of {limit} bytes");
                 let _ = reply(
                     &mut stream,
-                    &Response::Error(ErrorReply::new(ErrorCode::TooLarge, message)),
+                    &Response::Error(RequestError::TooLarge { len, limit }.into()),
                     io_timeout,
                 )
                 .await;
@@ -306,10 +305,10 @@ async fn connection(
             }
             Ok(Ok(Err(_))) | Ok(Err(_)) => return,
             Err(_) => {
-                let message = format!("request not received within {} ms", io_timeout.as_millis());
+                let ms = io_timeout.as_millis();
                 let _ = reply(
                     &mut stream,
-                    &Response::Error(ErrorReply::new(ErrorCode::Malformed, message)),
+                    &Response::Error(RequestError::TooSlow { ms }.into()),
                     io_timeout,
                 )
                 .await;
@@ -357,10 +356,9 @@ fn encode_reply(response: &Response) -> Result<Vec<u8>, ()> {
         Ok(frame) => Ok(frame),
         Err(error) => {
             tracing::error!("cannot encode a reply: {error}");
-            let fallback = Response::Error(ErrorReply::new(
-                ErrorCode::Internal,
-                format!("the reply could not be sent: {error}"),
-            ));
+            let fallback = Response::Error(
+                RequestError::Internal(format!("the reply could not be sent: {error}")).into(),
+            );
             sched_proto::encode(&sched_proto::Envelope::new(&fallback)).map_err(|_| ())
         }
     }

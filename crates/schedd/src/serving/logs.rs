@@ -1,10 +1,11 @@
 //! `sched logs`: the history of runs, of a job or of a crontab line.
 
-use sched_proto::{ErrorCode, ErrorReply, Response};
+use sched_proto::Response;
 use sched_spool::Owner;
 
 use super::context::{Context, Peer};
-use super::reply::{internal, run_info};
+use super::error::RequestError;
+use super::reply::run_info;
 
 /// The most output bytes one logs reply carries; older runs past it are
 /// left out, so that a reply stays far below what any client can hold.
@@ -20,7 +21,7 @@ pub async fn serve(
     job: Option<u64>,
     limit: u32,
     line: Option<String>,
-) -> Result<Response, ErrorReply> {
+) -> Result<Response, RequestError> {
     let limit = limit.min(MAX_LOGS);
     let origin = match line {
         Some(line) => Some(origin_of(context, &line, &owner, peer).await?),
@@ -29,8 +30,7 @@ pub async fn serve(
     let mut runs = match origin {
         Some(origin) => context.spool.runs_of_origin(owner, origin, limit).await,
         None => context.spool.runs(owner, job, limit).await,
-    }
-    .map_err(internal)?;
+    }?;
     let mut budget = MAX_LOGS_OUTPUT;
     let fitting = runs
         .iter()
@@ -58,14 +58,11 @@ async fn origin_of(
     line: &str,
     owner: &Owner,
     peer: Peer,
-) -> Result<String, ErrorReply> {
+) -> Result<String, RequestError> {
     let invalid = || {
-        ErrorReply::new(
-            ErrorCode::Invalid,
-            format!(
-                "{line:?} names no crontab line: expected crontab:LINE (your crontab), FILE:LINE (a system crontab), or for root crontab:USER:LINE"
-            ),
-        )
+        RequestError::Invalid(format!(
+            "{line:?} names no crontab line: expected crontab:LINE (your crontab), FILE:LINE (a system crontab), or for root crontab:USER:LINE"
+        ))
     };
     let (source, number) = line.rsplit_once(':').ok_or_else(invalid)?;
     let number: u32 = number.parse().map_err(|_| invalid())?;

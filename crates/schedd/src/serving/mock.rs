@@ -5,17 +5,18 @@
 
 use std::time::Duration;
 
-use sched_proto::{ErrorCode, ErrorReply, MockRequest, Response};
+use sched_proto::{MockRequest, Response};
 use tokio::sync::oneshot;
 
 use super::context::Context;
+use super::error::RequestError;
 use crate::scheduling::event::Event;
 
 /// The longest a settle request waits.
 const MAX_SETTLE: Duration = Duration::from_secs(600);
 
-pub async fn serve(context: &Context, request: MockRequest) -> Result<Response, ErrorReply> {
-    let gone = || ErrorReply::new(ErrorCode::Internal, "the scheduler has stopped");
+pub async fn serve(context: &Context, request: MockRequest) -> Result<Response, RequestError> {
+    let gone = || RequestError::SchedulerGone;
     match request {
         MockRequest::Now => Ok(Response::Clock {
             now: context.clock.now(),
@@ -48,10 +49,10 @@ pub async fn serve(context: &Context, request: MockRequest) -> Result<Response, 
             match tokio::time::timeout(timeout, answer).await {
                 Ok(Ok(running)) => Ok(Response::Settled { running }),
                 Ok(Err(_)) => Err(gone()),
-                Err(_) => Err(ErrorReply::new(
-                    ErrorCode::Internal,
-                    format!("runs still in progress after {} ms", timeout.as_millis()),
-                )),
+                Err(_) => Err(RequestError::Internal(format!(
+                    "runs still in progress after {} ms",
+                    timeout.as_millis()
+                ))),
             }
         }
     }

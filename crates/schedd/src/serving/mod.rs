@@ -5,6 +5,7 @@ pub mod admission;
 pub mod context;
 pub mod crontab;
 pub mod dispatch;
+pub mod error;
 pub mod kill;
 pub mod list;
 pub mod listener;

@@ -6,10 +6,10 @@
 //! The allow and deny lists (at.allow, cron.deny, ...) are read for at
 //! and crontab requests.
 
-use sched_proto::{ErrorCode, ErrorReply};
 use sched_spool::Owner;
 
 use super::context::{Context, Peer};
+use super::error::RequestError;
 
 /// Which command's allow and deny lists a request answers to.
 #[derive(Debug, Clone, Copy)]
@@ -23,7 +23,7 @@ pub async fn check_access(
     context: &Context,
     peer: Peer,
     command: Command,
-) -> Result<(), ErrorReply> {
+) -> Result<(), RequestError> {
     // Root is always allowed: no lists to read, no name to look up.
     if peer.uid == 0 {
         return Ok(());
@@ -61,27 +61,21 @@ pub async fn check_access(
         lists.check(uid, &name).map_err(|denied| (name, denied))
     })
     .await
-    .map_err(|e| ErrorReply::new(ErrorCode::Internal, e.to_string()))?;
+    .map_err(RequestError::task)?;
     checked.map_err(|(name, denied)| {
         tracing::warn!(uid, "refused {what} to {name}: {}", denied.0);
-        ErrorReply::new(
-            ErrorCode::Denied,
-            format!("you ({name}) may not use {what}: {}", denied.0),
-        )
+        RequestError::Denied(format!("you ({name}) may not use {what}: {}", denied.0))
     })
 }
 
 /// Whose jobs `peer` may act on: their own, or everyone's for root. A
 /// daemon run by a user serves only that user.
-pub async fn caller(context: &Context, peer: Peer) -> Result<Owner, ErrorReply> {
+pub async fn caller(context: &Context, peer: Peer) -> Result<Owner, RequestError> {
     if context.daemon_uid != 0 && peer.uid != context.daemon_uid {
-        return Err(ErrorReply::new(
-            ErrorCode::Denied,
-            format!(
-                "this schedd runs as uid {} and serves only that user: start your own schedd, or use the system one",
-                context.daemon_uid
-            ),
-        ));
+        return Err(RequestError::Denied(format!(
+            "this schedd runs as uid {} and serves only that user: start your own schedd, or use the system one",
+            context.daemon_uid
+        )));
     }
     if peer.uid == 0 {
         return Ok(Owner::Any);
@@ -94,6 +88,6 @@ pub async fn caller(context: &Context, peer: Peer) -> Result<Owner, ErrorReply> 
         .accounts
         .name_of(uid)
         .await
-        .map_err(super::reply::lookup_failed)?;
+        .map_err(RequestError::Lookup)?;
     Ok(Owner::Account { uid, name })
 }

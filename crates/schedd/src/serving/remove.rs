@@ -1,10 +1,10 @@
 //! `sched rm`: removes pending jobs; a job that already runs is said to.
 
-use sched_proto::{ErrorCode, ErrorReply, Removal, Response};
+use sched_proto::{Removal, Response};
 use sched_spool::Owner;
 
 use super::context::{Context, Peer};
-use super::reply::internal;
+use super::error::RequestError;
 use crate::scheduling::event::Event;
 
 /// The most ids one remove request names.
@@ -15,21 +15,17 @@ pub async fn serve(
     peer: Peer,
     owner: Owner,
     ids: Vec<u64>,
-) -> Result<Response, ErrorReply> {
+) -> Result<Response, RequestError> {
     if ids.len() > MAX_REMOVE {
-        return Err(ErrorReply::new(
-            ErrorCode::Invalid,
-            format!(
-                "{} ids in one request, more than {MAX_REMOVE}: remove them in parts",
-                ids.len()
-            ),
-        ));
+        return Err(RequestError::Invalid(format!(
+            "{} ids in one request, more than {MAX_REMOVE}: remove them in parts",
+            ids.len()
+        )));
     }
     let removed = context
         .spool
         .remove_jobs(ids.clone(), owner.clone())
-        .await
-        .map_err(internal)?;
+        .await?;
     // A job that is not pending may be running: say so.
     let running: std::collections::HashSet<u64> = if removed.iter().all(Option::is_some) {
         Default::default()
@@ -37,8 +33,7 @@ pub async fn serve(
         context
             .spool
             .runs_in_progress(owner)
-            .await
-            .map_err(internal)?
+            .await?
             .into_iter()
             .map(|run| run.job_id)
             .collect()

@@ -1,13 +1,12 @@
 //! Pieces several replies share: records in their wire form, and the
 //! usual errors.
 
-use sched_proto::{ErrorCode, ErrorReply, JobInfo, RunInfo};
+use sched_proto::{JobInfo, RunInfo};
 use sched_spool::{JobRecord, Outcome, RunRecord};
 use tokio::sync::oneshot;
 
 use super::context::Context;
 use crate::scheduling::event::Event;
-use crate::storage::SpoolCallError;
 use crate::system::accounts::Names;
 
 /// The load and its limit when due batch jobs wait for the load to fall,
@@ -21,23 +20,6 @@ pub(crate) async fn batch_hold(context: &Context) -> Option<sched_proto::BatchHo
         load_hundredths: hundredths(load),
         limit_hundredths: hundredths(limit),
     })
-}
-
-/// A failed account lookup, as a request's error.
-pub(crate) fn lookup_failed(message: String) -> ErrorReply {
-    ErrorReply::new(ErrorCode::Internal, message)
-}
-
-pub(crate) fn internal(error: SpoolCallError) -> ErrorReply {
-    tracing::error!("{error}");
-    ErrorReply::new(ErrorCode::Internal, format!("the daemon failed: {error}"))
-}
-
-pub(crate) fn not_found(id: u64) -> ErrorReply {
-    ErrorReply::new(
-        ErrorCode::NotFound,
-        format!("no pending job {id} of yours: see `sched ls`"),
-    )
 }
 
 pub(crate) fn proto_kind(kind: sched_spool::JobKind) -> sched_proto::JobKind {

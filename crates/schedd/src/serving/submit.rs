@@ -3,12 +3,13 @@
 
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
-use sched_proto::{ErrorCode, ErrorReply, JobKind, Response, Submission, When, is_env_name};
+use sched_proto::{JobKind, Response, Submission, When, is_env_name};
 use sched_spool::{JobRecord, NewJob, Owner};
 
 use super::context::{Context, Peer};
+use super::error::RequestError;
 use super::permission::{Command, check_access};
-use super::reply::{internal, job_info};
+use super::reply::job_info;
 use crate::scheduling::event::Event;
 
 /// Queues a submission for the caller, durably, and tells the scheduler.
@@ -17,7 +18,7 @@ pub async fn serve(
     peer: Peer,
     owner: Owner,
     submission: Submission,
-) -> Result<Response, ErrorReply> {
+) -> Result<Response, RequestError> {
     check_access(context, peer, Command::At).await?;
     let accepted = accept(submission, peer.uid, peer.gid, context.clock.now())?;
     let mut job = accepted.job;
@@ -31,10 +32,10 @@ pub async fn serve(
             .accounts
             .name_of(uid)
             .await
-            .map_err(super::reply::lookup_failed)?,
+            .map_err(RequestError::Lookup)?,
     };
     let stored = job.clone();
-    let id = context.spool.insert(stored).await.map_err(internal)?;
+    let id = context.spool.insert(stored).await?;
     let record = JobRecord { id, job };
     // Sent before the reply, so that anything the client does next
     // (a mock clock step in tests) reaches the scheduler after it.
@@ -76,8 +77,8 @@ pub fn accept(
     uid: u32,
     gid: u32,
     now: Timestamp,
-) -> Result<Accepted, ErrorReply> {
-    let invalid = |message: String| ErrorReply::new(ErrorCode::Invalid, message);
+) -> Result<Accepted, RequestError> {
+    let invalid = RequestError::Invalid;
     if submission.command.len() > MAX_COMMAND {
         return Err(invalid(format!(
             "the command is {} bytes, more than the limit of {MAX_COMMAND}: put it in a script and run that",
@@ -178,16 +179,13 @@ pub fn queue_of(
 
 /// The submitter's zone: an IANA name or a POSIX TZ string; the daemon's
 /// own zone when none was sent.
-fn zone(name: Option<&str>) -> Result<TimeZone, ErrorReply> {
+fn zone(name: Option<&str>) -> Result<TimeZone, RequestError> {
     let Some(name) = name else {
         return Ok(TimeZone::try_system().unwrap_or(TimeZone::UTC));
     };
     let name = name.strip_prefix(':').unwrap_or(name);
     TimeZone::get(name).or_else(|_| TimeZone::posix(name)).map_err(|_| {
-        ErrorReply::new(
-            ErrorCode::Invalid,
-            format!("unknown time zone {name:?}: expected an IANA name such as Europe/Berlin or a POSIX TZ string"),
-        )
+        RequestError::Invalid(format!("unknown time zone {name:?}: expected an IANA name such as Europe/Berlin or a POSIX TZ string"))
     })
 }
 
@@ -195,7 +193,7 @@ fn resolve(
     when: &When,
     now: Timestamp,
     zone: &TimeZone,
-) -> Result<(Timestamp, Vec<String>), ErrorReply> {
+) -> Result<(Timestamp, Vec<String>), RequestError> {
     let resolution = match when {
         When::Now => return Ok((now, Vec::new())),
         When::Timespec { text } => sched_at::resolve(text, now, zone),
@@ -206,8 +204,7 @@ fn resolve(
             resolution.instant,
             resolution.notices.iter().map(ToString::to_string).collect(),
         )),
-        Err(error) => Err(ErrorReply {
-            code: ErrorCode::Timespec,
+        Err(error) => Err(RequestError::Timespec {
             message: error.to_string(),
             column: (!error.is_about_the_result()).then_some(error.column),
         }),
@@ -272,7 +269,7 @@ mod tests {
             assert!(!is_env_name(bad), "{bad}");
             let error =
                 accept(submission(When::Now, vec![(bad, "v")]), 1000, 1000, now()).unwrap_err();
-            assert_eq!(error.code, ErrorCode::Invalid, "{bad}");
+            assert_eq!(error.code(), sched_proto::ErrorCode::Invalid, "{bad}");
         }
     }
 
@@ -307,8 +304,10 @@ mod tests {
             now(),
         )
         .unwrap_err();
-        assert_eq!(error.code, ErrorCode::Timespec);
-        assert!(error.column.is_some());
+        let RequestError::Timespec { column, .. } = error else {
+            panic!("a timespec error: {error:?}");
+        };
+        assert!(column.is_some());
     }
 
     #[test]
@@ -318,7 +317,7 @@ mod tests {
         assert!(
             accept(s, 0, 0, now())
                 .unwrap_err()
-                .message
+                .to_string()
                 .contains("not an absolute path")
         );
         let mut s = submission(When::Now, vec![]);
@@ -326,7 +325,7 @@ mod tests {
         assert!(
             accept(s, 0, 0, now())
                 .unwrap_err()
-                .message
+                .to_string()
                 .contains("umask")
         );
         let mut s = submission(When::Now, vec![]);
@@ -334,7 +333,7 @@ mod tests {
         assert!(
             accept(s, 0, 0, now())
                 .unwrap_err()
-                .message
+                .to_string()
                 .contains("put it in a script")
         );
         let mut s = submission(When::Now, vec![]);
@@ -342,7 +341,7 @@ mod tests {
         assert!(
             accept(s, 0, 0, now())
                 .unwrap_err()
-                .message
+                .to_string()
                 .contains("unknown time zone")
         );
     }

@@ -10,20 +10,20 @@
 
 use std::collections::HashMap;
 
-use sched_proto::{ErrorCode, ErrorReply, Response, SystemEntry};
+use sched_proto::{Response, SystemEntry};
 use tokio::sync::oneshot;
 
 use super::context::{Context, Peer};
+use super::error::RequestError;
 use crate::scheduling::event::Event;
 
-pub async fn serve(context: &Context, peer: Peer) -> Result<Response, ErrorReply> {
+pub async fn serve(context: &Context, peer: Peer) -> Result<Response, RequestError> {
     if peer.uid != 0 {
-        return Err(ErrorReply::new(
-            ErrorCode::Denied,
-            "only root may see the system crontabs as loaded",
+        return Err(RequestError::Denied(
+            "only root may see the system crontabs as loaded".to_owned(),
         ));
     }
-    let gone = || ErrorReply::new(ErrorCode::Internal, "the scheduler has stopped");
+    let gone = || RequestError::SchedulerGone;
     let (reply, answer) = oneshot::channel();
     context
         .events
@@ -70,7 +70,7 @@ pub async fn serve(context: &Context, peer: Peer) -> Result<Response, ErrorReply
             .collect()
     })
     .await
-    .map_err(|error| ErrorReply::new(ErrorCode::Internal, error.to_string()))?;
+    .map_err(RequestError::task)?;
     Ok(Response::SystemCrontabs { entries, refused })
 }
 

@@ -1,11 +1,12 @@
 //! `sched next`: the next runs of crontab entries and pending jobs.
 
-use sched_proto::{ErrorCode, ErrorReply, Response, UpcomingRun};
+use sched_proto::{Response, UpcomingRun};
 use sched_spool::Owner;
 use tokio::sync::oneshot;
 
 use super::context::Context;
-use super::reply::{batch_hold, internal, proto_kind};
+use super::error::RequestError;
+use super::reply::{batch_hold, proto_kind};
 use crate::scheduling::event::Event;
 use std::ops::ControlFlow;
 
@@ -20,11 +21,11 @@ pub async fn serve(
     owner: Owner,
     limit: u32,
     per_entry: u32,
-) -> Result<Response, ErrorReply> {
+) -> Result<Response, RequestError> {
     let limit = limit.min(MAX_UPCOMING) as usize;
     let per_entry = per_entry.min(MAX_UPCOMING) as usize;
     let (reply, answer) = oneshot::channel();
-    let gone = || ErrorReply::new(ErrorCode::Internal, "the scheduler has stopped");
+    let gone = || RequestError::SchedulerGone;
     context
         .events
         .send(Event::Upcoming {
@@ -47,8 +48,7 @@ pub async fn serve(
             ));
             ControlFlow::Continue(())
         })
-        .await
-        .map_err(internal)?;
+        .await?;
     jobs.sort_unstable_by_key(|job| (job.0, job.1));
     jobs.truncate(limit);
     let names = context.accounts.names(jobs.iter().map(|job| job.3)).await;

@@ -4,4 +4,6 @@
 mod handle;
 mod thread;
 
+#[cfg(test)]
+pub use handle::SpoolGone;
 pub use handle::{SpoolCallError, SpoolHandle};
