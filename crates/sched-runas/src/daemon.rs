@@ -20,6 +20,10 @@ use nix::unistd::ForkResult;
 /// What the daemon writes last on the pipe when it serves.
 const READY: &[u8] = b"\0schedd-ready\n";
 
+/// What a daemon that cannot start writes last on the pipe, before its
+/// exit status (one byte) and a newline.
+const FAILED: &[u8] = b"\0schedd-exit:";
+
 /// The detached daemon's end of the pipe to the process that started it.
 #[derive(Debug)]
 pub struct Detached {
@@ -42,13 +46,32 @@ impl Detached {
         redirected?;
         Ok(())
     }
+
+    /// Tells the waiting process that the daemon could not start and will
+    /// exit with `status`, which the waiting process then exits with.
+    pub fn failed(self, status: u8) {
+        let mut pipe = std::fs::File::from(self.pipe);
+        let mut mark = FAILED.to_vec();
+        mark.extend_from_slice(&[status, b'\n']);
+        // A starter that is gone makes this fail: nothing to tell.
+        let _ = pipe.write_all(&mark);
+    }
 }
 
 /// Detaches the process as a daemon and returns in the daemon. The
 /// process that called it never returns: it exits 0 once the daemon calls
-/// [`Detached::ready`], or 1 if the daemon ends first.
+/// [`Detached::ready`], with the status given to [`Detached::failed`], or
+/// 1 if the daemon ends first without a word.
+///
+/// # Safety
+///
+/// No other thread may exist in the process: after `fork` only the
+/// calling thread lives on, and a lock another thread held (the
+/// allocator's, stdio's) would stay locked for ever in the daemon. Call it
+/// first thing in `main`, before any runtime, logger thread or library
+/// that starts threads.
 #[allow(unsafe_code)]
-pub fn detach() -> std::io::Result<Detached> {
+pub unsafe fn detach() -> std::io::Result<Detached> {
     // Descriptors 0-2 taken first: a pipe end landing on one of them would
     // be overwritten when they are pointed at /dev/null.
     let mut placeholders = Vec::new();
@@ -63,7 +86,7 @@ pub fn detach() -> std::io::Result<Detached> {
     // The descriptors 0-2 that were closed stay on /dev/null until the
     // daemon points them there for good.
     std::mem::forget(placeholders);
-    // SAFETY: no other thread exists yet (the caller's contract), so the
+    // SAFETY: no other thread exists (this function's contract), so the
     // child is a complete copy of this single-threaded process.
     match unsafe { nix::unistd::fork() }? {
         ForkResult::Parent { .. } => {
@@ -93,7 +116,8 @@ pub fn detach() -> std::io::Result<Detached> {
 }
 
 /// In the starting process: copies what the daemon writes to standard
-/// error, and returns the exit status: 0 if it ended with the ready mark.
+/// error, and returns the exit status: 0 if it ended with the ready mark,
+/// the daemon's own if it ended with the failed mark, else 1.
 fn wait_for_ready(read: OwnedFd) -> i32 {
     let mut pipe = std::fs::File::from(read);
     let mut received = Vec::new();
@@ -105,8 +129,8 @@ fn wait_for_ready(read: OwnedFd) -> i32 {
             Ok(n) => {
                 received.extend_from_slice(&chunk[..n]);
                 // Pass lines through as they come, keeping back what could
-                // be the start of the mark.
-                let keep = READY.len().min(received.len());
+                // be the start of a mark.
+                let keep = READY.len().max(FAILED.len() + 2).min(received.len());
                 let (pass, rest) = received.split_at(received.len() - keep);
                 let _ = stderr.write_all(pass);
                 received = rest.to_vec();
@@ -115,22 +139,40 @@ fn wait_for_ready(read: OwnedFd) -> i32 {
             Err(_) => break,
         }
     }
-    if received.ends_with(READY) {
-        let _ = stderr.write_all(&received[..received.len() - READY.len()]);
-        0
-    } else {
-        let _ = stderr.write_all(&received);
-        1
+    let (status, shown) = status_of(&received);
+    let _ = stderr.write_all(shown);
+    status
+}
+
+/// The exit status the end of the daemon's output says, and what of it is
+/// the daemon's words.
+fn status_of(received: &[u8]) -> (i32, &[u8]) {
+    if let Some(words) = received.strip_suffix(READY) {
+        return (0, words);
     }
+    let failed = FAILED.len() + 2;
+    if received.len() >= failed
+        && received.ends_with(b"\n")
+        && received[received.len() - failed..].starts_with(FAILED)
+    {
+        let status = received[received.len() - 2];
+        return (i32::from(status), &received[..received.len() - failed]);
+    }
+    (1, received)
 }
 
 /// The listening Unix socket the service manager handed over (systemd
 /// socket activation: `LISTEN_PID` is this process and `LISTEN_FDS` at
 /// least 1, the socket at descriptor 3), made non-blocking; `None` when
 /// there is none. The variables are removed, so that no job inherits them.
-/// Must be called before any thread exists.
+///
+/// # Safety
+///
+/// No other thread may exist in the process: the environment is changed,
+/// and a thread reading it meanwhile (getenv in a library, a resolver)
+/// would read freed memory.
 #[allow(unsafe_code)]
-pub fn inherited_listener() -> std::io::Result<Option<std::os::unix::net::UnixListener>> {
+pub unsafe fn inherited_listener() -> std::io::Result<Option<std::os::unix::net::UnixListener>> {
     use std::os::fd::FromRawFd;
     let for_us = std::env::var("LISTEN_PID")
         .ok()
@@ -140,7 +182,7 @@ pub fn inherited_listener() -> std::io::Result<Option<std::os::unix::net::UnixLi
         .ok()
         .and_then(|n| n.parse::<u32>().ok())
         .unwrap_or(0);
-    // SAFETY: no other thread exists yet (the caller's contract), so no one
+    // SAFETY: no other thread exists (this function's contract), so no one
     // reads the environment while it changes.
     unsafe {
         std::env::remove_var("LISTEN_PID");
@@ -171,4 +213,27 @@ pub fn inherited_listener() -> std::io::Result<Option<std::os::unix::net::UnixLi
     }
     listener.set_nonblocking(true)?;
     Ok(Some(listener))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_starter_exits_with_what_the_end_of_the_daemons_words_say() {
+        assert_eq!(
+            status_of(b"starting\n\0schedd-ready\n"),
+            (0, &b"starting\n"[..])
+        );
+        assert_eq!(
+            status_of(b"schedd: spool locked\n\0schedd-exit:\x45\n"),
+            (69, &b"schedd: spool locked\n"[..])
+        );
+        assert_eq!(
+            status_of(b"schedd: killed\n"),
+            (1, &b"schedd: killed\n"[..])
+        );
+        assert_eq!(status_of(b""), (1, &b""[..]));
+        assert_eq!(status_of(b"\0schedd-exit:"), (1, &b"\0schedd-exit:"[..]));
+    }
 }

@@ -16,9 +16,12 @@
 //! - `config`, `system`, `clock`: settings, operating-system glue, and the
 //!   only source of time.
 
+#![forbid(unsafe_code)]
+
 mod clock;
 pub mod config;
 mod cron;
+pub mod error;
 mod running;
 mod scheduling;
 mod serving;
@@ -30,10 +33,10 @@ mod testing;
 
 pub use config::access;
 pub use config::{Config, Reload};
-pub use cron::neighbours;
 pub use serving::dispatch::decode_request;
 pub use serving::submit::{Accepted, accept as accept_submission};
 pub use startup::run;
+pub use system::neighbours;
 
 /// What the way the daemon was started hands it: whom to tell that it
 /// serves (its socket bound, its jobs and crontabs loaded), and the socket

@@ -3,13 +3,16 @@
 use std::path::Path;
 
 use anyhow::Context as _;
-use sched_spool::{Outcome, Owner, SqliteSpool, Store};
+use sched_spool::{Outcome, Owner, SpoolError, SqliteSpool, Store};
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::{mpsc, watch};
 
 use crate::Launch;
 use crate::clock::Clock;
-use crate::config::Config;
+use crate::error::DaemonError;
+use std::sync::{Arc, RwLock};
+
+use crate::config::{Config, Live};
 use crate::cron::system::SystemPaths;
 use crate::cron::watch::{Deliver, Reloader};
 use crate::cron::{self, Zones};
@@ -32,19 +35,20 @@ pub const OUTPUT_DIR: &str = "output";
 
 /// Runs the daemon until SIGTERM or SIGINT. Errors are start-up failures
 /// (an unusable spool or socket), each naming its path.
-pub fn run(config: Config, launch: Launch) -> anyhow::Result<()> {
+pub fn run(config: Config, launch: &mut Launch) -> Result<(), DaemonError> {
     // The spool holds every job's environment: private to the daemon.
-    dirs::ensure(&config.spool_dir, dirs::PRIVATE)?;
+    dirs::ensure(&config.spool_dir, dirs::PRIVATE).map_err(DaemonError::Files)?;
     let output_dir = config.spool_dir.join(OUTPUT_DIR);
-    dirs::ensure(&output_dir, dirs::PRIVATE)?;
+    dirs::ensure(&output_dir, dirs::PRIVATE).map_err(DaemonError::Files)?;
     let mut spool = SqliteSpool::open(&config.spool_dir.join(SPOOL_FILE))?;
-    spool.set_cron_runs_kept(config.cron_runs_kept);
+    spool.set_cron_runs_kept(config.live.cron_runs_kept);
     adopt_owner_names(&mut spool)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
-        .context("cannot start the async runtime")?;
+        .context("cannot start the async runtime")
+        .map_err(DaemonError::System)?;
     runtime.block_on(serve(config, spool, output_dir, launch))
 }
 
@@ -52,7 +56,7 @@ pub fn run(config: Config, launch: Launch) -> anyhow::Result<()> {
 /// take the name of the account holding their uid now, once: from then on
 /// a reused uid is told apart. A uid with no account is left without a
 /// name (its jobs fail for want of an owner anyway).
-fn adopt_owner_names(spool: &mut dyn Store) -> anyhow::Result<()> {
+fn adopt_owner_names(spool: &mut dyn Store) -> Result<(), SpoolError> {
     const DONE: &str = "owner_names_adopted";
     // Once only: a uid whose account was gone then keeps rows without a
     // name (root's alone), which a later holder of the uid must not adopt.
@@ -80,9 +84,9 @@ async fn serve(
     config: Config,
     spool: SqliteSpool,
     output_dir: std::path::PathBuf,
-    mut launch: Launch,
-) -> anyhow::Result<()> {
-    let mut signals = Signals::register()?;
+    launch: &mut Launch,
+) -> Result<(), DaemonError> {
+    let mut signals = Signals::register().map_err(DaemonError::System)?;
     let clock = match config.mock_clock {
         Some(start) => {
             tracing::warn!(%start, "running on a MOCK CLOCK: for tests only, time moves only when its owner sets it");
@@ -90,9 +94,10 @@ async fn serve(
         }
         None => Clock::system(),
     };
-    let (spool, spool_thread) =
-        SpoolHandle::start(Box::new(spool)).context("cannot start the spool thread")?;
-    recover_lost_runs(&spool, &clock, &output_dir, config.output_limit).await?;
+    let (spool, mut spool_ended) = SpoolHandle::start(Box::new(spool))
+        .context("cannot start the spool thread")
+        .map_err(DaemonError::System)?;
+    recover_lost_runs(&spool, &clock, &output_dir, config.live.output_limit).await?;
     // The scheduler needs only each job's id, instant, kind and queue.
     let pending = spool
         .fold_pending(Owner::Any, Vec::new(), |pending, job| {
@@ -115,14 +120,16 @@ async fn serve(
         let (paths, zones) = (system_paths.clone(), zones.clone());
         tokio::task::spawn_blocking(move || cron::load_all_system(&paths, euid, &zones))
             .await
-            .context("reading the system crontabs failed")?
+            .context("reading the system crontabs failed")
+            .map_err(DaemonError::Stopped)?
     };
     let socket_inherited = launch.inherited_socket.is_some();
     let listener = match launch.inherited_socket.take() {
         Some(socket) => {
             tracing::info!("listening on the socket the service manager opened");
             tokio::net::UnixListener::from_std(socket)
-                .context("cannot use the socket from the service manager")?
+                .context("cannot use the socket from the service manager")
+                .map_err(DaemonError::System)?
         }
         None => listener::bind(&config.socket, euid == 0)?,
     };
@@ -132,7 +139,8 @@ async fn serve(
     let (events_tx, events_rx) = mpsc::unbounded_channel();
     let (shutdown_tx, shutdown_rx) = watch::channel(false);
     let running = crate::running::in_progress::Running::default();
-    let output_limit = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(config.output_limit));
+    let output_limit =
+        std::sync::Arc::new(std::sync::atomic::AtomicU64::new(config.live.output_limit));
     tokio::spawn(crate::running::output_trim::run(
         output_dir.clone(),
         output_limit.clone(),
@@ -148,7 +156,7 @@ async fn serve(
                 let _ = events.send(Event::RunFinished(finished));
             }))
         },
-        sendmail: config.sendmail.clone(),
+        sendmail: config.live.sendmail.clone(),
         running: running.clone(),
     };
     let mut scheduler = Scheduler::new(
@@ -156,8 +164,8 @@ async fn serve(
         spool.clone(),
         executor,
         BatchPolicy {
-            load_limit: config.batch_load_limit,
-            interval: jiff::SignedDuration::from_secs(i64::from(config.batch_interval_seconds)),
+            load_limit: config.live.batch_load_limit,
+            interval: config.live.batch_interval(),
             loadavg: config.loadavg_file.clone(),
         },
     );
@@ -185,11 +193,11 @@ async fn serve(
         clock,
         daemon_uid: euid,
         zones,
-        access: std::sync::Arc::new(std::sync::RwLock::new(config.access.clone())),
+        settings: std::sync::Arc::new(std::sync::RwLock::new(config.live.clone())),
         accounts: crate::system::accounts::Accounts::system(),
         running: running.clone(),
     };
-    let live_access = context.access.clone();
+    let live_settings = context.settings.clone();
     let reconfigure = context.events.clone();
     let mut in_force = Reloadable {
         config: config.clone(),
@@ -219,9 +227,10 @@ async fn serve(
     // rather than leaving it half alive.
     let watch_task = tokio::spawn(reloader.clone().watch(watched));
     let stopped = tokio::select! {
-        () = signals.wait_for_shutdown(&reloader, &mut in_force, &live_access) => None,
+        () = signals.wait_for_shutdown(&reloader, &mut in_force, &live_settings) => None,
         result = &mut scheduler_task => Some(("scheduler", result)),
         result = &mut listener_task => Some(("listener", result)),
+        _ = &mut spool_ended => Some(("spool thread", Ok(()))),
     };
     let _ = shutdown_tx.send(true);
     watch_task.abort();
@@ -243,7 +252,9 @@ async fn serve(
             Ok(()) => "it stopped".to_owned(),
             Err(error) => error.to_string(),
         };
-        anyhow::bail!("the {part} stopped unexpectedly ({why}); see the log above");
+        return Err(DaemonError::Stopped(anyhow::anyhow!(
+            "the {part} stopped unexpectedly ({why}); see the log above"
+        )));
     }
     let _ = listener_task.await;
     let _ = scheduler_task.await;
@@ -261,10 +272,9 @@ async fn serve(
         );
     }
     remove_socket();
-    drop(spool);
     // The spool thread ends once every handle is gone; in-flight run tasks
     // hold handles until the runtime drops them.
-    drop(spool_thread);
+    drop(spool);
     Ok(())
 }
 
@@ -292,7 +302,7 @@ impl Signals {
         &mut self,
         reloader: &Reloader,
         running: &mut Reloadable,
-        access: &std::sync::Arc<std::sync::RwLock<Option<crate::config::access::Access>>>,
+        settings: &Arc<RwLock<Live>>,
     ) {
         loop {
             tokio::select! {
@@ -302,7 +312,7 @@ impl Signals {
                     if let Some(reload) = &running.config.reload {
                         let reload = reload.clone();
                         match tokio::task::spawn_blocking(move || (reload.0)()).await {
-                            Ok(Ok(new)) => apply_reloaded(running, new, access),
+                            Ok(Ok(new)) => apply_reloaded(running, new, settings),
                             Ok(Err(error)) => tracing::error!(
                                 "SIGHUP: {error:#}; the configuration in force is kept"
                             ),
@@ -326,7 +336,7 @@ impl Signals {
 async fn load_user_crontabs(
     spool: &SpoolHandle,
     zones: &Zones,
-) -> anyhow::Result<Vec<cron::Loaded>> {
+) -> Result<Vec<cron::Loaded>, DaemonError> {
     let stored = spool.crontabs().await?;
     let zones = zones.clone();
     let loaded = tokio::task::spawn_blocking(move || {
@@ -344,7 +354,8 @@ async fn load_user_crontabs(
             .collect()
     })
     .await
-    .context("reading the users' crontabs failed")?;
+    .context("reading the users' crontabs failed")
+    .map_err(DaemonError::Stopped)?;
     Ok(loaded)
 }
 
@@ -381,7 +392,7 @@ fn owner_of(uid: u32, stored: Option<&str>) -> Option<String> {
 
 /// Whether this is the first daemon since the system booted: the boot id
 /// differs from the one the spool remembers. The new id is remembered.
-async fn is_new_boot(spool: &SpoolHandle, boot_id_file: &Path) -> anyhow::Result<bool> {
+async fn is_new_boot(spool: &SpoolHandle, boot_id_file: &Path) -> Result<bool, DaemonError> {
     let boot_id = match std::fs::read_to_string(boot_id_file) {
         Ok(text) => text.trim().to_owned(),
         Err(error) => {
@@ -407,14 +418,16 @@ async fn recover_lost_runs(
     clock: &Clock,
     output_dir: &Path,
     limit: u64,
-) -> anyhow::Result<()> {
+) -> Result<(), DaemonError> {
     let now = clock.now();
     let lost = spool.running_runs().await?;
     for run in lost {
         let path = output::path(output_dir, run);
         let kept = output::read(&path, limit).unwrap_or_default();
         spool.finish_run(run, now, Outcome::Lost, kept).await?;
-        output::remove(&path).with_context(|| format!("cannot remove {}", path.display()))?;
+        output::remove(&path)
+            .with_context(|| format!("cannot remove {}", path.display()))
+            .map_err(DaemonError::Files)?;
         tracing::warn!(
             run,
             "a run of the previous daemon was lost: it may still be running"
@@ -426,51 +439,20 @@ async fn recover_lost_runs(
 /// The configuration in force, and where to send the settings that change.
 struct Reloadable {
     config: Config,
-    events: tokio::sync::mpsc::UnboundedSender<crate::scheduling::event::Event>,
+    events: tokio::sync::mpsc::UnboundedSender<Event>,
 }
 
-/// Puts a configuration read again on SIGHUP in force: the access lists,
-/// the output limit, the runs kept, the mailer and the batch policy at
-/// once; the socket, the spool and the system crontab paths are named in
-/// the log, for a restart.
-fn apply_reloaded(
-    running: &mut Reloadable,
-    new: Config,
-    access: &std::sync::Arc<std::sync::RwLock<Option<crate::config::access::Access>>>,
-) {
-    *access
+/// Puts a configuration read again on SIGHUP in force: its [`Live`]
+/// settings (the access lists, the output limit, the runs kept, the mailer
+/// and the batch policy) at once, as one value; what needs a restart (the
+/// socket, the spool, the system crontab paths, logging) is named in the
+/// log and stays as it runs.
+fn apply_reloaded(running: &mut Reloadable, new: Config, settings: &Arc<RwLock<Live>>) {
+    *settings
         .write()
-        .unwrap_or_else(|poisoned| poisoned.into_inner()) = new.access.clone();
-    let _ = running
-        .events
-        .send(crate::scheduling::event::Event::Reconfigure(
-            crate::scheduling::event::Settings {
-                output_limit: new.output_limit,
-                sendmail: new.sendmail.clone(),
-                batch_load_limit: new.batch_load_limit,
-                batch_interval: jiff::SignedDuration::from_secs(i64::from(
-                    new.batch_interval_seconds,
-                )),
-                cron_runs_kept: new.cron_runs_kept,
-            },
-        ));
-    let old = &running.config;
-    let mut pending = Vec::new();
-    if new.socket != old.socket {
-        pending.push("socket");
-    }
-    if new.spool_dir != old.spool_dir {
-        pending.push("spool");
-    }
-    if new.system_crontab != old.system_crontab || new.cron_dir != old.cron_dir {
-        pending.push("system_crontab/cron_dir");
-    }
-    if new.stop_jobs_on_exit != old.stop_jobs_on_exit {
-        pending.push("stop_jobs_on_exit");
-    }
-    if new.log != old.log {
-        pending.push("log_level/log_format");
-    }
+        .unwrap_or_else(|poisoned| poisoned.into_inner()) = new.live.clone();
+    let _ = running.events.send(Event::Reconfigure(new.live.clone()));
+    let pending = running.config.needs_restart(&new);
     if pending.is_empty() {
         tracing::info!("SIGHUP: configuration read again and in force");
     } else {
@@ -479,14 +461,5 @@ fn apply_reloaded(
             pending.join(", ")
         );
     }
-    // What needs a restart stays as it runs.
-    let mut in_force = new;
-    in_force.socket = old.socket.clone();
-    in_force.spool_dir = old.spool_dir.clone();
-    in_force.system_crontab = old.system_crontab.clone();
-    in_force.cron_dir = old.cron_dir.clone();
-    in_force.stop_jobs_on_exit = old.stop_jobs_on_exit;
-    in_force.log = old.log.clone();
-    in_force.reload = old.reload.clone();
-    running.config = in_force;
+    running.config.live = new.live;
 }

@@ -96,7 +96,14 @@ impl Daemon {
             clock: clock.clone(),
             daemon_uid: sched_runas::current_euid(),
             zones: Zones::new(jiff::tz::TimeZone::UTC),
-            access: Arc::default(),
+            settings: Arc::new(std::sync::RwLock::new(crate::config::Live {
+                output_limit: 65536,
+                cron_runs_kept: 100,
+                batch_load_limit: 1.5,
+                batch_interval_seconds: 60,
+                sendmail: dir.path().join("no-sendmail"),
+                access: None,
+            })),
             accounts,
             running,
         };

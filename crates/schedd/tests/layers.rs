@@ -10,18 +10,23 @@ use std::path::Path;
 /// the modules it may use.
 const LAYERS: &[(&str, &[&str])] = &[
     ("clock", &[]),
-    ("system", &[]),
-    ("config", &[]),
-    ("storage", &[]),
+    ("error", &[]),
+    ("system", &["error"]),
+    ("config", &["system"]),
+    ("storage", &["error"]),
     ("cron", &[]),
     ("running", &["clock", "cron", "storage", "system"]),
-    ("scheduling", &["clock", "cron", "running", "storage"]),
+    (
+        "scheduling",
+        &["clock", "config", "cron", "running", "storage"],
+    ),
     (
         "serving",
         &[
             "clock",
             "config",
             "cron",
+            "error",
             "running",
             "scheduling",
             "storage",
@@ -34,6 +39,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "clock",
             "config",
             "cron",
+            "error",
             "running",
             "scheduling",
             "serving",
@@ -48,6 +54,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "clock",
             "config",
             "cron",
+            "error",
             "running",
             "scheduling",
             "serving",

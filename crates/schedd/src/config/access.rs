@@ -17,7 +17,7 @@ use std::io::ErrorKind;
 use std::path::PathBuf;
 
 /// The two lists of one command.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Lists {
     pub allow: PathBuf,
     pub deny: PathBuf,
@@ -26,7 +26,7 @@ pub struct Lists {
 }
 
 /// The lists of at and of crontab.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Access {
     pub at: Lists,
     pub cron: Lists,

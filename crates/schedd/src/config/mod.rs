@@ -1,16 +1,25 @@
-//! The daemon's configuration: the file (`file`), its manual page
-//! (`man`), and [`Config`], what `main` decides from flags, file and
-//! defaults.
+//! The daemon's configuration: the command line ([`flags`]), the file
+//! ([`file`], and its manual page [`man`]), reading the file safely
+//! ([`load`]), and [`resolve`]: the pure function that merges flags, file
+//! and environment into one [`Config`].
+//!
+//! The settings SIGHUP may change are one value, [`Live`], swapped whole:
+//! the rest of a [`Config`] needs a restart.
 
 pub mod access;
 pub mod file;
+pub mod flags;
+pub mod load;
 pub mod man;
+pub mod resolve;
 
 use std::path::PathBuf;
 
 use jiff::Timestamp;
 
-/// Everything the daemon needs to start, decided by `main` from flags.
+pub use resolve::{Environment, Resolved, resolve};
+
+/// Everything the daemon needs to start.
 #[derive(Debug, Clone)]
 pub struct Config {
     /// The Unix socket clients connect to.
@@ -19,15 +28,6 @@ pub struct Config {
     pub spool_dir: PathBuf,
     /// Run on a mock clock starting at this instant (tests only).
     pub mock_clock: Option<Timestamp>,
-    /// Bytes of each run's output kept in the history: the first and the
-    /// last half of it when the output is longer.
-    pub output_limit: u64,
-    /// Finished runs kept per crontab line.
-    pub cron_runs_kept: u32,
-    /// Batch jobs start only while the 1-minute load average is below this.
-    pub batch_load_limit: f64,
-    /// At most one batch job starts per this many seconds.
-    pub batch_interval_seconds: u32,
     /// Stop running jobs (SIGTERM to each job's process group) when the
     /// daemon stops, instead of leaving them running as cron does.
     pub stop_jobs_on_exit: bool,
@@ -43,18 +43,66 @@ pub struct Config {
     /// The file that names the current boot: @reboot entries run when it
     /// differs from the one the spool remembers.
     pub boot_id_file: PathBuf,
-    /// The mailer cron jobs' output is mailed with; when it is missing,
+    /// How the daemon logs (applied at start only; kept to tell a reload
+    /// that changes it).
+    pub log: file::LogSettings,
+    /// Reads the configuration again (on SIGHUP): the configuration file
+    /// with the same flags.
+    pub reload: Option<Reload>,
+    /// The settings SIGHUP puts in force.
+    pub live: Live,
+}
+
+/// The settings a running daemon takes from a configuration read again
+/// on SIGHUP, all at once.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Live {
+    /// Bytes of each run's output kept in the history: the first and the
+    /// last half of it when the output is longer.
+    pub output_limit: u64,
+    /// Finished runs kept per crontab line.
+    pub cron_runs_kept: u32,
+    /// Batch jobs start only while the 1-minute load average is below this.
+    pub batch_load_limit: f64,
+    /// At most one batch job starts per this many seconds.
+    pub batch_interval_seconds: u32,
+    /// The mailer jobs' output is mailed with; when it is missing,
     /// nothing is mailed.
     pub sendmail: PathBuf,
     /// Who may use at and crontab (a daemon run by root); `None`: the
     /// daemon's own user only, who always may.
     pub access: Option<access::Access>,
-    /// Reads the configuration again (on SIGHUP): the configuration file
-    /// with the same flags.
-    pub reload: Option<Reload>,
-    /// How the daemon logs (applied at start only; kept to tell a reload
-    /// that changes it).
-    pub log: file::LogSettings,
+}
+
+impl Live {
+    /// The least time between two batch starts.
+    pub fn batch_interval(&self) -> jiff::SignedDuration {
+        jiff::SignedDuration::from_secs(i64::from(self.batch_interval_seconds))
+    }
+}
+
+impl Config {
+    /// The settings of `new` that differ from these and need a restart to
+    /// take effect, by their names in schedd.conf.
+    pub fn needs_restart(&self, new: &Config) -> Vec<&'static str> {
+        let mut pending = Vec::new();
+        if new.socket != self.socket {
+            pending.push("socket");
+        }
+        if new.spool_dir != self.spool_dir {
+            pending.push("spool");
+        }
+        if new.system_crontab != self.system_crontab || new.cron_dir != self.cron_dir {
+            pending.push("system_crontab/cron_dir");
+        }
+        if new.stop_jobs_on_exit != self.stop_jobs_on_exit {
+            pending.push("stop_jobs_on_exit");
+        }
+        if new.log != self.log {
+            pending.push("log_level/log_format");
+        }
+        pending
+    }
 }
 
 /// How to read the configuration again.

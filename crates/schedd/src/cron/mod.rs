@@ -6,14 +6,14 @@
 //!   reloads;
 //! - `environment` is what a cron job's environment is;
 //! - `watch` notices changes to the system files;
-//! - `neighbours` finds another cron daemon that would run them too.
+//! - another cron daemon that would run them too is found by
+//!   `system::neighbours`.
 //!
 //! Loading is blocking work (files, the password database, time zone
 //! files) and runs on a blocking thread; the scheduler only applies the
 //! result.
 
 pub mod environment;
-pub mod neighbours;
 pub mod system;
 pub mod table;
 pub mod watch;

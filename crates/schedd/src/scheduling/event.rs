@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use jiff::{SignedDuration, Timestamp};
+use jiff::Timestamp;
 use sched_spool::{JobKind, Owner};
 use tokio::sync::oneshot;
 
@@ -57,7 +57,7 @@ pub enum Event {
         reply: oneshot::Sender<Option<(f64, f64)>>,
     },
     /// Settings read again on SIGHUP, in force from the next run on.
-    Reconfigure(Settings),
+    Reconfigure(crate::config::Live),
     /// A user's crontab was installed (replacing any other).
     UserCrontab(Loaded),
     /// A user's crontab was removed.
@@ -80,14 +80,4 @@ pub struct SystemRow {
     pub zone: String,
     pub next: Option<Timestamp>,
     pub command: String,
-}
-
-/// The settings SIGHUP can change while the daemon runs.
-#[derive(Debug, Clone)]
-pub struct Settings {
-    pub output_limit: u64,
-    pub sendmail: std::path::PathBuf,
-    pub batch_load_limit: f64,
-    pub batch_interval: SignedDuration,
-    pub cron_runs_kept: u32,
 }

@@ -226,14 +226,12 @@ impl Scheduler {
                 }
             }
             Event::SystemCrontabs(loaded) => self.load_system_crontabs(loaded),
-            Event::Reconfigure(settings) => {
+            Event::Reconfigure(live) => {
                 self.executor
-                    .reconfigure(settings.output_limit, settings.sendmail);
-                self.batch_policy.load_limit = settings.batch_load_limit;
-                self.batch_policy.interval = settings.batch_interval;
-                self.one_shots.set_batch_interval(settings.batch_interval);
-                let kept = settings.cron_runs_kept;
-                if let Err(error) = self.spool.set_cron_runs_kept(kept).await {
+                    .reconfigure(live.output_limit, live.sendmail.clone());
+                self.batch_policy.load_limit = live.batch_load_limit;
+                self.one_shots.set_batch_interval(live.batch_interval());
+                if let Err(error) = self.spool.set_cron_runs_kept(live.cron_runs_kept).await {
                     tracing::warn!("cannot set the runs kept per crontab line: {error}");
                 }
             }

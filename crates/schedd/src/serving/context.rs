@@ -18,9 +18,9 @@ pub struct Context {
     pub daemon_uid: u32,
     /// Time zones for crontabs' CRON_TZ.
     pub zones: crate::cron::Zones,
-    /// Who may use at and crontab; `None` for a daemon run by a user.
-    /// SIGHUP may replace the lists' paths.
-    pub access: std::sync::Arc<std::sync::RwLock<Option<crate::config::access::Access>>>,
+    /// The settings SIGHUP may change (the access lists, read here),
+    /// replaced whole on SIGHUP.
+    pub settings: std::sync::Arc<std::sync::RwLock<crate::config::Live>>,
     /// Account names, looked up off the spool thread and the workers.
     pub accounts: crate::system::accounts::Accounts,
     /// The runs in progress and their processes.

@@ -8,7 +8,7 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use anyhow::{Context as _, bail};
+use anyhow::Context as _;
 use sched_proto::{FrameError, HEADER_LEN, MAX_REQUEST, Response, body_len};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{UnixListener, UnixStream};
@@ -17,6 +17,7 @@ use tokio::sync::{Notify, watch};
 use super::context::{Context, Peer, Reply};
 use super::dispatch;
 use super::error::RequestError;
+use crate::error::DaemonError;
 use crate::serving::admission::{Admission, Admit, ConnectionId, Limits};
 
 /// How long a connection may sit idle between requests.
@@ -26,7 +27,27 @@ const IDLE_TIMEOUT: Duration = Duration::from_secs(60);
 /// replaced; a live one, or any other file, is an error. `public` makes it
 /// 0666 (the system daemon: every user may ask, and is identified by the
 /// kernel); otherwise it is 0600.
-pub fn bind(path: &Path, public: bool) -> anyhow::Result<UnixListener> {
+pub fn bind(path: &Path, public: bool) -> Result<UnixListener, DaemonError> {
+    bind_checked(path, public).map_err(|error| match error {
+        Bind::Taken(error) => DaemonError::Taken(error),
+        Bind::Other(error) => DaemonError::Files(error),
+    })
+}
+
+/// Why a socket could not be bound.
+enum Bind {
+    /// Another daemon listens on it.
+    Taken(anyhow::Error),
+    Other(anyhow::Error),
+}
+
+impl From<anyhow::Error> for Bind {
+    fn from(error: anyhow::Error) -> Bind {
+        Bind::Other(error)
+    }
+}
+
+fn bind_checked(path: &Path, public: bool) -> Result<UnixListener, Bind> {
     let parent = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
@@ -35,21 +56,37 @@ pub fn bind(path: &Path, public: bool) -> anyhow::Result<UnixListener> {
     match std::fs::symlink_metadata(path) {
         Ok(meta) if meta.file_type().is_socket() => {
             match std::os::unix::net::UnixStream::connect(path) {
-                Ok(_) => bail!("another schedd is already listening on {}", path.display()),
+                Ok(_) => {
+                    return Err(Bind::Taken(anyhow::anyhow!(
+                        "another schedd is already listening on {}",
+                        path.display()
+                    )));
+                }
                 Err(e) if e.kind() == std::io::ErrorKind::ConnectionRefused => {
                     std::fs::remove_file(path).with_context(|| {
                         format!("cannot remove the stale socket {}", path.display())
                     })?
                 }
-                Err(e) => bail!("cannot tell whether {} is in use: {e}", path.display()),
+                Err(e) => {
+                    return Err(Bind::Other(anyhow::anyhow!(
+                        "cannot tell whether {} is in use: {e}",
+                        path.display()
+                    )));
+                }
             }
         }
-        Ok(_) => bail!(
-            "{} exists and is not a socket: remove it or choose another --socket",
-            path.display()
-        ),
+        Ok(_) => {
+            return Err(Bind::Other(anyhow::anyhow!(
+                "{} exists and is not a socket: remove it or choose another --socket",
+                path.display()
+            )));
+        }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-        Err(e) => return Err(e).with_context(|| format!("cannot inspect {}", path.display())),
+        Err(e) => {
+            return Err(Bind::Other(
+                anyhow::Error::new(e).context(format!("cannot inspect {}", path.display())),
+            ));
+        }
     }
     let listener =
         UnixListener::bind(path).with_context(|| format!("cannot listen on {}", path.display()))?;

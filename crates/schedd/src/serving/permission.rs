@@ -29,9 +29,10 @@ pub async fn check_access(
         return Ok(());
     }
     let access = context
-        .access
+        .settings
         .read()
         .unwrap_or_else(|poisoned| poisoned.into_inner())
+        .access
         .clone();
     let Some(access) = access else {
         return Ok(());

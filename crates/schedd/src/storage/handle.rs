@@ -40,20 +40,26 @@ pub type Claims = Vec<(JobRecord, u64)>;
 
 impl SpoolHandle {
     /// Starts the thread that owns `store`. It ends when every handle is
-    /// dropped, after finishing the work already sent.
+    /// dropped, after finishing the work already sent, or when a call
+    /// panics; the receiver returned completes then.
     pub fn start(
         store: Box<dyn Store>,
-    ) -> std::io::Result<(SpoolHandle, std::thread::JoinHandle<()>)> {
+    ) -> std::io::Result<(SpoolHandle, oneshot::Receiver<()>)> {
         let (sender, receiver) = mpsc::channel();
-        let thread = std::thread::Builder::new()
+        let (alive, ended) = oneshot::channel::<()>();
+        std::thread::Builder::new()
             .name("spool".to_owned())
-            .spawn(move || serve(store, receiver))?;
+            .spawn(move || {
+                // Dropped when the thread ends, however it ends.
+                let _alive = alive;
+                serve(store, receiver);
+            })?;
         Ok((
             SpoolHandle {
                 sender,
                 party: Party::Daemon,
             },
-            thread,
+            ended,
         ))
     }
 
@@ -272,5 +278,16 @@ impl SpoolHandle {
         value: String,
     ) -> Result<Option<String>, SpoolCallError> {
         self.call(move |store| store.swap_state(key, &value)).await
+    }
+}
+
+/// A spool call of the running daemon that failed: the spool's own error,
+/// or its thread gone (a part stopped).
+impl From<SpoolCallError> for crate::error::DaemonError {
+    fn from(error: SpoolCallError) -> crate::error::DaemonError {
+        match error {
+            SpoolCallError::Spool(error) => crate::error::DaemonError::Spool(error),
+            gone => crate::error::DaemonError::Stopped(gone.into()),
+        }
     }
 }

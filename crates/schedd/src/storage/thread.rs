@@ -64,13 +64,14 @@ pub(super) fn serve(mut spool: Box<dyn Store>, receiver: mpsc::Receiver<Work>) {
         if let Some((party, call)) = queue.take_next() {
             let started = std::time::Instant::now();
             // A panic here would leave a daemon that accepts requests
-            // and can store nothing: stop the whole daemon instead, so
-            // that its supervisor restarts it and the cause is logged.
+            // and can store nothing: the thread ends instead, which stops
+            // the whole daemon (EX_SOFTWARE), so that its supervisor
+            // restarts it and the cause is logged.
             let result =
                 std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| call(&mut *spool)));
             if result.is_err() {
                 tracing::error!("the spool thread panicked; stopping the daemon");
-                std::process::exit(70);
+                return;
             }
             queue.charge(party, started.elapsed());
         }

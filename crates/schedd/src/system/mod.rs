@@ -3,5 +3,6 @@
 
 pub mod accounts;
 pub mod dirs;
+pub mod neighbours;
 pub mod pidfile;
 pub mod syslog;

@@ -3,6 +3,7 @@
 //! that a second `schedd --daemon` is refused with the running one's pid,
 //! and a pidfile left by a daemon that died (no lock) is simply taken over.
 
+use crate::error::DaemonError;
 use std::fs::{File, TryLockError};
 use std::io::{Read, Seek, Write};
 use std::os::unix::fs::OpenOptionsExt;
@@ -18,7 +19,17 @@ pub struct Pidfile {
 impl Pidfile {
     /// Locks `path` (created 0644 if missing) and writes this process's
     /// pid into it.
-    pub fn lock(path: &Path) -> anyhow::Result<Pidfile> {
+    pub fn lock(path: &Path) -> Result<Pidfile, DaemonError> {
+        Self::lock_checked(path).map_err(|error| {
+            if error.is::<AlreadyRunning>() {
+                DaemonError::Taken(error)
+            } else {
+                DaemonError::Files(error)
+            }
+        })
+    }
+
+    fn lock_checked(path: &Path) -> anyhow::Result<Pidfile> {
         // A user's runtime directory for schedd may not exist yet (the
         // daemon would make it for its socket a moment later): made
         // private, as the socket's directory must be.
@@ -103,16 +114,25 @@ fn open_and_lock(path: &Path) -> anyhow::Result<File> {
             let mut text = String::new();
             let _ = file.read_to_string(&mut text);
             let pid = text.trim();
-            anyhow::bail!(
-                "schedd is already running (pid {}, pidfile {})",
-                if pid.is_empty() { "unknown" } else { pid },
-                path.display()
-            );
+            let pid = if pid.is_empty() { "unknown" } else { pid };
+            Err(AlreadyRunning {
+                pid: pid.to_owned(),
+                path: path.to_owned(),
+            }
+            .into())
         }
         Err(TryLockError::Error(error)) => {
             anyhow::bail!("cannot lock the pidfile {}: {error}", path.display())
         }
     }
+}
+
+/// Another daemon holds the pidfile's lock.
+#[derive(Debug, thiserror::Error)]
+#[error("schedd is already running (pid {pid}, pidfile {})", path.display())]
+struct AlreadyRunning {
+    pid: String,
+    path: std::path::PathBuf,
 }
 
 /// O_NOFOLLOW: a pidfile path that is a symbolic link (planted in a

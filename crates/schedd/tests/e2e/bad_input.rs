@@ -206,7 +206,7 @@ fn a_corrupt_spool_stops_the_daemon_with_its_path_and_is_left_untouched() {
         std::fs::set_permissions(&db, std::fs::Permissions::from_mode(0o600)).unwrap();
     }
     let (code, err) = start_fails(&spool, &dir.path().join("s.sock"));
-    assert_eq!(code, Some(1));
+    assert_eq!(code, Some(65), "EX_DATAERR");
     assert!(
         err.contains(&format!(
             "schedd: spool {} is not an SQLite database; it was left untouched",
@@ -221,7 +221,7 @@ fn a_corrupt_spool_stops_the_daemon_with_its_path_and_is_left_untouched() {
 fn a_spool_in_use_by_another_daemon_is_reported_locked() {
     let daemon = Daemon::mock("2026-11-25T10:00:00Z");
     let (code, err) = start_fails(&daemon.spool, &daemon.dir.path().join("other.sock"));
-    assert_eq!(code, Some(1));
+    assert_eq!(code, Some(69), "EX_UNAVAILABLE");
     let pid = daemon.pid();
     assert!(
         err.contains(&format!(
@@ -236,7 +236,7 @@ fn a_spool_in_use_by_another_daemon_is_reported_locked() {
 fn a_socket_in_use_is_not_taken_over() {
     let daemon = Daemon::mock("2026-11-25T10:00:00Z");
     let (code, err) = start_fails(&daemon.dir.path().join("spool2"), &daemon.socket);
-    assert_eq!(code, Some(1));
+    assert_eq!(code, Some(69), "EX_UNAVAILABLE");
     assert!(
         err.contains(&format!(
             "another schedd is already listening on {}",
@@ -255,7 +255,7 @@ fn a_spool_directory_open_to_others_is_refused() {
     std::fs::create_dir(&spool).unwrap();
     std::fs::set_permissions(&spool, std::fs::Permissions::from_mode(0o755)).unwrap();
     let (code, err) = start_fails(&spool, &dir.path().join("s.sock"));
-    assert_eq!(code, Some(1));
+    assert_eq!(code, Some(73), "EX_CANTCREAT");
     assert!(
         err.contains("is open to other users (mode 755): chmod 700 it"),
         "{err}"

@@ -43,7 +43,7 @@ fn check_config_reports_the_file_line_and_column_of_a_mistake() {
     );
     let bad = write_config(dir.path(), "output_limit = 4096\nbatch_lod = 2.0\n", 0o600);
     let (code, stdout, stderr) = check_config(&bad);
-    assert_eq!((code, stdout.as_str()), (Some(1), ""));
+    assert_eq!((code, stdout.as_str()), (Some(78), ""));
     assert!(
         stderr.starts_with(&format!(
             "schedd: {}:2:1: unknown field `batch_lod`, expected one of",
@@ -53,7 +53,7 @@ fn check_config_reports_the_file_line_and_column_of_a_mistake() {
     );
     let open = write_config(dir.path(), "", 0o646);
     let (code, _, stderr) = check_config(&open);
-    assert_eq!(code, Some(1));
+    assert_eq!(code, Some(78));
     assert_eq!(
         stderr,
         format!(
@@ -62,7 +62,7 @@ fn check_config_reports_the_file_line_and_column_of_a_mistake() {
         )
     );
     let (code, _, stderr) = check_config(&dir.path().join("missing.conf"));
-    assert_eq!(code, Some(1));
+    assert_eq!(code, Some(78));
     assert!(stderr.contains("missing.conf: No such file"), "{stderr}");
 }
 
@@ -222,7 +222,7 @@ fn schedd_daemon_returns_once_serving_holds_its_pidfile_and_refuses_a_second() {
     }
     // A second one on the same pidfile is refused, naming the first.
     let (code, stderr) = start_daemon(dir.path());
-    assert_eq!(code, Some(1));
+    assert_eq!(code, Some(69));
     assert_eq!(
         stderr,
         format!(
@@ -252,7 +252,7 @@ fn schedd_daemon_that_cannot_start_says_why_on_the_terminal() {
     )
     .unwrap();
     let (code, stderr) = start_daemon(dir.path());
-    assert_eq!(code, Some(1));
+    assert_eq!(code, Some(73));
     assert!(stderr.starts_with("schedd: "), "{stderr}");
     assert!(
         stderr.contains(&dir.path().join("spool").display().to_string()),
