@@ -15,11 +15,13 @@
 //! every backend must pass is `tests/conformance`.
 
 mod error;
+mod ids;
 mod records;
 mod sqlite;
 mod store;
 
 pub use error::SpoolError;
+pub use ids::{JobId, RunId};
 pub use records::{
     CronRun, CrontabInstall, JobKind, JobRecord, Mail, NewJob, Outcome, Output, Owner, PendingJob,
     RunKind, RunRecord, StoredCrontab,

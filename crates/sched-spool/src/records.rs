@@ -2,6 +2,8 @@
 
 use jiff::Timestamp;
 
+use crate::{JobId, RunId};
+
 /// Whose rows a query may see.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Owner {
@@ -177,7 +179,7 @@ pub struct NewJob {
 /// A pending job as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct JobRecord {
-    pub id: u64,
+    pub id: JobId,
     pub job: NewJob,
 }
 
@@ -185,7 +187,7 @@ pub struct JobRecord {
 /// hands it over, borrowed from the row being read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PendingJob<'a> {
-    pub id: u64,
+    pub id: JobId,
     pub kind: JobKind,
     pub queue: char,
     pub owner_uid: u32,
@@ -217,9 +219,9 @@ pub struct Output {
 /// One run of a job.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RunRecord {
-    pub id: u64,
-    /// The one-shot job's id; 0 for a cron run.
-    pub job_id: u64,
+    pub id: RunId,
+    /// The one-shot job's id; `None` for a cron run.
+    pub job_id: Option<JobId>,
     pub kind: RunKind,
     /// The crontab line of a cron run.
     pub origin: Option<String>,

@@ -26,8 +26,8 @@ use std::ops::ControlFlow;
 use jiff::Timestamp;
 
 use crate::{
-    CronRun, CrontabInstall, JobRecord, NewJob, Outcome, Output, Owner, PendingJob, RunRecord,
-    SpoolError, StoredCrontab,
+    CronRun, CrontabInstall, JobId, JobRecord, NewJob, Outcome, Output, Owner, PendingJob, RunId,
+    RunRecord, SpoolError, StoredCrontab,
 };
 
 /// A spool backend.
@@ -38,7 +38,7 @@ pub trait Store: Send {
     // Pending one-shot jobs.
 
     /// Queues `jobs` in one transaction and returns their ids, in order.
-    fn insert_jobs(&mut self, jobs: &[NewJob]) -> Result<Vec<u64>, SpoolError>;
+    fn insert_jobs(&mut self, jobs: &[NewJob]) -> Result<Vec<JobId>, SpoolError>;
 
     /// Calls `visit` with each pending job `owner` may see, in no
     /// particular order, until it breaks. The row is borrowed: a listing
@@ -54,47 +54,54 @@ pub trait Store: Send {
     fn pending_owner_uids(&self, owner: Owner) -> Result<Vec<u32>, SpoolError>;
 
     /// The pending job `id`, if `owner` may see it.
-    fn job(&self, id: u64, owner: Owner) -> Result<Option<JobRecord>, SpoolError>;
+    fn job(&self, id: JobId, owner: Owner) -> Result<Option<JobRecord>, SpoolError>;
 
     /// Removes the pending jobs `ids` that `owner` may remove; each id gets
     /// the removed job, or `None` when there was none to remove.
     fn remove_jobs(
         &mut self,
-        ids: &[u64],
+        ids: &[JobId],
         owner: Owner,
     ) -> Result<Vec<Option<JobRecord>>, SpoolError>;
 
     /// Claims the pending jobs `ids`: each is consumed and gets a run in
     /// progress (not yet started) as of `now`. A job no longer pending is
     /// left out of the result. Returns (job, run id) pairs.
-    fn claim(&mut self, ids: &[u64], now: Timestamp) -> Result<Vec<(JobRecord, u64)>, SpoolError>;
+    fn claim(
+        &mut self,
+        ids: &[JobId],
+        now: Timestamp,
+    ) -> Result<Vec<(JobRecord, RunId)>, SpoolError>;
 
     /// Gives claimed jobs back: each is pending again under its id and its
     /// unstarted run is gone.
-    fn unclaim(&mut self, claimed: &[(JobRecord, u64)]) -> Result<(), SpoolError>;
+    fn unclaim(&mut self, claimed: &[(JobRecord, RunId)]) -> Result<(), SpoolError>;
 
     // Runs.
 
     /// Records the pid and start instant of runs just started.
-    fn set_started(&mut self, started: &[(u64, u32, Timestamp)]) -> Result<(), SpoolError>;
+    fn set_started(&mut self, started: &[(RunId, u32, Timestamp)]) -> Result<(), SpoolError>;
 
     /// Records runs of crontab lines started at `now`; returns their ids.
-    fn start_cron_runs(&mut self, runs: &[CronRun], now: Timestamp)
-    -> Result<Vec<u64>, SpoolError>;
+    fn start_cron_runs(
+        &mut self,
+        runs: &[CronRun],
+        now: Timestamp,
+    ) -> Result<Vec<RunId>, SpoolError>;
 
     /// Sets how many finished runs are kept per crontab line (at least 1).
     fn set_cron_runs_kept(&mut self, kept: u32);
 
     /// Adds a note (who ended it, why nothing was mailed) to a run that
     /// ended without failing.
-    fn note_run(&mut self, run: u64, note: &str) -> Result<(), SpoolError>;
+    fn note_run(&mut self, run: RunId, note: &str) -> Result<(), SpoolError>;
 
     /// Records how run `run` ended and what it wrote; the oldest finished
     /// runs of its crontab line beyond the number kept go in the same
     /// transaction. [`SpoolError::NotFound`] when there is no such run.
     fn finish_run(
         &mut self,
-        run: u64,
+        run: RunId,
         finished: Timestamp,
         outcome: &Outcome,
         output: &Output,
@@ -105,7 +112,7 @@ pub trait Store: Send {
     fn runs(
         &self,
         owner: Owner,
-        job: Option<u64>,
+        job: Option<JobId>,
         limit: u32,
     ) -> Result<Vec<RunRecord>, SpoolError>;
 
@@ -123,7 +130,7 @@ pub trait Store: Send {
 
     /// Ids of every run recorded as running, oldest first (at start-up:
     /// those a previous daemon never saw end).
-    fn running_runs(&self) -> Result<Vec<u64>, SpoolError>;
+    fn running_runs(&self) -> Result<Vec<RunId>, SpoolError>;
 
     // Users' crontabs.
 

@@ -34,7 +34,7 @@ fn a_schema_1_spool_keeps_its_runs_and_run_ids_keep_counting() {
     let mut spool = SqliteSpool::open(&path).unwrap();
     let runs = spool.runs(Owner::Any, None, 10).unwrap();
     assert_eq!(runs.len(), 1);
-    assert_eq!(runs[0].id, 7);
+    assert_eq!(runs[0].id, sched_spool::RunId(7));
     assert_eq!(runs[0].command, "echo old");
     assert_eq!(runs[0].kind, RunKind::At);
     assert_eq!(runs[0].origin, None);
@@ -52,7 +52,7 @@ fn a_schema_1_spool_keeps_its_runs_and_run_ids_keep_counting() {
             instant("2026-01-01T00:00:00Z"),
         )
         .unwrap();
-    assert_eq!(ids, vec![10]);
+    assert_eq!(ids, vec![sched_spool::RunId(10)]);
     drop(spool);
     let conn = rusqlite::Connection::open(&path).unwrap();
     let version: i64 = conn

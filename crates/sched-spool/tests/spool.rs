@@ -5,7 +5,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
 use jiff::Timestamp;
-use sched_spool::{JobKind, NewJob, Owner, SpoolError, SqliteSpool};
+use sched_spool::{JobId, JobKind, NewJob, Owner, SpoolError, SqliteSpool};
 
 fn instant(text: &str) -> Timestamp {
     text.parse().unwrap()
@@ -37,7 +37,7 @@ fn private(path: &Path) {
 }
 
 /// (id, command, due) of each pending job `owner` may see, by id.
-fn pending(spool: &SqliteSpool, owner: Owner) -> Vec<(u64, String, Timestamp)> {
+fn pending(spool: &SqliteSpool, owner: Owner) -> Vec<(JobId, String, Timestamp)> {
     let mut jobs = Vec::new();
     spool
         .for_each_pending(owner, |job| {

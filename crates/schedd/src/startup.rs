@@ -429,7 +429,7 @@ async fn recover_lost_runs(
             .with_context(|| format!("cannot remove {}", path.display()))
             .map_err(DaemonError::Files)?;
         tracing::warn!(
-            run,
+            run = run.0,
             "a run of the previous daemon was lost: it may still be running"
         );
     }

@@ -7,7 +7,9 @@ use std::path::Path;
 use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params};
 
 use crate::records::{decode_env, encode_env, from_micros, sql_id, to_micros};
-use crate::{JobKind, JobRecord, Mail, NewJob, Owner, PendingJob, SpoolError, SqliteSpool};
+use crate::{
+    JobId, JobKind, JobRecord, Mail, NewJob, Owner, PendingJob, RunId, SpoolError, SqliteSpool,
+};
 
 const JOB_COLUMNS: &str = "id, kind, owner_uid, owner_gid, due, submitted, command, cwd, umask, env, queue, owner_name, mail";
 
@@ -15,7 +17,7 @@ impl SqliteSpool {
     /// Queues `jobs` in one transaction and returns their ids in order.
     /// Many submissions share one commit (one fsync), which is how the
     /// daemon keeps durable submissions fast under load.
-    pub fn insert_jobs(&mut self, jobs: &[NewJob]) -> Result<Vec<u64>, SpoolError> {
+    pub fn insert_jobs(&mut self, jobs: &[NewJob]) -> Result<Vec<JobId>, SpoolError> {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
@@ -24,7 +26,7 @@ impl SqliteSpool {
         for job in jobs {
             let id =
                 insert_job_row(&tx, None, job).map_err(|e| SqliteSpool::error_of(&self.path, e))?;
-            ids.push(id as u64);
+            ids.push(JobId(id as u64));
         }
         tx.commit()
             .map_err(|e| SqliteSpool::error_of(&self.path, e))?;
@@ -70,7 +72,7 @@ impl SqliteSpool {
                 from_micros(micros).ok_or_else(|| bad("instant out of range"))
             };
             let flow = visit(PendingJob {
-                id: id as u64,
+                id: JobId(id as u64),
                 kind: JobKind::from_sql(text(1)?).ok_or_else(|| bad("unknown kind"))?,
                 queue: queue_of(text(7)?).ok_or_else(|| bad("bad queue letter"))?,
                 owner_uid: u32::try_from(row.get::<_, i64>(2).map_err(|e| self.error(e))?)
@@ -107,7 +109,7 @@ impl SqliteSpool {
     }
 
     /// The pending job `id`, if `owner` may see it.
-    pub fn job(&self, id: u64, owner: Owner) -> Result<Option<JobRecord>, SpoolError> {
+    pub fn job(&self, id: JobId, owner: Owner) -> Result<Option<JobRecord>, SpoolError> {
         let job = fetch_job(&self.conn, &self.path, id)?;
         Ok(job.filter(|job| owner.matches(job.job.owner_uid, job.job.owner_name.as_deref())))
     }
@@ -117,7 +119,7 @@ impl SqliteSpool {
     /// no such job for `owner`.
     pub fn remove_jobs(
         &mut self,
-        ids: &[u64],
+        ids: &[JobId],
         owner: Owner,
     ) -> Result<Vec<Option<JobRecord>>, SpoolError> {
         let tx = self
@@ -140,9 +142,9 @@ impl SqliteSpool {
     /// (removed since the scheduler looked) is left out.
     pub fn claim(
         &mut self,
-        ids: &[u64],
+        ids: &[JobId],
         started: Timestamp,
-    ) -> Result<Vec<(JobRecord, u64)>, SpoolError> {
+    ) -> Result<Vec<(JobRecord, RunId)>, SpoolError> {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
@@ -159,7 +161,7 @@ impl SqliteSpool {
                 )
                 .and_then(|mut insert| {
                     insert.insert(params![
-                        sql_id(id),
+                        sql_id(id.0),
                         job.job.kind.as_sql(),
                         job.job.owner_uid,
                         job.job.command,
@@ -169,7 +171,7 @@ impl SqliteSpool {
                     ])
                 })
                 .map_err(|e| SqliteSpool::error_of(&self.path, e))?;
-            claimed.push((job, run as u64));
+            claimed.push((job, RunId(run as u64)));
         }
         tx.commit()
             .map_err(|e| SqliteSpool::error_of(&self.path, e))?;
@@ -180,7 +182,7 @@ impl SqliteSpool {
     /// is pending again under its own id, and its run row is gone, in one
     /// transaction. The daemon claims a job just before its instant; this
     /// gives the job back when it stops or the clock is set back first.
-    pub fn unclaim(&mut self, claimed: &[(JobRecord, u64)]) -> Result<(), SpoolError> {
+    pub fn unclaim(&mut self, claimed: &[(JobRecord, RunId)]) -> Result<(), SpoolError> {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
@@ -191,7 +193,7 @@ impl SqliteSpool {
                     tx.prepare_cached(
                         "DELETE FROM runs WHERE id = ?1 AND outcome = 'running' AND pid IS NULL",
                     )
-                    .and_then(|mut delete| delete.execute(params![sql_id(*run)]))
+                    .and_then(|mut delete| delete.execute(params![sql_id(run.0)]))
                 })
                 .map_err(|e| SqliteSpool::error_of(&self.path, e))?;
         }
@@ -202,13 +204,13 @@ impl SqliteSpool {
 
 /// Inserts a job row under `id`, or under a new id (never used before:
 /// AUTOINCREMENT) when `None`; returns the id.
-fn insert_job_row(conn: &Connection, id: Option<u64>, job: &NewJob) -> rusqlite::Result<i64> {
+fn insert_job_row(conn: &Connection, id: Option<JobId>, job: &NewJob) -> rusqlite::Result<i64> {
     conn.prepare_cached(
         "INSERT INTO jobs (id, kind, owner_uid, owner_gid, due, submitted, command, cwd, umask, env, queue, owner_name, mail)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
     )?
     .insert(params![
-        id.map(sql_id),
+        id.map(|id| sql_id(id.0)),
         job.kind.as_sql(),
         job.owner_uid,
         job.owner_gid,
@@ -232,13 +234,13 @@ fn queue_of(text: &str) -> Option<char> {
 }
 
 /// The job row `id`, checked; `conn` may be inside a transaction.
-fn fetch_job(conn: &Connection, path: &Path, id: u64) -> Result<Option<JobRecord>, SpoolError> {
+fn fetch_job(conn: &Connection, path: &Path, id: JobId) -> Result<Option<JobRecord>, SpoolError> {
     let sql = format!("SELECT {JOB_COLUMNS} FROM jobs WHERE id = ?1");
     let raw = conn
         .prepare_cached(&sql)
         .and_then(|mut select| {
             select
-                .query_row(params![sql_id(id)], |row| Ok(raw_job(row)))
+                .query_row(params![sql_id(id.0)], |row| Ok(raw_job(row)))
                 .optional()
         })
         .map_err(|e| SqliteSpool::error_of(path, e))?;
@@ -253,7 +255,7 @@ fn fetch_job(conn: &Connection, path: &Path, id: u64) -> Result<Option<JobRecord
 fn take_job(
     conn: &Connection,
     path: &Path,
-    id: u64,
+    id: JobId,
     owner: &Owner,
 ) -> Result<Option<JobRecord>, SpoolError> {
     let Some(job) = fetch_job(conn, path, id)?
@@ -262,7 +264,7 @@ fn take_job(
         return Ok(None);
     };
     conn.prepare_cached("DELETE FROM jobs WHERE id = ?1")
-        .and_then(|mut delete| delete.execute(params![sql_id(id)]))
+        .and_then(|mut delete| delete.execute(params![sql_id(id.0)]))
         .map_err(|e| SqliteSpool::error_of(path, e))?;
     Ok(Some(job))
 }
@@ -336,6 +338,9 @@ impl RawJob {
             env: decode_env(&self.env).ok_or_else(|| bad("environment is not NAME=VALUE pairs"))?,
             mail: Mail::from_sql(&self.mail).ok_or_else(|| bad("unknown mail setting"))?,
         };
-        Ok(JobRecord { id: id as u64, job })
+        Ok(JobRecord {
+            id: JobId(id as u64),
+            job,
+        })
     }
 }

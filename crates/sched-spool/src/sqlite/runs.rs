@@ -5,7 +5,9 @@ use jiff::Timestamp;
 use rusqlite::{Row, params};
 
 use crate::records::{from_micros, sql_id, to_micros};
-use crate::{CronRun, Outcome, Output, Owner, RunKind, RunRecord, SpoolError, SqliteSpool};
+use crate::{
+    CronRun, JobId, Outcome, Output, Owner, RunId, RunKind, RunRecord, SpoolError, SqliteSpool,
+};
 
 const RUN_COLUMNS: &str = "id, job_id, kind, owner_uid, command, due, started, finished, pid, \
                            outcome, exit_code, signal, reason, output_head, output_tail, output_bytes, origin";
@@ -13,14 +15,14 @@ const RUN_COLUMNS: &str = "id, job_id, kind, owner_uid, command, due, started, f
 impl SqliteSpool {
     /// Records the pid of each started run and the instant its process
     /// started (a claim comes a little before it), in one transaction.
-    pub fn set_started(&mut self, started: &[(u64, u32, Timestamp)]) -> Result<(), SpoolError> {
+    pub fn set_started(&mut self, started: &[(RunId, u32, Timestamp)]) -> Result<(), SpoolError> {
         let tx = self
             .conn
             .transaction()
             .map_err(|e| SqliteSpool::error_of(&self.path, e))?;
         for &(run, pid, at) in started {
             tx.prepare_cached("UPDATE runs SET pid = ?2, started = ?3 WHERE id = ?1")
-                .and_then(|mut update| update.execute(params![sql_id(run), pid, to_micros(at)]))
+                .and_then(|mut update| update.execute(params![sql_id(run.0), pid, to_micros(at)]))
                 .map_err(|e| SqliteSpool::error_of(&self.path, e))?;
         }
         tx.commit()
@@ -33,7 +35,7 @@ impl SqliteSpool {
         &mut self,
         runs: &[CronRun],
         started: Timestamp,
-    ) -> Result<Vec<u64>, SpoolError> {
+    ) -> Result<Vec<RunId>, SpoolError> {
         let tx = self
             .conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
@@ -57,7 +59,7 @@ impl SqliteSpool {
                     ])
                 })
                 .map_err(|e| SqliteSpool::error_of(&self.path, e))?;
-            ids.push(id as u64);
+            ids.push(RunId(id as u64));
         }
         tx.commit()
             .map_err(|e| SqliteSpool::error_of(&self.path, e))?;
@@ -74,11 +76,11 @@ impl SqliteSpool {
     /// the same transaction.
     /// Adds a note to finished run `run` (not to a failed one, whose
     /// reason is its outcome).
-    pub fn note_run(&mut self, run: u64, note: &str) -> Result<(), SpoolError> {
+    pub fn note_run(&mut self, run: RunId, note: &str) -> Result<(), SpoolError> {
         self.conn
             .execute(
                 "UPDATE runs SET reason = ?2 WHERE id = ?1 AND outcome NOT IN ('failed', 'running')",
-                params![sql_id(run), note],
+                params![sql_id(run.0), note],
             )
             .map_err(|e| SqliteSpool::error_of(&self.path, e))?;
         Ok(())
@@ -86,7 +88,7 @@ impl SqliteSpool {
 
     pub fn finish_run(
         &mut self,
-        run: u64,
+        run: RunId,
         finished: Timestamp,
         outcome: &Outcome,
         output: &Output,
@@ -107,7 +109,7 @@ impl SqliteSpool {
                         output_head = ?7, output_tail = ?8, output_bytes = ?9
                  WHERE id = ?1",
             params![
-                sql_id(run),
+                sql_id(run.0),
                 to_micros(finished),
                 state,
                 code,
@@ -131,7 +133,7 @@ impl SqliteSpool {
                  WHERE origin = (SELECT origin FROM runs WHERE id = ?1 AND kind = 'cron')
                    AND kind = 'cron' AND outcome != 'running'
                  ORDER BY id DESC LIMIT -1 OFFSET ?2)",
-            params![sql_id(run), self.cron_runs_kept],
+            params![sql_id(run.0), self.cron_runs_kept],
         )
         .map_err(|e| SqliteSpool::error_of(&self.path, e))?;
         tx.commit()
@@ -145,7 +147,7 @@ impl SqliteSpool {
     pub fn runs(
         &self,
         owner: Owner,
-        job: Option<u64>,
+        job: Option<JobId>,
         limit: u32,
     ) -> Result<Vec<RunRecord>, SpoolError> {
         self.select_runs(owner, job, None, limit)
@@ -165,12 +167,12 @@ impl SqliteSpool {
     fn select_runs(
         &self,
         owner: Owner,
-        job: Option<u64>,
+        job: Option<JobId>,
         origin: Option<&str>,
         limit: u32,
     ) -> Result<Vec<RunRecord>, SpoolError> {
         let (uid, any_name, name) = owner.sql();
-        let job = job.map(sql_id);
+        let job = job.map(|job| sql_id(job.0));
         let sql = format!(
             "SELECT {RUN_COLUMNS} FROM runs
              WHERE {} AND (?4 IS NULL OR job_id = ?4) AND (?6 IS NULL OR origin = ?6)
@@ -226,7 +228,7 @@ impl SqliteSpool {
     /// Runs recorded as running, oldest first. At start-up these are runs
     /// a previous daemon started and never saw end: the caller records
     /// each as lost, with the output it left.
-    pub fn running_runs(&self) -> Result<Vec<u64>, SpoolError> {
+    pub fn running_runs(&self) -> Result<Vec<RunId>, SpoolError> {
         let mut statement = self
             .conn
             .prepare_cached("SELECT id FROM runs WHERE outcome = 'running' ORDER BY id")
@@ -235,7 +237,7 @@ impl SqliteSpool {
             .query_map([], |row| row.get(0))
             .and_then(|rows| rows.collect())
             .map_err(|e| SqliteSpool::error_of(&self.path, e))?;
-        Ok(ids.into_iter().map(|id| id as u64).collect())
+        Ok(ids.into_iter().map(|id| RunId(id as u64)).collect())
     }
 }
 
@@ -270,8 +272,12 @@ fn run_from_row(row: &Row<'_>) -> Result<RunRecord, (i64, String)> {
     let pid: Option<i64> = row.get(8).map_err(sql)?;
     let output_bytes: i64 = row.get(15).map_err(sql)?;
     Ok(RunRecord {
-        id: id as u64,
-        job_id: row.get::<_, i64>(1).map_err(sql)? as u64,
+        id: RunId(id as u64),
+        // Cron runs are stored with job 0.
+        job_id: match row.get::<_, i64>(1).map_err(sql)? {
+            0 => None,
+            job => Some(JobId(job as u64)),
+        },
         kind: RunKind::from_sql(&kind).ok_or_else(|| bad("unknown kind"))?,
         origin: row.get(16).map_err(sql)?,
         owner_uid: u32::try_from(row.get::<_, i64>(3).map_err(sql)?)

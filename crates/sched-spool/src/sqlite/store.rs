@@ -7,8 +7,8 @@ use jiff::Timestamp;
 
 use super::SqliteSpool;
 use crate::{
-    CronRun, CrontabInstall, JobRecord, NewJob, Outcome, Output, Owner, PendingJob, RunRecord,
-    SpoolError, Store, StoredCrontab,
+    CronRun, CrontabInstall, JobId, JobRecord, NewJob, Outcome, Output, Owner, PendingJob, RunId,
+    RunRecord, SpoolError, Store, StoredCrontab,
 };
 
 impl Store for SqliteSpool {
@@ -16,7 +16,7 @@ impl Store for SqliteSpool {
         self.path().display().to_string()
     }
 
-    fn insert_jobs(&mut self, jobs: &[NewJob]) -> Result<Vec<u64>, SpoolError> {
+    fn insert_jobs(&mut self, jobs: &[NewJob]) -> Result<Vec<JobId>, SpoolError> {
         SqliteSpool::insert_jobs(self, jobs)
     }
 
@@ -32,27 +32,31 @@ impl Store for SqliteSpool {
         SqliteSpool::pending_owner_uids(self, owner)
     }
 
-    fn job(&self, id: u64, owner: Owner) -> Result<Option<JobRecord>, SpoolError> {
+    fn job(&self, id: JobId, owner: Owner) -> Result<Option<JobRecord>, SpoolError> {
         SqliteSpool::job(self, id, owner)
     }
 
     fn remove_jobs(
         &mut self,
-        ids: &[u64],
+        ids: &[JobId],
         owner: Owner,
     ) -> Result<Vec<Option<JobRecord>>, SpoolError> {
         SqliteSpool::remove_jobs(self, ids, owner)
     }
 
-    fn claim(&mut self, ids: &[u64], now: Timestamp) -> Result<Vec<(JobRecord, u64)>, SpoolError> {
+    fn claim(
+        &mut self,
+        ids: &[JobId],
+        now: Timestamp,
+    ) -> Result<Vec<(JobRecord, RunId)>, SpoolError> {
         SqliteSpool::claim(self, ids, now)
     }
 
-    fn unclaim(&mut self, claimed: &[(JobRecord, u64)]) -> Result<(), SpoolError> {
+    fn unclaim(&mut self, claimed: &[(JobRecord, RunId)]) -> Result<(), SpoolError> {
         SqliteSpool::unclaim(self, claimed)
     }
 
-    fn set_started(&mut self, started: &[(u64, u32, Timestamp)]) -> Result<(), SpoolError> {
+    fn set_started(&mut self, started: &[(RunId, u32, Timestamp)]) -> Result<(), SpoolError> {
         SqliteSpool::set_started(self, started)
     }
 
@@ -60,7 +64,7 @@ impl Store for SqliteSpool {
         &mut self,
         runs: &[CronRun],
         now: Timestamp,
-    ) -> Result<Vec<u64>, SpoolError> {
+    ) -> Result<Vec<RunId>, SpoolError> {
         SqliteSpool::start_cron_runs(self, runs, now)
     }
 
@@ -68,13 +72,13 @@ impl Store for SqliteSpool {
         SqliteSpool::set_cron_runs_kept(self, kept);
     }
 
-    fn note_run(&mut self, run: u64, note: &str) -> Result<(), SpoolError> {
+    fn note_run(&mut self, run: RunId, note: &str) -> Result<(), SpoolError> {
         SqliteSpool::note_run(self, run, note)
     }
 
     fn finish_run(
         &mut self,
-        run: u64,
+        run: RunId,
         finished: Timestamp,
         outcome: &Outcome,
         output: &Output,
@@ -85,7 +89,7 @@ impl Store for SqliteSpool {
     fn runs(
         &self,
         owner: Owner,
-        job: Option<u64>,
+        job: Option<JobId>,
         limit: u32,
     ) -> Result<Vec<RunRecord>, SpoolError> {
         SqliteSpool::runs(self, owner, job, limit)
@@ -104,7 +108,7 @@ impl Store for SqliteSpool {
         SqliteSpool::runs_in_progress(self, owner)
     }
 
-    fn running_runs(&self) -> Result<Vec<u64>, SpoolError> {
+    fn running_runs(&self) -> Result<Vec<RunId>, SpoolError> {
         SqliteSpool::running_runs(self)
     }
 

@@ -8,7 +8,8 @@ use std::ops::ControlFlow;
 
 use jiff::Timestamp;
 use sched_spool::{
-    CronRun, CrontabInstall, JobKind, NewJob, Outcome, Output, Owner, RunKind, SpoolError, Store,
+    CronRun, CrontabInstall, JobId, JobKind, NewJob, Outcome, Output, Owner, RunId, RunKind,
+    SpoolError, Store,
 };
 
 /// One spool of a backend, empty when the test starts.
@@ -85,7 +86,7 @@ fn cron_run(origin: &str, due: Timestamp) -> CronRun {
 }
 
 /// (id, command, due) of each pending job `owner` may see, by id.
-fn pending(store: &dyn Store, owner: Owner) -> Vec<(u64, String, Timestamp)> {
+fn pending(store: &dyn Store, owner: Owner) -> Vec<(JobId, String, Timestamp)> {
     let mut jobs = Vec::new();
     store
         .for_each_pending(owner, &mut |job| {
@@ -152,7 +153,7 @@ pub fn owners_see_and_remove_only_their_own_jobs(backend: &dyn Backend) {
         store.remove_jobs(&[ids[1]], Owner::Any).unwrap()[0].is_none(),
         "already removed"
     );
-    assert!(store.remove_jobs(&[u64::MAX], Owner::Any).unwrap()[0].is_none());
+    assert!(store.remove_jobs(&[JobId(u64::MAX)], Owner::Any).unwrap()[0].is_none());
 }
 
 pub fn an_account_sees_only_the_rows_of_its_uid_stored_under_its_name(backend: &dyn Backend) {
@@ -223,7 +224,7 @@ pub fn a_claim_consumes_the_job_and_records_a_running_run_once(backend: &dyn Bac
             .iter()
             .map(|run| (run.id, run.job_id, run.pid))
             .collect::<Vec<_>>(),
-        [(run, id, Some(4242))]
+        [(run, Some(id), Some(4242))]
     );
     let output = Output {
         head: b"hi\n".to_vec(),
@@ -318,7 +319,7 @@ pub fn finishing_a_run_that_does_not_exist_is_not_found(backend: &dyn Backend) {
     let mut store = backend.open();
     let error = store
         .finish_run(
-            999,
+            RunId(999),
             instant("2026-01-01T11:00:00Z"),
             &Outcome::Exited(0),
             &Output::default(),
@@ -359,7 +360,7 @@ pub fn a_note_is_kept_on_a_run_that_did_not_fail(backend: &dyn Backend) {
     store.note_run(ids[0], "killed by alice").unwrap();
     store.note_run(ids[1], "killed by alice").unwrap();
     let runs = store.runs(Owner::Any, None, 10).unwrap();
-    let notes: Vec<(u64, Option<&str>)> = runs
+    let notes: Vec<(RunId, Option<&str>)> = runs
         .iter()
         .map(|run| (run.id, run.note.as_deref()))
         .collect();
@@ -401,7 +402,7 @@ pub fn cron_runs_are_recorded_with_their_origin_and_listed_by_owner(backend: &dy
     let runs = store.runs(Owner::Uid(1000), None, 10).unwrap();
     assert_eq!(runs.len(), 1);
     assert_eq!(runs[0].kind, RunKind::Cron);
-    assert_eq!(runs[0].job_id, 0);
+    assert_eq!(runs[0].job_id, None);
     assert_eq!(runs[0].origin.as_deref(), Some("crontab of alice:3"));
     assert_eq!(runs[0].command, "echo a");
     assert_eq!(runs[0].pid, Some(77));
@@ -450,7 +451,7 @@ pub fn only_the_newest_finished_runs_of_each_crontab_entry_are_kept(backend: &dy
     store
         .finish_run(other, end, &Outcome::Exited(1), &Output::default())
         .unwrap();
-    let mut kept: Vec<u64> = store
+    let mut kept: Vec<RunId> = store
         .runs(Owner::Uid(1000), None, 100)
         .unwrap()
         .iter()

@@ -5,6 +5,7 @@
 //! user's job is recorded as failed instead of run; waiting happens in a
 //! task of its own, so a long job never delays the scheduler.
 
+use sched_spool::RunId;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -44,7 +45,7 @@ pub struct Executor {
 /// recorded.
 #[derive(Debug, Clone)]
 pub struct RunFinished {
-    pub run: u64,
+    pub run: RunId,
     pub outcome: Outcome,
 }
 
@@ -92,7 +93,7 @@ impl Task {
 #[derive(Debug)]
 pub struct Ready {
     pub task: Task,
-    pub run: u64,
+    pub run: RunId,
     user: ResolvedUser,
     env: Vec<(String, String)>,
     shell: PathBuf,
@@ -106,14 +107,14 @@ pub struct Ready {
 /// A run whose process started.
 #[derive(Debug, Clone, Copy)]
 pub struct Started {
-    pub run: u64,
+    pub run: RunId,
     pub pid: u32,
     pub at: Timestamp,
 }
 
 impl Executor {
     /// Starts `task` (claimed as run `run`) at once; see [`launch`](Self::launch).
-    pub async fn start(&self, task: Task, run: u64) -> Option<Started> {
+    pub async fn start(&self, task: Task, run: RunId) -> Option<Started> {
         let ready = self.prepare(task, run).await?;
         self.launch(ready).await
     }
@@ -147,7 +148,7 @@ impl Executor {
     /// output file. A run that cannot start (its owner is gone, the output
     /// directory refuses) is recorded as failed here, and `None` is
     /// returned.
-    pub async fn prepare(&self, task: Task, run: u64) -> Option<Ready> {
+    pub async fn prepare(&self, task: Task, run: RunId) -> Option<Ready> {
         let uid = task.owner_uid();
         let expected = task.owner_name().map(str::to_owned);
         // The owner is the account that stored the job, looked up by name:
@@ -262,11 +263,15 @@ impl Executor {
 
     /// Gives back a run made ready but not started, unopened output file
     /// and all; the caller returns the claim to the spool.
-    pub fn abandon(&self, ready: Ready) -> (Task, u64) {
+    pub fn abandon(&self, ready: Ready) -> (Task, RunId) {
         let path = output::path(&self.output_dir, ready.run);
         drop(ready.output);
         if let Err(error) = output::remove(&path) {
-            tracing::warn!(run = ready.run, "cannot remove {}: {error}", path.display());
+            tracing::warn!(
+                run = ready.run.0,
+                "cannot remove {}: {error}",
+                path.display()
+            );
         }
         (ready.task, ready.run)
     }
@@ -320,7 +325,7 @@ impl Executor {
         let mut child = match spawned {
             Ok(child) => child,
             Err(reason) => {
-                tracing::warn!(run, "not run: {reason}");
+                tracing::warn!(run = run.0, "not run: {reason}");
                 let limit = self.output_limit();
                 self.conclude(run, Outcome::Failed(reason), None, limit)
                     .await;
@@ -335,7 +340,7 @@ impl Executor {
         let logged = !matches!(&task, Task::Cron(job) if job.no_log);
         let name = user.name().to_owned();
         if logged {
-            tracing::info!(run, user = %name, uid, pid, "({name}) {what} started, pid {pid}");
+            tracing::info!(run = run.0, user = %name, uid, pid, "({name}) {what} started, pid {pid}");
         }
         let executor = self.clone();
         let limit = self.output_limit();
@@ -360,7 +365,7 @@ impl Executor {
                     Outcome::Running | Outcome::Lost => format!("{outcome:?}"),
                 };
                 tracing::info!(
-                    run,
+                    run = run.0,
                     user = %name,
                     uid,
                     pid,
@@ -384,14 +389,14 @@ impl Executor {
         self.output_limit.load(std::sync::atomic::Ordering::Relaxed)
     }
 
-    async fn conclude(&self, run: u64, outcome: Outcome, mail: Option<MailPlan>, limit: u64) {
+    async fn conclude(&self, run: RunId, outcome: Outcome, mail: Option<MailPlan>, limit: u64) {
         let path = output::path(&self.output_dir, run);
         let reading = path.clone();
         let output = match tokio::task::spawn_blocking(move || output::read(&reading, limit)).await
         {
             Ok(Ok(output)) => output,
             Ok(Err(error)) => {
-                tracing::warn!(run, "cannot read the job's output: {error}");
+                tracing::warn!(run = run.0, "cannot read the job's output: {error}");
                 Output::default()
             }
             Err(_) => Output::default(),
@@ -403,7 +408,7 @@ impl Executor {
             .await;
         let refused = mailed.as_ref().and_then(|plan| plan.refused.clone());
         if let Some(refused) = &refused {
-            tracing::warn!(run, "{refused}");
+            tracing::warn!(run = run.0, "{refused}");
         }
         // Who ended the run (`sched kill`), and why its output was not
         // mailed: what its history says besides the outcome.
@@ -415,24 +420,26 @@ impl Executor {
         if !note.is_empty()
             && let Err(error) = self.spool.note_run(run, note).await
         {
-            tracing::error!(run, "cannot record the run's note: {error}");
+            tracing::error!(run = run.0, "cannot record the run's note: {error}");
         }
         if let Some(plan) = mailed.filter(|_| refused.is_none()) {
             let (reading, scratch) = (path.clone(), self.output_dir.clone());
             let to = plan.to.clone();
             match tokio::task::spawn_blocking(move || plan.send(&reading, &scratch, limit)).await {
-                Ok(Ok(())) => tracing::info!(run, "output mailed to {to}"),
-                Ok(Err(error)) => tracing::warn!(run, "cannot mail the output to {to}: {error}"),
+                Ok(Ok(())) => tracing::info!(run = run.0, "output mailed to {to}"),
+                Ok(Err(error)) => {
+                    tracing::warn!(run = run.0, "cannot mail the output to {to}: {error}")
+                }
                 Err(_) => {}
             }
         }
         if recorded && let Err(error) = output::remove(&path) {
-            tracing::warn!(run, "cannot remove {}: {error}", path.display());
+            tracing::warn!(run = run.0, "cannot remove {}: {error}", path.display());
         }
     }
 
-    async fn record_failure(&self, run: u64, reason: String, output: Output) {
-        tracing::warn!(run, "not run: {reason}");
+    async fn record_failure(&self, run: RunId, reason: String, output: Output) {
+        tracing::warn!(run = run.0, "not run: {reason}");
         // Awaited by the scheduler, which must not wait for a disk to
         // empty: tried once; a run left "running" is marked lost at the
         // next start.
@@ -449,7 +456,7 @@ impl Executor {
     /// Records the end of a run; false when the spool refused.
     async fn record(
         &self,
-        run: u64,
+        run: RunId,
         finished: Timestamp,
         outcome: Outcome,
         output: Output,
@@ -469,14 +476,14 @@ impl Executor {
                     if error.is_transient() && retry == Retry::UntilDone =>
                 {
                     tracing::error!(
-                        run,
+                        run = run.0,
                         "cannot record the end of the run, retrying in {delay:?}: {error}"
                     );
                     tokio::time::sleep(delay).await;
                     delay = (delay * 2).min(RECORD_RETRY_MAX);
                 }
                 Err(error) => {
-                    tracing::error!(run, "cannot record the end of the run: {error}");
+                    tracing::error!(run = run.0, "cannot record the end of the run: {error}");
                     return false;
                 }
             }

@@ -2,6 +2,7 @@
 //! to stop its jobs when it stops (`stop_jobs_on_exit`) signals, and waits
 //! for. By default, as cron, a stopping daemon leaves its jobs running.
 
+use sched_spool::RunId;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -14,17 +15,17 @@ use tokio::sync::Notify;
 pub struct Running {
     /// Each run until its end is recorded, with its pid until the pid is
     /// reaped.
-    pids: Arc<Mutex<HashMap<u64, Option<u32>>>>,
+    pids: Arc<Mutex<HashMap<RunId, Option<u32>>>>,
     /// Runs `sched kill` is stopping.
-    killing: Arc<Mutex<std::collections::HashSet<u64>>>,
+    killing: Arc<Mutex<std::collections::HashSet<RunId>>>,
     /// What the run's history is to say about how it ended (who stopped
     /// it), recorded with its outcome.
-    notes: Arc<Mutex<HashMap<u64, String>>>,
+    notes: Arc<Mutex<HashMap<RunId, String>>>,
     changed: Arc<Notify>,
 }
 
 impl Running {
-    pub fn started(&self, run: u64, pid: u32) {
+    pub fn started(&self, run: RunId, pid: u32) {
         self.lock().insert(run, Some(pid));
     }
 
@@ -32,7 +33,7 @@ impl Running {
     /// not recorded yet. If `sched kill` is stopping it, the rest of its
     /// process group gets SIGKILL now: while any member lives the group's
     /// id cannot be reused, so the signal reaches only them.
-    pub fn exited(&self, run: u64, pid: u32) {
+    pub fn exited(&self, run: RunId, pid: u32) {
         if let Some(entry) = self.lock().get_mut(&run) {
             *entry = None;
         }
@@ -47,27 +48,27 @@ impl Running {
     }
 
     /// Marks run `run` as being stopped by `sched kill`.
-    pub fn killing(&self, run: u64) {
+    pub fn killing(&self, run: RunId) {
         lock(&self.killing).insert(run);
     }
 
     /// The process id of run `run`, while it runs.
-    pub fn pid_of(&self, run: u64) -> Option<u32> {
+    pub fn pid_of(&self, run: RunId) -> Option<u32> {
         self.lock().get(&run).copied().flatten()
     }
 
     /// Keeps `note` to be recorded with run `run`'s outcome.
-    pub fn note(&self, run: u64, note: String) {
+    pub fn note(&self, run: RunId, note: String) {
         lock(&self.notes).insert(run, note);
     }
 
     /// The note kept for run `run`, if any.
-    pub fn take_note(&self, run: u64) -> Option<String> {
+    pub fn take_note(&self, run: RunId) -> Option<String> {
         lock(&self.notes).remove(&run)
     }
 
     /// Run `run` has ended and its outcome is recorded.
-    pub fn ended(&self, run: u64) {
+    pub fn ended(&self, run: RunId) {
         self.lock().remove(&run);
         lock(&self.notes).remove(&run);
         lock(&self.killing).remove(&run);
@@ -102,7 +103,7 @@ impl Running {
         }
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<u64, Option<u32>>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<RunId, Option<u32>>> {
         lock(&self.pids)
     }
 }

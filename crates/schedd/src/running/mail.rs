@@ -109,7 +109,7 @@ pub fn plan(
 /// `None` when nothing is to be mailed (`at -M`, or no mailer).
 pub fn plan_for_job(
     user: &ResolvedUser,
-    job: u64,
+    job: sched_spool::JobId,
     mail: sched_spool::Mail,
     sendmail: &Path,
 ) -> Option<MailPlan> {

@@ -14,12 +14,12 @@ use std::path::{Path, PathBuf};
 use sched_spool::Output;
 
 /// The output file of run `run` in `dir`.
-pub fn path(dir: &Path, run: u64) -> PathBuf {
+pub fn path(dir: &Path, run: sched_spool::RunId) -> PathBuf {
     dir.join(format!("run-{run}.out"))
 }
 
 /// Creates the output file of a run: new, 0600, appended to by the job.
-pub fn create(dir: &Path, run: u64) -> std::io::Result<File> {
+pub fn create(dir: &Path, run: sched_spool::RunId) -> std::io::Result<File> {
     OpenOptions::new()
         .append(true)
         .create_new(true)
@@ -95,10 +95,10 @@ mod tests {
 
     fn check(content: &[u8], limit: u64, head: &[u8], tail: &[u8]) {
         let dir = tempfile::tempdir().unwrap();
-        let mut file = create(dir.path(), 7).unwrap();
+        let mut file = create(dir.path(), sched_spool::RunId(7)).unwrap();
         file.write_all(content).unwrap();
-        let output = read(&path(dir.path(), 7), limit).unwrap();
-        remove(&path(dir.path(), 7)).unwrap();
+        let output = read(&path(dir.path(), sched_spool::RunId(7)), limit).unwrap();
+        remove(&path(dir.path(), sched_spool::RunId(7))).unwrap();
         assert_eq!(
             output,
             Output {
@@ -108,7 +108,7 @@ mod tests {
             }
         );
         assert!(
-            !path(dir.path(), 7).exists(),
+            !path(dir.path(), sched_spool::RunId(7)).exists(),
             "collected output files are removed"
         );
     }
@@ -129,6 +129,9 @@ mod tests {
     #[test]
     fn a_missing_file_is_empty_output() {
         let dir = tempfile::tempdir().unwrap();
-        assert_eq!(read(&path(dir.path(), 1), 10).unwrap(), Output::default());
+        assert_eq!(
+            read(&path(dir.path(), sched_spool::RunId(1)), 10).unwrap(),
+            Output::default()
+        );
     }
 }

@@ -212,7 +212,7 @@ mod tests {
     #[test]
     fn the_middle_is_freed_and_the_head_tail_and_length_are_kept() {
         let dir = tempfile::tempdir().unwrap();
-        let mut file = crate::running::output::create(dir.path(), 1).unwrap();
+        let mut file = crate::running::output::create(dir.path(), sched_spool::RunId(1)).unwrap();
         let chunk: Vec<u8> = (0..=255u8).cycle().take(1 << 20).collect();
         for _ in 0..64 {
             file.write_all(&chunk).unwrap();
@@ -225,14 +225,20 @@ mod tests {
             used <= 64 * 1024 + 2 * 4096 + STEP + (1 << 20),
             "{used} bytes on disk for 64 MiB written"
         );
-        let kept =
-            crate::running::output::read(&crate::running::output::path(dir.path(), 1), 64 * 1024)
-                .unwrap();
+        let kept = crate::running::output::read(
+            &crate::running::output::path(dir.path(), sched_spool::RunId(1)),
+            64 * 1024,
+        )
+        .unwrap();
         assert_eq!(kept.total_bytes, total);
         assert_eq!(kept.head, chunk[..32 * 1024]);
         assert_eq!(kept.tail, chunk[chunk.len() - 32 * 1024..]);
         // The freed middle reads as zeros.
-        let mut reader = File::open(crate::running::output::path(dir.path(), 1)).unwrap();
+        let mut reader = File::open(crate::running::output::path(
+            dir.path(),
+            sched_spool::RunId(1),
+        ))
+        .unwrap();
         reader.seek(SeekFrom::Start(total / 2)).unwrap();
         let mut middle = [1u8; 4096];
         reader.read_exact(&mut middle).unwrap();
@@ -247,7 +253,7 @@ mod tests {
             .build()
             .unwrap();
         let watch = Arc::new(runtime.block_on(async { Watch::new(dir.path()).unwrap() }));
-        let mut file = crate::running::output::create(dir.path(), 3).unwrap();
+        let mut file = crate::running::output::create(dir.path(), sched_spool::RunId(3)).unwrap();
         file.write_all(b"written once\n").unwrap();
         drop(file);
         // Served on its own thread (a loop would never yield), which is
@@ -290,14 +296,17 @@ mod tests {
     #[test]
     fn a_file_within_the_limit_is_left_alone() {
         let dir = tempfile::tempdir().unwrap();
-        let mut file = crate::running::output::create(dir.path(), 2).unwrap();
+        let mut file = crate::running::output::create(dir.path(), sched_spool::RunId(2)).unwrap();
         file.write_all(&[7u8; 100_000]).unwrap();
         assert!(!trim(&file, 200_000).unwrap());
         let mut back = Vec::new();
-        File::open(crate::running::output::path(dir.path(), 2))
-            .unwrap()
-            .read_to_end(&mut back)
-            .unwrap();
+        File::open(crate::running::output::path(
+            dir.path(),
+            sched_spool::RunId(2),
+        ))
+        .unwrap()
+        .read_to_end(&mut back)
+        .unwrap();
         assert_eq!(back, vec![7u8; 100_000]);
     }
 }

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use jiff::Timestamp;
-use sched_spool::{JobKind, Owner};
+use sched_spool::{JobId, JobKind, Owner};
 use tokio::sync::oneshot;
 
 use crate::cron::{CronJob, Loaded, SystemLoad};
@@ -16,7 +16,7 @@ use crate::running::executor::RunFinished;
 pub enum Event {
     /// A job was queued.
     Added {
-        id: u64,
+        id: JobId,
         due: Timestamp,
         kind: JobKind,
         /// at(1)'s queue letter: due batch jobs start by queue, then id.
@@ -24,7 +24,7 @@ pub enum Event {
     },
     /// A job was removed before it ran.
     Removed {
-        id: u64,
+        id: JobId,
         due: Timestamp,
         kind: JobKind,
     },

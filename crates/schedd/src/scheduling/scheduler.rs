@@ -16,7 +16,7 @@ use std::sync::Arc;
 use jiff::{SignedDuration, Timestamp};
 use sched_engine::one_shots::{self, ARM_AHEAD, Kind, OneShots, later};
 use sched_engine::{Key, Wakeup};
-use sched_spool::{CronRun, JobKind, Owner};
+use sched_spool::{CronRun, JobId, JobKind, Owner, RunId};
 use tokio::sync::{mpsc, oneshot, watch};
 
 use super::event::{Event, SystemRow};
@@ -49,7 +49,7 @@ pub struct Scheduler {
     /// Pending and ready at and batch jobs, and their rules.
     one_shots: OneShots,
     /// What the executor made ready for each ready run.
-    prepared: HashMap<u64, Ready>,
+    prepared: HashMap<RunId, Ready>,
     settle_waiters: Vec<oneshot::Sender<u32>>,
     /// Crontab entries, and when each is next due.
     cron: CronTable,
@@ -145,8 +145,8 @@ impl Scheduler {
     }
 
     /// Adds a pending job (from the spool at start, or a submission).
-    pub fn add(&mut self, id: u64, due: Timestamp, kind: JobKind, queue: char) {
-        self.one_shots.add(id, due, kind_of(kind), queue);
+    pub fn add(&mut self, id: JobId, due: Timestamp, kind: JobKind, queue: char) {
+        self.one_shots.add(id.0, due, kind_of(kind), queue);
     }
 
     /// Runs until `shutdown` changes, starting each job when it is due.
@@ -200,9 +200,9 @@ impl Scheduler {
                 kind,
                 queue,
             } => self.add(id, due, kind, queue),
-            Event::Removed { id, due, kind } => self.one_shots.remove(id, due, kind_of(kind)),
+            Event::Removed { id, due, kind } => self.one_shots.remove(id.0, due, kind_of(kind)),
             Event::RunFinished(finished) => {
-                tracing::debug!(run = finished.run, outcome = ?finished.outcome, "run finished");
+                tracing::debug!(run = finished.run.0, outcome = ?finished.outcome, "run finished");
                 if self.one_shots.finished() {
                     for waiter in self.settle_waiters.drain(..) {
                         let _ = waiter.send(0);
@@ -438,7 +438,7 @@ impl Scheduler {
         let launch_at = self.clock.now().max(now);
         let mut started = Vec::new();
         for (_, run) in self.one_shots.take_ready_due(launch_at) {
-            if let Some(ready) = self.prepared.remove(&run) {
+            if let Some(ready) = self.prepared.remove(&RunId(run)) {
                 started.extend(self.executor.launch(ready).await);
             }
         }
@@ -502,7 +502,7 @@ impl Scheduler {
             let (instant, id) = (job.job.due, job.id);
             if let Some(ready) = self.executor.prepare(Task::Job(job), run).await {
                 self.prepared.insert(run, ready);
-                self.one_shots.made_ready(instant, run, id);
+                self.one_shots.made_ready(instant, run.0, id.0);
             }
         }
     }
@@ -513,18 +513,20 @@ impl Scheduler {
         if back.is_empty() {
             return;
         }
-        let claims: Vec<(sched_spool::JobRecord, u64)> = back
+        let claims: Vec<(sched_spool::JobRecord, RunId)> = back
             .iter()
-            .filter_map(|((_, run), _)| match &self.prepared.get(run)?.task {
-                Task::Job(job) => Some((job.clone(), *run)),
-                Task::Cron(_) => None,
-            })
+            .filter_map(
+                |&((_, run), _)| match &self.prepared.get(&RunId(run))?.task {
+                    Task::Job(job) => Some((job.clone(), RunId(run))),
+                    Task::Cron(_) => None,
+                },
+            )
             .collect();
         match self.spool.unclaim(claims).await {
             Ok(()) => {
                 tracing::info!(jobs = back.len(), "jobs made ready are pending again");
                 for ((due, run), id) in back {
-                    if let Some(ready) = self.prepared.remove(&run) {
+                    if let Some(ready) = self.prepared.remove(&RunId(run)) {
                         self.executor.abandon(ready);
                     }
                     self.one_shots.given_back(due, id);
@@ -561,15 +563,15 @@ impl Scheduler {
         due: &[(Timestamp, u64)],
         kind: JobKind,
         now: Timestamp,
-    ) -> Vec<(sched_spool::JobRecord, u64)> {
-        let ids: Vec<u64> = due.iter().map(|&(_, id)| id).collect();
+    ) -> Vec<(sched_spool::JobRecord, RunId)> {
+        let ids: Vec<JobId> = due.iter().map(|&(_, id)| JobId(id)).collect();
         let claimed = self.spool.claim(ids, now).await;
         match claimed {
             Ok(claimed) => {
                 // A claimed job is no longer pending (a failed claim keeps
                 // its queue letter for the retry).
                 self.one_shots
-                    .claimed(claimed.iter().map(|(record, _)| record.id));
+                    .claimed(claimed.iter().map(|(record, _)| record.id.0));
                 claimed
             }
             Err(error) => {

@@ -11,7 +11,7 @@ use std::time::Duration;
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
 use sched_proto::{Response, RunTarget};
-use sched_spool::Owner;
+use sched_spool::{JobId, Owner, RunId};
 
 use super::context::{Context, Peer};
 use super::error::RequestError;
@@ -33,12 +33,16 @@ pub async fn serve(
         .await?
         .into_iter()
         .find(|run| match target {
-            RunTarget::Job { id } => id != 0 && run.job_id == id,
-            RunTarget::Run { id } => run.id == id,
+            RunTarget::Job { id } => run.job_id == Some(JobId(id)),
+            RunTarget::Run { id } => run.id == RunId(id),
         });
     // A job that has not started is told apart from no job at all.
     let pending = match (&run, target) {
-        (None, RunTarget::Job { id }) => context.spool.job(id, owner).await?.map(|job| job.job.due),
+        (None, RunTarget::Job { id }) => context
+            .spool
+            .job(JobId(id), owner)
+            .await?
+            .map(|job| job.job.due),
         _ => None,
     };
     let Some(run) = run else {
@@ -78,7 +82,7 @@ pub async fn serve(
             "cannot signal the job's processes (pid {pid}): {error}"
         )));
     }
-    tracing::info!(run = id, pid, uid = peer.uid, "{note}");
+    tracing::info!(run = id.0, pid, uid = peer.uid, "{note}");
     let running = context.running.clone();
     tokio::spawn(async move {
         tokio::time::sleep(grace).await;
@@ -86,16 +90,16 @@ pub async fn serve(
         // anyone else yet.
         if running.pid_of(id) == Some(pid) {
             tracing::warn!(
-                run = id,
+                run = id.0,
                 pid,
                 "still running after the grace period: SIGKILL"
             );
             if let Err(error) = kill(group, Signal::SIGKILL) {
-                tracing::warn!(run = id, pid, "cannot SIGKILL the job: {error}");
+                tracing::warn!(run = id.0, pid, "cannot SIGKILL the job: {error}");
             }
         }
     });
-    Ok(Response::Killed { run: run.id, pid })
+    Ok(Response::Killed { run: run.id.0, pid })
 }
 
 fn group_of(pid: u32) -> Result<Pid, RequestError> {

@@ -56,7 +56,7 @@ pub async fn frame(context: &Context, owner: Owner) -> Result<Vec<u8>, RequestEr
                     }
                 };
                 let row = JobRef {
-                    id: job.id,
+                    id: job.id.0,
                     kind: proto_kind(job.kind),
                     queue: job.queue,
                     owner_uid: job.owner_uid,

@@ -1,7 +1,7 @@
 //! `sched logs`: the history of runs, of a job or of a crontab line.
 
 use sched_proto::Response;
-use sched_spool::Owner;
+use sched_spool::{JobId, Owner};
 
 use super::context::{Context, Peer};
 use super::error::RequestError;
@@ -29,7 +29,7 @@ pub async fn serve(
     };
     let mut runs = match origin {
         Some(origin) => context.spool.runs_of_origin(owner, origin, limit).await,
-        None => context.spool.runs(owner, job, limit).await,
+        None => context.spool.runs(owner, job.map(JobId), limit).await,
     }?;
     let mut budget = MAX_LOGS_OUTPUT;
     let fitting = runs

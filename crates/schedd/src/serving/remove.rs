@@ -1,7 +1,7 @@
 //! `sched rm`: removes pending jobs; a job that already runs is said to.
 
 use sched_proto::{Removal, Response};
-use sched_spool::Owner;
+use sched_spool::{JobId, Owner};
 
 use super::context::{Context, Peer};
 use super::error::RequestError;
@@ -22,12 +22,13 @@ pub async fn serve(
             ids.len()
         )));
     }
+    let ids: Vec<JobId> = ids.into_iter().map(JobId).collect();
     let removed = context
         .spool
         .remove_jobs(ids.clone(), owner.clone())
         .await?;
     // A job that is not pending may be running: say so.
-    let running: std::collections::HashSet<u64> = if removed.iter().all(Option::is_some) {
+    let running: std::collections::HashSet<JobId> = if removed.iter().all(Option::is_some) {
         Default::default()
     } else {
         context
@@ -35,7 +36,7 @@ pub async fn serve(
             .runs_in_progress(owner)
             .await?
             .into_iter()
-            .map(|run| run.job_id)
+            .filter_map(|run| run.job_id)
             .collect()
     };
     let removed = ids.into_iter().zip(removed);
@@ -47,12 +48,12 @@ pub async fn serve(
                 due: job.job.due,
                 kind: job.job.kind,
             });
-            tracing::info!(job = id, uid = peer.uid, "removed");
+            tracing::info!(job = id.0, uid = peer.uid, "removed");
         }
         results.push(Removal {
-            id,
+            id: id.0,
             removed: job.is_some(),
-            running: job.is_none() && id != 0 && running.contains(&id),
+            running: job.is_none() && running.contains(&id),
         });
     }
     Ok(Response::Removed { results })

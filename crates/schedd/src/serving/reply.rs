@@ -33,7 +33,7 @@ pub(crate) fn job_info(record: &JobRecord, owner: String) -> JobInfo {
     let job = &record.job;
     let kind = proto_kind(job.kind);
     JobInfo {
-        id: record.id,
+        id: record.id.0,
         kind,
         queue: job.queue,
         owner_uid: job.owner_uid,
@@ -60,8 +60,9 @@ pub(crate) fn run_info(run: &RunRecord, names: &Names) -> RunInfo {
         Outcome::Lost => sched_proto::Outcome::Lost,
     };
     RunInfo {
-        id: run.id,
-        job: run.job_id,
+        id: run.id.0,
+        // Cron runs have no job: 0 on the wire.
+        job: run.job_id.map_or(0, |job| job.0),
         kind: match run.kind {
             sched_spool::RunKind::At => sched_proto::RunKind::At,
             sched_spool::RunKind::Batch => sched_proto::RunKind::Batch,

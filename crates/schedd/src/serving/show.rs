@@ -1,7 +1,7 @@
 //! `sched at -c`: a pending job's script as at(1) prints it.
 
 use sched_proto::Response;
-use sched_spool::Owner;
+use sched_spool::{JobId, Owner};
 
 use super::context::Context;
 use super::error::RequestError;
@@ -11,7 +11,7 @@ use super::script;
 pub async fn serve(context: &Context, owner: Owner, id: u64) -> Result<Response, RequestError> {
     let job = context
         .spool
-        .job(id, owner)
+        .job(JobId(id), owner)
         .await?
         .ok_or(RequestError::NoSuchJob(id))?;
     let uid = job.job.owner_uid;

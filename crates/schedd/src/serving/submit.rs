@@ -45,7 +45,7 @@ pub async fn serve(
         kind: record.job.kind,
         queue: record.job.queue,
     });
-    tracing::info!(job = id, uid = peer.uid, pid = peer.pid, due = %record.job.due, "queued");
+    tracing::info!(job = id.0, uid = peer.uid, pid = peer.pid, due = %record.job.due, "queued");
     let owner = record
         .job
         .owner_name

@@ -108,7 +108,11 @@ async fn a_hanging_account_lookup_delays_only_the_request_that_needs_it_never_a_
         runs.iter()
             .map(|run| (run.job_id, run.due, run.outcome.clone()))
             .collect::<Vec<_>>(),
-        [(soon.id, soon.due, Outcome::Exited(0))]
+        [(
+            Some(sched_spool::JobId(soon.id)),
+            soon.due,
+            Outcome::Exited(0)
+        )]
     );
     assert_eq!(runs[0].started, soon.due, "it started at its instant");
     assert!(

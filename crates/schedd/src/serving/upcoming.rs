@@ -57,7 +57,7 @@ pub async fn serve(
         .map(|(due, id, kind, uid, command)| UpcomingRun {
             due,
             kind: proto_kind(kind).into(),
-            job: id,
+            job: id.0,
             origin: None,
             owner_uid: uid,
             owner: names.of(uid),

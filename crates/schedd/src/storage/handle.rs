@@ -7,8 +7,8 @@ use std::sync::mpsc;
 
 use jiff::Timestamp;
 use sched_spool::{
-    CronRun, CrontabInstall, JobRecord, NewJob, Outcome, Output, Owner, PendingJob, RunRecord,
-    SpoolError, Store, StoredCrontab,
+    CronRun, CrontabInstall, JobId, JobRecord, NewJob, Outcome, Output, Owner, PendingJob, RunId,
+    RunRecord, SpoolError, Store, StoredCrontab,
 };
 use tokio::sync::oneshot;
 
@@ -36,15 +36,13 @@ pub enum SpoolCallError {
 }
 
 /// Ids of claimed runs, with the job each runs.
-pub type Claims = Vec<(JobRecord, u64)>;
+pub type Claims = Vec<(JobRecord, RunId)>;
 
 impl SpoolHandle {
     /// Starts the thread that owns `store`. It ends when every handle is
     /// dropped, after finishing the work already sent, or when a call
     /// panics; the receiver returned completes then.
-    pub fn start(
-        store: Box<dyn Store>,
-    ) -> std::io::Result<(SpoolHandle, oneshot::Receiver<()>)> {
+    pub fn start(store: Box<dyn Store>) -> std::io::Result<(SpoolHandle, oneshot::Receiver<()>)> {
         let (sender, receiver) = mpsc::channel();
         let (alive, ended) = oneshot::channel::<()>();
         std::thread::Builder::new()
@@ -90,7 +88,7 @@ impl SpoolHandle {
 
     /// Queues one job durably and returns its id. Submissions waiting
     /// together are written in one transaction (group commit).
-    pub async fn insert(&self, job: NewJob) -> Result<u64, SpoolCallError> {
+    pub async fn insert(&self, job: NewJob) -> Result<JobId, SpoolCallError> {
         let (reply, answer) = oneshot::channel();
         self.sender
             .send(Work::Insert(job, reply))
@@ -123,21 +121,21 @@ impl SpoolHandle {
     }
 
     /// See [`Store::job`].
-    pub async fn job(&self, id: u64, owner: Owner) -> Result<Option<JobRecord>, SpoolCallError> {
+    pub async fn job(&self, id: JobId, owner: Owner) -> Result<Option<JobRecord>, SpoolCallError> {
         self.call(move |store| store.job(id, owner)).await
     }
 
     /// See [`Store::remove_jobs`].
     pub async fn remove_jobs(
         &self,
-        ids: Vec<u64>,
+        ids: Vec<JobId>,
         owner: Owner,
     ) -> Result<Vec<Option<JobRecord>>, SpoolCallError> {
         self.call(move |store| store.remove_jobs(&ids, owner)).await
     }
 
     /// See [`Store::claim`].
-    pub async fn claim(&self, ids: Vec<u64>, now: Timestamp) -> Result<Claims, SpoolCallError> {
+    pub async fn claim(&self, ids: Vec<JobId>, now: Timestamp) -> Result<Claims, SpoolCallError> {
         self.call(move |store| store.claim(&ids, now)).await
     }
 
@@ -149,7 +147,7 @@ impl SpoolHandle {
     /// See [`Store::set_started`].
     pub async fn set_started(
         &self,
-        started: Vec<(u64, u32, Timestamp)>,
+        started: Vec<(RunId, u32, Timestamp)>,
     ) -> Result<(), SpoolCallError> {
         self.call(move |store| store.set_started(&started)).await
     }
@@ -159,7 +157,7 @@ impl SpoolHandle {
         &self,
         runs: Vec<CronRun>,
         now: Timestamp,
-    ) -> Result<Vec<u64>, SpoolCallError> {
+    ) -> Result<Vec<RunId>, SpoolCallError> {
         self.call(move |store| store.start_cron_runs(&runs, now))
             .await
     }
@@ -174,14 +172,14 @@ impl SpoolHandle {
     }
 
     /// See [`Store::note_run`].
-    pub async fn note_run(&self, run: u64, note: String) -> Result<(), SpoolCallError> {
+    pub async fn note_run(&self, run: RunId, note: String) -> Result<(), SpoolCallError> {
         self.call(move |store| store.note_run(run, &note)).await
     }
 
     /// See [`Store::finish_run`].
     pub async fn finish_run(
         &self,
-        run: u64,
+        run: RunId,
         finished: Timestamp,
         outcome: Outcome,
         output: Output,
@@ -194,7 +192,7 @@ impl SpoolHandle {
     pub async fn runs(
         &self,
         owner: Owner,
-        job: Option<u64>,
+        job: Option<JobId>,
         limit: u32,
     ) -> Result<Vec<RunRecord>, SpoolCallError> {
         self.call(move |store| store.runs(owner, job, limit)).await
@@ -217,7 +215,7 @@ impl SpoolHandle {
     }
 
     /// See [`Store::running_runs`].
-    pub async fn running_runs(&self) -> Result<Vec<u64>, SpoolCallError> {
+    pub async fn running_runs(&self) -> Result<Vec<RunId>, SpoolCallError> {
         self.call(|store| store.running_runs()).await
     }
 

@@ -17,7 +17,7 @@
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::mpsc;
 
-use sched_spool::{NewJob, SpoolError, Store};
+use sched_spool::{JobId, NewJob, SpoolError, Store};
 use tokio::sync::oneshot;
 
 /// The most submissions written in one transaction, and the most bytes
@@ -40,7 +40,7 @@ pub(super) enum Party {
 }
 
 pub(super) enum Work {
-    Insert(NewJob, oneshot::Sender<Result<u64, SpoolError>>),
+    Insert(NewJob, oneshot::Sender<Result<JobId, SpoolError>>),
     Call(Party, Call),
 }
 
@@ -82,7 +82,7 @@ pub(super) fn serve(mut spool: Box<dyn Store>, receiver: mpsc::Receiver<Work>) {
 fn insert(
     spool: &mut dyn Store,
     jobs: &[NewJob],
-    replies: Vec<oneshot::Sender<Result<u64, SpoolError>>>,
+    replies: Vec<oneshot::Sender<Result<JobId, SpoolError>>>,
 ) {
     match spool.insert_jobs(jobs) {
         Ok(ids) => {
@@ -103,7 +103,7 @@ fn insert(
 /// and the time each party had since the thread was last idle.
 #[derive(Default)]
 struct FairQueue {
-    inserts: VecDeque<(NewJob, oneshot::Sender<Result<u64, SpoolError>>)>,
+    inserts: VecDeque<(NewJob, oneshot::Sender<Result<JobId, SpoolError>>)>,
     calls: BTreeMap<Party, VecDeque<Call>>,
     served: HashMap<Party, std::time::Duration>,
 }
@@ -126,7 +126,7 @@ impl FairQueue {
 
     /// Up to [`MAX_GROUP`] submissions and about [`MAX_GROUP_BYTES`], in
     /// arrival order, for one commit (always at least one).
-    fn take_inserts(&mut self) -> (Vec<NewJob>, Vec<oneshot::Sender<Result<u64, SpoolError>>>) {
+    fn take_inserts(&mut self) -> (Vec<NewJob>, Vec<oneshot::Sender<Result<JobId, SpoolError>>>) {
         let mut bytes = 0;
         let mut n = 0;
         for (job, _) in self.inserts.iter().take(MAX_GROUP) {
