@@ -147,6 +147,20 @@ impl Daemon {
             .unwrap();
     }
 
+    /// Sets the mock clock's wall time to `to` with no time passing (a
+    /// clock step, as `date -s` makes); returns once the daemon has looked.
+    pub async fn step_to(&self, to: Timestamp) {
+        let (reply, answer) = oneshot::channel();
+        self.context
+            .events
+            .send(Event::StepMockClock { to, reply })
+            .unwrap();
+        tokio::time::timeout(PATIENCE, answer)
+            .await
+            .expect("the scheduler steps the clock")
+            .unwrap();
+    }
+
     /// Waits until no run is in progress.
     pub async fn settle(&self) {
         let (reply, answer) = oneshot::channel();

@@ -3,3 +3,6 @@
 
 pub mod event;
 pub mod scheduler;
+
+#[cfg(test)]
+mod tests;

@@ -144,3 +144,150 @@ async fn a_hanging_account_lookup_delays_only_the_request_that_needs_it_never_a_
     );
     daemon.stop().await;
 }
+
+fn peer(uid: u32) -> crate::serving::context::Peer {
+    crate::serving::context::Peer {
+        uid,
+        gid: uid,
+        pid: None,
+    }
+}
+
+async fn answer(
+    context: &crate::serving::context::Context,
+    peer: crate::serving::context::Peer,
+    request: Request,
+) -> Response {
+    let body = serde_json::to_vec(&sched_proto::Envelope::new(request)).unwrap();
+    response_of(crate::serving::dispatch::answer(context, peer, &body).await)
+}
+
+fn refusal(response: Response) -> (sched_proto::ErrorCode, String) {
+    match response {
+        Response::Error(error) => (error.code, error.message),
+        other => panic!("not refused: {other:?}"),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_users_daemon_serves_that_user_only_and_the_mock_clock_only_its_owner() {
+    let daemon = Daemon::start(start(), Accounts::system()).await;
+    let mut context = daemon.context.clone();
+    context.daemon_uid = 4242;
+    assert_eq!(
+        refusal(answer(&context, peer(4243), Request::List).await),
+        (
+            sched_proto::ErrorCode::Denied,
+            "this schedd runs as uid 4242 and serves only that user: start your own schedd, or use the system one".to_owned()
+        )
+    );
+    // The mock clock is an unknown request to anyone but the daemon's uid,
+    // answered exactly as one.
+    let now = Request::Mock(sched_proto::MockRequest::Now);
+    let unknown = refusal(answer(&context, peer(4243), now.clone()).await);
+    let body = format!(
+        r#"{{"version":{},"body":{{"type":"no_such_request"}}}}"#,
+        sched_proto::PROTOCOL_VERSION
+    );
+    let truly_unknown = refusal(response_of(
+        crate::serving::dispatch::answer(&context, peer(4243), body.as_bytes()).await,
+    ));
+    assert_eq!(
+        unknown,
+        (
+            sched_proto::ErrorCode::UnknownRequest,
+            "unknown request".to_owned()
+        )
+    );
+    assert_eq!(unknown, truly_unknown);
+    assert_eq!(
+        answer(&context, peer(4242), now).await,
+        Response::Clock { now: start() }
+    );
+    daemon.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_crontab_with_a_bad_line_is_refused_whole_and_a_good_one_shows_in_next_with_jobs() {
+    let daemon = Daemon::start(start(), Accounts::system()).await;
+    let me = Daemon::me();
+    let install = |text: &str| {
+        Request::Crontab(sched_proto::CrontabRequest::Install {
+            user: None,
+            text: text.to_owned(),
+        })
+    };
+    let (code, message) = refusal(
+        daemon
+            .ask(me, install("0 13 * * * true\n0 25 * * * bad hour\n"))
+            .await,
+    );
+    assert_eq!(code, sched_proto::ErrorCode::Invalid);
+    assert!(
+        message.starts_with("the crontab was not installed:\n2:3: "),
+        "{message}"
+    );
+    let get = Request::Crontab(sched_proto::CrontabRequest::Get { user: None });
+    let Response::Crontab { text: None, .. } = daemon.ask(me, get).await else {
+        panic!("nothing was installed");
+    };
+    let Response::CrontabInstalled { entries: 1, .. } =
+        daemon.ask(me, install("0 13 * * * echo cron\n")).await
+    else {
+        panic!("installed");
+    };
+    let Response::Submitted { job, .. } = daemon.ask(me, at("12:30", "echo job")).await else {
+        panic!("queued");
+    };
+    let Response::Upcoming { runs, now, .. } = daemon
+        .ask(
+            me,
+            Request::Upcoming {
+                limit: 3,
+                per_entry: 2,
+            },
+        )
+        .await
+    else {
+        panic!("upcoming");
+    };
+    assert_eq!(now, Some(start()));
+    assert_eq!(
+        runs.iter()
+            .map(|run| (run.due.to_string(), run.job, run.command.as_str()))
+            .collect::<Vec<_>>(),
+        [
+            ("2026-03-01T12:30:00Z".to_owned(), job.id, "echo job"),
+            ("2026-03-01T13:00:00Z".to_owned(), 0, "echo cron"),
+            ("2026-03-02T13:00:00Z".to_owned(), 0, "echo cron"),
+        ]
+    );
+    daemon.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn logs_of_a_line_that_names_no_crontab_line_are_refused_with_the_forms_expected() {
+    let daemon = Daemon::start(start(), Accounts::system()).await;
+    for line in ["crontab", "crontab:0", "crontab:x", "php:3"] {
+        let (code, message) = refusal(
+            daemon
+                .ask(
+                    Daemon::me(),
+                    Request::Logs {
+                        job: None,
+                        limit: 10,
+                        line: Some(line.to_owned()),
+                    },
+                )
+                .await,
+        );
+        assert_eq!(code, sched_proto::ErrorCode::Invalid, "{line}");
+        assert_eq!(
+            message,
+            format!(
+                "{line:?} names no crontab line: expected crontab:LINE (your crontab), FILE:LINE (a system crontab), or for root crontab:USER:LINE"
+            )
+        );
+    }
+    daemon.stop().await;
+}

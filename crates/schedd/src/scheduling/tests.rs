@@ -1,0 +1,154 @@
+//! The scheduler loop in process, on the mock clock, with the real spool
+//! and executor (`crate::testing`).
+
+use jiff::{SignedDuration, Timestamp};
+use sched_proto::{JobKind, Request, Response, Submission, When};
+use sched_spool::{JobId, Outcome, Owner};
+
+use crate::system::accounts::Accounts;
+use crate::testing::Daemon;
+
+fn at(text: &str) -> Timestamp {
+    text.parse().unwrap()
+}
+
+fn submit(when: &str, command: &str) -> Request {
+    Request::Submit(Submission {
+        kind: JobKind::At,
+        queue: None,
+        when: When::Timespec {
+            text: when.to_owned(),
+        },
+        tz: Some("UTC".to_owned()),
+        command: command.to_owned(),
+        env: Vec::new(),
+        cwd: "/".to_owned(),
+        umask: 0o022,
+        mail: Default::default(),
+    })
+}
+
+async fn queue(daemon: &Daemon, when: &str, command: &str) -> JobId {
+    match daemon.ask(Daemon::me(), submit(when, command)).await {
+        Response::Submitted { job, .. } => JobId(job.id),
+        other => panic!("not queued: {other:?}"),
+    }
+}
+
+/// (job, due, started, outcome) of every run, oldest first.
+async fn runs(daemon: &Daemon) -> Vec<(Option<JobId>, Timestamp, Timestamp, Outcome)> {
+    let mut runs = daemon
+        .context
+        .spool
+        .runs(Owner::Any, None, 100)
+        .await
+        .unwrap();
+    runs.reverse();
+    runs.into_iter()
+        .map(|run| (run.job_id, run.due, run.started, run.outcome))
+        .collect()
+}
+
+async fn pending(daemon: &Daemon) -> Vec<JobId> {
+    daemon
+        .context
+        .spool
+        .fold_pending(Owner::Any, Vec::new(), |ids, job| {
+            ids.push(job.id);
+            std::ops::ControlFlow::Continue(())
+        })
+        .await
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_job_made_ready_goes_back_to_the_spool_when_the_clock_is_set_back_and_runs_once_at_its_instant()
+ {
+    let daemon = Daemon::start(at("2026-03-29T00:59:00Z"), Accounts::system()).await;
+    let job = queue(&daemon, "now + 1 minute", "true").await;
+    let due = at("2026-03-29T01:00:00Z");
+    // 20 ms before its instant the job is claimed and made ready.
+    daemon
+        .advance_to(due - SignedDuration::from_millis(20))
+        .await;
+    assert!(
+        pending(&daemon).await.is_empty(),
+        "claimed ahead of its instant"
+    );
+    // The clock is set back an hour: the claim goes back to the spool.
+    daemon.step_to(at("2026-03-29T00:00:00Z")).await;
+    assert_eq!(pending(&daemon).await, [job]);
+    assert!(
+        runs(&daemon).await.is_empty(),
+        "nothing ran and nothing was lost"
+    );
+    // Time passes again: it runs once, at its instant.
+    daemon.advance_to(at("2026-03-29T01:30:00Z")).await;
+    daemon.settle().await;
+    assert_eq!(
+        runs(&daemon).await,
+        [(Some(job), due, due, Outcome::Exited(0))]
+    );
+    assert!(pending(&daemon).await.is_empty());
+    daemon.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_clock_set_forward_past_jobs_starts_each_once_at_the_new_time_oldest_first() {
+    let daemon = Daemon::start(at("2026-06-01T10:00:00Z"), Accounts::system()).await;
+    let second = queue(&daemon, "11:00", "exit 3").await;
+    let first = queue(&daemon, "10:30", "true").await;
+    let later = queue(&daemon, "13:00", "true").await;
+    let now = at("2026-06-01T12:00:00Z");
+    daemon.step_to(now).await;
+    daemon.settle().await;
+    assert_eq!(
+        runs(&daemon).await,
+        [
+            (
+                Some(first),
+                at("2026-06-01T10:30:00Z"),
+                now,
+                Outcome::Exited(0)
+            ),
+            (
+                Some(second),
+                at("2026-06-01T11:00:00Z"),
+                now,
+                Outcome::Exited(3)
+            ),
+        ]
+    );
+    assert_eq!(pending(&daemon).await, [later]);
+    daemon.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_job_removed_before_its_instant_never_runs() {
+    let daemon = Daemon::start(at("2026-06-01T10:00:00Z"), Accounts::system()).await;
+    let kept = queue(&daemon, "now + 2 minutes", "true").await;
+    let removed = queue(&daemon, "now + 1 minute", "true").await;
+    let reply = daemon
+        .ask(
+            Daemon::me(),
+            Request::Remove {
+                ids: vec![removed.0, 999],
+            },
+        )
+        .await;
+    let Response::Removed { results } = reply else {
+        panic!("{reply:?}");
+    };
+    assert_eq!(
+        results
+            .iter()
+            .map(|r| (r.id, r.removed, r.running))
+            .collect::<Vec<_>>(),
+        [(removed.0, true, false), (999, false, false)]
+    );
+    daemon.advance_to(at("2026-06-01T10:05:00Z")).await;
+    daemon.settle().await;
+    let ran: Vec<Option<JobId>> = runs(&daemon).await.into_iter().map(|run| run.0).collect();
+    assert_eq!(ran, [Some(kept)]);
+    daemon.stop().await;
+}
