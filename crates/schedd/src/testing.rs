@@ -5,22 +5,20 @@
 //! that a path (a slow account lookup, a clock step while a listing runs)
 //! is tested without a process per case.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use jiff::Timestamp;
 use sched_proto::{Envelope, Request, Response};
 use sched_spool::SqliteSpool;
-use tokio::sync::{mpsc, oneshot, watch};
+use tokio::sync::{oneshot, watch};
 
 use crate::clock::Clock;
+use crate::config::Live;
 use crate::cron::Zones;
-use crate::running::executor::{Executor, Report};
-use crate::running::in_progress::Running;
 use crate::scheduling::event::Event;
-use crate::scheduling::scheduler::{BatchPolicy, Scheduler};
 use crate::serving::context::{Context, Peer, Reply};
 use crate::serving::dispatch;
+use crate::startup::assemble::{Ingredients, Parts, assemble};
 use crate::storage::SpoolHandle;
 use crate::system::accounts::Accounts;
 
@@ -58,55 +56,32 @@ impl Daemon {
         std::fs::create_dir(&output_dir).unwrap();
         let store = SqliteSpool::open(&dir.path().join("spool.db")).unwrap();
         let (spool, _thread) = SpoolHandle::start(Box::new(store)).unwrap();
-        let clock = Clock::mock(start);
-        let (events, receiver) = mpsc::unbounded_channel();
-        let running = Running::default();
-        let report = {
-            let events = events.clone();
-            Report(Arc::new(move |finished| {
-                let _ = events.send(Event::RunFinished(finished));
-            }))
-        };
-        let executor = Executor {
-            spool: spool.clone(),
-            clock: clock.clone(),
-            output_dir,
-            output_limit: Arc::new(std::sync::atomic::AtomicU64::new(65536)),
-            report,
-            sendmail: dir.path().join("no-sendmail"),
-            running: running.clone(),
-        };
         let loadavg = dir.path().join("loadavg");
         std::fs::write(&loadavg, "0.00 0.00 0.00 1/100 1\n").unwrap();
-        let scheduler = Scheduler::new(
-            clock.clone(),
-            spool.clone(),
-            executor,
-            BatchPolicy {
-                load_limit: 1.5,
-                interval: jiff::SignedDuration::from_secs(60),
-                loadavg,
-            },
-        );
-        let (shutdown, shutdown_rx) = watch::channel(false);
-        let scheduler = tokio::spawn(scheduler.run(receiver, shutdown_rx));
-        let context = Context {
-            spool,
+        let Parts {
+            scheduler,
             events,
-            clock: clock.clone(),
-            daemon_uid: sched_runas::current_euid(),
-            zones: Zones::new(jiff::tz::TimeZone::UTC),
-            settings: Arc::new(std::sync::RwLock::new(crate::config::Live {
+            context,
+            output_limit: _,
+        } = assemble(Ingredients {
+            clock: Clock::mock(start),
+            spool,
+            output_dir,
+            live: Live {
                 output_limit: 65536,
                 cron_runs_kept: 100,
                 batch_load_limit: 1.5,
                 batch_interval_seconds: 60,
                 sendmail: dir.path().join("no-sendmail"),
                 access: None,
-            })),
+            },
+            loadavg,
+            daemon_uid: sched_runas::current_euid(),
+            zones: Zones::new(jiff::tz::TimeZone::UTC),
             accounts,
-            running,
-        };
+        });
+        let (shutdown, shutdown_rx) = watch::channel(false);
+        let scheduler = tokio::spawn(scheduler.run(events, shutdown_rx));
         Daemon {
             context,
             _dir: dir,

@@ -18,7 +18,7 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("running", &["clock", "cron", "storage", "system"]),
     (
         "scheduling",
-        &["clock", "config", "cron", "running", "storage"],
+        &["clock", "config", "cron", "running", "storage", "system"],
     ),
     (
         "serving",
@@ -58,6 +58,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "running",
             "scheduling",
             "serving",
+            "startup",
             "storage",
             "system",
         ],

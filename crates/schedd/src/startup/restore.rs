@@ -1,0 +1,153 @@
+//! What a starting daemon takes over from the spool: owners' names for
+//! rows stored before they were kept, runs a previous daemon lost track
+//! of, the users' crontabs, and whether the system booted since.
+
+use std::path::Path;
+
+use anyhow::Context as _;
+use sched_spool::{Outcome, SpoolError, Store};
+
+use crate::clock::Clock;
+use crate::cron::{self, Zones};
+use crate::error::DaemonError;
+use crate::running::output;
+use crate::storage::SpoolHandle;
+
+/// Jobs and crontabs stored before owners' names were kept (schema 5)
+/// take the name of the account holding their uid now, once: from then on
+/// a reused uid is told apart. A uid with no account is left without a
+/// name (its jobs fail for want of an owner anyway).
+pub(super) fn adopt_owner_names(spool: &mut dyn Store) -> Result<(), SpoolError> {
+    const DONE: &str = "owner_names_adopted";
+    // Once only: a uid whose account was gone then keeps rows without a
+    // name (root's alone), which a later holder of the uid must not adopt.
+    if spool.state(DONE)?.is_some() {
+        return Ok(());
+    }
+    let mut complete = true;
+    for uid in spool.uids_without_owner_name()? {
+        match crate::system::accounts::account_of(uid) {
+            Ok(Some(name)) => spool.adopt_owner_name(uid, &name)?,
+            Ok(None) => {}
+            Err(error) => {
+                tracing::warn!("{error}: its jobs get their owner's name at the next start");
+                complete = false;
+            }
+        }
+    }
+    if complete {
+        spool.swap_state(DONE, "1")?;
+    }
+    Ok(())
+}
+
+/// Every user's crontab from the spool, parsed. A line that no longer
+/// loads (its CRON_TZ zone was removed from the system) is logged. The
+/// crontab of a uid with no account any more is an orphan, as cronie calls
+/// it: kept in the spool, not loaded (it would fail at every one of its
+/// times), and logged; so is one whose uid now belongs to another account.
+pub(super) async fn load_user_crontabs(
+    spool: &SpoolHandle,
+    zones: &Zones,
+) -> Result<Vec<cron::Loaded>, DaemonError> {
+    let stored = spool.crontabs().await?;
+    let zones = zones.clone();
+    let loaded = tokio::task::spawn_blocking(move || {
+        stored
+            .into_iter()
+            .filter_map(|crontab| {
+                let uid = crontab.owner_uid;
+                let name = owner_of(uid, crontab.owner_name.as_deref())?;
+                let (loaded, errors) = cron::load_user(uid, &name, &crontab.text, &zones);
+                for error in errors {
+                    tracing::error!("crontab of {name}:{error}; the line is skipped");
+                }
+                Some(loaded)
+            })
+            .collect()
+    })
+    .await
+    .context("reading the users' crontabs failed")
+    .map_err(DaemonError::Stopped)?;
+    Ok(loaded)
+}
+
+/// The owner of a user's crontab stored for `uid` by the account `stored`,
+/// if that account still holds the uid (the executor's rule: the name is
+/// looked up, so accounts sharing a uid are each themselves); otherwise
+/// the crontab is an orphan, logged and not loaded. A failed lookup loads
+/// it: the executor checks again before each run.
+fn owner_of(uid: u32, stored: Option<&str>) -> Option<String> {
+    let Some(name) = stored else {
+        tracing::warn!(
+            uid,
+            "the crontab of uid {uid} has no known owner (its account was gone when names began to be kept): not loaded"
+        );
+        return None;
+    };
+    match sched_runas::uid_of_name(name) {
+        Ok(Some(holder)) if holder == uid => return Some(name.to_owned()),
+        Err(_) => return Some(name.to_owned()),
+        Ok(_) => {}
+    }
+    match crate::system::accounts::account_of(uid) {
+        Ok(Some(now)) => tracing::warn!(
+            uid,
+            "the crontab of uid {uid} is an orphan: it was {name}'s, and uid {uid} is now {now}'s: not loaded"
+        ),
+        _ => tracing::warn!(
+            uid,
+            "the crontab of uid {uid} is an orphan (no such user): not loaded"
+        ),
+    }
+    None
+}
+
+/// Whether this is the first daemon since the system booted: the boot id
+/// differs from the one the spool remembers. The new id is remembered.
+pub(super) async fn is_new_boot(
+    spool: &SpoolHandle,
+    boot_id_file: &Path,
+) -> Result<bool, DaemonError> {
+    let boot_id = match std::fs::read_to_string(boot_id_file) {
+        Ok(text) => text.trim().to_owned(),
+        Err(error) => {
+            tracing::warn!(
+                "cannot read the boot id from {} ({error}): @reboot entries do not run",
+                boot_id_file.display()
+            );
+            return Ok(false);
+        }
+    };
+    let before = spool.swap_state(BOOT_ID_KEY, boot_id.clone()).await?;
+    Ok(before.as_deref() != Some(boot_id.as_str()))
+}
+
+/// The spool state key of the boot whose @reboot entries ran.
+const BOOT_ID_KEY: &str = "boot_id";
+
+/// Runs a previous daemon started and never saw end are recorded as lost,
+/// with whatever output they left; each output file is removed only after
+/// its run is recorded.
+pub(super) async fn recover_lost_runs(
+    spool: &SpoolHandle,
+    clock: &Clock,
+    output_dir: &Path,
+    limit: u64,
+) -> Result<(), DaemonError> {
+    let now = clock.now();
+    let lost = spool.running_runs().await?;
+    for run in lost {
+        let path = output::path(output_dir, run);
+        let kept = output::read(&path, limit).unwrap_or_default();
+        spool.finish_run(run, now, Outcome::Lost, kept).await?;
+        output::remove(&path)
+            .with_context(|| format!("cannot remove {}", path.display()))
+            .map_err(DaemonError::Files)?;
+        tracing::warn!(
+            run = run.0,
+            "a run of the previous daemon was lost: it may still be running"
+        );
+    }
+    Ok(())
+}
