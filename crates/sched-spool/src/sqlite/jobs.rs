@@ -92,16 +92,29 @@ impl SqliteSpool {
     /// The uids owning a pending job `owner` may see, each once, in
     /// order (read from the owner index alone).
     pub fn pending_owner_uids(&self, owner: Owner) -> Result<Vec<u32>, SpoolError> {
-        let (uid, any_name, name) = owner.sql();
-        let sql = format!(
-            "SELECT DISTINCT owner_uid FROM jobs WHERE {} ORDER BY owner_uid",
-            crate::records::owner_condition(0)
-        );
-        let mut statement = self.conn.prepare_cached(&sql).map_err(|e| self.error(e))?;
-        let uids = statement
-            .query_map(params![uid, any_name, name], |row| row.get::<_, i64>(0))
-            .and_then(|rows| rows.collect::<Result<Vec<i64>, _>>())
-            .map_err(|e| self.error(e))?;
+        // Everyone's: read from the owner index alone (a condition with
+        // parameters would make SQLite read every row of the table).
+        let uids = if owner == Owner::Any {
+            self.conn
+                .prepare_cached("SELECT DISTINCT owner_uid FROM jobs ORDER BY owner_uid")
+                .and_then(|mut select| {
+                    select
+                        .query_map([], |row| row.get::<_, i64>(0))
+                        .and_then(|rows| rows.collect::<Result<Vec<i64>, _>>())
+                })
+        } else {
+            let (uid, any_name, name) = owner.sql();
+            let sql = format!(
+                "SELECT DISTINCT owner_uid FROM jobs WHERE {} ORDER BY owner_uid",
+                crate::records::owner_condition(0)
+            );
+            self.conn.prepare_cached(&sql).and_then(|mut select| {
+                select
+                    .query_map(params![uid, any_name, name], |row| row.get::<_, i64>(0))
+                    .and_then(|rows| rows.collect::<Result<Vec<i64>, _>>())
+            })
+        }
+        .map_err(|e| self.error(e))?;
         Ok(uids
             .into_iter()
             .filter_map(|uid| u32::try_from(uid).ok())
