@@ -379,7 +379,7 @@ fn request_body(body: &[u8], now: Timestamp) {
         Request::Submit(submission) => {
             // Any answer will do; what is checked is that none panics.
             // (A `-t` time may lie in the past: at queues it at once.)
-            match schedd::accept_submission(submission, 1000, 1000, now) {
+            match schedd::accept_submission(submission, schedd::Uid(1000), 1000, now) {
                 Ok(accepted) => {
                     for notice in &accepted.notices {
                         let _ = notice.len();

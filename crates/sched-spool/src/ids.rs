@@ -23,3 +23,20 @@ impl fmt::Display for RunId {
         self.0.fmt(f)
     }
 }
+
+/// A user id, as the kernel gives it. Rows are an account's only together
+/// with its name ([`Owner::Account`](crate::Owner::Account)): a uid alone
+/// may have been given to another account since.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Uid(pub u32);
+
+impl Uid {
+    /// The superuser.
+    pub const ROOT: Uid = Uid(0);
+}
+
+impl fmt::Display for Uid {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}

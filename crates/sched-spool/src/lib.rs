@@ -21,7 +21,7 @@ mod sqlite;
 mod store;
 
 pub use error::SpoolError;
-pub use ids::{JobId, RunId};
+pub use ids::{JobId, RunId, Uid};
 pub use records::{
     CronRun, CrontabInstall, JobKind, JobRecord, Mail, NewJob, Outcome, Output, Owner, PendingJob,
     RunKind, RunRecord, StoredCrontab,

@@ -2,7 +2,7 @@
 
 use jiff::Timestamp;
 
-use crate::{JobId, RunId};
+use crate::{JobId, RunId, Uid};
 
 /// Whose rows a query may see.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -10,17 +10,17 @@ pub enum Owner {
     /// Everyone's (root, or the daemon itself).
     Any,
     /// Only this uid's, whatever account stored them.
-    Uid(u32),
+    Uid(Uid),
     /// Only those of this uid stored by the account now named `name`: a
     /// uid given to a new account does not show it a deleted account's
     /// jobs and runs. A row without a name (its account unknown) is
     /// root's to see. `None`: the uid has no account, and sees nothing.
-    Account { uid: u32, name: Option<String> },
+    Account { uid: Uid, name: Option<String> },
 }
 
 impl Owner {
     /// Whether a row stored for `uid` under `name` is visible.
-    pub fn matches(&self, uid: u32, name: Option<&str>) -> bool {
+    pub fn matches(&self, uid: Uid, name: Option<&str>) -> bool {
         match self {
             Owner::Any => true,
             Owner::Uid(own) => *own == uid,
@@ -37,8 +37,8 @@ impl Owner {
     pub(crate) fn sql(&self) -> (Option<i64>, bool, Option<&str>) {
         match self {
             Owner::Any => (None, true, None),
-            Owner::Uid(uid) => (Some(i64::from(*uid)), true, None),
-            Owner::Account { uid, name } => (Some(i64::from(*uid)), false, name.as_deref()),
+            Owner::Uid(uid) => (Some(i64::from(uid.0)), true, None),
+            Owner::Account { uid, name } => (Some(i64::from(uid.0)), false, name.as_deref()),
         }
     }
 }
@@ -143,7 +143,7 @@ impl From<JobKind> for RunKind {
 /// A run of a crontab line about to start.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CronRun {
-    pub owner_uid: u32,
+    pub owner_uid: Uid,
     /// The owner's account name (see [`NewJob::owner_name`]).
     pub owner_name: Option<String>,
     pub command: String,
@@ -158,7 +158,7 @@ pub struct NewJob {
     pub kind: JobKind,
     /// at(1)'s queue letter: `a`-`z` or `A`-`Z`.
     pub queue: char,
-    pub owner_uid: u32,
+    pub owner_uid: Uid,
     pub owner_gid: u32,
     /// The owner's account name when the job was submitted; the job runs
     /// only while `owner_uid` still has this name. `None` for a job stored
@@ -190,7 +190,7 @@ pub struct PendingJob<'a> {
     pub id: JobId,
     pub kind: JobKind,
     pub queue: char,
-    pub owner_uid: u32,
+    pub owner_uid: Uid,
     pub due: Timestamp,
     pub submitted: Timestamp,
     pub command: &'a str,
@@ -225,7 +225,7 @@ pub struct RunRecord {
     pub kind: RunKind,
     /// The crontab line of a cron run.
     pub origin: Option<String>,
-    pub owner_uid: u32,
+    pub owner_uid: Uid,
     pub command: String,
     pub due: Timestamp,
     pub started: Timestamp,
@@ -283,7 +283,7 @@ pub(crate) fn decode_env(bytes: &[u8]) -> Option<Vec<(String, String)>> {
 /// A user's installed crontab.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredCrontab {
-    pub owner_uid: u32,
+    pub owner_uid: Uid,
     /// The owner's account name when it was installed (see
     /// [`NewJob::owner_name`]).
     pub owner_name: Option<String>,

@@ -27,7 +27,7 @@ use jiff::Timestamp;
 
 use crate::{
     CronRun, CrontabInstall, JobId, JobRecord, NewJob, Outcome, Output, Owner, PendingJob, RunId,
-    RunRecord, SpoolError, StoredCrontab,
+    RunRecord, SpoolError, StoredCrontab, Uid,
 };
 
 /// A spool backend.
@@ -51,7 +51,7 @@ pub trait Store: Send {
 
     /// The uids owning a pending job `owner` may see, each once, in
     /// order: whose names a listing needs.
-    fn pending_owner_uids(&self, owner: Owner) -> Result<Vec<u32>, SpoolError>;
+    fn pending_owner_uids(&self, owner: Owner) -> Result<Vec<Uid>, SpoolError>;
 
     /// The pending job `id`, if `owner` may see it.
     fn job(&self, id: JobId, owner: Owner) -> Result<Option<JobRecord>, SpoolError>;
@@ -135,7 +135,7 @@ pub trait Store: Send {
     // Users' crontabs.
 
     /// The crontab of `uid`, if one is installed.
-    fn crontab(&self, uid: u32) -> Result<Option<StoredCrontab>, SpoolError>;
+    fn crontab(&self, uid: Uid) -> Result<Option<StoredCrontab>, SpoolError>;
 
     /// Every installed crontab, by uid.
     fn crontabs(&self) -> Result<Vec<StoredCrontab>, SpoolError>;
@@ -145,7 +145,7 @@ pub trait Store: Send {
     /// (a former holder of the uid) is kept and reported instead.
     fn install_crontab(
         &mut self,
-        uid: u32,
+        uid: Uid,
         name: Option<&str>,
         text: &str,
         now: Timestamp,
@@ -154,15 +154,15 @@ pub trait Store: Send {
 
     /// Removes the crontab of `uid`: any (`only_of` is `None`), or only one
     /// stored under the account name `only_of`. False when none was.
-    fn remove_crontab(&mut self, uid: u32, only_of: Option<&str>) -> Result<bool, SpoolError>;
+    fn remove_crontab(&mut self, uid: Uid, only_of: Option<&str>) -> Result<bool, SpoolError>;
 
     // Owners' names, and the daemon's state.
 
     /// The uids that own a job, crontab or run stored without a name.
-    fn uids_without_owner_name(&self) -> Result<Vec<u32>, SpoolError>;
+    fn uids_without_owner_name(&self) -> Result<Vec<Uid>, SpoolError>;
 
     /// Records `name` as the owner's name of the rows of `uid` without one.
-    fn adopt_owner_name(&mut self, uid: u32, name: &str) -> Result<(), SpoolError>;
+    fn adopt_owner_name(&mut self, uid: Uid, name: &str) -> Result<(), SpoolError>;
 
     /// A value of the daemon's state.
     fn state(&self, key: &str) -> Result<Option<String>, SpoolError>;

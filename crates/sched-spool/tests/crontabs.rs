@@ -3,7 +3,7 @@
 //! conformance suite).
 
 use jiff::Timestamp;
-use sched_spool::{CronRun, Outcome, Owner, RunKind, SCHEMA_VERSION, SqliteSpool};
+use sched_spool::{CronRun, Outcome, Owner, RunKind, SCHEMA_VERSION, SqliteSpool, Uid};
 
 fn instant(text: &str) -> Timestamp {
     text.parse().unwrap()
@@ -43,7 +43,7 @@ fn a_schema_1_spool_keeps_its_runs_and_run_ids_keep_counting() {
     let ids = spool
         .start_cron_runs(
             &[CronRun {
-                owner_uid: 1000,
+                owner_uid: Uid(1000),
                 owner_name: None,
                 command: "echo new".to_owned(),
                 origin: "crontab of alice:1".to_owned(),

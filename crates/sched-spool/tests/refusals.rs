@@ -45,7 +45,7 @@ fn jobs(n: usize) -> Vec<NewJob> {
         .map(|i| NewJob {
             queue: 'a',
             kind: JobKind::At,
-            owner_uid: 1000,
+            owner_uid: sched_spool::Uid(1000),
             owner_gid: 1000,
             owner_name: Some("owner".to_owned()),
             due: "2026-01-01T10:00:00Z".parse::<Timestamp>().unwrap(),

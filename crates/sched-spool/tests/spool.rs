@@ -5,7 +5,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
 use jiff::Timestamp;
-use sched_spool::{JobId, JobKind, NewJob, Owner, SpoolError, SqliteSpool};
+use sched_spool::{JobId, JobKind, NewJob, Owner, SpoolError, SqliteSpool, Uid};
 
 fn instant(text: &str) -> Timestamp {
     text.parse().unwrap()
@@ -15,7 +15,7 @@ fn job(owner_uid: u32, due: &str, command: &str) -> NewJob {
     NewJob {
         queue: 'a',
         kind: JobKind::At,
-        owner_uid,
+        owner_uid: Uid(owner_uid),
         owner_gid: owner_uid,
         owner_name: Some("owner".to_owned()),
         due: instant(due),

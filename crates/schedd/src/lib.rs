@@ -33,6 +33,7 @@ mod testing;
 
 pub use config::access;
 pub use config::{Config, Reload};
+pub use sched_spool::Uid;
 pub use serving::dispatch::decode_request;
 pub use serving::submit::{Accepted, accept as accept_submission};
 pub use startup::run;

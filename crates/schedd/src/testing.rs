@@ -76,7 +76,7 @@ impl Daemon {
                 access: None,
             },
             loadavg,
-            daemon_uid: sched_runas::current_euid(),
+            daemon_uid: sched_spool::Uid(sched_runas::current_euid()),
             zones: Zones::new(jiff::tz::TimeZone::UTC),
             accounts,
         });
@@ -93,7 +93,7 @@ impl Daemon {
     /// The user running the tests, as a peer.
     pub fn me() -> Peer {
         Peer {
-            uid: sched_runas::current_euid(),
+            uid: sched_spool::Uid(sched_runas::current_euid()),
             gid: nix::unistd::getegid().as_raw(),
             pid: None,
         }

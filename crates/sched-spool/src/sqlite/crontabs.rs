@@ -4,11 +4,11 @@ use jiff::Timestamp;
 use rusqlite::{OptionalExtension, params};
 
 use crate::records::{from_micros, to_micros};
-use crate::{CrontabInstall, SpoolError, SqliteSpool, StoredCrontab};
+use crate::{CrontabInstall, SpoolError, SqliteSpool, StoredCrontab, Uid};
 
 impl SqliteSpool {
     /// The crontab of `uid`, if one is installed.
-    pub fn crontab(&self, uid: u32) -> Result<Option<StoredCrontab>, SpoolError> {
+    pub fn crontab(&self, uid: Uid) -> Result<Option<StoredCrontab>, SpoolError> {
         let row: Option<(String, i64, Option<String>)> = self
             .conn
             .prepare_cached("SELECT text, installed, owner_name FROM crontabs WHERE owner_uid = ?1")
@@ -48,14 +48,14 @@ impl SqliteSpool {
                     id: uid,
                     detail: "uid out of range".to_owned(),
                 })?;
-                self.stored(uid, name, text, installed)
+                self.stored(Uid(uid), name, text, installed)
             })
             .collect()
     }
 
     fn stored(
         &self,
-        uid: u32,
+        uid: Uid,
         owner_name: Option<String>,
         text: String,
         installed: i64,
@@ -63,7 +63,7 @@ impl SqliteSpool {
         let installed = from_micros(installed).ok_or_else(|| SpoolError::BadRow {
             path: self.path.clone(),
             table: "crontabs",
-            id: i64::from(uid),
+            id: i64::from(uid.0),
             detail: "instant out of range".to_owned(),
         })?;
         Ok(StoredCrontab {
@@ -79,7 +79,7 @@ impl SqliteSpool {
     /// transaction with the check of whose crontab it replaces.
     pub fn install_crontab(
         &mut self,
-        uid: u32,
+        uid: Uid,
         name: Option<&str>,
         text: &str,
         now: Timestamp,
@@ -118,7 +118,7 @@ impl SqliteSpool {
 
     /// Removes the crontab of `uid`: any, or only one stored under the
     /// account name `only_of`; false if there was none to remove.
-    pub fn remove_crontab(&mut self, uid: u32, only_of: Option<&str>) -> Result<bool, SpoolError> {
+    pub fn remove_crontab(&mut self, uid: Uid, only_of: Option<&str>) -> Result<bool, SpoolError> {
         let removed = match only_of {
             None => self
                 .conn
@@ -134,7 +134,7 @@ impl SqliteSpool {
 
     /// Records `name` as the owner's name of every job and crontab of
     /// `uid` stored without one (before schema 5).
-    pub fn adopt_owner_name(&mut self, uid: u32, name: &str) -> Result<(), SpoolError> {
+    pub fn adopt_owner_name(&mut self, uid: Uid, name: &str) -> Result<(), SpoolError> {
         let tx = self
             .conn
             .transaction()
@@ -153,7 +153,7 @@ impl SqliteSpool {
     }
 
     /// The uids that own a job or crontab stored without an owner's name.
-    pub fn uids_without_owner_name(&self) -> Result<Vec<u32>, SpoolError> {
+    pub fn uids_without_owner_name(&self) -> Result<Vec<Uid>, SpoolError> {
         self.conn
             .prepare(
                 "SELECT owner_uid FROM jobs WHERE owner_name IS NULL
@@ -167,7 +167,7 @@ impl SqliteSpool {
             })
             .map(|uids| {
                 uids.into_iter()
-                    .filter_map(|uid| u32::try_from(uid).ok())
+                    .filter_map(|uid| u32::try_from(uid).ok().map(Uid))
                     .collect()
             })
             .map_err(|e| self.error(e))

@@ -6,6 +6,7 @@ use std::path::Path;
 
 use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params};
 
+use crate::ids::Uid;
 use crate::records::{decode_env, encode_env, from_micros, sql_id, to_micros};
 use crate::{
     JobId, JobKind, JobRecord, Mail, NewJob, Owner, PendingJob, RunId, SpoolError, SqliteSpool,
@@ -76,6 +77,7 @@ impl SqliteSpool {
                 kind: JobKind::from_sql(text(1)?).ok_or_else(|| bad("unknown kind"))?,
                 queue: queue_of(text(7)?).ok_or_else(|| bad("bad queue letter"))?,
                 owner_uid: u32::try_from(row.get::<_, i64>(2).map_err(|e| self.error(e))?)
+                    .map(Uid)
                     .map_err(|_| bad("uid out of range"))?,
                 due: instant(3)?,
                 submitted: instant(4)?,
@@ -91,7 +93,7 @@ impl SqliteSpool {
 
     /// The uids owning a pending job `owner` may see, each once, in
     /// order (read from the owner index alone).
-    pub fn pending_owner_uids(&self, owner: Owner) -> Result<Vec<u32>, SpoolError> {
+    pub fn pending_owner_uids(&self, owner: Owner) -> Result<Vec<Uid>, SpoolError> {
         // Everyone's: read from the owner index alone (a condition with
         // parameters would make SQLite read every row of the table).
         let uids = if owner == Owner::Any {
@@ -117,7 +119,7 @@ impl SqliteSpool {
         .map_err(|e| self.error(e))?;
         Ok(uids
             .into_iter()
-            .filter_map(|uid| u32::try_from(uid).ok())
+            .filter_map(|uid| u32::try_from(uid).ok().map(Uid))
             .collect())
     }
 
@@ -339,7 +341,9 @@ impl RawJob {
         let job = NewJob {
             kind: JobKind::from_sql(&self.kind).ok_or_else(|| bad("unknown kind"))?,
             queue: queue_of(&self.queue).ok_or_else(|| bad("bad queue letter"))?,
-            owner_uid: u32::try_from(self.owner_uid).map_err(|_| bad("uid out of range"))?,
+            owner_uid: u32::try_from(self.owner_uid)
+                .map(Uid)
+                .map_err(|_| bad("uid out of range"))?,
             owner_gid: u32::try_from(self.owner_gid).map_err(|_| bad("gid out of range"))?,
             owner_name: self.owner_name,
             due: from_micros(self.due).ok_or_else(|| bad("due instant out of range"))?,

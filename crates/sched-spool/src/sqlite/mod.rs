@@ -50,3 +50,10 @@ fn failed(path: &Path, source: &rusqlite::Error) -> SpoolError {
         ),
     }
 }
+
+/// A uid is stored as the integer it is.
+impl rusqlite::ToSql for crate::Uid {
+    fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+        Ok(rusqlite::types::ToSqlOutput::from(i64::from(self.0)))
+    }
+}

@@ -4,6 +4,7 @@
 use jiff::Timestamp;
 use rusqlite::{Row, params};
 
+use crate::ids::Uid;
 use crate::records::{from_micros, sql_id, to_micros};
 use crate::{
     CronRun, JobId, Outcome, Output, Owner, RunId, RunKind, RunRecord, SpoolError, SqliteSpool,
@@ -281,6 +282,7 @@ fn run_from_row(row: &Row<'_>) -> Result<RunRecord, (i64, String)> {
         kind: RunKind::from_sql(&kind).ok_or_else(|| bad("unknown kind"))?,
         origin: row.get(16).map_err(sql)?,
         owner_uid: u32::try_from(row.get::<_, i64>(3).map_err(sql)?)
+            .map(Uid)
             .map_err(|_| bad("uid out of range"))?,
         command: row.get(4).map_err(sql)?,
         due: instant(row.get(5).map_err(sql)?)?,

@@ -8,7 +8,7 @@ use jiff::Timestamp;
 use super::SqliteSpool;
 use crate::{
     CronRun, CrontabInstall, JobId, JobRecord, NewJob, Outcome, Output, Owner, PendingJob, RunId,
-    RunRecord, SpoolError, Store, StoredCrontab,
+    RunRecord, SpoolError, Store, StoredCrontab, Uid,
 };
 
 impl Store for SqliteSpool {
@@ -28,7 +28,7 @@ impl Store for SqliteSpool {
         SqliteSpool::for_each_pending(self, owner, visit)
     }
 
-    fn pending_owner_uids(&self, owner: Owner) -> Result<Vec<u32>, SpoolError> {
+    fn pending_owner_uids(&self, owner: Owner) -> Result<Vec<Uid>, SpoolError> {
         SqliteSpool::pending_owner_uids(self, owner)
     }
 
@@ -112,7 +112,7 @@ impl Store for SqliteSpool {
         SqliteSpool::running_runs(self)
     }
 
-    fn crontab(&self, uid: u32) -> Result<Option<StoredCrontab>, SpoolError> {
+    fn crontab(&self, uid: Uid) -> Result<Option<StoredCrontab>, SpoolError> {
         SqliteSpool::crontab(self, uid)
     }
 
@@ -122,7 +122,7 @@ impl Store for SqliteSpool {
 
     fn install_crontab(
         &mut self,
-        uid: u32,
+        uid: Uid,
         name: Option<&str>,
         text: &str,
         now: Timestamp,
@@ -131,15 +131,15 @@ impl Store for SqliteSpool {
         SqliteSpool::install_crontab(self, uid, name, text, now, replace_any)
     }
 
-    fn remove_crontab(&mut self, uid: u32, only_of: Option<&str>) -> Result<bool, SpoolError> {
+    fn remove_crontab(&mut self, uid: Uid, only_of: Option<&str>) -> Result<bool, SpoolError> {
         SqliteSpool::remove_crontab(self, uid, only_of)
     }
 
-    fn uids_without_owner_name(&self) -> Result<Vec<u32>, SpoolError> {
+    fn uids_without_owner_name(&self) -> Result<Vec<Uid>, SpoolError> {
         SqliteSpool::uids_without_owner_name(self)
     }
 
-    fn adopt_owner_name(&mut self, uid: u32, name: &str) -> Result<(), SpoolError> {
+    fn adopt_owner_name(&mut self, uid: Uid, name: &str) -> Result<(), SpoolError> {
         SqliteSpool::adopt_owner_name(self, uid, name)
     }
 

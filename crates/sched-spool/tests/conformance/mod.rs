@@ -9,7 +9,7 @@ use std::ops::ControlFlow;
 use jiff::Timestamp;
 use sched_spool::{
     CronRun, CrontabInstall, JobId, JobKind, NewJob, Outcome, Output, Owner, RunId, RunKind,
-    SpoolError, Store,
+    SpoolError, Store, Uid,
 };
 
 /// One spool of a backend, empty when the test starts.
@@ -59,7 +59,7 @@ fn job(owner_uid: u32, due: &str, command: &str) -> NewJob {
     NewJob {
         queue: 'a',
         kind: JobKind::At,
-        owner_uid,
+        owner_uid: Uid(owner_uid),
         owner_gid: owner_uid,
         owner_name: Some("owner".to_owned()),
         due: instant(due),
@@ -77,7 +77,7 @@ fn job(owner_uid: u32, due: &str, command: &str) -> NewJob {
 
 fn cron_run(origin: &str, due: Timestamp) -> CronRun {
     CronRun {
-        owner_uid: 1000,
+        owner_uid: Uid(1000),
         owner_name: None,
         command: "echo".to_owned(),
         origin: origin.to_owned(),
@@ -140,15 +140,21 @@ pub fn owners_see_and_remove_only_their_own_jobs(backend: &dyn Backend) {
             job(1001, "2026-01-01T10:00:00Z", "theirs"),
         ])
         .unwrap();
-    let mine = pending(&*store, Owner::Uid(1000));
+    let mine = pending(&*store, Owner::Uid(Uid(1000)));
     assert_eq!(mine.len(), 1);
     assert_eq!(mine[0].1, "mine");
-    assert_eq!(store.pending_owner_uids(Owner::Any).unwrap(), [1000, 1001]);
-    assert_eq!(store.pending_owner_uids(Owner::Uid(1001)).unwrap(), [1001]);
-    assert!(store.job(ids[1], Owner::Uid(1000)).unwrap().is_none());
+    assert_eq!(
+        store.pending_owner_uids(Owner::Any).unwrap(),
+        [Uid(1000), Uid(1001)]
+    );
+    assert_eq!(
+        store.pending_owner_uids(Owner::Uid(Uid(1001))).unwrap(),
+        [Uid(1001)]
+    );
+    assert!(store.job(ids[1], Owner::Uid(Uid(1000))).unwrap().is_none());
     assert!(store.job(ids[1], Owner::Any).unwrap().is_some());
-    assert!(store.remove_jobs(&[ids[1]], Owner::Uid(1000)).unwrap()[0].is_none());
-    assert!(store.remove_jobs(&[ids[1]], Owner::Uid(1001)).unwrap()[0].is_some());
+    assert!(store.remove_jobs(&[ids[1]], Owner::Uid(Uid(1000))).unwrap()[0].is_none());
+    assert!(store.remove_jobs(&[ids[1]], Owner::Uid(Uid(1001))).unwrap()[0].is_some());
     assert!(
         store.remove_jobs(&[ids[1]], Owner::Any).unwrap()[0].is_none(),
         "already removed"
@@ -176,21 +182,21 @@ pub fn an_account_sees_only_the_rows_of_its_uid_stored_under_its_name(backend: &
             .collect()
     };
     let account = |name: Option<&str>| Owner::Account {
-        uid: 1000,
+        uid: Uid(1000),
         name: name.map(str::to_owned),
     };
     // A row without a name is root's alone.
     assert_eq!(commands(&*store, account(Some("bob"))), ["bob's"]);
     assert!(commands(&*store, account(None)).is_empty());
     assert_eq!(commands(&*store, Owner::Any).len(), 3);
-    assert_eq!(commands(&*store, Owner::Uid(1000)).len(), 3);
+    assert_eq!(commands(&*store, Owner::Uid(Uid(1000))).len(), 3);
     assert_eq!(
         store.pending_owner_uids(account(Some("carol"))).unwrap(),
-        [0u32; 0]
+        [Uid(0); 0]
     );
     assert_eq!(
         store.pending_owner_uids(account(Some("bob"))).unwrap(),
-        [1000]
+        [Uid(1000)]
     );
     // Removal follows the same rule.
     let removed = store.remove_jobs(&ids, account(Some("bob"))).unwrap();
@@ -219,7 +225,7 @@ pub fn a_claim_consumes_the_job_and_records_a_running_run_once(backend: &dyn Bac
     store.set_started(&[(run, 4242, launched)]).unwrap();
     assert_eq!(
         store
-            .runs_in_progress(Owner::Uid(1000))
+            .runs_in_progress(Owner::Uid(Uid(1000)))
             .unwrap()
             .iter()
             .map(|run| (run.id, run.job_id, run.pid))
@@ -239,14 +245,19 @@ pub fn a_claim_consumes_the_job_and_records_a_running_run_once(backend: &dyn Bac
             &output,
         )
         .unwrap();
-    let runs = store.runs(Owner::Uid(1000), Some(id), 10).unwrap();
+    let runs = store.runs(Owner::Uid(Uid(1000)), Some(id), 10).unwrap();
     assert_eq!(runs.len(), 1);
     assert_eq!(runs[0].started, launched);
     assert_eq!(runs[0].pid, Some(4242));
     assert_eq!(runs[0].outcome, Outcome::Exited(3));
     assert_eq!(runs[0].output, output);
     assert_eq!(runs[0].kind, RunKind::At);
-    assert!(store.runs(Owner::Uid(1001), None, 10).unwrap().is_empty());
+    assert!(
+        store
+            .runs(Owner::Uid(Uid(1001)), None, 10)
+            .unwrap()
+            .is_empty()
+    );
     assert!(store.runs_in_progress(Owner::Any).unwrap().is_empty());
 }
 
@@ -380,7 +391,7 @@ pub fn cron_runs_are_recorded_with_their_origin_and_listed_by_owner(backend: &dy
                     ..cron_run("crontab of alice:3", due)
                 },
                 CronRun {
-                    owner_uid: 0,
+                    owner_uid: Uid(0),
                     command: "echo b".to_owned(),
                     ..cron_run("/etc/cron.d/php:14", due)
                 },
@@ -399,7 +410,7 @@ pub fn cron_runs_are_recorded_with_their_origin_and_listed_by_owner(backend: &dy
             &Output::default(),
         )
         .unwrap();
-    let runs = store.runs(Owner::Uid(1000), None, 10).unwrap();
+    let runs = store.runs(Owner::Uid(Uid(1000)), None, 10).unwrap();
     assert_eq!(runs.len(), 1);
     assert_eq!(runs[0].kind, RunKind::Cron);
     assert_eq!(runs[0].job_id, None);
@@ -415,12 +426,12 @@ pub fn cron_runs_are_recorded_with_their_origin_and_listed_by_owner(backend: &dy
     );
     assert!(
         store
-            .runs_of_origin(Owner::Uid(1001), "crontab of alice:3", 10)
+            .runs_of_origin(Owner::Uid(Uid(1001)), "crontab of alice:3", 10)
             .unwrap()
             .is_empty()
     );
     // Not started yet (no pid): not listed, but lost if the daemon dies.
-    assert!(store.runs(Owner::Uid(0), None, 10).unwrap().is_empty());
+    assert!(store.runs(Owner::Uid(Uid(0)), None, 10).unwrap().is_empty());
     assert_eq!(store.running_runs().unwrap(), vec![ids[1]]);
 }
 
@@ -452,7 +463,7 @@ pub fn only_the_newest_finished_runs_of_each_crontab_entry_are_kept(backend: &dy
         .finish_run(other, end, &Outcome::Exited(1), &Output::default())
         .unwrap();
     let mut kept: Vec<RunId> = store
-        .runs(Owner::Uid(1000), None, 100)
+        .runs(Owner::Uid(Uid(1000)), None, 100)
         .unwrap()
         .iter()
         .map(|run| run.id)
@@ -466,7 +477,7 @@ pub fn only_the_newest_finished_runs_of_each_crontab_entry_are_kept(backend: &dy
 pub fn crontabs_are_installed_replaced_listed_and_removed_per_user(backend: &dyn Backend) {
     {
         let mut store = backend.open();
-        assert_eq!(store.crontab(1000).unwrap(), None);
+        assert_eq!(store.crontab(Uid(1000)).unwrap(), None);
         let install = |store: &mut Box<dyn Store>, uid, name, text, at| {
             store
                 .install_crontab(uid, name, text, instant(at), true)
@@ -474,21 +485,21 @@ pub fn crontabs_are_installed_replaced_listed_and_removed_per_user(backend: &dyn
         };
         let a = install(
             &mut store,
-            1000,
+            Uid(1000),
             Some("alice"),
             "* * * * * echo a\n",
             "2026-01-01T00:00:00Z",
         );
         let b = install(
             &mut store,
-            1001,
+            Uid(1001),
             None,
             "0 0 * * * echo b\n",
             "2026-01-01T00:00:01Z",
         );
         let c = install(
             &mut store,
-            1000,
+            Uid(1000),
             Some("alice2"),
             "5 * * * * echo c\n",
             "2026-01-01T00:00:02Z",
@@ -503,37 +514,47 @@ pub fn crontabs_are_installed_replaced_listed_and_removed_per_user(backend: &dyn
         );
     }
     let mut store = backend.open();
-    let mine = store.crontab(1000).unwrap().unwrap();
+    let mine = store.crontab(Uid(1000)).unwrap().unwrap();
     assert_eq!(mine.text, "5 * * * * echo c\n");
     assert_eq!(mine.installed, instant("2026-01-01T00:00:02Z"));
     assert_eq!(mine.owner_name.as_deref(), Some("alice2"));
     let all = store.crontabs().unwrap();
     assert_eq!(
         all.iter()
-            .map(|c| (c.owner_uid, c.text.as_str()))
+            .map(|c| (c.owner_uid.0, c.text.as_str()))
             .collect::<Vec<_>>(),
         vec![(1000, "5 * * * * echo c\n"), (1001, "0 0 * * * echo b\n")]
     );
     // A crontab stored without a name (before schema 5) adopts one once.
-    assert_eq!(store.uids_without_owner_name().unwrap(), vec![1001]);
-    store.adopt_owner_name(1001, "bob").unwrap();
-    store.adopt_owner_name(1000, "mallory").unwrap();
+    assert_eq!(store.uids_without_owner_name().unwrap(), vec![Uid(1001)]);
+    store.adopt_owner_name(Uid(1001), "bob").unwrap();
+    store.adopt_owner_name(Uid(1000), "mallory").unwrap();
     assert_eq!(
-        store.crontab(1001).unwrap().unwrap().owner_name.as_deref(),
+        store
+            .crontab(Uid(1001))
+            .unwrap()
+            .unwrap()
+            .owner_name
+            .as_deref(),
         Some("bob")
     );
     assert_eq!(
-        store.crontab(1000).unwrap().unwrap().owner_name.as_deref(),
+        store
+            .crontab(Uid(1000))
+            .unwrap()
+            .unwrap()
+            .owner_name
+            .as_deref(),
         Some("alice2"),
         "a name already kept is never replaced"
     );
     assert!(store.uids_without_owner_name().unwrap().is_empty());
     // Removal only of a named owner's crontab, or of any.
-    assert!(!store.remove_crontab(1000, Some("alice")).unwrap());
-    assert!(store.remove_crontab(1000, Some("alice2")).unwrap());
-    assert!(!store.remove_crontab(1000, None).unwrap());
-    assert_eq!(store.crontab(1000).unwrap(), None);
-    assert!(store.remove_crontab(1001, None).unwrap());
+    assert!(!store.remove_crontab(Uid(1000), Some("alice")).unwrap());
+    assert!(store.remove_crontab(Uid(1000), Some("alice2")).unwrap());
+    assert!(!store.remove_crontab(Uid(1000), None).unwrap());
+    assert_eq!(store.crontab(Uid(1000)).unwrap(), None);
+    assert!(store.remove_crontab(Uid(1001), None).unwrap());
     assert!(store.crontabs().unwrap().is_empty());
 }
 
@@ -542,33 +563,36 @@ pub fn a_former_holders_crontab_is_kept_unless_root_replaces_it(backend: &dyn Ba
     let at = instant("2026-01-01T00:00:00Z");
     assert_eq!(
         store
-            .install_crontab(1000, Some("alice"), "@daily a\n", at, false)
+            .install_crontab(Uid(1000), Some("alice"), "@daily a\n", at, false)
             .unwrap(),
         CrontabInstall::Installed
     );
     // The same account replaces its own.
     assert_eq!(
         store
-            .install_crontab(1000, Some("alice"), "@daily b\n", at, false)
+            .install_crontab(Uid(1000), Some("alice"), "@daily b\n", at, false)
             .unwrap(),
         CrontabInstall::Installed
     );
     // A newcomer holding the uid does not.
     assert_eq!(
         store
-            .install_crontab(1000, Some("carol"), "@daily c\n", at, false)
+            .install_crontab(Uid(1000), Some("carol"), "@daily c\n", at, false)
             .unwrap(),
         CrontabInstall::HeldBy(Some("alice".to_owned()))
     );
-    assert_eq!(store.crontab(1000).unwrap().unwrap().text, "@daily b\n");
+    assert_eq!(
+        store.crontab(Uid(1000)).unwrap().unwrap().text,
+        "@daily b\n"
+    );
     // Root (replace_any) does.
     assert_eq!(
         store
-            .install_crontab(1000, Some("carol"), "@daily c\n", at, true)
+            .install_crontab(Uid(1000), Some("carol"), "@daily c\n", at, true)
             .unwrap(),
         CrontabInstall::Installed
     );
-    let now = store.crontab(1000).unwrap().unwrap();
+    let now = store.crontab(Uid(1000)).unwrap().unwrap();
     assert_eq!(
         (now.text.as_str(), now.owner_name.as_deref()),
         ("@daily c\n", Some("carol"))

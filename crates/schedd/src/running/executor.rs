@@ -81,7 +81,7 @@ impl Task {
 
     fn owner_uid(&self) -> u32 {
         match self {
-            Task::Job(job) => job.job.owner_uid,
+            Task::Job(job) => job.job.owner_uid.0,
             Task::Cron(job) => job.user.uid,
         }
     }

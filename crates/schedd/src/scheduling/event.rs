@@ -61,7 +61,7 @@ pub enum Event {
     /// A user's crontab was installed (replacing any other).
     UserCrontab(Loaded),
     /// A user's crontab was removed.
-    UserCrontabRemoved { uid: u32 },
+    UserCrontabRemoved { uid: sched_spool::Uid },
     /// The next runs of crontab entries `owner` may see, at most `limit`.
     Upcoming {
         owner: Owner,

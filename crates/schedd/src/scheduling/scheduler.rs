@@ -236,7 +236,7 @@ impl Scheduler {
                 }
             }
             Event::UserCrontab(loaded) => self.load_crontab(loaded),
-            Event::UserCrontabRemoved { uid } => self.drop_source(&Source::User(uid)),
+            Event::UserCrontabRemoved { uid } => self.drop_source(&Source::User(uid.0)),
             Event::Upcoming {
                 owner,
                 limit,
@@ -268,7 +268,7 @@ impl Scheduler {
         }
         let mut heap: BinaryHeap<Reverse<(Timestamp, Key, usize)>> = self
             .cron
-            .keys_of(|user| owner.matches(user.uid, Some(&user.name)))
+            .keys_of(|user| owner.matches(sched_spool::Uid(user.uid), Some(&user.name)))
             .filter_map(|key| Some(Reverse((self.cron.next_of(key)?, key, 1))))
             .collect();
         let mut runs = Vec::with_capacity(limit.min(heap.len()));
@@ -367,7 +367,7 @@ impl Scheduler {
         let runs: Vec<CronRun> = jobs
             .iter()
             .map(|(job, at)| CronRun {
-                owner_uid: job.user.uid,
+                owner_uid: sched_spool::Uid(job.user.uid),
                 owner_name: Some(job.user.name.to_string()),
                 command: job.command.to_string(),
                 origin: job.origin(),

@@ -15,7 +15,7 @@ pub struct Context {
     pub events: UnboundedSender<Event>,
     pub clock: Clock,
     /// The uid running the daemon.
-    pub daemon_uid: u32,
+    pub daemon_uid: sched_spool::Uid,
     /// Time zones for crontabs' CRON_TZ.
     pub zones: crate::cron::Zones,
     /// The settings SIGHUP may change (the access lists, read here),
@@ -30,7 +30,7 @@ pub struct Context {
 /// The caller, from SO_PEERCRED.
 #[derive(Debug, Clone, Copy)]
 pub struct Peer {
-    pub uid: u32,
+    pub uid: sched_spool::Uid,
     pub gid: u32,
     pub pid: Option<i32>,
 }

@@ -8,7 +8,7 @@
 //! scheduler running an older text than the spool holds.
 
 use sched_proto::{CrontabRequest, Response};
-use sched_spool::CrontabInstall;
+use sched_spool::{CrontabInstall, Uid};
 
 use super::context::{Context, Peer};
 use super::error::RequestError;
@@ -39,10 +39,10 @@ pub async fn serve(
             // A crontab left by a former holder of the caller's uid is not
             // the caller's: only root reads it.
             let text = stored
-                .filter(|crontab| peer.uid == 0 || same_owner(crontab, &name))
+                .filter(|crontab| peer.uid == Uid::ROOT || same_owner(crontab, &name))
                 .map(|crontab| crontab.text);
             Ok(Response::Crontab {
-                owner_uid: uid,
+                owner_uid: uid.0,
                 owner: name,
                 text,
             })
@@ -56,10 +56,11 @@ pub async fn serve(
             }
             let zones = context.zones.clone();
             let (owner, checked) = (name.clone(), text.clone());
-            let (loaded, errors) =
-                tokio::task::spawn_blocking(move || cron::load_user(uid, &owner, &checked, &zones))
-                    .await
-                    .map_err(RequestError::task)?;
+            let (loaded, errors) = tokio::task::spawn_blocking(move || {
+                cron::load_user(uid.0, &owner, &checked, &zones)
+            })
+            .await
+            .map_err(RequestError::task)?;
             if !errors.is_empty() {
                 let lines: Vec<String> = errors
                     .iter()
@@ -77,7 +78,7 @@ pub async fn serve(
                 .name_of(uid)
                 .await
                 .map_err(RequestError::Lookup)?;
-            let by_root = peer.uid == 0;
+            let by_root = peer.uid == Uid::ROOT;
             // The crontab an earlier holder of the uid left is kept for
             // root to see, not replaced by the newcomer. The scheduler
             // hears of installations in the order they are written.
@@ -93,9 +94,9 @@ pub async fn serve(
                     "uid {uid} still has the crontab of {former}, who held this uid before you: ask root to remove it (sched crontab -u {uid} -r)"
                 )));
             }
-            tracing::info!(uid, by = peer.uid, entries, "crontab installed");
+            tracing::info!(uid = uid.0, by = peer.uid.0, entries, "crontab installed");
             Ok(Response::CrontabInstalled {
-                owner_uid: uid,
+                owner_uid: uid.0,
                 owner: name,
                 entries,
             })
@@ -104,7 +105,7 @@ pub async fn serve(
             let events = context.events.clone();
             // Root removes whoever's crontab the uid has; a user only one
             // stored under their own name.
-            let only_of = (peer.uid != 0).then(|| name.clone());
+            let only_of = (peer.uid != Uid::ROOT).then(|| name.clone());
             let removed = context
                 .spool
                 .remove_crontab(uid, only_of, move || {
@@ -112,10 +113,10 @@ pub async fn serve(
                 })
                 .await?;
             if removed {
-                tracing::info!(uid, by = peer.uid, "crontab removed");
+                tracing::info!(uid = uid.0, by = peer.uid.0, "crontab removed");
             }
             Ok(Response::CrontabRemoved {
-                owner_uid: uid,
+                owner_uid: uid.0,
                 owner: name,
                 removed,
             })
@@ -129,7 +130,7 @@ async fn target(
     context: &Context,
     peer: Peer,
     user: Option<String>,
-) -> Result<(u32, String), RequestError> {
+) -> Result<(Uid, String), RequestError> {
     let Some(name) = user else {
         let uid = peer.uid;
         return Ok((uid, context.accounts.names([uid]).await.of(uid)));
@@ -138,18 +139,21 @@ async fn target(
     let uid = tokio::task::spawn_blocking(move || sched_runas::uid_of_name(&looked_up))
         .await
         .map_err(RequestError::task)?
-        .map_err(|error| RequestError::Lookup(error.to_string()))?;
+        .map_err(|error| RequestError::Lookup(error.to_string()))?
+        .map(Uid);
     match uid {
-        Some(uid) if uid == peer.uid || peer.uid == 0 => Ok((uid, name)),
+        Some(uid) if uid == peer.uid || peer.uid == Uid::ROOT => Ok((uid, name)),
         Some(_) => Err(RequestError::Denied(
             "only root may read or change another user's crontab".to_owned(),
         )),
         // A number with no account is a uid: root can still read and
         // remove the crontab of a deleted user (an orphan).
-        None if peer.uid == 0 && name.parse::<u32>().is_ok() => {
-            Ok((name.parse().unwrap_or_default(), name))
+        None if peer.uid == Uid::ROOT && name.parse::<u32>().is_ok() => {
+            Ok((Uid(name.parse().unwrap_or_default()), name))
         }
-        None if peer.uid == 0 => Err(RequestError::NotFound(format!("no such user {name:?}"))),
+        None if peer.uid == Uid::ROOT => {
+            Err(RequestError::NotFound(format!("no such user {name:?}")))
+        }
         // Do not tell others which names exist.
         None => Err(RequestError::Denied(
             "only root may read or change another user's crontab".to_owned(),

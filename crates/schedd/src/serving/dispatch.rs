@@ -12,7 +12,7 @@ use super::{crontab, kill, list, logs, mock, remove, show, submit, upcoming};
 pub async fn answer(context: &Context, peer: Peer, body: &[u8]) -> Reply {
     // The spool serves the caller's work in turn with everyone else's.
     let context = &Context {
-        spool: context.spool.for_uid(peer.uid),
+        spool: context.spool.for_uid(peer.uid.0),
         ..context.clone()
     };
     let answered = match decode(context, peer, body) {

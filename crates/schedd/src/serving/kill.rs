@@ -82,7 +82,7 @@ pub async fn serve(
             "cannot signal the job's processes (pid {pid}): {error}"
         )));
     }
-    tracing::info!(run = id.0, pid, uid = peer.uid, "{note}");
+    tracing::info!(run = id.0, pid, uid = peer.uid.0, "{note}");
     let running = context.running.clone();
     tokio::spawn(async move {
         tokio::time::sleep(grace).await;

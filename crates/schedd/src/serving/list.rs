@@ -59,7 +59,7 @@ pub async fn frame(context: &Context, owner: Owner) -> Result<Vec<u8>, RequestEr
                     id: job.id.0,
                     kind: proto_kind(job.kind),
                     queue: job.queue,
-                    owner_uid: job.owner_uid,
+                    owner_uid: job.owner_uid.0,
                     owner,
                     due: job.due,
                     submitted: job.submitted,

@@ -156,7 +156,7 @@ async fn accept_until_shutdown(
         };
         let peer = match stream.peer_cred() {
             Ok(cred) => Peer {
-                uid: cred.uid(),
+                uid: sched_spool::Uid(cred.uid()),
                 gid: cred.gid(),
                 pid: cred.pid(),
             },
@@ -165,7 +165,7 @@ async fn accept_until_shutdown(
                 continue;
             }
         };
-        let slot = match table.admit(peer.uid) {
+        let slot = match table.admit(peer.uid.0) {
             Ok(slot) => slot,
             Err(reason) => {
                 // Answered without waiting on the client: a refused

@@ -25,7 +25,7 @@ pub async fn check_access(
     command: Command,
 ) -> Result<(), RequestError> {
     // Root is always allowed: no lists to read, no name to look up.
-    if peer.uid == 0 {
+    if peer.uid == sched_spool::Uid::ROOT {
         return Ok(());
     }
     let access = context
@@ -59,12 +59,12 @@ pub async fn check_access(
                 return Err((uid.to_string(), crate::config::access::Denied(error)));
             }
         };
-        lists.check(uid, &name).map_err(|denied| (name, denied))
+        lists.check(uid.0, &name).map_err(|denied| (name, denied))
     })
     .await
     .map_err(RequestError::task)?;
     checked.map_err(|(name, denied)| {
-        tracing::warn!(uid, "refused {what} to {name}: {}", denied.0);
+        tracing::warn!(uid = uid.0, "refused {what} to {name}: {}", denied.0);
         RequestError::Denied(format!("you ({name}) may not use {what}: {}", denied.0))
     })
 }
@@ -72,13 +72,13 @@ pub async fn check_access(
 /// Whose jobs `peer` may act on: their own, or everyone's for root. A
 /// daemon run by a user serves only that user.
 pub async fn caller(context: &Context, peer: Peer) -> Result<Owner, RequestError> {
-    if context.daemon_uid != 0 && peer.uid != context.daemon_uid {
+    if context.daemon_uid != sched_spool::Uid::ROOT && peer.uid != context.daemon_uid {
         return Err(RequestError::Denied(format!(
             "this schedd runs as uid {} and serves only that user: start your own schedd, or use the system one",
             context.daemon_uid
         )));
     }
-    if peer.uid == 0 {
+    if peer.uid == sched_spool::Uid::ROOT {
         return Ok(Owner::Any);
     }
     // Rows are the caller's only if their account stored them: a uid

@@ -48,7 +48,7 @@ pub async fn serve(
                 due: job.job.due,
                 kind: job.job.kind,
             });
-            tracing::info!(job = id.0, uid = peer.uid, "removed");
+            tracing::info!(job = id.0, uid = peer.uid.0, "removed");
         }
         results.push(Removal {
             id: id.0,

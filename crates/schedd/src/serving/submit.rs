@@ -45,7 +45,7 @@ pub async fn serve(
         kind: record.job.kind,
         queue: record.job.queue,
     });
-    tracing::info!(job = id.0, uid = peer.uid, pid = peer.pid, due = %record.job.due, "queued");
+    tracing::info!(job = id.0, uid = peer.uid.0, pid = peer.pid, due = %record.job.due, "queued");
     let owner = record
         .job
         .owner_name
@@ -74,7 +74,7 @@ pub struct Accepted {
 /// Checks `submission` from `uid`/`gid` and resolves its time at `now`.
 pub fn accept(
     submission: Submission,
-    uid: u32,
+    uid: sched_spool::Uid,
     gid: u32,
     now: Timestamp,
 ) -> Result<Accepted, RequestError> {
@@ -214,6 +214,7 @@ fn resolve(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use sched_spool::Uid;
 
     fn submission(when: When, env: Vec<(&str, &str)>) -> Submission {
         Submission {
@@ -267,8 +268,13 @@ mod tests {
         }
         for bad in ["", "1A", "A-B", "A=B", "A B", "é", "BASH_FUNC_f%%"] {
             assert!(!is_env_name(bad), "{bad}");
-            let error =
-                accept(submission(When::Now, vec![(bad, "v")]), 1000, 1000, now()).unwrap_err();
+            let error = accept(
+                submission(When::Now, vec![(bad, "v")]),
+                Uid(1000),
+                1000,
+                now(),
+            )
+            .unwrap_err();
             assert_eq!(error.code(), sched_proto::ErrorCode::Invalid, "{bad}");
         }
     }
@@ -283,7 +289,7 @@ mod tests {
                 },
                 vec![],
             ),
-            1000,
+            Uid(1000),
             1000,
             now(),
         )
@@ -299,7 +305,7 @@ mod tests {
                 },
                 vec![],
             ),
-            1000,
+            Uid(1000),
             1000,
             now(),
         )
@@ -315,7 +321,7 @@ mod tests {
         let mut s = submission(When::Now, vec![]);
         s.cwd = "relative".into();
         assert!(
-            accept(s, 0, 0, now())
+            accept(s, Uid(0), 0, now())
                 .unwrap_err()
                 .to_string()
                 .contains("not an absolute path")
@@ -323,7 +329,7 @@ mod tests {
         let mut s = submission(When::Now, vec![]);
         s.umask = 0o1000;
         assert!(
-            accept(s, 0, 0, now())
+            accept(s, Uid(0), 0, now())
                 .unwrap_err()
                 .to_string()
                 .contains("umask")
@@ -331,7 +337,7 @@ mod tests {
         let mut s = submission(When::Now, vec![]);
         s.command = "x".repeat(MAX_COMMAND + 1);
         assert!(
-            accept(s, 0, 0, now())
+            accept(s, Uid(0), 0, now())
                 .unwrap_err()
                 .to_string()
                 .contains("put it in a script")
@@ -339,7 +345,7 @@ mod tests {
         let mut s = submission(When::Now, vec![]);
         s.tz = Some("Mars/Olympus".into());
         assert!(
-            accept(s, 0, 0, now())
+            accept(s, Uid(0), 0, now())
                 .unwrap_err()
                 .to_string()
                 .contains("unknown time zone")

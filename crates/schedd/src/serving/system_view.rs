@@ -18,7 +18,7 @@ use super::error::RequestError;
 use crate::scheduling::event::Event;
 
 pub async fn serve(context: &Context, peer: Peer) -> Result<Response, RequestError> {
-    if peer.uid != 0 {
+    if peer.uid != sched_spool::Uid::ROOT {
         return Err(RequestError::Denied(
             "only root may see the system crontabs as loaded".to_owned(),
         ));

@@ -35,7 +35,7 @@ fn at(when: &str, command: &str) -> Request {
 struct SlowDirectory {
     hang: Arc<AtomicBool>,
     release: mpsc::Sender<()>,
-    asked: mpsc::Receiver<u32>,
+    asked: mpsc::Receiver<sched_spool::Uid>,
 }
 
 fn slow_directory() -> (Accounts, SlowDirectory) {
@@ -147,7 +147,7 @@ async fn a_hanging_account_lookup_delays_only_the_request_that_needs_it_never_a_
 
 fn peer(uid: u32) -> crate::serving::context::Peer {
     crate::serving::context::Peer {
-        uid,
+        uid: sched_spool::Uid(uid),
         gid: uid,
         pid: None,
     }
@@ -173,7 +173,7 @@ fn refusal(response: Response) -> (sched_proto::ErrorCode, String) {
 async fn a_users_daemon_serves_that_user_only_and_the_mock_clock_only_its_owner() {
     let daemon = Daemon::start(start(), Accounts::system()).await;
     let mut context = daemon.context.clone();
-    context.daemon_uid = 4242;
+    context.daemon_uid = sched_spool::Uid(4242);
     assert_eq!(
         refusal(answer(&context, peer(4243), Request::List).await),
         (

@@ -59,7 +59,7 @@ pub async fn serve(
             kind: proto_kind(kind).into(),
             job: id.0,
             origin: None,
-            owner_uid: uid,
+            owner_uid: uid.0,
             owner: names.of(uid),
             command,
         })

@@ -31,7 +31,7 @@ pub struct Ingredients {
     /// Where the load average is read.
     pub loadavg: PathBuf,
     /// The uid running the daemon.
-    pub daemon_uid: u32,
+    pub daemon_uid: sched_spool::Uid,
     pub zones: Zones,
     pub accounts: Accounts,
 }

@@ -104,7 +104,7 @@ async fn serve(
         output_dir: output_dir.clone(),
         live: config.live.clone(),
         loadavg: config.loadavg_file.clone(),
-        daemon_uid: euid,
+        daemon_uid: sched_spool::Uid(euid),
         zones: zones.clone(),
         accounts: crate::system::accounts::Accounts::system(),
     });

@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use anyhow::Context as _;
-use sched_spool::{Outcome, SpoolError, Store};
+use sched_spool::{Outcome, SpoolError, Store, Uid};
 
 use crate::clock::Clock;
 use crate::cron::{self, Zones};
@@ -58,7 +58,7 @@ pub(super) async fn load_user_crontabs(
             .filter_map(|crontab| {
                 let uid = crontab.owner_uid;
                 let name = owner_of(uid, crontab.owner_name.as_deref())?;
-                let (loaded, errors) = cron::load_user(uid, &name, &crontab.text, &zones);
+                let (loaded, errors) = cron::load_user(uid.0, &name, &crontab.text, &zones);
                 for error in errors {
                     tracing::error!("crontab of {name}:{error}; the line is skipped");
                 }
@@ -77,26 +77,26 @@ pub(super) async fn load_user_crontabs(
 /// looked up, so accounts sharing a uid are each themselves); otherwise
 /// the crontab is an orphan, logged and not loaded. A failed lookup loads
 /// it: the executor checks again before each run.
-fn owner_of(uid: u32, stored: Option<&str>) -> Option<String> {
+fn owner_of(uid: Uid, stored: Option<&str>) -> Option<String> {
     let Some(name) = stored else {
         tracing::warn!(
-            uid,
+            uid = uid.0,
             "the crontab of uid {uid} has no known owner (its account was gone when names began to be kept): not loaded"
         );
         return None;
     };
     match sched_runas::uid_of_name(name) {
-        Ok(Some(holder)) if holder == uid => return Some(name.to_owned()),
+        Ok(Some(holder)) if holder == uid.0 => return Some(name.to_owned()),
         Err(_) => return Some(name.to_owned()),
         Ok(_) => {}
     }
     match crate::system::accounts::account_of(uid) {
         Ok(Some(now)) => tracing::warn!(
-            uid,
+            uid = uid.0,
             "the crontab of uid {uid} is an orphan: it was {name}'s, and uid {uid} is now {now}'s: not loaded"
         ),
         _ => tracing::warn!(
-            uid,
+            uid = uid.0,
             "the crontab of uid {uid} is an orphan (no such user): not loaded"
         ),
     }

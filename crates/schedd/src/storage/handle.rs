@@ -8,7 +8,7 @@ use std::sync::mpsc;
 use jiff::Timestamp;
 use sched_spool::{
     CronRun, CrontabInstall, JobId, JobRecord, NewJob, Outcome, Output, Owner, PendingJob, RunId,
-    RunRecord, SpoolError, Store, StoredCrontab,
+    RunRecord, SpoolError, Store, StoredCrontab, Uid,
 };
 use tokio::sync::oneshot;
 
@@ -115,7 +115,7 @@ impl SpoolHandle {
     }
 
     /// See [`Store::pending_owner_uids`].
-    pub async fn pending_owner_uids(&self, owner: Owner) -> Result<Vec<u32>, SpoolCallError> {
+    pub async fn pending_owner_uids(&self, owner: Owner) -> Result<Vec<Uid>, SpoolCallError> {
         self.call(move |store| store.pending_owner_uids(owner))
             .await
     }
@@ -220,7 +220,7 @@ impl SpoolHandle {
     }
 
     /// See [`Store::crontab`].
-    pub async fn crontab(&self, uid: u32) -> Result<Option<StoredCrontab>, SpoolCallError> {
+    pub async fn crontab(&self, uid: Uid) -> Result<Option<StoredCrontab>, SpoolCallError> {
         self.call(move |store| store.crontab(uid)).await
     }
 
@@ -234,7 +234,7 @@ impl SpoolHandle {
     /// scheduler) hears of installations in the order they were written.
     pub async fn install_crontab(
         &self,
-        uid: u32,
+        uid: Uid,
         name: Option<String>,
         text: String,
         now: Timestamp,
@@ -255,7 +255,7 @@ impl SpoolHandle {
     /// after a removal, in order with installations.
     pub async fn remove_crontab(
         &self,
-        uid: u32,
+        uid: Uid,
         only_of: Option<String>,
         then: impl FnOnce() + Send + 'static,
     ) -> Result<bool, SpoolCallError> {

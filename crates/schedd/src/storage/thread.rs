@@ -230,7 +230,7 @@ mod tests {
         let job = sched_spool::NewJob {
             kind: sched_spool::JobKind::At,
             queue: 'a',
-            owner_uid: 1000,
+            owner_uid: sched_spool::Uid(1000),
             owner_gid: 1000,
             owner_name: None,
             due: jiff::Timestamp::UNIX_EPOCH,

@@ -10,9 +10,11 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use sched_spool::Uid;
+
 /// Finds the account name of a uid: `Ok(None)` when it has none, `Err`
 /// when the lookup failed (never taken for "no account").
-pub type Lookup = dyn Fn(u32) -> Result<Option<String>, String> + Send + Sync;
+pub type Lookup = dyn Fn(Uid) -> Result<Option<String>, String> + Send + Sync;
 
 /// The account database, as the daemon asks it. Cheap to clone.
 #[derive(Clone)]
@@ -47,7 +49,7 @@ impl Accounts {
     }
 
     /// The account name of `uid`, looked up off the async threads.
-    pub async fn name_of(&self, uid: u32) -> Result<Option<String>, String> {
+    pub async fn name_of(&self, uid: Uid) -> Result<Option<String>, String> {
         let lookup = self.lookup.clone();
         tokio::task::spawn_blocking(move || lookup(uid))
             .await
@@ -56,8 +58,8 @@ impl Accounts {
 
     /// The names of `uids`, each looked up once, off the async threads. A
     /// uid with no account, or whose lookup failed, is shown as its number.
-    pub async fn names(&self, uids: impl IntoIterator<Item = u32>) -> Names {
-        let mut wanted: Vec<u32> = uids.into_iter().collect();
+    pub async fn names(&self, uids: impl IntoIterator<Item = Uid>) -> Names {
+        let mut wanted: Vec<Uid> = uids.into_iter().collect();
         wanted.sort_unstable();
         wanted.dedup();
         let lookup = self.lookup.clone();
@@ -78,29 +80,29 @@ impl Accounts {
 
 /// The account name of `uid`, if it has an account (blocking: NSS). A
 /// failed lookup is an error, never taken for "no account".
-pub fn account_of(uid: u32) -> Result<Option<String>, String> {
-    nix::unistd::User::from_uid(nix::unistd::Uid::from_raw(uid))
+pub fn account_of(uid: Uid) -> Result<Option<String>, String> {
+    nix::unistd::User::from_uid(nix::unistd::Uid::from_raw(uid.0))
         .map(|user| user.map(|user| user.name))
         .map_err(|error| format!("cannot look up uid {uid}: {error}"))
 }
 
 /// Names resolved for one reply.
 #[derive(Debug, Default, Clone)]
-pub struct Names(HashMap<u32, String>);
+pub struct Names(HashMap<Uid, String>);
 
 impl Names {
     /// Names known in advance (the caller's own, already looked up).
-    pub fn known(names: impl IntoIterator<Item = (u32, String)>) -> Names {
+    pub fn known(names: impl IntoIterator<Item = (Uid, String)>) -> Names {
         Names(names.into_iter().collect())
     }
 
     /// The name resolved for `uid`, if it was asked for.
-    pub fn get(&self, uid: u32) -> Option<&str> {
+    pub fn get(&self, uid: Uid) -> Option<&str> {
         self.0.get(&uid).map(String::as_str)
     }
 
     /// The name of `uid`, or the uid in decimal when it was not resolved.
-    pub fn of(&self, uid: u32) -> String {
+    pub fn of(&self, uid: Uid) -> String {
         self.get(uid).map_or_else(|| uid.to_string(), str::to_owned)
     }
 }
@@ -115,23 +117,28 @@ mod tests {
         let log = asked.clone();
         let accounts = Accounts::with_lookup(Arc::new(move |uid| {
             log.lock().unwrap().push(uid);
-            match uid {
+            match uid.0 {
                 1000 => Ok(Some("alice".to_owned())),
                 1001 => Err("the directory is down".to_owned()),
                 _ => Ok(None),
             }
         }));
-        let names = accounts.names([1000, 1002, 1000, 1001, 1000]).await;
-        assert_eq!(*asked.lock().unwrap(), [1000, 1001, 1002]);
-        assert_eq!(names.of(1000), "alice");
-        assert_eq!(names.of(1001), "1001");
-        assert_eq!(names.of(1002), "1002");
-        assert_eq!(names.get(7), None);
-        assert_eq!(names.of(7), "7");
+        let names = accounts
+            .names([1000, 1002, 1000, 1001, 1000].map(Uid))
+            .await;
+        assert_eq!(*asked.lock().unwrap(), [1000, 1001, 1002].map(Uid));
+        assert_eq!(names.of(Uid(1000)), "alice");
+        assert_eq!(names.of(Uid(1001)), "1001");
+        assert_eq!(names.of(Uid(1002)), "1002");
+        assert_eq!(names.get(Uid(7)), None);
+        assert_eq!(names.of(Uid(7)), "7");
         assert_eq!(
-            accounts.name_of(1001).await,
+            accounts.name_of(Uid(1001)).await,
             Err("the directory is down".to_owned())
         );
-        assert_eq!(accounts.name_of(1000).await, Ok(Some("alice".to_owned())));
+        assert_eq!(
+            accounts.name_of(Uid(1000)).await,
+            Ok(Some("alice".to_owned()))
+        );
     }
 }
