@@ -183,7 +183,7 @@ pub struct JobRecord {
     pub job: NewJob,
 }
 
-/// A pending job as [`SqliteSpool::for_each_pending`](crate::Spool::for_each_pending)
+/// A pending job as [`Store::for_each_pending`](crate::Store::for_each_pending)
 /// hands it over, borrowed from the row being read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PendingJob<'a> {

@@ -10,9 +10,10 @@
 //!   job survives a power cut);
 //! - an [`Owner`] filter decides which rows a call sees or changes: rows of
 //!   a uid are an account's only if stored under its name;
-//! - a lookup that may find nothing returns `Option` (or `bool`); a call
-//!   that names a row which must exist fails with
-//!   [`SpoolError::NotFound`];
+//! - a lookup that may find nothing returns `Option` (or `bool`); the end
+//!   of a run ([`Store::finish_run`]) names a row that must exist and fails
+//!   with [`SpoolError::NotFound`] when it does not; updates that only add
+//!   to a row (a pid, a note) change nothing when it is gone;
 //! - errors say what kind of failure it was ([`SpoolError::is_transient`])
 //!   and carry no backend type.
 //!

@@ -1,7 +1,7 @@
 //! Deciding, without changing a byte, whether an existing file is a schedd
 //! spool this build can open: not held by another process, an SQLite
 //! database, marked as ours, readable from end to end, and of a schema we
-//! know. Only then does [`SqliteSpool::open`](crate::Spool::open) open it for
+//! know. Only then does [`SqliteSpool::open`](crate::SqliteSpool::open) open it for
 //! writing, which may switch its journal, replay its WAL or migrate it.
 //!
 //! Why a separate, read-only pass: opening a database for writing is

@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use jiff::Timestamp;
 use sched_runas::{JobCommand, ResolvedUser};
-use sched_spool::{JobRecord, Outcome, Output};
+use sched_spool::{JobRecord, Outcome, Output, SpoolError};
 
 use crate::clock::Clock;
 use crate::cron::CronJob;
@@ -481,6 +481,12 @@ impl Executor {
                     );
                     tokio::time::sleep(delay).await;
                     delay = (delay * 2).min(RECORD_RETRY_MAX);
+                }
+                // The run's row is gone (removed by hand): nothing is left
+                // to record, and its output may go.
+                Err(SpoolCallError::Spool(error @ SpoolError::NotFound { .. })) => {
+                    tracing::warn!(run = run.0, "the end of the run is not recorded: {error}");
+                    return true;
                 }
                 Err(error) => {
                     tracing::error!(run = run.0, "cannot record the end of the run: {error}");

@@ -13,7 +13,7 @@ use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap, HashSet};
 use std::sync::Arc;
 
-use jiff::{SignedDuration, Timestamp};
+use jiff::Timestamp;
 use sched_engine::one_shots::{self, ARM_AHEAD, Kind, OneShots, later};
 use sched_engine::{Key, Wakeup};
 use sched_spool::{CronRun, JobId, JobKind, Owner, RunId};
@@ -21,21 +21,10 @@ use tokio::sync::{mpsc, oneshot, watch};
 
 use super::event::{Event, SystemRow};
 use crate::clock::{Clock, Timer, Wake};
+use crate::config::Live;
 use crate::cron::{CronJob, CronTable, Loaded, Source};
 use crate::running::executor::{Executor, Ready, Task};
 use crate::storage::SpoolHandle;
-
-/// Where the scheduler reads the load average.
-#[derive(Debug, Clone)]
-pub struct BatchPolicy {
-    /// Batch jobs start only while the 1-minute load average is below this.
-    pub load_limit: f64,
-    /// The least time between two batch starts (and load checks).
-    pub interval: SignedDuration,
-    /// Where the load average is read: /proc/loadavg (tests give a file
-    /// of their own).
-    pub loadavg: std::path::PathBuf,
-}
 
 /// The scheduler's state.
 #[derive(Debug)]
@@ -45,7 +34,12 @@ pub struct Scheduler {
     /// giving claims back.
     spool: SpoolHandle,
     executor: Executor,
-    batch_policy: BatchPolicy,
+    /// The settings SIGHUP changes, as one value (the batch load limit is
+    /// read from here; the executor and the queue get theirs on change).
+    settings: Live,
+    /// Where the load average is read: /proc/loadavg (tests give a file
+    /// of their own).
+    loadavg: std::path::PathBuf,
     /// Pending and ready at and batch jobs, and their rules.
     one_shots: OneShots,
     /// What the executor made ready for each ready run.
@@ -65,15 +59,17 @@ impl Scheduler {
         clock: Clock,
         spool: SpoolHandle,
         executor: Executor,
-        batch_policy: BatchPolicy,
+        settings: Live,
+        loadavg: std::path::PathBuf,
     ) -> Scheduler {
         let cron = CronTable::new(clock.reading());
         Scheduler {
             clock,
             spool,
             executor,
-            one_shots: OneShots::new(batch_policy.interval),
-            batch_policy,
+            one_shots: OneShots::new(settings.batch_interval()),
+            settings,
+            loadavg,
             prepared: HashMap::new(),
             settle_waiters: Vec::new(),
             cron,
@@ -229,11 +225,11 @@ impl Scheduler {
             Event::Reconfigure(live) => {
                 self.executor
                     .reconfigure(live.output_limit, live.sendmail.clone());
-                self.batch_policy.load_limit = live.batch_load_limit;
                 self.one_shots.set_batch_interval(live.batch_interval());
                 if let Err(error) = self.spool.set_cron_runs_kept(live.cron_runs_kept).await {
                     tracing::warn!("cannot set the runs kept per crontab line: {error}");
                 }
+                self.settings = live;
             }
             Event::UserCrontab(loaded) => self.load_crontab(loaded),
             Event::UserCrontabRemoved { uid } => self.drop_source(&Source::User(uid.0)),
@@ -335,8 +331,9 @@ impl Scheduler {
     fn batch_hold(&self) -> Option<(f64, f64)> {
         let now = self.clock.now();
         self.one_shots.next_batch(now)?;
-        let load = load_average(&self.batch_policy.loadavg)?;
-        (load >= self.batch_policy.load_limit).then_some((load, self.batch_policy.load_limit))
+        let load = load_average(&self.loadavg)?;
+        let limit = self.settings.batch_load_limit;
+        (load >= limit).then_some((load, limit))
     }
 
     /// Starts every @reboot entry, once.
@@ -448,11 +445,11 @@ impl Scheduler {
         let Some(job) = self.one_shots.batch_turn(now) else {
             return;
         };
-        match load_average(&self.batch_policy.loadavg) {
-            Some(load) if load >= self.batch_policy.load_limit => {
+        match load_average(&self.loadavg) {
+            Some(load) if load >= self.settings.batch_load_limit => {
                 tracing::debug!(
                     load,
-                    limit = self.batch_policy.load_limit,
+                    limit = self.settings.batch_load_limit,
                     "batch jobs wait for a lower load"
                 );
             }

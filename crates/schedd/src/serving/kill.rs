@@ -27,24 +27,25 @@ pub async fn serve(
     grace_ms: u64,
 ) -> Result<Response, RequestError> {
     let grace = Duration::from_millis(grace_ms).min(MAX_GRACE);
-    let run = context
-        .spool
-        .runs_in_progress(owner.clone())
-        .await?
-        .into_iter()
-        .find(|run| match target {
-            RunTarget::Job { id } => run.job_id == Some(JobId(id)),
-            RunTarget::Run { id } => run.id == RunId(id),
-        });
+    // Who asks, looked up first: nothing may wait between reading the
+    // run's pid and signalling it.
+    let who = context.accounts.names([peer.uid]).await.of(peer.uid);
     // A job that has not started is told apart from no job at all.
-    let pending = match (&run, target) {
-        (None, RunTarget::Job { id }) => context
-            .spool
-            .job(JobId(id), owner)
-            .await?
-            .map(|job| job.job.due),
-        _ => None,
+    let job = match target {
+        RunTarget::Job { id } => Some(JobId(id)),
+        RunTarget::Run { .. } => None,
     };
+    let (run, pending) = context
+        .spool
+        .run_in_progress_or_pending(
+            owner,
+            move |run| match target {
+                RunTarget::Job { id } => run.job_id == Some(JobId(id)),
+                RunTarget::Run { id } => run.id == RunId(id),
+            },
+            job,
+        )
+        .await?;
     let Some(run) = run else {
         let message = match (target, pending) {
             (RunTarget::Job { id }, Some(due)) => format!(
@@ -66,7 +67,6 @@ pub async fn serve(
         )));
     };
     let group = group_of(pid)?;
-    let who = context.accounts.names([peer.uid]).await.of(peer.uid);
     let note = format!(
         "ended with `sched kill` by {who} (uid {}): SIGTERM, then SIGKILL after {} ms if still running",
         peer.uid,

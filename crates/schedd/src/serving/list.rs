@@ -20,7 +20,6 @@ use crate::system::accounts::Names;
 pub async fn frame(context: &Context, owner: Owner) -> Result<Vec<u8>, RequestError> {
     let now = context.clock.now();
     let batch_hold = batch_hold(context).await;
-    let running = context.spool.runs_in_progress(owner.clone()).await?;
     // Every name is looked up before the scan, off the spool thread: a slow
     // directory delays this listing only, never the claim of a due job.
     let names = match &owner {
@@ -31,20 +30,17 @@ pub async fn frame(context: &Context, owner: Owner) -> Result<Vec<u8>, RequestEr
         } => Names::known([(*uid, name.clone())]),
         _ => {
             let uids = context.spool.pending_owner_uids(owner.clone()).await?;
-            let running_uids = running.iter().map(|run| run.owner_uid);
-            context
-                .accounts
-                .names(uids.into_iter().chain(running_uids))
-                .await
+            context.accounts.names(uids).await
         }
     };
-    let running = running.iter().map(|run| run_info(run, &names)).collect();
-    let (encoder, failed) = context
+    // The pending jobs and the runs in progress in one turn of the spool
+    // thread: a job is listed as one or the other, never neither.
+    let ((encoder, failed, mut names), running) = context
         .spool
-        .fold_pending(
+        .fold_pending_then_running(
             owner,
-            (ListingEncoder::new(), None),
-            move |(encoder, failed), job| {
+            (ListingEncoder::new(), None, names),
+            |(encoder, failed, names), job| {
                 // A job of an owner not seen before the scan (queued since)
                 // shows its uid.
                 let unnamed;
@@ -76,13 +72,21 @@ pub async fn frame(context: &Context, owner: Owner) -> Result<Vec<u8>, RequestEr
             },
         )
         .await?;
+    let unnamed: Vec<_> = running
+        .iter()
+        .map(|run| run.owner_uid)
+        .filter(|&uid| names.get(uid).is_none())
+        .collect();
+    if !unnamed.is_empty() {
+        names.extend(context.accounts.names(unnamed).await);
+    }
+    let running = running.iter().map(|run| run_info(run, &names)).collect();
     let jobs = encoder.len();
     let built = match failed {
         Some(error) => Err(error),
         None => encoder.finish_with(running, Some(now), batch_hold),
     };
     let frame = built.map_err(|error| {
-        tracing::error!("cannot encode a listing: {error}");
         RequestError::Internal(format!("the listing could not be sent: {error}"))
     })?;
     tracing::debug!(jobs, bytes = frame.len(), "listed");

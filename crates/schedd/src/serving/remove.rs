@@ -23,22 +23,12 @@ pub async fn serve(
         )));
     }
     let ids: Vec<JobId> = ids.into_iter().map(JobId).collect();
-    let removed = context
-        .spool
-        .remove_jobs(ids.clone(), owner.clone())
-        .await?;
     // A job that is not pending may be running: say so.
-    let running: std::collections::HashSet<JobId> = if removed.iter().all(Option::is_some) {
-        Default::default()
-    } else {
-        context
-            .spool
-            .runs_in_progress(owner)
-            .await?
-            .into_iter()
-            .filter_map(|run| run.job_id)
-            .collect()
-    };
+    let (removed, running) = context
+        .spool
+        .remove_jobs_noting_running(ids.clone(), owner)
+        .await?;
+    let running: std::collections::HashSet<JobId> = running.into_iter().collect();
     let removed = ids.into_iter().zip(removed);
     let mut results = Vec::with_capacity(removed.len());
     for (id, job) in removed {

@@ -14,7 +14,7 @@ use crate::cron::Zones;
 use crate::running::executor::{Executor, Report};
 use crate::running::in_progress::Running;
 use crate::scheduling::event::Event;
-use crate::scheduling::scheduler::{BatchPolicy, Scheduler};
+use crate::scheduling::scheduler::Scheduler;
 use crate::serving::context::Context;
 use crate::storage::SpoolHandle;
 use crate::system::accounts::Accounts;
@@ -80,11 +80,8 @@ pub fn assemble(ingredients: Ingredients) -> Parts {
         clock.clone(),
         spool.clone(),
         executor,
-        BatchPolicy {
-            load_limit: live.batch_load_limit,
-            interval: live.batch_interval(),
-            loadavg,
-        },
+        live.clone(),
+        loadavg,
     );
     let context = Context {
         spool,

@@ -114,6 +114,70 @@ impl SpoolHandle {
         .await
     }
 
+    /// [`fold_pending`](Self::fold_pending), and then the runs in
+    /// progress `owner` may see, in the same turn of the spool thread: a
+    /// listing shows a job either pending or running, never neither.
+    pub async fn fold_pending_then_running<S: Send + 'static>(
+        &self,
+        owner: Owner,
+        state: S,
+        mut visit: impl FnMut(&mut S, PendingJob<'_>) -> ControlFlow<()> + Send + 'static,
+    ) -> Result<(S, Vec<RunRecord>), SpoolCallError> {
+        self.call(move |store| {
+            let mut state = state;
+            store.for_each_pending(owner.clone(), &mut |job| visit(&mut state, job))?;
+            Ok((state, store.runs_in_progress(owner)?))
+        })
+        .await
+    }
+
+    /// Removes the jobs `ids` `owner` may remove (see
+    /// [`Store::remove_jobs`]) and, in the same turn of the spool thread,
+    /// says which of the others are running now.
+    pub async fn remove_jobs_noting_running(
+        &self,
+        ids: Vec<JobId>,
+        owner: Owner,
+    ) -> Result<(Vec<Option<JobRecord>>, Vec<JobId>), SpoolCallError> {
+        self.call(move |store| {
+            let removed = store.remove_jobs(&ids, owner.clone())?;
+            let running = if removed.iter().all(Option::is_some) {
+                Vec::new()
+            } else {
+                store
+                    .runs_in_progress(owner)?
+                    .into_iter()
+                    .filter_map(|run| run.job_id)
+                    .collect()
+            };
+            Ok((removed, running))
+        })
+        .await
+    }
+
+    /// The run in progress `owner` may see that `matches`, or else, when
+    /// `job` is given, that job's instant if it is still pending: in one
+    /// turn of the spool thread.
+    pub async fn run_in_progress_or_pending(
+        &self,
+        owner: Owner,
+        matches: impl Fn(&RunRecord) -> bool + Send + 'static,
+        job: Option<JobId>,
+    ) -> Result<(Option<RunRecord>, Option<Timestamp>), SpoolCallError> {
+        self.call(move |store| {
+            let run = store
+                .runs_in_progress(owner.clone())?
+                .into_iter()
+                .find(|run| matches(run));
+            let pending = match (&run, job) {
+                (None, Some(id)) => store.job(id, owner)?.map(|job| job.job.due),
+                _ => None,
+            };
+            Ok((run, pending))
+        })
+        .await
+    }
+
     /// See [`Store::pending_owner_uids`].
     pub async fn pending_owner_uids(&self, owner: Owner) -> Result<Vec<Uid>, SpoolCallError> {
         self.call(move |store| store.pending_owner_uids(owner))
@@ -123,15 +187,6 @@ impl SpoolHandle {
     /// See [`Store::job`].
     pub async fn job(&self, id: JobId, owner: Owner) -> Result<Option<JobRecord>, SpoolCallError> {
         self.call(move |store| store.job(id, owner)).await
-    }
-
-    /// See [`Store::remove_jobs`].
-    pub async fn remove_jobs(
-        &self,
-        ids: Vec<JobId>,
-        owner: Owner,
-    ) -> Result<Vec<Option<JobRecord>>, SpoolCallError> {
-        self.call(move |store| store.remove_jobs(&ids, owner)).await
     }
 
     /// See [`Store::claim`].
@@ -207,11 +262,6 @@ impl SpoolHandle {
     ) -> Result<Vec<RunRecord>, SpoolCallError> {
         self.call(move |store| store.runs_of_origin(owner, &origin, limit))
             .await
-    }
-
-    /// See [`Store::runs_in_progress`].
-    pub async fn runs_in_progress(&self, owner: Owner) -> Result<Vec<RunRecord>, SpoolCallError> {
-        self.call(move |store| store.runs_in_progress(owner)).await
     }
 
     /// See [`Store::running_runs`].

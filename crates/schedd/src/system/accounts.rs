@@ -96,6 +96,11 @@ impl Names {
         Names(names.into_iter().collect())
     }
 
+    /// Adds the names `more` resolved.
+    pub fn extend(&mut self, more: Names) {
+        self.0.extend(more.0);
+    }
+
     /// The name resolved for `uid`, if it was asked for.
     pub fn get(&self, uid: Uid) -> Option<&str> {
         self.0.get(&uid).map(String::as_str)
