@@ -291,3 +291,93 @@ async fn logs_of_a_line_that_names_no_crontab_line_are_refused_with_the_forms_ex
     }
     daemon.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn show_gives_the_owner_the_script_and_no_one_else_the_job() {
+    let daemon = Daemon::start(start(), Accounts::system()).await;
+    let me = Daemon::me();
+    let Response::Submitted { job, .. } = daemon.ask(me, at("now + 1 hour", "echo shown")).await
+    else {
+        panic!("queued");
+    };
+    let Response::Script { job: shown, script } =
+        daemon.ask(me, Request::Show { id: job.id }).await
+    else {
+        panic!("shown");
+    };
+    assert_eq!((shown.id, shown.command.as_str()), (job.id, "echo shown"));
+    assert!(script.ends_with("echo shown\n"), "{script}");
+    // Someone else (with no account) is told there is no such job of theirs.
+    let mut context = daemon.context.clone();
+    context.daemon_uid = sched_spool::Uid::ROOT;
+    assert_eq!(
+        refusal(answer(&context, peer(4243), Request::Show { id: job.id }).await),
+        (
+            sched_proto::ErrorCode::NotFound,
+            format!("no pending job {} of yours: see `sched ls`", job.id)
+        )
+    );
+    daemon.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kill_stops_a_running_job_and_its_history_says_who_did() {
+    let daemon = Daemon::start(start(), Accounts::system()).await;
+    let me = Daemon::me();
+    let Response::Submitted { job, .. } = daemon.ask(me, at("now + 1 minute", "sleep 30")).await
+    else {
+        panic!("queued");
+    };
+    let not_yet = daemon
+        .ask(
+            me,
+            Request::Kill {
+                target: sched_proto::RunTarget::Job { id: job.id },
+                grace_ms: 100,
+            },
+        )
+        .await;
+    let (code, message) = refusal(not_yet);
+    assert_eq!(code, sched_proto::ErrorCode::NotFound);
+    assert!(
+        message.starts_with(&format!("job {} has not started", job.id)),
+        "{message}"
+    );
+    daemon.advance_to(job.due).await;
+    let Response::Killed { run, .. } = daemon
+        .ask(
+            me,
+            Request::Kill {
+                target: sched_proto::RunTarget::Job { id: job.id },
+                grace_ms: 100,
+            },
+        )
+        .await
+    else {
+        panic!("killed");
+    };
+    daemon.settle().await;
+    let runs = daemon
+        .context
+        .spool
+        .runs(Owner::Any, None, 10)
+        .await
+        .unwrap();
+    assert_eq!(runs.len(), 1);
+    assert_eq!(runs[0].id, sched_spool::RunId(run));
+    assert_eq!(runs[0].outcome, Outcome::Signalled(15));
+    let name = account_of(me.uid)
+        .unwrap()
+        .unwrap_or_else(|| me.uid.to_string());
+    assert_eq!(
+        runs[0].note.as_deref(),
+        Some(
+            format!(
+                "ended with `sched kill` by {name} (uid {}): SIGTERM, then SIGKILL after 100 ms if still running",
+                me.uid
+            )
+            .as_str()
+        )
+    );
+    daemon.stop().await;
+}

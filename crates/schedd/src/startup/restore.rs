@@ -151,3 +151,58 @@ pub(super) async fn recover_lost_runs(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+
+    use sched_spool::{JobKind, NewJob, Owner, SqliteSpool};
+
+    use super::*;
+
+    #[tokio::test]
+    async fn a_run_the_previous_daemon_never_saw_end_is_recorded_lost_with_its_output() {
+        let dir = tempfile::tempdir().unwrap();
+        let output_dir = dir.path().join("output");
+        std::fs::create_dir(&output_dir).unwrap();
+        let mut store = SqliteSpool::open(&dir.path().join("spool.db")).unwrap();
+        let start: jiff::Timestamp = "2026-03-01T12:00:00Z".parse().unwrap();
+        let ids = store
+            .insert_jobs(&[NewJob {
+                kind: JobKind::At,
+                queue: 'a',
+                owner_uid: Uid(1000),
+                owner_gid: 1000,
+                owner_name: Some("alice".to_owned()),
+                due: start,
+                submitted: start,
+                command: "make".to_owned(),
+                cwd: "/".to_owned(),
+                umask: 0o022,
+                env: Vec::new(),
+                mail: Default::default(),
+            }])
+            .unwrap();
+        let (_, run) = store.claim(&ids, start).unwrap().remove(0);
+        store.set_started(&[(run, 4242, start)]).unwrap();
+        let mut left = output::create(&output_dir, run).unwrap();
+        left.write_all(b"half done\n").unwrap();
+        drop(left);
+        let (spool, _ended) = SpoolHandle::start(Box::new(store)).unwrap();
+        let later = start + jiff::SignedDuration::from_hours(1);
+        recover_lost_runs(&spool, &Clock::mock(later), &output_dir, 1024)
+            .await
+            .unwrap();
+        let runs = spool.runs(Owner::Any, None, 10).await.unwrap();
+        assert_eq!(
+            (runs[0].id, &runs[0].outcome, runs[0].finished),
+            (run, &Outcome::Lost, Some(later))
+        );
+        assert_eq!(runs[0].output.head, b"half done\n");
+        assert!(
+            !output::path(&output_dir, run).exists(),
+            "recorded, then removed"
+        );
+        assert!(spool.running_runs().await.unwrap().is_empty());
+    }
+}
