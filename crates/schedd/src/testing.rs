@@ -38,6 +38,23 @@ pub fn response_of(reply: Reply) -> Response {
     }
 }
 
+/// An at job submission: `command` at the at(1) time `when`, read in UTC.
+pub fn at_job(when: &str, command: &str) -> Request {
+    Request::Submit(sched_proto::Submission {
+        kind: sched_proto::JobKind::At,
+        queue: None,
+        when: sched_proto::When::Timespec {
+            text: when.to_owned(),
+        },
+        tz: Some("UTC".to_owned()),
+        command: command.to_owned(),
+        env: Vec::new(),
+        cwd: "/".to_owned(),
+        umask: 0o022,
+        mail: Default::default(),
+    })
+}
+
 /// A daemon running in this process, on a mock clock.
 pub struct Daemon {
     pub context: Context,

@@ -196,6 +196,10 @@ impl SqliteSpool {
             )
             .optional()
             .map_err(|e| SqliteSpool::error_of(&self.path, e))?;
+        // The same value again (a restart within one boot): nothing to write.
+        if old.as_deref() == Some(value) {
+            return Ok(old);
+        }
         tx.execute(
             "INSERT INTO state (key, value) VALUES (?1, ?2)
              ON CONFLICT (key) DO UPDATE SET value = excluded.value",

@@ -606,7 +606,10 @@ pub fn state_values_are_swapped_and_survive_reopening(backend: &dyn Backend) {
         assert_eq!(store.swap_state("boot", "a").unwrap(), None);
         assert_eq!(store.swap_state("boot", "b").unwrap().as_deref(), Some("a"));
     }
-    let store = backend.open();
+    let mut store = backend.open();
+    assert_eq!(store.state("boot").unwrap().as_deref(), Some("b"));
+    // The same value again: the old one is returned and nothing changes.
+    assert_eq!(store.swap_state("boot", "b").unwrap().as_deref(), Some("b"));
     assert_eq!(store.state("boot").unwrap().as_deref(), Some("b"));
     assert_eq!(store.state("other").unwrap(), None);
 }

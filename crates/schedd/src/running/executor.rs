@@ -261,9 +261,9 @@ impl Executor {
         })
     }
 
-    /// Gives back a run made ready but not started, unopened output file
-    /// and all; the caller returns the claim to the spool.
-    pub fn abandon(&self, ready: Ready) -> (Task, RunId) {
+    /// Drops a run made ready but not started, and its unused output file;
+    /// the caller returns the claim to the spool.
+    pub fn abandon(&self, ready: Ready) {
         let path = output::path(&self.output_dir, ready.run);
         drop(ready.output);
         if let Err(error) = output::remove(&path) {
@@ -273,7 +273,6 @@ impl Executor {
                 path.display()
             );
         }
-        (ready.task, ready.run)
     }
 
     /// Forks and execs a ready job. Returns the started process, to be

@@ -2,34 +2,18 @@
 //! and executor (`crate::testing`).
 
 use jiff::{SignedDuration, Timestamp};
-use sched_proto::{JobKind, Request, Response, Submission, When};
+use sched_proto::{Request, Response};
 use sched_spool::{JobId, Outcome, Owner};
 
 use crate::system::accounts::Accounts;
-use crate::testing::Daemon;
+use crate::testing::{Daemon, at_job};
 
 fn at(text: &str) -> Timestamp {
     text.parse().unwrap()
 }
 
-fn submit(when: &str, command: &str) -> Request {
-    Request::Submit(Submission {
-        kind: JobKind::At,
-        queue: None,
-        when: When::Timespec {
-            text: when.to_owned(),
-        },
-        tz: Some("UTC".to_owned()),
-        command: command.to_owned(),
-        env: Vec::new(),
-        cwd: "/".to_owned(),
-        umask: 0o022,
-        mail: Default::default(),
-    })
-}
-
 async fn queue(daemon: &Daemon, when: &str, command: &str) -> JobId {
-    match daemon.ask(Daemon::me(), submit(when, command)).await {
+    match daemon.ask(Daemon::me(), at_job(when, command)).await {
         Response::Submitted { job, .. } => JobId(job.id),
         other => panic!("not queued: {other:?}"),
     }

@@ -4,30 +4,14 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, mpsc};
 
 use jiff::{SignedDuration, Timestamp};
-use sched_proto::{JobKind, Request, Response, Submission, When};
+use sched_proto::{Request, Response};
 use sched_spool::{Outcome, Owner};
 
 use crate::system::accounts::{Accounts, account_of};
-use crate::testing::{Daemon, PATIENCE, response_of};
+use crate::testing::{Daemon, PATIENCE, at_job, response_of};
 
 fn start() -> Timestamp {
     "2026-03-01T12:00:00Z".parse().unwrap()
-}
-
-fn at(when: &str, command: &str) -> Request {
-    Request::Submit(Submission {
-        kind: JobKind::At,
-        queue: None,
-        when: When::Timespec {
-            text: when.to_owned(),
-        },
-        tz: Some("UTC".to_owned()),
-        command: command.to_owned(),
-        env: Vec::new(),
-        cwd: "/".to_owned(),
-        umask: 0o022,
-        mail: Default::default(),
-    })
 }
 
 /// An account directory that answers as the system does until `hang` is
@@ -66,8 +50,8 @@ async fn a_hanging_account_lookup_delays_only_the_request_that_needs_it_never_a_
     let (accounts, directory) = slow_directory();
     let daemon = Daemon::start(start(), accounts).await;
     let me = Daemon::me();
-    let soon = daemon.ask(me, at("now + 1 minute", "echo ran")).await;
-    let later = daemon.ask(me, at("now + 1 hour", "echo later")).await;
+    let soon = daemon.ask(me, at_job("now + 1 minute", "echo ran")).await;
+    let later = daemon.ask(me, at_job("now + 1 hour", "echo later")).await;
     let (Response::Submitted { job: soon, .. }, Response::Submitted { job: later, .. }) =
         (soon, later)
     else {
@@ -236,7 +220,7 @@ async fn a_crontab_with_a_bad_line_is_refused_whole_and_a_good_one_shows_in_next
     else {
         panic!("installed");
     };
-    let Response::Submitted { job, .. } = daemon.ask(me, at("12:30", "echo job")).await else {
+    let Response::Submitted { job, .. } = daemon.ask(me, at_job("12:30", "echo job")).await else {
         panic!("queued");
     };
     let Response::Upcoming { runs, now, .. } = daemon
@@ -296,7 +280,8 @@ async fn logs_of_a_line_that_names_no_crontab_line_are_refused_with_the_forms_ex
 async fn show_gives_the_owner_the_script_and_no_one_else_the_job() {
     let daemon = Daemon::start(start(), Accounts::system()).await;
     let me = Daemon::me();
-    let Response::Submitted { job, .. } = daemon.ask(me, at("now + 1 hour", "echo shown")).await
+    let Response::Submitted { job, .. } =
+        daemon.ask(me, at_job("now + 1 hour", "echo shown")).await
     else {
         panic!("queued");
     };
@@ -324,7 +309,8 @@ async fn show_gives_the_owner_the_script_and_no_one_else_the_job() {
 async fn kill_stops_a_running_job_and_its_history_says_who_did() {
     let daemon = Daemon::start(start(), Accounts::system()).await;
     let me = Daemon::me();
-    let Response::Submitted { job, .. } = daemon.ask(me, at("now + 1 minute", "sleep 30")).await
+    let Response::Submitted { job, .. } =
+        daemon.ask(me, at_job("now + 1 minute", "sleep 30")).await
     else {
         panic!("queued");
     };
