@@ -29,6 +29,7 @@ pub mod crontab;
 mod error;
 mod field;
 mod next;
+pub mod policy;
 mod schedule;
 mod zone;
 

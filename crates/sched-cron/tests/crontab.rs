@@ -291,3 +291,134 @@ fn a_nul_byte_is_reported_where_it_is() {
     assert_eq!(crontab.entries[0].command, "echo fine");
     assert!(crontab.env.is_empty());
 }
+
+#[test]
+fn policy_assignments_apply_to_the_lines_below_them() {
+    use sched_cron::policy::{Backoff, CatchUp, Overlap, Policy};
+    use std::time::Duration;
+    let text = "\
+0 1 * * * plain
+SCHED_TIMEOUT=10m
+SCHED_RETRY=3
+SCHED_RETRY_BACKOFF=30s..10m
+5 1 * * * first
+SCHED_OVERLAP=queue
+SCHED_CATCHUP=once
+SCHED_JITTER=90s
+SCHED_DEADLINE=5m
+SCHED_RETRY=0
+10 1 * * * second
+15 1 * * * -s -q third
+";
+    let (crontab, errors) = parse(text, Format::User);
+    assert_eq!(errors, vec![]);
+    let policies: Vec<Policy> = crontab
+        .entries
+        .iter()
+        .map(|entry| crontab.policy_of(entry).over(&Policy::default()))
+        .collect();
+    assert_eq!(policies[0], Policy::default());
+    let first = Policy {
+        timeout: Some(Duration::from_secs(600)),
+        retries: 3,
+        backoff: Backoff {
+            first: Duration::from_secs(30),
+            cap: Duration::from_secs(600),
+        },
+        ..Policy::default()
+    };
+    assert_eq!(policies[1], first);
+    let second = Policy {
+        retries: 0,
+        overlap: Overlap::Queue,
+        catch_up: CatchUp::Once,
+        jitter: Duration::from_secs(90),
+        deadline: Some(Duration::from_secs(300)),
+        ..first
+    };
+    assert_eq!(policies[2], second);
+    // -s is overlap skip, whatever SCHED_OVERLAP says; -q is not logged.
+    assert_eq!(policies[3].overlap, Overlap::Skip);
+    let third = &crontab.entries[3];
+    assert!(third.single_instance && third.no_log);
+    assert_eq!(third.command, "third");
+    // The assignments still reach the job's environment, as cron's do.
+    assert_eq!(
+        crontab.var_of(third, "SCHED_OVERLAP").map(|v| v.value.as_str()),
+        Some("queue")
+    );
+}
+
+#[test]
+fn bad_policy_values_are_line_errors_at_the_value_and_change_nothing() {
+    let text = "SCHED_RETRY=3\nSCHED_TIMEOUT = 10x\nSCHED_OVERLAP=\"never\"\n* * * * * job\n";
+    let (crontab, errors) = parse(text, Format::User);
+    assert_eq!(
+        errors,
+        vec![
+            error(
+                2,
+                19,
+                "SCHED_TIMEOUT: unexpected 'x': expected a duration such as 90s, 10m, 1h30m or 2d (units s, m, h, d) (or none) for SCHED_TIMEOUT"
+            ),
+            error(
+                3,
+                16,
+                "SCHED_OVERLAP: expected allow, skip, queue or replace, found \"never\""
+            ),
+        ]
+    );
+    let spec = crontab.policy_of(&crontab.entries[0]);
+    assert_eq!(spec.retries, Some(3));
+    assert_eq!(spec.timeout, None);
+    assert_eq!(spec.overlap, None);
+}
+
+#[test]
+fn random_delay_is_cronies_for_the_whole_file_in_minutes() {
+    use std::time::Duration;
+    let text = "* * * * * before\nRANDOM_DELAY=5\n* * * * * after\nSCHED_JITTER=30s\n* * * * * own\nRANDOM_DELAY=soon\n";
+    let (crontab, errors) = parse(text, Format::User);
+    assert_eq!(errors, vec![]);
+    let jitter: Vec<_> = crontab
+        .entries
+        .iter()
+        .map(|entry| crontab.policy_of(entry).jitter)
+        .collect();
+    assert_eq!(
+        jitter,
+        vec![
+            Some(Duration::from_secs(300)),
+            Some(Duration::from_secs(300)),
+            Some(Duration::from_secs(30))
+        ]
+    );
+}
+
+#[test]
+fn openbsd_flags_before_the_command_in_any_order() {
+    let text = "* * * * * -n -s  cmd -q\n* * * * * root -q\t-n cmd\n* * * * * -x cmd\n* * * * * -s\n";
+    let (crontab, errors) = parse(text, Format::User);
+    let flags: Vec<_> = crontab
+        .entries
+        .iter()
+        .map(|e| (e.command.as_str(), e.mail_only_on_error, e.single_instance, e.no_log))
+        .collect();
+    assert_eq!(
+        flags,
+        vec![
+            ("cmd -q", true, true, false),
+            ("root -q\t-n cmd", false, false, false),
+            ("-x cmd", false, false, false),
+            ("-s", false, false, false),
+        ]
+    );
+    assert_eq!(errors, vec![]);
+    let (system, errors) = parse("* * * * * root -q\t-n cmd\n", Format::System);
+    assert_eq!(errors, vec![]);
+    let entry = &system.entries[0];
+    assert_eq!(
+        (entry.command.as_str(), entry.mail_only_on_error, entry.no_log),
+        ("cmd", true, true)
+    );
+}

@@ -6,10 +6,14 @@
 //! character `#`; there are no end-of-line comments), environment
 //! assignments (see [`env`]) and job lines. An assignment applies to the
 //! job lines after it; `CRON_TZ` among them sets the zone the job's
-//! schedule runs in. A job line may begin with `-` (do not log the run, as
-//! cronie) and its command with `-n ` (mail output only when the job fails,
-//! cronie 1.7). Bad lines are reported with line and column and do not stop
-//! the rest of the file from loading.
+//! schedule runs in, and the `SCHED_*` variables of [`crate::policy`] its
+//! policy (`RANDOM_DELAY`, cronie's random delay in minutes, applies to the
+//! whole file as in cronie). A job line may begin with `-` (do not log the
+//! run, as cronie) and its command with OpenBSD cron's flags: `-n` (mail
+//! output only when the job fails; cronie 1.7 reads it too), `-q` (do not
+//! log the run) and `-s` (a single instance: an occurrence due while the
+//! previous run still runs is skipped). Bad lines are reported with line
+//! and column and do not stop the rest of the file from loading.
 
 mod env;
 pub mod header;
@@ -20,6 +24,7 @@ use std::fmt;
 pub use env::EnvVar;
 pub use percent::{CommandText, split_command};
 
+use crate::policy::{Overlap, PolicySpec};
 use crate::schedule::{Schedule, Token, tokens};
 
 /// Which crontab format a file uses.
@@ -38,6 +43,13 @@ pub struct Crontab {
     pub env: Vec<EnvVar>,
     /// Every valid job line, in file order.
     pub entries: Vec<Entry>,
+    /// The policy written by `SCHED_*` assignments, from the assignment
+    /// that changed it on: (how many assignments precede the change's
+    /// end, the policy from there).
+    policies: Vec<(usize, PolicySpec)>,
+    /// cronie's `RANDOM_DELAY` (its last valid value in the file), in
+    /// minutes: the largest delay of every job of the file.
+    random_delay: Option<u64>,
 }
 
 /// One job line.
@@ -56,6 +68,8 @@ pub struct Entry {
     pub no_log: bool,
     /// The command began with `-n `: mail output only when the job fails.
     pub mail_only_on_error: bool,
+    /// OpenBSD's `-s`: a single instance runs at a time.
+    pub single_instance: bool,
     /// How many of the file's assignments precede this line.
     env_count: usize,
 }
@@ -79,6 +93,28 @@ impl Crontab {
     /// The value of `name` in effect for `entry`, if assigned.
     pub fn var_of<'a>(&'a self, entry: &Entry, name: &str) -> Option<&'a EnvVar> {
         self.env_of(entry).iter().rev().find(|var| var.name == name)
+    }
+
+    /// The policy written for `entry`: the `SCHED_*` assignments above it,
+    /// the file's `RANDOM_DELAY` (unless `SCHED_JITTER` says otherwise)
+    /// and its `-s` flag (overlap skip, whatever `SCHED_OVERLAP` says).
+    pub fn policy_of(&self, entry: &Entry) -> PolicySpec {
+        let mut spec = self
+            .policies
+            .iter()
+            .rev()
+            .find(|(count, _)| *count <= entry.env_count)
+            .map(|(_, spec)| *spec)
+            .unwrap_or_default();
+        if spec.jitter.is_none()
+            && let Some(minutes) = self.random_delay.filter(|&minutes| minutes > 0)
+        {
+            spec.jitter = Some(std::time::Duration::from_secs(minutes * 60));
+        }
+        if entry.single_instance {
+            spec.overlap = Some(Overlap::Skip);
+        }
+        spec
     }
 
     /// The `CRON_TZ` in effect for `entry`; an empty value means none.
@@ -122,6 +158,30 @@ pub fn parse(text: &str, format: Format) -> (Crontab, Vec<LineError>) {
                     message,
                 });
                 continue;
+            }
+            let mut policy = crontab
+                .policies
+                .last()
+                .map(|(_, spec)| *spec)
+                .unwrap_or_default();
+            match policy.assign(&var.name, &var.value) {
+                Ok(false) => {
+                    if var.name == "RANDOM_DELAY" {
+                        // cronie ignores a value that is not a number.
+                        if let Ok(minutes) = var.value.trim().parse::<u64>() {
+                            crontab.random_delay = Some(minutes.min(MAX_RANDOM_DELAY));
+                        }
+                    }
+                }
+                Ok(true) => crontab.policies.push((crontab.env.len() + 1, policy)),
+                Err(error) => {
+                    errors.push(LineError {
+                        line: line_number,
+                        column: var.value_column + error.index,
+                        message: format!("{}: {}", var.name, error.message),
+                    });
+                    continue;
+                }
             }
             crontab.env.push(var);
             continue;
@@ -172,6 +232,10 @@ pub fn parse_bytes(bytes: &[u8], format: Format) -> (Crontab, Vec<LineError>) {
         }
     }
 }
+
+/// The largest `RANDOM_DELAY` honoured, in minutes: a day (cronie takes
+/// any number; a longer delay is a typo, not a spread).
+const MAX_RANDOM_DELAY: u64 = 24 * 60;
 
 type EntryError = (usize, String);
 
@@ -244,13 +308,25 @@ fn parse_entry(line: &str, format: Format) -> Result<Entry, EntryError> {
     let mut command_column = rest_column + (rest.len() - trimmed.len());
     let mut command_text = trimmed;
     let mut mail_only_on_error = false;
-    if let Some(after) = command_text
-        .strip_prefix("-n ")
-        .or_else(|| command_text.strip_prefix("-n\t"))
+    let mut single_instance = false;
+    let mut quiet = false;
+    // OpenBSD's flags, each a word of its own before the command.
+    while let Some((flag, after)) = command_text
+        .strip_prefix('-')
+        .and_then(|rest| rest.split_at_checked(1))
+        .filter(|(flag, after)| {
+            matches!(*flag, "n" | "q" | "s") && after.starts_with([' ', '\t'])
+        })
     {
-        mail_only_on_error = true;
+        match flag {
+            "n" => mail_only_on_error = true,
+            "q" => quiet = true,
+            _ => single_instance = true,
+        }
         let after_blanks = after.trim_start_matches([' ', '\t']);
-        command_column += command_text.len() - after_blanks.len();
+        command_column += command_text[..command_text.len() - after_blanks.len()]
+            .chars()
+            .count();
         command_text = after_blanks;
     }
     if command_text.trim().is_empty() {
@@ -272,8 +348,9 @@ fn parse_entry(line: &str, format: Format) -> Result<Entry, EntryError> {
         user,
         command,
         stdin,
-        no_log,
+        no_log: no_log || quiet,
         mail_only_on_error,
+        single_instance,
         env_count: 0,
     })
 }
