@@ -344,7 +344,9 @@ SCHED_RETRY=0
     assert_eq!(third.command, "third");
     // The assignments still reach the job's environment, as cron's do.
     assert_eq!(
-        crontab.var_of(third, "SCHED_OVERLAP").map(|v| v.value.as_str()),
+        crontab
+            .var_of(third, "SCHED_OVERLAP")
+            .map(|v| v.value.as_str()),
         Some("queue")
     );
 }
@@ -397,12 +399,20 @@ fn random_delay_is_cronies_for_the_whole_file_in_minutes() {
 
 #[test]
 fn openbsd_flags_before_the_command_in_any_order() {
-    let text = "* * * * * -n -s  cmd -q\n* * * * * root -q\t-n cmd\n* * * * * -x cmd\n* * * * * -s\n";
+    let text =
+        "* * * * * -n -s  cmd -q\n* * * * * root -q\t-n cmd\n* * * * * -x cmd\n* * * * * -s\n";
     let (crontab, errors) = parse(text, Format::User);
     let flags: Vec<_> = crontab
         .entries
         .iter()
-        .map(|e| (e.command.as_str(), e.mail_only_on_error, e.single_instance, e.no_log))
+        .map(|e| {
+            (
+                e.command.as_str(),
+                e.mail_only_on_error,
+                e.single_instance,
+                e.no_log,
+            )
+        })
         .collect();
     assert_eq!(
         flags,
@@ -418,7 +428,11 @@ fn openbsd_flags_before_the_command_in_any_order() {
     assert_eq!(errors, vec![]);
     let entry = &system.entries[0];
     assert_eq!(
-        (entry.command.as_str(), entry.mail_only_on_error, entry.no_log),
+        (
+            entry.command.as_str(),
+            entry.mail_only_on_error,
+            entry.no_log
+        ),
         ("cmd", true, true)
     );
 }

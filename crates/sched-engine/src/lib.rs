@@ -2,7 +2,9 @@
 //! jobs (this module: at each wake-up, which crontab entries are due, with
 //! cron(8)'s rules for late wake-ups and clock changes) and the queue of
 //! one-shot jobs ([`one_shots`]: when at and batch jobs are made ready and
-//! started, and what a clock set back does to them).
+//! started, and what a clock set back does to them), and what each job's
+//! policy decides ([`policy`]: retries, overlap, catch-up after a
+//! downtime, random delays, starting deadlines).
 //!
 //! This is the virtual-time model of Vixie and OpenBSD cron (cron.c) as a
 //! pure value: the [`Planner`] never reads a clock. The daemon hands it the
@@ -47,6 +49,7 @@
 //! of 4-byte keys.
 
 pub mod one_shots;
+pub mod policy;
 mod queue;
 
 use std::collections::HashMap;

@@ -314,9 +314,7 @@ fn parse_entry(line: &str, format: Format) -> Result<Entry, EntryError> {
     while let Some((flag, after)) = command_text
         .strip_prefix('-')
         .and_then(|rest| rest.split_at_checked(1))
-        .filter(|(flag, after)| {
-            matches!(*flag, "n" | "q" | "s") && after.starts_with([' ', '\t'])
-        })
+        .filter(|(flag, after)| matches!(*flag, "n" | "q" | "s") && after.starts_with([' ', '\t']))
     {
         match flag {
             "n" => mail_only_on_error = true,
