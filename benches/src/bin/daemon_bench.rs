@@ -115,6 +115,7 @@ fn submission(when: When, command: String) -> Submission {
         cwd: "/".to_owned(),
         umask: 0o022,
         mail: Default::default(),
+        policy: String::new(),
     }
 }
 

@@ -137,6 +137,10 @@ pub struct Submission {
     /// When the job's output is mailed to its owner (at's `-m`, `-M`).
     #[serde(default)]
     pub mail: MailWhen,
+    /// The job's policy (`timeout=600s retry=3`), in the words of
+    /// schedd.conf's `policy`; empty for the daemon's defaults.
+    #[serde(default)]
+    pub policy: String,
 }
 
 /// When a one-shot job's output is mailed to its owner, as atd decides.
@@ -431,6 +435,13 @@ pub struct RunInfo {
     /// mailed, say).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+    /// 1 for an occurrence's first run, 2 for its first retry, ...
+    #[serde(default = "first_attempt")]
+    pub attempt: u32,
+}
+
+fn first_attempt() -> u32 {
+    1
 }
 
 /// What a run is a run of.
@@ -467,6 +478,21 @@ pub struct UpcomingRun {
     pub owner_uid: u32,
     pub owner: String,
     pub command: String,
+    /// The occurrence's instant when the run starts later (its random
+    /// delay, or a retry): `due` is then when it really starts.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "jiff::fmt::serde::timestamp::microsecond::optional"
+    )]
+    pub scheduled: Option<Timestamp>,
+    /// What the run is: `retry 2 of 4`, when it is not the occurrence's
+    /// first run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attempt: Option<u32>,
+    /// The entry's policy in words, when it is not cron's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub policy: Option<String>,
 }
 
 /// Due batch jobs wait: the 1-minute load average is at or above the
@@ -536,6 +562,27 @@ pub enum Outcome {
     /// The daemon stopped while the run was in progress and could not see
     /// it end.
     Lost,
+    /// Stopped by its timeout at `stopped`; how the process then ended
+    /// (an exit status, or the signal that ended it).
+    TimedOut {
+        #[serde(with = "jiff::fmt::serde::timestamp::microsecond::required")]
+        stopped: Timestamp,
+        code: Option<i32>,
+        signal: Option<i32>,
+    },
+    /// The occurrence was not started (overlap policy, pause).
+    Skipped {
+        reason: String,
+    },
+    /// The occurrence could not start: the daemon was down, or it was past
+    /// its starting deadline.
+    Missed {
+        reason: String,
+    },
+    /// A retry dropped because the next occurrence came first.
+    Superseded {
+        reason: String,
+    },
 }
 
 /// Why a request was refused.

@@ -23,8 +23,8 @@ mod store;
 pub use error::SpoolError;
 pub use ids::{JobId, RunId, Uid};
 pub use records::{
-    CronRun, CrontabInstall, JobKind, JobRecord, Mail, NewJob, Outcome, Output, Owner, PendingJob,
-    RunKind, RunRecord, StoredCrontab,
+    CronRetry, CronRun, CrontabInstall, JobKind, JobRecord, Mail, NewJob, Occurrence, Outcome,
+    Output, Owner, PendingJob, RunKind, RunRecord, StoredCrontab,
 };
 pub use sqlite::{DEFAULT_CRON_RUNS_KEPT, SCHEMA_VERSION, SqliteSpool};
 pub use store::Store;

@@ -149,7 +149,49 @@ pub struct CronRun {
     pub command: String,
     /// The crontab line: `/etc/cron.d/php:14`, `crontab of alice:3`.
     pub origin: String,
+    /// The occurrence's instant (a retry keeps the instant of the
+    /// occurrence it retries).
     pub due: Timestamp,
+    /// 1 for the occurrence's first run, 2 for its first retry, ...
+    pub attempt: u32,
+}
+
+/// An occurrence that did not run, recorded in the history: skipped by
+/// its overlap policy, missed while the daemon was down or past its
+/// deadline, or a retry superseded by the next occurrence.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Occurrence {
+    pub kind: RunKind,
+    /// The one-shot job's id; `None` for a crontab line.
+    pub job_id: Option<JobId>,
+    pub owner_uid: Uid,
+    pub owner_name: Option<String>,
+    pub command: String,
+    /// The crontab line, for a cron occurrence.
+    pub origin: Option<String>,
+    /// The occurrence's instant.
+    pub due: Timestamp,
+    pub attempt: u32,
+    /// When the daemon decided.
+    pub at: Timestamp,
+    /// [`Outcome::Skipped`], [`Outcome::Missed`] or [`Outcome::Superseded`].
+    pub outcome: Outcome,
+}
+
+/// A retry of a crontab line waiting for its instant.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CronRetry {
+    /// The line, `FILE:LINE`, and its command: a retry whose line changed
+    /// is dropped.
+    pub origin: String,
+    pub command: String,
+    pub owner_uid: Uid,
+    /// The occurrence it retries.
+    pub scheduled: Timestamp,
+    /// The attempt it will be (2 or more).
+    pub attempt: u32,
+    /// When it starts.
+    pub at: Timestamp,
 }
 
 /// A job to be queued.
@@ -174,6 +216,23 @@ pub struct NewJob {
     pub env: Vec<(String, String)>,
     /// When its output is mailed to the owner.
     pub mail: Mail,
+    /// Its policy as written, in the canonical text of
+    /// `sched_cron::policy::PolicySpec` (empty: the daemon's defaults).
+    /// The spool keeps it; it does not read it.
+    pub policy: String,
+    /// The attempt it is pending for: 1, or more for a retry.
+    pub attempt: u32,
+    /// For a retry, the instant the job was first due (`due` is then when
+    /// the retry starts).
+    pub scheduled: Option<Timestamp>,
+}
+
+impl NewJob {
+    /// The instant the job's occurrence was due: its first instant, even
+    /// for a retry.
+    pub fn scheduled(&self) -> Timestamp {
+        self.scheduled.unwrap_or(self.due)
+    }
 }
 
 /// A pending job as stored.
@@ -205,6 +264,27 @@ pub enum Outcome {
     Signalled(i32),
     Failed(String),
     Lost,
+    /// Stopped by its timeout at `stopped` (SIGTERM, then SIGKILL after
+    /// the grace); how the process ended.
+    TimedOut {
+        stopped: Timestamp,
+        code: Option<i32>,
+        signal: Option<i32>,
+    },
+    /// An occurrence not started, and why (overlap, pause).
+    Skipped(String),
+    /// An occurrence that could not start: the daemon was down, or it was
+    /// past its starting deadline.
+    Missed(String),
+    /// A retry dropped because the next occurrence came first.
+    Superseded(String),
+}
+
+impl Outcome {
+    /// Whether the run succeeded (exit status 0).
+    pub fn succeeded(&self) -> bool {
+        matches!(self, Outcome::Exited(0))
+    }
 }
 
 /// A run's kept output: the head, the tail when the middle was dropped, and
@@ -232,6 +312,8 @@ pub struct RunRecord {
     pub finished: Option<Timestamp>,
     pub pid: Option<u32>,
     pub outcome: Outcome,
+    /// 1 for an occurrence's first run, 2 for its first retry, ...
+    pub attempt: u32,
     pub output: Output,
     /// What the daemon has to say about a run that ran (why its output
     /// was not mailed, say); a failed run's reason is in its outcome.

@@ -27,8 +27,8 @@ use std::ops::ControlFlow;
 use jiff::Timestamp;
 
 use crate::{
-    CronRun, CrontabInstall, JobId, JobRecord, NewJob, Outcome, Output, Owner, PendingJob, RunId,
-    RunRecord, SpoolError, StoredCrontab, Uid,
+    CronRetry, CronRun, CrontabInstall, JobId, JobRecord, NewJob, Occurrence, Outcome, Output,
+    Owner, PendingJob, RunId, RunRecord, SpoolError, StoredCrontab, Uid,
 };
 
 /// A spool backend.
@@ -78,17 +78,48 @@ pub trait Store: Send {
     /// unstarted run is gone.
     fn unclaim(&mut self, claimed: &[(JobRecord, RunId)]) -> Result<(), SpoolError>;
 
+    /// Queues `job` again under its own id (a retry: its attempt, new due
+    /// instant and first instant as given).
+    fn requeue_job(&mut self, job: &JobRecord) -> Result<(), SpoolError>;
+
     // Runs.
 
     /// Records the pid and start instant of runs just started.
     fn set_started(&mut self, started: &[(RunId, u32, Timestamp)]) -> Result<(), SpoolError>;
 
-    /// Records runs of crontab lines started at `now`; returns their ids.
+    /// Records runs of crontab lines started at `now`, and `now` as the
+    /// last instant the daemon fully handled; returns their ids.
     fn start_cron_runs(
         &mut self,
         runs: &[CronRun],
         now: Timestamp,
     ) -> Result<Vec<RunId>, SpoolError>;
+
+    /// Records occurrences that did not run (skipped, missed, superseded),
+    /// and `handled`, if given, as the last instant fully handled.
+    fn record_occurrences(
+        &mut self,
+        occurrences: &[Occurrence],
+        handled: Option<Timestamp>,
+    ) -> Result<(), SpoolError>;
+
+    /// The last instant the daemon fully handled, if any: where a
+    /// downtime began.
+    fn last_handled(&self) -> Result<Option<Timestamp>, SpoolError>;
+
+    /// Notes `at` as the last instant fully handled (a clean stop).
+    fn set_last_handled(&mut self, at: Timestamp) -> Result<(), SpoolError>;
+
+    /// Keeps a retry of a crontab line, replacing one of the same
+    /// occurrence (origin, scheduled instant).
+    fn save_cron_retry(&mut self, retry: &CronRetry) -> Result<(), SpoolError>;
+
+    /// Drops the retry of the occurrence of `origin` due at `scheduled`;
+    /// false if there was none.
+    fn drop_cron_retry(&mut self, origin: &str, scheduled: Timestamp) -> Result<bool, SpoolError>;
+
+    /// Every retry of a crontab line waiting, by instant.
+    fn cron_retries(&self) -> Result<Vec<CronRetry>, SpoolError>;
 
     /// Sets how many finished runs are kept per crontab line (at least 1).
     fn set_cron_runs_kept(&mut self, kept: u32);

@@ -48,6 +48,7 @@ fn a_schema_1_spool_keeps_its_runs_and_run_ids_keep_counting() {
                 command: "echo new".to_owned(),
                 origin: "crontab of alice:1".to_owned(),
                 due: instant("2026-01-01T00:00:00Z"),
+                attempt: 1,
             }],
             instant("2026-01-01T00:00:00Z"),
         )
@@ -59,4 +60,52 @@ fn a_schema_1_spool_keeps_its_runs_and_run_ids_keep_counting() {
         .pragma_query_value(None, "user_version", |row| row.get(0))
         .unwrap();
     assert_eq!(version, SCHEMA_VERSION);
+}
+
+#[test]
+fn a_schema_6_spool_opens_with_its_jobs_and_runs_at_their_first_attempt() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("spool.db");
+    {
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        for migration in [
+            include_str!("../../../spool/0001_init.sql"),
+            include_str!("../../../spool/0002_crontabs.sql"),
+            include_str!("../../../spool/0003_runs_by_origin.sql"),
+            include_str!("../../../spool/0004_queues.sql"),
+            include_str!("../../../spool/0005_owner_names.sql"),
+            include_str!("../../../spool/0006_job_mail.sql"),
+        ] {
+            conn.execute_batch(migration).unwrap();
+        }
+        conn.pragma_update(None, "application_id", 0x5343_4844)
+            .unwrap();
+        conn.pragma_update(None, "user_version", 6).unwrap();
+        conn.execute_batch(
+            "INSERT INTO jobs (id, kind, owner_uid, owner_gid, due, submitted, command, cwd, umask, env, owner_name)
+             VALUES (5, 'at', 1000, 1000, 1000000, 0, 'echo job', '/', 18, x'', 'alice');
+             INSERT INTO runs (id, job_id, kind, owner_uid, command, due, started, finished, outcome, exit_code, owner_name, origin)
+             VALUES (11, 0, 'cron', 1000, 'echo cron', 0, 0, 1000000, 'exited', 3, 'alice', 'crontab of alice:1');",
+        )
+        .unwrap();
+    }
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let spool = SqliteSpool::open(&path).unwrap();
+    let job = spool
+        .job(sched_spool::JobId(5), Owner::Any)
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (job.job.policy.as_str(), job.job.attempt, job.job.scheduled),
+        ("", 1, None)
+    );
+    let runs = spool.runs(Owner::Any, None, 10).unwrap();
+    assert_eq!(runs.len(), 1);
+    assert_eq!(
+        (runs[0].id, runs[0].attempt, &runs[0].outcome),
+        (sched_spool::RunId(11), 1, &Outcome::Exited(3))
+    );
+    assert_eq!(spool.last_handled().unwrap(), None);
+    assert_eq!(spool.cron_retries().unwrap(), vec![]);
 }

@@ -55,6 +55,9 @@ fn jobs(n: usize) -> Vec<NewJob> {
             umask: 0o022,
             env: vec![("PATH".to_owned(), "/bin".to_owned())],
             mail: Default::default(),
+            policy: String::new(),
+            attempt: 1,
+            scheduled: None,
         })
         .collect()
 }

@@ -28,6 +28,9 @@ fn job(owner_uid: u32, due: &str, command: &str) -> NewJob {
             ("EMPTY".to_owned(), String::new()),
         ],
         mail: Default::default(),
+        policy: String::new(),
+        attempt: 1,
+        scheduled: None,
     }
 }
 

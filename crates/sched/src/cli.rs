@@ -123,6 +123,8 @@ pub struct AtArgs {
     pub file: Option<PathBuf>,
     #[command(flatten)]
     pub mail: MailArgs,
+    #[command(flatten)]
+    pub policy: PolicyArgs,
     /// Also print the instant as at(1) does, on standard error
     #[arg(short = 'v')]
     pub verbose: bool,
@@ -147,6 +149,58 @@ pub struct AtArgs {
         allow_hyphen_values = true
     )]
     pub words: Vec<String>,
+}
+
+/// A one-shot job's policy (the daemon's defaults where not given).
+#[derive(Debug, Clone, Default, Args)]
+pub struct PolicyArgs {
+    /// Stop the job (SIGTERM, then SIGKILL after the kill grace) when it
+    /// runs longer than this: 90s, 10m, 1h30m, 2d, or none
+    #[arg(long, value_name = "DURATION")]
+    pub timeout: Option<String>,
+    /// Between SIGTERM and SIGKILL when the timeout stops it [default: 10s]
+    #[arg(long, value_name = "DURATION")]
+    pub kill_grace: Option<String>,
+    /// Try again up to N more times when it fails (non-zero exit, signal,
+    /// timeout)
+    #[arg(long, value_name = "N")]
+    pub retry: Option<String>,
+    /// The wait before the first retry, doubling up to CAP [default:
+    /// 10s..6m]
+    #[arg(long, value_name = "FIRST..CAP")]
+    pub backoff: Option<String>,
+    /// Retry a run lost because the daemon or the host died (at least
+    /// once, instead of at most once)
+    #[arg(long)]
+    pub retry_lost: bool,
+    /// Do not start it later than this after its time (busy batch queue,
+    /// daemon down): it is recorded as missed instead
+    #[arg(long, value_name = "DURATION")]
+    pub deadline: Option<String>,
+}
+
+impl PolicyArgs {
+    /// The policy's canonical text, or what is wrong with a value.
+    pub fn text(&self) -> anyhow::Result<String> {
+        let mut spec = sched_cron::policy::PolicySpec::default();
+        let parts = [
+            ("timeout", "--timeout", &self.timeout),
+            ("kill-grace", "--kill-grace", &self.kill_grace),
+            ("retry", "--retry", &self.retry),
+            ("backoff", "--backoff", &self.backoff),
+            ("deadline", "--deadline", &self.deadline),
+        ];
+        for (key, flag, value) in parts {
+            if let Some(value) = value {
+                spec.set(key, value)
+                    .map_err(|error| anyhow::anyhow!("{flag} {value:?}: {}", error.message))?;
+            }
+        }
+        if self.retry_lost {
+            spec.retry_lost = Some(true);
+        }
+        Ok(spec.to_text())
+    }
 }
 
 /// at's `-m` and `-M`.
@@ -180,6 +234,8 @@ pub struct BatchArgs {
     pub timespec: Option<String>,
     #[command(flatten)]
     pub mail: MailArgs,
+    #[command(flatten)]
+    pub policy: PolicyArgs,
     #[command(flatten)]
     pub input: CommandInput,
 }

@@ -150,6 +150,7 @@ pub fn run(program: Program, out: &mut impl Write) -> anyhow::Result<bool> {
                 posix: None,
                 file: batch.file,
                 mail: batch.mail,
+                policy: Default::default(),
                 verbose: batch.verbose,
                 list: false,
                 remove: false,

@@ -121,6 +121,8 @@ pub struct Run<'a> {
     pub finished: Option<Timestamp>,
     pub pid: Option<u32>,
     pub outcome: &'a Outcome,
+    /// 1 for the occurrence's first run, 2 for its first retry, ...
+    pub attempt: u32,
     pub output_head: &'a str,
     pub output_tail: &'a str,
     pub output_bytes: u64,
@@ -147,6 +149,7 @@ impl<'a> From<&'a RunInfo> for Run<'a> {
             finished: run.finished,
             pid: run.pid,
             outcome: &run.outcome,
+            attempt: run.attempt,
             output_head: &run.output_head,
             output_tail: &run.output_tail,
             output_bytes: run.output_bytes,
@@ -171,6 +174,16 @@ pub struct Upcoming<'a> {
     pub owner_uid: u32,
     pub owner: &'a str,
     pub command: &'a str,
+    /// The occurrence's instant, when the run starts later (random delay,
+    /// retry).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scheduled: Option<Timestamp>,
+    /// The attempt, for a retry.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub attempt: Option<u32>,
+    /// The policy in words, when it is not cron's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub policy: Option<&'a str>,
 }
 
 impl<'a> From<&'a UpcomingRun> for Upcoming<'a> {
@@ -183,6 +196,9 @@ impl<'a> From<&'a UpcomingRun> for Upcoming<'a> {
             owner_uid: run.owner_uid,
             owner: &run.owner,
             command: &run.command,
+            scheduled: run.scheduled,
+            attempt: run.attempt,
+            policy: run.policy.as_deref(),
         }
     }
 }

@@ -74,12 +74,57 @@ fn write_run(run: &RunInfo, zone: &jiff::tz::TimeZone, out: &mut impl Write) -> 
         Outcome::Signalled { name, .. } => format!("killed by {name}"),
         Outcome::Failed { reason } => format!("not run: {reason}"),
         Outcome::Lost => "lost: the daemon stopped while it ran".to_owned(),
+        Outcome::TimedOut {
+            stopped,
+            code,
+            signal,
+        } => {
+            let how = match (code, signal) {
+                (Some(code), _) => format!("it exited {code}"),
+                (None, Some(signal)) => format!("ended by {}", signal_name(*signal)),
+                (None, None) => "ended".to_owned(),
+            };
+            format!(
+                "timed out: stopped at {} after {} s; {how}",
+                time::format_instant(*stopped, zone),
+                seconds(stopped.duration_since(run.started))
+            )
+        }
+        Outcome::Skipped { reason } => format!("skipped: {reason}"),
+        Outcome::Missed { reason } => format!("missed: {reason}"),
+        Outcome::Superseded { reason } => format!("superseded: {reason}"),
     };
     let of = match &run.origin {
         Some(origin) => origin.clone(),
         None => format!("job {}", run.job),
     };
-    writeln!(out, "run {} of {} ({}): {}", run.id, of, run.owner, ended)?;
+    let attempt = if run.attempt > 1 {
+        format!(", attempt {}", run.attempt)
+    } else {
+        String::new()
+    };
+    writeln!(
+        out,
+        "run {} of {} ({}{attempt}): {}",
+        run.id, of, run.owner, ended
+    )?;
+    if matches!(
+        run.outcome,
+        Outcome::Skipped { .. } | Outcome::Missed { .. } | Outcome::Superseded { .. }
+    ) {
+        writeln!(
+            out,
+            "  due {}, recorded {}",
+            time::format_instant(run.due, zone),
+            time::format_instant(run.started, zone)
+        )?;
+        writeln!(
+            out,
+            "  command: {}",
+            crate::jobs::one_line(&run.command, 70)
+        )?;
+        return Ok(());
+    }
     let lag = seconds(run.started.duration_since(run.due));
     write!(
         out,
@@ -115,6 +160,12 @@ fn write_run(run: &RunInfo, zone: &jiff::tz::TimeZone, out: &mut impl Write) -> 
         write_indented(&run.output_tail, out)?;
     }
     Ok(())
+}
+
+/// `SIGTERM`, or `signal 77` for a number with no name.
+fn signal_name(signal: i32) -> String {
+    nix::sys::signal::Signal::try_from(signal)
+        .map_or_else(|_| format!("signal {signal}"), |s| s.as_str().to_owned())
 }
 
 /// Seconds with millisecond precision: `0.003`, `61.250`.

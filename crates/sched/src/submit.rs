@@ -134,6 +134,7 @@ pub fn at(
         when,
         mail: mail.when(),
         verbose,
+        policy: args.policy.text()?,
     };
     submit(job, &words, file.as_deref(), socket, out, style).map(|()| true)
 }
@@ -150,6 +151,7 @@ pub fn batch(args: &BatchArgs, socket: Option<&Path>, out: &mut impl Write) -> R
         when,
         mail: args.mail.when(),
         verbose: false,
+        policy: args.policy.text()?,
     };
     submit(
         job,
@@ -169,6 +171,8 @@ struct Job {
     when: When,
     mail: MailWhen,
     verbose: bool,
+    /// The policy's canonical text (empty: the daemon's defaults).
+    policy: String,
 }
 
 fn submit(
@@ -204,6 +208,7 @@ fn submit(
         cwd,
         umask: current_umask(),
         mail: job.mail,
+        policy: job.policy.clone(),
     };
     let mut client = Client::connect(socket)?;
     let response = client

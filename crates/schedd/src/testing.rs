@@ -52,6 +52,7 @@ pub fn at_job(when: &str, command: &str) -> Request {
         cwd: "/".to_owned(),
         umask: 0o022,
         mail: Default::default(),
+        policy: String::new(),
     })
 }
 
@@ -91,6 +92,7 @@ impl Daemon {
                 batch_interval_seconds: 60,
                 sendmail: dir.path().join("no-sendmail"),
                 access: None,
+                policy: sched_cron::policy::Policy::default(),
             },
             loadavg,
             daemon_uid: sched_spool::Uid(sched_runas::current_euid()),

@@ -43,13 +43,50 @@ pub struct Crontab {
     pub env: Vec<EnvVar>,
     /// Every valid job line, in file order.
     pub entries: Vec<Entry>,
-    /// The policy written by `SCHED_*` assignments, from the assignment
-    /// that changed it on: (how many assignments precede the change's
-    /// end, the policy from there).
-    policies: Vec<(usize, PolicySpec)>,
+    /// The policies its `SCHED_*` assignments and `RANDOM_DELAY` write.
+    pub policies: Policies,
+}
+
+/// The policies a file's assignments write, by position: each entry's
+/// policy is found from how many assignments precede it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Policies {
+    /// From the assignment that changed it on: (the number of assignments
+    /// up to and including it, the policy from there).
+    changes: Vec<(usize, PolicySpec)>,
     /// cronie's `RANDOM_DELAY` (its last valid value in the file), in
     /// minutes: the largest delay of every job of the file.
     random_delay: Option<u64>,
+}
+
+impl Policies {
+    /// The policy of an entry that follows `env_count` assignments, with
+    /// OpenBSD's `-s` when `single_instance`: the `SCHED_*` assignments
+    /// above it, the file's `RANDOM_DELAY` (unless `SCHED_JITTER` says
+    /// otherwise), and `-s` as overlap skip whatever `SCHED_OVERLAP` says.
+    pub fn at(&self, env_count: usize, single_instance: bool) -> PolicySpec {
+        let mut spec = self
+            .changes
+            .iter()
+            .rev()
+            .find(|(count, _)| *count <= env_count)
+            .map(|(_, spec)| *spec)
+            .unwrap_or_default();
+        if spec.jitter.is_none()
+            && let Some(minutes) = self.random_delay.filter(|&minutes| minutes > 0)
+        {
+            spec.jitter = Some(std::time::Duration::from_secs(minutes * 60));
+        }
+        if single_instance {
+            spec.overlap = Some(Overlap::Skip);
+        }
+        spec
+    }
+
+    /// Whether no entry of the file has a policy of its own.
+    pub fn is_empty(&self) -> bool {
+        self.changes.is_empty() && self.random_delay.is_none_or(|minutes| minutes == 0)
+    }
 }
 
 /// One job line.
@@ -83,6 +120,13 @@ pub struct LineError {
     pub message: String,
 }
 
+impl Entry {
+    /// How many of the file's assignments precede this line.
+    pub fn env_count(&self) -> usize {
+        self.env_count
+    }
+}
+
 impl Crontab {
     /// The assignments in effect for `entry`, in file order (a later one of
     /// the same name overrides an earlier one).
@@ -99,22 +143,7 @@ impl Crontab {
     /// the file's `RANDOM_DELAY` (unless `SCHED_JITTER` says otherwise)
     /// and its `-s` flag (overlap skip, whatever `SCHED_OVERLAP` says).
     pub fn policy_of(&self, entry: &Entry) -> PolicySpec {
-        let mut spec = self
-            .policies
-            .iter()
-            .rev()
-            .find(|(count, _)| *count <= entry.env_count)
-            .map(|(_, spec)| *spec)
-            .unwrap_or_default();
-        if spec.jitter.is_none()
-            && let Some(minutes) = self.random_delay.filter(|&minutes| minutes > 0)
-        {
-            spec.jitter = Some(std::time::Duration::from_secs(minutes * 60));
-        }
-        if entry.single_instance {
-            spec.overlap = Some(Overlap::Skip);
-        }
-        spec
+        self.policies.at(entry.env_count, entry.single_instance)
     }
 
     /// The `CRON_TZ` in effect for `entry`; an empty value means none.
@@ -161,6 +190,7 @@ pub fn parse(text: &str, format: Format) -> (Crontab, Vec<LineError>) {
             }
             let mut policy = crontab
                 .policies
+                .changes
                 .last()
                 .map(|(_, spec)| *spec)
                 .unwrap_or_default();
@@ -169,11 +199,14 @@ pub fn parse(text: &str, format: Format) -> (Crontab, Vec<LineError>) {
                     if var.name == "RANDOM_DELAY" {
                         // cronie ignores a value that is not a number.
                         if let Ok(minutes) = var.value.trim().parse::<u64>() {
-                            crontab.random_delay = Some(minutes.min(MAX_RANDOM_DELAY));
+                            crontab.policies.random_delay = Some(minutes.min(MAX_RANDOM_DELAY));
                         }
                     }
                 }
-                Ok(true) => crontab.policies.push((crontab.env.len() + 1, policy)),
+                Ok(true) => crontab
+                    .policies
+                    .changes
+                    .push((crontab.env.len() + 1, policy)),
                 Err(error) => {
                     errors.push(LineError {
                         line: line_number,

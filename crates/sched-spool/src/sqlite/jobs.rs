@@ -12,7 +12,7 @@ use crate::{
     JobId, JobKind, JobRecord, Mail, NewJob, Owner, PendingJob, RunId, SpoolError, SqliteSpool,
 };
 
-const JOB_COLUMNS: &str = "id, kind, owner_uid, owner_gid, due, submitted, command, cwd, umask, env, queue, owner_name, mail";
+const JOB_COLUMNS: &str = "id, kind, owner_uid, owner_gid, due, submitted, command, cwd, umask, env, queue, owner_name, mail, policy, attempt, scheduled";
 
 impl SqliteSpool {
     /// Queues `jobs` in one transaction and returns their ids in order.
@@ -171,8 +171,8 @@ impl SqliteSpool {
             };
             let run = tx
                 .prepare_cached(
-                    "INSERT INTO runs (job_id, kind, owner_uid, command, due, started, outcome, owner_name)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'running', ?7)",
+                    "INSERT INTO runs (job_id, kind, owner_uid, command, due, started, outcome, owner_name, attempt)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'running', ?7, ?8)",
                 )
                 .and_then(|mut insert| {
                     insert.insert(params![
@@ -180,9 +180,10 @@ impl SqliteSpool {
                         job.job.kind.as_sql(),
                         job.job.owner_uid,
                         job.job.command,
-                        to_micros(job.job.due),
+                        to_micros(job.job.scheduled()),
                         to_micros(started),
-                        job.job.owner_name
+                        job.job.owner_name,
+                        job.job.attempt.max(1)
                     ])
                 })
                 .map_err(|e| SqliteSpool::error_of(&self.path, e))?;
@@ -215,14 +216,22 @@ impl SqliteSpool {
         tx.commit()
             .map_err(|e| SqliteSpool::error_of(&self.path, e))
     }
+
+    /// Queues `job` again under its own id: a retry of a one-shot job,
+    /// with its attempt, its new `due` and the instant it was first due.
+    pub fn requeue_job(&mut self, job: &JobRecord) -> Result<(), SpoolError> {
+        insert_job_row(&self.conn, Some(job.id), &job.job)
+            .map(|_| ())
+            .map_err(|e| self.error(e))
+    }
 }
 
 /// Inserts a job row under `id`, or under a new id (never used before:
 /// AUTOINCREMENT) when `None`; returns the id.
 fn insert_job_row(conn: &Connection, id: Option<JobId>, job: &NewJob) -> rusqlite::Result<i64> {
     conn.prepare_cached(
-        "INSERT INTO jobs (id, kind, owner_uid, owner_gid, due, submitted, command, cwd, umask, env, queue, owner_name, mail)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+        "INSERT INTO jobs (id, kind, owner_uid, owner_gid, due, submitted, command, cwd, umask, env, queue, owner_name, mail, policy, attempt, scheduled)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
     )?
     .insert(params![
         id.map(|id| sql_id(id.0)),
@@ -238,6 +247,9 @@ fn insert_job_row(conn: &Connection, id: Option<JobId>, job: &NewJob) -> rusqlit
         job.queue.to_string(),
         job.owner_name,
         job.mail.as_sql(),
+        job.policy,
+        job.attempt.max(1),
+        job.scheduled.map(to_micros),
     ])
 }
 
@@ -308,6 +320,9 @@ struct RawJob {
     queue: String,
     owner_name: Option<String>,
     mail: String,
+    policy: String,
+    attempt: i64,
+    scheduled: Option<i64>,
 }
 
 type RowProblem = (i64, String);
@@ -329,6 +344,9 @@ fn raw_job(row: &Row<'_>) -> Result<RawJob, RowProblem> {
             queue: row.get(10)?,
             owner_name: row.get(11)?,
             mail: row.get(12)?,
+            policy: row.get(13)?,
+            attempt: row.get(14)?,
+            scheduled: row.get(15)?,
         })
     };
     read().map_err(|e| (id, e.to_string()))
@@ -354,6 +372,17 @@ impl RawJob {
             umask: u32::try_from(self.umask).map_err(|_| bad("umask out of range"))?,
             env: decode_env(&self.env).ok_or_else(|| bad("environment is not NAME=VALUE pairs"))?,
             mail: Mail::from_sql(&self.mail).ok_or_else(|| bad("unknown mail setting"))?,
+            policy: self.policy,
+            attempt: u32::try_from(self.attempt)
+                .ok()
+                .filter(|&attempt| attempt >= 1)
+                .ok_or_else(|| bad("attempt out of range"))?,
+            scheduled: self
+                .scheduled
+                .map(|micros| {
+                    from_micros(micros).ok_or_else(|| bad("scheduled instant out of range"))
+                })
+                .transpose()?,
         };
         Ok(JobRecord {
             id: JobId(id as u64),

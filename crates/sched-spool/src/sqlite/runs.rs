@@ -7,11 +7,13 @@ use rusqlite::{Row, params};
 use crate::ids::Uid;
 use crate::records::{from_micros, sql_id, to_micros};
 use crate::{
-    CronRun, JobId, Outcome, Output, Owner, RunId, RunKind, RunRecord, SpoolError, SqliteSpool,
+    CronRetry, CronRun, JobId, Occurrence, Outcome, Output, Owner, RunId, RunKind, RunRecord,
+    SpoolError, SqliteSpool,
 };
 
 const RUN_COLUMNS: &str = "id, job_id, kind, owner_uid, command, due, started, finished, pid, \
-                           outcome, exit_code, signal, reason, output_head, output_tail, output_bytes, origin";
+                           outcome, exit_code, signal, reason, output_head, output_tail, output_bytes, origin, \
+                           attempt, stopped";
 
 impl SqliteSpool {
     /// Records the pid of each started run and the instant its process
@@ -41,12 +43,13 @@ impl SqliteSpool {
             .conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
             .map_err(|e| SqliteSpool::error_of(&self.path, e))?;
+        note_handled(&tx, started).map_err(|e| SqliteSpool::error_of(&self.path, e))?;
         let mut ids = Vec::with_capacity(runs.len());
         for run in runs {
             let id = tx
                 .prepare_cached(
-                    "INSERT INTO runs (job_id, kind, owner_uid, command, due, started, outcome, origin, owner_name)
-                     VALUES (0, ?1, ?2, ?3, ?4, ?5, 'running', ?6, ?7)",
+                    "INSERT INTO runs (job_id, kind, owner_uid, command, due, started, outcome, origin, owner_name, attempt)
+                     VALUES (0, ?1, ?2, ?3, ?4, ?5, 'running', ?6, ?7, ?8)",
                 )
                 .and_then(|mut insert| {
                     insert.insert(params![
@@ -56,7 +59,8 @@ impl SqliteSpool {
                         to_micros(run.due),
                         to_micros(started),
                         run.origin,
-                        run.owner_name
+                        run.owner_name,
+                        run.attempt.max(1)
                     ])
                 })
                 .map_err(|e| SqliteSpool::error_of(&self.path, e))?;
@@ -80,7 +84,7 @@ impl SqliteSpool {
     pub fn note_run(&mut self, run: RunId, note: &str) -> Result<(), SpoolError> {
         self.conn
             .execute(
-                "UPDATE runs SET reason = ?2 WHERE id = ?1 AND outcome NOT IN ('failed', 'running')",
+                "UPDATE runs SET reason = ?2 WHERE id = ?1 AND outcome NOT IN ('failed', 'running', 'skipped', 'missed', 'superseded')",
                 params![sql_id(run.0), note],
             )
             .map_err(|e| SqliteSpool::error_of(&self.path, e))?;
@@ -94,31 +98,26 @@ impl SqliteSpool {
         outcome: &Outcome,
         output: &Output,
     ) -> Result<(), SpoolError> {
-        let (state, code, signal, reason) = match outcome {
-            Outcome::Running => ("running", None, None, None),
-            Outcome::Exited(code) => ("exited", Some(*code), None, None),
-            Outcome::Signalled(signal) => ("signalled", None, Some(*signal), None),
-            Outcome::Failed(reason) => ("failed", None, None, Some(reason.as_str())),
-            Outcome::Lost => ("lost", None, None, None),
-        };
+        let columns = OutcomeColumns::of(outcome);
         let tx = self
             .conn
             .transaction()
             .map_err(|e| SqliteSpool::error_of(&self.path, e))?;
         let updated = tx.execute(
             "UPDATE runs SET finished = ?2, outcome = ?3, exit_code = ?4, signal = ?5, reason = ?6,
-                        output_head = ?7, output_tail = ?8, output_bytes = ?9
+                        output_head = ?7, output_tail = ?8, output_bytes = ?9, stopped = ?10
                  WHERE id = ?1",
             params![
                 sql_id(run.0),
                 to_micros(finished),
-                state,
-                code,
-                signal,
-                reason,
+                columns.state,
+                columns.code,
+                columns.signal,
+                columns.reason,
                 output.head,
                 output.tail,
-                output.total_bytes as i64
+                output.total_bytes as i64,
+                columns.stopped
             ],
         )
         .map_err(|e| SqliteSpool::error_of(&self.path, e))?;
@@ -128,18 +127,154 @@ impl SqliteSpool {
                 what: format!("run {run}"),
             });
         }
-        tx.execute(
-            "DELETE FROM runs WHERE id IN (
-                 SELECT id FROM runs
-                 WHERE origin = (SELECT origin FROM runs WHERE id = ?1 AND kind = 'cron')
-                   AND kind = 'cron' AND outcome != 'running'
-                 ORDER BY id DESC LIMIT -1 OFFSET ?2)",
-            params![sql_id(run.0), self.cron_runs_kept],
-        )
-        .map_err(|e| SqliteSpool::error_of(&self.path, e))?;
+        prune_origin_of(&tx, run, self.cron_runs_kept)
+            .map_err(|e| SqliteSpool::error_of(&self.path, e))?;
         tx.commit()
             .map_err(|e| SqliteSpool::error_of(&self.path, e))?;
         Ok(())
+    }
+
+    /// Records occurrences that did not run (skipped, missed, superseded)
+    /// as finished runs, in one transaction, each crontab line's history
+    /// kept to its length; `handled` is noted as the last instant the
+    /// daemon fully handled.
+    pub fn record_occurrences(
+        &mut self,
+        occurrences: &[Occurrence],
+        handled: Option<Timestamp>,
+    ) -> Result<(), SpoolError> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(|e| SqliteSpool::error_of(&self.path, e))?;
+        let insert = |occurrence: &Occurrence| -> rusqlite::Result<()> {
+            let columns = OutcomeColumns::of(&occurrence.outcome);
+            let id = tx
+                .prepare_cached(
+                    "INSERT INTO runs (job_id, kind, owner_uid, command, due, started, finished,
+                                       outcome, exit_code, signal, reason, origin, owner_name, attempt)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+                )?
+                .insert(params![
+                    occurrence.job_id.map_or(0, |id| sql_id(id.0)),
+                    occurrence.kind.as_sql(),
+                    occurrence.owner_uid,
+                    occurrence.command,
+                    to_micros(occurrence.due),
+                    to_micros(occurrence.at),
+                    columns.state,
+                    columns.code,
+                    columns.signal,
+                    columns.reason,
+                    occurrence.origin,
+                    occurrence.owner_name,
+                    occurrence.attempt.max(1)
+                ])?;
+            prune_origin_of(&tx, RunId(id as u64), self.cron_runs_kept)
+        };
+        for occurrence in occurrences {
+            insert(occurrence).map_err(|e| SqliteSpool::error_of(&self.path, e))?;
+        }
+        if let Some(handled) = handled {
+            note_handled(&tx, handled).map_err(|e| SqliteSpool::error_of(&self.path, e))?;
+        }
+        tx.commit()
+            .map_err(|e| SqliteSpool::error_of(&self.path, e))
+    }
+
+    /// The last instant the daemon fully handled (its crontab entries due
+    /// then were started or recorded), if any: where a downtime began.
+    pub fn last_handled(&self) -> Result<Option<Timestamp>, SpoolError> {
+        let value = self.state(HANDLED_KEY)?;
+        Ok(value
+            .and_then(|text| text.parse::<i64>().ok())
+            .and_then(from_micros))
+    }
+
+    /// Notes `at` as the last instant the daemon fully handled (at a clean
+    /// stop).
+    pub fn set_last_handled(&mut self, at: Timestamp) -> Result<(), SpoolError> {
+        note_handled(&self.conn, at).map_err(|e| self.error(e))
+    }
+
+    /// Keeps a retry of a crontab line (replacing one for the same
+    /// occurrence).
+    pub fn save_cron_retry(&mut self, retry: &CronRetry) -> Result<(), SpoolError> {
+        self.conn
+            .execute(
+                "INSERT OR REPLACE INTO cron_retries (origin, command, owner_uid, scheduled, attempt, at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![
+                    retry.origin,
+                    retry.command,
+                    retry.owner_uid,
+                    to_micros(retry.scheduled),
+                    retry.attempt,
+                    to_micros(retry.at)
+                ],
+            )
+            .map(|_| ())
+            .map_err(|e| self.error(e))
+    }
+
+    /// Drops the retry of the occurrence of `origin` due at `scheduled`
+    /// (started, superseded, or its line gone); false if there was none.
+    pub fn drop_cron_retry(
+        &mut self,
+        origin: &str,
+        scheduled: Timestamp,
+    ) -> Result<bool, SpoolError> {
+        self.conn
+            .execute(
+                "DELETE FROM cron_retries WHERE origin = ?1 AND scheduled = ?2",
+                params![origin, to_micros(scheduled)],
+            )
+            .map(|deleted| deleted > 0)
+            .map_err(|e| self.error(e))
+    }
+
+    /// Every retry of a crontab line waiting, by instant.
+    pub fn cron_retries(&self) -> Result<Vec<CronRetry>, SpoolError> {
+        let mut select = self
+            .conn
+            .prepare_cached(
+                "SELECT origin, command, owner_uid, scheduled, attempt, at FROM cron_retries
+                 ORDER BY at, origin",
+            )
+            .map_err(|e| self.error(e))?;
+        let rows = select
+            .query_map([], |row| {
+                Ok((
+                    row.get::<_, String>(0)?,
+                    row.get::<_, String>(1)?,
+                    row.get::<_, i64>(2)?,
+                    row.get::<_, i64>(3)?,
+                    row.get::<_, i64>(4)?,
+                    row.get::<_, i64>(5)?,
+                ))
+            })
+            .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
+            .map_err(|e| self.error(e))?;
+        let mut retries = Vec::with_capacity(rows.len());
+        for (origin, command, uid, scheduled, attempt, at) in rows {
+            let bad = |detail: &str| SpoolError::BadRow {
+                path: self.path.clone(),
+                table: "cron_retries",
+                id: scheduled,
+                detail: detail.to_owned(),
+            };
+            retries.push(CronRetry {
+                origin,
+                command,
+                owner_uid: u32::try_from(uid)
+                    .map(Uid)
+                    .map_err(|_| bad("uid out of range"))?,
+                scheduled: from_micros(scheduled).ok_or_else(|| bad("instant out of range"))?,
+                attempt: u32::try_from(attempt).map_err(|_| bad("attempt out of range"))?,
+                at: from_micros(at).ok_or_else(|| bad("instant out of range"))?,
+            });
+        }
+        Ok(retries)
     }
 
     /// Runs `owner` may see, newest first, at most `limit`; only those of
@@ -242,6 +377,73 @@ impl SqliteSpool {
     }
 }
 
+/// The state key of the last instant the daemon fully handled.
+const HANDLED_KEY: &str = "handled";
+
+fn note_handled(conn: &rusqlite::Connection, at: Timestamp) -> rusqlite::Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO state (key, value) VALUES (?1, ?2)
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+    )?
+    .execute(params![HANDLED_KEY, to_micros(at).to_string()])
+    .map(|_| ())
+}
+
+/// Removes the oldest finished runs of run `run`'s crontab line beyond
+/// `kept` (nothing for a one-shot job's run).
+fn prune_origin_of(conn: &rusqlite::Connection, run: RunId, kept: u32) -> rusqlite::Result<()> {
+    conn.prepare_cached(
+        "DELETE FROM runs WHERE id IN (
+             SELECT id FROM runs
+             WHERE origin = (SELECT origin FROM runs WHERE id = ?1 AND kind = 'cron')
+               AND kind = 'cron' AND outcome != 'running'
+             ORDER BY id DESC LIMIT -1 OFFSET ?2)",
+    )?
+    .execute(params![sql_id(run.0), kept])
+    .map(|_| ())
+}
+
+/// An outcome as the columns store it.
+struct OutcomeColumns<'a> {
+    state: &'static str,
+    code: Option<i32>,
+    signal: Option<i32>,
+    reason: Option<&'a str>,
+    stopped: Option<i64>,
+}
+
+impl<'a> OutcomeColumns<'a> {
+    fn of(outcome: &'a Outcome) -> OutcomeColumns<'a> {
+        let (state, code, signal, reason, stopped) = match outcome {
+            Outcome::Running => ("running", None, None, None, None),
+            Outcome::Exited(code) => ("exited", Some(*code), None, None, None),
+            Outcome::Signalled(signal) => ("signalled", None, Some(*signal), None, None),
+            Outcome::Failed(reason) => ("failed", None, None, Some(reason.as_str()), None),
+            Outcome::Lost => ("lost", None, None, None, None),
+            Outcome::TimedOut {
+                stopped,
+                code,
+                signal,
+            } => ("timed out", *code, *signal, None, Some(to_micros(*stopped))),
+            Outcome::Skipped(reason) => ("skipped", None, None, Some(reason.as_str()), None),
+            Outcome::Missed(reason) => ("missed", None, None, Some(reason.as_str()), None),
+            Outcome::Superseded(reason) => ("superseded", None, None, Some(reason.as_str()), None),
+        };
+        OutcomeColumns {
+            state,
+            code,
+            signal,
+            reason,
+            stopped,
+        }
+    }
+
+    /// Whether the reason column holds the outcome's reason, not a note.
+    fn reason_is_outcome(state: &str) -> bool {
+        matches!(state, "failed" | "skipped" | "missed" | "superseded")
+    }
+}
+
 fn run_from_row(row: &Row<'_>) -> Result<RunRecord, (i64, String)> {
     let id: i64 = row.get(0).unwrap_or(-1);
     let sql = |e: rusqlite::Error| (id, e.to_string());
@@ -266,6 +468,26 @@ fn run_from_row(row: &Row<'_>) -> Result<RunRecord, (i64, String)> {
                 .unwrap_or_default(),
         ),
         "lost" => Outcome::Lost,
+        "timed out" => Outcome::TimedOut {
+            stopped: instant(
+                row.get::<_, Option<i64>>(18)
+                    .map_err(sql)?
+                    .ok_or_else(|| bad("instant stopped missing"))?,
+            )?,
+            code: row.get(10).map_err(sql)?,
+            signal: row.get(11).map_err(sql)?,
+        },
+        "skipped" | "missed" | "superseded" => {
+            let reason = row
+                .get::<_, Option<String>>(12)
+                .map_err(sql)?
+                .unwrap_or_default();
+            match state.as_str() {
+                "skipped" => Outcome::Skipped(reason),
+                "missed" => Outcome::Missed(reason),
+                _ => Outcome::Superseded(reason),
+            }
+        }
         _ => return Err(bad("unknown outcome")),
     };
     let kind: String = row.get(2).map_err(sql)?;
@@ -289,11 +511,14 @@ fn run_from_row(row: &Row<'_>) -> Result<RunRecord, (i64, String)> {
         started: instant(row.get(6).map_err(sql)?)?,
         finished: finished.map(instant).transpose()?,
         pid: pid.and_then(|pid| u32::try_from(pid).ok()),
-        note: match outcome {
-            Outcome::Failed(_) => None,
-            _ => row.get(12).map_err(sql)?,
+        note: if OutcomeColumns::reason_is_outcome(&state) {
+            None
+        } else {
+            row.get(12).map_err(sql)?
         },
         outcome,
+        attempt: u32::try_from(row.get::<_, i64>(17).map_err(sql)?)
+            .map_err(|_| bad("attempt out of range"))?,
         output: Output {
             head: row.get(13).map_err(sql)?,
             tail: row.get(14).map_err(sql)?,

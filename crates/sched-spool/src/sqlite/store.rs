@@ -7,8 +7,8 @@ use jiff::Timestamp;
 
 use super::SqliteSpool;
 use crate::{
-    CronRun, CrontabInstall, JobId, JobRecord, NewJob, Outcome, Output, Owner, PendingJob, RunId,
-    RunRecord, SpoolError, Store, StoredCrontab, Uid,
+    CronRetry, CronRun, CrontabInstall, JobId, JobRecord, NewJob, Occurrence, Outcome, Output,
+    Owner, PendingJob, RunId, RunRecord, SpoolError, Store, StoredCrontab, Uid,
 };
 
 impl Store for SqliteSpool {
@@ -54,6 +54,38 @@ impl Store for SqliteSpool {
 
     fn unclaim(&mut self, claimed: &[(JobRecord, RunId)]) -> Result<(), SpoolError> {
         SqliteSpool::unclaim(self, claimed)
+    }
+
+    fn requeue_job(&mut self, job: &JobRecord) -> Result<(), SpoolError> {
+        SqliteSpool::requeue_job(self, job)
+    }
+
+    fn record_occurrences(
+        &mut self,
+        occurrences: &[Occurrence],
+        handled: Option<Timestamp>,
+    ) -> Result<(), SpoolError> {
+        SqliteSpool::record_occurrences(self, occurrences, handled)
+    }
+
+    fn last_handled(&self) -> Result<Option<Timestamp>, SpoolError> {
+        SqliteSpool::last_handled(self)
+    }
+
+    fn set_last_handled(&mut self, at: Timestamp) -> Result<(), SpoolError> {
+        SqliteSpool::set_last_handled(self, at)
+    }
+
+    fn save_cron_retry(&mut self, retry: &CronRetry) -> Result<(), SpoolError> {
+        SqliteSpool::save_cron_retry(self, retry)
+    }
+
+    fn drop_cron_retry(&mut self, origin: &str, scheduled: Timestamp) -> Result<bool, SpoolError> {
+        SqliteSpool::drop_cron_retry(self, origin, scheduled)
+    }
+
+    fn cron_retries(&self) -> Result<Vec<CronRetry>, SpoolError> {
+        SqliteSpool::cron_retries(self)
     }
 
     fn set_started(&mut self, started: &[(RunId, u32, Timestamp)]) -> Result<(), SpoolError> {

@@ -8,8 +8,8 @@ use std::ops::ControlFlow;
 
 use jiff::Timestamp;
 use sched_spool::{
-    CronRun, CrontabInstall, JobId, JobKind, NewJob, Outcome, Output, Owner, RunId, RunKind,
-    SpoolError, Store, Uid,
+    CronRetry, CronRun, CrontabInstall, JobId, JobKind, JobRecord, NewJob, Occurrence, Outcome,
+    Output, Owner, RunId, RunKind, SpoolError, Store, Uid,
 };
 
 /// One spool of a backend, empty when the test starts.
@@ -38,6 +38,11 @@ macro_rules! suite {
             a_former_holders_crontab_is_kept_unless_root_replaces_it,
             state_values_are_swapped_and_survive_reopening,
             a_visit_stops_when_asked,
+            a_retried_job_is_pending_again_under_its_id_with_its_attempt,
+            occurrences_that_did_not_run_are_in_the_history_with_their_reason,
+            a_timed_out_run_keeps_both_instants_and_how_it_ended,
+            the_last_instant_handled_survives_reopening,
+            cron_retries_are_kept_replaced_dropped_and_survive_reopening,
         );
     };
     (@cases $make:expr; $($case:ident,)*) => {
@@ -72,6 +77,9 @@ fn job(owner_uid: u32, due: &str, command: &str) -> NewJob {
             ("EMPTY".to_owned(), String::new()),
         ],
         mail: Default::default(),
+        policy: String::new(),
+        attempt: 1,
+        scheduled: None,
     }
 }
 
@@ -82,6 +90,7 @@ fn cron_run(origin: &str, due: Timestamp) -> CronRun {
         command: "echo".to_owned(),
         origin: origin.to_owned(),
         due,
+        attempt: 1,
     }
 }
 
@@ -632,4 +641,214 @@ pub fn a_visit_stops_when_asked(backend: &dyn Backend) {
         })
         .unwrap();
     assert_eq!(seen, 2);
+}
+
+pub fn a_retried_job_is_pending_again_under_its_id_with_its_attempt(backend: &dyn Backend) {
+    let mut store = backend.open();
+    let first = instant("2026-01-01T10:00:00Z");
+    let ids = store
+        .insert_jobs(&[NewJob {
+            policy: "retry=2 timeout=60s".to_owned(),
+            ..job(1000, "2026-01-01T10:00:00Z", "flaky")
+        }])
+        .unwrap();
+    let claimed = store.claim(&ids, first).unwrap();
+    let (record, run) = claimed[0].clone();
+    assert_eq!(record.job.policy, "retry=2 timeout=60s");
+    assert_eq!((record.job.attempt, record.job.scheduled), (1, None));
+    store
+        .finish_run(run, first, &Outcome::Exited(1), &Output::default())
+        .unwrap();
+    let retry_at = instant("2026-01-01T10:00:10Z");
+    let retry = JobRecord {
+        id: record.id,
+        job: NewJob {
+            attempt: 2,
+            scheduled: Some(first),
+            due: retry_at,
+            ..record.job.clone()
+        },
+    };
+    store.requeue_job(&retry).unwrap();
+    drop(store);
+    let mut store = backend.open();
+    assert_eq!(
+        pending(&*store, Owner::Any),
+        vec![(record.id, "flaky".to_owned(), retry_at)]
+    );
+    assert_eq!(
+        store.job(record.id, Owner::Any).unwrap(),
+        Some(retry.clone())
+    );
+    // The retry's run is attempt 2 of the occurrence due at the first instant.
+    let claimed = store.claim(&[record.id], retry_at).unwrap();
+    assert_eq!(claimed[0].0, retry);
+    store.set_started(&[(claimed[0].1, 42, retry_at)]).unwrap();
+    let runs = store.runs(Owner::Any, Some(record.id), 10).unwrap();
+    assert_eq!(
+        runs.iter()
+            .map(|r| (r.attempt, r.due, r.started))
+            .collect::<Vec<_>>(),
+        vec![(2, first, retry_at), (1, first, first)]
+    );
+}
+
+pub fn occurrences_that_did_not_run_are_in_the_history_with_their_reason(backend: &dyn Backend) {
+    let mut store = backend.open();
+    store.set_cron_runs_kept(3);
+    let due = instant("2026-01-01T10:00:00Z");
+    let at = instant("2026-01-01T10:00:02Z");
+    let occurrence = |outcome: Outcome, attempt: u32| Occurrence {
+        kind: RunKind::Cron,
+        job_id: None,
+        owner_uid: Uid(1000),
+        owner_name: Some("alice".to_owned()),
+        command: "backup".to_owned(),
+        origin: Some("crontab of alice:2".to_owned()),
+        due,
+        attempt,
+        at,
+        outcome,
+    };
+    let outcomes = [
+        Outcome::Skipped("the previous run r4 still runs (overlap skip)".to_owned()),
+        Outcome::Missed("the daemon was not running".to_owned()),
+        Outcome::Superseded("the next occurrence came first".to_owned()),
+    ];
+    store
+        .record_occurrences(
+            &outcomes
+                .iter()
+                .enumerate()
+                .map(|(i, outcome)| occurrence(outcome.clone(), i as u32 + 1))
+                .collect::<Vec<_>>(),
+            Some(at),
+        )
+        .unwrap();
+    let runs = store
+        .runs_of_origin(Owner::Any, "crontab of alice:2", 10)
+        .unwrap();
+    let found: Vec<_> = runs
+        .iter()
+        .rev()
+        .map(|r| {
+            (
+                r.outcome.clone(),
+                r.attempt,
+                r.due,
+                r.started,
+                r.finished,
+                r.pid,
+                r.note.clone(),
+            )
+        })
+        .collect();
+    let expected: Vec<_> = outcomes
+        .iter()
+        .enumerate()
+        .map(|(i, outcome)| (outcome.clone(), i as u32 + 1, due, at, Some(at), None, None))
+        .collect();
+    assert_eq!(found, expected);
+    assert_eq!(store.last_handled().unwrap(), Some(at));
+    // They count toward the entry's kept history.
+    store
+        .record_occurrences(&[occurrence(outcomes[1].clone(), 1)], None)
+        .unwrap();
+    let runs = store
+        .runs_of_origin(Owner::Any, "crontab of alice:2", 10)
+        .unwrap();
+    assert_eq!(runs.len(), 3);
+    assert_eq!(runs[2].outcome, outcomes[1]);
+    // A note is not put on an occurrence that did not run.
+    store.note_run(runs[0].id, "a note").unwrap();
+    assert_eq!(
+        store
+            .runs_of_origin(Owner::Any, "crontab of alice:2", 1)
+            .unwrap()[0]
+            .note,
+        None
+    );
+}
+
+pub fn a_timed_out_run_keeps_both_instants_and_how_it_ended(backend: &dyn Backend) {
+    let mut store = backend.open();
+    let due = instant("2026-01-01T10:00:00Z");
+    let ids = store
+        .start_cron_runs(&[cron_run("/etc/cron.d/slow:1", due)], due)
+        .unwrap();
+    let stopped = instant("2026-01-01T10:10:00Z");
+    let outcome = Outcome::TimedOut {
+        stopped,
+        code: None,
+        signal: Some(15),
+    };
+    store
+        .finish_run(
+            ids[0],
+            instant("2026-01-01T10:10:01Z"),
+            &outcome,
+            &Output::default(),
+        )
+        .unwrap();
+    store.note_run(ids[0], "SIGKILL after 10s").unwrap();
+    drop(store);
+    let store = backend.open();
+    let run = &store.runs(Owner::Any, None, 1).unwrap()[0];
+    assert_eq!(run.outcome, outcome);
+    assert_eq!(run.started, due);
+    assert_eq!(run.finished, Some(instant("2026-01-01T10:10:01Z")));
+    assert_eq!(run.note.as_deref(), Some("SIGKILL after 10s"));
+}
+
+pub fn the_last_instant_handled_survives_reopening(backend: &dyn Backend) {
+    let mut store = backend.open();
+    assert_eq!(store.last_handled().unwrap(), None);
+    let due = instant("2026-01-01T10:00:00Z");
+    store
+        .start_cron_runs(&[cron_run("/etc/crontab:3", due)], due)
+        .unwrap();
+    assert_eq!(store.last_handled().unwrap(), Some(due));
+    let stop = instant("2026-01-01T10:30:00Z");
+    store.set_last_handled(stop).unwrap();
+    drop(store);
+    assert_eq!(backend.open().last_handled().unwrap(), Some(stop));
+}
+
+pub fn cron_retries_are_kept_replaced_dropped_and_survive_reopening(backend: &dyn Backend) {
+    let mut store = backend.open();
+    let retry = |origin: &str, scheduled: &str, attempt: u32, at: &str| CronRetry {
+        origin: origin.to_owned(),
+        command: "flaky".to_owned(),
+        owner_uid: Uid(1000),
+        scheduled: instant(scheduled),
+        attempt,
+        at: instant(at),
+    };
+    let a2 = retry(
+        "crontab of alice:1",
+        "2026-01-01T10:00:00Z",
+        2,
+        "2026-01-01T10:00:10Z",
+    );
+    let a3 = retry(
+        "crontab of alice:1",
+        "2026-01-01T10:00:00Z",
+        3,
+        "2026-01-01T10:00:30Z",
+    );
+    let b2 = retry(
+        "/etc/cron.d/x:4",
+        "2026-01-01T09:00:00Z",
+        2,
+        "2026-01-01T10:00:20Z",
+    );
+    store.save_cron_retry(&a2).unwrap();
+    store.save_cron_retry(&b2).unwrap();
+    store.save_cron_retry(&a3).unwrap();
+    drop(store);
+    let mut store = backend.open();
+    assert_eq!(store.cron_retries().unwrap(), vec![b2.clone(), a3.clone()]);
+    assert!(store.drop_cron_retry(&a3.origin, a3.scheduled).unwrap());
+    assert!(!store.drop_cron_retry(&a3.origin, a3.scheduled).unwrap());
+    assert_eq!(store.cron_retries().unwrap(), vec![b2]);
 }

@@ -54,6 +54,28 @@ pub struct FileConfig {
     /// (true), never (false, as --no-system-crontabs), or only when none
     /// does ("auto").
     pub system_crontabs: Option<SystemCrontabs>,
+    /// The policy of every job that does not say otherwise, in the words
+    /// of `sched_cron::policy` (`"timeout=1h retry=2 backoff=30s..10m"`).
+    pub policy: Option<DefaultPolicy>,
+}
+
+/// schedd.conf's `policy`: what was written, checked when read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct DefaultPolicy(pub sched_cron::policy::PolicySpec);
+
+impl<'de> Deserialize<'de> for DefaultPolicy {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        sched_cron::policy::PolicySpec::parse(&text)
+            .map(DefaultPolicy)
+            .map_err(|error| {
+                serde::de::Error::custom(format!(
+                    "{} (at character {} of the policy); expected words such as \"timeout=1h retry=2 backoff=30s..10m overlap=skip catch-up=once jitter=90s deadline=5m\"",
+                    error.message,
+                    error.index + 1
+                ))
+            })
+    }
 }
 
 /// Whether the system crontabs are loaded.
@@ -339,10 +361,34 @@ mod tests {
         assert_eq!(config.log_format, Some(LogFormat::Text));
         assert_eq!(config.log_target, Some(LogTarget::Stderr));
         assert_eq!(config.system_crontabs, Some(SystemCrontabs::Auto));
-        let unset = format!("{config:?}").matches("None").count();
+        assert_eq!(config.policy, Some(DefaultPolicy::default()));
+        // The policy (checked above) is the last setting; its own parts
+        // are written as unset.
+        let shown = format!("{config:?}");
+        let unset = shown
+            .split("policy:")
+            .next()
+            .unwrap_or_default()
+            .matches("None")
+            .count();
         assert_eq!(
             unset, 0,
             "a setting is missing from etc/schedd.conf: {config:?}"
+        );
+    }
+
+    #[test]
+    fn a_default_policy_reads_and_a_bad_one_says_where() {
+        let config = check("policy = \"timeout=1h retry=2 overlap=skip\"\n").unwrap();
+        let policy = config.policy.unwrap().0.over(&Default::default());
+        assert_eq!(policy.timeout, Some(std::time::Duration::from_secs(3600)));
+        assert_eq!(policy.retries, 2);
+        assert_eq!(policy.overlap, sched_cron::policy::Overlap::Skip);
+        let error = check("\npolicy = \"retry=2 overlap=sometimes\"\n").unwrap_err();
+        assert!(error.contains(":2:"), "{error}");
+        assert!(
+            error.contains("expected allow, skip, queue or replace, found \"sometimes\" (at character 17 of the policy)"),
+            "{error}"
         );
     }
 

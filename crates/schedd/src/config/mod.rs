@@ -72,6 +72,9 @@ pub struct Live {
     /// Who may use at and crontab (a daemon run by root); `None`: the
     /// daemon's own user only, who always may.
     pub access: Option<access::Access>,
+    /// The policy of every job whose crontab or submission does not say
+    /// otherwise (schedd.conf's `policy`; cron's behaviour by default).
+    pub policy: sched_cron::policy::Policy,
 }
 
 impl Live {

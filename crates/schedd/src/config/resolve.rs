@@ -5,6 +5,7 @@
 //! another cron daemon runs) comes in through [`Environment`], so that
 //! every rule is tested in a table below.
 
+use sched_cron::policy::Policy;
 use std::path::{Path, PathBuf};
 
 use sched_proto::paths::{self, PathEnv};
@@ -146,6 +147,10 @@ pub fn resolve(flags: &Flags, file: &FileConfig, env: &Environment) -> anyhow::R
                 .unwrap_or(DEFAULT_BATCH_INTERVAL),
             sendmail: list(&flags.sendmail, &file.sendmail, "/usr/sbin/sendmail"),
             access,
+            policy: file
+                .policy
+                .map(|written| written.0.over(&Policy::default()))
+                .unwrap_or_default(),
         },
     };
     Ok(Resolved {

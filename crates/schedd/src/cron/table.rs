@@ -19,7 +19,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use jiff::Timestamp;
-use sched_cron::crontab::Crontab;
+use sched_cron::crontab::{Crontab, Policies};
+use sched_cron::policy::PolicySpec;
 use sched_cron::{Schedule, Zone};
 use sched_engine::{Advance, Key, Planner, Reading};
 
@@ -61,6 +62,9 @@ pub struct CronJob {
     pub mail_only_on_error: bool,
     /// The line began with `-`: its runs are not logged (cronie).
     pub no_log: bool,
+    /// Its policy as written (SCHED_* assignments, RANDOM_DELAY, `-s`),
+    /// laid over the daemon's defaults when it runs.
+    pub policy: PolicySpec,
 }
 
 impl CronJob {
@@ -92,6 +96,8 @@ pub struct Changes {
     pub added: usize,
     pub removed: usize,
     pub kept: usize,
+    /// The keys of the removed entries (what waits for them must go).
+    pub removed_keys: Vec<Key>,
 }
 
 /// Every loaded entry, and the planner that times them.
@@ -122,6 +128,8 @@ struct SourceText {
     name: SourceName,
     env: Vec<(String, String)>,
     text: String,
+    /// The policies its assignments write, by position.
+    policies: Policies,
 }
 
 /// One entry, as 24 bytes of integers: the rest is in the planner, the
@@ -136,15 +144,17 @@ struct Stored {
     /// follows it up to a NUL byte (a crontab line cannot hold one).
     text_at: u32,
     command_len: u32,
-    /// How many of the file's assignments this entry sees (the low 30
-    /// bits), and the flags (the high 2).
+    /// How many of the file's assignments this entry sees (the low 29
+    /// bits), and the flags (the high 3).
     env_len_and_flags: u32,
 }
 
 const FREE: u32 = u32::MAX;
 const MAIL_ONLY_ON_ERROR: u32 = 1 << 31;
 const NO_LOG: u32 = 1 << 30;
-const ENV_LEN: u32 = (1 << 30) - 1;
+/// OpenBSD's `-s`: a single instance at a time.
+const SINGLE_INSTANCE: u32 = 1 << 29;
+const ENV_LEN: u32 = (1 << 29) - 1;
 
 const FREE_ENTRY: Stored = Stored {
     source: FREE,
@@ -200,6 +210,9 @@ impl CronTable {
             env_len: stored.env_len() as u32,
             mail_only_on_error: stored.has(MAIL_ONLY_ON_ERROR),
             no_log: stored.has(NO_LOG),
+            policy: source
+                .policies
+                .at(stored.env_len(), stored.has(SINGLE_INSTANCE)),
         }))
     }
 
@@ -259,8 +272,10 @@ impl CronTable {
         now: Timestamp,
     ) -> Changes {
         if entries.is_empty() {
+            let removed_keys = self.remove_source(&source);
             return Changes {
-                removed: self.remove_source(&source),
+                removed: removed_keys.len(),
+                removed_keys,
                 ..Changes::default()
             };
         }
@@ -309,13 +324,15 @@ impl CronTable {
                 &entry.stdin,
                 entry.mail_only_on_error,
                 &env[..env_len],
+                &crontab.policy_of(entry),
             );
             let text_at = text.len();
             text.push_str(&entry.command);
             text.push_str(&entry.stdin);
             text.push('\0');
             let flags = (u32::from(entry.mail_only_on_error) * MAIL_ONLY_ON_ERROR)
-                | (u32::from(entry.no_log) * NO_LOG);
+                | (u32::from(entry.no_log) * NO_LOG)
+                | (u32::from(entry.single_instance) * SINGLE_INSTANCE);
             let stored = Stored {
                 source: id,
                 line: entry.line as u32,
@@ -340,27 +357,43 @@ impl CronTable {
         }
         let removed: Vec<Key> = unclaimed.into_values().flatten().collect();
         changes.removed = removed.len();
+        changes.removed_keys = removed.clone();
         self.drop_keys(removed);
         changes.added = added.len();
         for (key, schedule, zone) in added {
             self.planner.insert(key, schedule, zone, now);
         }
-        self.texts[id as usize] = Some(Arc::new(SourceText { name, env, text }));
+        self.texts[id as usize] = Some(Arc::new(SourceText {
+            name,
+            env,
+            text,
+            policies: crontab.policies.clone(),
+        }));
         self.sources.insert(source, id);
         changes
     }
 
-    /// Removes every entry of `source`; returns how many there were.
-    pub fn remove_source(&mut self, source: &Source) -> usize {
+    /// Removes every entry of `source`; returns their keys.
+    pub fn remove_source(&mut self, source: &Source) -> Vec<Key> {
         let Some(id) = self.sources.remove(source) else {
-            return 0;
+            return Vec::new();
         };
         let keys = self.keys_of_source(id);
-        let removed = keys.len();
-        self.drop_keys(keys);
+        self.drop_keys(keys.clone());
         self.texts[id as usize] = None;
         self.free_ids.push(id);
-        removed
+        keys
+    }
+
+    /// Whether entry `key` had an instant after `last` and up to `now`
+    /// (one look at its schedule, without building the entry).
+    pub fn missed_between(&self, key: Key, last: Timestamp, now: Timestamp) -> bool {
+        match (self.planner.schedule(key), self.planner.zone(key)) {
+            (Some(schedule), Some(zone)) if !schedule.is_reboot() => schedule
+                .next_after(zone, last)
+                .is_some_and(|next| next <= now),
+            _ => false,
+        }
     }
 
     fn keys_of_source(&self, id: u32) -> Vec<Key> {
@@ -427,6 +460,9 @@ impl CronTable {
             stdin,
             stored.has(MAIL_ONLY_ON_ERROR),
             source.env.get(..stored.env_len()).unwrap_or_default(),
+            &source
+                .policies
+                .at(stored.env_len(), stored.has(SINGLE_INSTANCE)),
         ))
     }
 }
@@ -456,6 +492,7 @@ fn fingerprint(
     stdin: &str,
     mail_only_on_error: bool,
     env: &[(String, String)],
+    policy: &PolicySpec,
 ) -> u64 {
     let mut hasher = state.build_hasher();
     schedule.hash(&mut hasher);
@@ -465,5 +502,6 @@ fn fingerprint(
     stdin.hash(&mut hasher);
     mail_only_on_error.hash(&mut hasher);
     env.hash(&mut hasher);
+    policy.hash(&mut hasher);
     hasher.finish()
 }

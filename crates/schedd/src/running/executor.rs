@@ -65,24 +65,40 @@ impl std::fmt::Debug for Report {
 pub enum Task {
     /// A one-shot job, claimed from the spool.
     Job(JobRecord),
-    /// A crontab entry.
-    Cron(Arc<CronJob>),
+    /// A crontab entry's occurrence due at `scheduled`, attempt `attempt`
+    /// (1 for its first run).
+    Cron {
+        job: Arc<CronJob>,
+        scheduled: Timestamp,
+        attempt: u32,
+    },
 }
 
 impl Task {
+    /// The occurrence's instant and the attempt: what the job sees as
+    /// `SCHED_SCHEDULED_AT` and `SCHED_ATTEMPT`.
+    pub fn occurrence(&self) -> (Timestamp, u32) {
+        match self {
+            Task::Job(job) => (job.job.scheduled(), job.job.attempt),
+            Task::Cron {
+                scheduled, attempt, ..
+            } => (*scheduled, *attempt),
+        }
+    }
+
     /// The name the owner's account had when the job was stored or its
     /// crontab loaded; `None` for a job stored before names were kept.
     fn owner_name(&self) -> Option<&str> {
         match self {
             Task::Job(job) => job.job.owner_name.as_deref(),
-            Task::Cron(job) => Some(&job.user.name),
+            Task::Cron { job, .. } => Some(&job.user.name),
         }
     }
 
     fn owner_uid(&self) -> u32 {
         match self {
             Task::Job(job) => job.job.owner_uid.0,
-            Task::Cron(job) => job.user.uid,
+            Task::Cron { job, .. } => job.user.uid,
         }
     }
 }
@@ -198,7 +214,7 @@ impl Executor {
                 return None;
             }
         };
-        let (env, shell, cwd, umask, stdin_text, mail) = match &task {
+        let (mut env, shell, cwd, umask, stdin_text, mail) = match &task {
             Task::Job(job) => (
                 job_environment(&user, &job.job.env),
                 PathBuf::from(SHELL),
@@ -207,7 +223,7 @@ impl Executor {
                 None,
                 mail::plan_for_job(&user, job.id, job.job.mail, &self.sendmail),
             ),
-            Task::Cron(job) => {
+            Task::Cron { job, .. } => {
                 let env = cron_environment(&user, job.env());
                 // cron runs the job with the crontab's SHELL, in its HOME.
                 let shell = PathBuf::from(environment::lookup(&env, "SHELL").unwrap_or(SHELL));
@@ -223,6 +239,11 @@ impl Executor {
                 (env, shell, cwd, CRON_UMASK, stdin, mail)
             }
         };
+        // What the policies tell the job: which attempt this is, and when
+        // its occurrence was due (a late, retried or caught-up run knows).
+        let (scheduled, attempt) = task.occurrence();
+        set_variable(&mut env, "SCHED_ATTEMPT", attempt.to_string());
+        set_variable(&mut env, "SCHED_SCHEDULED_AT", scheduled.to_string());
         // Before the output file: a failure here leaves nothing to clean up.
         let stdin = match stdin_text.map(|text| output::stdin_file(&self.output_dir, text)) {
             None => None,
@@ -295,12 +316,12 @@ impl Executor {
         let uid = user.uid();
         let script = match &task {
             Task::Job(job) => job.job.command.as_str(),
-            Task::Cron(job) => &job.command,
+            Task::Cron { job, .. } => &job.command,
         };
         // at jobs run nicer by queue, as atd runs them; cron jobs as cron.
         let nice = match &task {
             Task::Job(job) => nice_of(job.job.queue),
-            Task::Cron(_) => 0,
+            Task::Cron { .. } => 0,
         };
         let spec = JobCommand {
             user: &user,
@@ -336,7 +357,7 @@ impl Executor {
         let what = describe(&task);
         // A crontab line written with a leading `-` is not logged (cronie);
         // its run is still recorded in the history.
-        let logged = !matches!(&task, Task::Cron(job) if job.no_log);
+        let logged = !matches!(&task, Task::Cron { job, .. } if job.no_log);
         let name = user.name().to_owned();
         if logged {
             tracing::info!(run = run.0, user = %name, uid, pid, "({name}) {what} started, pid {pid}");
@@ -345,10 +366,24 @@ impl Executor {
         let limit = self.output_limit();
         self.running.started(run, pid);
         tokio::spawn(async move {
-            let outcome = match child.wait().await {
+            let mut outcome = match child.wait().await {
                 Ok(status) => outcome_of(status),
                 Err(error) => Outcome::Failed(format!("cannot wait for the job: {error}")),
             };
+            // Stopped by its timeout: that is how it ended, whatever the
+            // process did with the signal.
+            if let Some(stopped) = executor.running.take_timed_out(run) {
+                let (code, signal) = match outcome {
+                    Outcome::Exited(code) => (Some(code), None),
+                    Outcome::Signalled(signal) => (None, Some(signal)),
+                    _ => (None, None),
+                };
+                outcome = Outcome::TimedOut {
+                    stopped,
+                    code,
+                    signal,
+                };
+            }
             // The pid is reaped and may be given to another process: it is
             // no longer this run's to signal. A run being killed loses
             // what is left of its process group now (those members still
@@ -361,7 +396,12 @@ impl Executor {
                     Outcome::Exited(code) => format!("exit {code}"),
                     Outcome::Signalled(signal) => format!("signal {signal}"),
                     Outcome::Failed(reason) => format!("failed: {reason}"),
-                    Outcome::Running | Outcome::Lost => format!("{outcome:?}"),
+                    Outcome::TimedOut { code, signal, .. } => match (code, signal) {
+                        (Some(code), _) => format!("timed out, exit {code}"),
+                        (_, Some(signal)) => format!("timed out, signal {signal}"),
+                        _ => "timed out".to_owned(),
+                    },
+                    other => format!("{other:?}"),
                 };
                 tracing::info!(
                     run = run.0,
@@ -496,6 +536,14 @@ impl Executor {
     }
 }
 
+/// Sets `name` in `env`, replacing any value it had.
+fn set_variable(env: &mut Vec<(String, String)>, name: &str, value: String) {
+    match env.iter_mut().find(|(existing, _)| existing == name) {
+        Some(slot) => slot.1 = value,
+        None => env.push((name.to_owned(), value)),
+    }
+}
+
 /// The job's environment: HOME, LOGNAME, USER, SHELL and PATH from the
 /// owner's account, then what the submitter's environment held (at(1) keeps
 /// it), which wins. Nothing of the daemon's own environment.
@@ -535,7 +583,7 @@ const CRON_UMASK: u32 = 0o022;
 fn describe(task: &Task) -> String {
     match task {
         Task::Job(job) => format!("job {}", job.id),
-        Task::Cron(job) => format!("{} ({})", job.origin(), job.user.name),
+        Task::Cron { job, .. } => format!("{} ({})", job.origin(), job.user.name),
     }
 }
 

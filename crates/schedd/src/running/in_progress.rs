@@ -21,6 +21,8 @@ pub struct Running {
     /// What the run's history is to say about how it ended (who stopped
     /// it), recorded with its outcome.
     notes: Arc<Mutex<HashMap<RunId, String>>>,
+    /// Runs stopped by their timeout, and when.
+    timed_out: Arc<Mutex<HashMap<RunId, jiff::Timestamp>>>,
     changed: Arc<Notify>,
 }
 
@@ -52,6 +54,39 @@ impl Running {
         lock(&self.killing).insert(run);
     }
 
+    /// Stops run `run` with `signal` to its process group, if its process
+    /// has not been reaped; the rest of the group gets SIGKILL when the
+    /// process ends. False when there was nothing to signal.
+    pub fn signal(&self, run: RunId, signal: nix::sys::signal::Signal) -> bool {
+        let pids = self.lock();
+        let Some(pid) = pids.get(&run).copied().flatten() else {
+            return false;
+        };
+        // The pid is unreaped while the lock is held: it is still the run's.
+        lock(&self.killing).insert(run);
+        let Ok(pid) = i32::try_from(pid) else {
+            return false;
+        };
+        match nix::sys::signal::kill(nix::unistd::Pid::from_raw(-pid), signal) {
+            Ok(()) => true,
+            Err(error) => {
+                tracing::warn!(run = run.0, pid, "cannot signal the job: {error}");
+                false
+            }
+        }
+    }
+
+    /// Marks run `run` as stopped by its timeout at `at`: its outcome is
+    /// recorded as timed out.
+    pub fn timed_out(&self, run: RunId, at: jiff::Timestamp) {
+        lock(&self.timed_out).entry(run).or_insert(at);
+    }
+
+    /// When run `run` was stopped by its timeout, if it was.
+    pub fn take_timed_out(&self, run: RunId) -> Option<jiff::Timestamp> {
+        lock(&self.timed_out).remove(&run)
+    }
+
     /// The process id of run `run`, while it runs.
     pub fn pid_of(&self, run: RunId) -> Option<u32> {
         self.lock().get(&run).copied().flatten()
@@ -72,6 +107,7 @@ impl Running {
         self.lock().remove(&run);
         lock(&self.notes).remove(&run);
         lock(&self.killing).remove(&run);
+        lock(&self.timed_out).remove(&run);
         self.changed.notify_waiters();
     }
 

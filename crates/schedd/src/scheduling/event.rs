@@ -67,8 +67,23 @@ pub enum Event {
         owner: Owner,
         limit: usize,
         per_entry: usize,
-        reply: oneshot::Sender<Vec<(Timestamp, Arc<CronJob>)>>,
+        reply: oneshot::Sender<Vec<UpcomingCron>>,
     },
+}
+
+/// An upcoming run of a crontab entry, as the scheduler will start it.
+#[derive(Debug, Clone)]
+pub struct UpcomingCron {
+    /// When it starts (its instant, plus its random delay; or a retry's
+    /// instant).
+    pub start: Timestamp,
+    /// The occurrence's instant.
+    pub scheduled: Timestamp,
+    /// 1 for the first run, more for a retry.
+    pub attempt: u32,
+    /// The entry's policy in words, when it is not cron's.
+    pub policy: Option<String>,
+    pub job: Arc<CronJob>,
 }
 
 /// A loaded line of a system crontab, as the scheduler holds it.

@@ -58,6 +58,24 @@ pub(crate) fn run_info(run: &RunRecord, names: &Names) -> RunInfo {
             reason: reason.clone(),
         },
         Outcome::Lost => sched_proto::Outcome::Lost,
+        Outcome::TimedOut {
+            stopped,
+            code,
+            signal,
+        } => sched_proto::Outcome::TimedOut {
+            stopped: *stopped,
+            code: *code,
+            signal: *signal,
+        },
+        Outcome::Skipped(reason) => sched_proto::Outcome::Skipped {
+            reason: reason.clone(),
+        },
+        Outcome::Missed(reason) => sched_proto::Outcome::Missed {
+            reason: reason.clone(),
+        },
+        Outcome::Superseded(reason) => sched_proto::Outcome::Superseded {
+            reason: reason.clone(),
+        },
     };
     RunInfo {
         id: run.id.0,
@@ -81,5 +99,6 @@ pub(crate) fn run_info(run: &RunRecord, names: &Names) -> RunInfo {
         output_tail: String::from_utf8_lossy(&run.output.tail).into_owned(),
         output_bytes: run.output.total_bytes,
         note: run.note.clone(),
+        attempt: run.attempt,
     }
 }

@@ -12,6 +12,30 @@ use super::permission::{Command, check_access};
 use super::reply::job_info;
 use crate::scheduling::event::Event;
 
+/// The policy of a one-shot job in its canonical text, or why it is
+/// refused: the parts about periodic entries (overlap, catch-up, random
+/// delay) have no meaning for a job that runs once.
+fn job_policy(text: &str) -> Result<String, String> {
+    if text.len() > MAX_POLICY {
+        return Err(format!(
+            "policy of {} bytes, more than the limit of {MAX_POLICY}",
+            text.len()
+        ));
+    }
+    let spec = sched_cron::policy::PolicySpec::parse(text)
+        .map_err(|error| format!("invalid policy {text:?}: {}", error.message))?;
+    if spec.overlap.is_some() || spec.catch_up.is_some() || spec.jitter.is_some() {
+        return Err(
+            "overlap, catch-up and jitter are policies of crontab entries; a one-shot job takes timeout, kill-grace, retry, backoff, retry-lost and deadline"
+                .to_owned(),
+        );
+    }
+    Ok(spec.to_text())
+}
+
+/// The longest policy text a submission may carry.
+const MAX_POLICY: usize = 1024;
+
 /// Queues a submission for the caller, durably, and tells the scheduler.
 pub async fn serve(
     context: &Context,
@@ -123,6 +147,7 @@ pub fn accept(
             )));
         }
     }
+    let policy = job_policy(&submission.policy).map_err(invalid)?;
     let zone = zone(submission.tz.as_deref())?;
     let (due, notices) = resolve(&submission.when, now, &zone)?;
     let (kind, queue) = queue_of(submission.kind, submission.queue).map_err(invalid)?;
@@ -145,6 +170,9 @@ pub fn accept(
                 sched_proto::MailWhen::Always => sched_spool::Mail::Always,
                 sched_proto::MailWhen::Never => sched_spool::Mail::Never,
             },
+            policy,
+            attempt: 1,
+            scheduled: None,
         },
         notices,
     })
@@ -230,6 +258,7 @@ mod tests {
             cwd: "/".to_owned(),
             umask: 0o022,
             mail: Default::default(),
+            policy: String::new(),
         }
     }
 

@@ -62,16 +62,22 @@ pub async fn serve(
             owner_uid: uid.0,
             owner: names.of(uid),
             command,
+            scheduled: None,
+            attempt: None,
+            policy: None,
         })
         .collect();
-    runs.extend(cron.into_iter().map(|(due, job)| UpcomingRun {
-        due,
+    runs.extend(cron.into_iter().map(|run| UpcomingRun {
+        due: run.start,
         kind: sched_proto::RunKind::Cron,
         job: 0,
-        origin: Some(job.origin()),
-        owner_uid: job.user.uid,
-        owner: job.user.name.to_string(),
-        command: job.command.to_string(),
+        origin: Some(run.job.origin()),
+        owner_uid: run.job.user.uid,
+        owner: run.job.user.name.to_string(),
+        command: run.job.command.to_string(),
+        scheduled: (run.scheduled != run.start).then_some(run.scheduled),
+        attempt: (run.attempt > 1).then_some(run.attempt),
+        policy: run.policy,
     }));
     runs.sort_by(|a, b| (a.due, a.job, &a.origin).cmp(&(b.due, b.job, &b.origin)));
     runs.truncate(limit);

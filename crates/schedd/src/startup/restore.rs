@@ -181,6 +181,9 @@ mod tests {
                 umask: 0o022,
                 env: Vec::new(),
                 mail: Default::default(),
+                policy: String::new(),
+                attempt: 1,
+                scheduled: None,
             }])
             .unwrap();
         let (_, run) = store.claim(&ids, start).unwrap().remove(0);

@@ -199,6 +199,54 @@ impl SpoolHandle {
         self.call(move |store| store.unclaim(&claims)).await
     }
 
+    /// See [`Store::requeue_job`].
+    pub async fn requeue_job(&self, job: JobRecord) -> Result<(), SpoolCallError> {
+        self.call(move |store| store.requeue_job(&job)).await
+    }
+
+    /// See [`Store::record_occurrences`].
+    pub async fn record_occurrences(
+        &self,
+        occurrences: Vec<sched_spool::Occurrence>,
+        handled: Option<Timestamp>,
+    ) -> Result<(), SpoolCallError> {
+        self.call(move |store| store.record_occurrences(&occurrences, handled))
+            .await
+    }
+
+    /// See [`Store::last_handled`].
+    pub async fn last_handled(&self) -> Result<Option<Timestamp>, SpoolCallError> {
+        self.call(|store| store.last_handled()).await
+    }
+
+    /// See [`Store::set_last_handled`].
+    pub async fn set_last_handled(&self, at: Timestamp) -> Result<(), SpoolCallError> {
+        self.call(move |store| store.set_last_handled(at)).await
+    }
+
+    /// See [`Store::save_cron_retry`].
+    pub async fn save_cron_retry(
+        &self,
+        retry: sched_spool::CronRetry,
+    ) -> Result<(), SpoolCallError> {
+        self.call(move |store| store.save_cron_retry(&retry)).await
+    }
+
+    /// See [`Store::drop_cron_retry`].
+    pub async fn drop_cron_retry(
+        &self,
+        origin: String,
+        scheduled: Timestamp,
+    ) -> Result<bool, SpoolCallError> {
+        self.call(move |store| store.drop_cron_retry(&origin, scheduled))
+            .await
+    }
+
+    /// See [`Store::cron_retries`].
+    pub async fn cron_retries(&self) -> Result<Vec<sched_spool::CronRetry>, SpoolCallError> {
+        self.call(|store| store.cron_retries()).await
+    }
+
     /// See [`Store::set_started`].
     pub async fn set_started(
         &self,

@@ -240,6 +240,9 @@ mod tests {
             umask: 0o022,
             env: Vec::new(),
             mail: Default::default(),
+            policy: String::new(),
+            attempt: 1,
+            scheduled: None,
         };
         for _ in 0..3 {
             queue.push(Work::Insert(job.clone(), oneshot::channel().0));

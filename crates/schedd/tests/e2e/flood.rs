@@ -213,6 +213,7 @@ fn a_flood_of_expensive_requests_from_several_users_delays_no_one_else() {
             cwd: "/".into(),
             umask: 0o022,
             mail: Default::default(),
+            policy: String::new(),
         })),
     )
     .unwrap();

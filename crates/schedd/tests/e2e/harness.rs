@@ -467,6 +467,7 @@ pub struct Run {
     pub finished: Option<Timestamp>,
     pub pid: Option<u32>,
     pub outcome: Outcome,
+    pub attempt: u32,
     pub output_head: String,
     pub output_tail: String,
     pub output_bytes: u64,
@@ -487,6 +488,12 @@ pub struct Upcoming {
     pub owner_uid: u32,
     pub owner: String,
     pub command: String,
+    #[serde(default)]
+    pub scheduled: Option<Timestamp>,
+    #[serde(default)]
+    pub attempt: Option<u32>,
+    #[serde(default)]
+    pub policy: Option<String>,
 }
 
 /// The two test users `.ci/run` creates (`schedtest1`, `schedtest2`), as

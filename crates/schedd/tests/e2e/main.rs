@@ -8,6 +8,7 @@ mod full_disk;
 mod habits;
 mod harness;
 mod jobs;
+mod policies;
 mod privileges;
 mod restart;
 mod service;

@@ -19,12 +19,16 @@ use sched_engine::{Key, Wakeup};
 use sched_spool::{CronRun, JobId, JobKind, Owner, RunId};
 use tokio::sync::{mpsc, oneshot, watch};
 
-use super::event::{Event, SystemRow};
+mod policies;
+mod tracking;
+
+use super::event::{Event, SystemRow, UpcomingCron};
 use crate::clock::{Clock, Timer, Wake};
 use crate::config::Live;
 use crate::cron::{CronJob, CronTable, Loaded, Source};
 use crate::running::executor::{Executor, Ready, Task};
 use crate::storage::SpoolHandle;
+use tracking::{Occurrence, Tracking};
 
 /// The scheduler's state.
 #[derive(Debug)]
@@ -52,6 +56,9 @@ pub struct Scheduler {
     run_reboot_entries: bool,
     /// The system crontab files and lines refused at their last reading.
     system_refused: Vec<sched_proto::Refused>,
+    /// What the jobs' policies have the scheduler remember: runs in
+    /// progress per entry, occurrences waiting, retries, signals due.
+    tracking: Tracking,
 }
 
 impl Scheduler {
@@ -75,6 +82,7 @@ impl Scheduler {
             cron,
             run_reboot_entries: false,
             system_refused: Vec::new(),
+            tracking: Tracking::default(),
         }
     }
 
@@ -104,6 +112,17 @@ impl Scheduler {
                 "crontab loaded"
             );
         }
+        self.forget_entries(changes.removed_keys);
+    }
+
+    /// Forgets what waits for entries that were removed or changed: their
+    /// delayed occurrences, retries and queues (a retry kept in the spool
+    /// is dropped at the next start, its line no longer matching). Their
+    /// runs in progress go on and are recorded.
+    fn forget_entries(&mut self, keys: Vec<Key>) {
+        for key in keys {
+            self.tracking.forget_entry(key);
+        }
     }
 
     /// Replaces every system crontab with `loaded`; system sources not in it
@@ -130,9 +149,10 @@ impl Scheduler {
 
     fn drop_source(&mut self, source: &Source) {
         let removed = self.cron.remove_source(source);
-        if removed > 0 {
-            tracing::info!(source = ?source, removed, "crontab unloaded");
+        if !removed.is_empty() {
+            tracing::info!(source = ?source, removed = removed.len(), "crontab unloaded");
         }
+        self.forget_entries(removed);
     }
 
     /// The number of crontab entries loaded.
@@ -161,6 +181,8 @@ impl Scheduler {
         if std::mem::take(&mut self.run_reboot_entries) {
             self.start_reboot_entries().await;
         }
+        self.restore_cron_retries().await;
+        self.catch_up().await;
         loop {
             let now = self.clock.now();
             self.start_due(now).await;
@@ -186,6 +208,10 @@ impl Scheduler {
         // daemon, instead of being lost runs.
         let ready = self.one_shots.take_ready_after(None);
         self.give_back(ready).await;
+        // Everything due until now was handled: a downtime starts here.
+        if let Err(error) = self.spool.set_last_handled(self.clock.now()).await {
+            tracing::warn!("cannot record when the daemon stopped: {error}");
+        }
     }
 
     async fn handle(&mut self, event: Event) {
@@ -199,6 +225,7 @@ impl Scheduler {
             Event::Removed { id, due, kind } => self.one_shots.remove(id.0, due, kind_of(kind)),
             Event::RunFinished(finished) => {
                 tracing::debug!(run = finished.run.0, outcome = ?finished.outcome, "run finished");
+                self.after_run_ended(finished.run, &finished.outcome).await;
                 if self.one_shots.finished() {
                     for waiter in self.settle_waiters.drain(..) {
                         let _ = waiter.send(0);
@@ -252,23 +279,47 @@ impl Scheduler {
 
     /// The next runs of the crontab entries `owner` may see, in time
     /// order: each entry's next `per_entry` instants (the first as the
-    /// planner holds it), at most `limit` in all.
-    fn upcoming(
-        &self,
-        owner: Owner,
-        limit: usize,
-        per_entry: usize,
-    ) -> Vec<(Timestamp, Arc<CronJob>)> {
+    /// planner holds it) at the instants they really start (their random
+    /// delay), with the occurrences waiting for their delay and the
+    /// retries waiting, at most `limit` in all.
+    fn upcoming(&self, owner: Owner, limit: usize, per_entry: usize) -> Vec<UpcomingCron> {
         if per_entry == 0 {
             return Vec::new();
         }
+        let visible =
+            |user: &crate::cron::RunAs| owner.matches(sched_spool::Uid(user.uid), Some(&user.name));
         let mut heap: BinaryHeap<Reverse<(Timestamp, Key, usize)>> = self
             .cron
-            .keys_of(|user| owner.matches(sched_spool::Uid(user.uid), Some(&user.name)))
+            .keys_of(visible)
             .filter_map(|key| Some(Reverse((self.cron.next_of(key)?, key, 1))))
             .collect();
         let mut runs = Vec::with_capacity(limit.min(heap.len()));
-        while runs.len() < limit {
+        let waiting = self
+            .tracking
+            .delayed
+            .iter()
+            .chain(self.tracking.retries.iter());
+        for &(start, occurrence) in waiting {
+            let Some(job) = self
+                .cron
+                .get(occurrence.key)
+                .filter(|job| visible(&job.user))
+            else {
+                continue;
+            };
+            runs.push(UpcomingCron {
+                start,
+                scheduled: occurrence.scheduled,
+                attempt: occurrence.attempt,
+                policy: self.describe_policy(&job),
+                job,
+            });
+        }
+        // A random delay moves a start by less than the time between an
+        // entry's instants, almost always: a few more are taken, then all
+        // are sorted by start.
+        let wanted = limit.saturating_add(limit / 4).saturating_add(16);
+        while runs.len() < wanted {
             let Some(Reverse((at, key, taken))) = heap.pop() else {
                 break;
             };
@@ -280,8 +331,16 @@ impl Scheduler {
             {
                 heap.push(Reverse((next, key, taken + 1)));
             }
-            runs.push((at, job));
+            runs.push(UpcomingCron {
+                start: self.start_of(&job, at),
+                scheduled: at,
+                attempt: 1,
+                policy: self.describe_policy(&job),
+                job,
+            });
         }
+        runs.sort_by_key(|run| (run.start, run.scheduled));
+        runs.truncate(limit);
         runs
     }
 
@@ -339,11 +398,18 @@ impl Scheduler {
     /// Starts every @reboot entry, once.
     async fn start_reboot_entries(&mut self) {
         let now = self.clock.now();
-        let due: Vec<(Key, Timestamp)> = self
+        let due: Vec<(Occurrence, Option<String>)> = self
             .cron
             .reboot_keys()
             .into_iter()
-            .map(|key| (key, now))
+            .map(|key| {
+                let occurrence = Occurrence {
+                    key,
+                    scheduled: now,
+                    attempt: 1,
+                };
+                (occurrence, None)
+            })
             .collect();
         if !due.is_empty() {
             tracing::info!(
@@ -354,21 +420,25 @@ impl Scheduler {
         }
     }
 
-    /// Starts the crontab entries `due` (key, instant due): their runs are
-    /// recorded in one transaction, then each is started.
-    async fn start_cron(&mut self, due: Vec<(Key, Timestamp)>, now: Timestamp) {
-        let jobs: Vec<(Arc<CronJob>, Timestamp)> = due
+    /// Starts the crontab entries' occurrences `due`, each with what its
+    /// history is to note: their runs are recorded in one transaction,
+    /// then each is started.
+    async fn start_cron(&mut self, due: Vec<(Occurrence, Option<String>)>, now: Timestamp) {
+        let jobs: Vec<(Arc<CronJob>, Occurrence, Option<String>)> = due
             .into_iter()
-            .filter_map(|(key, at)| Some((self.cron.get(key)?, at)))
+            .filter_map(|(occurrence, note)| {
+                Some((self.cron.get(occurrence.key)?, occurrence, note))
+            })
             .collect();
         let runs: Vec<CronRun> = jobs
             .iter()
-            .map(|(job, at)| CronRun {
+            .map(|(job, occurrence, _)| CronRun {
                 owner_uid: sched_spool::Uid(job.user.uid),
                 owner_name: Some(job.user.name.to_string()),
                 command: job.command.to_string(),
                 origin: job.origin(),
-                due: *at,
+                due: occurrence.scheduled,
+                attempt: occurrence.attempt,
             })
             .collect();
         let ids = match self.spool.start_cron_runs(runs, now).await {
@@ -383,10 +453,29 @@ impl Scheduler {
             }
         };
         let mut started = Vec::with_capacity(jobs.len());
-        for ((job, _), run) in jobs.into_iter().zip(ids) {
-            started.extend(self.executor.start(Task::Cron(job), run).await);
+        for ((job, occurrence, note), run) in jobs.into_iter().zip(ids) {
+            let info = self.cron_run_info(&job, occurrence);
+            self.tracking.cron_runs.insert(run, info);
+            if let Some(note) = note {
+                self.executor.running.note(run, note);
+            }
+            let task = Task::Cron {
+                job,
+                scheduled: occurrence.scheduled,
+                attempt: occurrence.attempt,
+            };
+            match self.executor.start(task, run).await {
+                Some(run) => started.push(run),
+                // Recorded as failed by the executor; not retried (nothing
+                // a retry does would find the owner or the disk again).
+                None => {
+                    self.tracking.cron_runs.remove(&run);
+                    self.executor.running.take_note(run);
+                }
+            }
         }
         self.one_shots.started(started.len());
+        self.track_started(&started);
         self.executor.record_started(started).await;
     }
 
@@ -409,10 +498,14 @@ impl Scheduler {
 
     /// The instant the scheduler must next look, if anything is pending.
     fn next_wake(&self, now: Timestamp) -> Option<Timestamp> {
-        [self.one_shots.next_wake(now), self.cron.next_wake()]
-            .into_iter()
-            .flatten()
-            .min()
+        [
+            self.one_shots.next_wake(now),
+            self.cron.next_wake(),
+            self.tracking.next_wake(),
+        ]
+        .into_iter()
+        .flatten()
+        .min()
     }
 
     /// Makes ready every at job due within [`ARM_AHEAD`] of `now`, starts
@@ -436,12 +529,19 @@ impl Scheduler {
         let mut started = Vec::new();
         for (_, run) in self.one_shots.take_ready_due(launch_at) {
             if let Some(ready) = self.prepared.remove(&RunId(run)) {
-                started.extend(self.executor.launch(ready).await);
+                match self.executor.launch(ready).await {
+                    Some(run) => started.push(run),
+                    None => {
+                        self.tracking.job_runs.remove(&RunId(run));
+                    }
+                }
             }
         }
         self.one_shots.started(started.len());
+        self.track_started(&started);
         self.executor.record_started(started).await;
         self.start_due_cron().await;
+        self.start_policy_due(now).await;
         let Some(job) = self.one_shots.batch_turn(now) else {
             return;
         };
@@ -487,8 +587,29 @@ impl Scheduler {
                 "the clock changed, or the daemon woke late, by 3 hours or more: the new time is taken as it is, with no catch-up"
             ),
         }
-        if !advance.due.is_empty() {
-            self.start_cron(advance.due, reading.wall).await;
+        if advance.due.is_empty() {
+            return;
+        }
+        let now = reading.wall;
+        let mut to_start = Vec::new();
+        let mut records = Vec::new();
+        for (key, scheduled) in advance.due {
+            let occurrence = Occurrence {
+                key,
+                scheduled,
+                attempt: 1,
+            };
+            let (verdict, mut more) = self.decide(occurrence, now, false);
+            records.append(&mut more);
+            match verdict {
+                policies::Verdict::Start(occurrence, note) => to_start.push((occurrence, note)),
+                policies::Verdict::Record(record) => records.push(record),
+                policies::Verdict::Later => {}
+            }
+        }
+        self.record(records, Some(now)).await;
+        if !to_start.is_empty() {
+            self.start_cron(to_start, now).await;
         }
     }
 
@@ -497,8 +618,10 @@ impl Scheduler {
     async fn arm(&mut self, due: &[(Timestamp, u64)], now: Timestamp) {
         for (job, run) in self.claim(due, JobKind::At, now).await {
             let (instant, id) = (job.job.due, job.id);
+            let record = job.clone();
             if let Some(ready) = self.executor.prepare(Task::Job(job), run).await {
                 self.prepared.insert(run, ready);
+                self.track_job_run(run, record);
                 self.one_shots.made_ready(instant, run.0, id.0);
             }
         }
@@ -515,7 +638,7 @@ impl Scheduler {
             .filter_map(
                 |&((_, run), _)| match &self.prepared.get(&RunId(run))?.task {
                     Task::Job(job) => Some((job.clone(), RunId(run))),
-                    Task::Cron(_) => None,
+                    Task::Cron { .. } => None,
                 },
             )
             .collect();
@@ -526,6 +649,7 @@ impl Scheduler {
                     if let Some(ready) = self.prepared.remove(&RunId(run)) {
                         self.executor.abandon(ready);
                     }
+                    self.tracking.job_runs.remove(&RunId(run));
                     self.one_shots.given_back(due, id);
                 }
             }
@@ -546,9 +670,37 @@ impl Scheduler {
     async fn start(&mut self, due: &[(Timestamp, u64)], kind: JobKind, now: Timestamp) {
         let mut started = Vec::new();
         for (job, run) in self.claim(due, kind, now).await {
-            started.extend(self.executor.start(Task::Job(job), run).await);
+            let policy = self.job_policy(&job);
+            let scheduled = job.job.scheduled();
+            if !sched_engine::policy::in_time(policy.deadline, scheduled, now) {
+                let late = now.duration_since(scheduled).as_secs_f64();
+                let deadline = policy
+                    .deadline
+                    .map(sched_cron::policy::human)
+                    .unwrap_or_default();
+                let outcome = sched_spool::Outcome::Missed(format!(
+                    "it could not start within its starting deadline of {deadline} ({late:.0} s late)"
+                ));
+                tracing::info!(job = job.id.0, "not started: past its starting deadline");
+                if let Err(error) = self
+                    .spool
+                    .finish_run(run, now, outcome, sched_spool::Output::default())
+                    .await
+                {
+                    tracing::error!(job = job.id.0, "cannot record the missed job: {error}");
+                }
+                continue;
+            }
+            self.track_job_run(run, job.clone());
+            match self.executor.start(Task::Job(job), run).await {
+                Some(run) => started.push(run),
+                None => {
+                    self.tracking.job_runs.remove(&run);
+                }
+            }
         }
         self.one_shots.started(started.len());
+        self.track_started(&started);
         self.executor.record_started(started).await;
     }
 
