@@ -51,6 +51,8 @@ pub enum ScheduleErrorKind {
         start: u32,
         end: u32,
     },
+    #[error("{field} step after a random value (~): a random value is one value, with no step")]
+    StepAfterRandom { field: FieldKind },
     #[error("{field} step 0: a step must be at least 1")]
     StepZero { field: FieldKind },
     #[error(

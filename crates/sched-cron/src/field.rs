@@ -6,6 +6,13 @@
 //! three-letter names in any case. Day-of-week 7 is Sunday like 0, and a
 //! day-of-week range ending in 0 (`5-0`, `FRI-SUN`) runs up to 7.
 //!
+//! A random value, cronie's and OpenBSD cron's `~`: `a~b` is one value
+//! from `a` to `b`, `~` alone any value of the field, `a~` and `~b` run to
+//! the field's end. The value is chosen when the line is read, by a keyed
+//! hash of the line (see [`crate::crontab`]) rather than a random number:
+//! the same line gives the same value at every reload, so `sched next`
+//! prints what will run. A step after a random value is refused.
+//!
 //! Deliberately rejected, where cronie is silent or lenient: reversed ranges
 //! (cronie accepts `5-2` and never runs it), a step after a single value
 //! (`5/15`), and numbers that do not fit (never wrapped: the class of
@@ -92,13 +99,20 @@ pub struct FieldSet {
     pub star: bool,
 }
 
-/// Parses `text`, which starts at 1-based character `column` of the input.
-pub fn parse_field(text: &str, kind: FieldKind, column: usize) -> Result<FieldSet, ScheduleError> {
+/// Parses `text`, which starts at 1-based character `column` of the input;
+/// `seed` chooses the values of `~` elements.
+pub fn parse_field(
+    text: &str,
+    kind: FieldKind,
+    column: usize,
+    seed: u64,
+) -> Result<FieldSet, ScheduleError> {
     let mut parser = Parser {
         text: text.as_bytes(),
         pos: 0,
         kind,
         column,
+        seed,
     };
     let mut bits = 0u64;
     loop {
@@ -123,6 +137,7 @@ struct Parser<'a> {
     pos: usize,
     kind: FieldKind,
     column: usize,
+    seed: u64,
 }
 
 impl<'a> Parser<'a> {
@@ -154,13 +169,49 @@ impl<'a> Parser<'a> {
         )
     }
 
-    /// `*[/step]`, `value`, or `value-value[/step]`; returns its bits.
+    /// `a~b`, `~b`, `a~` or `~` (the `~` at `tilde`, after `low` when
+    /// given): one value chosen by the seed.
+    fn random(&mut self, low: Option<u32>, tilde: usize) -> Result<u64, ScheduleError> {
+        self.pos = tilde + 1;
+        let low = low.unwrap_or(self.kind.min());
+        let high = match self.peek() {
+            Some(b) if b.is_ascii_alphanumeric() => self.value()?,
+            _ => self.kind.max(),
+        };
+        if high < low {
+            return Err(self.error_at(
+                tilde,
+                ScheduleErrorKind::Reversed {
+                    field: self.kind,
+                    start: low,
+                    end: high,
+                },
+            ));
+        }
+        if self.peek() == Some(b'/') {
+            return Err(self.error_at(
+                self.pos,
+                ScheduleErrorKind::StepAfterRandom { field: self.kind },
+            ));
+        }
+        let choice = crate::random::pick(self.seed, self.kind, tilde, low, high);
+        Ok(1 << choice)
+    }
+
+    /// `*[/step]`, `value`, `value-value[/step]` or a random `~`; returns
+    /// its bits.
     fn element(&mut self) -> Result<u64, ScheduleError> {
+        if self.peek() == Some(b'~') {
+            return self.random(None, self.pos);
+        }
         let (start, end, is_range) = if self.peek() == Some(b'*') {
             self.pos += 1;
             (self.kind.min(), self.kind.max(), true)
         } else {
             let start = self.value()?;
+            if self.peek() == Some(b'~') {
+                return self.random(Some(start), self.pos);
+            }
             if self.peek() == Some(b'-') {
                 self.pos += 1;
                 let end_pos = self.pos;

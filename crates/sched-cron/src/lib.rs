@@ -30,6 +30,7 @@ mod error;
 mod field;
 mod next;
 pub mod policy;
+mod random;
 mod schedule;
 mod zone;
 

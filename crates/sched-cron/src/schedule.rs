@@ -154,7 +154,9 @@ impl Schedule {
                 kind: ScheduleErrorKind::FieldCount { found: count },
             });
         }
-        Schedule::from_fields([found[0], found[1], found[2], found[3], found[4]])
+        // A `~` value is chosen from the expression itself.
+        let seed = crate::random::seed(0, expression);
+        Schedule::from_fields([found[0], found[1], found[2], found[3], found[4]], seed)
     }
 
     /// `@reboot` and friends. Names are lower case, as cronie requires.
@@ -184,14 +186,17 @@ impl Schedule {
         })
     }
 
-    /// Five field tokens, in order.
-    pub(crate) fn from_fields(fields: [Token<'_>; 5]) -> Result<Schedule, ScheduleError> {
+    /// Five field tokens, in order; `seed` chooses the values of `~`.
+    pub(crate) fn from_fields(
+        fields: [Token<'_>; 5],
+        seed: u64,
+    ) -> Result<Schedule, ScheduleError> {
         let mut sets = [FieldSet {
             bits: 0,
             star: false,
         }; 5];
         for ((set, token), kind) in sets.iter_mut().zip(fields).zip(FieldKind::ALL) {
-            *set = parse_field(token.text, kind, token.column)?;
+            *set = parse_field(token.text, kind, token.column, seed)?;
         }
         let [minute, hour, dom, month, dow] = sets;
         // The masks keep the casts lossless: each field only sets bits
@@ -229,7 +234,7 @@ impl Schedule {
     /// sees is about the field they got wrong rather than the count.
     pub(crate) fn check_partial(fields: &[Token<'_>]) -> Result<(), ScheduleError> {
         for (token, kind) in fields.iter().zip(FieldKind::ALL) {
-            parse_field(token.text, kind, token.column)?;
+            parse_field(token.text, kind, token.column, 0)?;
         }
         Ok(())
     }

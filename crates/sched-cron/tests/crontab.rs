@@ -436,3 +436,66 @@ fn openbsd_flags_before_the_command_in_any_order() {
         ("cmd", true, true)
     );
 }
+
+#[test]
+fn random_values_are_in_their_range_stable_per_line_and_spread_over_owners() {
+    use jiff::Timestamp;
+    use jiff::tz::TimeZone;
+    use sched_cron::Zone;
+    let zone = Zone::new(TimeZone::UTC);
+    let after: Timestamp = "2026-12-05T00:00:00Z".parse().unwrap();
+    // The minute and hour a line's first run falls on.
+    let first = |text: &str, owner: u32| {
+        let (crontab, errors) = sched_cron::crontab::parse_for(text, Format::User, owner);
+        assert_eq!(errors, vec![], "{text}");
+        let next = crontab.entries[0]
+            .schedule
+            .next_after(&zone, after)
+            .unwrap();
+        let next = TimeZone::UTC.to_datetime(next);
+        (
+            next.minute(),
+            next.hour(),
+            next.weekday().to_sunday_zero_offset(),
+        )
+    };
+    let mut minutes = std::collections::HashSet::new();
+    for owner in 0..200 {
+        let (minute, hour, _) = first("10~20 3~ * * * job\n", owner);
+        assert!((10..=20).contains(&minute) && (3..=23).contains(&hour));
+        // The same line of the same owner: the same value, every time.
+        let again = first("10~20 3~ * * * job\n", owner);
+        assert_eq!((again.0, again.1), (minute, hour));
+        minutes.insert(minute);
+        let (minute, hour, _) = first("~ ~5 * * * job\n", owner);
+        assert!(minute < 60 && hour <= 5);
+        let (_, _, weekday) = first("0 0 * * mon~fri job\n", owner);
+        assert!((1..=5).contains(&weekday), "{weekday}");
+    }
+    assert_eq!(
+        minutes.len(),
+        11,
+        "every value of 10~20 is chosen by some owner"
+    );
+    let errors = |text: &str| parse(text, Format::User).1;
+    assert_eq!(
+        errors("20~10 * * * * job\n"),
+        vec![error(
+            1,
+            3,
+            "minute range 20-10 is reversed, so cron would never run it: write 20-59,0-10 for a range that wraps"
+        )]
+    );
+    assert_eq!(
+        errors("0~30/5 * * * * job\n"),
+        vec![error(
+            1,
+            5,
+            "minute step after a random value (~): a random value is one value, with no step"
+        )]
+    );
+    assert_eq!(
+        errors("0~60 * * * * job\n"),
+        vec![error(1, 3, "minute 60 out of range 0-59")]
+    );
+}

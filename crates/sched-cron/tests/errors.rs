@@ -221,9 +221,9 @@ fn unexpected_characters() {
         "minute field: expected a number 0-59, or '*', found '-'",
     );
     check(
-        "0 0 1~5 * *",
+        "0 0 1^5 * *",
         6,
-        "day-of-month field: expected a number 1-31, or '*', found '~'",
+        "day-of-month field: expected a number 1-31, or '*', found '^'",
     );
     check(
         "é * * * *",

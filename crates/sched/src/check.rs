@@ -7,6 +7,7 @@ use std::path::Path;
 use anyhow::Result;
 use jiff::tz::TimeZone;
 use sched_cron::crontab::{self, Format, LineError};
+use sched_cron::policy::Policy;
 
 use crate::cli::CheckArgs;
 
@@ -61,8 +62,35 @@ pub fn run(args: &CheckArgs, out: &mut impl Write) -> Result<bool> {
             writeln!(out, "{name}:{error}")?;
             all_valid = false;
         }
+        if args.explain {
+            explain(&name, &bytes, format, out)?;
+        }
     }
     Ok(all_valid)
+}
+
+/// Each valid job line of a file with the policy it runs under: what the
+/// file writes, over cron's behaviour (a daemon's schedd.conf `policy`
+/// fills what the file leaves out).
+fn explain(name: &str, bytes: &[u8], format: Format, out: &mut impl Write) -> Result<()> {
+    let owner = nix::unistd::geteuid().as_raw();
+    let (parsed, _) = crontab::parse_bytes_for(bytes, format, owner);
+    for entry in &parsed.entries {
+        let policy = parsed.policy_of(entry).over(&Policy::default());
+        let user = entry
+            .user
+            .as_deref()
+            .map(|user| format!(" (as {user})"))
+            .unwrap_or_default();
+        writeln!(
+            out,
+            "{name}:{}: {}{user}",
+            entry.line,
+            crate::jobs::one_line(&entry.command, 60)
+        )?;
+        writeln!(out, "  policy: {policy}")?;
+    }
+    Ok(())
 }
 
 /// Every problem in one file, in line order: syntax, then zones that

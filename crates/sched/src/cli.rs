@@ -477,6 +477,10 @@ pub struct CheckArgs {
     /// The files are users' crontabs [default: for any other file]
     #[arg(long)]
     pub user: bool,
+    /// Also print each job line's policy (SCHED_* lines, RANDOM_DELAY,
+    /// -s), over cron's behaviour where the file says nothing
+    #[arg(long)]
+    pub explain: bool,
     /// Crontab files to check; - reads standard input
     #[arg(value_name = "FILE", required = true, num_args = 1..)]
     pub files: Vec<PathBuf>,

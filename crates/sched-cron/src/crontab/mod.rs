@@ -156,6 +156,14 @@ impl Crontab {
 /// Parses a crontab file. Returns the valid lines and an error for each
 /// bad one.
 pub fn parse(text: &str, format: Format) -> (Crontab, Vec<LineError>) {
+    parse_for(text, format, 0)
+}
+
+/// Parses a crontab file whose `~` values are chosen for `owner` (a user
+/// crontab's uid; 0 for system crontabs, whose lines name their user):
+/// two users' identical lines get different values, the same user's line
+/// always the same.
+pub fn parse_for(text: &str, format: Format, owner: u32) -> (Crontab, Vec<LineError>) {
     let mut crontab = Crontab::default();
     let mut errors = Vec::new();
     for (index, line) in text.split('\n').enumerate() {
@@ -219,7 +227,7 @@ pub fn parse(text: &str, format: Format) -> (Crontab, Vec<LineError>) {
             crontab.env.push(var);
             continue;
         }
-        match parse_entry(line, format) {
+        match parse_entry(line, format, u64::from(owner)) {
             Ok(mut entry) => {
                 entry.line = line_number;
                 entry.env_count = crontab.env.len();
@@ -237,8 +245,13 @@ pub fn parse(text: &str, format: Format) -> (Crontab, Vec<LineError>) {
 
 /// Parses raw bytes: a line that is not UTF-8 is reported and skipped.
 pub fn parse_bytes(bytes: &[u8], format: Format) -> (Crontab, Vec<LineError>) {
+    parse_bytes_for(bytes, format, 0)
+}
+
+/// [`parse_bytes`] with `~` values chosen for `owner` (see [`parse_for`]).
+pub fn parse_bytes_for(bytes: &[u8], format: Format, owner: u32) -> (Crontab, Vec<LineError>) {
     match std::str::from_utf8(bytes) {
-        Ok(text) => parse(text, format),
+        Ok(text) => parse_for(text, format, owner),
         Err(_) => {
             let mut text = String::with_capacity(bytes.len());
             let mut bad_lines = Vec::new();
@@ -258,7 +271,7 @@ pub fn parse_bytes(bytes: &[u8], format: Format) -> (Crontab, Vec<LineError>) {
                     }),
                 }
             }
-            let (crontab, mut errors) = parse(&text, format);
+            let (crontab, mut errors) = parse_for(&text, format, owner);
             errors.extend(bad_lines);
             errors.sort_by_key(|e| (e.line, e.column));
             (crontab, errors)
@@ -272,7 +285,7 @@ const MAX_RANDOM_DELAY: u64 = 24 * 60;
 
 type EntryError = (usize, String);
 
-fn parse_entry(line: &str, format: Format) -> Result<Entry, EntryError> {
+fn parse_entry(line: &str, format: Format, owner: u64) -> Result<Entry, EntryError> {
     let leading = line.len() - line.trim_start_matches([' ', '\t']).len();
     let (no_log, body_start) = match line[leading..].strip_prefix('-') {
         Some(_) => (true, leading + 1),
@@ -311,7 +324,9 @@ fn parse_entry(line: &str, format: Format) -> Result<Entry, EntryError> {
                 }
             }
         }
-        let schedule = Schedule::from_fields(five).map_err(schedule_error)?;
+        // `~` values come from the line's owner and whole text.
+        let seed = crate::random::seed(owner, body.trim());
+        let schedule = Schedule::from_fields(five, seed).map_err(schedule_error)?;
         (schedule, five[4])
     };
     let mut rest_column = last.column + last.text.chars().count();

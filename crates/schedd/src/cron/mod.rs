@@ -90,7 +90,7 @@ fn zone_of(
 /// Parses a user's crontab. Returns what loads and an error for each line
 /// that does not.
 pub fn load_user(uid: u32, name: &str, text: &str, zones: &Zones) -> (Loaded, Vec<LineError>) {
-    let (crontab, mut errors) = crontab::parse(text, Format::User);
+    let (crontab, mut errors) = crontab::parse_for(text, Format::User, uid);
     let user = RunAs {
         uid,
         name: name.into(),
