@@ -77,3 +77,27 @@ CREATE TABLE cron_retries (
     at           INTEGER NOT NULL,
     PRIMARY KEY (origin, scheduled)
 );
+
+-- A copy of each claimed one-shot job that has a policy, kept while its
+-- run is in progress: when the daemon dies during the run and the policy
+-- says to retry lost runs, the next daemon queues the job again from it.
+-- The copy goes when the run's end is recorded.
+CREATE TABLE held_jobs (
+    run_id       INTEGER PRIMARY KEY,
+    id           INTEGER NOT NULL,
+    kind         TEXT    NOT NULL,
+    owner_uid    INTEGER NOT NULL,
+    owner_gid    INTEGER NOT NULL,
+    due          INTEGER NOT NULL,
+    submitted    INTEGER NOT NULL,
+    command      TEXT    NOT NULL,
+    cwd          TEXT    NOT NULL,
+    umask        INTEGER NOT NULL,
+    env          BLOB    NOT NULL,
+    queue        TEXT    NOT NULL,
+    owner_name   TEXT,
+    mail         TEXT    NOT NULL,
+    policy       TEXT    NOT NULL,
+    attempt      INTEGER NOT NULL,
+    scheduled    INTEGER
+);

@@ -160,6 +160,17 @@ pub trait Store: Send {
     /// Started runs in progress that `owner` may see, oldest first.
     fn runs_in_progress(&self, owner: Owner) -> Result<Vec<RunRecord>, SpoolError>;
 
+    /// Records run `run` (one a previous daemon never saw end) as lost at
+    /// `now` with the output it left, and takes the copy of its one-shot
+    /// job kept since the claim (for a job with a policy), in one
+    /// transaction; returns the run as recorded and that job.
+    fn lose_run(
+        &mut self,
+        run: RunId,
+        now: Timestamp,
+        output: &Output,
+    ) -> Result<(Option<RunRecord>, Option<JobRecord>), SpoolError>;
+
     /// Ids of every run recorded as running, oldest first (at start-up:
     /// those a previous daemon never saw end).
     fn running_runs(&self) -> Result<Vec<RunId>, SpoolError>;

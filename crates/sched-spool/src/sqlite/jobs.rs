@@ -187,6 +187,38 @@ impl SqliteSpool {
                     ])
                 })
                 .map_err(|e| SqliteSpool::error_of(&self.path, e))?;
+            if !job.job.policy.is_empty() {
+                tx.prepare_cached(&format!(
+                    "INSERT INTO held_jobs (run_id, {JOB_COLUMNS}) SELECT ?1, {JOB_COLUMNS} FROM
+                     (SELECT ?2 AS id, ?3 AS kind, ?4 AS owner_uid, ?5 AS owner_gid, ?6 AS due,
+                             ?7 AS submitted, ?8 AS command, ?9 AS cwd, ?10 AS umask, ?11 AS env,
+                             ?12 AS queue, ?13 AS owner_name, ?14 AS mail, ?15 AS policy,
+                             ?16 AS attempt, ?17 AS scheduled)"
+                ))
+                .and_then(|mut insert| {
+                    let job = &job.job;
+                    insert.execute(params![
+                        run,
+                        sql_id(id.0),
+                        job.kind.as_sql(),
+                        job.owner_uid,
+                        job.owner_gid,
+                        to_micros(job.due),
+                        to_micros(job.submitted),
+                        job.command,
+                        job.cwd,
+                        job.umask,
+                        encode_env(&job.env),
+                        job.queue.to_string(),
+                        job.owner_name,
+                        job.mail.as_sql(),
+                        job.policy,
+                        job.attempt.max(1),
+                        job.scheduled.map(to_micros),
+                    ])
+                })
+                .map_err(|e| SqliteSpool::error_of(&self.path, e))?;
+            }
             claimed.push((job, RunId(run as u64)));
         }
         tx.commit()
@@ -211,10 +243,72 @@ impl SqliteSpool {
                     )
                     .and_then(|mut delete| delete.execute(params![sql_id(run.0)]))
                 })
+                .and_then(|_| {
+                    tx.prepare_cached("DELETE FROM held_jobs WHERE run_id = ?1")
+                        .and_then(|mut delete| delete.execute(params![sql_id(run.0)]))
+                })
                 .map_err(|e| SqliteSpool::error_of(&self.path, e))?;
         }
         tx.commit()
             .map_err(|e| SqliteSpool::error_of(&self.path, e))
+    }
+
+    /// Records run `run` as lost at `now` with the output it left, and
+    /// takes the copy of its job kept since the claim (a job with a
+    /// policy), in one transaction: the run as now recorded, and the job.
+    pub fn lose_run(
+        &mut self,
+        run: RunId,
+        now: Timestamp,
+        output: &crate::Output,
+    ) -> Result<(Option<crate::RunRecord>, Option<JobRecord>), SpoolError> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(|e| SqliteSpool::error_of(&self.path, e))?;
+        let updated = tx
+            .execute(
+                "UPDATE runs SET finished = ?2, outcome = 'lost', output_head = ?3,
+                        output_tail = ?4, output_bytes = ?5
+                 WHERE id = ?1",
+                params![
+                    sql_id(run.0),
+                    to_micros(now),
+                    output.head,
+                    output.tail,
+                    output.total_bytes as i64
+                ],
+            )
+            .map_err(|e| SqliteSpool::error_of(&self.path, e))?;
+        if updated == 0 {
+            return Err(SpoolError::NotFound {
+                path: self.path.clone(),
+                what: format!("run {run}"),
+            });
+        }
+        let sql = format!("SELECT {JOB_COLUMNS} FROM held_jobs WHERE run_id = ?1");
+        let held = tx
+            .prepare_cached(&sql)
+            .and_then(|mut select| {
+                select
+                    .query_row(params![sql_id(run.0)], |row| Ok(raw_job(row)))
+                    .optional()
+            })
+            .map_err(|e| SqliteSpool::error_of(&self.path, e))?
+            .map(|raw| {
+                raw.and_then(RawJob::into_record)
+                    .map_err(|problem| bad_job_row(&self.path, problem))
+            })
+            .transpose()?;
+        tx.execute(
+            "DELETE FROM held_jobs WHERE run_id = ?1",
+            params![sql_id(run.0)],
+        )
+        .map_err(|e| SqliteSpool::error_of(&self.path, e))?;
+        let record = crate::sqlite::runs::run_by_id(&tx, &self.path, run)?;
+        tx.commit()
+            .map_err(|e| SqliteSpool::error_of(&self.path, e))?;
+        Ok((record, held))
     }
 
     /// Queues `job` again under its own id: a retry of a one-shot job,

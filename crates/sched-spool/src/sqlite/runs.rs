@@ -129,6 +129,11 @@ impl SqliteSpool {
         }
         prune_origin_of(&tx, run, self.cron_runs_kept)
             .map_err(|e| SqliteSpool::error_of(&self.path, e))?;
+        tx.execute(
+            "DELETE FROM held_jobs WHERE run_id = ?1",
+            params![sql_id(run.0)],
+        )
+        .map_err(|e| SqliteSpool::error_of(&self.path, e))?;
         tx.commit()
             .map_err(|e| SqliteSpool::error_of(&self.path, e))?;
         Ok(())
@@ -375,6 +380,32 @@ impl SqliteSpool {
             .map_err(|e| SqliteSpool::error_of(&self.path, e))?;
         Ok(ids.into_iter().map(|id| RunId(id as u64)).collect())
     }
+}
+
+/// Run `run`, if it exists; `conn` may be inside a transaction.
+pub(crate) fn run_by_id(
+    conn: &rusqlite::Connection,
+    path: &std::path::Path,
+    run: RunId,
+) -> Result<Option<RunRecord>, SpoolError> {
+    use rusqlite::OptionalExtension;
+    let sql = format!("SELECT {RUN_COLUMNS} FROM runs WHERE id = ?1");
+    let found = conn
+        .prepare_cached(&sql)
+        .and_then(|mut select| {
+            select
+                .query_row(params![sql_id(run.0)], |row| Ok(run_from_row(row)))
+                .optional()
+        })
+        .map_err(|e| SqliteSpool::error_of(path, e))?;
+    found
+        .transpose()
+        .map_err(|(id, detail)| SpoolError::BadRow {
+            path: path.to_path_buf(),
+            table: "runs",
+            id,
+            detail,
+        })
 }
 
 /// The state key of the last instant the daemon fully handled.

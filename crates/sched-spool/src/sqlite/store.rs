@@ -56,6 +56,15 @@ impl Store for SqliteSpool {
         SqliteSpool::unclaim(self, claimed)
     }
 
+    fn lose_run(
+        &mut self,
+        run: RunId,
+        now: Timestamp,
+        output: &Output,
+    ) -> Result<(Option<RunRecord>, Option<JobRecord>), SpoolError> {
+        SqliteSpool::lose_run(self, run, now, output)
+    }
+
     fn requeue_job(&mut self, job: &JobRecord) -> Result<(), SpoolError> {
         SqliteSpool::requeue_job(self, job)
     }

@@ -43,6 +43,7 @@ macro_rules! suite {
             a_timed_out_run_keeps_both_instants_and_how_it_ended,
             the_last_instant_handled_survives_reopening,
             cron_retries_are_kept_replaced_dropped_and_survive_reopening,
+            a_lost_run_gives_back_its_job_when_the_job_has_a_policy,
         );
     };
     (@cases $make:expr; $($case:ident,)*) => {
@@ -851,4 +852,56 @@ pub fn cron_retries_are_kept_replaced_dropped_and_survive_reopening(backend: &dy
     assert!(store.drop_cron_retry(&a3.origin, a3.scheduled).unwrap());
     assert!(!store.drop_cron_retry(&a3.origin, a3.scheduled).unwrap());
     assert_eq!(store.cron_retries().unwrap(), vec![b2]);
+}
+
+pub fn a_lost_run_gives_back_its_job_when_the_job_has_a_policy(backend: &dyn Backend) {
+    let mut store = backend.open();
+    let start = instant("2026-01-01T10:00:00Z");
+    let ids = store
+        .insert_jobs(&[
+            NewJob {
+                policy: "retry=1 retry-lost=yes".to_owned(),
+                ..job(1000, "2026-01-01T10:00:00Z", "with")
+            },
+            job(1000, "2026-01-01T10:00:00Z", "without"),
+            NewJob {
+                policy: "retry=1".to_owned(),
+                ..job(1000, "2026-01-01T10:00:00Z", "finished")
+            },
+        ])
+        .unwrap();
+    let claimed = store.claim(&ids, start).unwrap();
+    let runs: Vec<RunId> = claimed.iter().map(|(_, run)| *run).collect();
+    store
+        .set_started(&runs.iter().map(|&run| (run, 7, start)).collect::<Vec<_>>())
+        .unwrap();
+    store
+        .finish_run(runs[2], start, &Outcome::Exited(0), &Output::default())
+        .unwrap();
+    drop(store);
+    let mut store = backend.open();
+    assert_eq!(store.running_runs().unwrap(), runs[..2].to_vec());
+    let later = instant("2026-01-01T11:00:00Z");
+    let output = Output {
+        head: b"half".to_vec(),
+        tail: Vec::new(),
+        total_bytes: 4,
+    };
+    let (run, held) = store.lose_run(runs[0], later, &output).unwrap();
+    let run = run.unwrap();
+    assert_eq!(
+        (run.id, &run.outcome, run.finished, &run.output),
+        (runs[0], &Outcome::Lost, Some(later), &output)
+    );
+    assert_eq!(held, Some(claimed[0].0.clone()));
+    let (_, held) = store.lose_run(runs[1], later, &Output::default()).unwrap();
+    assert_eq!(held, None, "a job without a policy is not kept");
+    assert!(store.running_runs().unwrap().is_empty());
+    // Taken once: the copy is gone.
+    let (_, again) = store.lose_run(runs[0], later, &Output::default()).unwrap();
+    assert_eq!(again, None);
+    assert!(matches!(
+        store.lose_run(RunId(999_999), later, &Output::default()),
+        Err(SpoolError::NotFound { .. })
+    ));
 }

@@ -72,7 +72,14 @@ async fn serve(
     let (spool, mut spool_ended) = SpoolHandle::start(Box::new(spool))
         .context("cannot start the spool thread")
         .map_err(DaemonError::System)?;
-    restore::recover_lost_runs(&spool, &clock, &output_dir, config.live.output_limit).await?;
+    let lost_cron_runs = restore::recover_lost_runs(
+        &spool,
+        &clock,
+        &output_dir,
+        config.live.output_limit,
+        &config.live.policy,
+    )
+    .await?;
     // The scheduler needs only each job's id, instant, kind and queue.
     let pending = spool
         .fold_pending(Owner::Any, Vec::new(), |pending, job| {
@@ -119,6 +126,7 @@ async fn serve(
     if new_boot {
         scheduler.run_reboot_entries();
     }
+    scheduler.retry_lost_runs(lost_cron_runs);
     let cron_entries = scheduler.cron_entries();
     let deliver = {
         let events = context.events.clone();

@@ -5,7 +5,9 @@
 use std::path::Path;
 
 use anyhow::Context as _;
-use sched_spool::{Outcome, SpoolError, Store, Uid};
+use sched_cron::policy::{Policy, PolicySpec};
+use sched_engine::policy::{AfterRun, Ending, after_run};
+use sched_spool::{JobRecord, RunKind, RunRecord, SpoolError, Store, Uid};
 
 use crate::clock::Clock;
 use crate::cron::{self, Zones};
@@ -128,19 +130,24 @@ const BOOT_ID_KEY: &str = "boot_id";
 
 /// Runs a previous daemon started and never saw end are recorded as lost,
 /// with whatever output they left; each output file is removed only after
-/// its run is recorded.
+/// its run is recorded. A lost at job whose policy retries lost runs is
+/// queued again for its next attempt; the lost runs of crontab lines are
+/// returned, for the scheduler to retry those whose line asks for it once
+/// the crontabs are loaded.
 pub(super) async fn recover_lost_runs(
     spool: &SpoolHandle,
     clock: &Clock,
     output_dir: &Path,
     limit: u64,
-) -> Result<(), DaemonError> {
+    defaults: &Policy,
+) -> Result<Vec<RunRecord>, DaemonError> {
     let now = clock.now();
     let lost = spool.running_runs().await?;
+    let mut cron_runs = Vec::new();
     for run in lost {
         let path = output::path(output_dir, run);
         let kept = output::read(&path, limit).unwrap_or_default();
-        spool.finish_run(run, now, Outcome::Lost, kept).await?;
+        let (record, held) = spool.lose_run(run, now, kept).await?;
         output::remove(&path)
             .with_context(|| format!("cannot remove {}", path.display()))
             .map_err(DaemonError::Files)?;
@@ -148,6 +155,51 @@ pub(super) async fn recover_lost_runs(
             run = run.0,
             "a run of the previous daemon was lost: it may still be running"
         );
+        if let Some(job) = held {
+            retry_lost_job(spool, job, now, defaults).await?;
+        }
+        if let Some(record) = record.filter(|record| record.kind == RunKind::Cron) {
+            cron_runs.push(record);
+        }
+    }
+    Ok(cron_runs)
+}
+
+/// Queues a lost at job's next attempt when its policy retries lost runs
+/// (and has attempts left).
+async fn retry_lost_job(
+    spool: &SpoolHandle,
+    job: JobRecord,
+    now: jiff::Timestamp,
+    defaults: &Policy,
+) -> Result<(), DaemonError> {
+    let policy = match PolicySpec::parse(&job.job.policy) {
+        Ok(spec) => spec.over(defaults),
+        Err(_) => *defaults,
+    };
+    let seed = sched_engine::policy::job_seed(job.id.0);
+    match after_run(&policy, job.job.attempt, Ending::Lost, now, seed, None) {
+        AfterRun::Retry { attempt, at } => {
+            tracing::warn!(job = job.id.0, attempt, %at, "the lost job is retried (its policy retries lost runs)");
+            let retry = JobRecord {
+                id: job.id,
+                job: sched_spool::NewJob {
+                    attempt,
+                    scheduled: Some(job.job.scheduled()),
+                    due: at,
+                    ..job.job
+                },
+            };
+            spool.requeue_job(retry).await?;
+        }
+        AfterRun::GaveUp { attempts } => {
+            tracing::warn!(
+                job = job.id.0,
+                attempts,
+                "the lost job is not retried: no attempt left"
+            );
+        }
+        AfterRun::Done | AfterRun::Superseded { .. } => {}
     }
     Ok(())
 }
@@ -156,7 +208,7 @@ pub(super) async fn recover_lost_runs(
 mod tests {
     use std::io::Write;
 
-    use sched_spool::{JobKind, NewJob, Owner, SqliteSpool};
+    use sched_spool::{JobKind, NewJob, Outcome, Owner, SqliteSpool};
 
     use super::*;
 
@@ -193,9 +245,15 @@ mod tests {
         drop(left);
         let (spool, _ended) = SpoolHandle::start(Box::new(store)).unwrap();
         let later = start + jiff::SignedDuration::from_hours(1);
-        recover_lost_runs(&spool, &Clock::mock(later), &output_dir, 1024)
-            .await
-            .unwrap();
+        recover_lost_runs(
+            &spool,
+            &Clock::mock(later),
+            &output_dir,
+            1024,
+            &Policy::default(),
+        )
+        .await
+        .unwrap();
         let runs = spool.runs(Owner::Any, None, 10).await.unwrap();
         assert_eq!(
             (runs[0].id, &runs[0].outcome, runs[0].finished),

@@ -199,6 +199,17 @@ impl SpoolHandle {
         self.call(move |store| store.unclaim(&claims)).await
     }
 
+    /// See [`Store::lose_run`].
+    pub async fn lose_run(
+        &self,
+        run: RunId,
+        now: Timestamp,
+        output: Output,
+    ) -> Result<(Option<sched_spool::RunRecord>, Option<JobRecord>), SpoolCallError> {
+        self.call(move |store| store.lose_run(run, now, &output))
+            .await
+    }
+
     /// See [`Store::requeue_job`].
     pub async fn requeue_job(&self, job: JobRecord) -> Result<(), SpoolCallError> {
         self.call(move |store| store.requeue_job(&job)).await

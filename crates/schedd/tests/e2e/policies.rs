@@ -547,3 +547,83 @@ fn policies_are_checked_before_anything_is_queued_or_installed() {
     );
     assert!(daemon.jobs().is_empty());
 }
+
+#[test]
+fn runs_lost_with_the_daemon_are_retried_only_where_the_policy_says_so() {
+    let mut daemon = Daemon::mock("2026-12-05T09:59:00Z");
+    daemon.tz = "UTC".to_owned();
+    // The first attempt outlives its daemon for a moment, then ends.
+    let command = "[ $SCHED_ATTEMPT = 1 ] && sleep 3; echo attempt $SCHED_ATTEMPT";
+    let retried = crate::harness::job_id(&daemon.ok(&[
+        "at",
+        "--retry",
+        "1",
+        "--retry-lost",
+        "10:00",
+        "--",
+        command,
+    ]));
+    let left = crate::harness::job_id(&daemon.ok(&["at", "--retry", "1", "10:00", "--", command]));
+    install(
+        &daemon,
+        &format!(
+            "SCHED_RETRY=1\nSCHED_RETRY_LOST=yes\n0 10 * * * {command}\nSCHED_RETRY_LOST=no\n0 10 * * * {command} # not retried\n"
+        ),
+    );
+    set(&daemon, "2026-12-05T10:00:00Z");
+    wait_for_runs(&daemon, 4);
+    daemon.crash();
+    daemon.launch(&mock_at("2026-12-05T10:05:00Z"));
+    daemon.advance_to("2026-12-05T10:30:00Z");
+    let runs = daemon.runs();
+    let lost: Vec<_> = runs
+        .iter()
+        .filter(|run| run.outcome == Outcome::Lost)
+        .map(|run| (run.job, run.attempt))
+        .collect();
+    assert_eq!(lost.len(), 4, "{runs:#?}");
+    let mut retries: Vec<_> = runs
+        .iter()
+        .filter(|run| run.attempt == 2)
+        .map(|run| {
+            (
+                run.job,
+                run.origin.clone(),
+                run.due,
+                run.outcome.clone(),
+                run.output_head.clone(),
+            )
+        })
+        .collect();
+    // In job order: the crontab line's run has no job (0).
+    retries.sort_by_key(|retry| retry.0);
+    let due = instant("2026-12-05T10:00:00Z");
+    assert_eq!(
+        retries,
+        vec![
+            (
+                0,
+                Some(
+                    "crontab of ".to_owned()
+                        + &nix::unistd::User::from_uid(nix::unistd::geteuid())
+                            .unwrap()
+                            .unwrap()
+                            .name
+                        + ":3"
+                ),
+                due,
+                Outcome::Exited { code: 0 },
+                "attempt 2\n".to_owned()
+            ),
+            (
+                retried,
+                None,
+                due,
+                Outcome::Exited { code: 0 },
+                "attempt 2\n".to_owned()
+            ),
+        ]
+    );
+    assert!(runs.iter().all(|run| run.job != left || run.attempt == 1));
+    assert!(daemon.jobs().is_empty());
+}

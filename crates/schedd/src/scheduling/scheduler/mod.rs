@@ -59,6 +59,9 @@ pub struct Scheduler {
     /// What the jobs' policies have the scheduler remember: runs in
     /// progress per entry, occurrences waiting, retries, signals due.
     tracking: Tracking,
+    /// Runs of crontab lines the previous daemon lost, to be retried once
+    /// the scheduler starts where their line's policy says so.
+    lost_cron_runs: Vec<sched_spool::RunRecord>,
 }
 
 impl Scheduler {
@@ -83,7 +86,14 @@ impl Scheduler {
             run_reboot_entries: false,
             system_refused: Vec::new(),
             tracking: Tracking::default(),
+            lost_cron_runs: Vec::new(),
         }
+    }
+
+    /// Runs of crontab lines the previous daemon lost: each is retried
+    /// when the scheduler starts if its line's policy retries lost runs.
+    pub fn retry_lost_runs(&mut self, runs: Vec<sched_spool::RunRecord>) {
+        self.lost_cron_runs = runs;
     }
 
     /// Runs the @reboot entries when the scheduler starts.
@@ -182,6 +192,8 @@ impl Scheduler {
             self.start_reboot_entries().await;
         }
         self.restore_cron_retries().await;
+        let lost = std::mem::take(&mut self.lost_cron_runs);
+        self.retry_lost(lost).await;
         self.catch_up().await;
         loop {
             let now = self.clock.now();

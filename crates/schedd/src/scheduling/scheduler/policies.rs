@@ -544,6 +544,35 @@ impl Scheduler {
         }
     }
 
+    /// Retries the runs of crontab lines the previous daemon lost, where
+    /// the line (still holding the same command) retries lost runs and has
+    /// attempts left.
+    pub(super) async fn retry_lost(&mut self, lost: Vec<sched_spool::RunRecord>) {
+        let now = self.clock.now();
+        for run in lost {
+            let Some(origin) = run.origin.clone() else {
+                continue;
+            };
+            let found = self
+                .cron
+                .keys_of(|user| user.uid == run.owner_uid.0)
+                .find_map(|key| {
+                    let job = self.cron.get(key)?;
+                    (job.origin() == origin && *job.command == *run.command).then_some((key, job))
+                });
+            let Some((key, job)) = found else {
+                continue;
+            };
+            let occurrence = Occurrence {
+                key,
+                scheduled: run.due,
+                attempt: run.attempt,
+            };
+            let info = self.cron_run_info(&job, occurrence);
+            self.after_cron_run(run.id, info, Ending::Lost, now).await;
+        }
+    }
+
     /// After a downtime (the spool's last instant handled is before now):
     /// records each entry's missed occurrences, and runs those its
     /// catch-up policy asks for, oldest first, one after another.
