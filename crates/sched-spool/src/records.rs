@@ -254,6 +254,10 @@ pub struct PendingJob<'a> {
     pub submitted: Timestamp,
     pub command: &'a str,
     pub cwd: &'a str,
+    /// The attempt it is pending for (more than 1 for a retry).
+    pub attempt: u32,
+    /// For a retry, the instant the job was first due.
+    pub scheduled: Option<Timestamp>,
 }
 
 /// How a run ended, or that it has not.

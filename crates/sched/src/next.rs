@@ -77,10 +77,26 @@ fn installed(args: &NextArgs, socket: Option<&Path>, out: &mut impl Write) -> Re
             RunKind::Batch => sched_proto::JobKind::Batch,
             _ => sched_proto::JobKind::At,
         };
-        let command = match crate::jobs::waiting(kind, run.due, now, batch_hold) {
+        let mut command = match crate::jobs::waiting(kind, run.due, now, batch_hold) {
             Some(hold) => format!("[{}] {command}", hold.describe()),
             None => command.to_owned(),
         };
+        // What the policy does to this run: a retry, a random delay.
+        let occurrence = run
+            .scheduled
+            .map(|at| time::format_instant(at, &zone))
+            .unwrap_or_default();
+        let effect = match (run.attempt, run.scheduled) {
+            (Some(attempt), _) => Some(format!("attempt {attempt} of the run due {occurrence}")),
+            (None, Some(_)) => Some(format!("random delay from {occurrence}")),
+            (None, None) => None,
+        };
+        if let Some(effect) = effect {
+            command = format!("[{effect}] {command}");
+        }
+        if let Some(policy) = &run.policy {
+            command = format!("{command}  [policy: {policy}]");
+        }
         writeln!(
             out,
             "{}  {}  {}  {}",

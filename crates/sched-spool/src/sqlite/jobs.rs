@@ -46,8 +46,8 @@ impl SqliteSpool {
     ) -> Result<(), SpoolError> {
         let (uid, any_name, name) = owner.sql();
         let sql = format!(
-            "SELECT id, kind, owner_uid, due, submitted, command, cwd, queue FROM jobs
-             WHERE {}",
+            "SELECT id, kind, owner_uid, due, submitted, command, cwd, queue, attempt, scheduled
+             FROM jobs WHERE {}",
             crate::records::owner_condition(0)
         );
         let mut statement = self.conn.prepare_cached(&sql).map_err(|e| self.error(e))?;
@@ -72,18 +72,28 @@ impl SqliteSpool {
                 let micros: i64 = row.get(index).map_err(|e| self.error(e))?;
                 from_micros(micros).ok_or_else(|| bad("instant out of range"))
             };
-            let flow = visit(PendingJob {
-                id: JobId(id as u64),
-                kind: JobKind::from_sql(text(1)?).ok_or_else(|| bad("unknown kind"))?,
-                queue: queue_of(text(7)?).ok_or_else(|| bad("bad queue letter"))?,
-                owner_uid: u32::try_from(row.get::<_, i64>(2).map_err(|e| self.error(e))?)
-                    .map(Uid)
-                    .map_err(|_| bad("uid out of range"))?,
-                due: instant(3)?,
-                submitted: instant(4)?,
-                command: text(5)?,
-                cwd: text(6)?,
-            });
+            let flow =
+                visit(PendingJob {
+                    id: JobId(id as u64),
+                    kind: JobKind::from_sql(text(1)?).ok_or_else(|| bad("unknown kind"))?,
+                    queue: queue_of(text(7)?).ok_or_else(|| bad("bad queue letter"))?,
+                    owner_uid: u32::try_from(row.get::<_, i64>(2).map_err(|e| self.error(e))?)
+                        .map(Uid)
+                        .map_err(|_| bad("uid out of range"))?,
+                    due: instant(3)?,
+                    submitted: instant(4)?,
+                    command: text(5)?,
+                    cwd: text(6)?,
+                    attempt: row.get::<_, i64>(8).map_err(|e| self.error(e)).and_then(
+                        |attempt| u32::try_from(attempt).map_err(|_| bad("attempt out of range")),
+                    )?,
+                    scheduled: match row.get::<_, Option<i64>>(9).map_err(|e| self.error(e))? {
+                        Some(micros) => {
+                            Some(from_micros(micros).ok_or_else(|| bad("instant out of range"))?)
+                        }
+                        None => None,
+                    },
+                });
             if flow.is_break() {
                 break;
             }

@@ -45,6 +45,7 @@ pub async fn serve(
                 job.kind,
                 job.owner_uid,
                 job.command.to_owned(),
+                (job.attempt > 1).then_some((job.attempt, job.scheduled)),
             ));
             ControlFlow::Continue(())
         })
@@ -54,7 +55,7 @@ pub async fn serve(
     let names = context.accounts.names(jobs.iter().map(|job| job.3)).await;
     let mut runs: Vec<UpcomingRun> = jobs
         .into_iter()
-        .map(|(due, id, kind, uid, command)| UpcomingRun {
+        .map(|(due, id, kind, uid, command, retry)| UpcomingRun {
             due,
             kind: proto_kind(kind).into(),
             job: id.0,
@@ -62,8 +63,8 @@ pub async fn serve(
             owner_uid: uid.0,
             owner: names.of(uid),
             command,
-            scheduled: None,
-            attempt: None,
+            scheduled: retry.and_then(|(_, scheduled)| scheduled),
+            attempt: retry.map(|(attempt, _)| attempt),
             policy: None,
         })
         .collect();

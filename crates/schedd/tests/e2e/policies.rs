@@ -484,6 +484,16 @@ fn an_at_job_retries_after_a_restart_and_one_past_its_deadline_is_missed() {
         jobs.iter().map(|job| (job.id, job.due)).collect::<Vec<_>>(),
         vec![(retried, retry_at), (late, instant("2026-12-05T11:00:00Z"))]
     );
+    let next = &daemon.upcoming(1)[0];
+    assert_eq!(
+        (next.job, next.due, next.attempt, next.scheduled),
+        (Some(retried), retry_at, Some(2), Some(first))
+    );
+    let printed = daemon.ok(&["next"]);
+    assert!(
+        printed.contains("[attempt 2 of the run due 2026-12-05T10:00:00+00:00] echo"),
+        "{printed}"
+    );
     assert!(daemon.stop().success());
     daemon.launch(&mock_at(&text(first)));
     daemon.advance_to(&text(retry_at));
