@@ -637,3 +637,24 @@ fn runs_lost_with_the_daemon_are_retried_only_where_the_policy_says_so() {
     assert!(runs.iter().all(|run| run.job != left || run.attempt == 1));
     assert!(daemon.jobs().is_empty());
 }
+
+#[test]
+fn a_timeout_counts_the_time_a_job_ran_not_a_step_of_the_clock() {
+    let daemon = Daemon::mock("2026-12-05T09:59:00Z");
+    install(&daemon, "SCHED_TIMEOUT=10m\n0 10 * * * sleep 1000\n");
+    set(&daemon, "2026-12-05T10:00:30Z");
+    wait_for_runs(&daemon, 1);
+    // The clock is set two hours forward after the job ran 30 s.
+    daemon.step("+2h");
+    assert_eq!(daemon.runs()[0].outcome, Outcome::Running);
+    // 30 s ran before the step, 9 min 30 s after it: stopped at 12:10:00.
+    daemon.advance_to("2026-12-05T12:10:05Z");
+    assert_eq!(
+        daemon.runs()[0].outcome,
+        Outcome::TimedOut {
+            stopped: instant("2026-12-05T12:10:00Z"),
+            code: None,
+            signal: Some(15),
+        }
+    );
+}

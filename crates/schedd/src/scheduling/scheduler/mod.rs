@@ -513,7 +513,7 @@ impl Scheduler {
         [
             self.one_shots.next_wake(now),
             self.cron.next_wake(),
-            self.tracking.next_wake(),
+            self.tracking.next_wake(now, self.clock.monotonic()),
         ]
         .into_iter()
         .flatten()

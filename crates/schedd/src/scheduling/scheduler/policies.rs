@@ -32,11 +32,12 @@ pub(super) enum Verdict {
     Later,
 }
 
-fn after(at: Timestamp, duration: Duration) -> Timestamp {
+/// The monotonic clock reading `duration` after `at`.
+fn later(at: SignedDuration, duration: Duration) -> SignedDuration {
     SignedDuration::try_from(duration)
         .ok()
-        .and_then(|d| at.checked_add(d).ok())
-        .unwrap_or(Timestamp::MAX)
+        .and_then(|d| at.checked_add(d))
+        .unwrap_or(SignedDuration::MAX)
 }
 
 /// The record of an occurrence of `job` that did not run.
@@ -186,8 +187,8 @@ impl Scheduler {
         );
         if running.signal(run, Signal::SIGTERM) {
             tracing::info!(run = run.0, "replaced: SIGTERM sent");
-            self.tracking
-                .stop_at(run, after(now, policy.kill_grace), StopStage::Kill);
+            let kill_at = later(self.clock.monotonic(), policy.kill_grace);
+            self.tracking.stop_at(run, kill_at, StopStage::Kill);
         }
     }
 
@@ -195,7 +196,8 @@ impl Scheduler {
     /// (SIGKILL follows after the grace), SIGKILL to those still running
     /// after it.
     pub(super) fn send_due_stops(&mut self, now: Timestamp) {
-        for (run, stage) in self.tracking.take_stops(now) {
+        let monotonic = self.clock.monotonic();
+        for (run, stage) in self.tracking.take_stops(monotonic) {
             let running = &self.executor.running;
             match stage {
                 StopStage::Timeout => {
@@ -206,7 +208,7 @@ impl Scheduler {
                     if running.signal(run, Signal::SIGTERM) {
                         tracing::info!(run = run.0, "timed out: SIGTERM sent");
                         self.tracking
-                            .stop_at(run, after(now, grace), StopStage::Kill);
+                            .stop_at(run, later(monotonic, grace), StopStage::Kill);
                     }
                 }
                 StopStage::Kill => {
@@ -229,6 +231,8 @@ impl Scheduler {
     /// Remembers runs just started: their entry's runs in progress, and
     /// their timeouts.
     pub(super) fn track_started(&mut self, started: &[Started]) {
+        // Just after the forks: a timeout counts from here.
+        let monotonic = self.clock.monotonic();
         for run in started {
             let Some(policy) = self.policy_of_run(run.run) else {
                 continue;
@@ -239,7 +243,7 @@ impl Scheduler {
             }
             if let Some(timeout) = policy.timeout {
                 self.tracking
-                    .stop_at(run.run, after(run.at, timeout), StopStage::Timeout);
+                    .stop_at(run.run, later(monotonic, timeout), StopStage::Timeout);
             }
         }
     }

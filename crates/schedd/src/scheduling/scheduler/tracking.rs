@@ -4,10 +4,15 @@
 //! retries waiting for their instant, and the signals due to runs that
 //! outlive their timeout or are being replaced. All of it is keyed by
 //! instant, so the scheduler's single sleep covers it.
+//!
+//! Signals are timed on the monotonic clock: a timeout is how long a job
+//! really ran, which setting the wall clock does not change. Delays and
+//! retries are instants on the wall clock, as every scheduled instant is
+//! (a retry kept in the spool must mean the same after a restart).
 
 use std::collections::{BTreeSet, HashMap, VecDeque};
 
-use jiff::Timestamp;
+use jiff::{SignedDuration, Timestamp};
 use sched_cron::policy::Policy;
 use sched_engine::Key;
 use sched_spool::{JobRecord, RunId};
@@ -71,9 +76,9 @@ pub struct Tracking {
     pub cron_runs: HashMap<RunId, CronRunInfo>,
     pub job_runs: HashMap<RunId, JobRunInfo>,
     pub entries: HashMap<Key, EntryRuns>,
-    /// Signals due, by instant.
-    stops: BTreeSet<(Timestamp, RunId)>,
-    stop_of: HashMap<RunId, (Timestamp, StopStage)>,
+    /// Signals due, by reading of the monotonic clock.
+    stops: BTreeSet<(SignedDuration, RunId)>,
+    stop_of: HashMap<RunId, (SignedDuration, StopStage)>,
     /// Occurrences waiting for their random delay, by start instant.
     pub delayed: BTreeSet<(Timestamp, Occurrence)>,
     /// Retries of crontab entries waiting, by start instant.
@@ -81,10 +86,15 @@ pub struct Tracking {
 }
 
 impl Tracking {
-    /// The earliest instant something here is due.
-    pub fn next_wake(&self) -> Option<Timestamp> {
+    /// The earliest instant something here is due, the monotonic clock
+    /// reading `monotonic` when the wall clock reads `now`.
+    pub fn next_wake(&self, now: Timestamp, monotonic: SignedDuration) -> Option<Timestamp> {
+        let stop = self.stops.first().map(|&(at, _)| {
+            now.checked_add((at - monotonic).max(SignedDuration::ZERO))
+                .unwrap_or(Timestamp::MAX)
+        });
         [
-            self.stops.first().map(|s| s.0),
+            stop,
             self.delayed.first().map(|d| d.0),
             self.retries.first().map(|r| r.0),
         ]
@@ -93,9 +103,9 @@ impl Tracking {
         .min()
     }
 
-    /// Schedules `stage` for run `run` at `at`, replacing what was
-    /// scheduled for it.
-    pub fn stop_at(&mut self, run: RunId, at: Timestamp, stage: StopStage) {
+    /// Schedules `stage` for run `run` when the monotonic clock reads
+    /// `at`, replacing what was scheduled for it.
+    pub fn stop_at(&mut self, run: RunId, at: SignedDuration, stage: StopStage) {
         self.cancel_stop(run);
         self.stops.insert((at, run));
         self.stop_of.insert(run, (at, stage));
@@ -108,8 +118,8 @@ impl Tracking {
         }
     }
 
-    /// The signals due at or before `now`.
-    pub fn take_stops(&mut self, now: Timestamp) -> Vec<(RunId, StopStage)> {
+    /// The signals due when the monotonic clock reads `now`.
+    pub fn take_stops(&mut self, now: SignedDuration) -> Vec<(RunId, StopStage)> {
         let mut due = Vec::new();
         while let Some(&(at, run)) = self.stops.first() {
             if at > now {
@@ -202,19 +212,26 @@ mod tests {
     #[test]
     fn stops_are_taken_in_time_order_and_a_cancelled_one_never() {
         let mut tracking = Tracking::default();
-        tracking.stop_at(RunId(1), at("2026-01-01T00:10:00Z"), StopStage::Timeout);
-        tracking.stop_at(RunId(2), at("2026-01-01T00:05:00Z"), StopStage::Timeout);
-        tracking.stop_at(RunId(3), at("2026-01-01T00:01:00Z"), StopStage::Kill);
+        let secs = SignedDuration::from_secs;
+        tracking.stop_at(RunId(1), secs(600), StopStage::Timeout);
+        tracking.stop_at(RunId(2), secs(300), StopStage::Timeout);
+        tracking.stop_at(RunId(3), secs(60), StopStage::Kill);
         tracking.cancel_stop(RunId(3));
         // Rescheduling replaces: run 2's SIGKILL stage after its SIGTERM.
-        tracking.stop_at(RunId(2), at("2026-01-01T00:05:10Z"), StopStage::Kill);
-        assert_eq!(tracking.next_wake(), Some(at("2026-01-01T00:05:10Z")));
-        assert_eq!(tracking.take_stops(at("2026-01-01T00:05:09Z")), vec![]);
+        tracking.stop_at(RunId(2), secs(310), StopStage::Kill);
+        // The wall clock reads 10:00 when 100 s have passed: due at 10:03:30,
+        // whatever the wall clock was set to before.
+        let now = at("2026-01-01T10:00:00Z");
         assert_eq!(
-            tracking.take_stops(at("2026-01-01T00:10:00Z")),
+            tracking.next_wake(now, secs(100)),
+            Some(at("2026-01-01T10:03:30Z"))
+        );
+        assert_eq!(tracking.take_stops(secs(309)), vec![]);
+        assert_eq!(
+            tracking.take_stops(secs(600)),
             vec![(RunId(2), StopStage::Kill), (RunId(1), StopStage::Timeout)]
         );
-        assert_eq!(tracking.next_wake(), None);
+        assert_eq!(tracking.next_wake(now, secs(600)), None);
     }
 
     #[test]
@@ -234,7 +251,11 @@ mod tests {
         tracking
             .delayed
             .insert((at("2026-01-01T00:00:10Z"), occurrence(1, 1)));
-        assert_eq!(tracking.next_wake(), Some(at("2026-01-01T00:00:10Z")));
+        let now = at("2026-01-01T00:00:00Z");
+        assert_eq!(
+            tracking.next_wake(now, SignedDuration::ZERO),
+            Some(at("2026-01-01T00:00:10Z"))
+        );
         assert_eq!(
             Tracking::take_due(&mut tracking.retries, at("2026-01-01T00:00:25Z")),
             vec![occurrence(2, 2)]
@@ -243,6 +264,6 @@ mod tests {
             tracking.forget_entry(1),
             (vec![occurrence(1, 1)], vec![occurrence(1, 2)])
         );
-        assert_eq!(tracking.next_wake(), None);
+        assert_eq!(tracking.next_wake(now, SignedDuration::ZERO), None);
     }
 }
