@@ -27,25 +27,28 @@ fn main() -> Result<()> {
         .skip(1)
         .map(|a| {
             a.parse()
-                .context("arguments: [ENTRIES] [IDLE_SECONDS] [STARTS]")
+                .context("arguments: [ENTRIES] [IDLE_SECONDS] [STARTS] [PERCENT_WITH_POLICIES]")
         })
         .collect::<Result<_>>()?;
     let entries = args.first().copied().unwrap_or(100_000);
     let idle_seconds = args.get(1).copied().unwrap_or(180);
     let starts = args.get(2).copied().unwrap_or(5).max(1);
+    let with_policies = args.get(3).copied().unwrap_or(0).min(100);
     if !nix::unistd::geteuid().is_root() {
         bail!("run as root: system crontabs must be owned by root, as cron requires");
     }
     let dir = tempfile::tempdir()?;
-    let files = Files::write(dir.path(), entries)?;
+    let files = Files::write(dir.path(), entries, with_policies)?;
     println!(
-        "{entries} entries in {} files of {PER_FILE} in {}, none due while measured",
+        "{entries} entries in {} files of {PER_FILE} in {}, none due while measured; {with_policies} % with a timeout, retry and overlap policy",
         entries.div_ceil(PER_FILE),
         files.cron_d.display(),
     );
     schedd(&files, entries, idle_seconds, starts)?;
     let cron = Path::new("/usr/sbin/cron");
-    if cron.exists() {
+    if with_policies > 0 {
+        println!("Debian cron: not measured with policies (it has none)");
+    } else if cron.exists() {
         debian_cron(cron, &files, idle_seconds)?;
     } else {
         println!(
@@ -70,7 +73,9 @@ struct Files {
 }
 
 impl Files {
-    fn write(dir: &Path, entries: usize) -> Result<Files> {
+    /// `with_policies` percent of each file's lines (its last ones) come
+    /// after SCHED_TIMEOUT, SCHED_RETRY and SCHED_OVERLAP assignments.
+    fn write(dir: &Path, entries: usize, with_policies: usize) -> Result<Files> {
         // Debian cron and schedd refuse files writable by others, and a
         // tempdir is 0700: cron.d must be readable by the daemons (root).
         let files = Files {
@@ -86,7 +91,12 @@ impl Files {
         for (number, first) in (0..entries).step_by(PER_FILE).enumerate() {
             let path = files.cron_d.join(format!("bench-{number:03}"));
             let mut text = std::io::BufWriter::new(std::fs::File::create(&path)?);
-            for i in first..(first + PER_FILE).min(entries) {
+            let last = (first + PER_FILE).min(entries);
+            let plain = last - (last - first) * with_policies / 100;
+            for i in first..last {
+                if i == plain {
+                    writeln!(text, "SCHED_TIMEOUT=10m\nSCHED_RETRY=3\nSCHED_OVERLAP=skip")?;
+                }
                 let (minute, hour) = (i % 60, (i / 60) % 24);
                 writeln!(
                     text,

@@ -21,6 +21,7 @@ fn main() -> Result<()> {
         Some("submit") => submit_bench(arg(&args, 1, 100_000), arg(&args, 2, 8)),
         Some("latency") => latency_bench(arg(&args, 1, 10), arg(&args, 2, 1)),
         Some("idle") => idle_bench(arg(&args, 1, 60)),
+        Some("policies") => policy_bench(arg(&args, 1, 100)),
         Some("list") => {
             let sizes: Vec<usize> = args[1..].iter().filter_map(|a| a.parse().ok()).collect();
             list_bench(if sizes.is_empty() {
@@ -36,7 +37,7 @@ fn main() -> Result<()> {
             latency_bench(5, 10)
         }
         _ => bail!(
-            "usage: daemon_bench submit [JOBS] [CLIENTS] | list [PENDING...] | latency [GROUPS] [BURST] | idle [SECONDS] | all"
+            "usage: daemon_bench submit [JOBS] [CLIENTS] | list [PENDING...] | latency [GROUPS] [BURST] | idle [SECONDS] | policies [RUNS] | all"
         ),
     }
 }
@@ -489,4 +490,96 @@ fn realtime_minus_monotonic() -> i128 {
         }
     }
     best.map_or(0, |(_, offset)| offset)
+}
+
+/// How closely the real clock follows the policies: `runs` jobs stopped by
+/// a 1 s timeout (the stop's delay past the timeout, and how long the
+/// process took to end), and `runs` failing jobs retried after a 1 s
+/// backoff (the retry's start past the previous attempt's end plus the
+/// backoff). All submitted at once, due now.
+fn policy_bench(runs: usize) -> Result<()> {
+    let daemon = Daemon::start()?;
+    let mut stream = UnixStream::connect(&daemon.socket)?;
+    let submit = |stream: &mut UnixStream, command: &str, policy: &str| -> Result<u64> {
+        let mut job = submission(
+            When::Timespec {
+                text: "now".to_owned(),
+            },
+            command.to_owned(),
+        );
+        job.policy = policy.to_owned();
+        match ask(stream, Request::Submit(job))? {
+            Response::Submitted { job, .. } => Ok(job.id),
+            _ => bail!("unexpected reply to a submission"),
+        }
+    };
+    let mut timed = Vec::new();
+    let mut retried = Vec::new();
+    for _ in 0..runs {
+        timed.push(submit(&mut stream, "exec sleep 30", "timeout=1s")?);
+        retried.push(submit(&mut stream, "exit 1", "retry=1 backoff=1s..1s")?);
+    }
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let all = loop {
+        let Response::Runs { runs: all } = ask(
+            &mut UnixStream::connect(&daemon.socket)?,
+            Request::Logs {
+                job: None,
+                limit: 100_000,
+                line: None,
+            },
+        )?
+        else {
+            bail!("unexpected reply to a logs request");
+        };
+        let done = all.iter().filter(|run| run.finished.is_some()).count();
+        if done >= 3 * runs {
+            break all;
+        }
+        if Instant::now() > deadline {
+            bail!("only {done} of {} runs ended", 3 * runs);
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    let ms = |span: jiff::SignedDuration| span.as_secs_f64() * 1e3;
+    let mut stop_late = Vec::new();
+    let mut to_end = Vec::new();
+    for run in all.iter().filter(|run| timed.contains(&run.job)) {
+        let sched_proto::Outcome::TimedOut { stopped, .. } = run.outcome else {
+            bail!("job {} was not timed out: {:?}", run.job, run.outcome);
+        };
+        stop_late.push(ms(stopped.duration_since(run.started)) - 1000.0);
+        to_end.push(ms(run.finished.unwrap_or(stopped).duration_since(stopped)));
+    }
+    let mut retry_late = Vec::new();
+    for &job in &retried {
+        let mut attempts: Vec<_> = all.iter().filter(|run| run.job == job).collect();
+        attempts.sort_by_key(|run| run.attempt);
+        let [first, second] = attempts[..] else {
+            bail!("job {job} ran {} times, not twice", attempts.len());
+        };
+        let ended = first.finished.unwrap_or(first.started);
+        retry_late.push(ms(second.started.duration_since(ended)) - 1000.0);
+    }
+    for (what, values) in [
+        (
+            "timeout: SIGTERM after the 1 s timeout, late by",
+            &mut stop_late,
+        ),
+        ("timeout: from SIGTERM to the recorded end", &mut to_end),
+        (
+            "retry: start of attempt 2 after the end of attempt 1 + 1 s backoff, late by",
+            &mut retry_late,
+        ),
+    ] {
+        values.sort_by(f64::total_cmp);
+        let median = values[values.len() / 2];
+        let max = values[values.len() - 1];
+        let min = values[0];
+        println!(
+            "{what}: median {median:.2} ms, max {max:.2} ms, min {min:.2} ms ({} runs)",
+            values.len()
+        );
+    }
+    Ok(())
 }

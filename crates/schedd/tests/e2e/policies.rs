@@ -106,7 +106,11 @@ fn a_failing_entry_is_retried_with_doubling_backoff_at_the_instants_sched_next_p
     let command = "echo $SCHED_ATTEMPT $SCHED_SCHEDULED_AT; exit 3";
     install(
         &daemon,
-        &format!("SCHED_RETRY=2\nSCHED_RETRY_BACKOFF=1m..10m\n0 10 * * * {command}\n"),
+        // The starting deadline is the first attempt's: the retries start
+        // minutes later, as their backoff says.
+        &format!(
+            "SCHED_RETRY=2\nSCHED_RETRY_BACKOFF=1m..10m\nSCHED_DEADLINE=30s\n0 10 * * * {command}\n"
+        ),
     );
     let backoff = Backoff {
         first: Duration::from_secs(60),
@@ -121,7 +125,10 @@ fn a_failing_entry_is_retried_with_doubling_backoff_at_the_instants_sched_next_p
     assert_eq!(next[0].due, second);
     assert_eq!(next[0].scheduled, Some(first));
     assert_eq!(next[0].attempt, Some(2));
-    assert_eq!(next[0].policy.as_deref(), Some("retry 2 (backoff 1m..10m)"));
+    assert_eq!(
+        next[0].policy.as_deref(),
+        Some("retry 2 (backoff 1m..10m), deadline 30s")
+    );
     daemon.advance_to(&text(second));
     let third = plus(second, retry_delay(backoff, 2, seed));
     assert!(third.duration_since(second) >= SignedDuration::from_secs(108));

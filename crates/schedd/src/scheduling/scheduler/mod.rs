@@ -195,9 +195,13 @@ impl Scheduler {
         let lost = std::mem::take(&mut self.lost_cron_runs);
         self.retry_lost(lost).await;
         self.catch_up().await;
+        // The last instant whose due work was all done: where a downtime
+        // begins if the daemon stops now.
+        let mut handled;
         loop {
             let now = self.clock.now();
             self.start_due(now).await;
+            handled = now;
             let wake_at = self.next_wake(now);
             tokio::select! {
                 biased;
@@ -220,8 +224,8 @@ impl Scheduler {
         // daemon, instead of being lost runs.
         let ready = self.one_shots.take_ready_after(None);
         self.give_back(ready).await;
-        // Everything due until now was handled: a downtime starts here.
-        if let Err(error) = self.spool.set_last_handled(self.clock.now()).await {
+        // Everything due until then was handled: a downtime starts there.
+        if let Err(error) = self.spool.set_last_handled(handled).await {
             tracing::warn!("cannot record when the daemon stopped: {error}");
         }
     }
@@ -684,7 +688,11 @@ impl Scheduler {
         for (job, run) in self.claim(due, kind, now).await {
             let policy = self.job_policy(&job);
             let scheduled = job.job.scheduled();
-            if !sched_engine::policy::in_time(policy.deadline, scheduled, now) {
+            // A retry starts later by design: the deadline is the first
+            // attempt's.
+            if job.job.attempt == 1
+                && !sched_engine::policy::in_time(policy.deadline, scheduled, now)
+            {
                 let late = now.duration_since(scheduled).as_secs_f64();
                 let deadline = policy
                     .deadline

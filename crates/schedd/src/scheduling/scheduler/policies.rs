@@ -101,7 +101,9 @@ impl Scheduler {
                 self.forget_saved_retry(&job, retry);
             }
         }
-        if !in_time(policy.deadline, occurrence.scheduled, now) {
+        // The starting deadline is the occurrence's: its retries start
+        // later by design.
+        if occurrence.attempt == 1 && !in_time(policy.deadline, occurrence.scheduled, now) {
             let late = now.duration_since(occurrence.scheduled);
             let deadline = policy.deadline.map(human).unwrap_or_default();
             return (
@@ -422,7 +424,9 @@ impl Scheduler {
             return;
         };
         let policy = self.policy_of(&job);
-        if !in_time(policy.deadline, waiting.occurrence.scheduled, now) {
+        if waiting.occurrence.attempt == 1
+            && !in_time(policy.deadline, waiting.occurrence.scheduled, now)
+        {
             let deadline = policy.deadline.map(human).unwrap_or_default();
             let record = record_of(
                 &job,
