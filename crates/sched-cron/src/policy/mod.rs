@@ -114,7 +114,7 @@ pub struct Policy {
     /// Between SIGTERM and SIGKILL when a run is stopped.
     pub kill_grace: Duration,
     /// Attempts after the first when a run fails (non-zero exit, signal,
-    /// timeout, could not start).
+    /// timeout; a run that could not start at all is not retried).
     pub retries: u32,
     pub backoff: Backoff,
     /// A run lost because the daemon or host died counts as a failure to

@@ -99,7 +99,7 @@ pub fn retry_delay(backoff: Backoff, failed: u32, seed: u64) -> Duration {
 pub enum Ending {
     /// Exit status 0.
     Succeeded,
-    /// A non-zero exit, a signal, a timeout, or it could not start.
+    /// A non-zero exit, a signal or a timeout.
     Failed,
     /// The daemon or its host died while it ran: nobody saw it end.
     Lost,
@@ -206,9 +206,9 @@ pub fn in_time(deadline: Option<Duration>, due: Timestamp, now: Timestamp) -> bo
 pub const MISSED_RECORDED: usize = 100;
 
 /// The most occurrences looked at for one entry after a downtime (a
-/// minute-by-minute entry down for two years); beyond it the count is a
+/// minute-by-minute entry down for a week); beyond it the count is a
 /// lower bound.
-pub const MISSED_COUNTED: u64 = 1_000_000;
+pub const MISSED_COUNTED: u64 = 10_000;
 
 /// What a daemon that was down from `last` to `now` does for one entry.
 #[derive(Debug, Clone, PartialEq, Eq)]

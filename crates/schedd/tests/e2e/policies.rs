@@ -665,3 +665,26 @@ fn a_timeout_counts_the_time_a_job_ran_not_a_step_of_the_clock() {
         }
     );
 }
+
+#[test]
+fn a_run_stopped_to_replace_it_is_not_retried() {
+    let daemon = Daemon::mock("2026-12-05T09:59:00Z");
+    install(
+        &daemon,
+        "SCHED_OVERLAP=replace\nSCHED_RETRY=3\nSCHED_RETRY_BACKOFF=10s\n* * * * * sleep 1000\n",
+    );
+    set(&daemon, "2026-12-05T10:01:00Z");
+    wait_for_runs(&daemon, 2);
+    daemon.wait_until("the replaced run's end", |d| {
+        d.runs()[0].outcome != Outcome::Running
+    });
+    // Past the instant a retry of the replaced run would have had.
+    set(&daemon, "2026-12-05T10:01:30Z");
+    let runs = daemon.runs();
+    assert_eq!(runs.len(), 2, "{runs:#?}");
+    assert!(runs.iter().all(|run| run.attempt == 1));
+    assert_eq!(runs[1].outcome, Outcome::Running);
+    daemon.ok(&["crontab", "-r"]);
+    daemon.ok(&["kill", &format!("r{}", runs[1].id)]);
+    daemon.settle();
+}

@@ -224,7 +224,28 @@ impl Scheduler {
         // daemon, instead of being lost runs.
         let ready = self.one_shots.take_ready_after(None);
         self.give_back(ready).await;
-        // Everything due until then was handled: a downtime starts there.
+        // Everything due until then was handled, but for occurrences still
+        // waiting for their random delay or for a run to end: a downtime
+        // starts just before the earliest of them, so that the next daemon
+        // counts them as missed.
+        let pending = self
+            .tracking
+            .delayed
+            .iter()
+            .map(|(_, occurrence)| occurrence.scheduled)
+            .chain(
+                self.tracking
+                    .entries
+                    .values()
+                    .flat_map(|entry| entry.waiting.iter().map(|w| w.occurrence.scheduled)),
+            )
+            .min();
+        let handled = match pending {
+            Some(earliest) if earliest <= handled => earliest
+                .checked_sub(jiff::SignedDuration::from_nanos(1))
+                .unwrap_or(earliest),
+            _ => handled,
+        };
         if let Err(error) = self.spool.set_last_handled(handled).await {
             tracing::warn!("cannot record when the daemon stopped: {error}");
         }

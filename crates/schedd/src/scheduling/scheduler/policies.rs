@@ -121,6 +121,19 @@ impl Scheduler {
         }
         let entry = self.tracking.entry(occurrence.key);
         let running = entry.running.first().copied();
+        if running.is_none() {
+            // Occurrences waiting for a run that never started (the start
+            // failed): they are not left blocking the entry.
+            for stale in entry.waiting.drain(..).collect::<Vec<_>>() {
+                records.push(record_of(
+                    &job,
+                    stale.occurrence,
+                    now,
+                    Outcome::Missed("the run it waited for could not start".to_owned()),
+                ));
+            }
+        }
+        let entry = self.tracking.entry(occurrence.key);
         let waiting = !entry.waiting.is_empty();
         let run_name = running.map_or_else(String::new, |run| format!("run r{run}"));
         let verdict = match on_due(policy.overlap, running.is_some(), waiting) {
@@ -187,6 +200,7 @@ impl Scheduler {
                 human(policy.kill_grace)
             ),
         );
+        self.tracking.replaced.insert(run);
         if running.signal(run, Signal::SIGTERM) {
             tracing::info!(run = run.0, "replaced: SIGTERM sent");
             let kill_at = later(self.clock.monotonic(), policy.kill_grace);
@@ -206,11 +220,16 @@ impl Scheduler {
                     let grace = self
                         .policy_of_run(run)
                         .map_or(sched_cron::policy::DEFAULT_KILL_GRACE, |p| p.kill_grace);
+                    // Marked first: the process may end as soon as it is
+                    // signalled.
                     running.timed_out(run, now);
                     if running.signal(run, Signal::SIGTERM) {
                         tracing::info!(run = run.0, "timed out: SIGTERM sent");
                         self.tracking
                             .stop_at(run, later(monotonic, grace), StopStage::Kill);
+                    } else {
+                        // It had already ended: not a timeout.
+                        running.take_timed_out(run);
                     }
                 }
                 StopStage::Kill => {
@@ -294,8 +313,11 @@ impl Scheduler {
         let ending = match outcome {
             Outcome::Exited(0) => Ending::Succeeded,
             Outcome::Lost => Ending::Lost,
+            // Stopped by the daemon for a newer occurrence: not a failure.
+            _ if self.tracking.replaced.remove(&run) => Ending::Succeeded,
             _ => Ending::Failed,
         };
+        self.tracking.replaced.remove(&run);
         if let Some(info) = self.tracking.cron_runs.remove(&run) {
             self.tracking.run_ended(info.occurrence.key, run);
             self.after_cron_run(run, info, ending, now).await;
@@ -442,6 +464,21 @@ impl Scheduler {
             Box::pin(self.start_waiting(key, now)).await;
             return;
         }
+        let mut records = Vec::new();
+        if waiting.occurrence.attempt == 1 {
+            // A retry of an earlier occurrence still waiting is dropped.
+            for (at, retry) in self.tracking.take_retries_of(key) {
+                records.push(superseded(
+                    &job,
+                    retry,
+                    at,
+                    waiting.occurrence.scheduled,
+                    now,
+                ));
+                self.forget_saved_retry(&job, retry);
+            }
+        }
+        self.record(records, None).await;
         self.start_cron(vec![(waiting.occurrence, Some(waiting.note))], now)
             .await;
     }
@@ -610,7 +647,15 @@ impl Scheduler {
                 continue;
             };
             let policy = self.policy_of(&job);
-            let plan = catch_up(&job.schedule, &job.zone, last, now, &policy);
+            // The planner runs the entry from its next instant on: the
+            // downtime ends just before it.
+            let until = match self.cron.next_of(key) {
+                Some(next) if next <= now => next
+                    .checked_sub(SignedDuration::from_nanos(1))
+                    .unwrap_or(next),
+                _ => now,
+            };
+            let plan = catch_up(&job.schedule, &job.zone, last, until, &policy);
             missed_entries += 1;
             let counted = plan.recorded.len() as u64;
             for (index, &instant) in plan.recorded.iter().enumerate() {

@@ -83,6 +83,9 @@ pub struct Tracking {
     pub delayed: BTreeSet<(Timestamp, Occurrence)>,
     /// Retries of crontab entries waiting, by start instant.
     pub retries: BTreeSet<(Timestamp, Occurrence)>,
+    /// Runs the daemon stopped to replace them: their end is not a
+    /// failure to retry.
+    pub replaced: std::collections::HashSet<RunId>,
 }
 
 impl Tracking {
@@ -174,9 +177,10 @@ impl Tracking {
             self.delayed.remove(item);
         }
         let retries = self.take_retries_of(key);
-        if let Some(entry) = self.entries.get_mut(&key) {
-            entry.waiting.clear();
-        }
+        // The key may be given to another entry, of any owner: nothing of
+        // this one may look like the newcomer's (its runs in progress are
+        // still known by run id in `cron_runs`).
+        self.entries.remove(&key);
         (
             delayed.into_iter().map(|d| d.1).collect(),
             retries.into_iter().map(|r| r.1).collect(),
