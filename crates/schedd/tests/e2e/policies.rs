@@ -688,3 +688,32 @@ fn a_run_stopped_to_replace_it_is_not_retried() {
     daemon.ok(&["kill", &format!("r{}", runs[1].id)]);
     daemon.settle();
 }
+
+#[test]
+fn a_kept_retry_overtaken_by_the_next_occurrence_while_down_is_superseded() {
+    let mut daemon = Daemon::mock("2026-12-05T09:59:00Z");
+    install(
+        &daemon,
+        "SCHED_RETRY=1\nSCHED_RETRY_BACKOFF=5m\n*/10 * * * * exit 1\n",
+    );
+    daemon.advance_to("2026-12-05T10:01:00Z");
+    assert!(daemon.stop().success());
+    daemon.launch(&mock_at("2026-12-05T10:15:00Z"));
+    daemon.settle();
+    let runs = daemon.runs();
+    let second: Vec<_> = runs.iter().filter(|run| run.attempt == 2).collect();
+    assert_eq!(second.len(), 1, "{runs:#?}");
+    assert_eq!(second[0].due, instant("2026-12-05T10:00:00Z"));
+    assert!(
+        matches!(&second[0].outcome, Outcome::Superseded { reason }
+            if reason.contains("next occurrence, due at 2026-12-05T10:10:00Z")),
+        "{:?}",
+        second[0].outcome
+    );
+    // The 10:10 occurrence itself was missed while the daemon was down.
+    assert!(
+        runs.iter()
+            .any(|run| run.due == instant("2026-12-05T10:10:00Z")
+                && matches!(run.outcome, Outcome::Missed { .. }))
+    );
+}

@@ -564,6 +564,36 @@ impl Scheduler {
                         job.origin() == retry.origin && *job.command == *retry.command
                     })
                 });
+            // The entry's next occurrence after the one retried came while
+            // the daemon was down: the retry is superseded, as it would
+            // have been had the daemon run.
+            let next = key
+                .and_then(|key| self.cron.get(key))
+                .and_then(|job| job.schedule.next_after(&job.zone, retry.scheduled))
+                .filter(|&next| next <= self.clock.now());
+            if let (Some(key), Some(next)) = (key, next)
+                && let Some(job) = self.cron.get(key)
+            {
+                let occurrence = Occurrence {
+                    key,
+                    scheduled: retry.scheduled,
+                    attempt: retry.attempt,
+                };
+                let now = self.clock.now();
+                self.record(
+                    vec![superseded(&job, occurrence, retry.at, next, now)],
+                    None,
+                )
+                .await;
+                if let Err(error) = self
+                    .spool
+                    .drop_cron_retry(retry.origin, retry.scheduled)
+                    .await
+                {
+                    tracing::warn!("cannot drop a retry from the spool: {error}");
+                }
+                continue;
+            }
             match key {
                 Some(key) => {
                     self.tracking.retries.insert((
