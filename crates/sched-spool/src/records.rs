@@ -242,6 +242,22 @@ pub struct JobRecord {
     pub job: NewJob,
 }
 
+impl JobRecord {
+    /// The job pending again for attempt `attempt`, starting at `at`; it
+    /// keeps the instant it was first due.
+    pub fn retry(&self, attempt: u32, at: Timestamp) -> JobRecord {
+        JobRecord {
+            id: self.id,
+            job: NewJob {
+                attempt,
+                scheduled: Some(self.job.scheduled()),
+                due: at,
+                ..self.job.clone()
+            },
+        }
+    }
+}
+
 /// A pending job as [`Store::for_each_pending`](crate::Store::for_each_pending)
 /// hands it over, borrowed from the row being read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -49,7 +49,11 @@ fn backoff_doubles_from_the_first_delay_up_to_the_cap_less_a_tenth_at_most() {
         .map(|seed| retry_delay(backoff, 6, seed).as_secs())
         .collect();
     assert!(delays.len() > 10, "{delays:?}");
-    assert_eq!(retry_delay(backoff, 6, 7), retry_delay(backoff, 6, 7));
+    assert_eq!(
+        retry_delay(backoff, 6, 7),
+        PINNED_RETRY,
+        "pinned: the same on every daemon"
+    );
     // Huge attempt numbers stay at the cap.
     assert!(retry_delay(backoff, u32::MAX, 1) <= secs(360));
     let tiny = Backoff {
@@ -165,7 +169,6 @@ fn jitter_is_within_its_bound_stable_and_spread() {
     let seed = entry_seed(1000, "backup", "");
     let delay = jitter_delay(secs(90), seed, instant);
     assert!(delay <= secs(90));
-    assert_eq!(jitter_delay(secs(90), seed, instant), delay, "stable");
     assert_eq!(jitter_delay(Duration::ZERO, seed, instant), Duration::ZERO);
     assert_eq!(
         start_instant(secs(90), seed, instant),
@@ -181,10 +184,6 @@ fn jitter_is_within_its_bound_stable_and_spread() {
     assert_ne!(entry_seed(1, "a", ""), entry_seed(2, "a", ""));
     assert_ne!(entry_seed(1, "a", "b"), entry_seed(1, "ab", ""));
     // The hash is fixed: the same on every daemon and release.
-    assert_eq!(
-        jitter_delay(secs(3600), 42, instant),
-        jitter_delay(secs(3600), 42, instant)
-    );
     assert_eq!(entry_seed(1000, "backup", ""), PINNED_SEED);
     assert_eq!(jitter_delay(secs(3600), PINNED_SEED, instant), PINNED_DELAY);
 }
@@ -193,6 +192,7 @@ fn jitter_is_within_its_bound_stable_and_spread() {
 /// move every jittered entry at the upgrade.
 const PINNED_SEED: u64 = 15_467_003_003_558_977_771;
 const PINNED_DELAY: Duration = Duration::from_secs(240);
+const PINNED_RETRY: Duration = Duration::from_secs(307);
 
 fn utc() -> Zone {
     Zone::new(TimeZone::UTC)

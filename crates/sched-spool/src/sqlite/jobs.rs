@@ -198,36 +198,8 @@ impl SqliteSpool {
                 })
                 .map_err(|e| SqliteSpool::error_of(&self.path, e))?;
             if !job.job.policy.is_empty() {
-                tx.prepare_cached(&format!(
-                    "INSERT INTO held_jobs (run_id, {JOB_COLUMNS}) SELECT ?1, {JOB_COLUMNS} FROM
-                     (SELECT ?2 AS id, ?3 AS kind, ?4 AS owner_uid, ?5 AS owner_gid, ?6 AS due,
-                             ?7 AS submitted, ?8 AS command, ?9 AS cwd, ?10 AS umask, ?11 AS env,
-                             ?12 AS queue, ?13 AS owner_name, ?14 AS mail, ?15 AS policy,
-                             ?16 AS attempt, ?17 AS scheduled)"
-                ))
-                .and_then(|mut insert| {
-                    let job = &job.job;
-                    insert.execute(params![
-                        run,
-                        sql_id(id.0),
-                        job.kind.as_sql(),
-                        job.owner_uid,
-                        job.owner_gid,
-                        to_micros(job.due),
-                        to_micros(job.submitted),
-                        job.command,
-                        job.cwd,
-                        job.umask,
-                        encode_env(&job.env),
-                        job.queue.to_string(),
-                        job.owner_name,
-                        job.mail.as_sql(),
-                        job.policy,
-                        job.attempt.max(1),
-                        job.scheduled.map(to_micros),
-                    ])
-                })
-                .map_err(|e| SqliteSpool::error_of(&self.path, e))?;
+                insert_job_row_into(&tx, "held_jobs", Some(run), Some(id), &job.job)
+                    .map_err(|e| SqliteSpool::error_of(&self.path, e))?;
             }
             claimed.push((job, RunId(run as u64)));
         }
@@ -333,11 +305,28 @@ impl SqliteSpool {
 /// Inserts a job row under `id`, or under a new id (never used before:
 /// AUTOINCREMENT) when `None`; returns the id.
 fn insert_job_row(conn: &Connection, id: Option<JobId>, job: &NewJob) -> rusqlite::Result<i64> {
-    conn.prepare_cached(
-        "INSERT INTO jobs (id, kind, owner_uid, owner_gid, due, submitted, command, cwd, umask, env, queue, owner_name, mail, policy, attempt, scheduled)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
-    )?
-    .insert(params![
+    insert_job_row_into(conn, "jobs", None, id, job)
+}
+
+/// Inserts a job row into `table`: `jobs`, or `held_jobs` with the run
+/// it is held for.
+fn insert_job_row_into(
+    conn: &Connection,
+    table: &str,
+    run: Option<i64>,
+    id: Option<JobId>,
+    job: &NewJob,
+) -> rusqlite::Result<i64> {
+    let (run_column, run_value) = match run {
+        Some(_) => ("run_id, ", "?17, "),
+        None => ("", ""),
+    };
+    let sql = format!(
+        "INSERT INTO {table} ({run_column}{JOB_COLUMNS})
+         VALUES ({run_value}?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)"
+    );
+    let mut insert = conn.prepare_cached(&sql)?;
+    let values = params![
         id.map(|id| sql_id(id.0)),
         job.kind.as_sql(),
         job.owner_uid,
@@ -354,7 +343,15 @@ fn insert_job_row(conn: &Connection, id: Option<JobId>, job: &NewJob) -> rusqlit
         job.policy,
         job.attempt.max(1),
         job.scheduled.map(to_micros),
-    ])
+    ];
+    match run {
+        Some(run) => {
+            let mut with_run = values.to_vec();
+            with_run.push(&run);
+            insert.insert(with_run.as_slice())
+        }
+        None => insert.insert(values),
+    }
 }
 
 /// A stored queue letter.

@@ -181,16 +181,7 @@ async fn retry_lost_job(
     match after_run(&policy, job.job.attempt, Ending::Lost, now, seed, None) {
         AfterRun::Retry { attempt, at } => {
             tracing::warn!(job = job.id.0, attempt, %at, "the lost job is retried (its policy retries lost runs)");
-            let retry = JobRecord {
-                id: job.id,
-                job: sched_spool::NewJob {
-                    attempt,
-                    scheduled: Some(job.job.scheduled()),
-                    due: at,
-                    ..job.job
-                },
-            };
-            spool.requeue_job(retry).await?;
+            spool.requeue_job(job.retry(attempt, at)).await?;
         }
         AfterRun::GaveUp { attempts } => {
             tracing::warn!(

@@ -23,7 +23,8 @@ fn me() -> String {
         .name
 }
 
-fn install(daemon: &Daemon, crontab: &str) {
+/// Installs `crontab` as the caller's, which must succeed.
+pub(crate) fn install(daemon: &Daemon, crontab: &str) {
     let output = daemon.sched_stdin(&["crontab", "-"], crontab);
     assert_eq!(
         output.status.code(),

@@ -10,17 +10,8 @@ use sched_cron::policy::Backoff;
 use sched_engine::policy::{entry_seed, jitter_delay, job_seed, retry_delay};
 use sched_proto::Outcome;
 
+use crate::cron::install;
 use crate::harness::{Daemon, Options, instant};
-
-fn install(daemon: &Daemon, crontab: &str) {
-    let output = daemon.sched_stdin(&["crontab", "-"], crontab);
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-}
 
 fn me() -> u32 {
     nix::unistd::geteuid().as_raw()

@@ -627,27 +627,17 @@ impl Scheduler {
         if advance.due.is_empty() {
             return;
         }
-        let now = reading.wall;
-        let mut to_start = Vec::new();
-        let mut records = Vec::new();
-        for (key, scheduled) in advance.due {
-            let occurrence = Occurrence {
+        let occurrences = advance
+            .due
+            .into_iter()
+            .map(|(key, scheduled)| Occurrence {
                 key,
                 scheduled,
                 attempt: 1,
-            };
-            let (verdict, mut more) = self.decide(occurrence, now, false);
-            records.append(&mut more);
-            match verdict {
-                policies::Verdict::Start(occurrence, note) => to_start.push((occurrence, note)),
-                policies::Verdict::Record(record) => records.push(record),
-                policies::Verdict::Later => {}
-            }
-        }
-        self.record(records, Some(now)).await;
-        if !to_start.is_empty() {
-            self.start_cron(to_start, now).await;
-        }
+            })
+            .collect();
+        self.start_occurrences(occurrences, reading.wall, false)
+            .await;
     }
 
     /// Claims the at jobs `due` (due instant, id) in one spool transaction

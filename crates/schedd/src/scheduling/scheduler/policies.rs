@@ -402,15 +402,7 @@ impl Scheduler {
             None,
         ) {
             AfterRun::Retry { attempt, at } => {
-                let retry = JobRecord {
-                    id: record.id,
-                    job: sched_spool::NewJob {
-                        attempt,
-                        scheduled: Some(record.job.scheduled()),
-                        due: at,
-                        ..record.job.clone()
-                    },
-                };
+                let retry = record.retry(attempt, at);
                 match self.spool.requeue_job(retry.clone()).await {
                     Ok(()) => {
                         tracing::info!(job = record.id.0, attempt, %at, "failed; retry scheduled");
@@ -512,25 +504,19 @@ impl Scheduler {
         });
     }
 
-    /// Starts the retries and delayed occurrences due at `now`.
-    pub(super) async fn start_policy_due(&mut self, now: Timestamp) {
-        self.send_due_stops(now);
+    /// Decides each of `occurrences`, due now, and carries the verdicts
+    /// out: the ones to start are started together, the ones that do not
+    /// run recorded, with `now` as the last instant handled.
+    pub(super) async fn start_occurrences(
+        &mut self,
+        occurrences: Vec<Occurrence>,
+        now: Timestamp,
+        delayed: bool,
+    ) {
         let mut to_start = Vec::new();
         let mut records = Vec::new();
-        for occurrence in Tracking::take_due(&mut self.tracking.delayed, now) {
-            let (verdict, mut more) = self.decide(occurrence, now, true);
-            records.append(&mut more);
-            match verdict {
-                Verdict::Start(occurrence, note) => to_start.push((occurrence, note)),
-                Verdict::Record(record) => records.push(record),
-                Verdict::Later => {}
-            }
-        }
-        for retry in Tracking::take_due(&mut self.tracking.retries, now) {
-            if let Some(job) = self.cron.get(retry.key) {
-                self.forget_saved_retry(&job, retry);
-            }
-            let (verdict, mut more) = self.decide(retry, now, true);
+        for occurrence in occurrences {
+            let (verdict, mut more) = self.decide(occurrence, now, delayed);
             records.append(&mut more);
             match verdict {
                 Verdict::Start(occurrence, note) => to_start.push((occurrence, note)),
@@ -542,6 +528,21 @@ impl Scheduler {
         if !to_start.is_empty() {
             self.start_cron(to_start, now).await;
         }
+    }
+
+    /// Starts the retries and delayed occurrences due at `now`.
+    pub(super) async fn start_policy_due(&mut self, now: Timestamp) {
+        self.send_due_stops(now);
+        let mut due = Tracking::take_due(&mut self.tracking.delayed, now);
+        let retries = Tracking::take_due(&mut self.tracking.retries, now);
+        for &retry in &retries {
+            if let Some(job) = self.cron.get(retry.key) {
+                self.forget_saved_retry(&job, retry);
+            }
+        }
+        due.extend(retries);
+        // Both have waited already: no random delay again.
+        self.start_occurrences(due, now, true).await;
     }
 
     /// Takes back the retries of crontab lines a previous daemon left in
