@@ -46,6 +46,15 @@ pub enum SpoolError {
         detail: String,
         transient: bool,
     },
+    /// The spool's database server cannot be reached (a shared spool):
+    /// nothing was written; the call may succeed once it is back.
+    #[error("spool {path} is unreachable: {detail}")]
+    Unreachable { path: PathBuf, detail: String },
+    /// This daemon's lease on a shared spool ran out (it could not renew
+    /// it in time, and other hosts may have taken its work over): nothing
+    /// was written.
+    #[error("spool {path}: this host's lease ran out, so nothing was written: {detail}")]
+    Fenced { path: PathBuf, detail: String },
     /// A row the call names does not exist (a lookup that may find
     /// nothing returns `Option` instead).
     #[error("spool {path}: no {what}")]
@@ -64,7 +73,10 @@ impl SpoolError {
     /// time: the disk was full, the database locked, or an I/O failed.
     pub fn is_transient(&self) -> bool {
         match self {
-            SpoolError::Full { .. } | SpoolError::Locked { .. } => true,
+            SpoolError::Full { .. }
+            | SpoolError::Locked { .. }
+            | SpoolError::Unreachable { .. }
+            | SpoolError::Fenced { .. } => true,
             SpoolError::Failed { transient, .. } => *transient,
             _ => false,
         }

@@ -15,12 +15,14 @@
 //! every backend must pass is `tests/conformance`.
 
 mod error;
+mod fleet;
 mod ids;
 mod records;
 mod sqlite;
 mod store;
 
 pub use error::SpoolError;
+pub use fleet::{DueJob, Fleet, Lease, TakenOver};
 pub use ids::{JobId, RunId, Uid};
 pub use records::{
     CronRetry, CronRun, CrontabInstall, JobKind, JobRecord, Mail, NewJob, Occurrence, Outcome,

@@ -154,6 +154,9 @@ pub struct CronRun {
     pub due: Timestamp,
     /// 1 for the occurrence's first run, 2 for its first retry, ...
     pub attempt: u32,
+    /// A line of this host's own crontabs (`/etc/crontab`, `/etc/cron.d`),
+    /// which no other host runs; a user's crontab is the fleet's.
+    pub host_local: bool,
 }
 
 /// An occurrence that did not run, recorded in the history: skipped by
@@ -174,6 +177,8 @@ pub struct Occurrence {
     pub attempt: u32,
     /// When the daemon decided.
     pub at: Timestamp,
+    /// See [`CronRun::host_local`].
+    pub host_local: bool,
     /// [`Outcome::Skipped`], [`Outcome::Missed`] or [`Outcome::Superseded`].
     pub outcome: Outcome,
 }
@@ -338,6 +343,9 @@ pub struct RunRecord {
     /// What the daemon has to say about a run that ran (why its output
     /// was not mailed, say); a failed run's reason is in its outcome.
     pub note: Option<String>,
+    /// The host that ran it, in a spool shared by a fleet (`None` in a
+    /// host's own spool).
+    pub host: Option<String>,
 }
 
 /// An id as SQLite stores it. Ids are positive `i64`s; one beyond that range

@@ -27,8 +27,8 @@ use std::ops::ControlFlow;
 use jiff::Timestamp;
 
 use crate::{
-    CronRetry, CronRun, CrontabInstall, JobId, JobRecord, NewJob, Occurrence, Outcome, Output,
-    Owner, PendingJob, RunId, RunRecord, SpoolError, StoredCrontab, Uid,
+    CronRetry, CronRun, CrontabInstall, Fleet, JobId, JobRecord, NewJob, Occurrence, Outcome,
+    Output, Owner, PendingJob, RunId, RunRecord, SpoolError, StoredCrontab, Uid,
 };
 
 /// A spool backend.
@@ -87,16 +87,22 @@ pub trait Store: Send {
     /// Records the pid and start instant of runs just started.
     fn set_started(&mut self, started: &[(RunId, u32, Timestamp)]) -> Result<(), SpoolError>;
 
-    /// Records runs of crontab lines started at `now`, and `now` as the
-    /// last instant the daemon fully handled; returns their ids.
+    /// Claims and records runs of crontab lines started at `now`, and
+    /// `now` as the last instant the daemon fully handled. Each occurrence
+    /// (line, instant, attempt) is claimed at most once, whoever asks: a
+    /// run gets its id, or `None` when the occurrence was already claimed
+    /// (in a shared spool, by another host; it must not start here). A
+    /// host-local line's occurrences are claimed per host.
     fn start_cron_runs(
         &mut self,
         runs: &[CronRun],
         now: Timestamp,
-    ) -> Result<Vec<RunId>, SpoolError>;
+    ) -> Result<Vec<Option<RunId>>, SpoolError>;
 
     /// Records occurrences that did not run (skipped, missed, superseded),
-    /// and `handled`, if given, as the last instant fully handled.
+    /// and `handled`, if given, as the last instant fully handled. A
+    /// crontab line's occurrence is claimed as [`Store::start_cron_runs`]
+    /// claims it, and left out when it was already claimed.
     fn record_occurrences(
         &mut self,
         occurrences: &[Occurrence],
@@ -212,4 +218,11 @@ pub trait Store: Send {
 
     /// Sets a value of the daemon's state and returns the one it replaced.
     fn swap_state(&mut self, key: &str, value: &str) -> Result<Option<String>, SpoolError>;
+
+    // A spool shared by a fleet of hosts.
+
+    /// The fleet operations of a shared spool; `None` for a host's own.
+    fn fleet(&mut self) -> Option<&mut dyn Fleet> {
+        None
+    }
 }

@@ -49,11 +49,12 @@ fn a_schema_1_spool_keeps_its_runs_and_run_ids_keep_counting() {
                 origin: "crontab of alice:1".to_owned(),
                 due: instant("2026-01-01T00:00:00Z"),
                 attempt: 1,
+                host_local: false,
             }],
             instant("2026-01-01T00:00:00Z"),
         )
         .unwrap();
-    assert_eq!(ids, vec![sched_spool::RunId(10)]);
+    assert_eq!(ids, vec![Some(sched_spool::RunId(10))]);
     drop(spool);
     let conn = rusqlite::Connection::open(&path).unwrap();
     let version: i64 = conn

@@ -32,13 +32,15 @@ impl SqliteSpool {
             .map_err(|e| SqliteSpool::error_of(&self.path, e))
     }
 
-    /// Records runs of crontab lines as started at `started`, not yet with
-    /// a pid, in one transaction; returns their run ids in order.
+    /// Claims and records runs of crontab lines as started at `started`,
+    /// not yet with a pid, in one transaction; returns their run ids in
+    /// order, `None` for an occurrence already in the history (one host
+    /// holds this spool, so its own lines are all it claims).
     pub fn start_cron_runs(
         &mut self,
         runs: &[CronRun],
         started: Timestamp,
-    ) -> Result<Vec<RunId>, SpoolError> {
+    ) -> Result<Vec<Option<RunId>>, SpoolError> {
         let tx = self
             .conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
@@ -46,6 +48,12 @@ impl SqliteSpool {
         note_handled(&tx, started).map_err(|e| SqliteSpool::error_of(&self.path, e))?;
         let mut ids = Vec::with_capacity(runs.len());
         for run in runs {
+            let claimed = !in_history(&tx, &run.origin, run.due, run.attempt)
+                .map_err(|e| SqliteSpool::error_of(&self.path, e))?;
+            if !claimed {
+                ids.push(None);
+                continue;
+            }
             let id = tx
                 .prepare_cached(
                     "INSERT INTO runs (job_id, kind, owner_uid, command, due, started, outcome, origin, owner_name, attempt)
@@ -64,7 +72,7 @@ impl SqliteSpool {
                     ])
                 })
                 .map_err(|e| SqliteSpool::error_of(&self.path, e))?;
-            ids.push(RunId(id as u64));
+            ids.push(Some(RunId(id as u64)));
         }
         tx.commit()
             .map_err(|e| SqliteSpool::error_of(&self.path, e))?;
@@ -153,6 +161,11 @@ impl SqliteSpool {
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
             .map_err(|e| SqliteSpool::error_of(&self.path, e))?;
         let insert = |occurrence: &Occurrence| -> rusqlite::Result<()> {
+            if let Some(origin) = &occurrence.origin
+                && in_history(&tx, origin, occurrence.due, occurrence.attempt)?
+            {
+                return Ok(());
+            }
             let columns = OutcomeColumns::of(&occurrence.outcome);
             let id = tx
                 .prepare_cached(
@@ -408,6 +421,22 @@ pub(crate) fn run_by_id(
         })
 }
 
+/// Whether the occurrence of crontab line `origin` due at `due` has
+/// attempt `attempt` in the history already (started or recorded): the
+/// line's history is short (pruned to the runs kept), read by the origin
+/// index.
+fn in_history(
+    conn: &rusqlite::Connection,
+    origin: &str,
+    due: Timestamp,
+    attempt: u32,
+) -> rusqlite::Result<bool> {
+    conn.prepare_cached(
+        "SELECT EXISTS (SELECT 1 FROM runs WHERE origin = ?1 AND due = ?2 AND attempt = ?3 AND kind = 'cron')",
+    )?
+    .query_row(params![origin, to_micros(due), attempt.max(1)], |row| row.get(0))
+}
+
 /// The state key of the last instant the daemon fully handled.
 const HANDLED_KEY: &str = "handled";
 
@@ -548,6 +577,7 @@ fn run_from_row(row: &Row<'_>) -> Result<RunRecord, (i64, String)> {
             row.get(12).map_err(sql)?
         },
         outcome,
+        host: None,
         attempt: u32::try_from(row.get::<_, i64>(17).map_err(sql)?)
             .map_err(|_| bad("attempt out of range"))?,
         output: Output {

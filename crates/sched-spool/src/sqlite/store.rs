@@ -105,7 +105,7 @@ impl Store for SqliteSpool {
         &mut self,
         runs: &[CronRun],
         now: Timestamp,
-    ) -> Result<Vec<RunId>, SpoolError> {
+    ) -> Result<Vec<Option<RunId>>, SpoolError> {
         SqliteSpool::start_cron_runs(self, runs, now)
     }
 

@@ -44,6 +44,7 @@ macro_rules! suite {
             the_last_instant_handled_survives_reopening,
             cron_retries_are_kept_replaced_dropped_and_survive_reopening,
             a_lost_run_gives_back_its_job_when_the_job_has_a_policy,
+            each_occurrence_of_a_crontab_line_is_claimed_once,
         );
     };
     (@cases $make:expr; $($case:ident,)*) => {
@@ -92,7 +93,18 @@ fn cron_run(origin: &str, due: Timestamp) -> CronRun {
         origin: origin.to_owned(),
         due,
         attempt: 1,
+        host_local: false,
     }
+}
+
+/// Starts `runs` at `now`, each of which must be claimed.
+fn start_all(store: &mut dyn Store, runs: &[CronRun], now: Timestamp) -> Vec<RunId> {
+    store
+        .start_cron_runs(runs, now)
+        .unwrap()
+        .into_iter()
+        .map(|id| id.expect("a new occurrence is claimed"))
+        .collect()
 }
 
 /// (id, command, due) of each pending job `owner` may see, by id.
@@ -354,15 +366,14 @@ pub fn finishing_a_run_that_does_not_exist_is_not_found(backend: &dyn Backend) {
 pub fn a_note_is_kept_on_a_run_that_did_not_fail(backend: &dyn Backend) {
     let mut store = backend.open();
     let due = instant("2026-01-01T10:00:00Z");
-    let ids = store
-        .start_cron_runs(
-            &[
-                cron_run("crontab of alice:1", due),
-                cron_run("crontab of alice:2", due),
-            ],
-            due,
-        )
-        .unwrap();
+    let ids = start_all(
+        &mut *store,
+        &[
+            cron_run("crontab of alice:1", due),
+            cron_run("crontab of alice:2", due),
+        ],
+        due,
+    );
     store
         .set_started(&[(ids[0], 7, due), (ids[1], 8, due)])
         .unwrap();
@@ -393,22 +404,21 @@ pub fn a_note_is_kept_on_a_run_that_did_not_fail(backend: &dyn Backend) {
 pub fn cron_runs_are_recorded_with_their_origin_and_listed_by_owner(backend: &dyn Backend) {
     let mut store = backend.open();
     let due = instant("2026-01-01T10:00:00Z");
-    let ids = store
-        .start_cron_runs(
-            &[
-                CronRun {
-                    command: "echo a".to_owned(),
-                    ..cron_run("crontab of alice:3", due)
-                },
-                CronRun {
-                    owner_uid: Uid(0),
-                    command: "echo b".to_owned(),
-                    ..cron_run("/etc/cron.d/php:14", due)
-                },
-            ],
-            due,
-        )
-        .unwrap();
+    let ids = start_all(
+        &mut *store,
+        &[
+            CronRun {
+                command: "echo a".to_owned(),
+                ..cron_run("crontab of alice:3", due)
+            },
+            CronRun {
+                owner_uid: Uid(0),
+                command: "echo b".to_owned(),
+                ..cron_run("/etc/cron.d/php:14", due)
+            },
+        ],
+        due,
+    );
     assert_eq!(ids.len(), 2);
     assert!(ids[0] < ids[1]);
     store.set_started(&[(ids[0], 77, due)]).unwrap();
@@ -450,9 +460,7 @@ pub fn only_the_newest_finished_runs_of_each_crontab_entry_are_kept(backend: &dy
     store.set_cron_runs_kept(3);
     let run_of = |store: &mut Box<dyn Store>, origin: &str, minute: i64| {
         let due = instant("2026-01-01T10:00:00Z") + jiff::SignedDuration::from_mins(minute);
-        let ids = store
-            .start_cron_runs(&[cron_run(origin, due)], due)
-            .unwrap();
+        let ids = start_all(&mut **store, &[cron_run(origin, due)], due);
         store.set_started(&[(ids[0], 77, due)]).unwrap();
         ids[0]
     };
@@ -710,6 +718,7 @@ pub fn occurrences_that_did_not_run_are_in_the_history_with_their_reason(backend
         attempt,
         at,
         outcome,
+        host_local: false,
     };
     let outcomes = [
         Outcome::Skipped("the previous run r4 still runs (overlap skip)".to_owned()),
@@ -752,9 +761,11 @@ pub fn occurrences_that_did_not_run_are_in_the_history_with_their_reason(backend
     assert_eq!(found, expected);
     assert_eq!(store.last_handled().unwrap(), Some(at));
     // They count toward the entry's kept history.
-    store
-        .record_occurrences(&[occurrence(outcomes[1].clone(), 1)], None)
-        .unwrap();
+    let next = Occurrence {
+        due: instant("2026-01-01T10:01:00Z"),
+        ..occurrence(outcomes[1].clone(), 1)
+    };
+    store.record_occurrences(&[next], None).unwrap();
     let runs = store
         .runs_of_origin(Owner::Any, "crontab of alice:2", 10)
         .unwrap();
@@ -774,9 +785,7 @@ pub fn occurrences_that_did_not_run_are_in_the_history_with_their_reason(backend
 pub fn a_timed_out_run_keeps_both_instants_and_how_it_ended(backend: &dyn Backend) {
     let mut store = backend.open();
     let due = instant("2026-01-01T10:00:00Z");
-    let ids = store
-        .start_cron_runs(&[cron_run("/etc/cron.d/slow:1", due)], due)
-        .unwrap();
+    let ids = start_all(&mut *store, &[cron_run("/etc/cron.d/slow:1", due)], due);
     let stopped = instant("2026-01-01T10:10:00Z");
     let outcome = Outcome::TimedOut {
         stopped,
@@ -805,9 +814,7 @@ pub fn the_last_instant_handled_survives_reopening(backend: &dyn Backend) {
     let mut store = backend.open();
     assert_eq!(store.last_handled().unwrap(), None);
     let due = instant("2026-01-01T10:00:00Z");
-    store
-        .start_cron_runs(&[cron_run("/etc/crontab:3", due)], due)
-        .unwrap();
+    start_all(&mut *store, &[cron_run("/etc/crontab:3", due)], due);
     assert_eq!(store.last_handled().unwrap(), Some(due));
     let stop = instant("2026-01-01T10:30:00Z");
     store.set_last_handled(stop).unwrap();
@@ -904,4 +911,90 @@ pub fn a_lost_run_gives_back_its_job_when_the_job_has_a_policy(backend: &dyn Bac
         store.lose_run(RunId(999_999), later, &Output::default()),
         Err(SpoolError::NotFound { .. })
     ));
+}
+
+pub fn each_occurrence_of_a_crontab_line_is_claimed_once(backend: &dyn Backend) {
+    let mut store = backend.open();
+    let due = instant("2026-01-01T10:00:00Z");
+    let later = instant("2026-01-01T10:01:00Z");
+    let line = |n: u32, due: Timestamp, attempt: u32| CronRun {
+        attempt,
+        ..cron_run(&format!("crontab of alice:{n}"), due)
+    };
+    let first = start_all(&mut *store, &[line(1, due, 1)], due);
+    // The same occurrence again (another host, or a second look) is not
+    // claimed; its retry, the line's next occurrence and another line's
+    // occurrence at the same instant are.
+    let again = store
+        .start_cron_runs(
+            &[
+                line(1, due, 1),
+                line(1, due, 2),
+                line(1, later, 1),
+                line(2, due, 1),
+            ],
+            due,
+        )
+        .unwrap();
+    assert_eq!(
+        again.iter().map(Option::is_some).collect::<Vec<_>>(),
+        [false, true, true, true]
+    );
+    // An occurrence recorded as not run is claimed by the record.
+    let missed = |n: u32, due: Timestamp, attempt: u32| Occurrence {
+        kind: RunKind::Cron,
+        job_id: None,
+        owner_uid: Uid(1000),
+        owner_name: None,
+        command: "echo".to_owned(),
+        origin: Some(format!("crontab of alice:{n}")),
+        due,
+        attempt,
+        at: due,
+        outcome: Outcome::Missed("the daemon was not running".to_owned()),
+        host_local: false,
+    };
+    store
+        .record_occurrences(&[missed(3, due, 1)], None)
+        .unwrap();
+    assert_eq!(
+        store.start_cron_runs(&[line(3, due, 1)], due).unwrap(),
+        [None]
+    );
+    // A record of an occurrence already claimed adds nothing.
+    store
+        .record_occurrences(&[missed(1, due, 1), missed(3, due, 1)], None)
+        .unwrap();
+    let started: Vec<(RunId, u32, Timestamp)> = first
+        .iter()
+        .chain(again.iter().flatten())
+        .map(|&id| (id, 42, due))
+        .collect();
+    store.set_started(&started).unwrap();
+    let history = |store: &dyn Store, n: u32| -> Vec<(Timestamp, u32, bool)> {
+        store
+            .runs_of_origin(Owner::Any, &format!("crontab of alice:{n}"), 10)
+            .unwrap()
+            .iter()
+            .rev()
+            .map(|run| (run.due, run.attempt, run.outcome == Outcome::Running))
+            .collect()
+    };
+    assert_eq!(
+        history(&*store, 1),
+        [(due, 1, true), (due, 2, true), (later, 1, true)]
+    );
+    assert_eq!(history(&*store, 3), [(due, 1, false)]);
+    // Claims survive reopening.
+    drop(store);
+    let mut store = backend.open();
+    assert_eq!(
+        store
+            .start_cron_runs(&[line(1, due, 1), line(2, later, 1)], later)
+            .unwrap()
+            .iter()
+            .map(Option::is_some)
+            .collect::<Vec<_>>(),
+        [false, true]
+    );
 }
