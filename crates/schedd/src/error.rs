@@ -56,7 +56,9 @@ impl DaemonError {
             DaemonError::System(_) => status::OSERR,
             DaemonError::Stopped(_) => status::SOFTWARE,
             DaemonError::Spool(error) => match error {
-                SpoolError::Locked { .. } => status::UNAVAILABLE,
+                SpoolError::Locked { .. }
+                | SpoolError::Unreachable { .. }
+                | SpoolError::Fenced { .. } => status::UNAVAILABLE,
                 SpoolError::Corrupt { .. }
                 | SpoolError::NotDatabase { .. }
                 | SpoolError::Foreign { .. }

@@ -76,6 +76,12 @@ impl CronJob {
             .unwrap_or(&self.source.env)
     }
 
+    /// Whether it is a line of this host's own crontab files, which runs
+    /// on this host only; a user's crontab is shared by a fleet.
+    pub fn host_local(&self) -> bool {
+        self.source.host_local
+    }
+
     /// `/etc/cron.d/php:14`, `crontab of alice:3`.
     pub fn origin(&self) -> String {
         format!("{}:{}", self.source.name.0, self.line)
@@ -126,6 +132,9 @@ pub struct CronTable {
 #[derive(Debug)]
 struct SourceText {
     name: SourceName,
+    /// A file of this host's (`/etc/crontab`, `/etc/cron.d`), not a
+    /// user's crontab (which a fleet shares).
+    host_local: bool,
     env: Vec<(String, String)>,
     text: String,
     /// The policies its assignments write, by position.
@@ -365,6 +374,7 @@ impl CronTable {
         }
         self.texts[id as usize] = Some(Arc::new(SourceText {
             name,
+            host_local: matches!(source, Source::System(_)),
             env,
             text,
             policies: crontab.policies.clone(),

@@ -271,7 +271,7 @@ impl SpoolHandle {
         &self,
         runs: Vec<CronRun>,
         now: Timestamp,
-    ) -> Result<Vec<RunId>, SpoolCallError> {
+    ) -> Result<Vec<Option<RunId>>, SpoolCallError> {
         self.call(move |store| store.start_cron_runs(&runs, now))
             .await
     }

@@ -476,6 +476,7 @@ impl Scheduler {
                 origin: job.origin(),
                 due: occurrence.scheduled,
                 attempt: occurrence.attempt,
+                host_local: job.host_local(),
             })
             .collect();
         let ids = match self.spool.start_cron_runs(runs, now).await {
@@ -491,6 +492,12 @@ impl Scheduler {
         };
         let mut started = Vec::with_capacity(jobs.len());
         for ((job, occurrence, note), run) in jobs.into_iter().zip(ids) {
+            // Claimed already: another host of the fleet runs it (or ran
+            // it while this one was down). It must not start here too.
+            let Some(run) = run else {
+                tracing::debug!(origin = %job.origin(), scheduled = %occurrence.scheduled, attempt = occurrence.attempt, "claimed by another host");
+                continue;
+            };
             let info = self.cron_run_info(&job, occurrence);
             self.tracking.cron_runs.insert(run, info);
             if let Some(note) = note {

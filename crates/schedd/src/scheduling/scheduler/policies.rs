@@ -63,6 +63,7 @@ fn record_of(
         attempt: occurrence.attempt,
         at: now,
         outcome,
+        host_local: job.host_local(),
     }
 }
 
