@@ -18,8 +18,14 @@ use serde::Deserialize;
 pub struct FileConfig {
     /// The Unix socket clients connect to.
     pub socket: Option<PathBuf>,
-    /// The spool directory.
+    /// The spool directory, or a PostgreSQL spool's URL.
     pub spool: Option<PathBuf>,
+    /// With a PostgreSQL spool, the local directory of jobs' output.
+    pub state_dir: Option<PathBuf>,
+    /// With a PostgreSQL spool, this host's name in the fleet.
+    pub host_name: Option<String>,
+    /// With a PostgreSQL spool, how long this host's lease lasts.
+    pub lease: Option<Lease>,
     /// The system crontab; "" reads none.
     pub system_crontab: Option<PathBuf>,
     /// The directory of package crontabs; "" reads none.
@@ -57,6 +63,35 @@ pub struct FileConfig {
     /// The policy of every job that does not say otherwise, in the words
     /// of `sched_cron::policy` (`"timeout=1h retry=2 backoff=30s..10m"`).
     pub policy: Option<DefaultPolicy>,
+}
+
+/// Whether `name` may name a host in the fleet: what runs record and
+/// `sched logs` prints, so printable, without spaces, and short.
+pub fn check_host_name(name: &str) -> Result<(), String> {
+    if name.is_empty()
+        || name.len() > 253
+        || !name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_'))
+    {
+        return Err(format!(
+            "host_name {name:?} is not a host name: letters, digits, '-', '.' and '_', at most 253"
+        ));
+    }
+    Ok(())
+}
+
+/// schedd.conf's `lease`: a duration such as "6s".
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Lease(pub std::time::Duration);
+
+impl<'de> Deserialize<'de> for Lease {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        super::flags::parse_lease(&text)
+            .map(Lease)
+            .map_err(serde::de::Error::custom)
+    }
 }
 
 /// schedd.conf's `policy`: what was written, checked when read.
@@ -261,9 +296,25 @@ pub fn parse(path: &Path, text: &str) -> Result<FileConfig, ConfigError> {
             "cron_runs_kept must be at least 1".to_owned(),
         ));
     }
+    if let Some(spool) = &config.spool
+        && let Some(Err(why)) = super::spool::DatabaseUrl::of_path(spool)
+    {
+        return Err(error_at(key_offset("spool"), why));
+    }
+    if let Some(name) = &config.host_name
+        && !name.is_empty()
+        && let Err(why) = check_host_name(name)
+    {
+        return Err(error_at(key_offset("host_name"), why));
+    }
+    let spool_dir = config
+        .spool
+        .as_ref()
+        .filter(|spool| super::spool::DatabaseUrl::of_path(spool).is_none());
     for (key, value) in [
         ("socket", &config.socket),
-        ("spool", &config.spool),
+        ("spool", &spool_dir.cloned()),
+        ("state_dir", &config.state_dir),
         ("sendmail", &config.sendmail),
         ("at_allow", &config.at_allow),
         ("at_deny", &config.at_deny),

@@ -66,9 +66,25 @@ pub struct Flags {
     /// The Unix socket to listen on
     #[arg(long, value_name = "PATH")]
     pub socket: Option<PathBuf>,
-    /// The spool directory (database and output of running jobs)
-    #[arg(long, value_name = "DIR")]
+    /// The spool: a directory (SQLite database and output of running
+    /// jobs), or the URL of a PostgreSQL database shared by a fleet of
+    /// hosts (postgresql://USER@HOST/DB?sslmode=verify-full; a password
+    /// belongs in schedd.conf, not on the command line)
+    #[arg(long, value_name = "DIR|URL")]
     pub spool: Option<PathBuf>,
+    /// With a PostgreSQL spool: the local directory of running jobs'
+    /// output [default: the default spool directory]
+    #[arg(long, value_name = "DIR")]
+    pub state_dir: Option<PathBuf>,
+    /// With a PostgreSQL spool: this host's name in the fleet [default:
+    /// the host name]
+    #[arg(long, value_name = "NAME")]
+    pub host_name: Option<String>,
+    /// With a PostgreSQL spool: how long this host's lease lasts unless
+    /// renewed (renewed every third of it); other hosts take its work
+    /// over once it runs out [default: 6s]
+    #[arg(long, value_name = "DURATION", value_parser = parse_lease)]
+    pub lease: Option<std::time::Duration>,
     /// Bytes of each run's output to keep (the first and last half of
     /// longer output)
     #[arg(long, value_name = "BYTES", value_parser = clap::value_parser!(u64).range(1..))]
@@ -167,7 +183,7 @@ impl Flags {
         for path in [
             &mut self.config,
             &mut self.socket,
-            &mut self.spool,
+            &mut self.state_dir,
             &mut self.system_crontab,
             &mut self.cron_dir,
             &mut self.sendmail,
@@ -182,7 +198,23 @@ impl Flags {
         {
             absolute(path)?;
         }
+        if let Some(spool) = &mut self.spool
+            && super::spool::DatabaseUrl::of_path(spool).is_none()
+        {
+            absolute(spool)?;
+        }
         absolute(&mut self.loadavg_file)?;
         absolute(&mut self.boot_id_file)
     }
+}
+
+/// A lease: a duration in the words of job policies (`6s`, `1m`), from
+/// one second to an hour.
+pub fn parse_lease(text: &str) -> Result<std::time::Duration, String> {
+    let lease = sched_cron::policy::parse_duration(text)
+        .map_err(|error| format!("{} (expected a duration such as 6s)", error.message))?;
+    if lease < std::time::Duration::from_secs(1) || lease > std::time::Duration::from_secs(3600) {
+        return Err(format!("a lease of {text} is out of range: from 1s to 1h"));
+    }
+    Ok(lease)
 }

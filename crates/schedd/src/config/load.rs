@@ -66,7 +66,27 @@ pub fn read_file(
     let text =
         std::io::read_to_string(file).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
     let config = super::file::parse(&path, &text)?;
+    check_secret(&path, meta.mode(), &config)?;
     Ok((Some(path), config))
+}
+
+/// A file whose spool URL holds the database's password must be readable
+/// by the daemon's user only.
+fn check_secret(path: &std::path::Path, mode: u32, config: &FileConfig) -> anyhow::Result<()> {
+    let holds_password = config
+        .spool
+        .as_deref()
+        .and_then(super::spool::DatabaseUrl::of_path)
+        .and_then(Result::ok)
+        .is_some_and(|url| url.has_password());
+    if holds_password && mode & 0o044 != 0 {
+        anyhow::bail!(
+            "{}: readable by its group or others (mode {:04o}), and its spool URL holds a password: refused (chmod 600 it)",
+            path.display(),
+            mode & 0o7777
+        );
+    }
+    Ok(())
 }
 
 /// /etc/schedd.conf for root; `$XDG_CONFIG_HOME/schedd/schedd.conf`, else
@@ -83,4 +103,29 @@ pub fn default_config_path(euid: u32) -> Option<PathBuf> {
     absolute("XDG_CONFIG_HOME")
         .or_else(|| absolute("HOME").map(|home| home.join(".config")))
         .map(|dir| dir.join("schedd/schedd.conf"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_password_in_the_file_needs_a_file_only_its_owner_reads() {
+        let file = |text: &str| {
+            super::super::file::parse(std::path::Path::new("/etc/schedd.conf"), text).unwrap()
+        };
+        let with = file("spool = \"postgresql://schedd:hunter2@db1/jobs\"\n");
+        let without = file("spool = \"postgresql://schedd@db1/jobs?sslmode=verify-full\"\n");
+        let path = std::path::Path::new("/etc/schedd.conf");
+        let error = check_secret(path, 0o100644, &with).unwrap_err().to_string();
+        assert_eq!(
+            error,
+            "/etc/schedd.conf: readable by its group or others (mode 0644), and its spool URL holds a password: refused (chmod 600 it)"
+        );
+        assert!(!error.contains("hunter2"));
+        assert!(check_secret(path, 0o100640, &with).is_err());
+        assert!(check_secret(path, 0o100600, &with).is_ok());
+        assert!(check_secret(path, 0o100644, &without).is_ok());
+        assert!(check_secret(path, 0o100644, &FileConfig::default()).is_ok());
+    }
 }

@@ -12,6 +12,7 @@ pub mod flags;
 pub mod load;
 pub mod man;
 pub mod resolve;
+pub mod spool;
 
 use std::path::PathBuf;
 
@@ -24,8 +25,12 @@ pub use resolve::{Environment, Resolved, resolve};
 pub struct Config {
     /// The Unix socket clients connect to.
     pub socket: PathBuf,
-    /// The directory of the spool database and of running jobs' output.
+    /// The directory of running jobs' output, and of the spool database
+    /// unless the spool is a shared one ([`Config::fleet`]).
     pub spool_dir: PathBuf,
+    /// The PostgreSQL spool this daemon shares with a fleet of hosts;
+    /// `None`: the SQLite spool in `spool_dir`.
+    pub fleet: Option<spool::FleetSettings>,
     /// Run on a mock clock starting at this instant (tests only).
     pub mock_clock: Option<Timestamp>,
     /// Stop running jobs (SIGTERM to each job's process group) when the
@@ -92,7 +97,7 @@ impl Config {
         if new.socket != self.socket {
             pending.push("socket");
         }
-        if new.spool_dir != self.spool_dir {
+        if new.spool_dir != self.spool_dir || new.fleet != self.fleet {
             pending.push("spool");
         }
         if new.system_crontab != self.system_crontab || new.cron_dir != self.cron_dir {

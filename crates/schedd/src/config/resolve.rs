@@ -36,6 +36,8 @@ pub struct Environment<'a> {
     /// Whether the system log's socket takes a connection (`Err`: why
     /// not); asked only when logging would go there.
     pub syslog: &'a dyn Fn(&Path) -> Result<(), String>,
+    /// The machine's host name: its name in a fleet unless configured.
+    pub host_name: String,
 }
 
 impl std::fmt::Debug for Environment<'_> {
@@ -44,6 +46,7 @@ impl std::fmt::Debug for Environment<'_> {
             .field("euid", &self.euid)
             .field("paths", &self.paths)
             .field("default_log_file", &self.default_log_file)
+            .field("host_name", &self.host_name)
             .finish_non_exhaustive()
     }
 }
@@ -63,6 +66,10 @@ impl Environment<'_> {
                     .and_then(|probe| probe.connect(socket))
                     .map_err(|error| error.to_string())
             },
+            host_name: nix::unistd::gethostname()
+                .ok()
+                .and_then(|name| name.into_string().ok())
+                .unwrap_or_default(),
         }
     }
 }
@@ -83,12 +90,7 @@ pub struct Resolved {
 pub fn resolve(flags: &Flags, file: &FileConfig, env: &Environment) -> anyhow::Result<Resolved> {
     let euid = env.euid;
     let (log, log_notice) = log_settings(flags, file, env);
-    let spool_dir = match flags.spool.clone().or_else(|| file.spool.clone()) {
-        Some(dir) => dir,
-        None => paths::spool_dir(euid, &env.paths).ok_or_else(|| {
-            anyhow::anyhow!("neither XDG_DATA_HOME nor HOME is set: pass --spool DIR")
-        })?,
-    };
+    let (spool_dir, fleet) = spool(flags, file, env)?;
     let batch_load = flags
         .batch_load
         .or(file.batch_load)
@@ -123,6 +125,7 @@ pub fn resolve(flags: &Flags, file: &FileConfig, env: &Environment) -> anyhow::R
             .or_else(|| file.socket.clone())
             .unwrap_or_else(|| paths::user_socket(euid, &env.paths)),
         spool_dir,
+        fleet,
         mock_clock: flags.mock_clock,
         stop_jobs_on_exit: flags.stop_jobs_on_exit || file.stop_jobs_on_exit.unwrap_or(false),
         loadavg_file: flags.loadavg_file.clone(),
@@ -158,6 +161,66 @@ pub fn resolve(flags: &Flags, file: &FileConfig, env: &Environment) -> anyhow::R
         log_notice,
         warnings,
     })
+}
+
+/// The local spool directory, and the shared spool if the spool is one.
+fn spool(
+    flags: &Flags,
+    file: &FileConfig,
+    env: &Environment,
+) -> anyhow::Result<(PathBuf, Option<super::spool::FleetSettings>)> {
+    use super::spool::{DEFAULT_LEASE, DatabaseUrl, FleetSettings};
+    let default_dir = || {
+        paths::spool_dir(env.euid, &env.paths).ok_or_else(|| {
+            anyhow::anyhow!("neither XDG_DATA_HOME nor HOME is set: pass --spool DIR")
+        })
+    };
+    let (setting, on_command_line) = match (&flags.spool, &file.spool) {
+        (Some(flag), _) => (Some(flag), true),
+        (None, in_file) => (in_file.as_ref(), false),
+    };
+    let url = match setting.map(|path| DatabaseUrl::of_path(path)) {
+        Some(Some(url)) => url.map_err(|why| anyhow::anyhow!("--spool: {why}"))?,
+        Some(None) | None => {
+            if flags.host_name.is_some() || flags.lease.is_some() || flags.state_dir.is_some() {
+                anyhow::bail!(
+                    "--host-name, --lease and --state-dir apply to a PostgreSQL spool only (--spool postgresql://...)"
+                );
+            }
+            let dir = match setting {
+                Some(dir) => dir.clone(),
+                None => default_dir()?,
+            };
+            return Ok((dir, None));
+        }
+    };
+    if on_command_line && url.has_password() {
+        anyhow::bail!(
+            "--spool {url}: a password on the command line is visible to every user of the host (ps); write the URL in schedd.conf (readable by the daemon's user only) instead"
+        );
+    }
+    let host_name = flags
+        .host_name
+        .clone()
+        .or_else(|| file.host_name.clone().filter(|name| !name.is_empty()))
+        .unwrap_or_else(|| env.host_name.clone());
+    super::file::check_host_name(&host_name)
+        .map_err(|why| anyhow::anyhow!("{why}: set host_name in schedd.conf or --host-name"))?;
+    let dir = match flags.state_dir.clone().or_else(|| file.state_dir.clone()) {
+        Some(dir) => dir,
+        None => default_dir()?,
+    };
+    Ok((
+        dir,
+        Some(FleetSettings {
+            url,
+            host_name,
+            lease: flags
+                .lease
+                .or(file.lease.map(|lease| lease.0))
+                .unwrap_or(DEFAULT_LEASE),
+        }),
+    ))
 }
 
 /// The system crontab and the directory of package crontabs the daemon
@@ -294,6 +357,7 @@ mod tests {
             default_log_file: PathBuf::from("/home/u/.local/state/schedd/schedd.log"),
             other_cron: &|_| None,
             syslog: &|_| Ok(()),
+            host_name: "node1".to_owned(),
         }
     }
 
@@ -585,5 +649,82 @@ mod tests {
                 "{bad}"
             );
         }
+    }
+
+    #[test]
+    fn a_database_url_makes_the_spool_shared_and_the_directory_local() {
+        let root = machine(0);
+        let config = resolved(&["--spool", "postgresql://schedd@db1/jobs"], "", &root).config;
+        let fleet = config.fleet.unwrap();
+        assert_eq!(fleet.url.secret(), "postgresql://schedd@db1/jobs");
+        assert_eq!(fleet.host_name, "node1");
+        assert_eq!(fleet.lease, std::time::Duration::from_secs(6));
+        assert_eq!(config.spool_dir, PathBuf::from("/var/spool/schedd"));
+        // From the file, with every fleet setting; a flag overrides each.
+        let text = "spool = \"postgresql://schedd:pw@db1/jobs\"\nstate_dir = \"/srv/schedd\"\nhost_name = \"web-3\"\nlease = \"10s\"\n";
+        let config = resolved(&[], text, &root).config;
+        let fleet = config.fleet.unwrap();
+        assert_eq!(fleet.url.secret(), "postgresql://schedd:pw@db1/jobs");
+        assert_eq!(
+            (fleet.host_name.as_str(), fleet.lease),
+            ("web-3", std::time::Duration::from_secs(10))
+        );
+        assert_eq!(config.spool_dir, PathBuf::from("/srv/schedd"));
+        let config = resolved(
+            &["--host-name", "web-4", "--lease", "2s", "--state-dir", "/x"],
+            text,
+            &root,
+        )
+        .config;
+        let fleet = config.fleet.unwrap();
+        assert_eq!(
+            (fleet.host_name.as_str(), fleet.lease),
+            ("web-4", std::time::Duration::from_secs(2))
+        );
+        assert_eq!(config.spool_dir, PathBuf::from("/x"));
+        // A directory: no fleet.
+        let config = resolved(&["--spool", "/s"], text, &root).config;
+        assert_eq!(
+            (config.spool_dir, config.fleet),
+            (PathBuf::from("/s"), None)
+        );
+        // Refusals.
+        let refused = |args: &[&str], text: &str| {
+            resolve(&flags(args), &file(text), &root)
+                .unwrap_err()
+                .to_string()
+        };
+        let error = refused(&["--spool", "postgresql://schedd:hunter2@db1/jobs"], "");
+        assert_eq!(
+            error,
+            "--spool postgresql://schedd:***@db1/jobs: a password on the command line is visible to every user of the host (ps); write the URL in schedd.conf (readable by the daemon's user only) instead"
+        );
+        assert_eq!(
+            refused(&["--host-name", "a"], ""),
+            "--host-name, --lease and --state-dir apply to a PostgreSQL spool only (--spool postgresql://...)"
+        );
+        assert_eq!(
+            refused(&["--spool", "postgresql://db1/x", "--host-name", "a b"], ""),
+            "host_name \"a b\" is not a host name: letters, digits, '-', '.' and '_', at most 253: set host_name in schedd.conf or --host-name"
+        );
+        let nameless = Environment {
+            host_name: String::new(),
+            ..machine(0)
+        };
+        assert!(
+            resolve(
+                &flags(&["--spool", "postgresql://db1/x"]),
+                &file(""),
+                &nameless
+            )
+            .is_err()
+        );
+        assert!(flags_error(&["--lease", "0s"]).contains("out of range: from 1s to 1h"));
+    }
+
+    fn flags_error(args: &[&str]) -> String {
+        Flags::try_parse_from(std::iter::once("schedd").chain(args.iter().copied()))
+            .unwrap_err()
+            .to_string()
     }
 }
