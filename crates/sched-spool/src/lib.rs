@@ -10,13 +10,21 @@
 //! corrupt, belongs to something else or is held by another daemon is
 //! reported with its path and never recreated or deleted.
 //!
+//! The PostgreSQL backend ([`PgSpool`]) is the spool a fleet of hosts
+//! shares: each daemon is a node with a lease on the database's clock,
+//! every write is fenced by that lease, each crontab occurrence and each
+//! at job is claimed by one node, and it offers the [`Fleet`] operations
+//! (its schema: `spool/postgres/`).
+//!
 //! Deliberately absent: async, scheduling decisions, users and permissions.
 //! Callers say whose jobs they mean with an [`Owner`] filter. The suite
 //! every backend must pass is `tests/conformance`.
 
+mod columns;
 mod error;
 mod fleet;
 mod ids;
+mod postgres;
 mod records;
 mod sqlite;
 mod store;
@@ -24,6 +32,7 @@ mod store;
 pub use error::SpoolError;
 pub use fleet::{DueJob, Fleet, Lease, TakenOver};
 pub use ids::{JobId, RunId, Uid};
+pub use postgres::{PG_SCHEMA_VERSION, PgOptions, PgSpool};
 pub use records::{
     CronRetry, CronRun, CrontabInstall, JobKind, JobRecord, Mail, NewJob, Occurrence, Outcome,
     Output, Owner, PendingJob, RunKind, RunRecord, StoredCrontab,

@@ -6,6 +6,7 @@ use std::path::Path;
 
 use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params};
 
+use crate::columns::queue_of;
 use crate::ids::Uid;
 use crate::records::{decode_env, encode_env, from_micros, sql_id, to_micros};
 use crate::{
@@ -352,13 +353,6 @@ fn insert_job_row_into(
         }
         None => insert.insert(values),
     }
-}
-
-/// A stored queue letter.
-fn queue_of(text: &str) -> Option<char> {
-    let mut chars = text.chars();
-    let letter = chars.next()?;
-    (chars.next().is_none() && letter.is_ascii_alphabetic()).then_some(letter)
 }
 
 /// The job row `id`, checked; `conn` may be inside a transaction.

@@ -4,6 +4,7 @@
 use jiff::Timestamp;
 use rusqlite::{Row, params};
 
+use crate::columns::OutcomeColumns;
 use crate::ids::Uid;
 use crate::records::{from_micros, sql_id, to_micros};
 use crate::{
@@ -463,93 +464,20 @@ fn prune_origin_of(conn: &rusqlite::Connection, run: RunId, kept: u32) -> rusqli
     .map(|_| ())
 }
 
-/// An outcome as the columns store it.
-struct OutcomeColumns<'a> {
-    state: &'static str,
-    code: Option<i32>,
-    signal: Option<i32>,
-    reason: Option<&'a str>,
-    stopped: Option<i64>,
-}
-
-impl<'a> OutcomeColumns<'a> {
-    fn of(outcome: &'a Outcome) -> OutcomeColumns<'a> {
-        let (state, code, signal, reason, stopped) = match outcome {
-            Outcome::Running => ("running", None, None, None, None),
-            Outcome::Exited(code) => ("exited", Some(*code), None, None, None),
-            Outcome::Signalled(signal) => ("signalled", None, Some(*signal), None, None),
-            Outcome::Failed(reason) => ("failed", None, None, Some(reason.as_str()), None),
-            Outcome::Lost => ("lost", None, None, None, None),
-            Outcome::TimedOut {
-                stopped,
-                code,
-                signal,
-            } => ("timed out", *code, *signal, None, Some(to_micros(*stopped))),
-            Outcome::Skipped(reason) => ("skipped", None, None, Some(reason.as_str()), None),
-            Outcome::Missed(reason) => ("missed", None, None, Some(reason.as_str()), None),
-            Outcome::Superseded(reason) => ("superseded", None, None, Some(reason.as_str()), None),
-        };
-        OutcomeColumns {
-            state,
-            code,
-            signal,
-            reason,
-            stopped,
-        }
-    }
-
-    /// Whether the reason column holds the outcome's reason, not a note.
-    fn reason_is_outcome(state: &str) -> bool {
-        matches!(state, "failed" | "skipped" | "missed" | "superseded")
-    }
-}
-
 fn run_from_row(row: &Row<'_>) -> Result<RunRecord, (i64, String)> {
     let id: i64 = row.get(0).unwrap_or(-1);
     let sql = |e: rusqlite::Error| (id, e.to_string());
     let bad = |detail: &str| (id, detail.to_owned());
     let instant = |micros: i64| from_micros(micros).ok_or_else(|| bad("instant out of range"));
     let state: String = row.get(9).map_err(sql)?;
-    let outcome = match state.as_str() {
-        "running" => Outcome::Running,
-        "exited" => Outcome::Exited(
-            row.get::<_, Option<i32>>(10)
-                .map_err(sql)?
-                .ok_or_else(|| bad("exit code missing"))?,
-        ),
-        "signalled" => Outcome::Signalled(
-            row.get::<_, Option<i32>>(11)
-                .map_err(sql)?
-                .ok_or_else(|| bad("signal missing"))?,
-        ),
-        "failed" => Outcome::Failed(
-            row.get::<_, Option<String>>(12)
-                .map_err(sql)?
-                .unwrap_or_default(),
-        ),
-        "lost" => Outcome::Lost,
-        "timed out" => Outcome::TimedOut {
-            stopped: instant(
-                row.get::<_, Option<i64>>(18)
-                    .map_err(sql)?
-                    .ok_or_else(|| bad("instant stopped missing"))?,
-            )?,
-            code: row.get(10).map_err(sql)?,
-            signal: row.get(11).map_err(sql)?,
-        },
-        "skipped" | "missed" | "superseded" => {
-            let reason = row
-                .get::<_, Option<String>>(12)
-                .map_err(sql)?
-                .unwrap_or_default();
-            match state.as_str() {
-                "skipped" => Outcome::Skipped(reason),
-                "missed" => Outcome::Missed(reason),
-                _ => Outcome::Superseded(reason),
-            }
-        }
-        _ => return Err(bad("unknown outcome")),
-    };
+    let outcome = OutcomeColumns::decode(
+        &state,
+        row.get(10).map_err(sql)?,
+        row.get(11).map_err(sql)?,
+        row.get(12).map_err(sql)?,
+        row.get(18).map_err(sql)?,
+    )
+    .map_err(bad)?;
     let kind: String = row.get(2).map_err(sql)?;
     let finished: Option<i64> = row.get(7).map_err(sql)?;
     let pid: Option<i64> = row.get(8).map_err(sql)?;
