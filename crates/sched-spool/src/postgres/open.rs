@@ -75,6 +75,8 @@ impl PgSpool {
 /// absent, empty or schedd's.
 fn migrate(session: &mut Session, path: &std::path::Path) -> Result<(), Fail> {
     let mut tx = session.client.transaction()?;
+    // A daemon migrating a large spool may hold the lock a while.
+    tx.batch_execute("SET LOCAL lock_timeout = 0")?;
     tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])?;
     let found = tx.query_one(
         "SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = 'schedd'),

@@ -18,6 +18,9 @@ pub(crate) struct Session {
     /// By their SQL text: each statement is prepared on first use, once
     /// per connection (one round trip per call after that).
     statements: HashMap<&'static str, Statement>,
+    /// A transaction could not be ended: the connection is dropped rather
+    /// than used in an unknown state.
+    broken: bool,
 }
 
 impl std::fmt::Debug for Session {
@@ -37,6 +40,7 @@ impl Session {
         Ok(Session {
             client: target.config.connect(target.tls.clone())?,
             statements: HashMap::new(),
+            broken: false,
         })
     }
 
@@ -104,10 +108,17 @@ impl Session {
             Err(_) => false,
         };
         if !live {
-            // Nothing was written; a broken connection is dropped anyway.
-            let _ = self.client.batch_execute("ROLLBACK");
+            self.rollback();
         }
         result.map(|_| live)
+    }
+
+    /// Rolls the transaction back (nothing was written); a connection
+    /// where that fails is not used again.
+    fn rollback(&mut self) {
+        if self.client.batch_execute("ROLLBACK").is_err() {
+            self.broken = true;
+        }
     }
 }
 
@@ -128,12 +139,13 @@ impl PgSpool {
             });
         };
         let session = match slot.take() {
-            Some(session) if !session.client.is_closed() => session,
+            Some(session) if !session.broken && !session.client.is_closed() => session,
             _ => Session::connect(&self.target).map_err(|e| error::connecting(&self.path, e))?,
         };
         let session = slot.insert(session);
         let result = f(session);
-        let broken = session.client.is_closed()
+        let broken = session.broken
+            || session.client.is_closed()
             || matches!(&result, Err(Fail::Db(e)) if error::is_unreachable(e));
         if broken {
             *slot = None;
@@ -167,7 +179,7 @@ impl PgSpool {
                     Ok(value)
                 }
                 Err(fail) => {
-                    let _ = session.client.batch_execute("ROLLBACK");
+                    session.rollback();
                     Err(fail)
                 }
             }

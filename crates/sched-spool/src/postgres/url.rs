@@ -38,6 +38,13 @@ const TCP_USER_TIMEOUT: Duration = Duration::from_secs(30);
 /// The `application_name` the daemon's sessions show in `pg_stat_activity`.
 const APPLICATION_NAME: &str = "schedd";
 
+/// Settings of the daemon's sessions (the URL's own `options` come after,
+/// and win): a lock waited for longer than 10 s fails the call (a
+/// transient error: a node cut off from the database in the middle of a
+/// transaction must not stop the others' claims), and the server ends a
+/// session left idle in a transaction for 30 s, releasing its locks.
+const SESSION_OPTIONS: &str = "-c lock_timeout=10s -c idle_in_transaction_session_timeout=30s";
+
 /// libpq's `sslmode`, as far as it is accepted here.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum SslMode {
@@ -246,6 +253,11 @@ impl Target {
         if config.get_application_name().is_none() {
             config.application_name(APPLICATION_NAME);
         }
+        let options = match config.get_options() {
+            Some(own) if !own.is_empty() => format!("{SESSION_OPTIONS} {own}"),
+            _ => SESSION_OPTIONS.to_owned(),
+        };
+        config.options(&options);
         if config.get_connect_timeout().is_none() {
             config.connect_timeout(CONNECT_TIMEOUT);
         }
@@ -303,7 +315,8 @@ pub(crate) fn chain(error: &(dyn std::error::Error + 'static)) -> String {
     let mut source = error.source();
     while let Some(cause) = source {
         let cause_text = cause.to_string();
-        if !text.ends_with(&cause_text) {
+        // OpenSSL's errors repeat themselves down the chain.
+        if !text.contains(&cause_text) {
             text.push_str(": ");
             text.push_str(&cause_text);
         }
@@ -466,11 +479,18 @@ mod tests {
         assert_eq!(target.config.get_application_name(), Some("schedd"));
         assert_eq!(target.config.get_connect_timeout(), Some(&CONNECT_TIMEOUT));
         assert_eq!(target.config.get_ssl_mode(), WireSslMode::Prefer);
+        assert_eq!(target.config.get_options(), Some(SESSION_OPTIONS));
         let target = Target::new("postgresql://u@h/db?sslmode=verify-full").unwrap();
         assert_eq!(target.config.get_ssl_mode(), WireSslMode::Require);
-        let target =
-            Target::new("postgresql://u@h/db?application_name=mine&connect_timeout=2").unwrap();
+        let target = Target::new(
+            "postgresql://u@h/db?application_name=mine&connect_timeout=2&options=-c%20lock_timeout%3D1s",
+        )
+        .unwrap();
         assert_eq!(target.config.get_application_name(), Some("mine"));
+        assert_eq!(
+            target.config.get_options(),
+            Some(format!("{SESSION_OPTIONS} -c lock_timeout=1s").as_str())
+        );
         assert_eq!(
             target.config.get_connect_timeout(),
             Some(&Duration::from_secs(2))
