@@ -438,6 +438,9 @@ pub struct RunInfo {
     /// 1 for an occurrence's first run, 2 for its first retry, ...
     #[serde(default = "first_attempt")]
     pub attempt: u32,
+    /// The host that ran it, when a fleet of hosts shares the spool.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host: Option<String>,
 }
 
 fn first_attempt() -> u32 {

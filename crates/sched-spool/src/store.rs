@@ -88,11 +88,14 @@ pub trait Store: Send {
     fn set_started(&mut self, started: &[(RunId, u32, Timestamp)]) -> Result<(), SpoolError>;
 
     /// Claims and records runs of crontab lines started at `now`, and
-    /// `now` as the last instant the daemon fully handled. Each occurrence
-    /// (line, instant, attempt) is claimed at most once, whoever asks: a
-    /// run gets its id, or `None` when the occurrence was already claimed
-    /// (in a shared spool, by another host; it must not start here). A
-    /// host-local line's occurrences are claimed per host.
+    /// `now` as the last instant the daemon fully handled. A run gets its
+    /// id, or `None` when its occurrence was already claimed and must not
+    /// start here. In a spool shared by a fleet each occurrence (line,
+    /// instant, attempt) is claimed at most once across the fleet, a
+    /// host-local line's once per host; a host's own spool claims every
+    /// run, its one daemon's planner deciding alone (which repeats a
+    /// wildcard line's occurrences after the clock is set back, as cron
+    /// does).
     fn start_cron_runs(
         &mut self,
         runs: &[CronRun],
@@ -100,9 +103,10 @@ pub trait Store: Send {
     ) -> Result<Vec<Option<RunId>>, SpoolError>;
 
     /// Records occurrences that did not run (skipped, missed, superseded),
-    /// and `handled`, if given, as the last instant fully handled. A
-    /// crontab line's occurrence is claimed as [`Store::start_cron_runs`]
-    /// claims it, and left out when it was already claimed.
+    /// and `handled`, if given, as the last instant fully handled. In a
+    /// shared spool a crontab line's occurrence is claimed as
+    /// [`Store::start_cron_runs`] claims it, and left out when another
+    /// host claimed it.
     fn record_occurrences(
         &mut self,
         occurrences: &[Occurrence],

@@ -20,3 +20,12 @@ suite!(match pg::TestDb::fresh() {
     Some(db) => Pg(db),
     None => return,
 });
+
+/// The shared spool's own rule, beyond the suite.
+#[test]
+fn each_occurrence_of_a_crontab_line_is_claimed_once() {
+    let Some(db) = pg::TestDb::fresh() else {
+        return;
+    };
+    conformance::each_occurrence_of_a_crontab_line_is_claimed_once(&Pg(db));
+}

@@ -128,6 +128,9 @@ pub struct Run<'a> {
     pub output_bytes: u64,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<&'a str>,
+    /// The host that ran it, in a fleet.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub host: Option<&'a str>,
     /// From the instant it was due to its start.
     pub lag_seconds: f64,
     /// From its start to its end; absent while it runs.
@@ -154,6 +157,7 @@ impl<'a> From<&'a RunInfo> for Run<'a> {
             output_tail: &run.output_tail,
             output_bytes: run.output_bytes,
             note: run.note.as_deref(),
+            host: run.host.as_deref(),
             lag_seconds: run.started.duration_since(run.due).as_secs_f64(),
             duration_seconds: run
                 .finished

@@ -98,14 +98,17 @@ fn write_run(run: &RunInfo, zone: &jiff::tz::TimeZone, out: &mut impl Write) -> 
         Some(origin) => origin.clone(),
         None => format!("job {}", run.job),
     };
-    let attempt = if run.attempt > 1 {
+    let mut detail = if run.attempt > 1 {
         format!(", attempt {}", run.attempt)
     } else {
         String::new()
     };
+    if let Some(host) = &run.host {
+        detail.push_str(&format!(", on {host}"));
+    }
     writeln!(
         out,
-        "run {} of {} ({}{attempt}): {}",
+        "run {} of {} ({}{detail}): {}",
         run.id, of, run.owner, ended
     )?;
     if matches!(

@@ -33,10 +33,11 @@ impl SqliteSpool {
             .map_err(|e| SqliteSpool::error_of(&self.path, e))
     }
 
-    /// Claims and records runs of crontab lines as started at `started`,
-    /// not yet with a pid, in one transaction; returns their run ids in
-    /// order, `None` for an occurrence already in the history (one host
-    /// holds this spool, so its own lines are all it claims).
+    /// Records runs of crontab lines as started at `started`, not yet with
+    /// a pid, in one transaction; returns their run ids in order, each
+    /// claimed: one daemon holds this spool, and its planner alone decides
+    /// (an occurrence of a wildcard line may run again after the clock was
+    /// set back, as cron runs it).
     pub fn start_cron_runs(
         &mut self,
         runs: &[CronRun],
@@ -49,12 +50,6 @@ impl SqliteSpool {
         note_handled(&tx, started).map_err(|e| SqliteSpool::error_of(&self.path, e))?;
         let mut ids = Vec::with_capacity(runs.len());
         for run in runs {
-            let claimed = !in_history(&tx, &run.origin, run.due, run.attempt)
-                .map_err(|e| SqliteSpool::error_of(&self.path, e))?;
-            if !claimed {
-                ids.push(None);
-                continue;
-            }
             let id = tx
                 .prepare_cached(
                     "INSERT INTO runs (job_id, kind, owner_uid, command, due, started, outcome, origin, owner_name, attempt)
@@ -162,11 +157,6 @@ impl SqliteSpool {
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
             .map_err(|e| SqliteSpool::error_of(&self.path, e))?;
         let insert = |occurrence: &Occurrence| -> rusqlite::Result<()> {
-            if let Some(origin) = &occurrence.origin
-                && in_history(&tx, origin, occurrence.due, occurrence.attempt)?
-            {
-                return Ok(());
-            }
             let columns = OutcomeColumns::of(&occurrence.outcome);
             let id = tx
                 .prepare_cached(
@@ -420,22 +410,6 @@ pub(crate) fn run_by_id(
             id,
             detail,
         })
-}
-
-/// Whether the occurrence of crontab line `origin` due at `due` has
-/// attempt `attempt` in the history already (started or recorded): the
-/// line's history is short (pruned to the runs kept), read by the origin
-/// index.
-fn in_history(
-    conn: &rusqlite::Connection,
-    origin: &str,
-    due: Timestamp,
-    attempt: u32,
-) -> rusqlite::Result<bool> {
-    conn.prepare_cached(
-        "SELECT EXISTS (SELECT 1 FROM runs WHERE origin = ?1 AND due = ?2 AND attempt = ?3 AND kind = 'cron')",
-    )?
-    .query_row(params![origin, to_micros(due), attempt.max(1)], |row| row.get(0))
 }
 
 /// The state key of the last instant the daemon fully handled.

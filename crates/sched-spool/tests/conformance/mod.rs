@@ -44,7 +44,6 @@ macro_rules! suite {
             the_last_instant_handled_survives_reopening,
             cron_retries_are_kept_replaced_dropped_and_survive_reopening,
             a_lost_run_gives_back_its_job_when_the_job_has_a_policy,
-            each_occurrence_of_a_crontab_line_is_claimed_once,
         );
     };
     (@cases $make:expr; $($case:ident,)*) => {
@@ -913,6 +912,9 @@ pub fn a_lost_run_gives_back_its_job_when_the_job_has_a_policy(backend: &dyn Bac
     ));
 }
 
+/// Not in the suite: a shared spool's rule (a host's own spool claims
+/// every run its daemon asks for).
+#[allow(dead_code)]
 pub fn each_occurrence_of_a_crontab_line_is_claimed_once(backend: &dyn Backend) {
     let mut store = backend.open();
     let due = instant("2026-01-01T10:00:00Z");

@@ -22,6 +22,16 @@ pub enum Event {
         /// at(1)'s queue letter: due batch jobs start by queue, then id.
         queue: char,
     },
+    /// Jobs pending in a shared spool and due soon, whichever host stored
+    /// them: each not known yet is claimed here too when due (the spool
+    /// gives it to one host only).
+    FleetJobs(Vec<sched_spool::DueJob>),
+    /// The work of hosts gone from the fleet: their lost runs of crontab
+    /// lines (retried under the line's policy) and their waiting retries.
+    TakenOver {
+        lost: Vec<sched_spool::RunRecord>,
+        retries: Vec<sched_spool::CronRetry>,
+    },
     /// A job was removed before it ran.
     Removed {
         id: JobId,

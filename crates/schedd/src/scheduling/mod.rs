@@ -2,7 +2,10 @@
 //! events that wake it.
 
 pub mod event;
+pub mod fleet;
+pub mod lost;
 pub mod scheduler;
+pub mod stored_crontabs;
 
 #[cfg(test)]
 mod tests;

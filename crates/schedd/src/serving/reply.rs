@@ -100,5 +100,6 @@ pub(crate) fn run_info(run: &RunRecord, names: &Names) -> RunInfo {
         output_bytes: run.output.total_bytes,
         note: run.note.clone(),
         attempt: run.attempt,
+        host: run.host.clone(),
     }
 }

@@ -8,7 +8,7 @@ mod restore;
 mod signals;
 
 use anyhow::Context as _;
-use sched_spool::{Owner, SqliteSpool};
+use sched_spool::{Owner, PgOptions, PgSpool, SpoolError, SqliteSpool, Store};
 use tokio::net::UnixListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
@@ -24,6 +24,7 @@ use crate::cron::watch::{Deliver, Reloader, Watch};
 use crate::cron::{self, Zones};
 use crate::error::DaemonError;
 use crate::scheduling::event::Event;
+use crate::scheduling::fleet::Heartbeat;
 use crate::serving::listener;
 use crate::storage::SpoolHandle;
 use crate::system::dirs;
@@ -43,9 +44,9 @@ pub fn run(config: Config, launch: &mut Launch) -> Result<(), DaemonError> {
     dirs::ensure(&config.spool_dir, dirs::PRIVATE).map_err(DaemonError::Files)?;
     let output_dir = config.spool_dir.join(OUTPUT_DIR);
     dirs::ensure(&output_dir, dirs::PRIVATE).map_err(DaemonError::Files)?;
-    let mut spool = SqliteSpool::open(&config.spool_dir.join(SPOOL_FILE))?;
+    let mut spool = open_spool(&config)?;
     spool.set_cron_runs_kept(config.live.cron_runs_kept);
-    restore::adopt_owner_names(&mut spool)?;
+    restore::adopt_owner_names(&mut *spool)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -55,9 +56,48 @@ pub fn run(config: Config, launch: &mut Launch) -> Result<(), DaemonError> {
     runtime.block_on(serve(config, spool, output_dir, launch))
 }
 
+/// The spool the configuration names: the SQLite database in the spool
+/// directory, or the PostgreSQL database a fleet shares. A database out
+/// of reach at start is waited for (a fleet's hosts may boot before it),
+/// saying so once; any other refusal stops the daemon.
+fn open_spool(config: &Config) -> Result<Box<dyn Store>, DaemonError> {
+    let Some(fleet) = &config.fleet else {
+        return Ok(Box::new(SqliteSpool::open(
+            &config.spool_dir.join(SPOOL_FILE),
+        )?));
+    };
+    let options = PgOptions {
+        host: fleet.host_name.clone(),
+        lease: fleet.lease,
+    };
+    let mut wait = std::time::Duration::from_secs(1);
+    let mut said = false;
+    loop {
+        match PgSpool::open(fleet.url.secret(), options.clone()) {
+            Ok(spool) => {
+                if said {
+                    tracing::info!("the spool database is reachable: starting");
+                }
+                return Ok(Box::new(spool));
+            }
+            Err(error @ SpoolError::Unreachable { .. }) => {
+                if !said {
+                    tracing::error!(
+                        "{error}; waiting for it (retrying with backoff up to a minute)"
+                    );
+                    said = true;
+                }
+                std::thread::sleep(wait);
+                wait = (wait * 2).min(std::time::Duration::from_secs(60));
+            }
+            Err(error) => return Err(error.into()),
+        }
+    }
+}
+
 async fn serve(
     config: Config,
-    spool: SqliteSpool,
+    spool: Box<dyn Store>,
     output_dir: std::path::PathBuf,
     launch: &mut Launch,
 ) -> Result<(), DaemonError> {
@@ -69,7 +109,7 @@ async fn serve(
         }
         None => Clock::system(),
     };
-    let (spool, mut spool_ended) = SpoolHandle::start(Box::new(spool))
+    let (spool, mut spool_ended) = SpoolHandle::start(spool)
         .context("cannot start the spool thread")
         .map_err(DaemonError::System)?;
     let lost_cron_runs = restore::recover_lost_runs(
@@ -89,7 +129,7 @@ async fn serve(
         .await?;
     let euid = sched_runas::current_euid();
     let zones = Zones::new(jiff::tz::TimeZone::system());
-    let user_crontabs = restore::load_user_crontabs(&spool, &zones).await?;
+    let (stored_crontabs, user_crontabs) = restore::load_user_crontabs(&spool, &zones).await?;
     let system_paths = SystemPaths {
         crontab: config.system_crontab.clone(),
         dir: config.cron_dir.clone(),
@@ -106,7 +146,7 @@ async fn serve(
         context,
         output_limit,
     } = assemble(Ingredients {
-        clock,
+        clock: clock.clone(),
         spool: spool.clone(),
         output_dir: output_dir.clone(),
         live: config.live.clone(),
@@ -134,7 +174,7 @@ async fn serve(
             let _ = events.send(Event::SystemCrontabs(load));
         }))
     };
-    let reloader = Reloader::new(system_paths, euid, zones, deliver);
+    let reloader = Reloader::new(system_paths, euid, zones.clone(), deliver);
     let live_settings = context.settings.clone();
     let mut in_force = Reloadable {
         config: config.clone(),
@@ -142,6 +182,20 @@ async fn serve(
     };
     let running = context.running.clone();
     let (shutdown_tx, shutdown_rx) = watch::channel(false);
+    let heartbeat = config.fleet.as_ref().map(|fleet| {
+        tokio::spawn(
+            Heartbeat {
+                spool: spool.clone(),
+                clock,
+                events: context.events.clone(),
+                zones: zones.clone(),
+                defaults: config.live.policy,
+                lease: fleet.lease,
+                crontabs: stored_crontabs,
+            }
+            .run(shutdown_rx.clone()),
+        )
+    });
     let mut scheduler_task = tokio::spawn(scheduler.run(events, shutdown_rx.clone()));
     let mut listener_task = tokio::spawn(listener::serve(
         listener,
@@ -171,6 +225,9 @@ async fn serve(
     };
     let _ = shutdown_tx.send(true);
     watch_task.abort();
+    if let Some(heartbeat) = heartbeat {
+        let _ = heartbeat.await;
+    }
     // A socket the service manager opened is its to remove.
     let remove_socket = || {
         if !socket_inherited {

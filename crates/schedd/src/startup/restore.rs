@@ -5,9 +5,8 @@
 use std::path::Path;
 
 use anyhow::Context as _;
-use sched_cron::policy::{Policy, PolicySpec};
-use sched_engine::policy::{AfterRun, Ending, after_run};
-use sched_spool::{JobRecord, RunKind, RunRecord, SpoolError, Store, Uid};
+use sched_cron::policy::Policy;
+use sched_spool::{RunRecord, SpoolError, Store, StoredCrontab};
 
 use crate::clock::Clock;
 use crate::cron::{self, Zones};
@@ -43,66 +42,22 @@ pub(super) fn adopt_owner_names(spool: &mut dyn Store) -> Result<(), SpoolError>
     Ok(())
 }
 
-/// Every user's crontab from the spool, parsed. A line that no longer
-/// loads (its CRON_TZ zone was removed from the system) is logged. The
-/// crontab of a uid with no account any more is an orphan, as cronie calls
-/// it: kept in the spool, not loaded (it would fail at every one of its
-/// times), and logged; so is one whose uid now belongs to another account.
+/// Every user's crontab from the spool, as stored and parsed
+/// ([`crate::scheduling::stored_crontabs::load_stored`]).
 pub(super) async fn load_user_crontabs(
     spool: &SpoolHandle,
     zones: &Zones,
-) -> Result<Vec<cron::Loaded>, DaemonError> {
+) -> Result<(Vec<StoredCrontab>, Vec<cron::Loaded>), DaemonError> {
     let stored = spool.crontabs().await?;
     let zones = zones.clone();
+    let parsed = stored.clone();
     let loaded = tokio::task::spawn_blocking(move || {
-        stored
-            .into_iter()
-            .filter_map(|crontab| {
-                let uid = crontab.owner_uid;
-                let name = owner_of(uid, crontab.owner_name.as_deref())?;
-                let (loaded, errors) = cron::load_user(uid.0, &name, &crontab.text, &zones);
-                for error in errors {
-                    tracing::error!("crontab of {name}:{error}; the line is skipped");
-                }
-                Some(loaded)
-            })
-            .collect()
+        crate::scheduling::stored_crontabs::load_stored(parsed, &zones)
     })
     .await
     .context("reading the users' crontabs failed")
     .map_err(DaemonError::Stopped)?;
-    Ok(loaded)
-}
-
-/// The owner of a user's crontab stored for `uid` by the account `stored`,
-/// if that account still holds the uid (the executor's rule: the name is
-/// looked up, so accounts sharing a uid are each themselves); otherwise
-/// the crontab is an orphan, logged and not loaded. A failed lookup loads
-/// it: the executor checks again before each run.
-fn owner_of(uid: Uid, stored: Option<&str>) -> Option<String> {
-    let Some(name) = stored else {
-        tracing::warn!(
-            uid = uid.0,
-            "the crontab of uid {uid} has no known owner (its account was gone when names began to be kept): not loaded"
-        );
-        return None;
-    };
-    match sched_runas::uid_of_name(name) {
-        Ok(Some(holder)) if holder == uid.0 => return Some(name.to_owned()),
-        Err(_) => return Some(name.to_owned()),
-        Ok(_) => {}
-    }
-    match crate::system::accounts::account_of(uid) {
-        Ok(Some(now)) => tracing::warn!(
-            uid = uid.0,
-            "the crontab of uid {uid} is an orphan: it was {name}'s, and uid {uid} is now {now}'s: not loaded"
-        ),
-        _ => tracing::warn!(
-            uid = uid.0,
-            "the crontab of uid {uid} is an orphan (no such user): not loaded"
-        ),
-    }
-    None
+    Ok((stored, loaded))
 }
 
 /// Whether this is the first daemon since the system booted: the boot id
@@ -121,7 +76,12 @@ pub(super) async fn is_new_boot(
             return Ok(false);
         }
     };
-    let before = spool.swap_state(BOOT_ID_KEY, boot_id.clone()).await?;
+    // In a fleet each host boots on its own: the key is the host's.
+    let key = match spool.fleet_host().await? {
+        Some(host) => format!("{BOOT_ID_KEY}@{host}"),
+        None => BOOT_ID_KEY.to_owned(),
+    };
+    let before = spool.swap_state(key, boot_id.clone()).await?;
     Ok(before.as_deref() != Some(boot_id.as_str()))
 }
 
@@ -147,7 +107,7 @@ pub(super) async fn recover_lost_runs(
     for run in lost {
         let path = output::path(output_dir, run);
         let kept = output::read(&path, limit).unwrap_or_default();
-        let (record, held) = spool.lose_run(run, now, kept).await?;
+        let record = crate::scheduling::lost::lose(spool, run, now, kept, defaults).await?;
         output::remove(&path)
             .with_context(|| format!("cannot remove {}", path.display()))
             .map_err(DaemonError::Files)?;
@@ -155,51 +115,16 @@ pub(super) async fn recover_lost_runs(
             run = run.0,
             "a run of the previous daemon was lost: it may still be running"
         );
-        if let Some(job) = held {
-            retry_lost_job(spool, job, now, defaults).await?;
-        }
-        if let Some(record) = record.filter(|record| record.kind == RunKind::Cron) {
-            cron_runs.push(record);
-        }
+        cron_runs.extend(record.cron);
     }
     Ok(cron_runs)
-}
-
-/// Queues a lost at job's next attempt when its policy retries lost runs
-/// (and has attempts left).
-async fn retry_lost_job(
-    spool: &SpoolHandle,
-    job: JobRecord,
-    now: jiff::Timestamp,
-    defaults: &Policy,
-) -> Result<(), DaemonError> {
-    let policy = match PolicySpec::parse(&job.job.policy) {
-        Ok(spec) => spec.over(defaults),
-        Err(_) => *defaults,
-    };
-    let seed = sched_engine::policy::job_seed(job.id.0);
-    match after_run(&policy, job.job.attempt, Ending::Lost, now, seed, None) {
-        AfterRun::Retry { attempt, at } => {
-            tracing::warn!(job = job.id.0, attempt, %at, "the lost job is retried (its policy retries lost runs)");
-            spool.requeue_job(job.retry(attempt, at)).await?;
-        }
-        AfterRun::GaveUp { attempts } => {
-            tracing::warn!(
-                job = job.id.0,
-                attempts,
-                "the lost job is not retried: no attempt left"
-            );
-        }
-        AfterRun::Done | AfterRun::Superseded { .. } => {}
-    }
-    Ok(())
 }
 
 #[cfg(test)]
 mod tests {
     use std::io::Write;
 
-    use sched_spool::{JobKind, NewJob, Outcome, Owner, SqliteSpool};
+    use sched_spool::{JobKind, NewJob, Outcome, Owner, SqliteSpool, Uid};
 
     use super::*;
 

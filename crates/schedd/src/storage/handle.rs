@@ -7,8 +7,8 @@ use std::sync::mpsc;
 
 use jiff::Timestamp;
 use sched_spool::{
-    CronRun, CrontabInstall, JobId, JobRecord, NewJob, Outcome, Output, Owner, PendingJob, RunId,
-    RunRecord, SpoolError, Store, StoredCrontab, Uid,
+    CronRun, CrontabInstall, DueJob, Fleet, JobId, JobRecord, Lease, NewJob, Outcome, Output,
+    Owner, PendingJob, RunId, RunRecord, SpoolError, Store, StoredCrontab, TakenOver, Uid,
 };
 use tokio::sync::oneshot;
 
@@ -381,10 +381,49 @@ impl SpoolHandle {
     /// See [`Store::swap_state`].
     pub async fn swap_state(
         &self,
-        key: &'static str,
+        key: String,
         value: String,
     ) -> Result<Option<String>, SpoolCallError> {
-        self.call(move |store| store.swap_state(key, &value)).await
+        self.call(move |store| store.swap_state(&key, &value)).await
+    }
+
+    /// Runs `f` with the spool's fleet operations; `Ok(None)` when the
+    /// spool is a host's own, with no fleet.
+    async fn fleet_call<R: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut dyn Fleet) -> Result<R, SpoolError> + Send + 'static,
+    ) -> Result<Option<R>, SpoolCallError> {
+        self.call(move |store| store.fleet().map(f).transpose())
+            .await
+    }
+
+    /// See [`Fleet::host`]: this daemon's name in the fleet, if the spool
+    /// is shared.
+    pub async fn fleet_host(&self) -> Result<Option<String>, SpoolCallError> {
+        self.fleet_call(|fleet| Ok(fleet.host().to_owned())).await
+    }
+
+    /// See [`Fleet::renew_lease`].
+    pub async fn renew_lease(&self) -> Result<Option<Lease>, SpoolCallError> {
+        self.fleet_call(|fleet| fleet.renew_lease()).await
+    }
+
+    /// See [`Fleet::take_over`].
+    pub async fn take_over(&self) -> Result<Option<TakenOver>, SpoolCallError> {
+        self.fleet_call(|fleet| fleet.take_over()).await
+    }
+
+    /// See [`Fleet::jobs_due_by`].
+    pub async fn jobs_due_by(
+        &self,
+        until: Timestamp,
+    ) -> Result<Option<Vec<DueJob>>, SpoolCallError> {
+        self.fleet_call(move |fleet| fleet.jobs_due_by(until)).await
+    }
+
+    /// See [`Fleet::crontabs_version`].
+    pub async fn crontabs_version(&self) -> Result<Option<i64>, SpoolCallError> {
+        self.fleet_call(|fleet| fleet.crontabs_version()).await
     }
 }
 

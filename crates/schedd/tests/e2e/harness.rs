@@ -49,6 +49,9 @@ pub struct Options {
     pub env: Vec<(String, String)>,
     /// Make the socket's directory reachable by other users.
     pub shared: bool,
+    /// A PostgreSQL spool's URL: the daemon shares it, with its own
+    /// state directory (`spool/`) for its jobs' output.
+    pub spool_url: Option<String>,
 }
 
 impl Default for Options {
@@ -58,6 +61,7 @@ impl Default for Options {
             extra: vec!["--batch-load".into(), "1000".into()],
             env: Vec::new(),
             shared: false,
+            spool_url: None,
         }
     }
 }
@@ -148,11 +152,16 @@ impl Daemon {
     /// The `schedd` command line for this dir.
     pub fn schedd_command(&self, options: &Options) -> Command {
         let mut command = Command::new(SCHEDD);
+        command.arg("--socket").arg(&self.socket);
+        match &options.spool_url {
+            Some(url) => command
+                .arg("--spool")
+                .arg(url)
+                .arg("--state-dir")
+                .arg(&self.spool),
+            None => command.arg("--spool").arg(&self.spool),
+        };
         command
-            .arg("--socket")
-            .arg(&self.socket)
-            .arg("--spool")
-            .arg(&self.spool)
             .arg("--system-crontab")
             .arg(self.dir.path().join("etc/crontab"))
             .arg("--cron-dir")
@@ -473,6 +482,9 @@ pub struct Run {
     pub output_bytes: u64,
     #[serde(default)]
     pub note: Option<String>,
+    /// The host that ran it, on a shared spool.
+    #[serde(default)]
+    pub host: Option<String>,
     pub lag_seconds: f64,
     pub duration_seconds: Option<f64>,
 }
@@ -594,4 +606,42 @@ impl Drop for TempUser {
                 .status();
         }
     }
+}
+
+/// A fresh, empty PostgreSQL database for `test` on the test cluster
+/// (`SCHED_TEST_POSTGRES`, a superuser's URL, which `.ci/run` and
+/// `scripts/pg-test-cluster.sh` provide), as a URL; `None`, with the
+/// reason printed, when there is no cluster here. In CI there must be
+/// one: the fleet tests never skip there.
+pub fn fleet_database(test: &str) -> Option<String> {
+    let Some(admin) = std::env::var("SCHED_TEST_POSTGRES")
+        .ok()
+        .filter(|url| !url.is_empty())
+    else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "{test}: SCHED_TEST_POSTGRES is not set, and the fleet tests must run in CI (.ci/run starts a cluster)"
+        );
+        eprintln!(
+            "{test}: skipped: SCHED_TEST_POSTGRES is not set (scripts/pg-test-cluster.sh starts a test cluster)"
+        );
+        return None;
+    };
+    let name = format!("schedd_e2e_{test}_{}", std::process::id());
+    let mut client = postgres::Client::connect(&admin, postgres::NoTls).unwrap_or_else(|error| {
+        panic!("{test}: cannot reach the test cluster at {admin}: {error}")
+    });
+    // One statement each: neither may run inside a transaction block.
+    client
+        .batch_execute(&format!("DROP DATABASE IF EXISTS {name}"))
+        .unwrap();
+    client
+        .batch_execute(&format!("CREATE DATABASE {name}"))
+        .unwrap();
+    let (base, query) = match admin.split_once('?') {
+        Some((base, query)) => (base, format!("?{query}")),
+        None => (admin.as_str(), String::new()),
+    };
+    let server = base.rsplit_once('/').map_or(base, |(server, _)| server);
+    Some(format!("{server}/{name}{query}"))
 }

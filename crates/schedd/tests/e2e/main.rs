@@ -3,6 +3,7 @@
 
 mod bad_input;
 mod cron;
+mod fleet;
 mod flood;
 mod full_disk;
 mod habits;

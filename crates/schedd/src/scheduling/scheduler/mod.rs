@@ -260,6 +260,15 @@ impl Scheduler {
                 queue,
             } => self.add(id, due, kind, queue),
             Event::Removed { id, due, kind } => self.one_shots.remove(id.0, due, kind_of(kind)),
+            Event::FleetJobs(jobs) => {
+                for job in jobs {
+                    self.add(job.id, job.due, job.kind, job.queue);
+                }
+            }
+            Event::TakenOver { lost, retries } => {
+                self.retry_lost(lost).await;
+                self.take_cron_retries(retries).await;
+            }
             Event::RunFinished(finished) => {
                 tracing::debug!(run = finished.run.0, outcome = ?finished.outcome, "run finished");
                 self.after_run_ended(finished.run, &finished.outcome).await;
@@ -476,7 +485,8 @@ impl Scheduler {
                 origin: job.origin(),
                 due: occurrence.scheduled,
                 attempt: occurrence.attempt,
-                host_local: job.host_local(),
+                // Each host boots on its own: @reboot is each host's.
+                host_local: job.host_local() || job.schedule.is_reboot(),
             })
             .collect();
         let ids = match self.spool.start_cron_runs(runs, now).await {

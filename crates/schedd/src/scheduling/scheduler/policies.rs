@@ -557,6 +557,13 @@ impl Scheduler {
                 return;
             }
         };
+        self.take_cron_retries(retries).await;
+    }
+
+    /// Takes over crontab retries kept in the spool (at start, or a gone
+    /// host's): each waits for its instant, unless its line changed or
+    /// the line's next occurrence came first.
+    pub async fn take_cron_retries(&mut self, retries: Vec<sched_spool::CronRetry>) {
         for retry in retries {
             let key = self
                 .cron
