@@ -39,6 +39,11 @@ pub trait Fleet {
     /// A number that changes whenever any host installs or removes a
     /// user's crontab.
     fn crontabs_version(&self) -> Result<i64, SpoolError>;
+
+    /// The latest instant any host of the fleet fully handled: the
+    /// fleet's lines missed nothing before it (a host's own lines follow
+    /// its own [`Store::last_handled`](crate::Store::last_handled)).
+    fn fleet_handled(&self) -> Result<Option<Timestamp>, SpoolError>;
 }
 
 /// This node's lease, as renewed.

@@ -38,6 +38,10 @@ const TAKE_RETRIES: &str = concat!(
 const RUNS_OF_NODES: &str = "SELECT id FROM schedd.runs
     WHERE outcome = 'running' AND node = ANY($1::bigint[]) ORDER BY id";
 
+/// The latest last-handled instant of every host (keys `handled@HOST`).
+const FLEET_HANDLED: &str = "SELECT max(value::bigint) FROM schedd.state
+    WHERE key LIKE 'handled@%' AND value ~ '^-?[0-9]+$'";
+
 const JOBS_DUE_BY: &str = "SELECT id, due, kind, queue FROM schedd.jobs
     WHERE due <= $1 ORDER BY due, id";
 
@@ -131,5 +135,11 @@ impl Fleet for PgSpool {
 
     fn crontabs_version(&self) -> Result<i64, SpoolError> {
         PgSpool::crontabs_version(self)
+    }
+
+    fn fleet_handled(&self) -> Result<Option<Timestamp>, SpoolError> {
+        let micros: Option<i64> =
+            self.with(|session| Ok(session.query_one(FLEET_HANDLED, &[])?.try_get(0)?))?;
+        Ok(micros.and_then(from_micros))
     }
 }

@@ -421,6 +421,11 @@ impl SpoolHandle {
         self.fleet_call(move |fleet| fleet.jobs_due_by(until)).await
     }
 
+    /// See [`Fleet::fleet_handled`].
+    pub async fn fleet_handled(&self) -> Result<Option<Option<Timestamp>>, SpoolCallError> {
+        self.fleet_call(|fleet| fleet.fleet_handled()).await
+    }
+
     /// See [`Fleet::crontabs_version`].
     pub async fn crontabs_version(&self) -> Result<Option<i64>, SpoolCallError> {
         self.fleet_call(|fleet| fleet.crontabs_version()).await

@@ -345,3 +345,65 @@ fn a_killed_hosts_runs_are_recorded_lost_by_another_and_retried_there() {
 fn job_id_of(reply: &str) -> u64 {
     crate::harness::job_id(reply.lines().next().unwrap())
 }
+
+#[test]
+fn a_host_back_from_a_downtime_catches_up_nothing_the_fleet_ran() {
+    let Some(url) = fleet_database("catch_up") else {
+        return;
+    };
+    // Two finished runs kept per line: the claims of older occurrences
+    // are pruned while the host is down.
+    let conf_dir = tempfile::tempdir().unwrap();
+    let conf = conf_dir.path().join("schedd.conf");
+    std::fs::write(&conf, "cron_runs_kept = 2\n").unwrap();
+    let with_conf = |name: &str, start: &str| Options {
+        mock_clock: Some(start.to_owned()),
+        spool_url: Some(url.clone()),
+        extra: [
+            "--batch-load",
+            "1000",
+            "--host-name",
+            name,
+            "--lease",
+            LEASE,
+            "--config",
+            conf.to_str().unwrap(),
+        ]
+        .map(str::to_owned)
+        .to_vec(),
+        ..Options::default()
+    };
+    let mut away = Daemon::start(with_conf("away", "2026-03-02T09:59:30Z"));
+    let stay = Daemon::start(with_conf("stay", "2026-03-02T09:59:30Z"));
+    let ran = away.dir.path().join("ran");
+    let output = away.sched_stdin(
+        &["crontab", "-"],
+        &format!(
+            "SCHED_CATCHUP=all\n* * * * * echo $SCHED_SCHEDULED_AT >> {}\n",
+            ran.display()
+        ),
+    );
+    assert!(output.status.success(), "{output:?}");
+    wait_for_entries(&stay, 1);
+    away.advance_to("2026-03-02T10:00:30Z");
+    stay.advance_to("2026-03-02T10:00:30Z");
+    assert!(away.stop().success());
+    // The fleet runs on without it for ten minutes.
+    stay.advance_to("2026-03-02T10:10:30Z");
+    away.launch(&with_conf("away", "2026-03-02T10:10:30Z"));
+    away.settle();
+    stay.advance_to("2026-03-02T10:12:30Z");
+    away.advance_to("2026-03-02T10:12:30Z");
+    let mut lines: Vec<String> = std::fs::read_to_string(&ran)
+        .unwrap()
+        .lines()
+        .map(str::to_owned)
+        .collect();
+    lines.sort();
+    let expected: Vec<String> = (0..=12)
+        .map(|minute| {
+            (instant("2026-03-02T10:00:00Z") + SignedDuration::from_mins(minute)).to_string()
+        })
+        .collect();
+    assert_eq!(lines, expected, "each minute ran once, none again");
+}

@@ -669,6 +669,16 @@ impl Scheduler {
                 return;
             }
         };
+        // In a fleet, the other hosts ran the fleet's lines while this
+        // one was down: those missed nothing before the latest instant any
+        // host handled (and their old claims may be pruned by now).
+        let fleet_last = match self.spool.fleet_handled().await {
+            Ok(handled) => handled.flatten(),
+            Err(error) => {
+                tracing::error!("cannot read when the fleet last ran: {error}");
+                return;
+            }
+        };
         let now = self.clock.now();
         if last >= now {
             return;
@@ -684,6 +694,15 @@ impl Scheduler {
             }
             let Some(job) = self.cron.get(key) else {
                 continue;
+            };
+            let last = match fleet_last {
+                Some(fleet_last) if !job.host_local() && fleet_last > last => {
+                    if fleet_last >= now || !self.cron.missed_between(key, fleet_last, now) {
+                        continue;
+                    }
+                    fleet_last
+                }
+                _ => last,
             };
             let policy = self.policy_of(&job);
             // The planner runs the entry from its next instant on: the
