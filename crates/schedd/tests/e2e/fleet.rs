@@ -6,6 +6,7 @@
 //! whose policy retries lost runs runs again there.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::os::unix::fs::PermissionsExt;
 use std::time::{Duration, Instant};
 
 use jiff::{SignedDuration, Timestamp};
@@ -26,7 +27,12 @@ const LEASE: &str = "3s";
 
 /// A host of the fleet on `url`, named `name`, its mock clock at `start`.
 fn host(url: &str, name: &str, start: Timestamp) -> Daemon {
-    Daemon::start(Options {
+    Daemon::start(host_options(url, name, start))
+}
+
+/// How [`host`] starts a daemon.
+fn host_options(url: &str, name: &str, start: Timestamp) -> Options {
+    Options {
         mock_clock: Some(start.to_string()),
         spool_url: Some(url.to_owned()),
         extra: [
@@ -40,7 +46,7 @@ fn host(url: &str, name: &str, start: Timestamp) -> Daemon {
         .map(str::to_owned)
         .to_vec(),
         ..Options::default()
-    })
+    }
 }
 
 /// Waits until `node` has loaded `entries` crontab entries (another host
@@ -406,4 +412,84 @@ fn a_host_back_from_a_downtime_catches_up_nothing_the_fleet_ran() {
         })
         .collect();
     assert_eq!(lines, expected, "each minute ran once, none again");
+}
+
+#[test]
+fn a_host_without_the_owners_account_leaves_the_job_to_a_host_with_it() {
+    let test = "a_host_without_the_owners_account_leaves_the_job_to_a_host_with_it";
+    if !crate::harness::root_or_skip(test) {
+        return;
+    }
+    let Some(url) = fleet_database("strangers") else {
+        return;
+    };
+    let _accounts = crate::harness::accounts_lock();
+    let Some(mut user) = crate::harness::TempUser::create("schedfleet1", test) else {
+        return;
+    };
+    let start = instant("2026-03-02T10:00:00Z");
+    let shared = |name: &str, start: Timestamp| Options {
+        shared: true,
+        ..host_options(&url, name, start)
+    };
+    let first = Daemon::start(shared("first", start));
+    let mut second = Daemon::start(shared("second", start));
+    let marker = first.dir.path().join("ran");
+    std::fs::set_permissions(first.dir.path(), std::fs::Permissions::from_mode(0o777)).unwrap();
+    let output = first.sched_as(
+        user.uid,
+        user.gid,
+        &["at", "now + 1 min", &format!("touch {}", marker.display())],
+    );
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    let id = job_id_of(&String::from_utf8_lossy(&output.stdout));
+    // No host has the account when the job is due: each leaves it, and
+    // says why in the job's history.
+    let uid = user.uid;
+    user.delete();
+    second.wait_until("the job to be known", |node| {
+        node.upcoming(5).iter().any(|run| run.job == Some(id))
+    });
+    first.advance_to("2026-03-02T10:02:00Z");
+    second.advance_to("2026-03-02T10:02:00Z");
+    second.wait_until("both refusals", |node| fleet_runs(node).len() >= 2);
+    let mut refusals: Vec<(Outcome, Option<String>)> = fleet_runs(&first)
+        .into_iter()
+        .map(|run| (run.outcome, run.host))
+        .collect();
+    refusals.sort_by(|a, b| a.1.cmp(&b.1));
+    let refusal = |host: &str| {
+        (
+            Outcome::Skipped {
+                reason: format!(
+                    "host {host} has no account schedfleet1: left to the other hosts of the fleet"
+                ),
+            },
+            Some(host.to_owned()),
+        )
+    };
+    assert_eq!(refusals, [refusal("first"), refusal("second")]);
+    assert!(!marker.exists());
+    assert_eq!(
+        first.jobs().iter().map(|job| job.id).collect::<Vec<_>>(),
+        [id]
+    );
+    // The account is back (the host that has it, say): a host that has
+    // not refused the job yet claims it and runs it.
+    let Some(_user) = crate::harness::TempUser::create_with("schedfleet1", Some(uid), test) else {
+        return;
+    };
+    assert!(second.stop().success());
+    second.launch(&shared("second", instant("2026-03-02T10:02:00Z")));
+    second.wait_until("the job to run", |_| marker.exists());
+    second.settle();
+    let ran: Vec<(Outcome, Option<String>)> = fleet_runs(&first)
+        .into_iter()
+        .filter(|run| !matches!(run.outcome, Outcome::Skipped { .. }))
+        .map(|run| (run.outcome, run.host))
+        .collect();
+    assert_eq!(
+        ran,
+        [(Outcome::Exited { code: 0 }, Some("second".to_owned()))]
+    );
 }

@@ -20,6 +20,7 @@ use sched_spool::{CronRun, JobId, JobKind, Owner, RunId};
 use tokio::sync::{mpsc, oneshot, watch};
 
 mod policies;
+mod strangers;
 mod tracking;
 
 use super::event::{Event, SystemRow, UpcomingCron};
@@ -62,6 +63,11 @@ pub struct Scheduler {
     /// Runs of crontab lines the previous daemon lost, to be retried once
     /// the scheduler starts where their line's policy says so.
     lost_cron_runs: Vec<sched_spool::RunRecord>,
+    /// This host's name when the spool is a fleet's.
+    fleet_host: Option<String>,
+    /// The at jobs this host left to others (their owner has no account
+    /// here).
+    refused: strangers::Refused,
 }
 
 impl Scheduler {
@@ -87,6 +93,8 @@ impl Scheduler {
             system_refused: Vec::new(),
             tracking: Tracking::default(),
             lost_cron_runs: Vec::new(),
+            fleet_host: None,
+            refused: strangers::Refused::default(),
         }
     }
 
@@ -188,6 +196,13 @@ impl Scheduler {
                 return;
             }
         };
+        self.fleet_host = match self.spool.fleet_host().await {
+            Ok(host) => host,
+            Err(error) => {
+                tracing::error!("cannot read the spool: {error}");
+                return;
+            }
+        };
         if std::mem::take(&mut self.run_reboot_entries) {
             self.start_reboot_entries().await;
         }
@@ -262,7 +277,9 @@ impl Scheduler {
             Event::Removed { id, due, kind } => self.one_shots.remove(id.0, due, kind_of(kind)),
             Event::FleetJobs(jobs) => {
                 for job in jobs {
-                    self.add(job.id, job.due, job.kind, job.queue);
+                    if !self.refused.contains(job.id.0) {
+                        self.add(job.id, job.due, job.kind, job.queue);
+                    }
                 }
             }
             Event::TakenOver { lost, retries } => {
@@ -660,7 +677,8 @@ impl Scheduler {
     /// Claims the at jobs `due` (due instant, id) in one spool transaction
     /// and makes each ready to start at its instant.
     async fn arm(&mut self, due: &[(Timestamp, u64)], now: Timestamp) {
-        for (job, run) in self.claim(due, JobKind::At, now).await {
+        let claimed = self.claim(due, JobKind::At, now).await;
+        for (job, run) in self.refuse_strangers(claimed, now).await {
             let (instant, id) = (job.job.due, job.id);
             let record = job.clone();
             if let Some(ready) = self.executor.prepare(Task::Job(job), run).await {
@@ -713,7 +731,8 @@ impl Scheduler {
     /// starts each.
     async fn start(&mut self, due: &[(Timestamp, u64)], kind: JobKind, now: Timestamp) {
         let mut started = Vec::new();
-        for (job, run) in self.claim(due, kind, now).await {
+        let claimed = self.claim(due, kind, now).await;
+        for (job, run) in self.refuse_strangers(claimed, now).await {
             let policy = self.job_policy(&job);
             let scheduled = job.job.scheduled();
             // A retry starts later by design: the deadline is the first
