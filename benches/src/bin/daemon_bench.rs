@@ -59,11 +59,21 @@ impl Daemon {
     fn start() -> Result<Daemon> {
         let dir = tempfile::tempdir()?;
         let socket = dir.path().join("schedd.sock");
-        let child = Command::new(sibling("schedd")?)
-            .arg("--socket")
-            .arg(&socket)
-            .arg("--spool")
-            .arg(dir.path().join("spool"))
+        let mut command = Command::new(sibling("schedd")?);
+        command.arg("--socket").arg(&socket);
+        // DAEMON_BENCH_SPOOL: a PostgreSQL spool's URL (an empty database),
+        // to measure the fleet's backend; the SQLite spool otherwise.
+        match std::env::var("DAEMON_BENCH_SPOOL") {
+            Ok(url) if !url.is_empty() => command
+                .arg("--spool")
+                .arg(url)
+                .arg("--state-dir")
+                .arg(dir.path().join("spool"))
+                .arg("--host-name")
+                .arg("bench"),
+            _ => command.arg("--spool").arg(dir.path().join("spool")),
+        };
+        let child = command
             .env(
                 "SCHEDD_LOG",
                 std::env::var("DAEMON_BENCH_LOG").unwrap_or_else(|_| "warn".to_owned()),

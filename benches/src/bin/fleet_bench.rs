@@ -133,26 +133,39 @@ fn claims(admin: &str, jobs: usize, nodes: usize) -> Result<()> {
             std::thread::spawn(move || -> Result<Vec<JobId>> {
                 let mut spool = PgSpool::open(&url, PgOptions::new(format!("node{node}")))?;
                 let mut mine = Vec::new();
+                let mut renewed = Instant::now();
                 loop {
+                    // As the daemon's heartbeat does, every third of the lease.
+                    if renewed.elapsed() > Duration::from_secs(2) {
+                        spool.fleet().expect("a shared spool").renew_lease()?;
+                        renewed = Instant::now();
+                    }
+                    // The jobs due, as a heartbeat reads them; then claimed
+                    // 64 at a time, as the daemon makes them ready.
                     let due_jobs = spool.fleet().expect("a shared spool").jobs_due_by(due)?;
                     if due_jobs.is_empty() {
                         return Ok(mine);
                     }
-                    // Each node starts from its own place in the list, as
-                    // nodes whose views differ by a beat do.
+                    // Each node starts from its own place in the list.
                     let offset = (node * due_jobs.len() / 3) / 64 * 64;
                     let ids: Vec<JobId> = due_jobs[offset..]
                         .iter()
                         .chain(&due_jobs[..offset])
                         .map(|job| job.id)
-                        .take(64)
                         .collect();
-                    let claimed = spool.claim(&ids, due)?;
-                    let started: Vec<_> = claimed.iter().map(|(_, run)| (*run, 1, due)).collect();
-                    spool.set_started(&started)?;
-                    for (job, run) in &claimed {
-                        spool.finish_run(*run, due, &Outcome::Exited(0), &Output::default())?;
-                        mine.push(job.id);
+                    for batch in ids.chunks(64) {
+                        if renewed.elapsed() > Duration::from_secs(2) {
+                            spool.fleet().expect("a shared spool").renew_lease()?;
+                            renewed = Instant::now();
+                        }
+                        let claimed = spool.claim(batch, due)?;
+                        let started: Vec<_> =
+                            claimed.iter().map(|(_, run)| (*run, 1, due)).collect();
+                        spool.set_started(&started)?;
+                        for (job, run) in &claimed {
+                            spool.finish_run(*run, due, &Outcome::Exited(0), &Output::default())?;
+                            mine.push(job.id);
+                        }
                     }
                 }
             })

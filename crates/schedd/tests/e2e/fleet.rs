@@ -493,3 +493,138 @@ fn a_host_without_the_owners_account_leaves_the_job_to_a_host_with_it() {
         [(Outcome::Exited { code: 0 }, Some("second".to_owned()))]
     );
 }
+
+/// A TCP relay to the test cluster that a test can cut and mend: the
+/// daemon's database connection goes through it.
+struct Relay {
+    port: u16,
+    open: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl Relay {
+    /// A relay on a loopback port to the server of `url`.
+    fn to(url: &str) -> Relay {
+        use std::net::{TcpListener, TcpStream};
+        use std::sync::atomic::Ordering;
+        let server = url
+            .split_once('@')
+            .map_or(url, |(_, rest)| rest)
+            .split('/')
+            .next()
+            .unwrap()
+            .to_owned();
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let open = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
+        let gate = open.clone();
+        std::thread::spawn(move || {
+            for client in listener.incoming() {
+                let Ok(client) = client else { continue };
+                if !gate.load(Ordering::SeqCst) {
+                    continue; // dropped: the connection is refused at once
+                }
+                let Ok(upstream) = TcpStream::connect(&server) else {
+                    continue;
+                };
+                for (from, to) in [
+                    (client.try_clone().unwrap(), upstream.try_clone().unwrap()),
+                    (upstream, client),
+                ] {
+                    let gate = gate.clone();
+                    std::thread::spawn(move || {
+                        let (mut from, mut to) = (from, to);
+                        let mut buffer = [0u8; 16384];
+                        use std::io::{Read, Write};
+                        while let Ok(n) = from.read(&mut buffer) {
+                            if n == 0
+                                || !gate.load(Ordering::SeqCst)
+                                || to.write_all(&buffer[..n]).is_err()
+                            {
+                                break;
+                            }
+                        }
+                        let _ = from.shutdown(std::net::Shutdown::Both);
+                        let _ = to.shutdown(std::net::Shutdown::Both);
+                    });
+                }
+            }
+        });
+        Relay { port, open }
+    }
+
+    /// `url` with its server replaced by the relay.
+    fn url(&self, url: &str) -> String {
+        let (scheme_user, rest) = url.split_once('@').unwrap();
+        let path = rest.split_once('/').map_or("", |(_, path)| path);
+        format!("{scheme_user}@127.0.0.1:{}/{path}", self.port)
+    }
+
+    /// Cuts every connection and refuses new ones (true), or lets them
+    /// through again (false).
+    fn cut(&self, cut: bool) {
+        self.open.store(!cut, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+#[test]
+fn a_host_that_loses_the_database_keeps_its_runs_claims_nothing_and_loses_no_submission() {
+    let Some(url) = fleet_database("unreachable") else {
+        return;
+    };
+    let relay = Relay::to(&url);
+    let start = instant("2026-03-02T10:00:00Z");
+    let node = host(&relay.url(&url), "cut", start);
+    let marker = node.dir.path().join("release");
+    // A job that runs until the test lets it end.
+    let id = node.at(
+        "now",
+        &format!(
+            "while ! test -e {0}; do sleep 0.05; done; echo ended",
+            marker.display()
+        ),
+    );
+    node.wait_until("the job to run", |node| {
+        node.runs()
+            .iter()
+            .any(|run| run.job == id && run.outcome == Outcome::Running)
+    });
+    relay.cut(true);
+    // sched says the spool is unreachable; a submission is refused, not
+    // acknowledged and lost.
+    node.wait_until("the spool to be out of reach", |node| {
+        let output = node.sched(&["ls"]);
+        !output.status.success()
+            && String::from_utf8_lossy(&output.stderr).contains("is unreachable")
+    });
+    let refused = node.sched(&["at", "now + 5 min", "echo during the cut"]);
+    assert!(!refused.status.success(), "{refused:?}");
+    let outage = "nothing new starts on this host until the spool database is back";
+    node.wait_until("the outage to be logged", |node| {
+        node.log().contains(outage)
+    });
+    // The job started before the cut goes on and ends.
+    std::fs::write(&marker, "").unwrap();
+    relay.cut(false);
+    node.wait_until("the database to be back", |node| {
+        node.log().contains("the spool database is reachable again")
+    });
+    node.wait_until("the run's end to be recorded", |node| {
+        let output = node.sched(&["logs", "--json", "-n", "10"]);
+        output.status.success()
+            && serde_json::from_slice::<Vec<Run>>(&output.stdout)
+                .is_ok_and(|runs| runs.iter().any(|run| run.finished.is_some()))
+    });
+    let runs = node.runs();
+    assert_eq!(runs.len(), 1);
+    assert_eq!(
+        (runs[0].job, &runs[0].outcome, runs[0].output_head.as_str()),
+        (id, &Outcome::Exited { code: 0 }, "ended\n")
+    );
+    // Nothing of the refused submission was stored; new ones are.
+    assert!(node.jobs().is_empty());
+    node.at("now + 5 min", "echo after the cut");
+    assert_eq!(node.jobs().len(), 1);
+    // Said once, and once when it is back.
+    let log = node.log();
+    assert_eq!(log.matches(outage).count(), 1, "{log}");
+}

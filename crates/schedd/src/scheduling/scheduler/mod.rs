@@ -510,10 +510,15 @@ impl Scheduler {
             Ok(ids) => ids,
             Err(error) => {
                 // As cron: a run that cannot start is not retried later.
-                tracing::error!(
-                    runs = jobs.len(),
-                    "cannot record cron runs; they are skipped: {error}"
-                );
+                // A database out of reach is said once, by the heartbeat.
+                if out_of_reach(&error) {
+                    tracing::debug!(runs = jobs.len(), "cron runs skipped: {error}");
+                } else {
+                    tracing::error!(
+                        runs = jobs.len(),
+                        "cannot record cron runs; they are skipped: {error}"
+                    );
+                }
                 return;
             }
         };
@@ -791,10 +796,14 @@ impl Scheduler {
                 claimed
             }
             Err(error) => {
-                tracing::error!(
-                    jobs = due.len(),
-                    "cannot claim due jobs, retrying in a minute: {error}"
-                );
+                if out_of_reach(&error) {
+                    tracing::debug!(jobs = due.len(), "claims retried in a minute: {error}");
+                } else {
+                    tracing::error!(
+                        jobs = due.len(),
+                        "cannot claim due jobs, retrying in a minute: {error}"
+                    );
+                }
                 self.one_shots.claim_failed(due, kind_of(kind), now);
                 Vec::new()
             }
@@ -814,4 +823,16 @@ fn kind_of(kind: JobKind) -> Kind {
 fn load_average(path: &std::path::Path) -> Option<f64> {
     let text = std::fs::read_to_string(path).ok()?;
     text.split_whitespace().next()?.parse().ok()
+}
+
+/// Whether a spool call failed because a shared spool's database is out
+/// of reach (or this host's lease ran out meanwhile): the fleet's
+/// heartbeat says so once, and says when it is back.
+fn out_of_reach(error: &crate::storage::SpoolCallError) -> bool {
+    matches!(
+        error,
+        crate::storage::SpoolCallError::Spool(
+            sched_spool::SpoolError::Unreachable { .. } | sched_spool::SpoolError::Fenced { .. }
+        )
+    )
 }
