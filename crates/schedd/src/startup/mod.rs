@@ -109,6 +109,7 @@ async fn serve(
         }
         None => Clock::system(),
     };
+    let described = spool.describe();
     let (spool, mut spool_ended) = SpoolHandle::start(spool)
         .context("cannot start the spool thread")
         .map_err(DaemonError::System)?;
@@ -185,7 +186,7 @@ async fn serve(
     let heartbeat = config.fleet.as_ref().map(|fleet| {
         tokio::spawn(
             Heartbeat {
-                spool: spool.clone(),
+                spool: spool.for_lease(),
                 clock,
                 events: context.events.clone(),
                 zones: zones.clone(),
@@ -205,7 +206,7 @@ async fn serve(
     ));
     tracing::info!(
         socket = %config.socket.display(),
-        spool = %config.spool_dir.display(),
+        spool = %described,
         pending = pending.len(),
         cron_entries,
         "schedd {} ready",

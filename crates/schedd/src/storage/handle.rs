@@ -61,6 +61,16 @@ impl SpoolHandle {
         ))
     }
 
+    /// A handle for the fleet's heartbeat, whose calls are served before
+    /// any other (they are few and short: a lease must be renewed on time
+    /// whatever the daemon's backlog).
+    pub fn for_lease(&self) -> SpoolHandle {
+        SpoolHandle {
+            sender: self.sender.clone(),
+            party: Party::Lease,
+        }
+    }
+
     /// A handle whose calls are served as `uid`'s, in turn with every
     /// other party's.
     pub fn for_uid(&self, uid: u32) -> SpoolHandle {

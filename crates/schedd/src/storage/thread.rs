@@ -33,6 +33,10 @@ pub(super) type Call = Box<dyn FnOnce(&mut dyn Store) + Send>;
 /// Whose a piece of work is, for fair service.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub(super) enum Party {
+    /// A fleet's heartbeat: its lease renewals must not wait behind the
+    /// daemon's own backlog (a burst of run ends), or the host would be
+    /// taken for dead while it works, and a dead one taken over late.
+    Lease,
     /// The scheduler, the executor, start-up.
     Daemon,
     /// A client's request.
@@ -145,12 +149,18 @@ impl FairQueue {
     }
 
     /// The oldest call of the party with the least service so far: the
-    /// daemon's before any client's (the scheduler starting due jobs waits
-    /// for no client), then by time served, then by uid.
+    /// fleet's heartbeat first, then the daemon's before any client's (the
+    /// scheduler starting due jobs waits for no client), then by time
+    /// served, then by uid.
     fn take_next(&mut self) -> Option<(Party, Call)> {
         let party = *self.calls.keys().min_by_key(|party| {
+            let rank = match party {
+                Party::Lease => 0,
+                Party::Daemon => 1,
+                Party::Uid(_) => 2,
+            };
             (
-                **party != Party::Daemon,
+                rank,
                 self.served.get(party).copied().unwrap_or_default(),
                 **party,
             )
@@ -222,6 +232,32 @@ mod tests {
         let mut served = log.lock().unwrap().clone();
         served.sort();
         assert_eq!(served, ["flood", "flood", "flood2", "flood2"]);
+    }
+
+    #[test]
+    fn a_lease_renewal_is_served_before_the_daemons_backlog_and_clients() {
+        let log = std::sync::Arc::default();
+        let mut queue = FairQueue::default();
+        for _ in 0..1000 {
+            queue.push(Work::Call(Party::Daemon, call(&log, "run end")));
+        }
+        queue.push(Work::Call(Party::Uid(1000), call(&log, "client")));
+        queue.push(Work::Call(Party::Lease, call(&log, "renew")));
+        let dir = tempfile::tempdir().unwrap();
+        let mut spool = sched_spool::SqliteSpool::open(&dir.path().join("spool.db")).unwrap();
+        // Queued last, behind a thousand run ends and a client's call,
+        // the renewal is served first.
+        let (party, first) = queue.take_next().unwrap();
+        first(&mut spool);
+        queue.charge(party, std::time::Duration::from_millis(5));
+        assert_eq!(*log.lock().unwrap(), ["renew"]);
+        while let Some((party, next)) = queue.take_next() {
+            next(&mut spool);
+            queue.charge(party, std::time::Duration::from_millis(5));
+        }
+        let served = log.lock().unwrap();
+        assert_eq!(served.len(), 1002);
+        assert_eq!(served[1001], "client");
     }
 
     #[test]
