@@ -335,6 +335,35 @@ impl Drop for Host {
     }
 }
 
+/// From `killed` on, watches (every 10 ms, from a thread of its own while
+/// the trial goes on) for another host to declare `victim` gone; the
+/// thread's answer is the time it took.
+fn watch_takeover(
+    url: &str,
+    victim: &str,
+    killed: Instant,
+) -> Result<std::thread::JoinHandle<Result<Duration>>> {
+    let mut client = postgres::Client::connect(url, postgres::NoTls)?;
+    let victim = victim.to_owned();
+    Ok(std::thread::spawn(move || {
+        loop {
+            let gone: i64 = client
+                .query_one(
+                    "SELECT count(*) FROM schedd.nodes WHERE host = $1 AND gone",
+                    &[&victim],
+                )?
+                .get(0);
+            if gone > 0 {
+                return Ok(killed.elapsed());
+            }
+            if killed.elapsed() > Duration::from_secs(300) {
+                bail!("{victim} was not taken over within 300 s");
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }))
+}
+
 /// A small deterministic generator for the moment of the kill.
 fn pseudo_random(seed: u64) -> u64 {
     let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ 0xD1B5_4A32_D192_ED03;
@@ -377,6 +406,7 @@ fn failover(
         hosts[n % 3].sched(&["at", "10:03 2026-03-02", &format!("true job {n}")], None)?;
     }
     let victim = (pseudo_random(trial as u64) % 3) as usize;
+    let victim_name = format!("host{}", victim + 1);
     let kill_at = pseudo_random(trial as u64 + 1000) as usize % (minutes * 3);
     let mut killed = None;
     let mut step = 0;
@@ -386,7 +416,8 @@ fn failover(
             let index = (minute + turn) % 3;
             if step == kill_at {
                 hosts[victim].kill();
-                killed = Some(Instant::now());
+                let at = Instant::now();
+                killed = Some(watch_takeover(&url, &victim_name, at)?);
             }
             step += 1;
             if hosts[index].child.is_some() {
@@ -394,25 +425,9 @@ fn failover(
             }
         }
     }
-    let killed = killed.context("the kill moment was not reached")?;
-    // The takeover: another host declares the dead one gone.
+    let watcher = killed.context("the kill moment was not reached")?;
+    let takeover = watcher.join().expect("the takeover watcher")?;
     let mut client = postgres::Client::connect(&url, postgres::NoTls)?;
-    let victim_name = format!("host{}", victim + 1);
-    let takeover = loop {
-        let gone: i64 = client
-            .query_one(
-                "SELECT count(*) FROM schedd.nodes WHERE host = $1 AND gone",
-                &[&victim_name],
-            )?
-            .get(0);
-        if gone > 0 {
-            break killed.elapsed();
-        }
-        if killed.elapsed() > Duration::from_secs(60) {
-            bail!("{victim_name} was not taken over within 60 s");
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    };
     // Jobs another host stored reach the survivors with their next
     // heartbeat, after their instants: they start then.
     let deadline = Instant::now() + Duration::from_secs(60);
