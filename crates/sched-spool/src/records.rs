@@ -431,3 +431,41 @@ mod tests {
         assert_eq!(decode_env(b"A=1"), None);
     }
 }
+
+/// What an owner or root asked of one crontab entry, kept across
+/// restarts: paused (each occurrence is recorded skipped until it is
+/// resumed), or its next occurrences skipped (`sched skip -n N`, kept as
+/// the instant of the Nth, so that every host of a fleet skips the same
+/// ones and a restart neither forgets nor repeats the count).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EntryControl {
+    /// The entry's identity: its source and a hash of its meaning (owner,
+    /// schedule, zone, command, input), never its line number, so that a
+    /// line moved by an edit keeps what was asked of it.
+    pub entry: String,
+    /// The line as it was last named (`crontab of alice:3`,
+    /// `/etc/cron.d/php:14`), for messages.
+    pub origin: String,
+    pub owner_uid: Uid,
+    /// A line of a host's own crontab files: a fleet keeps it per host.
+    pub host_local: bool,
+    /// Paused, by whom and since when.
+    pub paused: Option<ControlMark>,
+    /// Occurrences due up to this instant (included) are skipped; who
+    /// asked, and when.
+    pub skip_through: Option<(Timestamp, ControlMark)>,
+}
+
+impl EntryControl {
+    /// Nothing is asked any more: the row goes.
+    pub fn is_empty(&self) -> bool {
+        self.paused.is_none() && self.skip_through.is_none()
+    }
+}
+
+/// Who asked for a control (`alice`, `root`), and when.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ControlMark {
+    pub by: String,
+    pub at: Timestamp,
+}

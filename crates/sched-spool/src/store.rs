@@ -27,8 +27,8 @@ use std::ops::ControlFlow;
 use jiff::Timestamp;
 
 use crate::{
-    CronRetry, CronRun, CrontabInstall, Fleet, JobId, JobRecord, NewJob, Occurrence, Outcome,
-    Output, Owner, PendingJob, RunId, RunRecord, SpoolError, StoredCrontab, Uid,
+    CronRetry, CronRun, CrontabInstall, EntryControl, Fleet, JobId, JobRecord, NewJob, Occurrence,
+    Outcome, Output, Owner, PendingJob, RunId, RunRecord, SpoolError, StoredCrontab, Uid,
 };
 
 /// A spool backend.
@@ -184,6 +184,16 @@ pub trait Store: Send {
     /// Ids of every run recorded as running, oldest first (at start-up:
     /// those a previous daemon never saw end).
     fn running_runs(&self) -> Result<Vec<RunId>, SpoolError>;
+
+    // What owners and root asked of crontab entries.
+
+    /// Every entry control kept (in a fleet: the fleet's, and this host's
+    /// own for its host-local lines), by entry.
+    fn entry_controls(&self) -> Result<Vec<EntryControl>, SpoolError>;
+
+    /// Keeps `control` in place of the one of the same entry; an empty
+    /// control ([`EntryControl::is_empty`]) removes it.
+    fn set_entry_control(&mut self, control: &EntryControl) -> Result<(), SpoolError>;
 
     // Users' crontabs.
 

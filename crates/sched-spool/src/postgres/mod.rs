@@ -17,6 +17,7 @@
 //! token; every statement is prepared once per connection; rows go in by
 //! arrays (`unnest`), one statement for a whole batch.
 
+mod controls;
 mod crontabs;
 mod error;
 mod fleet;

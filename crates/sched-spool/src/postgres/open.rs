@@ -14,7 +14,10 @@ use super::{PgOptions, PgSpool};
 use crate::{DEFAULT_CRON_RUNS_KEPT, SpoolError};
 
 /// Migrations in order; migration `i` takes the schema from `i` to `i + 1`.
-const MIGRATIONS: &[&str] = &[include_str!("../../../../spool/postgres/0001_init.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../../../../spool/postgres/0001_init.sql"),
+    include_str!("../../../../spool/postgres/0002_entry_controls.sql"),
+];
 
 /// The schema of the PostgreSQL spool this build writes.
 pub const PG_SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

@@ -48,7 +48,7 @@ macro_rules! retry_columns {
 
 pub(crate) use {job_columns, owner_condition, retry_columns, run_columns};
 
-fn bad(path: &Path, table: &'static str, id: i64, detail: &str) -> Fail {
+pub(crate) fn bad_row(path: &Path, table: &'static str, id: i64, detail: &str) -> Fail {
     Fail::Spool(SpoolError::BadRow {
         path: path.to_path_buf(),
         table,
@@ -64,21 +64,21 @@ fn instant(
     id: i64,
     micros: i64,
 ) -> Result<jiff::Timestamp, Fail> {
-    from_micros(micros).ok_or_else(|| bad(path, table, id, "instant out of range"))
+    from_micros(micros).ok_or_else(|| bad_row(path, table, id, "instant out of range"))
 }
 
 /// A uid column's value.
 pub(crate) fn uid(path: &Path, table: &'static str, id: i64, value: i64) -> Result<Uid, Fail> {
     u32::try_from(value)
         .map(Uid)
-        .map_err(|_| bad(path, table, id, "uid out of range"))
+        .map_err(|_| bad_row(path, table, id, "uid out of range"))
 }
 
 /// A job row of [`job_columns!`], from column 0; `table` is where it was
 /// read (`jobs`, `held_jobs`).
 pub(crate) fn job(path: &Path, table: &'static str, row: &Row) -> Result<JobRecord, Fail> {
     let id: i64 = row.try_get(0)?;
-    let bad = |detail: &str| bad(path, table, id, detail);
+    let bad = |detail: &str| bad_row(path, table, id, detail);
     let instant = |micros: i64| instant(path, table, id, micros);
     let job = NewJob {
         kind: JobKind::from_sql(row.try_get(1)?).ok_or_else(|| bad("unknown kind"))?,
@@ -113,7 +113,7 @@ pub(crate) fn job(path: &Path, table: &'static str, row: &Row) -> Result<JobReco
 /// A run row of [`run_columns!`], from column 0.
 pub(crate) fn run(path: &Path, row: &Row) -> Result<RunRecord, Fail> {
     let id: i64 = row.try_get(0)?;
-    let bad = |detail: &str| bad(path, "runs", id, detail);
+    let bad = |detail: &str| bad_row(path, "runs", id, detail);
     let instant = |micros: i64| instant(path, "runs", id, micros);
     let state: &str = row.try_get(10)?;
     let reason: Option<String> = row.try_get(13)?;
@@ -162,7 +162,7 @@ pub(crate) fn run(path: &Path, row: &Row) -> Result<RunRecord, Fail> {
 /// A retry row of [`retry_columns!`], from column 0.
 pub(crate) fn retry(path: &Path, row: &Row) -> Result<CronRetry, Fail> {
     let scheduled: i64 = row.try_get(3)?;
-    let bad = |detail: &str| bad(path, "cron_retries", scheduled, detail);
+    let bad = |detail: &str| bad_row(path, "cron_retries", scheduled, detail);
     Ok(CronRetry {
         origin: row.try_get(0)?,
         command: row.try_get(1)?,

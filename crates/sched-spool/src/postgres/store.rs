@@ -8,8 +8,8 @@ use jiff::Timestamp;
 
 use super::PgSpool;
 use crate::{
-    CronRetry, CronRun, CrontabInstall, Fleet, JobId, JobRecord, NewJob, Occurrence, Outcome,
-    Output, Owner, PendingJob, RunId, RunRecord, SpoolError, Store, StoredCrontab, Uid,
+    CronRetry, CronRun, CrontabInstall, EntryControl, Fleet, JobId, JobRecord, NewJob, Occurrence,
+    Outcome, Output, Owner, PendingJob, RunId, RunRecord, SpoolError, Store, StoredCrontab, Uid,
 };
 
 impl Store for PgSpool {
@@ -152,6 +152,14 @@ impl Store for PgSpool {
 
     fn running_runs(&self) -> Result<Vec<RunId>, SpoolError> {
         PgSpool::running_runs(self)
+    }
+
+    fn entry_controls(&self) -> Result<Vec<EntryControl>, SpoolError> {
+        PgSpool::entry_controls(self)
+    }
+
+    fn set_entry_control(&mut self, control: &EntryControl) -> Result<(), SpoolError> {
+        PgSpool::set_entry_control(self, control)
     }
 
     fn crontab(&self, uid: Uid) -> Result<Option<StoredCrontab>, SpoolError> {

@@ -1,6 +1,7 @@
 //! The SQLite backend, the embedded default: one database file in WAL
 //! mode, held with an exclusive lock by one daemon.
 
+mod controls;
 mod crontabs;
 mod inspect;
 mod jobs;

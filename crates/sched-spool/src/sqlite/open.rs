@@ -21,6 +21,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../../spool/0005_owner_names.sql"),
     include_str!("../../../../spool/0006_job_mail.sql"),
     include_str!("../../../../spool/0007_policies.sql"),
+    include_str!("../../../../spool/0008_entry_controls.sql"),
 ];
 
 /// The schema this build writes.

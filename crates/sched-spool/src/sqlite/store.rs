@@ -7,8 +7,8 @@ use jiff::Timestamp;
 
 use super::SqliteSpool;
 use crate::{
-    CronRetry, CronRun, CrontabInstall, JobId, JobRecord, NewJob, Occurrence, Outcome, Output,
-    Owner, PendingJob, RunId, RunRecord, SpoolError, Store, StoredCrontab, Uid,
+    CronRetry, CronRun, CrontabInstall, EntryControl, JobId, JobRecord, NewJob, Occurrence,
+    Outcome, Output, Owner, PendingJob, RunId, RunRecord, SpoolError, Store, StoredCrontab, Uid,
 };
 
 impl Store for SqliteSpool {
@@ -151,6 +151,14 @@ impl Store for SqliteSpool {
 
     fn running_runs(&self) -> Result<Vec<RunId>, SpoolError> {
         SqliteSpool::running_runs(self)
+    }
+
+    fn entry_controls(&self) -> Result<Vec<EntryControl>, SpoolError> {
+        SqliteSpool::entry_controls(self)
+    }
+
+    fn set_entry_control(&mut self, control: &EntryControl) -> Result<(), SpoolError> {
+        SqliteSpool::set_entry_control(self, control)
     }
 
     fn crontab(&self, uid: Uid) -> Result<Option<StoredCrontab>, SpoolError> {

@@ -8,8 +8,8 @@ use std::ops::ControlFlow;
 
 use jiff::Timestamp;
 use sched_spool::{
-    CronRetry, CronRun, CrontabInstall, JobId, JobKind, JobRecord, NewJob, Occurrence, Outcome,
-    Output, Owner, RunId, RunKind, SpoolError, Store, Uid,
+    ControlMark, CronRetry, CronRun, CrontabInstall, EntryControl, JobId, JobKind, JobRecord,
+    NewJob, Occurrence, Outcome, Output, Owner, RunId, RunKind, SpoolError, Store, Uid,
 };
 
 /// One spool of a backend, empty when the test starts.
@@ -44,6 +44,7 @@ macro_rules! suite {
             the_last_instant_handled_survives_reopening,
             cron_retries_are_kept_replaced_dropped_and_survive_reopening,
             a_lost_run_gives_back_its_job_when_the_job_has_a_policy,
+            entry_controls_are_kept_replaced_removed_and_survive_reopening,
         );
     };
     (@cases $make:expr; $($case:ident,)*) => {
@@ -999,4 +1000,75 @@ pub fn each_occurrence_of_a_crontab_line_is_claimed_once(backend: &dyn Backend) 
             .collect::<Vec<_>>(),
         [false, true]
     );
+}
+
+/// Controls of crontab entries (`sched pause`, `sched skip`) are kept by
+/// entry, replaced whole, removed once empty, and survive a restart.
+pub fn entry_controls_are_kept_replaced_removed_and_survive_reopening(backend: &dyn Backend) {
+    let mut store = backend.open();
+    assert_eq!(store.entry_controls().unwrap(), []);
+    let mark = |by: &str, at: &str| ControlMark {
+        by: by.to_owned(),
+        at: instant(at),
+    };
+    let paused = EntryControl {
+        entry: "crontab of alice#0123456789abcdef".to_owned(),
+        origin: "crontab of alice:3".to_owned(),
+        owner_uid: Uid(1000),
+        host_local: false,
+        paused: Some(mark("alice", "2026-06-01T10:00:00.25Z")),
+        skip_through: None,
+    };
+    let skipped = EntryControl {
+        entry: "/etc/cron.d/php#fedcba9876543210".to_owned(),
+        origin: "/etc/cron.d/php:14".to_owned(),
+        owner_uid: Uid(0),
+        host_local: true,
+        paused: None,
+        skip_through: Some((
+            instant("2026-06-01T12:30:00Z"),
+            mark("root", "2026-06-01T10:01:00Z"),
+        )),
+    };
+    store.set_entry_control(&paused).unwrap();
+    store.set_entry_control(&skipped).unwrap();
+    let mut kept = store.entry_controls().unwrap();
+    kept.sort_by(|a, b| a.entry.cmp(&b.entry));
+    // A host's own spool holds only its own lines: whether a line is
+    // host-local is the daemon's to say again when it reads them.
+    let local = |mut controls: Vec<EntryControl>| {
+        for control in &mut controls {
+            control.host_local = control.origin.starts_with('/');
+        }
+        controls
+    };
+    assert_eq!(local(kept), [skipped.clone(), paused.clone()]);
+    // Replaced whole: both at once, then the pause alone lifted.
+    let both = EntryControl {
+        skip_through: Some((
+            instant("2026-06-02T00:00:00Z"),
+            mark("root", "2026-06-01T10:02:00Z"),
+        )),
+        origin: "crontab of alice:5".to_owned(),
+        ..paused.clone()
+    };
+    store.set_entry_control(&both).unwrap();
+    drop(store);
+    let mut store = backend.open();
+    let mut kept = local(store.entry_controls().unwrap());
+    kept.sort_by(|a, b| a.entry.cmp(&b.entry));
+    assert_eq!(kept, [skipped.clone(), both.clone()]);
+    let resumed = EntryControl {
+        paused: None,
+        ..both.clone()
+    };
+    store.set_entry_control(&resumed).unwrap();
+    // An empty control removes the row.
+    store
+        .set_entry_control(&EntryControl {
+            skip_through: None,
+            ..skipped.clone()
+        })
+        .unwrap();
+    assert_eq!(local(store.entry_controls().unwrap()), [resumed]);
 }
