@@ -61,6 +61,13 @@ pub enum Request {
     /// Stop a running job: SIGTERM to its process group, then SIGKILL
     /// after `grace_ms` if it has not ended.
     Kill { target: RunTarget, grace_ms: u64 },
+    /// Act on crontab lines or a pending job, as their owner or root:
+    /// `sched run`, `pause`, `resume`, `skip`. Recorded in the run
+    /// history with who asked.
+    Control {
+        action: ControlAction,
+        target: ControlTarget,
+    },
     /// Test hooks of a daemon started with `--mock-clock`, accepted only from
     /// the uid that runs it; anyone else gets the reply to an unknown request.
     Mock(MockRequest),
@@ -68,6 +75,35 @@ pub enum Request {
 
 fn one() -> u32 {
     1
+}
+
+/// What a control request does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "do", rename_all = "snake_case", deny_unknown_fields)]
+pub enum ControlAction {
+    /// Start now, outside the schedule: a manual run, under the entry's
+    /// or job's policy.
+    Run,
+    /// Record each occurrence as skipped (paused) until resumed.
+    Pause,
+    /// Lift a pause, and skips still to come.
+    Resume,
+    /// Skip the next `count` occurrences.
+    Skip { count: u32 },
+}
+
+/// What a control request acts on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "of", rename_all = "snake_case", deny_unknown_fields)]
+pub enum ControlTarget {
+    /// A crontab line, as listings name it: `crontab:LINE` (the caller's
+    /// crontab), `crontab:USER:LINE` (root), `FILE:LINE` (a system
+    /// crontab), or `crontab of USER:LINE`.
+    Entry { name: String },
+    /// Pending job `id`.
+    Job { id: u64 },
+    /// Every crontab line the caller may act on.
+    All,
 }
 
 /// Which run a kill request stops.
@@ -277,6 +313,10 @@ pub enum Response {
     },
     Settled {
         running: u32,
+    },
+    /// What a control request did, a line for each entry or job.
+    Controlled {
+        done: Vec<String>,
     },
     /// The run was sent SIGTERM.
     Killed {
@@ -496,6 +536,10 @@ pub struct UpcomingRun {
     /// The entry's policy in words, when it is not cron's.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub policy: Option<String>,
+    /// Why it will not run, when its line is paused or this occurrence is
+    /// skipped on request (`sched pause`, `sched skip`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub held: Option<String>,
 }
 
 /// Due batch jobs wait: the 1-minute load average is at or above the

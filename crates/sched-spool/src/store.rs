@@ -191,9 +191,10 @@ pub trait Store: Send {
     /// own for its host-local lines), by entry.
     fn entry_controls(&self) -> Result<Vec<EntryControl>, SpoolError>;
 
-    /// Keeps `control` in place of the one of the same entry; an empty
-    /// control ([`EntryControl::is_empty`]) removes it.
-    fn set_entry_control(&mut self, control: &EntryControl) -> Result<(), SpoolError>;
+    /// Keeps each of `controls` in place of the one of the same entry, in
+    /// one transaction; an empty control ([`EntryControl::is_empty`])
+    /// removes it.
+    fn set_entry_controls(&mut self, controls: &[EntryControl]) -> Result<(), SpoolError>;
 
     // Users' crontabs.
 

@@ -64,6 +64,20 @@ pub enum Command {
         after_help = "Exit status: 1 when the job or crontab line asked for has no runs (it does\nnot exist, is not yours, or has not run yet: the message says which).\n\nExamples:\n  sched logs\n  sched logs 42\n  sched logs crontab:3\n  sched logs /etc/cron.d/backup:7\n  sched logs -n 5 --json"
     )]
     Logs(LogsArgs),
+    /// Start a crontab line or a pending job now, outside its schedule
+    #[command(after_help = RUN_HELP)]
+    Run(RunArgs),
+    /// Pause crontab lines: their occurrences are recorded as skipped
+    #[command(after_help = PAUSE_HELP)]
+    Pause(PauseArgs),
+    /// Let paused crontab lines run again (and drop skips still to come)
+    #[command(
+        after_help = "ENTRY names a crontab line as for `sched pause`.\n\nExamples:\n  sched resume crontab:3\n  sched resume --all"
+    )]
+    Resume(PauseArgs),
+    /// Skip the next occurrences of a crontab line
+    #[command(after_help = SKIP_HELP)]
+    Skip(SkipArgs),
     /// Write the manual page or a shell completion script to standard
     /// output (for packagers and the install script)
     #[command(hide = true)]
@@ -72,6 +86,40 @@ pub enum Command {
     #[command(hide = true, subcommand)]
     Mock(MockCommand),
 }
+
+const RUN_HELP: &str = "\
+ENTRY (see `sched pause --help`) or ID, a pending job's id as `sched ls`
+prints it. The run is a manual one: the job sees SCHED_SCHEDULED_AT as now
+and SCHED_REASON=manual; its policies apply (overlap, timeout, retry), a
+pause does not; the run history says who started it. A pending job started
+this way is no longer pending.
+
+Examples:
+  sched run crontab:3
+  sched run 42
+  sched run /etc/cron.d/backup:7";
+
+const PAUSE_HELP: &str = "\
+ENTRY names a crontab line as `sched next` and `sched logs` print it:
+crontab:LINE (a line of your crontab), FILE:LINE (a system crontab's line,
+root only), or for root crontab:USER:LINE. A paused line stays paused
+across restarts and edits that move it; each occurrence meanwhile is
+recorded as skipped, with who paused it. `sched next` shows the pause.
+--all pauses every line you may act on (root: every line).
+
+Examples:
+  sched pause crontab:3
+  sched pause --all
+  sched resume crontab:3";
+
+const SKIP_HELP: &str = "\
+ENTRY names a crontab line as for `sched pause`. The next N occurrences
+(after any already skipped) are recorded as skipped, with who asked;
+`sched next` marks them. Retries of earlier runs are not skipped.
+
+Examples:
+  sched skip crontab:3
+  sched skip -n 3 /etc/cron.d/backup:7";
 
 const AT_HELP: &str = "\
 As at(1): every word is the time, and the command is read from -f FILE,
@@ -278,6 +326,37 @@ pub struct KillArgs {
     /// Job ids, or rRUN for a crontab line's run
     #[arg(value_name = "ID", required = true, num_args = 1..)]
     pub ids: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// A crontab line (crontab:LINE, FILE:LINE) or a pending job's id
+    #[arg(value_name = "ENTRY|ID")]
+    pub target: String,
+}
+
+#[derive(Debug, Args)]
+pub struct PauseArgs {
+    /// A crontab line: crontab:LINE, FILE:LINE, or for root crontab:USER:LINE
+    #[arg(
+        value_name = "ENTRY",
+        required_unless_present = "all",
+        conflicts_with = "all"
+    )]
+    pub entry: Option<String>,
+    /// Every crontab line you may act on (root: every line)
+    #[arg(long)]
+    pub all: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct SkipArgs {
+    /// How many occurrences to skip
+    #[arg(short = 'n', long = "count", value_name = "N", default_value_t = 1)]
+    pub count: u32,
+    /// A crontab line: crontab:LINE, FILE:LINE, or for root crontab:USER:LINE
+    #[arg(value_name = "ENTRY")]
+    pub entry: String,
 }
 
 #[derive(Debug, Args)]

@@ -188,6 +188,10 @@ pub struct Upcoming<'a> {
     /// The policy in words, when it is not cron's.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub policy: Option<&'a str>,
+    /// Why it will not run: its line is paused, or this occurrence is
+    /// skipped on request.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub held: Option<&'a str>,
 }
 
 impl<'a> From<&'a UpcomingRun> for Upcoming<'a> {
@@ -203,6 +207,7 @@ impl<'a> From<&'a UpcomingRun> for Upcoming<'a> {
             scheduled: run.scheduled,
             attempt: run.attempt,
             policy: run.policy.as_deref(),
+            held: run.held.as_deref(),
         }
     }
 }

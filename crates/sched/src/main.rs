@@ -9,6 +9,7 @@ mod check;
 mod cli;
 mod client;
 mod compat;
+mod control;
 mod crontab;
 mod jobs;
 mod json;
@@ -92,6 +93,10 @@ fn main() -> ExitCode {
         Command::Show(args) => jobs::show(args, socket, &mut out),
         Command::Kill(args) => kill::run(args, socket, &mut out),
         Command::Logs(args) => logs::run(args, socket, &mut out),
+        Command::Run(args) => control::run(args, socket, &mut out),
+        Command::Pause(args) => control::pause(args, false, socket, &mut out),
+        Command::Resume(args) => control::pause(args, true, socket, &mut out),
+        Command::Skip(args) => control::skip(args, socket, &mut out),
         Command::Mock(command) => mock::run(command, socket, &mut out).map(|()| true),
         Command::Generate(args) => generate(args.what, &mut out).map(|()| true),
     };

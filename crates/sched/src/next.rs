@@ -94,6 +94,9 @@ fn installed(args: &NextArgs, socket: Option<&Path>, out: &mut impl Write) -> Re
         if let Some(effect) = effect {
             command = format!("[{effect}] {command}");
         }
+        if let Some(held) = &run.held {
+            command = format!("[not run: {held}] {command}");
+        }
         if let Some(policy) = &run.policy {
             command = format!("{command}  [policy: {policy}]");
         }

@@ -82,16 +82,21 @@ impl PgSpool {
         })
     }
 
-    pub(crate) fn set_entry_control(&mut self, control: &EntryControl) -> Result<(), SpoolError> {
-        let host = if control.host_local {
-            self.options.host.as_str()
-        } else {
-            ""
-        };
+    pub(crate) fn set_entry_controls(
+        &mut self,
+        controls: &[EntryControl],
+    ) -> Result<(), SpoolError> {
         self.write(|session| {
-            if control.is_empty() {
-                session.execute(REMOVE, &[&host, &control.entry])?;
-            } else {
+            for control in controls {
+                let host = if control.host_local {
+                    self.options.host.as_str()
+                } else {
+                    ""
+                };
+                if control.is_empty() {
+                    session.execute(REMOVE, &[&host, &control.entry])?;
+                    continue;
+                }
                 let paused = control.paused.as_ref();
                 let skip = control.skip_through.as_ref();
                 session.execute(

@@ -158,8 +158,8 @@ impl Store for PgSpool {
         PgSpool::entry_controls(self)
     }
 
-    fn set_entry_control(&mut self, control: &EntryControl) -> Result<(), SpoolError> {
-        PgSpool::set_entry_control(self, control)
+    fn set_entry_controls(&mut self, controls: &[EntryControl]) -> Result<(), SpoolError> {
+        PgSpool::set_entry_controls(self, controls)
     }
 
     fn crontab(&self, uid: Uid) -> Result<Option<StoredCrontab>, SpoolError> {

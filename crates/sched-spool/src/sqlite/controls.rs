@@ -92,34 +92,42 @@ impl SqliteSpool {
         })
     }
 
-    /// Keeps `control` in place of the one of the same entry; an empty one
-    /// removes it.
-    pub fn set_entry_control(&mut self, control: &EntryControl) -> Result<(), SpoolError> {
-        let result = if control.is_empty() {
-            self.conn.execute(
-                "DELETE FROM entry_controls WHERE entry = ?1",
-                params![control.entry],
-            )
-        } else {
-            let paused = control.paused.as_ref();
-            let skip = control.skip_through.as_ref();
-            self.conn.execute(
-                "INSERT OR REPLACE INTO entry_controls
-                     (entry, origin, owner_uid, paused_by, paused_at, skip_through, skip_by,
-                      skip_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-                params![
-                    control.entry,
-                    control.origin,
-                    control.owner_uid,
-                    paused.map(|mark| &mark.by),
-                    paused.map(|mark| to_micros(mark.at)),
-                    skip.map(|(through, _)| to_micros(*through)),
-                    skip.map(|(_, mark)| &mark.by),
-                    skip.map(|(_, mark)| to_micros(mark.at)),
-                ],
-            )
-        };
-        result.map(|_| ()).map_err(|e| self.error(e))
+    /// Keeps each of `controls` in place of the one of the same entry, in
+    /// one transaction; an empty one removes it.
+    pub fn set_entry_controls(&mut self, controls: &[EntryControl]) -> Result<(), SpoolError> {
+        let tx = self
+            .conn
+            .transaction()
+            .map_err(|e| SqliteSpool::error_of(&self.path, e))?;
+        for control in controls {
+            let result = if control.is_empty() {
+                tx.execute(
+                    "DELETE FROM entry_controls WHERE entry = ?1",
+                    params![control.entry],
+                )
+            } else {
+                let paused = control.paused.as_ref();
+                let skip = control.skip_through.as_ref();
+                tx.execute(
+                    "INSERT OR REPLACE INTO entry_controls
+                         (entry, origin, owner_uid, paused_by, paused_at, skip_through, skip_by,
+                          skip_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                    params![
+                        control.entry,
+                        control.origin,
+                        control.owner_uid,
+                        paused.map(|mark| &mark.by),
+                        paused.map(|mark| to_micros(mark.at)),
+                        skip.map(|(through, _)| to_micros(*through)),
+                        skip.map(|(_, mark)| &mark.by),
+                        skip.map(|(_, mark)| to_micros(mark.at)),
+                    ],
+                )
+            };
+            result.map_err(|e| SqliteSpool::error_of(&self.path, e))?;
+        }
+        tx.commit()
+            .map_err(|e| SqliteSpool::error_of(&self.path, e))
     }
 }

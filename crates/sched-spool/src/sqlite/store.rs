@@ -157,8 +157,8 @@ impl Store for SqliteSpool {
         SqliteSpool::entry_controls(self)
     }
 
-    fn set_entry_control(&mut self, control: &EntryControl) -> Result<(), SpoolError> {
-        SqliteSpool::set_entry_control(self, control)
+    fn set_entry_controls(&mut self, controls: &[EntryControl]) -> Result<(), SpoolError> {
+        SqliteSpool::set_entry_controls(self, controls)
     }
 
     fn crontab(&self, uid: Uid) -> Result<Option<StoredCrontab>, SpoolError> {

@@ -1030,8 +1030,9 @@ pub fn entry_controls_are_kept_replaced_removed_and_survive_reopening(backend: &
             mark("root", "2026-06-01T10:01:00Z"),
         )),
     };
-    store.set_entry_control(&paused).unwrap();
-    store.set_entry_control(&skipped).unwrap();
+    store
+        .set_entry_controls(&[paused.clone(), skipped.clone()])
+        .unwrap();
     let mut kept = store.entry_controls().unwrap();
     kept.sort_by(|a, b| a.entry.cmp(&b.entry));
     // A host's own spool holds only its own lines: whether a line is
@@ -1052,7 +1053,9 @@ pub fn entry_controls_are_kept_replaced_removed_and_survive_reopening(backend: &
         origin: "crontab of alice:5".to_owned(),
         ..paused.clone()
     };
-    store.set_entry_control(&both).unwrap();
+    store
+        .set_entry_controls(std::slice::from_ref(&both))
+        .unwrap();
     drop(store);
     let mut store = backend.open();
     let mut kept = local(store.entry_controls().unwrap());
@@ -1062,13 +1065,15 @@ pub fn entry_controls_are_kept_replaced_removed_and_survive_reopening(backend: &
         paused: None,
         ..both.clone()
     };
-    store.set_entry_control(&resumed).unwrap();
+    store
+        .set_entry_controls(std::slice::from_ref(&resumed))
+        .unwrap();
     // An empty control removes the row.
     store
-        .set_entry_control(&EntryControl {
+        .set_entry_controls(&[EntryControl {
             skip_through: None,
             ..skipped.clone()
-        })
+        }])
         .unwrap();
     assert_eq!(local(store.entry_controls().unwrap()), [resumed]);
 }

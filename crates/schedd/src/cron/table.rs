@@ -86,7 +86,32 @@ impl CronJob {
     pub fn origin(&self) -> String {
         format!("{}:{}", self.source.name.0, self.line)
     }
+
+    /// The entry's identity across edits and restarts, for what owners
+    /// ask of it (`sched pause`, `sched skip`): its source and a fixed-key
+    /// hash of its meaning (owner, schedule, zone, command, input), not
+    /// its line number, so that a line moved by an edit keeps it, and a
+    /// line whose meaning changed is another entry.
+    pub fn identity(&self) -> String {
+        let mut hasher =
+            siphasher::sip::SipHasher24::new_with_keys(IDENTITY_KEYS.0, IDENTITY_KEYS.1);
+        self.user.uid.hash(&mut hasher);
+        self.schedule.hash(&mut hasher);
+        self.zone
+            .time_zone()
+            .iana_name()
+            .unwrap_or_default()
+            .hash(&mut hasher);
+        self.command.hash(&mut hasher);
+        self.stdin.hash(&mut hasher);
+        format!("{}#{:016x}", self.source.name.0, hasher.finish())
+    }
 }
+
+/// The fixed keys of entry identities: an identity is kept in the spool,
+/// so it must be the same on every daemon and after every restart. Not a
+/// secret.
+const IDENTITY_KEYS: (u64, u64) = (0x7363_6865_6464_2d69, 0x6465_6e74_6974_792d);
 
 /// Entry `index` of a parsed crontab, resolved and ready to be loaded.
 #[derive(Debug)]

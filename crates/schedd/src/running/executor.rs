@@ -71,8 +71,14 @@ pub enum Task {
         job: Arc<CronJob>,
         scheduled: Timestamp,
         attempt: u32,
+        /// Started with `sched run`, outside the schedule.
+        manual: bool,
     },
 }
+
+/// The variable that tells a job why it runs: `schedule` (its instant),
+/// `retry` (a later attempt), `manual` (`sched run`).
+pub const REASON: &str = "SCHED_REASON";
 
 impl Task {
     /// The occurrence's instant and the attempt: what the job sees as
@@ -244,6 +250,23 @@ impl Executor {
         let (scheduled, attempt) = task.occurrence();
         set_variable(&mut env, "SCHED_ATTEMPT", attempt.to_string());
         set_variable(&mut env, "SCHED_SCHEDULED_AT", scheduled.to_string());
+        let reason = match &task {
+            Task::Cron { manual: true, .. } => "manual",
+            // A one-shot job started with `sched run` carries the reason
+            // in its environment, set by the scheduler.
+            Task::Job(job)
+                if job
+                    .job
+                    .env
+                    .iter()
+                    .any(|(name, value)| name == REASON && value == "manual") =>
+            {
+                "manual"
+            }
+            _ if attempt > 1 => "retry",
+            _ => "schedule",
+        };
+        set_variable(&mut env, REASON, reason.to_owned());
         // Before the output file: a failure here leaves nothing to clean up.
         let stdin = match stdin_text.map(|text| output::stdin_file(&self.output_dir, text)) {
             None => None,

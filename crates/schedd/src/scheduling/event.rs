@@ -72,6 +72,16 @@ pub enum Event {
     UserCrontab(Loaded),
     /// A user's crontab was removed.
     UserCrontabRemoved { uid: sched_spool::Uid },
+    /// An owner or root acts on crontab lines or a pending job (`sched
+    /// run`, `pause`, `resume`, `skip`); the reply says what was done, a
+    /// line each.
+    Control {
+        request: ControlRequest,
+        reply: oneshot::Sender<Result<Vec<String>, ControlError>>,
+    },
+    /// The entry controls as the spool holds them now (in a fleet, after
+    /// another host changed them).
+    Controls(Vec<sched_spool::EntryControl>),
     /// The next runs of crontab entries `owner` may see, at most `limit`.
     Upcoming {
         owner: Owner,
@@ -79,6 +89,38 @@ pub enum Event {
         per_entry: usize,
         reply: oneshot::Sender<Vec<UpcomingCron>>,
     },
+}
+
+/// A control request, as the scheduler carries it out.
+#[derive(Debug)]
+pub struct ControlRequest {
+    /// Whose lines and jobs the caller may act on.
+    pub owner: Owner,
+    /// Who asks, as the history records it: `alice (uid 1000)`.
+    pub by: String,
+    pub action: sched_proto::ControlAction,
+    pub target: ControlTarget,
+}
+
+/// What a control request acts on, resolved by the server.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ControlTarget {
+    /// The crontab line stored under this origin (`crontab of alice:3`,
+    /// `/etc/cron.d/php:14`).
+    Entry(String),
+    Job(JobId),
+    All,
+}
+
+/// Why a control request was refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ControlError {
+    /// Nothing of the caller's has that name.
+    NotFound(String),
+    /// The request makes no sense for its target.
+    Invalid(String),
+    /// The spool refused to keep it: nothing changed.
+    Failed(String),
 }
 
 /// An upcoming run of a crontab entry, as the scheduler will start it.
@@ -93,6 +135,8 @@ pub struct UpcomingCron {
     pub attempt: u32,
     /// The entry's policy in words, when it is not cron's.
     pub policy: Option<String>,
+    /// Why it will not run, when it is paused or skipped on request.
+    pub held: Option<String>,
     pub job: Arc<CronJob>,
 }
 

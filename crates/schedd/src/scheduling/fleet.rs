@@ -159,7 +159,8 @@ impl Heartbeat {
     }
 
     /// Loads the crontabs another host installed and drops those it
-    /// removed, when the crontabs' version has changed.
+    /// removed, and reads the entry controls again (paused and skipped
+    /// lines), when the crontabs' version has changed.
     async fn follow_crontabs(&self, seen: &mut Seen) -> Result<(), SpoolCallError> {
         let Some(version) = self.spool.crontabs_version().await? else {
             return Ok(());
@@ -193,6 +194,8 @@ impl Heartbeat {
                 let _ = self.events.send(Event::UserCrontab(loaded));
             }
         }
+        let controls = self.spool.entry_controls().await?;
+        let _ = self.events.send(Event::Controls(controls));
         seen.crontabs = now_stored;
         seen.crontabs_version = Some(version);
         Ok(())

@@ -4,6 +4,7 @@ use sched_proto::Response;
 use sched_spool::{JobId, Owner};
 
 use super::context::{Context, Peer};
+use super::entry_name::origin_of;
 use super::error::RequestError;
 use super::reply::run_info;
 
@@ -48,40 +49,4 @@ pub async fn serve(
         .await;
     let runs = runs.iter().map(|run| run_info(run, &names)).collect();
     Ok(Response::Runs { runs })
-}
-
-/// The origin a crontab line's runs are stored under, from the name a
-/// user gives it: `crontab:LINE` (the caller's own crontab),
-/// `crontab:USER:LINE` (root), or a system crontab's `FILE:LINE`.
-async fn origin_of(
-    context: &Context,
-    line: &str,
-    owner: &Owner,
-    peer: Peer,
-) -> Result<String, RequestError> {
-    let invalid = || {
-        RequestError::Invalid(format!(
-            "{line:?} names no crontab line: expected crontab:LINE (your crontab), FILE:LINE (a system crontab), or for root crontab:USER:LINE"
-        ))
-    };
-    let (source, number) = line.rsplit_once(':').ok_or_else(invalid)?;
-    let number: u32 = number.parse().map_err(|_| invalid())?;
-    if number == 0 {
-        return Err(invalid());
-    }
-    let user = match source.strip_prefix("crontab") {
-        Some("") => match owner {
-            Owner::Account {
-                name: Some(name), ..
-            } => name.clone(),
-            _ => context.accounts.names([peer.uid]).await.of(peer.uid),
-        },
-        Some(rest) => match rest.strip_prefix(':') {
-            Some(user) if !user.is_empty() => user.to_owned(),
-            _ => return Ok(line.to_owned()),
-        },
-        None if source.starts_with('/') => return Ok(line.to_owned()),
-        None => return Err(invalid()),
-    };
-    Ok(format!("crontab of {user}:{number}"))
 }

@@ -3,8 +3,10 @@
 
 pub mod admission;
 pub mod context;
+pub mod control;
 pub mod crontab;
 pub mod dispatch;
+pub mod entry_name;
 pub mod error;
 pub mod kill;
 pub mod list;

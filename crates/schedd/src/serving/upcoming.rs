@@ -66,6 +66,7 @@ pub async fn serve(
             scheduled: retry.and_then(|(_, scheduled)| scheduled),
             attempt: retry.map(|(attempt, _)| attempt),
             policy: None,
+            held: None,
         })
         .collect();
     runs.extend(cron.into_iter().map(|run| UpcomingRun {
@@ -79,6 +80,7 @@ pub async fn serve(
         scheduled: (run.scheduled != run.start).then_some(run.scheduled),
         attempt: (run.attempt > 1).then_some(run.attempt),
         policy: run.policy,
+        held: run.held,
     }));
     runs.sort_by(|a, b| (a.due, a.job, &a.origin).cmp(&(b.due, b.job, &b.origin)));
     runs.truncate(limit);

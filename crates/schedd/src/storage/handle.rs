@@ -268,6 +268,20 @@ impl SpoolHandle {
         self.call(|store| store.cron_retries()).await
     }
 
+    /// See [`Store::entry_controls`].
+    pub async fn entry_controls(&self) -> Result<Vec<sched_spool::EntryControl>, SpoolCallError> {
+        self.call(|store| store.entry_controls()).await
+    }
+
+    /// See [`Store::set_entry_controls`].
+    pub async fn set_entry_controls(
+        &self,
+        controls: Vec<sched_spool::EntryControl>,
+    ) -> Result<(), SpoolCallError> {
+        self.call(move |store| store.set_entry_controls(&controls))
+            .await
+    }
+
     /// See [`Store::set_started`].
     pub async fn set_started(
         &self,

@@ -465,7 +465,7 @@ fn the_cron_environment_and_percent_stdin_reach_the_job() {
         runs[0].output_head,
         format!(
             "FOO=bar baz\nHOME={home}\nLOGNAME={name}\nMAILTO=\nPATH=/usr/bin:/bin\n\
-             SCHED_ATTEMPT=1\nSCHED_SCHEDULED_AT=2026-06-01T10:00:00Z\nSHELL=/bin/sh\nUSER={name}\n",
+             SCHED_ATTEMPT=1\nSCHED_REASON=schedule\nSCHED_SCHEDULED_AT=2026-06-01T10:00:00Z\nSHELL=/bin/sh\nUSER={name}\n",
             name = user.name
         )
     );

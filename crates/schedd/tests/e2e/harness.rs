@@ -506,6 +506,9 @@ pub struct Upcoming {
     pub attempt: Option<u32>,
     #[serde(default)]
     pub policy: Option<String>,
+    /// Why it will not run (paused, skipped on request).
+    #[serde(default)]
+    pub held: Option<String>,
 }
 
 /// The two test users `.ci/run` creates (`schedtest1`, `schedtest2`), as

@@ -9,6 +9,7 @@ mod full_disk;
 mod habits;
 mod harness;
 mod jobs;
+mod operations;
 mod policies;
 mod privileges;
 mod restart;

@@ -19,6 +19,7 @@ use sched_engine::{Key, Wakeup};
 use sched_spool::{CronRun, JobId, JobKind, Owner, RunId};
 use tokio::sync::{mpsc, oneshot, watch};
 
+mod controls;
 mod policies;
 mod strangers;
 mod tracking;
@@ -68,6 +69,8 @@ pub struct Scheduler {
     /// The at jobs this host left to others (their owner has no account
     /// here).
     refused: strangers::Refused,
+    /// The crontab lines paused or skipped on request.
+    controls: controls::Controls,
 }
 
 impl Scheduler {
@@ -95,6 +98,7 @@ impl Scheduler {
             lost_cron_runs: Vec::new(),
             fleet_host: None,
             refused: strangers::Refused::default(),
+            controls: controls::Controls::default(),
         }
     }
 
@@ -203,6 +207,7 @@ impl Scheduler {
                 return;
             }
         };
+        self.load_controls().await;
         if std::mem::take(&mut self.run_reboot_entries) {
             self.start_reboot_entries().await;
         }
@@ -322,6 +327,10 @@ impl Scheduler {
                 self.settings = live;
             }
             Event::UserCrontab(loaded) => self.load_crontab(loaded),
+            Event::Control { request, reply } => {
+                let _ = reply.send(self.control(request).await);
+            }
+            Event::Controls(controls) => self.controls.replace(controls),
             Event::UserCrontabRemoved { uid } => self.drop_source(&Source::User(uid.0)),
             Event::Upcoming {
                 owner,
@@ -375,6 +384,9 @@ impl Scheduler {
                 scheduled: occurrence.scheduled,
                 attempt: occurrence.attempt,
                 policy: self.describe_policy(&job),
+                held: self
+                    .controls
+                    .holds(&job, occurrence.scheduled, occurrence.attempt),
                 job,
             });
         }
@@ -399,6 +411,7 @@ impl Scheduler {
                 scheduled: at,
                 attempt: 1,
                 policy: self.describe_policy(&job),
+                held: self.controls.holds(&job, at, 1),
                 job,
             });
         }
@@ -479,14 +492,20 @@ impl Scheduler {
                 entries = due.len(),
                 "the system booted: running @reboot entries"
             );
-            self.start_cron(due, now).await;
+            self.start_cron(due, now, false).await;
         }
     }
 
     /// Starts the crontab entries' occurrences `due`, each with what its
     /// history is to note: their runs are recorded in one transaction,
-    /// then each is started.
-    async fn start_cron(&mut self, due: Vec<(Occurrence, Option<String>)>, now: Timestamp) {
+    /// then each is started. `manual`: started with `sched run`, on this
+    /// host only. Returns the runs started.
+    async fn start_cron(
+        &mut self,
+        due: Vec<(Occurrence, Option<String>)>,
+        now: Timestamp,
+        manual: bool,
+    ) -> Vec<RunId> {
         let jobs: Vec<(Arc<CronJob>, Occurrence, Option<String>)> = due
             .into_iter()
             .filter_map(|(occurrence, note)| {
@@ -502,8 +521,9 @@ impl Scheduler {
                 origin: job.origin(),
                 due: occurrence.scheduled,
                 attempt: occurrence.attempt,
-                // Each host boots on its own: @reboot is each host's.
-                host_local: job.host_local() || job.schedule.is_reboot(),
+                // Each host boots on its own: @reboot is each host's; a
+                // manual run is the host's that was asked.
+                host_local: job.host_local() || job.schedule.is_reboot() || manual,
             })
             .collect();
         let ids = match self.spool.start_cron_runs(runs, now).await {
@@ -519,7 +539,7 @@ impl Scheduler {
                         "cannot record cron runs; they are skipped: {error}"
                     );
                 }
-                return;
+                return Vec::new();
             }
         };
         let mut started = Vec::with_capacity(jobs.len());
@@ -539,6 +559,7 @@ impl Scheduler {
                 job,
                 scheduled: occurrence.scheduled,
                 attempt: occurrence.attempt,
+                manual,
             };
             match self.executor.start(task, run).await {
                 Some(run) => started.push(run),
@@ -552,7 +573,9 @@ impl Scheduler {
         }
         self.one_shots.started(started.len());
         self.track_started(&started);
+        let ids = started.iter().map(|run| run.run).collect();
         self.executor.record_started(started).await;
+        ids
     }
 
     /// Moves the mock clock to `to`, stopping at each instant something is

@@ -75,17 +75,25 @@ impl Scheduler {
     }
 
     /// What becomes of `occurrence`, due now. `delayed`: its random delay
-    /// is already over.
+    /// is already over. `manual`: started with `sched run`, paused or not,
+    /// leaving the retries of earlier occurrences alone.
     pub(super) fn decide(
         &mut self,
         occurrence: Occurrence,
         now: Timestamp,
         delayed: bool,
+        manual: bool,
     ) -> (Verdict, Vec<sched_spool::Occurrence>) {
         let mut records = Vec::new();
         let Some(job) = self.cron.get(occurrence.key) else {
             return (Verdict::Later, records);
         };
+        if !manual && let Some(why) = self.held_back(&job, occurrence) {
+            return (
+                not_run(&job, occurrence, now, Outcome::Skipped(why)),
+                records,
+            );
+        }
         let policy = self.policy_of(&job);
         let seed = entry_seed(job.user.uid, &job.command, &job.stdin);
         if occurrence.attempt == 1 && !delayed && !policy.jitter.is_zero() {
@@ -95,7 +103,7 @@ impl Scheduler {
                 return (Verdict::Later, records);
             }
         }
-        if occurrence.attempt == 1 {
+        if occurrence.attempt == 1 && !manual {
             // A retry of an earlier occurrence still waiting is dropped.
             for (at, retry) in self.tracking.take_retries_of(occurrence.key) {
                 records.push(superseded(&job, retry, at, occurrence.scheduled, now));
@@ -472,7 +480,7 @@ impl Scheduler {
             }
         }
         self.record(records, None).await;
-        self.start_cron(vec![(waiting.occurrence, Some(waiting.note))], now)
+        self.start_cron(vec![(waiting.occurrence, Some(waiting.note))], now, false)
             .await;
     }
 
@@ -517,7 +525,7 @@ impl Scheduler {
         let mut to_start = Vec::new();
         let mut records = Vec::new();
         for occurrence in occurrences {
-            let (verdict, mut more) = self.decide(occurrence, now, delayed);
+            let (verdict, mut more) = self.decide(occurrence, now, delayed, false);
             records.append(&mut more);
             match verdict {
                 Verdict::Start(occurrence, note) => to_start.push((occurrence, note)),
@@ -527,7 +535,7 @@ impl Scheduler {
         }
         self.record(records, Some(now)).await;
         if !to_start.is_empty() {
-            self.start_cron(to_start, now).await;
+            self.start_cron(to_start, now, false).await;
         }
     }
 
@@ -761,7 +769,7 @@ impl Scheduler {
         }
         self.record(records, Some(now)).await;
         if !to_start.is_empty() {
-            self.start_cron(to_start, now).await;
+            self.start_cron(to_start, now, false).await;
         }
     }
 
