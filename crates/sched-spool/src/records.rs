@@ -469,3 +469,56 @@ pub struct ControlMark {
     pub by: String,
     pub at: Timestamp,
 }
+
+/// How many of a crontab line's newest runs [`EntryHealth`] looks at, at
+/// most: its failures are counted back to its last success within them.
+pub const HEALTH_DEPTH: u32 = 200;
+
+/// What the history says of one crontab line's health (`sched status`,
+/// the dead-man alert): its newest run, its last success, and what went
+/// wrong since. Runs carry no output here.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EntryHealth {
+    /// The newest run or occurrence recorded (one in progress included).
+    pub last: Option<RunRecord>,
+    /// The newest successful run (exit status 0).
+    pub last_success: Option<RunRecord>,
+    /// Runs since the last success that failed: a non-zero exit, a
+    /// signal, a failure to start, lost, timed out.
+    pub failures: u32,
+    /// Occurrences since the last success that were missed (the daemon
+    /// was down, or past their starting deadline).
+    pub missed: u32,
+    /// The instant of the oldest occurrence looked at, when no success was
+    /// found: how long the line has gone without one, as far as the kept
+    /// history tells.
+    pub oldest_due: Option<Timestamp>,
+}
+
+impl EntryHealth {
+    /// The health told by `runs`, newest first (at most [`HEALTH_DEPTH`]).
+    pub fn from_newest_first(runs: impl IntoIterator<Item = RunRecord>) -> EntryHealth {
+        let mut health = EntryHealth::default();
+        for run in runs {
+            if health.last.is_none() {
+                health.last = Some(run.clone());
+            }
+            match &run.outcome {
+                outcome if outcome.succeeded() => {
+                    health.last_success = Some(run);
+                    health.oldest_due = None;
+                    return health;
+                }
+                Outcome::Exited(_)
+                | Outcome::Signalled(_)
+                | Outcome::Failed(_)
+                | Outcome::Lost
+                | Outcome::TimedOut { .. } => health.failures += 1,
+                Outcome::Missed(_) => health.missed += 1,
+                Outcome::Running | Outcome::Skipped(_) | Outcome::Superseded(_) => {}
+            }
+            health.oldest_due = Some(run.due);
+        }
+        health
+    }
+}

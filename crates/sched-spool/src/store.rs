@@ -27,8 +27,9 @@ use std::ops::ControlFlow;
 use jiff::Timestamp;
 
 use crate::{
-    CronRetry, CronRun, CrontabInstall, EntryControl, Fleet, JobId, JobRecord, NewJob, Occurrence,
-    Outcome, Output, Owner, PendingJob, RunId, RunRecord, SpoolError, StoredCrontab, Uid,
+    CronRetry, CronRun, CrontabInstall, EntryControl, EntryHealth, Fleet, JobId, JobRecord, NewJob,
+    Occurrence, Outcome, Output, Owner, PendingJob, RunId, RunRecord, SpoolError, StoredCrontab,
+    Uid,
 };
 
 /// A spool backend.
@@ -166,6 +167,17 @@ pub trait Store: Send {
         origin: &str,
         limit: u32,
     ) -> Result<Vec<RunRecord>, SpoolError>;
+
+    /// The health of each crontab line `origins` names, as the runs
+    /// `owner` may see tell it (the newest [`HEALTH_DEPTH`] of each), in
+    /// the order given.
+    ///
+    /// [`HEALTH_DEPTH`]: crate::HEALTH_DEPTH
+    fn entry_health(
+        &self,
+        owner: Owner,
+        origins: &[String],
+    ) -> Result<Vec<EntryHealth>, SpoolError>;
 
     /// Started runs in progress that `owner` may see, oldest first.
     fn runs_in_progress(&self, owner: Owner) -> Result<Vec<RunRecord>, SpoolError>;

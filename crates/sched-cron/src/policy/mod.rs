@@ -19,7 +19,7 @@ use std::time::Duration;
 
 /// The crontab assignments that set a policy, applying to the lines below
 /// them as `CRON_TZ` does.
-pub const VARIABLES: [&str; 9] = [
+pub const VARIABLES: [&str; 10] = [
     "SCHED_TIMEOUT",
     "SCHED_KILL_GRACE",
     "SCHED_RETRY",
@@ -29,6 +29,7 @@ pub const VARIABLES: [&str; 9] = [
     "SCHED_CATCHUP",
     "SCHED_JITTER",
     "SCHED_DEADLINE",
+    "SCHED_GRACE",
 ];
 
 /// The longest duration any policy accepts: a year. Anything longer is a
@@ -103,6 +104,7 @@ pub struct PolicySpec {
     pub catch_up: Option<CatchUp>,
     pub jitter: Option<Duration>,
     pub deadline: Option<Option<Duration>>,
+    pub grace: Option<Duration>,
 }
 
 /// A policy in force: every part decided.
@@ -128,6 +130,10 @@ pub struct Policy {
     /// An occurrence that cannot start within this of its instant is
     /// recorded as missed instead of started late.
     pub deadline: Option<Duration>,
+    /// How long after an occurrence's instant its success may arrive
+    /// before the entry counts as late (`sched status`, the dead-man
+    /// alert); `None`: the smaller of the entry's period and an hour.
+    pub grace: Option<Duration>,
 }
 
 impl Default for Policy {
@@ -143,6 +149,7 @@ impl Default for Policy {
             catch_up: CatchUp::None,
             jitter: Duration::ZERO,
             deadline: None,
+            grace: None,
         }
     }
 }
@@ -176,6 +183,7 @@ impl PolicySpec {
             catch_up: self.catch_up.unwrap_or(defaults.catch_up),
             jitter: self.jitter.unwrap_or(defaults.jitter),
             deadline: self.deadline.unwrap_or(defaults.deadline),
+            grace: self.grace.or(defaults.grace),
         }
     }
 
@@ -191,6 +199,7 @@ impl PolicySpec {
             catch_up: later.catch_up.or(self.catch_up),
             jitter: later.jitter.or(self.jitter),
             deadline: later.deadline.or(self.deadline),
+            grace: later.grace.or(self.grace),
         }
     }
 
@@ -219,7 +228,7 @@ impl PolicySpec {
 
     /// Sets the part named `key` (as in the canonical text: `timeout`,
     /// `kill-grace`, `retry`, `backoff`, `retry-lost`, `overlap`,
-    /// `catch-up`, `jitter`, `deadline`) from `value`.
+    /// `catch-up`, `jitter`, `deadline`, `grace`) from `value`.
     pub fn set(&mut self, key: &str, value: &str) -> Result<(), PolicyError> {
         match key {
             "timeout" => self.timeout = Some(optional_duration(value, "SCHED_TIMEOUT")?),
@@ -231,6 +240,7 @@ impl PolicySpec {
             "catch-up" => self.catch_up = Some(parse_catch_up(value)?),
             "jitter" => self.jitter = Some(parse_duration(value)?),
             "deadline" => self.deadline = Some(optional_duration(value, "SCHED_DEADLINE")?),
+            "grace" => self.grace = Some(parse_duration(value)?),
             other => {
                 return Err(PolicyError {
                     index: 0,
@@ -278,6 +288,9 @@ impl PolicySpec {
         if let Some(deadline) = self.deadline {
             words.push(format!("deadline={}", optional(deadline)));
         }
+        if let Some(grace) = self.grace {
+            words.push(format!("grace={}", seconds(grace)));
+        }
         words.join(" ")
     }
 
@@ -306,7 +319,7 @@ impl PolicySpec {
 }
 
 /// The canonical keys, in the order of [`PolicySpec::to_text`].
-const KEYS: [&str; 9] = [
+const KEYS: [&str; 10] = [
     "timeout",
     "kill-grace",
     "retry",
@@ -316,6 +329,7 @@ const KEYS: [&str; 9] = [
     "catch-up",
     "jitter",
     "deadline",
+    "grace",
 ];
 
 fn seconds(duration: Duration) -> String {
@@ -580,6 +594,9 @@ impl fmt::Display for Policy {
         }
         if let Some(deadline) = self.deadline {
             parts.push(format!("deadline {}", human(deadline)));
+        }
+        if let Some(grace) = self.grace {
+            parts.push(format!("grace {}", human(grace)));
         }
         if parts.is_empty() {
             f.write_str("cron's (no timeout, no retry, overlap allowed, no catch-up)")

@@ -112,11 +112,16 @@ pub(crate) fn job(path: &Path, table: &'static str, row: &Row) -> Result<JobReco
 
 /// A run row of [`run_columns!`], from column 0.
 pub(crate) fn run(path: &Path, row: &Row) -> Result<RunRecord, Fail> {
-    let id: i64 = row.try_get(0)?;
+    run_at(path, row, 0)
+}
+
+/// A run row of [`run_columns!`], from column `o`.
+pub(crate) fn run_at(path: &Path, row: &Row, o: usize) -> Result<RunRecord, Fail> {
+    let id: i64 = row.try_get(o)?;
     let bad = |detail: &str| bad_row(path, "runs", id, detail);
     let instant = |micros: i64| instant(path, "runs", id, micros);
-    let state: &str = row.try_get(10)?;
-    let reason: Option<String> = row.try_get(13)?;
+    let state: &str = row.try_get(o + 10)?;
+    let reason: Option<String> = row.try_get(o + 13)?;
     let note = if OutcomeColumns::reason_is_outcome(state) {
         None
     } else {
@@ -124,10 +129,10 @@ pub(crate) fn run(path: &Path, row: &Row) -> Result<RunRecord, Fail> {
     };
     let outcome = OutcomeColumns::decode(
         state,
-        row.try_get(11)?,
-        row.try_get(12)?,
+        row.try_get(o + 11)?,
+        row.try_get(o + 12)?,
         reason,
-        row.try_get(14)?,
+        row.try_get(o + 14)?,
     )
     .map_err(bad)?;
     Ok(RunRecord {
@@ -135,12 +140,12 @@ pub(crate) fn run(path: &Path, row: &Row) -> Result<RunRecord, Fail> {
         job_id: row
             .try_get::<_, Option<i64>>(1)?
             .map(|job| JobId(job as u64)),
-        kind: RunKind::from_sql(row.try_get(2)?).ok_or_else(|| bad("unknown kind"))?,
-        origin: row.try_get(3)?,
-        owner_uid: uid(path, "runs", id, row.try_get(4)?)?,
-        command: row.try_get(5)?,
-        due: instant(row.try_get(6)?)?,
-        started: instant(row.try_get(7)?)?,
+        kind: RunKind::from_sql(row.try_get(o + 2)?).ok_or_else(|| bad("unknown kind"))?,
+        origin: row.try_get(o + 3)?,
+        owner_uid: uid(path, "runs", id, row.try_get(o + 4)?)?,
+        command: row.try_get(o + 5)?,
+        due: instant(row.try_get(o + 6)?)?,
+        started: instant(row.try_get(o + 7)?)?,
         finished: row.try_get::<_, Option<i64>>(8)?.map(instant).transpose()?,
         pid: row
             .try_get::<_, Option<i64>>(9)?
@@ -148,14 +153,14 @@ pub(crate) fn run(path: &Path, row: &Row) -> Result<RunRecord, Fail> {
         outcome,
         note,
         output: Output {
-            head: row.try_get(15)?,
-            tail: row.try_get(16)?,
-            total_bytes: u64::try_from(row.try_get::<_, i64>(17)?)
+            head: row.try_get(o + 15)?,
+            tail: row.try_get(o + 16)?,
+            total_bytes: u64::try_from(row.try_get::<_, i64>(o + 17)?)
                 .map_err(|_| bad("negative output size"))?,
         },
-        attempt: u32::try_from(row.try_get::<_, i64>(18)?)
+        attempt: u32::try_from(row.try_get::<_, i64>(o + 18)?)
             .map_err(|_| bad("attempt out of range"))?,
-        host: row.try_get(19)?,
+        host: row.try_get(o + 19)?,
     })
 }
 

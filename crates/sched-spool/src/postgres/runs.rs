@@ -13,8 +13,8 @@ use super::session::Session;
 use crate::columns::OutcomeColumns;
 use crate::records::{from_micros, to_micros};
 use crate::{
-    CronRun, JobId, JobRecord, Occurrence, Outcome, Output, Owner, RunId, RunKind, RunRecord,
-    SpoolError,
+    CronRun, EntryHealth, HEALTH_DEPTH, JobId, JobRecord, Occurrence, Outcome, Output, Owner,
+    RunId, RunKind, RunRecord, SpoolError,
 };
 
 const SET_STARTED: &str = "UPDATE schedd.runs r SET pid = u.pid, started = u.started
@@ -115,6 +115,19 @@ const RUNS_OF_ORIGIN: &str = concat!(
     " FROM schedd.runs WHERE ",
     owner_condition!(),
     " AND origin = $5 AND NOT (outcome = 'running' AND pid IS NULL) ORDER BY id DESC LIMIT $4"
+);
+
+/// The newest runs of each origin of `$4` (with their position in it),
+/// `$5` at most each, without their output.
+const HEALTH: &str = concat!(
+    "SELECT o.n, r.id, r.job_id, r.kind, r.origin, r.owner_uid, r.command, r.due, r.started, \
+     r.finished, r.pid, r.outcome, r.exit_code, r.signal, r.reason, r.stopped, \
+     ''::bytea, ''::bytea, r.output_bytes, r.attempt, r.host \
+     FROM unnest($4::text[]) WITH ORDINALITY AS o(origin, n) \
+     CROSS JOIN LATERAL (SELECT * FROM schedd.runs WHERE ",
+    owner_condition!(),
+    " AND origin = o.origin AND NOT (outcome = 'running' AND pid IS NULL) \
+     ORDER BY id DESC LIMIT $5) AS r ORDER BY o.n, r.id DESC"
 );
 
 const RUNS_IN_PROGRESS: &str = concat!(
@@ -410,6 +423,40 @@ impl PgSpool {
             let rows = session.query(RUNS_OF_ORIGIN, &[&uid, &any_name, &name, &limit, &origin])?;
             rows.iter().map(|row| rows::run(&self.path, row)).collect()
         })
+    }
+
+    pub(crate) fn entry_health(
+        &self,
+        owner: Owner,
+        origins: &[String],
+    ) -> Result<Vec<EntryHealth>, SpoolError> {
+        let (uid, any_name, name) = owner.sql();
+        let depth = i64::from(HEALTH_DEPTH);
+        let mut by_origin: Vec<Vec<RunRecord>> = vec![Vec::new(); origins.len()];
+        self.with(|session| {
+            let rows = session.query(HEALTH, &[&uid, &any_name, &name, &origins, &depth])?;
+            for row in &rows {
+                let n: i64 = row.try_get(0)?;
+                let run = rows::run_at(&self.path, row, 1)?;
+                if let Some(runs) = usize::try_from(n - 1)
+                    .ok()
+                    .and_then(|i| by_origin.get_mut(i))
+                {
+                    runs.push(run);
+                }
+            }
+            Ok(())
+        })?;
+        Ok(by_origin
+            .into_iter()
+            .map(|runs| {
+                let end = runs
+                    .iter()
+                    .position(|run| run.outcome.succeeded())
+                    .map_or(runs.len(), |at| at + 1);
+                EntryHealth::from_newest_first(runs.into_iter().take(end))
+            })
+            .collect())
     }
 
     pub(crate) fn runs_in_progress(&self, owner: Owner) -> Result<Vec<RunRecord>, SpoolError> {

@@ -8,8 +8,9 @@ use jiff::Timestamp;
 
 use super::PgSpool;
 use crate::{
-    CronRetry, CronRun, CrontabInstall, EntryControl, Fleet, JobId, JobRecord, NewJob, Occurrence,
-    Outcome, Output, Owner, PendingJob, RunId, RunRecord, SpoolError, Store, StoredCrontab, Uid,
+    CronRetry, CronRun, CrontabInstall, EntryControl, EntryHealth, Fleet, JobId, JobRecord, NewJob,
+    Occurrence, Outcome, Output, Owner, PendingJob, RunId, RunRecord, SpoolError, Store,
+    StoredCrontab, Uid,
 };
 
 impl Store for PgSpool {
@@ -144,6 +145,14 @@ impl Store for PgSpool {
         limit: u32,
     ) -> Result<Vec<RunRecord>, SpoolError> {
         PgSpool::runs_of_origin(self, owner, origin, limit)
+    }
+
+    fn entry_health(
+        &self,
+        owner: Owner,
+        origins: &[String],
+    ) -> Result<Vec<EntryHealth>, SpoolError> {
+        PgSpool::entry_health(self, owner, origins)
     }
 
     fn runs_in_progress(&self, owner: Owner) -> Result<Vec<RunRecord>, SpoolError> {

@@ -8,8 +8,8 @@ use crate::columns::OutcomeColumns;
 use crate::ids::Uid;
 use crate::records::{from_micros, sql_id, to_micros};
 use crate::{
-    CronRetry, CronRun, JobId, Occurrence, Outcome, Output, Owner, RunId, RunKind, RunRecord,
-    SpoolError, SqliteSpool,
+    CronRetry, CronRun, EntryHealth, HEALTH_DEPTH, JobId, Occurrence, Outcome, Output, Owner,
+    RunId, RunKind, RunRecord, SpoolError, SqliteSpool,
 };
 
 const RUN_COLUMNS: &str = "id, job_id, kind, owner_uid, command, due, started, finished, pid, \
@@ -340,6 +340,49 @@ impl SqliteSpool {
             runs.push(run);
         }
         Ok(runs)
+    }
+
+    /// The health of each crontab line of `origins`, from its newest runs
+    /// `owner` may see (read without their output).
+    pub fn entry_health(
+        &self,
+        owner: Owner,
+        origins: &[String],
+    ) -> Result<Vec<EntryHealth>, SpoolError> {
+        let (uid, any_name, name) = owner.sql();
+        let columns = RUN_COLUMNS.replace(
+            "output_head, output_tail",
+            "x'' AS output_head, x'' AS output_tail",
+        );
+        let sql = format!(
+            "SELECT {columns} FROM runs
+             WHERE {} AND origin = ?4 AND NOT (outcome = 'running' AND pid IS NULL)
+             ORDER BY id DESC LIMIT ?5",
+            crate::records::owner_condition(0)
+        );
+        let mut statement = self.conn.prepare_cached(&sql).map_err(|e| self.error(e))?;
+        let mut health = Vec::with_capacity(origins.len());
+        for origin in origins {
+            let mut rows = statement
+                .query(params![uid, any_name, name, origin, HEALTH_DEPTH])
+                .map_err(|e| self.error(e))?;
+            let mut runs = Vec::new();
+            while let Some(row) = rows.next().map_err(|e| self.error(e))? {
+                let run = run_from_row(row).map_err(|(id, detail)| SpoolError::BadRow {
+                    path: self.path.clone(),
+                    table: "runs",
+                    id,
+                    detail,
+                })?;
+                let success = run.outcome.succeeded();
+                runs.push(run);
+                if success {
+                    break;
+                }
+            }
+            health.push(EntryHealth::from_newest_first(runs));
+        }
+        Ok(health)
     }
 
     /// Runs in progress that `owner` may see (started: a pid is

@@ -7,8 +7,9 @@ use jiff::Timestamp;
 
 use super::SqliteSpool;
 use crate::{
-    CronRetry, CronRun, CrontabInstall, EntryControl, JobId, JobRecord, NewJob, Occurrence,
-    Outcome, Output, Owner, PendingJob, RunId, RunRecord, SpoolError, Store, StoredCrontab, Uid,
+    CronRetry, CronRun, CrontabInstall, EntryControl, EntryHealth, JobId, JobRecord, NewJob,
+    Occurrence, Outcome, Output, Owner, PendingJob, RunId, RunRecord, SpoolError, Store,
+    StoredCrontab, Uid,
 };
 
 impl Store for SqliteSpool {
@@ -143,6 +144,14 @@ impl Store for SqliteSpool {
         limit: u32,
     ) -> Result<Vec<RunRecord>, SpoolError> {
         SqliteSpool::runs_of_origin(self, owner, origin, limit)
+    }
+
+    fn entry_health(
+        &self,
+        owner: Owner,
+        origins: &[String],
+    ) -> Result<Vec<EntryHealth>, SpoolError> {
+        SqliteSpool::entry_health(self, owner, origins)
     }
 
     fn runs_in_progress(&self, owner: Owner) -> Result<Vec<RunRecord>, SpoolError> {

@@ -45,6 +45,7 @@ macro_rules! suite {
             cron_retries_are_kept_replaced_dropped_and_survive_reopening,
             a_lost_run_gives_back_its_job_when_the_job_has_a_policy,
             entry_controls_are_kept_replaced_removed_and_survive_reopening,
+            an_entrys_health_counts_back_to_its_last_success,
         );
     };
     (@cases $make:expr; $($case:ident,)*) => {
@@ -1076,4 +1077,111 @@ pub fn entry_controls_are_kept_replaced_removed_and_survive_reopening(backend: &
         }])
         .unwrap();
     assert_eq!(local(store.entry_controls().unwrap()), [resumed]);
+}
+
+/// A crontab line's health: its newest run, its last success, and the
+/// failures and missed occurrences since, each line on its own and only
+/// the runs the owner may see.
+pub fn an_entrys_health_counts_back_to_its_last_success(backend: &dyn Backend) {
+    let mut store = backend.open();
+    let at = |minute: u32| instant(&format!("2026-01-01T10:{minute:02}:00Z"));
+    let line = "crontab of alice:1";
+    let other = "crontab of alice:2";
+    // Line 1: fails, succeeds, fails, misses, is skipped, is killed, and
+    // one run is in progress.
+    let ends = [
+        Some(Outcome::Exited(1)),
+        Some(Outcome::Exited(0)),
+        Some(Outcome::Exited(2)),
+        None,
+        None,
+        Some(Outcome::Signalled(9)),
+        Some(Outcome::Running),
+    ];
+    let mut ids = Vec::new();
+    for (minute, end) in ends.iter().enumerate() {
+        let due = at(minute as u32);
+        match end {
+            Some(outcome) => {
+                let run = start_all(&mut *store, &[cron_run(line, due)], due)[0];
+                store.set_started(&[(run, 42, due)]).unwrap();
+                if *outcome != Outcome::Running {
+                    store
+                        .finish_run(run, due, outcome, &Output::default())
+                        .unwrap();
+                }
+                ids.push(Some(run));
+            }
+            None => {
+                let outcome = if minute == 3 {
+                    Outcome::Missed("the daemon was not running".to_owned())
+                } else {
+                    Outcome::Skipped("paused".to_owned())
+                };
+                store
+                    .record_occurrences(
+                        &[Occurrence {
+                            kind: RunKind::Cron,
+                            job_id: None,
+                            owner_uid: Uid(1000),
+                            owner_name: None,
+                            command: "echo".to_owned(),
+                            origin: Some(line.to_owned()),
+                            due,
+                            attempt: 1,
+                            at: due,
+                            outcome,
+                            host_local: false,
+                        }],
+                        None,
+                    )
+                    .unwrap();
+                ids.push(None);
+            }
+        }
+    }
+    // Line 2: only failures, the oldest kept at 10:00.
+    for minute in 0..2 {
+        let run = start_all(&mut *store, &[cron_run(other, at(minute))], at(minute))[0];
+        store.set_started(&[(run, 42, at(minute))]).unwrap();
+        store
+            .finish_run(
+                run,
+                at(minute),
+                &Outcome::Failed("no shell".to_owned()),
+                &Output::default(),
+            )
+            .unwrap();
+    }
+    let origins = [
+        line.to_owned(),
+        "crontab of alice:9".to_owned(),
+        other.to_owned(),
+    ];
+    let health = store.entry_health(Owner::Any, &origins).unwrap();
+    assert_eq!(health.len(), 3);
+    let first = &health[0];
+    assert_eq!(
+        first.last.as_ref().map(|run| (run.due, &run.outcome)),
+        Some((at(6), &Outcome::Running))
+    );
+    assert_eq!(
+        first.last_success.as_ref().map(|run| (run.id, run.due)),
+        Some((ids[1].unwrap(), at(1)))
+    );
+    assert_eq!(
+        (first.failures, first.missed, first.oldest_due),
+        (2, 1, None)
+    );
+    assert_eq!(health[1], sched_spool::EntryHealth::default());
+    let second = &health[2];
+    assert_eq!(second.last_success, None);
+    assert_eq!(
+        (second.failures, second.missed, second.oldest_due),
+        (2, 0, Some(at(0)))
+    );
+    assert_eq!(second.last.as_ref().map(|run| run.due), Some(at(1)));
+    // Another uid sees nothing of alice's.
+    let stranger = store.entry_health(Owner::Uid(Uid(2000)), &origins).unwrap();
+    assert_eq!(stranger, vec![sched_spool::EntryHealth::default(); 3]);
 }
