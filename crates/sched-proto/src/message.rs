@@ -61,6 +61,9 @@ pub enum Request {
     /// Stop a running job: SIGTERM to its process group, then SIGKILL
     /// after `grace_ms` if it has not ended.
     Kill { target: RunTarget, grace_ms: u64 },
+    /// The health of the caller's crontab lines and pending jobs (root:
+    /// everyone's): `sched status`.
+    Status,
     /// Act on crontab lines or a pending job, as their owner or root:
     /// `sched run`, `pause`, `resume`, `skip`. Recorded in the run
     /// history with who asked.
@@ -314,6 +317,12 @@ pub enum Response {
     Settled {
         running: u32,
     },
+    /// The health of each crontab line and pending job, in name order.
+    Status {
+        entries: Vec<EntryStatus>,
+        #[serde(with = "jiff::fmt::serde::timestamp::microsecond::required")]
+        now: Timestamp,
+    },
     /// What a control request did, a line for each entry or job.
     Controlled {
         done: Vec<String>,
@@ -440,6 +449,53 @@ pub struct Removal {
     /// Not removed because it is running now (`sched kill` stops it).
     #[serde(default)]
     pub running: bool,
+}
+
+/// The health of one crontab line or pending job (`sched status`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EntryStatus {
+    /// The crontab line (`crontab of alice:3`, `/etc/cron.d/php:14`), or
+    /// `job 42`.
+    pub name: String,
+    pub kind: RunKind,
+    /// The job's id; 0 for a crontab line.
+    pub job: u64,
+    pub owner_uid: u32,
+    pub owner: String,
+    pub command: String,
+    /// The newest run or occurrence recorded: when it was due, and how it
+    /// ended (or that it runs).
+    #[serde(with = "jiff::fmt::serde::timestamp::microsecond::optional")]
+    pub last_due: Option<Timestamp>,
+    pub last_outcome: Option<Outcome>,
+    /// When the newest successful run ended.
+    #[serde(with = "jiff::fmt::serde::timestamp::microsecond::optional")]
+    pub last_success: Option<Timestamp>,
+    /// Runs that failed since the last success.
+    pub failures: u32,
+    /// Occurrences missed since the last success.
+    pub missed: u32,
+    /// The next instant it is due.
+    #[serde(with = "jiff::fmt::serde::timestamp::microsecond::optional")]
+    pub next: Option<Timestamp>,
+    /// Who paused it and when.
+    pub paused: Option<String>,
+    /// Set when the success expected has not arrived in time: the instant
+    /// of the occurrence it was expected from, and when it became late.
+    pub late: Option<Late>,
+    /// Neither failing (a failure since the last success) nor late.
+    pub healthy: bool,
+}
+
+/// A success overdue (the dead-man rule).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Late {
+    #[serde(with = "jiff::fmt::serde::timestamp::microsecond::required")]
+    pub expected: Timestamp,
+    #[serde(with = "jiff::fmt::serde::timestamp::microsecond::required")]
+    pub since: Timestamp,
 }
 
 /// One run of a job, running or finished.

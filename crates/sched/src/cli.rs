@@ -64,6 +64,9 @@ pub enum Command {
         after_help = "Exit status: 1 when the job or crontab line asked for has no runs (it does\nnot exist, is not yours, or has not run yet: the message says which).\n\nExamples:\n  sched logs\n  sched logs 42\n  sched logs crontab:3\n  sched logs /etc/cron.d/backup:7\n  sched logs -n 5 --json"
     )]
     Logs(LogsArgs),
+    /// The health of your crontab lines and pending jobs (root: everyone's)
+    #[command(after_help = STATUS_HELP)]
+    Status(StatusArgs),
     /// Start a crontab line or a pending job now, outside its schedule
     #[command(after_help = RUN_HELP)]
     Run(RunArgs),
@@ -86,6 +89,27 @@ pub enum Command {
     #[command(hide = true, subcommand)]
     Mock(MockCommand),
 }
+
+const STATUS_HELP: &str = "\
+One line per crontab line and pending job: its state, its newest run (how
+it ended, when it was due), its last success, the runs that failed and the
+occurrences missed since, and its next instant.
+
+A line is failing when a run failed since its last success, and late
+when the success of its next occurrence after the last success has not
+arrived within a grace: SCHED_GRACE (a crontab assignment, or the
+daemon's policy setting), by default the smaller of the line's period and
+an hour, plus its random delay. Occurrences missed while the daemon was
+down count; paused lines and skipped occurrences do not. A pending job is
+late when it has not started an hour after its instant.
+
+Exit status: 0 when everything is healthy, 1 when anything is failing or
+late (so a monitoring check can be `sched status --quiet`).
+
+Examples:
+  sched status
+  sched status --quiet || echo 'a job needs attention'
+  sched status --json | jq '.[] | select(.healthy | not) | .name'";
 
 const RUN_HELP: &str = "\
 ENTRY (see `sched pause --help`) or ID, a pending job's id as `sched ls`
@@ -326,6 +350,16 @@ pub struct KillArgs {
     /// Job ids, or rRUN for a crontab line's run
     #[arg(value_name = "ID", required = true, num_args = 1..)]
     pub ids: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// Print nothing: the exit status says it all
+    #[arg(short, long, conflicts_with = "json")]
+    pub quiet: bool,
+    /// Print JSON
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]

@@ -18,6 +18,7 @@ mod logs;
 mod mock;
 mod next;
 mod report;
+mod status;
 mod submit;
 mod time;
 mod when;
@@ -93,6 +94,7 @@ fn main() -> ExitCode {
         Command::Show(args) => jobs::show(args, socket, &mut out),
         Command::Kill(args) => kill::run(args, socket, &mut out),
         Command::Logs(args) => logs::run(args, socket, &mut out),
+        Command::Status(args) => status::run(args, socket, &mut out),
         Command::Run(args) => control::run(args, socket, &mut out),
         Command::Pause(args) => control::pause(args, false, socket, &mut out),
         Command::Resume(args) => control::pause(args, true, socket, &mut out),

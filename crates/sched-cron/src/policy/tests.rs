@@ -52,6 +52,7 @@ fn crontab_variables_set_their_parts() {
         ("SCHED_CATCHUP", "all:5"),
         ("SCHED_JITTER", "90s"),
         ("SCHED_DEADLINE", "5m"),
+        ("SCHED_GRACE", "2h"),
     ] {
         assert_eq!(spec.assign(name, value), Ok(true), "{name}");
     }
@@ -73,12 +74,18 @@ fn crontab_variables_set_their_parts() {
             catch_up: CatchUp::All(5),
             jitter: secs(90),
             deadline: Some(secs(300)),
+            grace: Some(secs(7200)),
         }
     );
     assert_eq!(
         policy.to_string(),
-        "timeout 10m (kill grace 5s), retry 3 (backoff 30s..10m), retry lost runs, overlap skip, catch-up all:5, jitter 1m30s, deadline 5m"
+        "timeout 10m (kill grace 5s), retry 3 (backoff 30s..10m), retry lost runs, overlap skip, catch-up all:5, jitter 1m30s, deadline 5m, grace 2h"
     );
+    assert_eq!(
+        spec.to_text(),
+        "timeout=600s kill-grace=5s retry=3 backoff=30s..600s retry-lost=yes overlap=skip catch-up=all:5 jitter=90s deadline=300s grace=7200s"
+    );
+    assert_eq!(PolicySpec::parse(&spec.to_text()), Ok(spec));
 }
 
 #[test]

@@ -191,6 +191,41 @@ pub fn on_due(overlap: Overlap, running: bool, waiting: bool) -> OnDue {
     }
 }
 
+/// The longest default grace of the dead-man rule: an hourly or rarer
+/// entry is late an hour after its instant.
+pub const MAX_DEFAULT_GRACE: Duration = Duration::from_secs(3600);
+
+/// The dead-man rule (healthchecks.io's period and grace, on the entry's
+/// own schedule): after a success of the occurrence due at `since` (or,
+/// with none, since the entry is known), the next success is expected
+/// from the next occurrence; it is late once `grace` (default: the
+/// smaller of the time to the occurrence after it and an hour) and the
+/// random delay `jitter` have passed since that occurrence's instant.
+/// Returns (the occurrence expected, the instant it is late from); `None`
+/// when the schedule has no occurrence after `since`.
+pub fn success_deadline(
+    schedule: &Schedule,
+    zone: &Zone,
+    since: Timestamp,
+    grace: Option<Duration>,
+    jitter: Duration,
+) -> Option<(Timestamp, Timestamp)> {
+    let expected = schedule.next_after(zone, since)?;
+    let grace = grace.unwrap_or_else(|| {
+        let period = schedule
+            .next_after(zone, expected)
+            .map(|after| after.duration_since(expected))
+            .and_then(|period| Duration::try_from(period).ok())
+            .unwrap_or(MAX_DEFAULT_GRACE);
+        period.min(MAX_DEFAULT_GRACE)
+    });
+    let late = SignedDuration::try_from(grace.saturating_add(jitter))
+        .ok()
+        .and_then(|wait| expected.checked_add(wait).ok())
+        .unwrap_or(Timestamp::MAX);
+    Some((expected, late))
+}
+
 /// Whether an occurrence due at `due` may still start at `now` under a
 /// starting deadline.
 pub fn in_time(deadline: Option<Duration>, due: Timestamp, now: Timestamp) -> bool {

@@ -388,3 +388,47 @@ proptest! {
         prop_assert!(attempt <= retries + 1);
     }
 }
+
+/// The dead-man rule: the success expected is the first occurrence's
+/// after the last success, late after the grace (by default the period,
+/// at most an hour) and the random delay.
+#[test]
+fn a_success_is_late_after_the_next_occurrence_plus_its_grace() {
+    let zone = Zone::new(TimeZone::UTC);
+    let every_ten = Schedule::parse("*/10 * * * *").unwrap();
+    let daily = Schedule::parse("30 2 * * *").unwrap();
+    let since = at("2026-12-05T10:00:00Z");
+    // Every 10 minutes: the grace defaults to the period.
+    assert_eq!(
+        success_deadline(&every_ten, &zone, since, None, Duration::ZERO),
+        Some((at("2026-12-05T10:10:00Z"), at("2026-12-05T10:20:00Z")))
+    );
+    // Daily: an hour at most; a random delay comes on top.
+    assert_eq!(
+        success_deadline(&daily, &zone, since, None, secs(300)),
+        Some((at("2026-12-06T02:30:00Z"), at("2026-12-06T03:35:00Z")))
+    );
+    // A grace written is taken as it is.
+    assert_eq!(
+        success_deadline(&daily, &zone, since, Some(secs(6 * 3600)), Duration::ZERO),
+        Some((at("2026-12-06T02:30:00Z"), at("2026-12-06T08:30:00Z")))
+    );
+    // The occurrence at `since` itself is not the one expected.
+    assert_eq!(
+        success_deadline(
+            &daily,
+            &zone,
+            at("2026-12-06T02:30:00Z"),
+            None,
+            Duration::ZERO
+        )
+        .map(|(expected, _)| expected),
+        Some(at("2026-12-07T02:30:00Z"))
+    );
+    // @reboot has no instant to expect a success at.
+    let reboot = Schedule::parse("@reboot").unwrap();
+    assert_eq!(
+        success_deadline(&reboot, &zone, since, None, Duration::ZERO),
+        None
+    );
+}

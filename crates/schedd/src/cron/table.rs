@@ -82,6 +82,11 @@ impl CronJob {
         self.source.host_local
     }
 
+    /// `/etc/cron.d/php`, `crontab of alice`.
+    pub fn source_name(&self) -> &str {
+        &self.source.name.0
+    }
+
     /// `/etc/cron.d/php:14`, `crontab of alice:3`.
     pub fn origin(&self) -> String {
         format!("{}:{}", self.source.name.0, self.line)

@@ -82,6 +82,11 @@ pub enum Event {
     /// The entry controls as the spool holds them now (in a fleet, after
     /// another host changed them).
     Controls(Vec<sched_spool::EntryControl>),
+    /// The crontab lines `owner` may see, for `sched status`.
+    Status {
+        owner: Owner,
+        reply: oneshot::Sender<Vec<EntryView>>,
+    },
     /// The next runs of crontab entries `owner` may see, at most `limit`.
     Upcoming {
         owner: Owner,
@@ -89,6 +94,37 @@ pub enum Event {
         per_entry: usize,
         reply: oneshot::Sender<Vec<UpcomingCron>>,
     },
+}
+
+/// A loaded crontab line as `sched status` judges it.
+#[derive(Debug, Clone)]
+pub struct EntryView {
+    pub job: Arc<CronJob>,
+    /// The next instant it is due.
+    pub next: Option<Timestamp>,
+    /// Who paused it and when.
+    pub paused: Option<String>,
+    /// Its occurrences are skipped on request up to this instant.
+    pub skip_through: Option<Timestamp>,
+    /// Its policy's dead-man grace and random delay.
+    pub grace: Option<std::time::Duration>,
+    pub jitter: std::time::Duration,
+    /// Since when the line has been loaded as it is (a success is expected
+    /// from its first occurrence after that, when the history has none).
+    pub known_since: Timestamp,
+}
+
+/// How the history names an occurrence paused on request: the start of
+/// its skipped reason.
+pub const PAUSED_BY: &str = "paused by ";
+
+/// How the history names an occurrence skipped on request (`sched skip`).
+pub const SKIPPED_BY: &str = "skipped at the request of ";
+
+/// Whether a skipped occurrence's reason says it was held back on request
+/// (`sched pause`, `sched skip`), not by its policy.
+pub fn held_on_request(reason: &str) -> bool {
+    reason.starts_with(PAUSED_BY) || reason.starts_with(SKIPPED_BY)
 }
 
 /// A control request, as the scheduler carries it out.

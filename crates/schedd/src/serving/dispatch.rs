@@ -6,7 +6,7 @@ use sched_proto::{Envelope, PROTOCOL_VERSION, Request, Response};
 use super::context::{Context, Peer, Reply};
 use super::error::RequestError;
 use super::permission::caller;
-use super::{control, crontab, kill, list, logs, mock, remove, show, submit, upcoming};
+use super::{control, crontab, kill, list, logs, mock, remove, show, status, submit, upcoming};
 
 /// The reply to one frame's body.
 pub async fn answer(context: &Context, peer: Peer, body: &[u8]) -> Reply {
@@ -33,7 +33,8 @@ pub async fn answer(context: &Context, peer: Peer, body: &[u8]) -> Reply {
 /// Request type names this daemon knows, for telling an unknown request
 /// from a malformed known one.
 const KNOWN: &[&str] = &[
-    "submit", "list", "remove", "show", "logs", "crontab", "upcoming", "kill", "control", "mock",
+    "submit", "list", "remove", "show", "logs", "crontab", "upcoming", "kill", "control", "status",
+    "mock",
 ];
 
 fn decode(context: &Context, peer: Peer, body: &[u8]) -> Result<Request, RequestError> {
@@ -105,6 +106,7 @@ async fn serve(
         Request::Kill { target, grace_ms } => {
             kill::serve(context, peer, owner, target, grace_ms).await
         }
+        Request::Status => status::serve(context, owner).await,
         Request::Control { action, target } => {
             control::serve(context, peer, owner, action, target).await
         }

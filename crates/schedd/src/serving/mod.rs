@@ -18,6 +18,7 @@ pub mod remove;
 pub mod reply;
 pub mod script;
 pub mod show;
+pub mod status;
 pub mod submit;
 pub mod system_view;
 pub mod upcoming;

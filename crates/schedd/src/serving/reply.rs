@@ -45,8 +45,9 @@ pub(crate) fn job_info(record: &JobRecord, owner: String) -> JobInfo {
     }
 }
 
-pub(crate) fn run_info(run: &RunRecord, names: &Names) -> RunInfo {
-    let outcome = match &run.outcome {
+/// A run's outcome on the wire.
+pub(crate) fn proto_outcome(outcome: &Outcome) -> sched_proto::Outcome {
+    match outcome {
         Outcome::Running => sched_proto::Outcome::Running,
         Outcome::Exited(code) => sched_proto::Outcome::Exited { code: *code },
         Outcome::Signalled(signal) => sched_proto::Outcome::Signalled {
@@ -76,7 +77,11 @@ pub(crate) fn run_info(run: &RunRecord, names: &Names) -> RunInfo {
         Outcome::Superseded(reason) => sched_proto::Outcome::Superseded {
             reason: reason.clone(),
         },
-    };
+    }
+}
+
+pub(crate) fn run_info(run: &RunRecord, names: &Names) -> RunInfo {
+    let outcome = proto_outcome(&run.outcome);
     RunInfo {
         id: run.id.0,
         // Cron runs have no job: 0 on the wire.

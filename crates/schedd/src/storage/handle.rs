@@ -336,6 +336,16 @@ impl SpoolHandle {
         self.call(move |store| store.runs(owner, job, limit)).await
     }
 
+    /// See [`Store::entry_health`].
+    pub async fn entry_health(
+        &self,
+        owner: Owner,
+        origins: Vec<String>,
+    ) -> Result<Vec<sched_spool::EntryHealth>, SpoolCallError> {
+        self.call(move |store| store.entry_health(owner, &origins))
+            .await
+    }
+
     /// See [`Store::runs_of_origin`].
     pub async fn runs_of_origin(
         &self,

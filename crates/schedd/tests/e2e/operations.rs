@@ -255,3 +255,120 @@ fn run_starts_a_line_or_a_job_now_as_a_manual_run_even_when_paused() {
         assert_eq!(stderr(&output), format!("sched: {message}\n"), "{args:?}");
     }
 }
+
+/// `sched status --json`, parsed, and the exit status.
+fn status(daemon: &Daemon) -> (Vec<serde_json::Value>, Option<i32>) {
+    let output = daemon.sched(&["status", "--json"]);
+    let entries = serde_json::from_slice(&output.stdout).unwrap();
+    (entries, output.status.code())
+}
+
+#[test]
+fn status_tells_a_healthy_a_failing_a_late_and_a_paused_line_apart_and_exits_1() {
+    let mut daemon = Daemon::mock("2026-12-05T09:59:00Z");
+    install(
+        &daemon,
+        "*/10 * * * * true\n*/10 * * * * false\nSCHED_OVERLAP=skip\n*/10 * * * * sleep 30\n*/10 * * * * echo paused\n",
+    );
+    daemon.ok(&["pause", "crontab:5"]);
+    daemon.ok(&["mock", "set", "2026-12-05T10:20:00Z"]);
+    daemon.wait_until("the runs of 10:20", |d| {
+        d.runs()
+            .iter()
+            .filter(|run| run.due == instant("2026-12-05T10:20:00Z"))
+            .all(|run| run.finished.is_some() || run.command == "sleep 30")
+            && d.runs().len() == 12
+    });
+    daemon.ok(&["mock", "set", "2026-12-05T10:25:00Z"]);
+    let (entries, code) = status(&daemon);
+    assert_eq!(code, Some(1));
+    let me = me();
+    let summary: Vec<String> = entries
+        .iter()
+        .map(|entry| {
+            format!(
+                "{} failures={} missed={} healthy={} late={} paused={} last={} next={}",
+                entry["name"].as_str().unwrap(),
+                entry["failures"],
+                entry["missed"],
+                entry["healthy"],
+                entry["late"],
+                entry["paused"].is_string(),
+                entry["last_outcome"],
+                entry["next"],
+            )
+        })
+        .collect();
+    let next = instant("2026-12-05T10:30:00Z").as_microsecond();
+    let at = |text: &str| instant(text).as_microsecond();
+    assert_eq!(
+        summary,
+        [
+            format!(
+                "crontab of {me}:1 failures=0 missed=0 healthy=true late=null paused=false last={{\"code\":0,\"state\":\"exited\"}} next={next}"
+            ),
+            format!(
+                "crontab of {me}:2 failures=3 missed=0 healthy=false late={{\"expected\":{},\"since\":{}}} paused=false last={{\"code\":1,\"state\":\"exited\"}} next={next}",
+                at("2026-12-05T10:10:00Z"),
+                at("2026-12-05T10:20:00Z")
+            ),
+            format!(
+                "crontab of {me}:4 failures=0 missed=0 healthy=false late={{\"expected\":{},\"since\":{}}} paused=false last={{\"reason\":\"run r{} of an earlier occurrence still runs (overlap skip)\",\"state\":\"skipped\"}} next={next}",
+                at("2026-12-05T10:10:00Z"),
+                at("2026-12-05T10:20:00Z"),
+                daemon
+                    .runs()
+                    .iter()
+                    .find(|run| run.command == "sleep 30")
+                    .unwrap()
+                    .id
+            ),
+            format!(
+                "crontab of {me}:5 failures=0 missed=0 healthy=true late=null paused=true last={{\"reason\":\"paused by {} at 2026-12-05T09:59:00Z (sched pause; sched resume lets it run again)\",\"state\":\"skipped\"}} next={next}",
+                by()
+            ),
+        ]
+    );
+    assert_eq!(
+        entries[0]["last_success"].as_i64(),
+        Some(at("2026-12-05T10:20:00Z"))
+    );
+    // --quiet prints nothing and says it with its exit status.
+    let output = daemon.sched(&["status", "--quiet"]);
+    assert_eq!((output.status.code(), output.stdout.len()), (Some(1), 0));
+    // The healthy line alone: exit status 0, and the text table says ok.
+    install(&daemon, "*/10 * * * * true\n");
+    let output = daemon.sched(&["status"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let text = String::from_utf8(output.stdout).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 2, "{text}");
+    assert!(lines[0].starts_with("STATE  ENTRY"), "{text}");
+    assert!(
+        lines[1].starts_with(&format!("ok     crontab of {me}:1  exit 0 ")),
+        "{text}"
+    );
+    // Occurrences missed while the daemon was down count: down from
+    // 10:29:59 to 10:41, the success of 10:30 is overdue since 10:40.
+    daemon.ok(&["mock", "set", "2026-12-05T10:29:59Z"]);
+    assert!(daemon.stop().success());
+    daemon.launch(&Options {
+        mock_clock: Some("2026-12-05T10:41:00Z".into()),
+        ..Options::default()
+    });
+    daemon.settle();
+    let (entries, code) = status(&daemon);
+    assert_eq!(code, Some(1));
+    assert_eq!(
+        (
+            &entries[0]["missed"],
+            &entries[0]["healthy"],
+            &entries[0]["late"]
+        ),
+        (
+            &serde_json::json!(2),
+            &serde_json::json!(false),
+            &serde_json::json!({"expected": at("2026-12-05T10:30:00Z"), "since": at("2026-12-05T10:40:00Z")})
+        )
+    );
+}

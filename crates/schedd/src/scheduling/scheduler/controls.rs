@@ -23,7 +23,9 @@ use super::policies::Verdict;
 use super::tracking::Occurrence;
 use crate::cron::{CronJob, RunAs};
 use crate::running::executor::Task;
-use crate::scheduling::event::{ControlError, ControlRequest, ControlTarget};
+use crate::scheduling::event::{
+    ControlError, ControlRequest, ControlTarget, PAUSED_BY, SKIPPED_BY,
+};
 
 /// The most occurrences one `sched skip` may skip.
 pub const MAX_SKIP: u32 = 10_000;
@@ -46,6 +48,14 @@ impl Controls {
 
     fn get(&self, entry: &str) -> Option<&EntryControl> {
         self.by_entry.get(entry)
+    }
+
+    /// The control kept for `job`, if any.
+    pub fn of(&self, job: &CronJob) -> Option<&EntryControl> {
+        if self.by_entry.is_empty() {
+            return None;
+        }
+        self.by_entry.get(&job.identity())
     }
 
     fn set(&mut self, control: EntryControl) {
@@ -71,13 +81,13 @@ impl Controls {
 fn held_by(control: &EntryControl, scheduled: Timestamp, attempt: u32) -> Option<String> {
     if let Some(mark) = &control.paused {
         return Some(format!(
-            "paused by {} at {} (sched pause; sched resume lets it run again)",
+            "{PAUSED_BY}{} at {} (sched pause; sched resume lets it run again)",
             mark.by, mark.at
         ));
     }
     match &control.skip_through {
         Some((through, mark)) if attempt == 1 && scheduled <= *through => Some(format!(
-            "skipped at the request of {} (sched skip at {})",
+            "{SKIPPED_BY}{} (sched skip at {})",
             mark.by, mark.at
         )),
         _ => None,

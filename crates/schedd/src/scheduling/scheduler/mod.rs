@@ -20,6 +20,7 @@ use sched_spool::{CronRun, JobId, JobKind, Owner, RunId};
 use tokio::sync::{mpsc, oneshot, watch};
 
 mod controls;
+mod health;
 mod policies;
 mod strangers;
 mod tracking;
@@ -71,6 +72,11 @@ pub struct Scheduler {
     refused: strangers::Refused,
     /// The crontab lines paused or skipped on request.
     controls: controls::Controls,
+    /// When each crontab source last changed (by its name), and when the
+    /// scheduler started: since when a line is known, for the dead-man
+    /// rule when its history is empty.
+    source_changed: HashMap<String, Timestamp>,
+    started_at: Timestamp,
 }
 
 impl Scheduler {
@@ -82,6 +88,7 @@ impl Scheduler {
         loadavg: std::path::PathBuf,
     ) -> Scheduler {
         let cron = CronTable::new(clock.reading());
+        let started_at = clock.now();
         Scheduler {
             clock,
             spool,
@@ -99,6 +106,8 @@ impl Scheduler {
             fleet_host: None,
             refused: strangers::Refused::default(),
             controls: controls::Controls::default(),
+            source_changed: HashMap::new(),
+            started_at,
         }
     }
 
@@ -118,6 +127,7 @@ impl Scheduler {
     pub fn load_crontab(&mut self, loaded: Loaded) {
         let now = self.clock.now();
         let source = loaded.source.clone();
+        let name = loaded.name.0.clone();
         let changes = self.cron.replace(
             loaded.source,
             loaded.name,
@@ -126,6 +136,7 @@ impl Scheduler {
             now,
         );
         if changes.added > 0 || changes.removed > 0 {
+            self.source_changed(&name, now);
             tracing::info!(
                 source = ?source,
                 added = changes.added,
@@ -331,6 +342,9 @@ impl Scheduler {
                 let _ = reply.send(self.control(request).await);
             }
             Event::Controls(controls) => self.controls.replace(controls),
+            Event::Status { owner, reply } => {
+                let _ = reply.send(self.entry_views(&owner));
+            }
             Event::UserCrontabRemoved { uid } => self.drop_source(&Source::User(uid.0)),
             Event::Upcoming {
                 owner,
