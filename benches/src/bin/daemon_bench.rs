@@ -127,6 +127,7 @@ fn submission(when: When, command: String) -> Submission {
         umask: 0o022,
         mail: Default::default(),
         policy: String::new(),
+        on_failure: None,
     }
 }
 

@@ -180,6 +180,10 @@ pub struct Submission {
     /// schedd.conf's `policy`; empty for the daemon's defaults.
     #[serde(default)]
     pub policy: String,
+    /// Run as the owner when the job finally fails, times out or is
+    /// missed (`sched at --on-failure`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub on_failure: Option<String>,
 }
 
 /// When a one-shot job's output is mailed to its owner, as atd decides.

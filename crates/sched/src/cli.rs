@@ -249,6 +249,10 @@ pub struct PolicyArgs {
     /// daemon down): it is recorded as missed instead
     #[arg(long, value_name = "DURATION")]
     pub deadline: Option<String>,
+    /// Run COMMAND (by /bin/sh, as you) when the job finally fails, times
+    /// out or is missed; it finds what failed in SCHED_FAILED_* variables
+    #[arg(long, value_name = "COMMAND")]
+    pub on_failure: Option<String>,
 }
 
 impl PolicyArgs {

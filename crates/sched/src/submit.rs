@@ -135,6 +135,7 @@ pub fn at(
         mail: mail.when(),
         verbose,
         policy: args.policy.text()?,
+        on_failure: args.policy.on_failure.clone(),
     };
     submit(job, &words, file.as_deref(), socket, out, style).map(|()| true)
 }
@@ -152,6 +153,7 @@ pub fn batch(args: &BatchArgs, socket: Option<&Path>, out: &mut impl Write) -> R
         mail: args.mail.when(),
         verbose: false,
         policy: args.policy.text()?,
+        on_failure: args.policy.on_failure.clone(),
     };
     submit(
         job,
@@ -173,6 +175,8 @@ struct Job {
     verbose: bool,
     /// The policy's canonical text (empty: the daemon's defaults).
     policy: String,
+    /// `--on-failure COMMAND`.
+    on_failure: Option<String>,
 }
 
 fn submit(
@@ -209,6 +213,7 @@ fn submit(
         umask: current_umask(),
         mail: job.mail,
         policy: job.policy.clone(),
+        on_failure: job.on_failure.clone(),
     };
     let mut client = Client::connect(socket)?;
     let response = client

@@ -53,6 +53,7 @@ pub fn at_job(when: &str, command: &str) -> Request {
         umask: 0o022,
         mail: Default::default(),
         policy: String::new(),
+        on_failure: None,
     })
 }
 
@@ -93,6 +94,7 @@ impl Daemon {
                 sendmail: dir.path().join("no-sendmail"),
                 access: None,
                 policy: sched_cron::policy::Policy::default(),
+                on_failure: None,
             },
             loadavg,
             daemon_uid: sched_spool::Uid(sched_runas::current_euid()),

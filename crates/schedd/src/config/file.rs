@@ -63,6 +63,9 @@ pub struct FileConfig {
     /// The policy of every job that does not say otherwise, in the words
     /// of `sched_cron::policy` (`"timeout=1h retry=2 backoff=30s..10m"`).
     pub policy: Option<DefaultPolicy>,
+    /// Run as the owner when a run finally fails, times out or is missed,
+    /// unless the job names its own.
+    pub on_failure: Option<String>,
 }
 
 /// Whether `name` may name a host in the fleet: what runs record and

@@ -80,6 +80,10 @@ pub struct Live {
     /// The policy of every job whose crontab or submission does not say
     /// otherwise (schedd.conf's `policy`; cron's behaviour by default).
     pub policy: sched_cron::policy::Policy,
+    /// Run as the owner when a run finally fails, times out or is missed,
+    /// for jobs that name no command of their own (schedd.conf's
+    /// `on_failure`).
+    pub on_failure: Option<String>,
 }
 
 impl Live {

@@ -154,6 +154,10 @@ pub fn resolve(flags: &Flags, file: &FileConfig, env: &Environment) -> anyhow::R
                 .policy
                 .map(|written| written.0.over(&Policy::default()))
                 .unwrap_or_default(),
+            on_failure: file
+                .on_failure
+                .clone()
+                .filter(|command| !command.trim().is_empty()),
         },
     };
     Ok(Resolved {

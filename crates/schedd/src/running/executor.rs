@@ -47,6 +47,8 @@ pub struct Executor {
 pub struct RunFinished {
     pub run: RunId,
     pub outcome: Outcome,
+    /// What it wrote, as recorded (for an on-failure command).
+    pub output: Output,
 }
 
 /// Where the executor reports each run's end: the scheduler, in the
@@ -436,9 +438,13 @@ impl Executor {
                     "({name}) {what} ended, pid {pid}: {status} after {seconds:.3} s"
                 );
             }
-            executor.conclude(run, outcome.clone(), mail, limit).await;
+            let output = executor.conclude(run, outcome.clone(), mail, limit).await;
             executor.running.ended(run);
-            (executor.report.0)(RunFinished { run, outcome });
+            (executor.report.0)(RunFinished {
+                run,
+                outcome,
+                output,
+            });
         });
         Some(Started { run, pid, at })
     }
@@ -451,7 +457,15 @@ impl Executor {
         self.output_limit.load(std::sync::atomic::Ordering::Relaxed)
     }
 
-    async fn conclude(&self, run: RunId, outcome: Outcome, mail: Option<MailPlan>, limit: u64) {
+    /// Records how run `run` ended, mails its output when asked, and
+    /// returns the output as recorded.
+    async fn conclude(
+        &self,
+        run: RunId,
+        outcome: Outcome,
+        mail: Option<MailPlan>,
+        limit: u64,
+    ) -> Output {
         let path = output::path(&self.output_dir, run);
         let reading = path.clone();
         let output = match tokio::task::spawn_blocking(move || output::read(&reading, limit)).await
@@ -466,7 +480,13 @@ impl Executor {
         let total_bytes = output.total_bytes;
         let mailed = mail.filter(|plan| plan.wanted(&outcome, total_bytes));
         let recorded = self
-            .record(run, self.clock.now(), outcome, output, Retry::UntilDone)
+            .record(
+                run,
+                self.clock.now(),
+                outcome,
+                output.clone(),
+                Retry::UntilDone,
+            )
             .await;
         let refused = mailed.as_ref().and_then(|plan| plan.refused.clone());
         if let Some(refused) = &refused {
@@ -498,6 +518,7 @@ impl Executor {
         if recorded && let Err(error) = output::remove(&path) {
             tracing::warn!(run = run.0, "cannot remove {}: {error}", path.display());
         }
+        output
     }
 
     async fn record_failure(&self, run: RunId, reason: String, output: Output) {
@@ -570,7 +591,10 @@ fn set_variable(env: &mut Vec<(String, String)>, name: &str, value: String) {
 /// The job's environment: HOME, LOGNAME, USER, SHELL and PATH from the
 /// owner's account, then what the submitter's environment held (at(1) keeps
 /// it), which wins. Nothing of the daemon's own environment.
-fn job_environment(user: &ResolvedUser, submitted: &[(String, String)]) -> Vec<(String, String)> {
+pub(crate) fn job_environment(
+    user: &ResolvedUser,
+    submitted: &[(String, String)],
+) -> Vec<(String, String)> {
     let mut env: Vec<(String, String)> = vec![
         ("HOME".to_owned(), user.home().display().to_string()),
         ("LOGNAME".to_owned(), user.name().to_owned()),

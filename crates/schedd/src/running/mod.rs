@@ -4,5 +4,6 @@
 pub mod executor;
 pub mod in_progress;
 pub mod mail;
+pub mod on_failure;
 pub mod output;
 pub mod output_trim;

@@ -33,6 +33,9 @@ fn job_policy(text: &str) -> Result<String, String> {
     Ok(spec.to_text())
 }
 
+/// The longest on-failure command a submission may carry.
+const MAX_ON_FAILURE: usize = 64 * 1024;
+
 /// The longest policy text a submission may carry.
 const MAX_POLICY: usize = 1024;
 
@@ -148,6 +151,26 @@ pub fn accept(
         }
     }
     let policy = job_policy(&submission.policy).map_err(invalid)?;
+    // The daemon's own variables are the daemon's to set: a submitter's
+    // environment does not name an on-failure command by accident.
+    let mut env = submission.env;
+    env.retain(|(name, _)| {
+        !matches!(
+            name.as_str(),
+            crate::running::on_failure::VARIABLE | crate::running::executor::REASON
+        )
+    });
+    if let Some(command) = submission
+        .on_failure
+        .filter(|command| !command.trim().is_empty())
+    {
+        if command.len() > MAX_ON_FAILURE || command.contains('\0') {
+            return Err(invalid(format!(
+                "--on-failure: a command of at most {MAX_ON_FAILURE} bytes without NUL"
+            )));
+        }
+        env.push((crate::running::on_failure::VARIABLE.to_owned(), command));
+    }
     let zone = zone(submission.tz.as_deref())?;
     let (due, notices) = resolve(&submission.when, now, &zone)?;
     let (kind, queue) = queue_of(submission.kind, submission.queue).map_err(invalid)?;
@@ -164,7 +187,7 @@ pub fn accept(
             command: submission.command,
             cwd: submission.cwd,
             umask: submission.umask,
-            env: submission.env,
+            env,
             mail: match submission.mail {
                 sched_proto::MailWhen::Output => sched_spool::Mail::Output,
                 sched_proto::MailWhen::Always => sched_spool::Mail::Always,
@@ -259,6 +282,7 @@ mod tests {
             umask: 0o022,
             mail: Default::default(),
             policy: String::new(),
+            on_failure: None,
         }
     }
 

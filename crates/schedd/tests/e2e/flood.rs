@@ -214,6 +214,7 @@ fn a_flood_of_expensive_requests_from_several_users_delays_no_one_else() {
             umask: 0o022,
             mail: Default::default(),
             policy: String::new(),
+            on_failure: None,
         })),
     )
     .unwrap();

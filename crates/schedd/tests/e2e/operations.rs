@@ -5,7 +5,7 @@
 use sched_proto::Outcome;
 
 use crate::cron::install;
-use crate::harness::{Daemon, Options, instant, stderr};
+use crate::harness::{Daemon, Options, instant, job_id, stderr};
 
 fn me() -> String {
     nix::unistd::User::from_uid(nix::unistd::geteuid())
@@ -369,6 +369,142 @@ fn status_tells_a_healthy_a_failing_a_late_and_a_paused_line_apart_and_exits_1()
             &serde_json::json!(2),
             &serde_json::json!(false),
             &serde_json::json!({"expected": at("2026-12-05T10:30:00Z"), "since": at("2026-12-05T10:40:00Z")})
+        )
+    );
+}
+
+/// The on-failure command of the tests: writes the SCHED_FAILED_*
+/// variables and the output it is given to a file of `dir` named after the
+/// entry and the instant, whole (written aside, then renamed).
+fn hook(dir: &std::path::Path) -> String {
+    format!(
+        "f=$(printf %s \"$SCHED_FAILED_ENTRY@$SCHED_FAILED_SCHEDULED_AT\" | tr -c 'A-Za-z0-9@.-' _); \
+         {{ env | grep ^SCHED_FAILED_ | sort; cat \"$SCHED_FAILED_OUTPUT\"; }} > {0}/.$f && mv {0}/.$f {0}/$f",
+        dir.display()
+    )
+}
+
+/// The files the on-failure commands wrote in `dir`, by name.
+fn hooks(dir: &std::path::Path) -> Vec<(String, String)> {
+    let mut found: Vec<(String, String)> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|entry| entry.unwrap())
+        .filter(|entry| !entry.file_name().to_string_lossy().starts_with('.'))
+        .map(|entry| {
+            (
+                entry.file_name().to_string_lossy().into_owned(),
+                std::fs::read_to_string(entry.path()).unwrap(),
+            )
+        })
+        .collect();
+    found.sort();
+    found
+}
+
+#[test]
+fn the_on_failure_command_runs_once_retries_are_spent_and_for_missed_occurrences() {
+    let mut daemon = Daemon::mock("2026-12-05T09:59:00Z");
+    daemon.tz = "UTC".to_owned();
+    let out = daemon.dir.path().join("hooks");
+    std::fs::create_dir(&out).unwrap();
+    std::fs::set_permissions(&out, std::os::unix::fs::PermissionsExt::from_mode(0o777)).unwrap();
+    install(
+        &daemon,
+        &format!(
+            "SCHED_ONFAILURE={}\nSCHED_RETRY=1\n0 10 * * * echo boom; exit 3\nSCHED_RETRY=0\n*/10 * * * * true\n",
+            hook(&out)
+        ),
+    );
+    // A job that will be missed: past its deadline once the daemon is back.
+    let id = job_id(&daemon.ok(&[
+        "at",
+        "--deadline",
+        "1m",
+        "--on-failure",
+        &hook(&out),
+        "10:10",
+        "--",
+        "true",
+    ]));
+    // The first run fails at 10:00; its retry comes 10 s to 20 s later.
+    daemon.advance_to("2026-12-05T10:00:00Z");
+    daemon.advance_to("2026-12-05T10:08:00Z");
+    let me = me();
+    let failed_runs: Vec<u64> = daemon
+        .runs()
+        .iter()
+        .filter(|run| run.command == "echo boom; exit 3")
+        .map(|run| run.id)
+        .collect();
+    // The first attempt failed and was retried: only the retry's failure,
+    // the last, runs the command.
+    assert_eq!(failed_runs.len(), 2);
+    let entry = format!("crontab of {me}:3");
+    let file = |entry: &str, at: &str| {
+        format!("{entry}@{at}")
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || "@.-".contains(c) {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect::<String>()
+    };
+    daemon.wait_until("the on-failure command of the retried line", |_| {
+        hooks(&out).len() == 1
+    });
+    assert_eq!(
+        hooks(&out),
+        [(
+            file(&entry, "2026-12-05T10:00:00Z"),
+            format!(
+                "SCHED_FAILED_ATTEMPT=2\nSCHED_FAILED_ENTRY={entry}\nSCHED_FAILED_EXIT_STATUS=3\n\
+                 SCHED_FAILED_OUTCOME=exit 3\nSCHED_FAILED_OUTPUT=/dev/stdin\nSCHED_FAILED_RUN={}\n\
+                 SCHED_FAILED_SCHEDULED_AT=2026-12-05T10:00:00Z\nboom\n",
+                failed_runs[1]
+            )
+        )]
+    );
+    // Down from 10:08 to 10:30: the job is past its deadline, and the
+    // */10 line missed 10:10, 10:20 and 10:30 (one command, for the
+    // newest).
+    assert!(daemon.stop().success());
+    daemon.launch(&Options {
+        mock_clock: Some("2026-12-05T10:30:00Z".into()),
+        ..Options::default()
+    });
+    daemon.settle();
+    daemon.wait_until("the on-failure commands of the missed", |_| {
+        hooks(&out).len() == 3
+    });
+    let found = hooks(&out);
+    let line = format!("crontab of {me}:5");
+    let missed_line = found
+        .iter()
+        .find(|(name, _)| *name == file(&line, "2026-12-05T10:30:00Z"))
+        .unwrap_or_else(|| panic!("{found:#?}"));
+    assert!(
+        missed_line.1.starts_with(&format!(
+            "SCHED_FAILED_ATTEMPT=1\nSCHED_FAILED_ENTRY={line}\nSCHED_FAILED_EXIT_STATUS=\n\
+             SCHED_FAILED_OUTCOME=missed: the daemon was not running (from "
+        )),
+        "{}",
+        missed_line.1
+    );
+    let job = format!("job {id}");
+    let missed_job = found
+        .iter()
+        .find(|(name, _)| *name == file(&job, "2026-12-05T10:10:00Z"))
+        .unwrap_or_else(|| panic!("{found:#?}"));
+    assert_eq!(
+        missed_job.1,
+        format!(
+            "SCHED_FAILED_ATTEMPT=1\nSCHED_FAILED_ENTRY={job}\nSCHED_FAILED_EXIT_STATUS=\n\
+             SCHED_FAILED_OUTCOME=missed: it could not start within its starting deadline of 1m (1200 s late)\n\
+             SCHED_FAILED_OUTPUT=/dev/stdin\nSCHED_FAILED_RUN={}\nSCHED_FAILED_SCHEDULED_AT=2026-12-05T10:10:00Z\n",
+            daemon.runs().iter().find(|run| run.job == id).unwrap().id
         )
     );
 }

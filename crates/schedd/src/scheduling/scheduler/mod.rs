@@ -20,6 +20,7 @@ use sched_spool::{CronRun, JobId, JobKind, Owner, RunId};
 use tokio::sync::{mpsc, oneshot, watch};
 
 mod controls;
+mod failures;
 mod health;
 mod policies;
 mod strangers;
@@ -304,7 +305,7 @@ impl Scheduler {
             }
             Event::RunFinished(finished) => {
                 tracing::debug!(run = finished.run.0, outcome = ?finished.outcome, "run finished");
-                self.after_run_ended(finished.run, &finished.outcome).await;
+                self.after_run_ended(finished).await;
                 if self.one_shots.finished() {
                     for waiter in self.settle_waiters.drain(..) {
                         let _ = waiter.send(0);
@@ -793,11 +794,12 @@ impl Scheduler {
                 tracing::info!(job = job.id.0, "not started: past its starting deadline");
                 if let Err(error) = self
                     .spool
-                    .finish_run(run, now, outcome, sched_spool::Output::default())
+                    .finish_run(run, now, outcome.clone(), sched_spool::Output::default())
                     .await
                 {
                     tracing::error!(job = job.id.0, "cannot record the missed job: {error}");
                 }
+                self.job_failed(&job, Some(run), &outcome, sched_spool::Output::default());
                 continue;
             }
             self.track_job_run(run, job.clone());

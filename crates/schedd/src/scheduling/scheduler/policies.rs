@@ -19,7 +19,7 @@ use sched_spool::{CronRetry, JobRecord, Outcome, RunId, RunKind, Uid};
 use super::Scheduler;
 use super::tracking::{CronRunInfo, JobRunInfo, Occurrence, StopStage, Tracking, Waiting};
 use crate::cron::CronJob;
-use crate::running::executor::Started;
+use crate::running::executor::{RunFinished, Started};
 
 /// What becomes of an occurrence that is due.
 #[derive(Debug)]
@@ -317,7 +317,13 @@ impl Scheduler {
 
     /// Carries out what follows the end of run `run`: a retry, a
     /// superseded retry, the next occurrence waiting for it.
-    pub(super) async fn after_run_ended(&mut self, run: RunId, outcome: &Outcome) {
+    pub(super) async fn after_run_ended(&mut self, finished: RunFinished) {
+        let RunFinished {
+            run,
+            outcome,
+            output,
+        } = finished;
+        let outcome = &outcome;
         let now = self.clock.now();
         let ending = match outcome {
             Outcome::Exited(0) => Ending::Succeeded,
@@ -329,20 +335,41 @@ impl Scheduler {
         self.tracking.replaced.remove(&run);
         if let Some(info) = self.tracking.cron_runs.remove(&run) {
             self.tracking.run_ended(info.occurrence.key, run);
-            self.after_cron_run(run, info, ending, now).await;
+            let occurrence = info.occurrence;
+            let (origin, command) = (info.origin.clone(), info.command.clone());
+            if self.after_cron_run(run, info, ending, now).await
+                && let Some(job) = self
+                    .cron
+                    .get(occurrence.key)
+                    .filter(|job| job.origin() == origin && *job.command == *command)
+            {
+                self.cron_failed(
+                    &job,
+                    occurrence.scheduled,
+                    occurrence.attempt,
+                    Some(run),
+                    outcome,
+                    output,
+                );
+            }
         } else if let Some(info) = self.tracking.job_runs.remove(&run) {
             self.tracking.cancel_stop(run);
-            self.after_job_run(info, ending, now).await;
+            let record = info.record.clone();
+            if self.after_job_run(info, ending, now).await {
+                self.job_failed(&record, Some(run), outcome, output);
+            }
         }
     }
 
+    /// What follows a crontab line's run: a retry, or none. True when the
+    /// run failed for good (no retry follows).
     async fn after_cron_run(
         &mut self,
         run: RunId,
         info: CronRunInfo,
         ending: Ending,
         now: Timestamp,
-    ) {
+    ) -> bool {
         let occurrence = info.occurrence;
         // The line still holds this job (a reload may have changed it).
         let job = self
@@ -350,14 +377,17 @@ impl Scheduler {
             .get(occurrence.key)
             .filter(|job| job.origin() == info.origin && *job.command == *info.command);
         let next = job.as_ref().and_then(|_| self.cron.next_of(occurrence.key));
-        match after_run(
+        let verdict = after_run(
             &info.policy,
             occurrence.attempt,
             ending,
             now,
             info.seed,
             next,
-        ) {
+        );
+        let failed_for_good =
+            ending != Ending::Succeeded && !matches!(verdict, AfterRun::Retry { .. });
+        match verdict {
             AfterRun::Done => {}
             AfterRun::GaveUp { attempts } => {
                 tracing::warn!(run = run.0, origin = %info.origin, attempts, "failed; no retry left");
@@ -397,19 +427,25 @@ impl Scheduler {
             }
         }
         self.start_waiting(occurrence.key, now).await;
+        failed_for_good
     }
 
-    async fn after_job_run(&mut self, info: JobRunInfo, ending: Ending, now: Timestamp) {
+    /// What follows a one-shot job's run: a retry, or none. True when the
+    /// run failed for good.
+    async fn after_job_run(&mut self, info: JobRunInfo, ending: Ending, now: Timestamp) -> bool {
         let record = info.record;
         let attempt = record.job.attempt;
-        match after_run(
+        let verdict = after_run(
             &info.policy,
             attempt,
             ending,
             now,
             job_seed(record.id.0),
             None,
-        ) {
+        );
+        let failed_for_good =
+            ending != Ending::Succeeded && !matches!(verdict, AfterRun::Retry { .. });
+        match verdict {
             AfterRun::Retry { attempt, at } => {
                 let retry = record.retry(attempt, at);
                 match self.spool.requeue_job(retry.clone()).await {
@@ -428,6 +464,7 @@ impl Scheduler {
             }
             AfterRun::Done | AfterRun::Superseded { .. } => {}
         }
+        failed_for_good
     }
 
     /// Starts the occurrence of entry `key` waiting for its runs to end,
@@ -497,6 +534,7 @@ impl Scheduler {
         for record in &records {
             tracing::info!(origin = ?record.origin, due = %record.due, outcome = ?record.outcome, "occurrence not run");
         }
+        self.missed(&records);
         if let Err(error) = self.spool.record_occurrences(records, handled).await {
             tracing::error!("cannot record occurrences that did not run: {error}");
         }
@@ -661,7 +699,16 @@ impl Scheduler {
                 attempt: run.attempt,
             };
             let info = self.cron_run_info(&job, occurrence);
-            self.after_cron_run(run.id, info, Ending::Lost, now).await;
+            if self.after_cron_run(run.id, info, Ending::Lost, now).await {
+                self.cron_failed(
+                    &job,
+                    run.due,
+                    run.attempt,
+                    Some(run.id),
+                    &sched_spool::Outcome::Lost,
+                    run.output.clone(),
+                );
+            }
         }
     }
 
