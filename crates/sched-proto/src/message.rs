@@ -64,6 +64,13 @@ pub enum Request {
     /// The health of the caller's crontab lines and pending jobs (root:
     /// everyone's): `sched status`.
     Status,
+    /// The daemon's metrics (`sched metrics`): every counter and gauge,
+    /// and the per-line series of the caller's crontab lines (root:
+    /// everyone's) when the daemon keeps them.
+    Metrics {
+        #[serde(default)]
+        format: MetricsFormat,
+    },
     /// Act on crontab lines or a pending job, as their owner or root:
     /// `sched run`, `pause`, `resume`, `skip`. Recorded in the run
     /// history with who asked.
@@ -78,6 +85,18 @@ pub enum Request {
 
 fn one() -> u32 {
     1
+}
+
+/// An exposition format of the metrics.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MetricsFormat {
+    /// OpenMetrics 1.0 text.
+    #[default]
+    Openmetrics,
+    /// Prometheus text 0.0.4 (node_exporter's textfile collector,
+    /// `promtool check metrics`).
+    Prometheus,
 }
 
 /// What a control request does.
@@ -326,6 +345,10 @@ pub enum Response {
         entries: Vec<EntryStatus>,
         #[serde(with = "jiff::fmt::serde::timestamp::microsecond::required")]
         now: Timestamp,
+    },
+    /// The metrics' exposition, in the format asked for.
+    Metrics {
+        text: String,
     },
     /// What a control request did, a line for each entry or job.
     Controlled {

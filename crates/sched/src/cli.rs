@@ -67,6 +67,9 @@ pub enum Command {
     /// The health of your crontab lines and pending jobs (root: everyone's)
     #[command(after_help = STATUS_HELP)]
     Status(StatusArgs),
+    /// Print the daemon's metrics (OpenMetrics text)
+    #[command(after_help = METRICS_HELP)]
+    Metrics(MetricsArgs),
     /// Start a crontab line or a pending job now, outside its schedule
     #[command(after_help = RUN_HELP)]
     Run(RunArgs),
@@ -89,6 +92,19 @@ pub enum Command {
     #[command(hide = true, subcommand)]
     Mock(MockCommand),
 }
+
+const METRICS_HELP: &str = "\
+Every counter and gauge of the daemon: runs by kind and result, their
+duration and start lag, missed and skipped occurrences, retries, timeouts,
+pending jobs, runs in progress, crontab lines loaded; and, when schedd.conf's
+metrics_entries asks for them, one series per crontab line (yours; root:
+everyone's): next instant, last success, paused. The same text is served
+over HTTP with metrics_listen, and written for node_exporter with
+metrics_textfile.
+
+Examples:
+  sched metrics
+  sched metrics --format prometheus | promtool check metrics";
 
 const STATUS_HELP: &str = "\
 One line per crontab line and pending job: its state, its newest run (how
@@ -354,6 +370,13 @@ pub struct KillArgs {
     /// Job ids, or rRUN for a crontab line's run
     #[arg(value_name = "ID", required = true, num_args = 1..)]
     pub ids: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct MetricsArgs {
+    /// openmetrics (OpenMetrics 1.0 text) or prometheus (text 0.0.4)
+    #[arg(long, value_name = "FORMAT", default_value = "openmetrics", value_parser = ["openmetrics", "prometheus"])]
+    pub format: String,
 }
 
 #[derive(Debug, Args)]

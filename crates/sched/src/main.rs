@@ -95,6 +95,7 @@ fn main() -> ExitCode {
         Command::Kill(args) => kill::run(args, socket, &mut out),
         Command::Logs(args) => logs::run(args, socket, &mut out),
         Command::Status(args) => status::run(args, socket, &mut out),
+        Command::Metrics(args) => status::metrics(args, socket, &mut out).map(|()| true),
         Command::Run(args) => control::run(args, socket, &mut out),
         Command::Pause(args) => control::pause(args, false, socket, &mut out),
         Command::Resume(args) => control::pause(args, true, socket, &mut out),

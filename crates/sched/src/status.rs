@@ -9,7 +9,7 @@ use std::path::Path;
 use anyhow::Result;
 use sched_proto::{EntryStatus, Outcome, Request, Response};
 
-use crate::cli::StatusArgs;
+use crate::cli::{MetricsArgs, StatusArgs};
 use crate::client::{Client, unexpected};
 use crate::time;
 
@@ -131,4 +131,18 @@ fn outcome_word(outcome: &Outcome) -> String {
         Outcome::Missed { .. } => "missed".to_owned(),
         Outcome::Superseded { .. } => "superseded".to_owned(),
     }
+}
+
+/// `sched metrics`: the daemon's metrics, as it encodes them.
+pub fn metrics(args: &MetricsArgs, socket: Option<&Path>, out: &mut impl Write) -> Result<()> {
+    let format = match args.format.as_str() {
+        "prometheus" => sched_proto::MetricsFormat::Prometheus,
+        _ => sched_proto::MetricsFormat::Openmetrics,
+    };
+    let response = Client::connect(socket)?.ask(Request::Metrics { format })?;
+    let Response::Metrics { text } = response else {
+        return Err(unexpected("metrics", &response));
+    };
+    out.write_all(text.as_bytes())?;
+    Ok(())
 }

@@ -13,6 +13,7 @@
 //!   `sched_engine`'s);
 //! - `running`: starting a run as its owner, its output, its mail;
 //! - `storage`: the thread that owns the spool, and its named operations;
+//! - `metrics`: what the daemon counts, and its exposition;
 //! - `config`, `system`, `clock`: settings, operating-system glue, and the
 //!   only source of time.
 
@@ -22,6 +23,7 @@ mod clock;
 pub mod config;
 mod cron;
 pub mod error;
+mod metrics;
 mod running;
 mod scheduling;
 mod serving;

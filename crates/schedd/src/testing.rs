@@ -95,11 +95,13 @@ impl Daemon {
                 access: None,
                 policy: sched_cron::policy::Policy::default(),
                 on_failure: None,
+                metrics_entries: 0,
             },
             loadavg,
             daemon_uid: sched_spool::Uid(sched_runas::current_euid()),
             zones: Zones::new(jiff::tz::TimeZone::UTC),
             accounts,
+            metrics: crate::metrics::Metrics::new(start),
         });
         let (shutdown, shutdown_rx) = watch::channel(false);
         let scheduler = tokio::spawn(scheduler.run(events, shutdown_rx));

@@ -10,15 +10,21 @@ use std::path::Path;
 /// the modules it may use.
 const LAYERS: &[(&str, &[&str])] = &[
     ("clock", &[]),
+    ("metrics", &[]),
     ("error", &[]),
     ("system", &["error"]),
     ("config", &["system"]),
     ("storage", &["error"]),
     ("cron", &[]),
-    ("running", &["clock", "cron", "storage", "system"]),
+    (
+        "running",
+        &["clock", "cron", "metrics", "storage", "system"],
+    ),
     (
         "scheduling",
-        &["clock", "config", "cron", "running", "storage", "system"],
+        &[
+            "clock", "config", "cron", "metrics", "running", "storage", "system",
+        ],
     ),
     (
         "serving",
@@ -27,6 +33,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "config",
             "cron",
             "error",
+            "metrics",
             "running",
             "scheduling",
             "storage",
@@ -40,6 +47,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "config",
             "cron",
             "error",
+            "metrics",
             "running",
             "scheduling",
             "serving",
@@ -55,6 +63,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "config",
             "cron",
             "error",
+            "metrics",
             "running",
             "scheduling",
             "serving",

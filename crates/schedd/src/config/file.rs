@@ -66,6 +66,12 @@ pub struct FileConfig {
     /// Run as the owner when a run finally fails, times out or is missed,
     /// unless the job names its own.
     pub on_failure: Option<String>,
+    /// Where the metrics are served over HTTP (off by default).
+    pub metrics_listen: Option<String>,
+    /// A node_exporter textfile the metrics are written to.
+    pub metrics_textfile: Option<PathBuf>,
+    /// At most this many crontab lines get series of their own.
+    pub metrics_entries: Option<u32>,
 }
 
 /// Whether `name` may name a host in the fleet: what runs record and
@@ -83,6 +89,10 @@ pub fn check_host_name(name: &str) -> Result<(), String> {
     }
     Ok(())
 }
+
+/// The most crontab lines that may get series of their own in the
+/// metrics: each is three series, and a scrape encodes them all.
+pub const MAX_METRICS_ENTRIES: u32 = 1_000_000;
 
 /// schedd.conf's `lease`: a duration such as "6s".
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -209,6 +219,7 @@ fn in_words(key: &str, message: &str) -> String {
     let wanted = match key {
         "output_limit" => "a whole number of bytes, such as 262144",
         "cron_runs_kept" => "a whole number of runs, such as 50",
+        "metrics_entries" => "a whole number of crontab lines, such as 1000",
         "batch_interval" => "a whole number of seconds, such as 60",
         "batch_load" => "a number, a load average such as 1.5",
         "stop_jobs_on_exit" => "true or false",
@@ -291,6 +302,21 @@ pub fn parse(path: &Path, text: &str) -> Result<FileConfig, ConfigError> {
         return Err(error_at(
             key_offset("output_limit"),
             "output_limit must be at least 1 byte".to_owned(),
+        ));
+    }
+    if let Some(listen) = &config.metrics_listen
+        && !listen.is_empty()
+        && let Err(why) = super::flags::parse_metrics_listen(listen)
+    {
+        return Err(error_at(key_offset("metrics_listen"), why));
+    }
+    if config
+        .metrics_entries
+        .is_some_and(|n| n > MAX_METRICS_ENTRIES)
+    {
+        return Err(error_at(
+            key_offset("metrics_entries"),
+            format!("metrics_entries is at most {MAX_METRICS_ENTRIES}"),
         ));
     }
     if config.cron_runs_kept == Some(0) {

@@ -85,6 +85,10 @@ pub struct Flags {
     /// over once it runs out [default: 6s]
     #[arg(long, value_name = "DURATION", value_parser = parse_lease)]
     pub lease: Option<std::time::Duration>,
+    /// Serve the metrics over HTTP at [ADDR:]PORT (ADDR defaults to
+    /// 127.0.0.1); off by default
+    #[arg(long, value_name = "[ADDR:]PORT", value_parser = parse_metrics_listen)]
+    pub metrics_listen: Option<std::net::SocketAddr>,
     /// Bytes of each run's output to keep (the first and last half of
     /// longer output)
     #[arg(long, value_name = "BYTES", value_parser = clap::value_parser!(u64).range(1..))]
@@ -206,6 +210,20 @@ impl Flags {
         absolute(&mut self.loadavg_file)?;
         absolute(&mut self.boot_id_file)
     }
+}
+
+/// Where the metrics are served: `PORT` (on the loopback address) or
+/// `ADDR:PORT`.
+pub fn parse_metrics_listen(text: &str) -> Result<std::net::SocketAddr, String> {
+    let text = text.trim();
+    if let Ok(port) = text.parse::<u16>() {
+        return Ok(std::net::SocketAddr::from(([127, 0, 0, 1], port)));
+    }
+    text.parse().map_err(|_| {
+        format!(
+            "{text:?} is not where to serve the metrics: expected a port (9469) or an address and port (127.0.0.1:9469, [::1]:9469)"
+        )
+    })
 }
 
 /// A lease: a duration in the words of job policies (`6s`, `1m`), from

@@ -45,6 +45,10 @@ pub struct Config {
     pub system_crontab: Option<PathBuf>,
     /// The directory of package crontabs (/etc/cron.d); `None`: none.
     pub cron_dir: Option<PathBuf>,
+    /// Where the metrics are served over HTTP; `None`: not at all.
+    pub metrics_listen: Option<std::net::SocketAddr>,
+    /// The node_exporter textfile the metrics are written to.
+    pub metrics_textfile: Option<PathBuf>,
     /// The file that names the current boot: @reboot entries run when it
     /// differs from the one the spool remembers.
     pub boot_id_file: PathBuf,
@@ -84,6 +88,9 @@ pub struct Live {
     /// for jobs that name no command of their own (schedd.conf's
     /// `on_failure`).
     pub on_failure: Option<String>,
+    /// At most this many crontab lines get series of their own in the
+    /// metrics (0: none).
+    pub metrics_entries: u32,
 }
 
 impl Live {

@@ -133,6 +133,20 @@ pub fn resolve(flags: &Flags, file: &FileConfig, env: &Environment) -> anyhow::R
         system_crontab,
         cron_dir,
         boot_id_file: flags.boot_id_file.clone(),
+        metrics_listen: match flags.metrics_listen {
+            Some(listen) => Some(listen),
+            None => file
+                .metrics_listen
+                .as_deref()
+                .filter(|text| !text.trim().is_empty())
+                .map(super::flags::parse_metrics_listen)
+                .transpose()
+                .map_err(|why| anyhow::anyhow!("metrics_listen: {why}"))?,
+        },
+        metrics_textfile: file
+            .metrics_textfile
+            .clone()
+            .filter(|path| !path.as_os_str().is_empty()),
         log,
         reload: None,
         live: Live {
@@ -158,6 +172,7 @@ pub fn resolve(flags: &Flags, file: &FileConfig, env: &Environment) -> anyhow::R
                 .on_failure
                 .clone()
                 .filter(|command| !command.trim().is_empty()),
+            metrics_entries: file.metrics_entries.unwrap_or(0),
         },
     };
     Ok(Resolved {

@@ -39,6 +39,8 @@ pub struct Executor {
     pub sendmail: PathBuf,
     /// The jobs running now.
     pub running: crate::running::in_progress::Running,
+    /// What the daemon counts: runs, their duration and start lag.
+    pub metrics: Arc<crate::metrics::Metrics>,
 }
 
 /// How a started run ended: what the executor reports once the end is
@@ -173,6 +175,7 @@ impl Executor {
     /// directory refuses) is recorded as failed here, and `None` is
     /// returned.
     pub async fn prepare(&self, task: Task, run: RunId) -> Option<Ready> {
+        let kind = kind_label(&task);
         let uid = task.owner_uid();
         let expected = task.owner_name().map(str::to_owned);
         // The owner is the account that stored the job, looked up by name:
@@ -189,6 +192,7 @@ impl Executor {
             Err(join) => {
                 self.record_failure(
                     run,
+                    kind,
                     format!("cannot look up user {uid}: {join}"),
                     Output::default(),
                 )
@@ -211,13 +215,14 @@ impl Executor {
             (Some(_), _, Err(error)) => Some(error.to_string()),
         };
         if let Some(reason) = refusal {
-            self.record_failure(run, reason, Output::default()).await;
+            self.record_failure(run, kind, reason, Output::default())
+                .await;
             return None;
         }
         let user = match resolved {
             Ok(user) => user,
             Err(error) => {
-                self.record_failure(run, error.to_string(), Output::default())
+                self.record_failure(run, kind, error.to_string(), Output::default())
                     .await;
                 return None;
             }
@@ -278,7 +283,8 @@ impl Executor {
                     "cannot write the job's standard input in {}: {error}",
                     self.output_dir.display()
                 );
-                self.record_failure(run, reason, Output::default()).await;
+                self.record_failure(run, kind, reason, Output::default())
+                    .await;
                 return None;
             }
         };
@@ -289,7 +295,8 @@ impl Executor {
                     "cannot create the output file in {}: {error}",
                     self.output_dir.display()
                 );
-                self.record_failure(run, reason, Output::default()).await;
+                self.record_failure(run, kind, reason, Output::default())
+                    .await;
                 return None;
             }
         };
@@ -367,10 +374,13 @@ impl Executor {
                     .map_err(|e| format!("cannot start: {e}"))
             });
         let at = self.clock.now();
+        let kind = kind_label(&task);
         let mut child = match spawned {
             Ok(child) => child,
             Err(reason) => {
                 tracing::warn!(run = run.0, "not run: {reason}");
+                self.metrics
+                    .run_not_timed(kind, &Outcome::Failed(reason.clone()));
                 let limit = self.output_limit();
                 self.conclude(run, Outcome::Failed(reason), None, limit)
                     .await;
@@ -379,6 +389,9 @@ impl Executor {
         };
         // A child not yet reaped always has its pid.
         let pid = child.id().unwrap_or_default();
+        let (scheduled, _) = task.occurrence();
+        self.metrics
+            .run_started(kind, at.duration_since(scheduled).as_secs_f64());
         let what = describe(&task);
         // A crontab line written with a leading `-` is not logged (cronie);
         // its run is still recorded in the history.
@@ -438,6 +451,8 @@ impl Executor {
                     "({name}) {what} ended, pid {pid}: {status} after {seconds:.3} s"
                 );
             }
+            let ran = executor.clock.now().duration_since(at).as_secs_f64();
+            executor.metrics.run_ended(kind, &outcome, ran);
             let output = executor.conclude(run, outcome.clone(), mail, limit).await;
             executor.running.ended(run);
             (executor.report.0)(RunFinished {
@@ -521,8 +536,10 @@ impl Executor {
         output
     }
 
-    async fn record_failure(&self, run: RunId, reason: String, output: Output) {
+    async fn record_failure(&self, run: RunId, kind: &'static str, reason: String, output: Output) {
         tracing::warn!(run = run.0, "not run: {reason}");
+        self.metrics
+            .run_not_timed(kind, &Outcome::Failed(reason.clone()));
         // Awaited by the scheduler, which must not wait for a disk to
         // empty: tried once; a run left "running" is marked lost at the
         // next start.
@@ -625,6 +642,17 @@ const RECORD_RETRY_MAX: std::time::Duration = std::time::Duration::from_secs(30)
 
 /// The umask of cron jobs: cron's own, which is the system's usual one.
 const CRON_UMASK: u32 = 0o022;
+
+/// A run's kind as the metrics label it.
+fn kind_label(task: &Task) -> &'static str {
+    match task {
+        Task::Job(job) => match job.job.kind {
+            sched_spool::JobKind::At => "at",
+            sched_spool::JobKind::Batch => "batch",
+        },
+        Task::Cron { .. } => "cron",
+    }
+}
 
 /// What a run is, for the log.
 fn describe(task: &Task) -> String {

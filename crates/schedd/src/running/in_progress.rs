@@ -27,6 +27,11 @@ pub struct Running {
 }
 
 impl Running {
+    /// The runs in progress: started, or ended and not yet recorded.
+    pub fn count(&self) -> usize {
+        self.lock().len()
+    }
+
     pub fn started(&self, run: RunId, pid: u32) {
         self.lock().insert(run, Some(pid));
     }

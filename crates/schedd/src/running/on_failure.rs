@@ -69,6 +69,7 @@ pub fn command_of(env: &[(String, String)], default: Option<&str>) -> Option<Str
 impl Executor {
     /// Starts `hook` for `failure`, in the background.
     pub fn on_failure(&self, hook: Hook, failure: Failure) {
+        self.metrics.on_failure_started();
         let output_dir = self.output_dir.clone();
         tokio::spawn(async move {
             let what = failure.entry.clone();

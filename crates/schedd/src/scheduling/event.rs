@@ -82,6 +82,12 @@ pub enum Event {
     /// The entry controls as the spool holds them now (in a fleet, after
     /// another host changed them).
     Controls(Vec<sched_spool::EntryControl>),
+    /// The per-line metrics series of the crontab lines `owner` may see
+    /// (none unless schedd.conf's `metrics_entries` asks for them).
+    EntrySeries {
+        owner: Owner,
+        reply: oneshot::Sender<Vec<crate::metrics::EntrySeries>>,
+    },
     /// The crontab lines `owner` may see, for `sched status`.
     Status {
         owner: Owner,

@@ -42,6 +42,8 @@ pub struct Heartbeat {
     pub lease: Duration,
     /// The users' crontabs as the daemon loaded them at start.
     pub crontabs: Vec<StoredCrontab>,
+    /// Runs lost by hosts gone are counted here.
+    pub metrics: std::sync::Arc<crate::metrics::Metrics>,
 }
 
 /// The heartbeat's memory between beats.
@@ -136,8 +138,15 @@ impl Heartbeat {
         let mut requeued = Vec::new();
         for run in taken.runs {
             // Its output is on the host that ran it.
-            let record =
-                super::lost::lose(&self.spool, run, now, Output::default(), &self.defaults).await?;
+            let record = super::lost::lose(
+                &self.spool,
+                run,
+                now,
+                Output::default(),
+                &self.defaults,
+                &self.metrics,
+            )
+            .await?;
             lost.extend(record.cron);
             requeued.extend(record.requeued.map(|job| DueJob {
                 id: job.id,

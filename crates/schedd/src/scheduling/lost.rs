@@ -28,8 +28,12 @@ pub async fn lose(
     now: jiff::Timestamp,
     output: Output,
     defaults: &Policy,
+    metrics: &crate::metrics::Metrics,
 ) -> Result<Lost, SpoolCallError> {
     let (record, held) = spool.lose_run(run, now, output).await?;
+    if let Some(record) = &record {
+        metrics.run_not_timed(crate::metrics::kind_label(record.kind), &record.outcome);
+    }
     let requeued = match held {
         Some(job) => retry_lost_job(spool, job, now, defaults).await?,
         None => None,

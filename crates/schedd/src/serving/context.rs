@@ -25,6 +25,8 @@ pub struct Context {
     pub accounts: crate::system::accounts::Accounts,
     /// The runs in progress and their processes.
     pub running: crate::running::in_progress::Running,
+    /// What the daemon counts.
+    pub metrics: std::sync::Arc<crate::metrics::Metrics>,
 }
 
 /// The caller, from SO_PEERCRED.

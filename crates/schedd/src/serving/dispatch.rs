@@ -6,7 +6,9 @@ use sched_proto::{Envelope, PROTOCOL_VERSION, Request, Response};
 use super::context::{Context, Peer, Reply};
 use super::error::RequestError;
 use super::permission::caller;
-use super::{control, crontab, kill, list, logs, mock, remove, show, status, submit, upcoming};
+use super::{
+    control, crontab, kill, list, logs, metrics, mock, remove, show, status, submit, upcoming,
+};
 
 /// The reply to one frame's body.
 pub async fn answer(context: &Context, peer: Peer, body: &[u8]) -> Reply {
@@ -34,7 +36,7 @@ pub async fn answer(context: &Context, peer: Peer, body: &[u8]) -> Reply {
 /// from a malformed known one.
 const KNOWN: &[&str] = &[
     "submit", "list", "remove", "show", "logs", "crontab", "upcoming", "kill", "control", "status",
-    "mock",
+    "metrics", "mock",
 ];
 
 fn decode(context: &Context, peer: Peer, body: &[u8]) -> Result<Request, RequestError> {
@@ -107,6 +109,7 @@ async fn serve(
             kill::serve(context, peer, owner, target, grace_ms).await
         }
         Request::Status => status::serve(context, owner).await,
+        Request::Metrics { format } => metrics::serve(context, owner, format).await,
         Request::Control { action, target } => {
             control::serve(context, peer, owner, action, target).await
         }

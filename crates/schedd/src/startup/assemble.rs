@@ -34,6 +34,9 @@ pub struct Ingredients {
     pub daemon_uid: sched_spool::Uid,
     pub zones: Zones,
     pub accounts: Accounts,
+    /// What the daemon counts (from before the parts exist: lost runs
+    /// found at start count too).
+    pub metrics: Arc<crate::metrics::Metrics>,
 }
 
 /// The daemon's parts, wired, not yet running.
@@ -58,6 +61,7 @@ pub fn assemble(ingredients: Ingredients) -> Parts {
         daemon_uid,
         zones,
         accounts,
+        metrics,
     } = ingredients;
     let (events_tx, events) = mpsc::unbounded_channel();
     let running = Running::default();
@@ -75,6 +79,7 @@ pub fn assemble(ingredients: Ingredients) -> Parts {
         },
         sendmail: live.sendmail.clone(),
         running: running.clone(),
+        metrics: metrics.clone(),
     };
     let scheduler = Scheduler::new(
         clock.clone(),
@@ -92,6 +97,7 @@ pub fn assemble(ingredients: Ingredients) -> Parts {
         settings: Arc::new(RwLock::new(live)),
         accounts,
         running,
+        metrics,
     };
     Parts {
         scheduler,

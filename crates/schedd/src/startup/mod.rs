@@ -113,12 +113,14 @@ async fn serve(
     let (spool, mut spool_ended) = SpoolHandle::start(spool)
         .context("cannot start the spool thread")
         .map_err(DaemonError::System)?;
+    let metrics = crate::metrics::Metrics::new(clock.now());
     let lost_cron_runs = restore::recover_lost_runs(
         &spool,
         &clock,
         &output_dir,
         config.live.output_limit,
         &config.live.policy,
+        &metrics,
     )
     .await?;
     // The scheduler needs only each job's id, instant, kind and queue.
@@ -138,6 +140,10 @@ async fn serve(
     let (watched, system_crontabs) = read_system_crontabs(&system_paths, euid, &zones).await?;
     let socket_inherited = launch.inherited_socket.is_some();
     let listener = listen(&config, launch, euid)?;
+    let metrics_listener = match config.metrics_listen {
+        Some(address) => Some(listen_metrics(address).await?),
+        None => None,
+    };
     // Recorded once nothing can stop this start any more: a start that
     // fails (the socket taken) must leave @reboot to the next one.
     let new_boot = restore::is_new_boot(&spool, &config.boot_id_file).await?;
@@ -155,6 +161,7 @@ async fn serve(
         daemon_uid: sched_spool::Uid(euid),
         zones: zones.clone(),
         accounts: crate::system::accounts::Accounts::system(),
+        metrics: metrics.clone(),
     });
     tokio::spawn(crate::running::output_trim::run(output_dir, output_limit));
     for &(id, due, kind, queue) in &pending {
@@ -193,9 +200,27 @@ async fn serve(
                 defaults: config.live.policy,
                 lease: fleet.lease,
                 crontabs: stored_crontabs,
+                metrics: metrics.clone(),
             }
             .run(shutdown_rx.clone()),
         )
+    });
+    if let Some(metrics_listener) = metrics_listener {
+        tokio::spawn(crate::serving::metrics_http::run(
+            metrics_listener,
+            context.clone(),
+            shutdown_rx.clone(),
+        ));
+    }
+    // The textfile is written a last time before the scheduler stops, so
+    // that it keeps the per-line series.
+    let (textfile_stop, textfile_stopping) = watch::channel(false);
+    let textfile = config.metrics_textfile.clone().map(|path| {
+        tokio::spawn(crate::serving::metrics_file::run(
+            path,
+            context.clone(),
+            textfile_stopping,
+        ))
     });
     let mut scheduler_task = tokio::spawn(scheduler.run(events, shutdown_rx.clone()));
     let mut listener_task = tokio::spawn(listener::serve(
@@ -224,6 +249,10 @@ async fn serve(
         result = &mut listener_task => Some(("listener", result)),
         _ = &mut spool_ended => Some(("spool thread", Ok(()))),
     };
+    let _ = textfile_stop.send(true);
+    if let Some(textfile) = textfile {
+        let _ = textfile.await;
+    }
     let _ = shutdown_tx.send(true);
     watch_task.abort();
     if let Some(heartbeat) = heartbeat {
@@ -247,6 +276,22 @@ async fn serve(
     // hold handles until the runtime drops them.
     drop(spool);
     Ok(())
+}
+
+/// Binds the metrics' HTTP endpoint. Off the loopback address it is
+/// reachable from other hosts: said once, as it was asked for.
+async fn listen_metrics(
+    address: std::net::SocketAddr,
+) -> Result<tokio::net::TcpListener, DaemonError> {
+    let listener = tokio::net::TcpListener::bind(address)
+        .await
+        .with_context(|| format!("cannot serve the metrics at {address}"))
+        .map_err(DaemonError::Taken)?;
+    if !address.ip().is_loopback() {
+        tracing::warn!(%address, "the metrics are served beyond this host (metrics_listen)");
+    }
+    tracing::info!(%address, "serving the metrics at http://{address}/metrics");
+    Ok(listener)
 }
 
 /// Starts watching the system crontabs' directories, then reads them:

@@ -100,6 +100,7 @@ pub(super) async fn recover_lost_runs(
     output_dir: &Path,
     limit: u64,
     defaults: &Policy,
+    metrics: &crate::metrics::Metrics,
 ) -> Result<Vec<RunRecord>, DaemonError> {
     let now = clock.now();
     let lost = spool.running_runs().await?;
@@ -107,7 +108,8 @@ pub(super) async fn recover_lost_runs(
     for run in lost {
         let path = output::path(output_dir, run);
         let kept = output::read(&path, limit).unwrap_or_default();
-        let record = crate::scheduling::lost::lose(spool, run, now, kept, defaults).await?;
+        let record =
+            crate::scheduling::lost::lose(spool, run, now, kept, defaults, metrics).await?;
         output::remove(&path)
             .with_context(|| format!("cannot remove {}", path.display()))
             .map_err(DaemonError::Files)?;
@@ -167,6 +169,7 @@ mod tests {
             &output_dir,
             1024,
             &Policy::default(),
+            &crate::metrics::Metrics::new(later),
         )
         .await
         .unwrap();

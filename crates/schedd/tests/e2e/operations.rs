@@ -508,3 +508,201 @@ fn the_on_failure_command_runs_once_retries_are_spent_and_for_missed_occurrences
         )
     );
 }
+
+/// The samples of an exposition, `name{labels}` to value, comments and
+/// histogram buckets left out (the two formats write a bucket's bound and
+/// labels in different orders).
+fn samples(text: &str) -> std::collections::BTreeMap<String, f64> {
+    text.lines()
+        .filter(|line| !line.starts_with('#') && !line.is_empty() && !line.contains("_bucket{"))
+        .map(|line| {
+            let (series, value) = line.rsplit_once(' ').unwrap();
+            (series.to_owned(), value.parse().unwrap())
+        })
+        .collect()
+}
+
+/// `promtool check metrics` on `text`: required in CI, skipped with a
+/// reason elsewhere when promtool is not installed.
+fn promtool_accepts(text: &str) {
+    use std::io::Write as _;
+    let child = std::process::Command::new("promtool")
+        .args(["check", "metrics"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn();
+    let mut child = match child {
+        Ok(child) => child,
+        Err(error) if std::env::var_os("CI").is_none() => {
+            eprintln!("promtool check skipped: cannot run promtool ({error}); CI installs it");
+            return;
+        }
+        Err(error) => panic!("promtool must run in CI: {error}"),
+    };
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(text.as_bytes())
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(
+        output.status.success() && output.stdout.is_empty() && output.stderr.is_empty(),
+        "promtool check metrics: {}{}\n{text}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+/// One HTTP GET of `path` on `address`: the status line, the content
+/// type and the body.
+fn http_get(address: &str, path: &str, accept: &str) -> (String, String, String) {
+    use std::io::{Read as _, Write as _};
+    let mut stream = std::net::TcpStream::connect(address).unwrap();
+    stream
+        .set_read_timeout(Some(std::time::Duration::from_secs(10)))
+        .unwrap();
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: test\r\nAccept: {accept}\r\n\r\n"
+    )
+    .unwrap();
+    let mut reply = String::new();
+    stream.read_to_string(&mut reply).unwrap();
+    let (head, body) = reply.split_once("\r\n\r\n").unwrap();
+    let status = head.lines().next().unwrap().to_owned();
+    let content_type = head
+        .lines()
+        .find_map(|line| line.strip_prefix("Content-Type: "))
+        .unwrap_or_default()
+        .to_owned();
+    (status, content_type, body.to_owned())
+}
+
+#[test]
+fn metrics_count_exactly_on_the_mock_clock_over_the_socket_http_and_a_textfile() {
+    let mut daemon = Daemon::mock("2026-12-05T09:59:00Z");
+    daemon.tz = "UTC".to_owned();
+    assert!(daemon.stop().success());
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let textfile = daemon.dir.path().join("schedd.prom");
+    std::fs::write(
+        daemon.dir.path().join("schedd.conf"),
+        format!(
+            "metrics_listen = \"{port}\"\nmetrics_textfile = \"{}\"\nmetrics_entries = 10\n",
+            textfile.display()
+        ),
+    )
+    .unwrap();
+    daemon.launch(&Options {
+        mock_clock: Some("2026-12-05T09:59:00Z".into()),
+        ..Options::default()
+    });
+    install(&daemon, "*/10 * * * * true\n*/10 * * * * false\n");
+    daemon.ok(&["at", "10:05", "--", "true"]);
+    daemon.advance_to("2026-12-05T10:00:00Z");
+    daemon.advance_to("2026-12-05T10:10:00Z");
+    daemon.advance_to("2026-12-05T10:20:00Z");
+    daemon.ok(&["pause", "crontab:2"]);
+    daemon.advance_to("2026-12-05T10:30:00Z");
+    let me = me();
+    let text = daemon.ok(&["metrics"]);
+    assert!(text.ends_with("# EOF\n"), "{text}");
+    let found = samples(&text);
+    let at = |text: &str| instant(text).as_millisecond() as f64 / 1000.0;
+    let line = |n: u32| format!("entry=\"crontab of {me}:{n}\",owner=\"{me}\"");
+    let expected: Vec<(String, f64)> = vec![
+        (
+            "schedd_runs_total{kind=\"cron\",result=\"success\"}".into(),
+            4.0,
+        ),
+        (
+            "schedd_runs_total{kind=\"cron\",result=\"failure\"}".into(),
+            3.0,
+        ),
+        (
+            "schedd_runs_total{kind=\"at\",result=\"success\"}".into(),
+            1.0,
+        ),
+        (
+            "schedd_runs_total{kind=\"at\",result=\"failure\"}".into(),
+            0.0,
+        ),
+        (
+            "schedd_runs_total{kind=\"cron\",result=\"timeout\"}".into(),
+            0.0,
+        ),
+        (
+            "schedd_run_duration_seconds_count{kind=\"cron\"}".into(),
+            7.0,
+        ),
+        ("schedd_run_duration_seconds_count{kind=\"at\"}".into(), 1.0),
+        ("schedd_start_lag_seconds_count{kind=\"cron\"}".into(), 7.0),
+        ("schedd_start_lag_seconds_count{kind=\"at\"}".into(), 1.0),
+        ("schedd_skipped_total{kind=\"cron\"}".into(), 1.0),
+        ("schedd_missed_total{kind=\"cron\"}".into(), 0.0),
+        ("schedd_retries_total{kind=\"cron\"}".into(), 0.0),
+        ("schedd_timeouts_total{kind=\"cron\"}".into(), 0.0),
+        ("schedd_jobs_pending{kind=\"at\"}".into(), 0.0),
+        ("schedd_runs_active".into(), 0.0),
+        ("schedd_entries".into(), 2.0),
+        (
+            format!("schedd_entry_next_timestamp_seconds{{{}}}", line(1)),
+            at("2026-12-05T10:40:00Z"),
+        ),
+        (
+            format!("schedd_entry_next_timestamp_seconds{{{}}}", line(2)),
+            at("2026-12-05T10:40:00Z"),
+        ),
+        (
+            format!("schedd_entry_last_success_timestamp_seconds{{{}}}", line(1)),
+            at("2026-12-05T10:30:00Z"),
+        ),
+        (format!("schedd_entry_paused{{{}}}", line(1)), 0.0),
+        (format!("schedd_entry_paused{{{}}}", line(2)), 1.0),
+    ];
+    for (series, value) in &expected {
+        assert_eq!(found.get(series), Some(value), "{series} in\n{text}");
+    }
+    // A line that never succeeded has no last-success series.
+    assert!(!found.contains_key(&format!(
+        "schedd_entry_last_success_timestamp_seconds{{{}}}",
+        line(2)
+    )));
+    // Nothing of a command reaches a label.
+    assert!(!text.contains("true") && !text.contains("false"), "{text}");
+    // The Prometheus text passes promtool; so does the textfile.
+    let prometheus = daemon.ok(&["metrics", "--format", "prometheus"]);
+    assert!(!prometheus.contains("# EOF"));
+    assert_eq!(samples(&prometheus), found);
+    promtool_accepts(&prometheus);
+    // Over HTTP: OpenMetrics when asked for, Prometheus text otherwise.
+    let address = format!("127.0.0.1:{port}");
+    let (status, content_type, body) = http_get(
+        &address,
+        "/metrics",
+        "application/openmetrics-text;version=1.0.0",
+    );
+    assert_eq!(status, "HTTP/1.1 200 OK");
+    assert_eq!(
+        content_type,
+        "application/openmetrics-text; version=1.0.0; charset=utf-8"
+    );
+    assert_eq!(samples(&body), found);
+    let (status, content_type, body) = http_get(&address, "/metrics", "*/*");
+    assert_eq!(status, "HTTP/1.1 200 OK");
+    assert_eq!(content_type, "text/plain; version=0.0.4; charset=utf-8");
+    promtool_accepts(&body);
+    let (status, _, _) = http_get(&address, "/", "*/*");
+    assert_eq!(status, "HTTP/1.1 404 Not Found");
+    // The textfile is written whole; at the latest when the daemon stops.
+    assert!(daemon.stop().success());
+    let written = std::fs::read_to_string(&textfile).unwrap();
+    assert_eq!(samples(&written), found);
+    promtool_accepts(&written);
+}

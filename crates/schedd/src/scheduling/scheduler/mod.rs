@@ -78,6 +78,9 @@ pub struct Scheduler {
     /// rule when its history is empty.
     source_changed: HashMap<String, Timestamp>,
     started_at: Timestamp,
+    /// When each crontab line last succeeded here, by origin: kept only
+    /// while per-line metrics are on.
+    last_success: HashMap<String, Timestamp>,
 }
 
 impl Scheduler {
@@ -108,6 +111,7 @@ impl Scheduler {
             refused: strangers::Refused::default(),
             controls: controls::Controls::default(),
             source_changed: HashMap::new(),
+            last_success: HashMap::new(),
             started_at,
         }
     }
@@ -220,6 +224,7 @@ impl Scheduler {
             }
         };
         self.load_controls().await;
+        self.load_last_successes().await;
         if std::mem::take(&mut self.run_reboot_entries) {
             self.start_reboot_entries().await;
         }
@@ -234,6 +239,7 @@ impl Scheduler {
             let now = self.clock.now();
             self.start_due(now).await;
             handled = now;
+            self.publish_state();
             let wake_at = self.next_wake(now);
             tokio::select! {
                 biased;
@@ -345,6 +351,10 @@ impl Scheduler {
             Event::Controls(controls) => self.controls.replace(controls),
             Event::Status { owner, reply } => {
                 let _ = reply.send(self.entry_views(&owner));
+            }
+            Event::EntrySeries { owner, reply } => {
+                self.publish_state();
+                let _ = reply.send(self.entry_series(&owner));
             }
             Event::UserCrontabRemoved { uid } => self.drop_source(&Source::User(uid.0)),
             Event::Upcoming {
@@ -799,6 +809,9 @@ impl Scheduler {
                 {
                     tracing::error!(job = job.id.0, "cannot record the missed job: {error}");
                 }
+                self.executor
+                    .metrics
+                    .not_run(crate::metrics::kind_label(job.job.kind.into()), &outcome);
                 self.job_failed(&job, Some(run), &outcome, sched_spool::Output::default());
                 continue;
             }

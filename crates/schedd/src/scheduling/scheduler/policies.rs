@@ -335,6 +335,9 @@ impl Scheduler {
         self.tracking.replaced.remove(&run);
         if let Some(info) = self.tracking.cron_runs.remove(&run) {
             self.tracking.run_ended(info.occurrence.key, run);
+            if outcome.succeeded() {
+                self.note_success(&info.origin, now);
+            }
             let occurrence = info.occurrence;
             let (origin, command) = (info.origin.clone(), info.command.clone());
             if self.after_cron_run(run, info, ending, now).await
@@ -408,6 +411,7 @@ impl Scheduler {
                         at,
                     };
                     tracing::info!(run = run.0, origin = %info.origin, attempt, %at, "failed; retry scheduled");
+                    self.executor.metrics.retry("cron");
                     if let Err(error) = self.spool.save_cron_retry(saved).await {
                         tracing::warn!(
                             "cannot keep the retry in the spool (it is lost if the daemon stops first): {error}"
@@ -451,6 +455,9 @@ impl Scheduler {
                 match self.spool.requeue_job(retry.clone()).await {
                     Ok(()) => {
                         tracing::info!(job = record.id.0, attempt, %at, "failed; retry scheduled");
+                        self.executor
+                            .metrics
+                            .retry(crate::metrics::kind_label(record.job.kind.into()));
                         self.add(retry.id, at, retry.job.kind, retry.job.queue);
                     }
                     Err(error) => tracing::error!(
@@ -533,6 +540,9 @@ impl Scheduler {
         }
         for record in &records {
             tracing::info!(origin = ?record.origin, due = %record.due, outcome = ?record.outcome, "occurrence not run");
+            self.executor
+                .metrics
+                .not_run(crate::metrics::kind_label(record.kind), &record.outcome);
         }
         self.missed(&records);
         if let Err(error) = self.spool.record_occurrences(records, handled).await {
