@@ -874,3 +874,49 @@ fn a_broken_connection_is_made_again_on_the_next_call() {
     assert_eq!(spool.state("k").unwrap().as_deref(), Some("1"));
     assert_eq!(spool.swap_state("k", "2").unwrap().as_deref(), Some("1"));
 }
+
+/// A pause of a user's crontab line is the fleet's: every host reads it,
+/// and the crontabs' version moves so that each reads it again. A pause of
+/// a host's own line is that host's only.
+#[test]
+fn entry_controls_of_users_lines_are_the_fleets_and_of_own_lines_the_hosts() {
+    use sched_spool::{ControlMark, EntryControl};
+    let db = fresh!();
+    let mut a = node(&db, "host-a");
+    let mut b = node(&db, "host-b");
+    let before = fleet(&mut b).crontabs_version().unwrap();
+    let mark = ControlMark {
+        by: "alice (uid 1000)".to_owned(),
+        at: instant("2026-01-01T10:00:00Z"),
+    };
+    let users = EntryControl {
+        entry: "crontab of alice#00000000000000aa".to_owned(),
+        origin: "crontab of alice:1".to_owned(),
+        owner_uid: Uid(1000),
+        host_local: false,
+        paused: Some(mark.clone()),
+        skip_through: None,
+    };
+    let own = EntryControl {
+        entry: "/etc/crontab#00000000000000bb".to_owned(),
+        origin: "/etc/crontab:3".to_owned(),
+        owner_uid: Uid(0),
+        host_local: true,
+        paused: Some(mark),
+        skip_through: None,
+    };
+    a.set_entry_controls(&[users.clone(), own.clone()]).unwrap();
+    assert!(fleet(&mut b).crontabs_version().unwrap() > before);
+    assert_eq!(b.entry_controls().unwrap(), [users.clone()]);
+    let mut seen_by_a = a.entry_controls().unwrap();
+    seen_by_a.sort_by(|x, y| x.entry.cmp(&y.entry));
+    assert_eq!(seen_by_a, [own.clone(), users.clone()]);
+    // Host b lifts the fleet's pause; a's own line stays paused.
+    b.set_entry_controls(&[EntryControl {
+        paused: None,
+        ..users
+    }])
+    .unwrap();
+    assert_eq!(a.entry_controls().unwrap(), [own]);
+    assert_eq!(b.entry_controls().unwrap(), []);
+}
