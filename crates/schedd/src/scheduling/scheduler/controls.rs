@@ -291,6 +291,9 @@ impl Scheduler {
             changed.push(control);
         }
         self.keep(changed).await?;
+        for line in &done {
+            tracing::info!(by = %request.by, "{line}");
+        }
         Ok(done)
     }
 
@@ -340,6 +343,7 @@ impl Scheduler {
             },
         ));
         self.keep(vec![control]).await?;
+        tracing::info!(origin = %job.origin(), by, through = %at, "occurrences skipped on request");
         let shown: Vec<String> = skipped.iter().take(5).map(Timestamp::to_string).collect();
         let more = match skipped.len() {
             0..=5 => String::new(),
