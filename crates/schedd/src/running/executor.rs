@@ -389,6 +389,7 @@ impl Executor {
         };
         // A child not yet reaped always has its pid.
         let pid = child.id().unwrap_or_default();
+        let began = self.clock.monotonic();
         let (scheduled, _) = task.occurrence();
         self.metrics
             .run_started(kind, at.duration_since(scheduled).as_secs_f64());
@@ -451,7 +452,9 @@ impl Executor {
                     "({name}) {what} ended, pid {pid}: {status} after {seconds:.3} s"
                 );
             }
-            let ran = executor.clock.now().duration_since(at).as_secs_f64();
+            // On the monotonic clock: a clock step during the run does not
+            // lengthen or shorten it.
+            let ran = (executor.clock.monotonic() - began).as_secs_f64();
             executor.metrics.run_ended(kind, &outcome, ran);
             let output = executor.conclude(run, outcome.clone(), mail, limit).await;
             executor.running.ended(run);
