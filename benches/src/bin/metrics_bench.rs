@@ -54,7 +54,10 @@ fn main() -> Result<()> {
                 ms(times[times.len() - 1]),
             );
         }
-        println!("(resident size with {per_line} per-line series, before the scrapes: {} KiB, peak {} KiB)", rss.0, rss.1);
+        println!(
+            "(resident size with {per_line} per-line series, before the scrapes: {} KiB, peak {} KiB)",
+            rss.0, rss.1
+        );
     }
     Ok(())
 }
@@ -81,11 +84,17 @@ impl Daemon {
         for n in 0..lines {
             // Lines that do not fire during the benchmark (1 January),
             // each with a time of its own.
-            text.push_str(&format!("{} {} 1 1 * root true {n}\n", n % 60, (n / 60) % 24));
+            text.push_str(&format!(
+                "{} {} 1 1 * root true {n}\n",
+                n % 60,
+                (n / 60) % 24
+            ));
         }
         std::fs::write(&crontab, text)?;
         std::fs::set_permissions(&crontab, std::fs::Permissions::from_mode(0o644))?;
-        let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+        let port = std::net::TcpListener::bind("127.0.0.1:0")?
+            .local_addr()?
+            .port();
         let config = dir.path().join("schedd.conf");
         std::fs::write(
             &config,
@@ -168,4 +177,3 @@ impl Drop for Daemon {
         let _ = self.child.wait();
     }
 }
-

@@ -51,7 +51,7 @@ impl ListingEncoder {
     /// The whole reply frame, header included, rows ordered by due instant
     /// and then id, with no runs in progress.
     pub fn finish(self) -> Result<Vec<u8>, FrameError> {
-        self.finish_with(Vec::new(), None, None)
+        self.finish_with(Vec::new(), None, None, Vec::new())
     }
 
     /// The whole reply frame, with the runs in progress and the daemon's
@@ -61,6 +61,7 @@ impl ListingEncoder {
         running: Vec<crate::RunInfo>,
         now: Option<jiff::Timestamp>,
         batch_hold: Option<crate::BatchHold>,
+        paused: Vec<String>,
     ) -> Result<Vec<u8>, FrameError> {
         // The text around the rows comes from the reply type itself, so it
         // cannot drift from what `Response` decodes. The rows go where the
@@ -70,6 +71,7 @@ impl ListingEncoder {
             running,
             now,
             batch_hold,
+            paused,
         }))?;
         const JOBS: &[u8] = b"\"jobs\":[]";
         let split = empty
@@ -148,6 +150,7 @@ mod tests {
                 running: Vec::new(),
                 now: None,
                 batch_hold: None,
+                paused: Vec::new(),
             }
         );
     }
@@ -160,6 +163,7 @@ mod tests {
             running: Vec::new(),
             now: None,
             batch_hold: None,
+            paused: Vec::new(),
         }))
         .unwrap();
         assert_eq!(frame, reference);

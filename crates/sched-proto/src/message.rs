@@ -290,6 +290,10 @@ pub enum Response {
         /// Set when due batch jobs wait for the load to fall.
         #[serde(default)]
         batch_hold: Option<BatchHold>,
+        /// The caller's crontab lines paused (`sched pause`), each as
+        /// `LINE: paused by WHO at INSTANT`.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        paused: Vec<String>,
     },
     Removed {
         results: Vec<Removal>,
@@ -788,6 +792,7 @@ mod tests {
             running: Vec::new(),
             now: None,
             batch_hold: None,
+            paused: Vec::new(),
         };
         let text = serde_json::to_string(&reply).unwrap();
         assert_eq!(

@@ -907,7 +907,7 @@ fn entry_controls_of_users_lines_are_the_fleets_and_of_own_lines_the_hosts() {
     };
     a.set_entry_controls(&[users.clone(), own.clone()]).unwrap();
     assert!(fleet(&mut b).crontabs_version().unwrap() > before);
-    assert_eq!(b.entry_controls().unwrap(), [users.clone()]);
+    assert_eq!(b.entry_controls().unwrap(), std::slice::from_ref(&users));
     let mut seen_by_a = a.entry_controls().unwrap();
     seen_by_a.sort_by(|x, y| x.entry.cmp(&y.entry));
     assert_eq!(seen_by_a, [own.clone(), users.clone()]);

@@ -36,6 +36,7 @@ pub fn list_queue(
         running,
         now,
         batch_hold,
+        paused,
     } = response
     else {
         return Err(unexpected("a listing", &response));
@@ -78,6 +79,11 @@ pub fn list_queue(
                 .collect();
             if !rows.is_empty() {
                 write_table(out, &rows, &zone)?;
+            }
+            if queue.is_none() {
+                for line in &paused {
+                    writeln!(out, "{line}")?;
+                }
             }
             jobs = rows;
         }

@@ -88,6 +88,11 @@ pub enum Event {
         owner: Owner,
         reply: oneshot::Sender<Vec<crate::metrics::EntrySeries>>,
     },
+    /// The crontab lines of `owner` paused, for `sched ls`.
+    Paused {
+        owner: Owner,
+        reply: oneshot::Sender<Vec<String>>,
+    },
     /// The crontab lines `owner` may see, for `sched status`.
     Status {
         owner: Owner,

@@ -16,10 +16,26 @@ use super::error::RequestError;
 use super::reply::{batch_hold, proto_kind, run_info};
 use crate::system::accounts::Names;
 
+/// The crontab lines of `owner` paused, as the scheduler holds them.
+async fn paused(context: &Context, owner: &Owner) -> Vec<String> {
+    let (reply, answer) = tokio::sync::oneshot::channel();
+    let sent = context
+        .events
+        .send(crate::scheduling::event::Event::Paused {
+            owner: owner.clone(),
+            reply,
+        });
+    match sent {
+        Ok(()) => answer.await.unwrap_or_default(),
+        Err(_) => Vec::new(),
+    }
+}
+
 /// The whole `Jobs` reply frame for `owner`.
 pub async fn frame(context: &Context, owner: Owner) -> Result<Vec<u8>, RequestError> {
     let now = context.clock.now();
     let batch_hold = batch_hold(context).await;
+    let paused = paused(context, &owner).await;
     // Every name is looked up before the scan, off the spool thread: a slow
     // directory delays this listing only, never the claim of a due job.
     let names = match &owner {
@@ -84,7 +100,7 @@ pub async fn frame(context: &Context, owner: Owner) -> Result<Vec<u8>, RequestEr
     let jobs = encoder.len();
     let built = match failed {
         Some(error) => Err(error),
-        None => encoder.finish_with(running, Some(now), batch_hold),
+        None => encoder.finish_with(running, Some(now), batch_hold, paused),
     };
     let frame = built.map_err(|error| {
         RequestError::Internal(format!("the listing could not be sent: {error}"))

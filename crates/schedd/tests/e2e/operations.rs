@@ -57,6 +57,11 @@ fn a_paused_line_is_recorded_skipped_across_a_restart_and_a_move_until_resumed()
         "paused by {} at 2026-12-05T09:59:00Z (sched pause; sched resume lets it run again)",
         by()
     );
+    // `sched ls` lists the paused line after the jobs (none here).
+    assert_eq!(
+        daemon.ok(&["ls"]),
+        format!("{origin}: paused by {} at 2026-12-05T09:59:00Z\n", by())
+    );
     // `sched next` shows the pause on the paused line only.
     let upcoming = daemon.upcoming(1);
     let held: Vec<(&str, Option<&str>)> = upcoming

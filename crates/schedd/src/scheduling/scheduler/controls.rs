@@ -66,6 +66,28 @@ impl Controls {
         }
     }
 
+    /// The paused lines `owner` may see, by name, as `LINE: paused by WHO
+    /// at INSTANT` (the line as last named).
+    pub fn paused_of(&self, owner: &Owner) -> Vec<String> {
+        let mut paused: Vec<String> = self
+            .by_entry
+            .values()
+            .filter(|control| match owner {
+                Owner::Any => true,
+                Owner::Uid(uid) | Owner::Account { uid, .. } => control.owner_uid == *uid,
+            })
+            .filter_map(|control| {
+                let mark = control.paused.as_ref()?;
+                Some(format!(
+                    "{}: {PAUSED_BY}{} at {}",
+                    control.origin, mark.by, mark.at
+                ))
+            })
+            .collect();
+        paused.sort();
+        paused
+    }
+
     /// Why the occurrence of `job` due at `scheduled` (attempt `attempt`)
     /// is held back, if it is: paused (every attempt), or skipped (first
     /// attempts up to the instant kept).

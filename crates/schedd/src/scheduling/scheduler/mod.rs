@@ -349,6 +349,9 @@ impl Scheduler {
                 let _ = reply.send(self.control(request).await);
             }
             Event::Controls(controls) => self.controls.replace(controls),
+            Event::Paused { owner, reply } => {
+                let _ = reply.send(self.controls.paused_of(&owner));
+            }
             Event::Status { owner, reply } => {
                 let _ = reply.send(self.entry_views(&owner));
             }
