@@ -120,6 +120,12 @@ impl Config {
         if new.log != self.log {
             pending.push("log_level/log_format");
         }
+        if new.metrics_listen != self.metrics_listen {
+            pending.push("metrics_listen");
+        }
+        if new.metrics_textfile != self.metrics_textfile {
+            pending.push("metrics_textfile");
+        }
         pending
     }
 }
