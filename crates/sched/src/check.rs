@@ -5,7 +5,6 @@ use std::io::{Read, Write};
 use std::path::Path;
 
 use anyhow::Result;
-use jiff::tz::TimeZone;
 use sched_cron::crontab::{self, Format, LineError};
 use sched_cron::policy::Policy;
 
@@ -98,7 +97,7 @@ fn explain(name: &str, bytes: &[u8], format: Format, out: &mut impl Write) -> Re
 pub fn check_text(bytes: &[u8], format: Format) -> Vec<LineError> {
     let (parsed, mut errors) = crontab::parse_bytes(bytes, format);
     for var in parsed.env.iter().filter(|v| v.name == "CRON_TZ") {
-        if !var.value.is_empty() && TimeZone::get(&var.value).is_err() {
+        if !var.value.is_empty() && crate::time::zone_named(&var.value).is_none() {
             errors.push(LineError {
                 line: var.line,
                 column: var.value_column,

@@ -6,7 +6,6 @@ use std::io::{IsTerminal, Read, Write};
 use std::path::Path;
 
 use anyhow::{Context, Result, bail};
-use jiff::tz::TimeZone;
 use sched_proto::{JobKind, MailWhen, Request, Response, Submission, When};
 
 use crate::cli::{AtArgs, BatchArgs};
@@ -307,9 +306,7 @@ fn environment() -> Vec<(String, String)> {
 fn zone_name() -> Option<String> {
     match std::env::var("TZ") {
         Ok(tz) if !tz.is_empty() => Some(tz),
-        _ => TimeZone::try_system()
-            .ok()
-            .and_then(|zone| zone.iana_name().map(str::to_owned)),
+        _ => crate::time::system_zone().and_then(|zone| zone.iana_name().map(str::to_owned)),
     }
 }
 

@@ -16,7 +16,7 @@ pub fn clock(args: &crate::cli::ClockArgs) -> Result<(TimeZone, Timestamp)> {
 /// The zone named by `--tz`, else `$TZ`, else /etc/localtime.
 pub fn zone(name: Option<&str>) -> Result<TimeZone> {
     match name {
-        Some(name) => TimeZone::get(name).map_err(|_| {
+        Some(name) => zone_named(name).ok_or_else(|| {
             anyhow!(
                 "unknown time zone {name:?}: expected an IANA name such as Europe/Berlin or UTC"
             )
@@ -85,8 +85,76 @@ pub fn elapsed(span: jiff::SignedDuration) -> String {
 pub fn local_zone() -> Result<TimeZone> {
     match std::env::var("TZ") {
         Ok(tz) if !tz.is_empty() => zone_of_tz(&tz),
-        _ => Ok(TimeZone::try_system().unwrap_or(TimeZone::UTC)),
+        _ => Ok(system_zone().unwrap_or(TimeZone::UTC)),
     }
+}
+
+/// The zone an IANA name names, as `TimeZone::get` finds it, but read
+/// from the one TZif file of that name.
+///
+/// Why: jiff's system database lists the whole zoneinfo tree (about 40
+/// directories and 600 files) on its first lookup, and every `sched`
+/// command needs one zone: that listing was a large part of a `sched at`
+/// process's time (BENCHMARKS.md, "`sched` start-up"). A name that is not
+/// an exact file name there (another letter case, a zone only the bundled
+/// copy has) goes to jiff's lookup as before, so what a name means is
+/// unchanged.
+pub fn zone_named(name: &str) -> Option<TimeZone> {
+    // jiff's own special names, whatever the files say.
+    if name.eq_ignore_ascii_case("UTC") {
+        return Some(TimeZone::UTC);
+    }
+    if name.eq_ignore_ascii_case("Etc/Unknown") {
+        return Some(TimeZone::unknown());
+    }
+    zone_file(name).or_else(|| TimeZone::get(name).ok())
+}
+
+/// The system's zone, as `TimeZone::try_system` reads it with `$TZ`
+/// unset: the zone /etc/localtime links to, by name.
+pub fn system_zone() -> Option<TimeZone> {
+    // Read once per process: `sched at` asks for it twice.
+    static SYSTEM: std::sync::OnceLock<Option<TimeZone>> = std::sync::OnceLock::new();
+    SYSTEM.get_or_init(read_system_zone).clone()
+}
+
+fn read_system_zone() -> Option<TimeZone> {
+    let named = std::fs::read_link("/etc/localtime")
+        .ok()
+        .and_then(|target| {
+            let target = target.to_str()?;
+            let name = &target[target.rfind("zoneinfo/")? + "zoneinfo/".len()..];
+            zone_named(name)
+        });
+    named.or_else(|| TimeZone::try_system().ok())
+}
+
+/// The TZif file `name` in the zoneinfo directory jiff would use
+/// (`$TZDIR`, else the first of the usual places that exists). Names
+/// jiff's listing leaves out (the `posix` and `right` trees) and names that
+/// could leave the directory are not looked up here.
+fn zone_file(name: &str) -> Option<TimeZone> {
+    let plain = !name.is_empty()
+        && !name.starts_with('/')
+        && name.split('/').all(|part| !matches!(part, "" | "." | ".."))
+        && !matches!(name.split('/').next(), Some("posix" | "right"));
+    if !plain {
+        return None;
+    }
+    let dir = std::env::var_os("TZDIR")
+        .map(std::path::PathBuf::from)
+        .into_iter()
+        .chain(
+            [
+                "/usr/share/zoneinfo",
+                "/usr/share/lib/zoneinfo",
+                "/etc/zoneinfo",
+            ]
+            .map(std::path::PathBuf::from),
+        )
+        .find(|dir| dir.is_dir())?;
+    let data = std::fs::read(dir.join(name)).ok()?;
+    TimeZone::tzif(name, &data).ok()
 }
 
 /// The zone a `$TZ` value names: `Europe/Berlin` or `:Europe/Berlin`, a
@@ -98,7 +166,7 @@ fn zone_of_tz(tz: &str) -> Result<TimeZone> {
             .ok()
             .and_then(|data| TimeZone::tzif(name, &data).ok())
     } else {
-        TimeZone::get(name).or_else(|_| TimeZone::posix(name)).ok()
+        zone_named(name).or_else(|| TimeZone::posix(name).ok())
     };
     zone.ok_or_else(|| {
         anyhow!(
@@ -158,6 +226,62 @@ fn push_digits(out: &mut String, value: u32, width: usize) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The offsets of `zone` on the first of every third month, 1901-2099.
+    fn offsets(zone: &TimeZone) -> Vec<i32> {
+        (1901..2100)
+            .flat_map(|year| [1, 4, 7, 10].map(|month| jiff::civil::date(year, month, 1)))
+            .map(|day| {
+                let at = TimeZone::UTC.to_timestamp(day.at(0, 0, 0, 0)).unwrap();
+                zone.to_offset(at).seconds()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn every_zone_read_from_its_file_is_the_zone_jiff_finds() {
+        let names: Vec<String> = jiff::tz::db().available().map(|n| n.to_string()).collect();
+        assert!(
+            names.len() > 300,
+            "the zone database lists {} zones",
+            names.len()
+        );
+        for name in names
+            .iter()
+            .map(String::as_str)
+            .chain(["UTC", "utc", "Etc/Unknown"])
+        {
+            let ours = zone_named(name).unwrap_or_else(|| panic!("{name} not found"));
+            let jiffs = TimeZone::get(name).unwrap();
+            assert_eq!(ours.iana_name(), jiffs.iana_name(), "{name}");
+            assert_eq!(offsets(&ours), offsets(&jiffs), "{name}");
+        }
+    }
+
+    #[test]
+    fn names_that_are_not_plain_file_names_mean_what_jiff_says() {
+        for name in [
+            "europe/berlin",
+            "EUROPE/BERLIN",
+            "posix/Europe/Berlin",
+            "right/UTC",
+            "../zoneinfo/Europe/Berlin",
+            "/usr/share/zoneinfo/Europe/Berlin",
+            "Europe//Berlin",
+            "Europe/./Berlin",
+            "zone.tab",
+            "",
+            "No/Such_Zone",
+        ] {
+            let ours = zone_named(name);
+            let jiffs = TimeZone::get(name).ok();
+            assert_eq!(ours.is_some(), jiffs.is_some(), "{name:?}");
+            if let (Some(ours), Some(jiffs)) = (ours, jiffs) {
+                assert_eq!(ours.iana_name(), jiffs.iana_name(), "{name:?}");
+                assert_eq!(offsets(&ours), offsets(&jiffs), "{name:?}");
+            }
+        }
+    }
 
     #[test]
     fn instants_print_as_strftime_would_with_offset_seconds_only_when_present() {
