@@ -24,70 +24,70 @@ pub struct Cli {
 pub enum Command {
     /// Print the next times a cron schedule fires, or your next runs
     #[command(after_help = NEXT_HELP)]
-    Next(NextArgs),
+    Next(Deferred<NextArgs>),
     /// Install, print, edit or remove your crontab, as crontab(1)
     #[command(after_help = CRONTAB_HELP)]
-    Crontab(CrontabArgs),
+    Crontab(Deferred<CrontabArgs>),
     /// Print the instant an at(1) time specification means
     #[command(after_help = WHEN_HELP)]
-    When(WhenArgs),
+    When(Deferred<WhenArgs>),
     /// Validate crontab files; print FILE:LINE:COL: message for each error
     #[command(
         after_help = "Exit status: 0 when every file is valid (nothing is printed), 1 otherwise.\n\nExamples:\n  sched check ~/my.crontab\n  sched check --system /etc/crontab /etc/cron.d/*"
     )]
-    Check(CheckArgs),
+    Check(Deferred<CheckArgs>),
     /// Queue a command to run once, at a time given as at(1) does
     #[command(after_help = AT_HELP)]
-    At(AtArgs),
+    At(Deferred<AtArgs>),
     /// Queue a command to run once the system load allows
     #[command(after_help = BATCH_HELP)]
-    Batch(BatchArgs),
+    Batch(Deferred<BatchArgs>),
     /// List your pending jobs (root: everyone's)
     #[command(after_help = "Examples:\n  sched ls\n  sched ls --json | jq '.[].id'")]
-    Ls(ListArgs),
+    Ls(Deferred<ListArgs>),
     /// Remove pending jobs
     #[command(
         after_help = "Exit status: 1 if an id is not a pending job of yours.\n\nExamples:\n  sched rm 42\n  sched rm 42 43 44"
     )]
-    Rm(RemoveArgs),
+    Rm(Deferred<RemoveArgs>),
     /// Stop running jobs: SIGTERM to each one's processes, then SIGKILL
     #[command(
         after_help = "ID is a job id as `sched ls` prints it, or rRUN for a crontab line's run\n(`sched ls` shows it). The job's whole process group is signalled; if it\nhas not ended after the grace period, it gets SIGKILL. The run history says\nwho ended it.\n\nExit status: 1 if an id is not a running job of yours.\n\nExamples:\n  sched kill 42\n  sched kill --grace 1m r17"
     )]
-    Kill(KillArgs),
+    Kill(Deferred<KillArgs>),
     /// Print the script a pending job will run
     #[command(after_help = "Example:\n  sched show 42")]
-    Show(ShowArgs),
+    Show(Deferred<ShowArgs>),
     /// Print runs: when due, start, lag, end, duration, exit status and
     /// output, newest first
     #[command(
         after_help = "Exit status: 1 when the job or crontab line asked for has no runs (it does\nnot exist, is not yours, or has not run yet: the message says which).\n\nExamples:\n  sched logs\n  sched logs 42\n  sched logs crontab:3\n  sched logs /etc/cron.d/backup:7\n  sched logs -n 5 --json"
     )]
-    Logs(LogsArgs),
+    Logs(Deferred<LogsArgs>),
     /// The health of your crontab lines and pending jobs (root: everyone's)
     #[command(after_help = STATUS_HELP)]
-    Status(StatusArgs),
+    Status(Deferred<StatusArgs>),
     /// Print the daemon's metrics (OpenMetrics text)
     #[command(after_help = METRICS_HELP)]
-    Metrics(MetricsArgs),
+    Metrics(Deferred<MetricsArgs>),
     /// Start a crontab line or a pending job now, outside its schedule
     #[command(after_help = RUN_HELP)]
-    Run(RunArgs),
+    Run(Deferred<RunArgs>),
     /// Pause crontab lines: their occurrences are recorded as skipped
     #[command(after_help = PAUSE_HELP)]
-    Pause(PauseArgs),
+    Pause(Deferred<PauseArgs>),
     /// Let paused crontab lines run again (and drop skips still to come)
     #[command(
         after_help = "ENTRY names a crontab line as for `sched pause`.\n\nExamples:\n  sched resume crontab:3\n  sched resume --all"
     )]
-    Resume(PauseArgs),
+    Resume(Deferred<PauseArgs>),
     /// Skip the next occurrences of a crontab line
     #[command(after_help = SKIP_HELP)]
-    Skip(SkipArgs),
+    Skip(Deferred<SkipArgs>),
     /// Write the manual page or a shell completion script to standard
     /// output (for packagers and the install script)
     #[command(hide = true)]
-    Generate(GenerateArgs),
+    Generate(Deferred<GenerateArgs>),
     /// Test hooks of a daemon started with --mock-clock
     #[command(hide = true, subcommand)]
     Mock(MockCommand),
@@ -640,4 +640,119 @@ pub enum Generated {
     Bash,
     Zsh,
     Fish,
+}
+
+/// A subcommand's arguments, added to the command line's definition only
+/// when clap enters that subcommand (`clap::Command::defer`).
+///
+/// Why: every `sched` process parses its command line once, and building
+/// the arguments of all twenty subcommands to run one of them was most of
+/// the client's own start-up work (BENCHMARKS.md, "`sched` start-up").
+/// Help, completions and errors see the same definitions: clap builds a
+/// deferred subcommand before it prints or completes it.
+#[derive(Debug)]
+pub struct Deferred<T>(pub T);
+
+impl<T: clap::FromArgMatches> clap::FromArgMatches for Deferred<T> {
+    fn from_arg_matches(matches: &clap::ArgMatches) -> Result<Self, clap::Error> {
+        T::from_arg_matches(matches).map(Deferred)
+    }
+
+    fn update_from_arg_matches(&mut self, matches: &clap::ArgMatches) -> Result<(), clap::Error> {
+        self.0.update_from_arg_matches(matches)
+    }
+}
+
+impl<T: clap::Args> clap::Args for Deferred<T> {
+    fn augment_args(cmd: clap::Command) -> clap::Command {
+        cmd.defer(keeping_about::<T, false>)
+    }
+
+    fn augment_args_for_update(cmd: clap::Command) -> clap::Command {
+        cmd.defer(keeping_about::<T, true>)
+    }
+
+    fn group_id() -> Option<clap::Id> {
+        T::group_id()
+    }
+}
+
+/// `T`'s arguments added to `cmd`, leaving the subcommand's own
+/// description as it was.
+///
+/// Deferred, the arguments are added after the subcommand's doc comment
+/// was applied, and a flattened group's doc comment would replace it;
+/// added in place, they came first and the subcommand's won.
+fn keeping_about<T: clap::Args, const UPDATE: bool>(cmd: clap::Command) -> clap::Command {
+    let about = cmd.get_about().cloned();
+    let long_about = cmd.get_long_about().cloned();
+    let cmd = if UPDATE {
+        T::augment_args_for_update(cmd)
+    } else {
+        T::augment_args(cmd)
+    };
+    let cmd = match about {
+        Some(about) => cmd.about(about),
+        None => cmd.about(None::<&str>),
+    };
+    match long_about {
+        Some(long_about) => cmd.long_about(long_about),
+        None => cmd.long_about(None::<&str>),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_is_consistent_once_every_deferred_subcommand_is_built() {
+        let mut command = Cli::command();
+        command.build();
+        command.clone().debug_assert();
+        // Each subcommand's own description, not a flattened group's.
+        for (name, about) in [
+            (
+                "next",
+                "Print the next times a cron schedule fires, or your next runs",
+            ),
+            (
+                "when",
+                "Print the instant an at(1) time specification means",
+            ),
+            (
+                "at",
+                "Queue a command to run once, at a time given as at(1) does",
+            ),
+            (
+                "batch",
+                "Queue a command to run once the system load allows",
+            ),
+        ] {
+            let sub = command.find_subcommand(name).unwrap();
+            assert_eq!(
+                sub.get_about().map(|a| a.to_string()).as_deref(),
+                Some(about)
+            );
+            assert!(sub.get_arguments().count() > 2, "{name} has its arguments");
+        }
+    }
+
+    #[test]
+    fn a_deferred_subcommand_parses_its_arguments_and_refuses_others() {
+        let cli = Cli::try_parse_from(["sched", "at", "-q", "b", "now + 1 hour", "true"]).unwrap();
+        let Command::At(Deferred(args)) = cli.command else {
+            panic!("not at: {:?}", cli.command)
+        };
+        assert!(format!("{args:?}").contains("now + 1 hour"), "{args:?}");
+        let cli = Cli::try_parse_from(["sched", "ls", "--json", "--socket", "/s"]).unwrap();
+        assert!(matches!(
+            cli.command,
+            Command::Ls(Deferred(ListArgs { json: true }))
+        ));
+        assert_eq!(cli.socket.as_deref(), Some(std::path::Path::new("/s")));
+        let error = Cli::try_parse_from(["sched", "ls", "--bogus"]).unwrap_err();
+        assert_eq!(error.kind(), clap::error::ErrorKind::UnknownArgument);
+    }
 }

@@ -83,25 +83,29 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let socket = cli.socket.as_deref();
     let result = match &cli.command {
-        Command::Next(args) => next::run(args, socket, &mut out).map(|()| true),
-        Command::Crontab(args) => crontab::run(args, socket, &mut out),
-        Command::When(args) => when::run(args, &mut out).map(|()| true),
-        Command::Check(args) => check::run(args, &mut out),
-        Command::At(args) => submit::at(args, socket, &mut out, compat::Style::Sched),
-        Command::Batch(args) => submit::batch(args, socket, &mut out).map(|()| true),
-        Command::Ls(args) => jobs::list(args, socket, &mut out).map(|()| true),
-        Command::Rm(args) => jobs::remove(args, socket, &mut out),
-        Command::Show(args) => jobs::show(args, socket, &mut out),
-        Command::Kill(args) => kill::run(args, socket, &mut out),
-        Command::Logs(args) => logs::run(args, socket, &mut out),
-        Command::Status(args) => status::run(args, socket, &mut out),
-        Command::Metrics(args) => status::metrics(args, socket, &mut out).map(|()| true),
-        Command::Run(args) => control::run(args, socket, &mut out),
-        Command::Pause(args) => control::pause(args, false, socket, &mut out),
-        Command::Resume(args) => control::pause(args, true, socket, &mut out),
-        Command::Skip(args) => control::skip(args, socket, &mut out),
+        Command::Next(cli::Deferred(args)) => next::run(args, socket, &mut out).map(|()| true),
+        Command::Crontab(cli::Deferred(args)) => crontab::run(args, socket, &mut out),
+        Command::When(cli::Deferred(args)) => when::run(args, &mut out).map(|()| true),
+        Command::Check(cli::Deferred(args)) => check::run(args, &mut out),
+        Command::At(cli::Deferred(args)) => {
+            submit::at(args, socket, &mut out, compat::Style::Sched)
+        }
+        Command::Batch(cli::Deferred(args)) => submit::batch(args, socket, &mut out).map(|()| true),
+        Command::Ls(cli::Deferred(args)) => jobs::list(args, socket, &mut out).map(|()| true),
+        Command::Rm(cli::Deferred(args)) => jobs::remove(args, socket, &mut out),
+        Command::Show(cli::Deferred(args)) => jobs::show(args, socket, &mut out),
+        Command::Kill(cli::Deferred(args)) => kill::run(args, socket, &mut out),
+        Command::Logs(cli::Deferred(args)) => logs::run(args, socket, &mut out),
+        Command::Status(cli::Deferred(args)) => status::run(args, socket, &mut out),
+        Command::Metrics(cli::Deferred(args)) => {
+            status::metrics(args, socket, &mut out).map(|()| true)
+        }
+        Command::Run(cli::Deferred(args)) => control::run(args, socket, &mut out),
+        Command::Pause(cli::Deferred(args)) => control::pause(args, false, socket, &mut out),
+        Command::Resume(cli::Deferred(args)) => control::pause(args, true, socket, &mut out),
+        Command::Skip(cli::Deferred(args)) => control::skip(args, socket, &mut out),
         Command::Mock(command) => mock::run(command, socket, &mut out).map(|()| true),
-        Command::Generate(args) => generate(args.what, &mut out).map(|()| true),
+        Command::Generate(cli::Deferred(args)) => generate(args.what, &mut out).map(|()| true),
     };
     let result = result.and_then(|ok| out.flush().map(|()| ok).map_err(Into::into));
     report::exit_code(result)
