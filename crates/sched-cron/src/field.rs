@@ -101,26 +101,39 @@ pub struct FieldSet {
 
 /// Parses `text`, which starts at 1-based character `column` of the input;
 /// `seed` chooses the values of `~` elements.
-pub fn parse_field(
+pub(crate) fn parse_field(
     text: &str,
     kind: FieldKind,
     column: usize,
-    seed: u64,
+    seed: crate::random::SeedSource<'_>,
 ) -> Result<FieldSet, ScheduleError> {
-    let mut parser = Parser {
-        text: text.as_bytes(),
-        pos: 0,
-        kind,
-        column,
-        seed,
-    };
     let mut bits = 0u64;
-    loop {
-        bits |= parser.element()?;
-        match parser.peek() {
-            None => break,
-            Some(b',') => parser.pos += 1,
-            Some(_) => return Err(parser.unexpected()),
+    let plain_number = match text.as_bytes() {
+        [d @ b'0'..=b'9'] => Some(u32::from(d - b'0')),
+        [t @ b'0'..=b'9', d @ b'0'..=b'9'] => Some(u32::from(t - b'0') * 10 + u32::from(d - b'0')),
+        _ => None,
+    };
+    if text == "*" {
+        // Most fields of everyday lines are `*` or one number: those skip
+        // the element parser (a third of the parse time).
+        bits = range_bits(kind.min(), kind.max());
+    } else if let Some(value) = plain_number.filter(|v| (kind.min()..=kind.max()).contains(v)) {
+        bits = 1 << value;
+    } else {
+        let mut parser = Parser {
+            text: text.as_bytes(),
+            pos: 0,
+            kind,
+            column,
+            seed,
+        };
+        loop {
+            bits |= parser.element()?;
+            match parser.peek() {
+                None => break,
+                Some(b',') => parser.pos += 1,
+                Some(_) => return Err(parser.unexpected()),
+            }
         }
     }
     if kind == FieldKind::DayOfWeek && bits & (1 << 7) != 0 {
@@ -137,7 +150,7 @@ struct Parser<'a> {
     pos: usize,
     kind: FieldKind,
     column: usize,
-    seed: u64,
+    seed: crate::random::SeedSource<'a>,
 }
 
 impl<'a> Parser<'a> {
@@ -194,7 +207,7 @@ impl<'a> Parser<'a> {
                 ScheduleErrorKind::StepAfterRandom { field: self.kind },
             ));
         }
-        let choice = crate::random::pick(self.seed, self.kind, tilde, low, high);
+        let choice = crate::random::pick(self.seed.seed(), self.kind, tilde, low, high);
         Ok(1 << choice)
     }
 
@@ -252,6 +265,9 @@ impl<'a> Parser<'a> {
                 ));
             }
         }
+        if step == 1 {
+            return Ok(range_bits(start, end));
+        }
         let mut bits = 0u64;
         let mut value = start;
         while value <= end {
@@ -290,26 +306,25 @@ impl<'a> Parser<'a> {
             }
             Some(b) if b.is_ascii_alphabetic() => {
                 let word = self.take_while(|b| b.is_ascii_alphanumeric());
-                let word = String::from_utf8_lossy(word).into_owned();
                 let names = self.kind.names();
-                if names.is_empty() {
-                    return Err(self.error_at(
-                        start,
-                        ScheduleErrorKind::NameNotAllowed {
-                            field: self.kind,
-                            name: word,
-                        },
-                    ));
-                }
-                match names.iter().position(|n| n.eq_ignore_ascii_case(&word)) {
+                // Compared as bytes: the word is copied only for an error.
+                let found = names
+                    .iter()
+                    .position(|n| n.as_bytes().eq_ignore_ascii_case(word));
+                match found {
                     Some(index) => Ok(self.kind.min() + index as u32),
-                    None => Err(self.error_at(
-                        start,
-                        ScheduleErrorKind::UnknownName {
-                            field: self.kind,
-                            name: word,
-                        },
-                    )),
+                    None => {
+                        let name = String::from_utf8_lossy(word).into_owned();
+                        let field = self.kind;
+                        Err(self.error_at(
+                            start,
+                            if names.is_empty() {
+                                ScheduleErrorKind::NameNotAllowed { field, name }
+                            } else {
+                                ScheduleErrorKind::UnknownName { field, name }
+                            },
+                        ))
+                    }
                 }
             }
             _ => Err(self.unexpected()),
@@ -345,9 +360,54 @@ impl<'a> Parser<'a> {
     }
 }
 
+/// The bits of every value from `start` to `end` (both at most 59): one
+/// mask rather than a loop over the values.
+fn range_bits(start: u32, end: u32) -> u64 {
+    (u64::MAX >> (63 - end)) & (u64::MAX << start)
+}
+
 /// Decimal digits to a number; `None` when it does not fit in a u32.
 fn parse_digits(digits: &[u8]) -> Option<u32> {
     digits.iter().try_fold(0u32, |acc, d| {
         acc.checked_mul(10)?.checked_add(u32::from(d - b'0'))
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const NO_TILDE: crate::random::SeedSource<'static> = crate::random::SeedSource {
+        salt: 0,
+        text: "",
+    };
+
+    /// The fast paths (`*`, one or two digits) give what the element
+    /// parser gives for the same values spelled so that it must run.
+    #[test]
+    fn star_and_plain_numbers_parse_as_the_element_parser_reads_them() {
+        for kind in FieldKind::ALL {
+            let star = parse_field("*", kind, 1, NO_TILDE).unwrap();
+            let spelled = format!("{}-{}", kind.min(), kind.max());
+            let mut general = parse_field(&spelled, kind, 1, NO_TILDE).unwrap();
+            general.star = true;
+            assert_eq!(star, general, "{kind:?}");
+            let numbers = (0..10)
+                .map(|v| format!("{v}"))
+                .chain((0..100).map(|v| format!("{v:02}")));
+            for text in numbers {
+                let fast = parse_field(&text, kind, 7, NO_TILDE);
+                let slow = parse_field(&format!("{text},{text}"), kind, 7, NO_TILDE);
+                match (fast, slow) {
+                    (Ok(fast), Ok(slow)) => assert_eq!(fast, slow, "{kind:?} {text}"),
+                    (Err(fast), Err(slow)) => {
+                        assert_eq!(fast.column, 7, "{kind:?} {text}");
+                        assert_eq!(fast.column, slow.column, "{kind:?} {text}");
+                        assert_eq!(fast.to_string(), slow.to_string(), "{kind:?} {text}");
+                    }
+                    (fast, slow) => panic!("{kind:?} {text}: {fast:?} against {slow:?}"),
+                }
+            }
+        }
+    }
 }

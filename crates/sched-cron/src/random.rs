@@ -21,6 +21,22 @@ pub(crate) fn seed(salt: u64, text: &str) -> u64 {
     hasher.finish()
 }
 
+/// What a line's seed is taken from, hashed only when a `~` needs it:
+/// the hash was a fifth of the time of parsing an everyday expression.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct SeedSource<'a> {
+    /// A user crontab's uid, 0 otherwise.
+    pub salt: u64,
+    /// The line's text.
+    pub text: &'a str,
+}
+
+impl SeedSource<'_> {
+    pub(crate) fn seed(&self) -> u64 {
+        seed(self.salt, self.text)
+    }
+}
+
 /// The value from `low` to `high` of the `~` at byte `at` of field `kind`.
 pub(crate) fn pick(seed: u64, kind: FieldKind, at: usize, low: u32, high: u32) -> u32 {
     let mut hasher = SipHasher24::new_with_keys(KEYS.0, KEYS.1);

@@ -103,11 +103,18 @@ pub(crate) fn tokens(text: &str) -> impl Iterator<Item = Token<'_>> {
             return None;
         }
         let len = rest.find([' ', '\t']).unwrap_or(rest.len());
+        let token_text = &rest[..len];
         let token = Token {
-            text: &rest[..len],
+            text: token_text,
             column,
         };
-        column += rest[..len].chars().count();
+        // Valid fields are ASCII: counting characters is for the rare
+        // token that is not.
+        column += if token_text.is_ascii() {
+            len
+        } else {
+            token_text.chars().count()
+        };
         rest = &rest[len..];
         Some(token)
     })
@@ -155,7 +162,10 @@ impl Schedule {
             });
         }
         // A `~` value is chosen from the expression itself.
-        let seed = crate::random::seed(0, expression);
+        let seed = crate::random::SeedSource {
+            salt: 0,
+            text: expression,
+        };
         Schedule::from_fields([found[0], found[1], found[2], found[3], found[4]], seed)
     }
 
@@ -189,7 +199,7 @@ impl Schedule {
     /// Five field tokens, in order; `seed` chooses the values of `~`.
     pub(crate) fn from_fields(
         fields: [Token<'_>; 5],
-        seed: u64,
+        seed: crate::random::SeedSource<'_>,
     ) -> Result<Schedule, ScheduleError> {
         let mut sets = [FieldSet {
             bits: 0,
@@ -234,7 +244,8 @@ impl Schedule {
     /// sees is about the field they got wrong rather than the count.
     pub(crate) fn check_partial(fields: &[Token<'_>]) -> Result<(), ScheduleError> {
         for (token, kind) in fields.iter().zip(FieldKind::ALL) {
-            parse_field(token.text, kind, token.column, 0)?;
+            let seed = crate::random::SeedSource { salt: 0, text: "" };
+            parse_field(token.text, kind, token.column, seed)?;
         }
         Ok(())
     }

@@ -325,7 +325,10 @@ fn parse_entry(line: &str, format: Format, owner: u64) -> Result<Entry, EntryErr
             }
         }
         // `~` values come from the line's owner and whole text.
-        let seed = crate::random::seed(owner, body.trim());
+        let seed = crate::random::SeedSource {
+            salt: owner,
+            text: body.trim(),
+        };
         let schedule = Schedule::from_fields(five, seed).map_err(schedule_error)?;
         (schedule, five[4])
     };
