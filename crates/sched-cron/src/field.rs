@@ -377,10 +377,8 @@ fn parse_digits(digits: &[u8]) -> Option<u32> {
 mod tests {
     use super::*;
 
-    const NO_TILDE: crate::random::SeedSource<'static> = crate::random::SeedSource {
-        salt: 0,
-        text: "",
-    };
+    const NO_TILDE: crate::random::SeedSource<'static> =
+        crate::random::SeedSource { salt: 0, text: "" };
 
     /// The fast paths (`*`, one or two digits) give what the element
     /// parser gives for the same values spelled so that it must run.
