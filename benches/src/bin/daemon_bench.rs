@@ -19,7 +19,9 @@ fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
         Some("submit") => submit_bench(arg(&args, 1, 100_000), arg(&args, 2, 8)),
-        Some("latency") => latency_bench(arg(&args, 1, 10), arg(&args, 2, 1)),
+        Some("latency") => latency_bench(arg(&args, 1, 10), arg(&args, 2, 1), Runner::Schedd),
+        Some("latency-atd") => latency_bench(arg(&args, 1, 10), arg(&args, 2, 1), Runner::Atd),
+        Some("latency-cron") => latency_bench(arg(&args, 1, 10), arg(&args, 2, 1), Runner::Cron),
         Some("idle") => idle_bench(arg(&args, 1, 60)),
         Some("policies") => policy_bench(arg(&args, 1, 100)),
         Some("list") => {
@@ -33,11 +35,11 @@ fn main() -> Result<()> {
         Some("all") => {
             submit_bench(100_000, 8)?;
             idle_bench(60)?;
-            latency_bench(10, 1)?;
-            latency_bench(5, 10)
+            latency_bench(10, 1, Runner::Schedd)?;
+            latency_bench(5, 10, Runner::Schedd)
         }
         _ => bail!(
-            "usage: daemon_bench submit [JOBS] [CLIENTS] | list [PENDING...] | latency [GROUPS] [BURST] | idle [SECONDS] | policies [RUNS] | all"
+            "usage: daemon_bench submit [JOBS] [CLIENTS] | list [PENDING...] | latency [GROUPS] [BURST] | latency-atd [GROUPS] [BURST] | latency-cron [MINUTES] [BURST] | idle [SECONDS] | policies [RUNS] | all"
         ),
     }
 }
@@ -265,65 +267,135 @@ fn idle_bench(seconds: usize) -> Result<()> {
     Ok(())
 }
 
+/// Who runs the jobs of a latency run.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Runner {
+    Schedd,
+    /// The system's atd, through at(1) (it must be running).
+    Atd,
+    /// schedd, with `burst` crontab lines due every minute.
+    Cron,
+}
+
 /// Dispatch latency on the real clock: `groups` groups of `burst` jobs,
 /// group n due at the start of the (n + 1)th minute from now (at's `-t`;
-/// at(1) times have minute resolution, so a sample takes a minute). Each
-/// job is `exec stamp FILE`, which appends the wall clock in ns; latency =
-/// stamp - due instant, so it includes /bin/sh starting and exec'ing the
-/// (std-only) stamp binary. Also reported: the run's `started` instant from
-/// `sched logs`, which the daemon reads right after the exec of /bin/sh
-/// succeeded (the job's first instruction has then run).
-fn latency_bench(groups: usize, burst: usize) -> Result<()> {
-    let daemon = Daemon::start()?;
+/// at(1) times have minute resolution, so a sample takes a minute), run by
+/// schedd or, for the side-by-side figure, by atd. Each job is `exec stamp
+/// FILE`, which appends the wall clock in ns; latency = stamp - due
+/// instant, so it includes /bin/sh starting and exec'ing the (std-only)
+/// stamp binary. The witness is the kernel's exec trace: the exec of the
+/// job's /bin/sh (the first exec of the pid that later execs `stamp`),
+/// the same measure for both runners. For schedd also the run's `started`
+/// instant from `sched logs`, which the daemon reads right after the exec
+/// of /bin/sh succeeded.
+fn latency_bench(groups: usize, burst: usize, runner: Runner) -> Result<()> {
+    let daemon = match runner {
+        Runner::Schedd | Runner::Cron => Some(Daemon::start()?),
+        Runner::Atd => None,
+    };
+    let scratch = tempfile::tempdir()?;
+    let dir = match &daemon {
+        Some(daemon) => daemon.dir.path(),
+        None => scratch.path(),
+    };
     let stamp_bin = sibling("stamp")?;
-    let exec_trace = ExecTrace::start(daemon.dir.path());
-    let mut stream = UnixStream::connect(&daemon.socket)?;
+    let exec_trace = ExecTrace::start(dir);
+    let mut stream = match &daemon {
+        Some(daemon) => Some(UnixStream::connect(&daemon.socket)?),
+        None => None,
+    };
     let start = jiff::Timestamp::now()
         .checked_add(jiff::SignedDuration::from_secs(30))?
         .round(jiff::Unit::Minute)?;
-    let mut planned = Vec::new();
-    for group in 0..groups {
-        let due = start.checked_add(jiff::SignedDuration::from_mins(group as i64))?;
-        let file = daemon.dir.path().join(format!("stamps-{group}"));
-        let value = due.strftime("%Y%m%d%H%M").to_string();
-        for _ in 0..burst {
-            let command = format!("exec {} {}", stamp_bin.display(), file.display());
-            let response = ask(
-                &mut stream,
-                Request::Submit(submission(
-                    When::Posix {
-                        value: value.clone(),
-                    },
-                    command,
-                )),
-            )?;
-            let Response::Submitted { job, .. } = response else {
-                bail!("unexpected reply to a submission");
+    // One file for every job: a stamp belongs to the latest due instant
+    // at or before it.
+    let file = dir.join("stamps");
+    let command = format!("exec {} {}", stamp_bin.display(), file.display());
+    let dues: Vec<jiff::Timestamp> = (0..groups)
+        .map(|group| start.checked_add(jiff::SignedDuration::from_mins(group as i64)))
+        .collect::<Result<_, _>>()?;
+    match (&mut stream, runner) {
+        (Some(stream), Runner::Cron) => {
+            // `burst` lines due every minute, from the first due minute on
+            // (installed now, the first minute is at least 30 s away).
+            let mut text = String::new();
+            for _ in 0..burst {
+                text.push_str(&format!("* * * * * {command}\n"));
+            }
+            let Response::CrontabInstalled { .. } = ask(
+                stream,
+                Request::Crontab(sched_proto::CrontabRequest::Install { user: None, text }),
+            )?
+            else {
+                bail!("unexpected reply to a crontab installation");
             };
-            if job.due != due {
-                bail!("job queued for {} instead of {due}", job.due);
+        }
+        _ => {
+            for due in &dues {
+                let value = due.strftime("%Y%m%d%H%M").to_string();
+                for _ in 0..burst {
+                    match &mut stream {
+                        Some(stream) => {
+                            let response = ask(
+                                stream,
+                                Request::Submit(submission(
+                                    When::Posix {
+                                        value: value.clone(),
+                                    },
+                                    command.clone(),
+                                )),
+                            )?;
+                            let Response::Submitted { job, .. } = response else {
+                                bail!("unexpected reply to a submission");
+                            };
+                            if job.due != *due {
+                                bail!("job queued for {} instead of {due}", job.due);
+                            }
+                        }
+                        None => submit_to_atd(&value, &command)?,
+                    }
+                }
             }
         }
-        planned.push((due, file));
+    }
+    // Wait until every group has run: `groups * burst` stamps.
+    let deadline = Instant::now() + Duration::from_secs(groups as u64 * 60 + 120);
+    let stamps = loop {
+        let text = std::fs::read_to_string(&file).unwrap_or_default();
+        let stamps: Vec<i128> = text.lines().filter_map(|l| l.parse().ok()).collect();
+        if stamps.len() >= groups * burst {
+            break stamps;
+        }
+        if Instant::now() > deadline {
+            bail!("only {} of {} jobs ran", stamps.len(), groups * burst);
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    if runner == Runner::Cron
+        && let Some(daemon) = &daemon
+    {
+        // No more runs: the last group is in. A new connection: the first
+        // one has been idle past the daemon's idle timeout.
+        ask(
+            &mut UnixStream::connect(&daemon.socket)?,
+            Request::Crontab(sched_proto::CrontabRequest::Remove { user: None }),
+        )?;
     }
     let mut first = Vec::new();
     let mut all = Vec::new();
-    for (due, file) in planned {
-        // Wait for the group to run: until every job has stamped.
-        let deadline = Instant::now() + Duration::from_secs(groups as u64 * 60 + 120);
-        let stamps = loop {
-            let text = std::fs::read_to_string(&file).unwrap_or_default();
-            let stamps: Vec<i128> = text.lines().filter_map(|l| l.parse().ok()).collect();
-            if stamps.len() >= burst {
-                break stamps;
-            }
-            if Instant::now() > deadline {
-                bail!("only {} of {burst} jobs ran", stamps.len());
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        };
+    for (index, due) in dues.iter().enumerate() {
         let due_ns = due.as_nanosecond();
-        let mut latencies: Vec<f64> = stamps.iter().map(|s| (s - due_ns) as f64 / 1e6).collect();
+        let until = dues
+            .get(index + 1)
+            .map_or(i128::MAX, |next| next.as_nanosecond());
+        let mut latencies: Vec<f64> = stamps
+            .iter()
+            .filter(|&&s| s >= due_ns && s < until)
+            .map(|s| (s - due_ns) as f64 / 1e6)
+            .collect();
+        if latencies.len() != burst {
+            bail!("{} jobs stamped after {due}, not {burst}", latencies.len());
+        }
         latencies.sort_by(f64::total_cmp);
         first.push(latencies[0]);
         all.extend(latencies);
@@ -332,44 +404,60 @@ fn latency_bench(groups: usize, burst: usize) -> Result<()> {
     // /bin/sh succeeded, i.e. once the job's first instruction ran.
     // A new connection: the first one has been idle past the daemon's
     // idle timeout.
-    let Response::Runs { runs } = ask(
-        &mut UnixStream::connect(&daemon.socket)?,
-        Request::Logs {
-            job: None,
-            limit: 10_000,
-            line: None,
-        },
-    )?
-    else {
-        bail!("unexpected reply to a logs request");
-    };
-    let mut exec: Vec<f64> = runs
-        .iter()
-        .map(|run| run.started.duration_since(run.due).as_secs_f64() * 1e3)
-        .collect();
+    let mut exec = Vec::new();
+    if let Some(daemon) = &daemon {
+        let Response::Runs { runs } = ask(
+            &mut UnixStream::connect(&daemon.socket)?,
+            Request::Logs {
+                job: None,
+                limit: 10_000,
+                line: None,
+            },
+        )?
+        else {
+            bail!("unexpected reply to a logs request");
+        };
+        exec = runs
+            .iter()
+            .map(|run| run.started.duration_since(run.due).as_secs_f64() * 1e3)
+            .collect();
+    }
     let mut kernel = match exec_trace {
-        Some(trace) => trace.latencies(&runs)?,
+        Some(trace) => trace.latencies(&stamp_bin, &dues)?,
         None => Vec::new(),
     };
+    if !kernel.is_empty() && kernel.len() != groups * burst {
+        bail!(
+            "the exec trace has {} jobs' execs, not {}",
+            kernel.len(),
+            groups * burst
+        );
+    }
     all.sort_by(f64::total_cmp);
     first.sort_by(f64::total_cmp);
     exec.sort_by(f64::total_cmp);
     kernel.sort_by(f64::total_cmp);
+    let who = match runner {
+        Runner::Schedd => "schedd, at jobs",
+        Runner::Atd => "atd",
+        Runner::Cron => "schedd, crontab lines",
+    };
     let pct = |v: &[f64], p: f64| v[((v.len() as f64 - 1.0) * p).round() as usize];
-    println!("| | samples | min | median | p90 | p99 | max |");
+    println!("| {who} | samples | min | median | p90 | p99 | max |");
     println!("|---|---:|---:|---:|---:|---:|---:|");
-    for (label, values) in [
-        (
-            format!("exec of /bin/sh (kernel trace), groups of {burst}"),
-            &kernel,
-        ),
-        (
+    let mut rows = vec![(
+        format!("exec of /bin/sh (kernel trace), groups of {burst}"),
+        &kernel,
+    )];
+    if runner != Runner::Atd {
+        rows.push((
             format!("exec of /bin/sh done (run record), groups of {burst}"),
             &exec,
-        ),
-        ("stamp, first job of each minute".to_owned(), &first),
-        (format!("stamp, all jobs, groups of {burst}"), &all),
-    ] {
+        ));
+    }
+    rows.push(("stamp, first job of each minute".to_owned(), &first));
+    rows.push((format!("stamp, all jobs, groups of {burst}"), &all));
+    for (label, values) in rows {
         if values.is_empty() {
             println!("| {label} | not measured (needs root and perf) | | | | | |");
             continue;
@@ -383,6 +471,25 @@ fn latency_bench(groups: usize, burst: usize) -> Result<()> {
             pct(values, 0.99),
             values[values.len() - 1]
         );
+    }
+    Ok(())
+}
+
+/// Queues `command` with at(1) for the POSIX time `value` (`-t`).
+fn submit_to_atd(value: &str, command: &str) -> Result<()> {
+    use std::io::Write;
+    let mut at = Command::new("at")
+        .args(["-t", value])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()?;
+    if let Some(mut stdin) = at.stdin.take() {
+        writeln!(stdin, "{command}")?;
+    }
+    let status = at.wait()?;
+    if !status.success() {
+        bail!("at -t {value} failed: {status}");
     }
     Ok(())
 }
@@ -439,24 +546,28 @@ impl ExecTrace {
         })
     }
 
-    /// For each run, its /bin/sh exec instant (kernel) minus its due
-    /// instant, in ms.
-    fn latencies(mut self, runs: &[sched_proto::RunInfo]) -> Result<Vec<f64>> {
+    /// For each job (a pid that exec'd `stamp`), the exec instant of its
+    /// /bin/sh (the pid's first exec) minus the due instant of its group
+    /// (the latest of `dues` at or before it), in ms.
+    fn latencies(mut self, stamp: &std::path::Path, dues: &[jiff::Timestamp]) -> Result<Vec<f64>> {
         nix::sys::signal::kill(
             nix::unistd::Pid::from_raw(self.perf.id() as i32),
             nix::sys::signal::Signal::SIGINT,
         )?;
         self.perf.wait()?;
         let script = Command::new("perf")
-            .args(["script", "-F", "pid,time", "-i"])
+            .args(["script", "-F", "pid,time,trace", "-i"])
             .arg(&self.output)
             .output()?;
         let text = String::from_utf8_lossy(&script.stdout);
-        // Lines look like `  10322 11018.800104:`.
-        let mut execs = std::collections::HashMap::new();
+        // Lines look like `  10322 11018.800104: filename=/bin/sh pid=10322 old_pid=10322`.
+        let stamp = format!("filename={}", stamp.display());
+        let mut first_exec = std::collections::HashMap::new();
+        let mut jobs = Vec::new();
         for line in text.lines() {
             let mut fields = line.split_whitespace();
-            let (Some(pid), Some(time)) = (fields.next(), fields.next()) else {
+            let (Some(pid), Some(time), Some(file)) = (fields.next(), fields.next(), fields.next())
+            else {
                 continue;
             };
             let (Ok(pid), Some(Ok(seconds))) = (
@@ -465,16 +576,18 @@ impl ExecTrace {
             ) else {
                 continue;
             };
-            // The first exec of the pid is /bin/sh's; `exec stamp` follows.
-            execs.entry(pid).or_insert(seconds);
+            first_exec.entry(pid).or_insert(seconds);
+            if file == stamp {
+                jobs.push(pid);
+            }
         }
         let mut latencies = Vec::new();
-        for run in runs {
-            let Some(&mono) = run.pid.and_then(|pid| execs.get(&pid)) else {
-                bail!("no exec traced for run {} (pid {:?})", run.id, run.pid);
+        for pid in jobs {
+            let exec_ns = (first_exec[&pid] * 1e9) as i128 + self.offset_ns;
+            let Some(due) = dues.iter().rev().find(|due| due.as_nanosecond() <= exec_ns) else {
+                bail!("pid {pid} exec'd before the first due instant");
             };
-            let exec_ns = (mono * 1e9) as i128 + self.offset_ns;
-            latencies.push((exec_ns - run.due.as_nanosecond()) as f64 / 1e6);
+            latencies.push((exec_ns - due.as_nanosecond()) as f64 / 1e6);
         }
         Ok(latencies)
     }

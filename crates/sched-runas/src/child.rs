@@ -41,39 +41,7 @@ pub struct JobCommand<'a> {
 /// in the child is written to the job's output (`schedd: cannot ...`) and
 /// makes `spawn` return the step's OS error; the job never runs then.
 pub fn command(job: JobCommand<'_>) -> Result<Command, RunAsError> {
-    let daemon = current_euid();
-    let switch = daemon == 0;
-    if !switch && daemon != job.user.uid {
-        return Err(RunAsError::NotPermitted {
-            daemon,
-            uid: job.user.uid,
-        });
-    }
-    let plan = ChildPlan {
-        switch,
-        uid: job.user.uid,
-        gid: job.user.gid,
-        groups: job.user.groups.clone(),
-        umask: job.umask & 0o777,
-        nice: job.nice,
-        cwd: job
-            .cwd
-            .map(|dir| CString::new(dir.as_os_str().as_bytes()))
-            .transpose()
-            .map_err(|_| RunAsError::Nul {
-                what: "the working directory",
-            })?,
-        cwd_failed: job
-            .cwd
-            .map(|dir| {
-                format!(
-                    "schedd: cannot enter the working directory {}\n",
-                    dir.display()
-                )
-                .into_bytes()
-            })
-            .unwrap_or_default(),
-    };
+    let plan = ChildPlan::for_job(&job)?;
     let stderr = job.output.try_clone().map_err(|e| RunAsError::Lookup {
         uid: job.user.uid,
         reason: format!("cannot duplicate the output file: {e}"),
@@ -97,8 +65,9 @@ pub fn command(job: JobCommand<'_>) -> Result<Command, RunAsError> {
     Ok(command)
 }
 
-/// Everything the child needs, prepared before the fork.
-struct ChildPlan {
+/// Everything the child needs to become the job's user, prepared before
+/// the fork (or the clone of [`spawn`](crate::spawn)).
+pub(crate) struct ChildPlan {
     switch: bool,
     uid: u32,
     gid: u32,
@@ -110,42 +79,177 @@ struct ChildPlan {
 }
 
 impl ChildPlan {
-    /// Runs in the child between fork and exec.
-    fn enter(&self) -> io::Result<()> {
-        // SAFETY: setsid takes no arguments and is async-signal-safe.
-        let session = unsafe { libc::setsid() };
-        check(session, b"schedd: cannot start a new session\n")?;
+    /// Checks that the daemon may start jobs of `job.user`, and prepares
+    /// what the child will need without allocating.
+    pub(crate) fn for_job(job: &JobCommand<'_>) -> Result<ChildPlan, RunAsError> {
+        let daemon = current_euid();
+        let switch = daemon == 0;
+        if !switch && daemon != job.user.uid {
+            return Err(RunAsError::NotPermitted {
+                daemon,
+                uid: job.user.uid,
+            });
+        }
+        Ok(ChildPlan {
+            switch,
+            uid: job.user.uid,
+            gid: job.user.gid,
+            groups: job.user.groups.clone(),
+            umask: job.umask & 0o777,
+            nice: job.nice,
+            cwd: job
+                .cwd
+                .map(|dir| CString::new(dir.as_os_str().as_bytes()))
+                .transpose()
+                .map_err(|_| RunAsError::Nul {
+                    what: "the working directory",
+                })?,
+            cwd_failed: job
+                .cwd
+                .map(|dir| {
+                    format!(
+                        "schedd: cannot enter the working directory {}\n",
+                        dir.display()
+                    )
+                    .into_bytes()
+                })
+                .unwrap_or_default(),
+        })
+    }
+
+    /// Runs in the child between fork (or clone) and exec. Every call is
+    /// a raw system call: in the child of a clone that shares the daemon's
+    /// memory, glibc's `setuid` and friends would change the credentials of
+    /// every daemon thread (they signal all threads they know of).
+    pub(crate) fn enter(&self) -> io::Result<()> {
+        check(raw::setsid(), b"schedd: cannot start a new session\n")?;
         if self.nice != 0 {
-            // SAFETY: a plain system call on an integer. As atd, a failure
-            // (already at the lowest priority) does not stop the job.
-            unsafe { libc::nice(self.nice) };
+            // As atd, a failure (already at the lowest priority) does not
+            // stop the job.
+            raw::renice(self.nice);
         }
         if self.switch {
-            let groups: &[libc::gid_t] = &self.groups;
-            // SAFETY: `groups` is a valid slice for its length, owned by
-            // `self`, which lives until exec.
-            let set_groups = unsafe { libc::setgroups(groups.len(), groups.as_ptr()) };
-            check(set_groups, b"schedd: cannot set the supplementary groups\n")?;
-            // SAFETY: a plain system call on an integer.
-            let set_gid = unsafe { libc::setgid(self.gid) };
-            check(set_gid, b"schedd: cannot set the group id\n")?;
-            // SAFETY: a plain system call on an integer.
-            let set_uid = unsafe { libc::setuid(self.uid) };
-            check(set_uid, b"schedd: cannot set the user id\n")?;
-            // SAFETY: plain system call on an integer.
-            if self.uid != 0 && unsafe { libc::setuid(0) } == 0 {
+            check(
+                raw::setgroups(&self.groups),
+                b"schedd: cannot set the supplementary groups\n",
+            )?;
+            check(raw::setgid(self.gid), b"schedd: cannot set the group id\n")?;
+            check(raw::setuid(self.uid), b"schedd: cannot set the user id\n")?;
+            if self.uid != 0 && raw::setuid(0) == 0 {
                 say(b"schedd: root privileges could be regained after dropping them\n");
                 return Err(io::Error::from_raw_os_error(libc::EPERM));
             }
         }
-        // SAFETY: umask cannot fail.
-        unsafe { libc::umask(self.umask as libc::mode_t) };
+        // umask cannot fail.
+        raw::umask(self.umask);
         if let Some(cwd) = &self.cwd {
-            // SAFETY: `cwd` is a NUL-terminated string owned by `self`.
-            check(unsafe { libc::chdir(cwd.as_ptr()) }, &self.cwd_failed)?;
+            check(raw::chdir(cwd), &self.cwd_failed)?;
         }
         close_other_descriptors_on_exec();
+        // The job starts with no signal blocked, whatever the starting
+        // thread had blocked.
+        raw::unblock_all_signals();
         Ok(())
+    }
+}
+
+/// Raw system calls, for the child of a clone that shares the daemon's
+/// memory (see [`ChildPlan::enter`]); each returns what the kernel did,
+/// -1 with errno set on failure.
+pub(crate) mod raw {
+    use std::ffi::CStr;
+
+    use libc::{c_long, gid_t};
+
+    /// The calls that take 32-bit ids: on 32-bit x86 and ARM the plain
+    /// numbers are the old 16-bit ones.
+    #[cfg(any(target_arch = "x86", target_arch = "arm"))]
+    const IDS: (c_long, c_long, c_long) = (
+        libc::SYS_setuid32,
+        libc::SYS_setgid32,
+        libc::SYS_setgroups32,
+    );
+    #[cfg(not(any(target_arch = "x86", target_arch = "arm")))]
+    const IDS: (c_long, c_long, c_long) = (libc::SYS_setuid, libc::SYS_setgid, libc::SYS_setgroups);
+
+    pub(crate) fn setsid() -> c_long {
+        // SAFETY: a system call without arguments.
+        unsafe { libc::syscall(libc::SYS_setsid) }
+    }
+
+    /// Makes the process `increment` nicer (clamped to the kernel's range).
+    pub(crate) fn renice(increment: i32) {
+        let nicer = (nice_of(0) + c_long::from(increment)).clamp(-20, 19);
+        set_nice(0, nicer);
+    }
+
+    /// The niceness of thread `tid` (0: the calling thread).
+    pub(crate) fn nice_of(tid: i32) -> c_long {
+        // SAFETY: a system call on integers. The raw getpriority returns
+        // 20 - nice.
+        20 - unsafe { libc::syscall(libc::SYS_getpriority, libc::PRIO_PROCESS, tid) }
+    }
+
+    /// Sets the niceness of thread `tid` (0: the calling thread).
+    pub(crate) fn set_nice(tid: i32, nice: c_long) -> c_long {
+        // SAFETY: a system call on integers.
+        unsafe { libc::syscall(libc::SYS_setpriority, libc::PRIO_PROCESS, tid, nice) }
+    }
+
+    pub(crate) fn setgroups(groups: &[gid_t]) -> c_long {
+        // SAFETY: `groups` is valid for its length.
+        unsafe { libc::syscall(IDS.2, groups.len(), groups.as_ptr()) }
+    }
+
+    pub(crate) fn setgid(gid: u32) -> c_long {
+        // SAFETY: a system call on an integer.
+        unsafe { libc::syscall(IDS.1, gid) }
+    }
+
+    pub(crate) fn setuid(uid: u32) -> c_long {
+        // SAFETY: a system call on an integer.
+        unsafe { libc::syscall(IDS.0, uid) }
+    }
+
+    pub(crate) fn umask(mask: u32) -> c_long {
+        // SAFETY: a system call on an integer.
+        unsafe { libc::syscall(libc::SYS_umask, mask) }
+    }
+
+    pub(crate) fn chdir(dir: &CStr) -> c_long {
+        // SAFETY: `dir` is NUL-terminated.
+        unsafe { libc::syscall(libc::SYS_chdir, dir.as_ptr()) }
+    }
+
+    pub(crate) fn fcntl(fd: i32, command: i32, argument: i32) -> c_long {
+        // SAFETY: fcntl on integers; a descriptor that does not exist
+        // fails with EBADF.
+        unsafe { libc::syscall(libc::SYS_fcntl, fd, command, argument) }
+    }
+
+    /// dup2 (there is only dup3 on some architectures; `from` != `to`).
+    pub(crate) fn dup2(from: i32, to: i32) -> c_long {
+        // SAFETY: a system call on integers.
+        unsafe { libc::syscall(libc::SYS_dup3, from, to, 0) }
+    }
+
+    pub(crate) fn unblock_all_signals() {
+        let empty: u64 = 0;
+        // SAFETY: rt_sigprocmask with a valid 8-byte kernel set.
+        unsafe {
+            libc::syscall(
+                libc::SYS_rt_sigprocmask,
+                libc::SIG_SETMASK,
+                &raw const empty,
+                std::ptr::null::<u64>(),
+                std::mem::size_of::<u64>(),
+            )
+        };
+    }
+
+    pub(crate) fn write(fd: i32, bytes: &[u8]) -> c_long {
+        // SAFETY: `bytes` is valid for its length.
+        unsafe { libc::syscall(libc::SYS_write, fd, bytes.as_ptr(), bytes.len()) }
     }
 }
 
@@ -175,14 +279,13 @@ fn close_other_descriptors_on_exec() {
         1024
     };
     for fd in 3..max {
-        // SAFETY: fcntl on a descriptor that may not exist fails with EBADF.
-        unsafe { libc::fcntl(fd, libc::F_SETFD, libc::FD_CLOEXEC) };
+        raw::fcntl(fd, libc::F_SETFD, libc::FD_CLOEXEC);
     }
 }
 
 /// `Ok` unless a system call returned -1; then writes `message` to the
 /// job's output and returns the OS error.
-fn check(result: libc::c_int, message: &[u8]) -> io::Result<()> {
+pub(crate) fn check(result: libc::c_long, message: &[u8]) -> io::Result<()> {
     if result != -1 {
         return Ok(());
     }
@@ -193,7 +296,6 @@ fn check(result: libc::c_int, message: &[u8]) -> io::Result<()> {
 
 /// Writes `message` to standard error (the job's output) from the child.
 fn say(message: &[u8]) {
-    // SAFETY: write(2) on fd 2 with a valid buffer; a failure is ignored
-    // because nothing more can be done about it in the child.
-    unsafe { libc::write(2, message.as_ptr().cast(), message.len()) };
+    // A failure is ignored: nothing more can be done about it in the child.
+    raw::write(2, message);
 }

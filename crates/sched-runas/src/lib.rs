@@ -10,16 +10,23 @@
 //! a check that `setuid(0)` now fails, `umask`, `chdir`, and marking every
 //! descriptor above 2 close-on-exec.
 //!
-//! Deliberately absent: waiting for the child, reading its output, and
-//! deciding who may run what. The caller spawns the command (with tokio or
-//! std) and owns the policy.
+//! [`spawn`] starts the same child without forking the daemon (a clone
+//! sharing its memory, as `posix_spawn`), for the jobs themselves, where
+//! the time to start matters; [`command`] remains for children whose
+//! standard streams are pipes (mail, on-failure commands) and for kernels
+//! without pidfds.
+//!
+//! Deliberately absent: reading the child's output and deciding who may
+//! run what. The caller owns the policy.
 
 mod child;
 mod daemon;
 mod memory;
+mod spawn;
 mod user;
 
 pub use child::{JobCommand, command};
 pub use daemon::{Detached, detach, inherited_listener};
 pub use memory::release_free_memory;
+pub use spawn::{Spawned, prefer_starting_thread, spawn, spawn_supported};
 pub use user::{ResolvedUser, RunAsError, current_euid, resolve_uid, uid_of_name};

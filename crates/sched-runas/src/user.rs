@@ -18,6 +18,8 @@ pub enum RunAsError {
     NotPermitted { daemon: u32, uid: u32 },
     #[error("{what} contains a NUL byte")]
     Nul { what: &'static str },
+    #[error("cannot start: {0}")]
+    Start(std::io::Error),
 }
 
 /// A user from the password database, with the supplementary groups

@@ -6,19 +6,59 @@ use std::io::{Read, Seek};
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
-use sched_runas::{JobCommand, ResolvedUser, RunAsError, command, current_euid, resolve_uid};
+use sched_runas::{
+    JobCommand, ResolvedUser, RunAsError, command, current_euid, resolve_uid, spawn,
+};
+
+/// The two ways a job starts: a clone sharing the daemon's memory
+/// (`spawn`, the daemon's way where pidfds exist) and std's fork
+/// (`command`, for mail and on-failure commands, and the fallback).
+#[derive(Debug, Clone, Copy)]
+enum Way {
+    Spawn,
+    Fork,
+}
+
+const WAYS: [Way; 2] = [Way::Spawn, Way::Fork];
+
+/// Starts `job` the given way and waits for it: its exit code, or the OS
+/// error that stopped it before exec.
+fn start_and_wait(way: Way, job: JobCommand<'_>) -> std::io::Result<i32> {
+    let status = match way {
+        Way::Spawn => match spawn(job) {
+            Ok(spawned) => spawned.wait_blocking()?,
+            Err(RunAsError::Start(error)) => return Err(error),
+            Err(other) => panic!("not started: {other}"),
+        },
+        Way::Fork => command(job).unwrap().status()?,
+    };
+    Ok(status.code().unwrap_or(-1))
+}
 
 /// Runs `script` as `user` and returns (exit status, output).
 fn run(
+    way: Way,
     user: &ResolvedUser,
     script: &str,
     env: &[(String, String)],
     cwd: &Path,
     umask: u32,
 ) -> (std::io::Result<i32>, String) {
+    run_nice(way, user, script, env, cwd, umask, 0)
+}
+
+fn run_nice(
+    way: Way,
+    user: &ResolvedUser,
+    script: &str,
+    env: &[(String, String)],
+    cwd: &Path,
+    umask: u32,
+    nice: i32,
+) -> (std::io::Result<i32>, String) {
     let mut output = tempfile::tempfile().unwrap();
     let job = JobCommand {
-        nice: 0,
+        nice,
         user,
         shell: Path::new("/bin/sh"),
         script,
@@ -28,10 +68,7 @@ fn run(
         output: output.try_clone().unwrap(),
         stdin: None,
     };
-    let status = command(job)
-        .unwrap()
-        .status()
-        .map(|s| s.code().unwrap_or(-1));
+    let status = start_and_wait(way, job);
     output.rewind().unwrap();
     let mut text = String::new();
     output.read_to_string(&mut text).unwrap();
@@ -57,7 +94,6 @@ fn nobody() -> Option<ResolvedUser> {
 #[test]
 fn the_job_sees_only_its_environment_cwd_umask_and_standard_descriptors() {
     let me = resolve_uid(current_euid()).unwrap();
-    let dir = tempfile::tempdir().unwrap();
     let env = vec![
         ("ONLY".to_owned(), "this one".to_owned()),
         ("PATH".to_owned(), "/usr/bin:/bin".to_owned()),
@@ -78,17 +114,105 @@ fn the_job_sees_only_its_environment_cwd_umask_and_standard_descriptors() {
     let script = "ls /proc/$$/fd; \
                   env | LC_ALL=C sort | grep -v '^PWD=' | grep -v '^SHLVL=' | grep -v '^_='; pwd; umask; \
                   test \"$(cut -d' ' -f6 /proc/$$/stat)\" = \"$$\" && echo session-leader";
-    let (status, output) = run(&me, script, &env, dir.path(), 0o027);
-    assert_eq!(status.unwrap(), 0, "{output}");
-    let dir = std::fs::canonicalize(dir.path()).unwrap();
-    assert_eq!(
-        output,
-        format!(
-            "0\n1\n2\nONLY=this one\nPATH=/usr/bin:/bin\n{}\n0027\nsession-leader\n",
-            dir.display()
-        )
-    );
+    for way in WAYS {
+        let dir = tempfile::tempdir().unwrap();
+        let (status, output) = run(way, &me, script, &env, dir.path(), 0o027);
+        assert_eq!(status.unwrap(), 0, "{way:?}: {output}");
+        let dir = std::fs::canonicalize(dir.path()).unwrap();
+        assert_eq!(
+            output,
+            format!(
+                "0\n1\n2\nONLY=this one\nPATH=/usr/bin:/bin\n{}\n0027\nsession-leader\n",
+                dir.display()
+            ),
+            "{way:?}"
+        );
+    }
     drop(leaked);
+}
+
+#[test]
+fn the_job_starts_with_no_signal_blocked_nor_sigpipe_ignored_and_its_exit_status_is_read() {
+    // The test harness, as any Rust program, ignores SIGPIPE; a signal
+    // handler (as the daemon's) is installed here too, and a signal blocked
+    // in the starting thread.
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let _handled = runtime
+        .block_on(async {
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::user_defined2())
+        })
+        .unwrap();
+    let mut blocked = nix::sys::signal::SigSet::empty();
+    blocked.add(nix::sys::signal::Signal::SIGUSR1);
+    blocked.thread_block().unwrap();
+    // What the job may still ignore: what this process ignores (exec
+    // keeps that; here glibc's signal 32 too), less SIGPIPE.
+    let status = std::fs::read_to_string("/proc/self/status").unwrap();
+    let ignored = status
+        .lines()
+        .find_map(|line| line.strip_prefix("SigIgn:\t"))
+        .map(|mask| u64::from_str_radix(mask, 16).unwrap())
+        .unwrap();
+    assert_ne!(
+        ignored & (1 << (libc::SIGPIPE - 1)),
+        0,
+        "SigIgn {ignored:x}"
+    );
+    let expected = ignored & !(1 << (libc::SIGPIPE - 1));
+    let me = resolve_uid(current_euid()).unwrap();
+    for way in WAYS {
+        let dir = tempfile::tempdir().unwrap();
+        let (status, output) = run(
+            way,
+            &me,
+            // Builtins only: while waiting for a child, dash blocks every
+            // signal, so a child reading the shell's mask would race that.
+            "while read -r name mask; do case $name in SigBlk:|SigIgn:) echo \"$name $mask\";; esac; done < /proc/$$/status; exit 7",
+            &[],
+            dir.path(),
+            0o022,
+        );
+        assert_eq!(status.unwrap(), 7, "{way:?}: {output}");
+        assert_eq!(
+            output,
+            format!("SigBlk: 0000000000000000\nSigIgn: {expected:016x}\n"),
+            "{way:?}"
+        );
+    }
+    blocked.thread_unblock().unwrap();
+}
+
+#[test]
+fn the_job_runs_nicer_by_the_given_amount() {
+    let me = resolve_uid(current_euid()).unwrap();
+    let own = nix::unistd::getpid();
+    let stat = std::fs::read_to_string(format!("/proc/{own}/stat")).unwrap();
+    let ours: i32 = stat
+        .rsplit(')')
+        .next()
+        .unwrap()
+        .split_whitespace()
+        .nth(16)
+        .unwrap()
+        .parse()
+        .unwrap();
+    for way in WAYS {
+        let dir = tempfile::tempdir().unwrap();
+        let (status, output) = run_nice(
+            way,
+            &me,
+            "cut -d' ' -f19 /proc/$$/stat",
+            &[],
+            dir.path(),
+            0o022,
+            5,
+        );
+        assert_eq!(status.unwrap(), 0, "{way:?}: {output}");
+        assert_eq!(output, format!("{}\n", (ours + 5).min(19)), "{way:?}");
+    }
 }
 
 #[test]
@@ -96,41 +220,135 @@ fn a_working_directory_that_cannot_be_entered_stops_the_job_with_a_message() {
     let me = resolve_uid(current_euid()).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let missing = dir.path().join("gone");
-    let (status, output) = run(&me, "echo should-not-run", &[], &missing, 0o022);
-    let error = status.unwrap_err();
-    assert_eq!(error.raw_os_error(), Some(libc::ENOENT));
-    assert_eq!(
-        output,
-        format!(
-            "schedd: cannot enter the working directory {}\n",
-            missing.display()
-        )
-    );
+    for way in WAYS {
+        let (status, output) = run(way, &me, "echo should-not-run", &[], &missing, 0o022);
+        let error = status.unwrap_err();
+        assert_eq!(error.raw_os_error(), Some(libc::ENOENT), "{way:?}");
+        assert_eq!(
+            output,
+            format!(
+                "schedd: cannot enter the working directory {}\n",
+                missing.display()
+            ),
+            "{way:?}"
+        );
+    }
+}
+
+#[test]
+fn a_shell_that_does_not_exist_is_an_error_and_nothing_runs() {
+    let me = resolve_uid(current_euid()).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let marker = dir.path().join("ran");
+    let script = format!("touch {}", marker.display());
+    for way in WAYS {
+        let mut output = tempfile::tempfile().unwrap();
+        let job = JobCommand {
+            nice: 0,
+            user: &me,
+            shell: &dir.path().join("no-such-shell"),
+            script: &script,
+            env: &[],
+            cwd: None,
+            umask: 0o022,
+            output: output.try_clone().unwrap(),
+            stdin: None,
+        };
+        let error = start_and_wait(way, job).unwrap_err();
+        assert_eq!(error.raw_os_error(), Some(libc::ENOENT), "{way:?}");
+        let mut text = String::new();
+        output.read_to_string(&mut text).unwrap();
+        assert_eq!(text, "", "{way:?}");
+        assert!(!marker.exists(), "{way:?}");
+    }
 }
 
 #[test]
 fn as_root_the_job_runs_with_the_users_uid_gid_and_groups_only() {
     let Some(nobody) = nobody() else { return };
+    for way in WAYS {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+        let (status, output) = run(
+            way,
+            &nobody,
+            "id -u; id -g; id -G; touch /proc/1/root 2>/dev/null || echo denied",
+            &[],
+            dir.path(),
+            0o022,
+        );
+        assert_eq!(status.unwrap(), 0, "{way:?}: {output}");
+        let groups: Vec<String> = nobody.groups().iter().map(u32::to_string).collect();
+        assert_eq!(
+            output,
+            format!(
+                "{}\n{}\n{}\ndenied\n",
+                nobody.uid(),
+                nobody.gid(),
+                groups.join(" ")
+            ),
+            "{way:?}"
+        );
+    }
+}
+
+/// The credentials of every thread of this process, from /proc.
+fn credentials_of_every_thread() -> Vec<String> {
+    let mut all = Vec::new();
+    for task in std::fs::read_dir("/proc/self/task").unwrap() {
+        let status = std::fs::read_to_string(task.unwrap().path().join("status")).unwrap();
+        all.extend(
+            status
+                .lines()
+                .filter(|line| {
+                    line.starts_with("Uid:")
+                        || line.starts_with("Gid:")
+                        || line.starts_with("Groups:")
+                })
+                .map(str::to_owned),
+        );
+    }
+    all
+}
+
+#[test]
+fn as_root_starting_jobs_of_users_from_many_threads_leaves_the_starters_credentials_alone() {
+    // The clone shares the starter's memory: a credential change in the
+    // child must be the child's alone, not every thread's (glibc's setuid
+    // would signal every thread it knows).
+    let Some(nobody) = nobody() else { return };
+    let before = credentials_of_every_thread();
+    assert!(
+        before.iter().any(|line| line.starts_with("Uid:\t0\t")),
+        "{before:?}"
+    );
     let dir = tempfile::tempdir().unwrap();
     std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
-    let (status, output) = run(
-        &nobody,
-        "id -u; id -g; id -G; touch /proc/1/root 2>/dev/null || echo denied",
-        &[],
-        dir.path(),
-        0o022,
-    );
-    assert_eq!(status.unwrap(), 0, "{output}");
-    let groups: Vec<String> = nobody.groups().iter().map(u32::to_string).collect();
-    assert_eq!(
-        output,
-        format!(
-            "{}\n{}\n{}\ndenied\n",
-            nobody.uid(),
-            nobody.gid(),
-            groups.join(" ")
-        )
-    );
+    std::thread::scope(|scope| {
+        for thread in 0..4 {
+            let nobody = &nobody;
+            let dir = dir.path();
+            scope.spawn(move || {
+                for job in 0..25 {
+                    let (status, output) = run(
+                        Way::Spawn,
+                        nobody,
+                        &format!("echo {thread}-{job} $(id -u)"),
+                        &[],
+                        dir,
+                        0o022,
+                    );
+                    assert_eq!(status.unwrap(), 0, "{output}");
+                    assert_eq!(output, format!("{thread}-{job} {}\n", nobody.uid()));
+                }
+            });
+        }
+    });
+    for line in credentials_of_every_thread() {
+        if line.starts_with("Uid:") || line.starts_with("Gid:") {
+            assert!(line.ends_with("\t0\t0\t0\t0"), "a thread changed: {line}");
+        }
+    }
 }
 
 #[test]
@@ -138,12 +356,18 @@ fn as_root_a_directory_only_root_may_enter_is_refused_to_the_user() {
     let Some(nobody) = nobody() else { return };
     let dir = tempfile::tempdir().unwrap();
     std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o700)).unwrap();
-    let (status, output) = run(&nobody, "echo should-not-run", &[], dir.path(), 0o022);
-    assert_eq!(status.unwrap_err().raw_os_error(), Some(libc::EACCES));
-    assert!(
-        output.starts_with("schedd: cannot enter the working directory"),
-        "{output}"
-    );
+    for way in WAYS {
+        let (status, output) = run(way, &nobody, "echo should-not-run", &[], dir.path(), 0o022);
+        assert_eq!(
+            status.unwrap_err().raw_os_error(),
+            Some(libc::EACCES),
+            "{way:?}"
+        );
+        assert!(
+            output.starts_with("schedd: cannot enter the working directory"),
+            "{way:?}: {output}"
+        );
+    }
 }
 
 #[test]
@@ -153,7 +377,7 @@ fn an_unprivileged_daemon_cannot_start_another_users_job() {
         return;
     }
     let root = resolve_uid(0).unwrap();
-    let job = JobCommand {
+    let job = || JobCommand {
         nice: 0,
         user: &root,
         shell: Path::new("/bin/sh"),
@@ -165,34 +389,99 @@ fn an_unprivileged_daemon_cannot_start_another_users_job() {
         stdin: None,
     };
     assert!(matches!(
-        command(job),
+        command(job()),
+        Err(RunAsError::NotPermitted { uid: 0, .. })
+    ));
+    assert!(matches!(
+        spawn(job()),
         Err(RunAsError::NotPermitted { uid: 0, .. })
     ));
 }
 
 #[test]
 fn the_job_reads_its_standard_input_from_the_given_file() {
-    use std::io::{Seek, Write};
+    use std::io::Write;
     let me = resolve_uid(sched_runas::current_euid()).unwrap();
-    let mut stdin = tempfile::tempfile().unwrap();
-    stdin.write_all(b"first line\nsecond\n").unwrap();
-    stdin.rewind().unwrap();
-    let mut output = tempfile::tempfile().unwrap();
-    let job = JobCommand {
-        nice: 0,
-        user: &me,
-        shell: Path::new("/bin/sh"),
-        script: "wc -l; echo end",
-        env: &[],
-        cwd: None,
-        umask: 0o022,
-        output: output.try_clone().unwrap(),
-        stdin: Some(stdin),
-    };
-    let status = command(job).unwrap().status().unwrap();
-    assert!(status.success());
-    output.rewind().unwrap();
-    let mut text = String::new();
-    output.read_to_string(&mut text).unwrap();
-    assert_eq!(text, "2\nend\n");
+    for way in WAYS {
+        let mut stdin = tempfile::tempfile().unwrap();
+        stdin.write_all(b"first line\nsecond\n").unwrap();
+        stdin.rewind().unwrap();
+        let mut output = tempfile::tempfile().unwrap();
+        let job = JobCommand {
+            nice: 0,
+            user: &me,
+            shell: Path::new("/bin/sh"),
+            script: "wc -l; echo end",
+            env: &[],
+            cwd: None,
+            umask: 0o022,
+            output: output.try_clone().unwrap(),
+            stdin: Some(stdin),
+        };
+        assert_eq!(start_and_wait(way, job).unwrap(), 0, "{way:?}");
+        output.rewind().unwrap();
+        let mut text = String::new();
+        output.read_to_string(&mut text).unwrap();
+        assert_eq!(text, "2\nend\n", "{way:?}");
+    }
+}
+
+#[test]
+fn as_root_jobs_started_by_a_real_time_starter_run_as_ordinary_processes_with_their_niceness() {
+    if current_euid() != 0 {
+        eprintln!(
+            "skipped: real-time priority needs CAP_SYS_NICE (running as uid {})",
+            current_euid()
+        );
+        return;
+    }
+    let me = resolve_uid(current_euid()).unwrap();
+    let own = std::fs::read_to_string("/proc/self/stat").unwrap();
+    let ours: i32 = own
+        .rsplit(')')
+        .next()
+        .unwrap()
+        .split_whitespace()
+        .nth(16)
+        .unwrap()
+        .parse()
+        .unwrap();
+    // On a thread of its own: the priority is the thread's.
+    let outputs = std::thread::spawn(move || {
+        sched_runas::prefer_starting_thread().unwrap();
+        let starter = std::fs::read_to_string("/proc/thread-self/stat").unwrap();
+        // Fields after the command: policy is the 41st of the line, the
+        // 39th after ") ".
+        let policy: u32 = starter
+            .rsplit(')')
+            .next()
+            .unwrap()
+            .split_whitespace()
+            .nth(38)
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert_eq!(policy, libc::SCHED_FIFO as u32);
+        let dir = tempfile::tempdir().unwrap();
+        (0..20)
+            .map(|_| {
+                run_nice(
+                    Way::Spawn,
+                    &me,
+                    "cut -d' ' -f19,41 /proc/$$/stat",
+                    &[],
+                    dir.path(),
+                    0o022,
+                    3,
+                )
+            })
+            .collect::<Vec<_>>()
+    })
+    .join()
+    .unwrap();
+    for (status, output) in outputs {
+        assert_eq!(status.unwrap(), 0, "{output}");
+        // Niceness ours + 3, policy SCHED_OTHER (0).
+        assert_eq!(output, format!("{} 0\n", (ours + 3).min(19)));
+    }
 }

@@ -18,6 +18,7 @@ use crate::cron::CronJob;
 use crate::cron::environment::{self, cron_environment};
 use crate::running::mail::{self, MailPlan};
 use crate::running::output;
+use crate::running::process::JobProcess;
 use crate::storage::{SpoolCallError, SpoolHandle};
 
 /// The shell that runs every job, as cron and at use.
@@ -366,16 +367,10 @@ impl Executor {
             output,
             stdin,
         };
-        let spawned = sched_runas::command(spec)
-            .map_err(|e| e.to_string())
-            .and_then(|command| {
-                tokio::process::Command::from(command)
-                    .spawn()
-                    .map_err(|e| format!("cannot start: {e}"))
-            });
+        let spawned = JobProcess::start(spec);
         let at = self.clock.now();
         let kind = kind_label(&task);
-        let mut child = match spawned {
+        let child = match spawned {
             Ok(child) => child,
             Err(reason) => {
                 tracing::warn!(run = run.0, "not run: {reason}");
@@ -387,8 +382,7 @@ impl Executor {
                 return None;
             }
         };
-        // A child not yet reaped always has its pid.
-        let pid = child.id().unwrap_or_default();
+        let pid = child.id();
         let began = self.clock.monotonic();
         let (scheduled, _) = task.occurrence();
         self.metrics

@@ -7,3 +7,4 @@ pub mod mail;
 pub mod on_failure;
 pub mod output;
 pub mod output_trim;
+pub mod process;

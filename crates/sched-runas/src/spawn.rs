@@ -1,0 +1,464 @@
+//! Starting a job without copying the daemon: a clone that shares the
+//! daemon's memory and suspends the calling thread until the child has
+//! exec'd (`CLONE_VM | CLONE_VFORK`, what `posix_spawn` does), with a pidfd
+//! to wait on.
+//!
+//! Why not std's `Command`: with a `pre_exec` step (needed to change
+//! credentials) std forks, and a fork copies the daemon's page tables and
+//! makes every page copy-on-write, so each start costs time in proportion
+//! to the daemon's size, and a burst of jobs starts one after another.
+//! Here the child costs a stack and the exec.
+//!
+//! What the child does between clone and exec is [`ChildPlan::enter`]
+//! (raw system calls only) plus the standard streams and signals, all on
+//! data prepared here: it allocates nothing, takes no lock, and touches no
+//! memory the suspended caller could be using.
+#![allow(unsafe_code)]
+
+use std::ffi::CString;
+use std::fs::File;
+use std::io;
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
+use std::os::unix::ffi::OsStrExt;
+use std::os::unix::process::ExitStatusExt;
+use std::process::ExitStatus;
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicI32, Ordering};
+
+use tokio::io::Interest;
+use tokio::io::unix::AsyncFd;
+
+use crate::RunAsError;
+use crate::child::{ChildPlan, JobCommand, raw};
+
+/// The child's stack: it runs a few short functions on it.
+const STACK_SIZE: usize = 64 * 1024;
+
+/// A job's process started by [`spawn`]: its pid, and a pidfd that becomes
+/// readable when it ends. [`wait`](Self::wait) for it, which reaps it.
+#[derive(Debug)]
+pub struct Spawned {
+    pid: u32,
+    pidfd: OwnedFd,
+}
+
+impl Spawned {
+    pub fn id(&self) -> u32 {
+        self.pid
+    }
+
+    /// The exit status once the process has ended (it is then reaped and
+    /// its pid free for reuse), `None` while it runs.
+    fn try_reap(&self) -> io::Result<Option<ExitStatus>> {
+        let mut status: libc::c_int = 0;
+        // SAFETY: waitpid on our own child with a valid out pointer.
+        let done = unsafe { libc::waitpid(self.pid as libc::pid_t, &mut status, libc::WNOHANG) };
+        match done {
+            -1 => Err(io::Error::last_os_error()),
+            0 => Ok(None),
+            _ => Ok(Some(ExitStatus::from_raw(status))),
+        }
+    }
+}
+
+impl Spawned {
+    /// Waits for the process to end, and reaps it: on the pidfd, in the
+    /// tokio runtime this is called from.
+    pub async fn wait(self) -> io::Result<ExitStatus> {
+        // SAFETY: the pidfd is owned by `self`, which moves into the
+        // AsyncFd and keeps it open, unchanged, until it is dropped.
+        let watched = match unsafe { AsyncFd::register_with_interest(self, Interest::READABLE) } {
+            Ok(watched) => watched,
+            // The reactor refused the descriptor (out of memory): wait in
+            // a thread of the blocking pool instead.
+            Err(refused) => {
+                let (spawned, _) = refused.into_parts();
+                return tokio::task::spawn_blocking(move || spawned.wait_blocking())
+                    .await
+                    .map_err(io::Error::other)?;
+            }
+        };
+        loop {
+            let mut ready = watched.readable().await?;
+            if let Some(status) = watched.get_ref().try_reap()? {
+                return Ok(status);
+            }
+            ready.clear_ready();
+        }
+    }
+
+    /// Waits for the process to end and reaps it, blocking the thread.
+    pub fn wait_blocking(&self) -> io::Result<ExitStatus> {
+        let mut status: libc::c_int = 0;
+        loop {
+            // SAFETY: waitpid on our own child with a valid out pointer.
+            let done = unsafe { libc::waitpid(self.pid as libc::pid_t, &mut status, 0) };
+            if done != -1 {
+                return Ok(ExitStatus::from_raw(status));
+            }
+            let error = io::Error::last_os_error();
+            if error.kind() != io::ErrorKind::Interrupted {
+                return Err(error);
+            }
+        }
+    }
+}
+
+impl AsRawFd for Spawned {
+    fn as_raw_fd(&self) -> RawFd {
+        self.pidfd.as_raw_fd()
+    }
+}
+
+impl AsFd for Spawned {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        self.pidfd.as_fd()
+    }
+}
+
+/// Whether [`spawn`] works here: the kernel must give pidfds through
+/// clone (Linux 5.2; older kernels ignore the flag) and no sandbox may
+/// refuse the clone. Tried once, with a child that exits at once. Where it
+/// does not, start jobs with [`command`](crate::command).
+pub fn spawn_supported() -> bool {
+    static SUPPORTED: OnceLock<bool> = OnceLock::new();
+    *SUPPORTED.get_or_init(|| {
+        extern "C" fn exit_at_once(_: *mut libc::c_void) -> libc::c_int {
+            0
+        }
+        let mut stack = vec![0u8; 16 * 1024];
+        let top = stack_top(&mut stack);
+        let mut pidfd: libc::c_int = -1;
+        let blocked = block_all_signals();
+        // SAFETY: the child runs a function that returns at once, on a
+        // stack that outlives it (this thread waits: CLONE_VFORK).
+        let pid = unsafe {
+            libc::clone(
+                exit_at_once,
+                top,
+                libc::CLONE_VM | libc::CLONE_VFORK | libc::CLONE_PIDFD | libc::SIGCHLD,
+                std::ptr::null_mut(),
+                &raw mut pidfd,
+            )
+        };
+        drop(blocked);
+        if pid == -1 {
+            return false;
+        }
+        // SAFETY: our own child; a null status pointer is allowed.
+        unsafe { libc::waitpid(pid, std::ptr::null_mut(), 0) };
+        if pidfd < 0 {
+            return false;
+        }
+        // SAFETY: the kernel gave us this descriptor.
+        drop(unsafe { OwnedFd::from_raw_fd(pidfd) });
+        true
+    })
+}
+
+/// The real-time priorities of a preferred starting thread, and of its
+/// child until it has exec'd: lower, so that the starter, woken by the
+/// exec, preempts the child at once and takes real time away from it.
+const STARTER_PRIORITY: i32 = 2;
+const CHILD_PRIORITY: i32 = 1;
+
+thread_local! {
+    /// Whether this thread is a preferred starting thread.
+    static PREFERRED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Gives the calling thread, the one that starts jobs with [`spawn`],
+/// priority over the jobs: the lowest real-time priorities (SCHED_FIFO 2
+/// for it, 1 for each child until exec; needs CAP_SYS_NICE). Each job
+/// leaves real time as soon as it has exec'd: the starter, woken by the
+/// exec, preempts it and makes it an ordinary process (SCHED_OTHER, with
+/// the niceness the child set itself) before its program's first
+/// instructions can do more than begin loading.
+///
+/// Why: a burst of jobs is a burst of program start-ups (in a VM about a
+/// millisecond of CPU each, most of it the dynamic loader); at equal
+/// priority each next start waits behind the jobs already started, a
+/// time slice at a time, and niceness does not shorten that wait.
+/// The starting thread must do nothing but start jobs: it preempts every
+/// ordinary process.
+pub fn prefer_starting_thread() -> io::Result<()> {
+    let param = libc::sched_param {
+        sched_priority: STARTER_PRIORITY,
+    };
+    // SAFETY: sched_setscheduler on the calling thread with a valid param.
+    if unsafe { libc::sched_setscheduler(0, libc::SCHED_FIFO, &param) } != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    PREFERRED.with(|preferred| preferred.set(true));
+    Ok(())
+}
+
+/// Makes process `pid` an ordinary one again (SCHED_OTHER, keeping its
+/// niceness).
+fn leave_real_time(pid: libc::pid_t) {
+    let param = libc::sched_param { sched_priority: 0 };
+    // SAFETY: sched_setscheduler on an integer pid with a valid param. A
+    // failure means the process is gone.
+    unsafe { libc::sched_setscheduler(pid, libc::SCHED_OTHER, &param) };
+}
+
+/// The top of `stack` (stacks grow down), aligned to 16 bytes.
+fn stack_top(stack: &mut [u8]) -> *mut libc::c_void {
+    let end = stack.as_mut_ptr_range().end as usize;
+    (end & !15) as *mut libc::c_void
+}
+
+/// Everything the child reads, and the one thing it writes (`failed`),
+/// shared through the memory the clone shares.
+struct Shared<'a> {
+    plan: &'a ChildPlan,
+    path: &'a CString,
+    argv: &'a [*const libc::c_char],
+    envp: &'a [*const libc::c_char],
+    stdin: RawFd,
+    output: RawFd,
+    /// Whether the child runs real-time (a preferred starter's), and must
+    /// go below the starter before it execs.
+    preferred: bool,
+    /// The errno of the step that failed in the child; 0 when it exec'd.
+    failed: AtomicI32,
+}
+
+/// Starts `job.script` with `job.shell -c` as `job.user` in a new session,
+/// as [`command`](crate::command) does, without forking the daemon. Returns
+/// once the job's process has exec'd the shell. A step that fails in the
+/// child is written to the job's output (`schedd: cannot ...`, as with
+/// [`command`](crate::command)) and returned as [`RunAsError::Start`].
+pub fn spawn(job: JobCommand<'_>) -> Result<Spawned, RunAsError> {
+    let plan = ChildPlan::for_job(&job)?;
+    let preferred = PREFERRED.with(std::cell::Cell::get);
+    let nul = |what| move |_| RunAsError::Nul { what };
+    let path = CString::new(job.shell.as_os_str().as_bytes()).map_err(nul("the shell"))?;
+    let script = CString::new(job.script).map_err(nul("the command"))?;
+    let dash_c = c"-c";
+    let argv = [
+        path.as_ptr(),
+        dash_c.as_ptr(),
+        script.as_ptr(),
+        std::ptr::null(),
+    ];
+    let env: Vec<CString> = job
+        .env
+        .iter()
+        .map(|(name, value)| CString::new(format!("{name}={value}")))
+        .collect::<Result<_, _>>()
+        .map_err(nul("the environment"))?;
+    let mut envp: Vec<*const libc::c_char> = env.iter().map(|entry| entry.as_ptr()).collect();
+    envp.push(std::ptr::null());
+    let stdin: OwnedFd = match job.stdin {
+        Some(file) => file.into(),
+        None => File::open("/dev/null")
+            .map_err(|e| RunAsError::Start(io::Error::new(e.kind(), format!("/dev/null: {e}"))))?
+            .into(),
+    };
+    let output: OwnedFd = job.output.into();
+    let shared = Shared {
+        plan: &plan,
+        path: &path,
+        argv: &argv,
+        envp: &envp,
+        stdin: stdin.as_raw_fd(),
+        output: output.as_raw_fd(),
+        failed: AtomicI32::new(0),
+        preferred,
+    };
+    let mut stack = vec![0u8; STACK_SIZE];
+    let top = stack_top(&mut stack);
+    let mut pidfd: libc::c_int = -1;
+    let pid = {
+        // No signal handler of the daemon may run in the child: every
+        // signal is blocked in this thread until the child has exec'd; the
+        // child puts default handlers in place before it unblocks them.
+        let blocked = block_all_signals();
+        // SAFETY: `child_main` runs on `stack`, which outlives the child's
+        // use of it (CLONE_VFORK: this thread is suspended until the child
+        // exec'd or exited); it reads `shared`, which lives on this frame
+        // as long, and makes only the calls `ChildPlan::enter` lists plus
+        // sigaction, dup3, fcntl, rt_sigprocmask and execve. CLONE_PIDFD
+        // stores the pidfd through the parent-tid argument.
+        let pid = unsafe {
+            libc::clone(
+                child_main,
+                top,
+                libc::CLONE_VM | libc::CLONE_VFORK | libc::CLONE_PIDFD | libc::SIGCHLD,
+                (&raw const shared).cast_mut().cast(),
+                &raw mut pidfd,
+            )
+        };
+        let error = io::Error::last_os_error();
+        drop(blocked);
+        if pid == -1 {
+            return Err(RunAsError::Start(error));
+        }
+        pid
+    };
+    drop(stack);
+    let pidfd = if pidfd >= 0 {
+        // SAFETY: the kernel gave us this descriptor.
+        unsafe { OwnedFd::from_raw_fd(pidfd) }
+    } else {
+        // A kernel that ignored CLONE_PIDFD (before 5.2; spawn_supported
+        // is true from 5.3, so this is not expected): the pid is our
+        // unreaped child, so it names it until we wait for it.
+        // SAFETY: pidfd_open on an integer.
+        let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid, 0) };
+        if fd < 0 {
+            let error = io::Error::last_os_error();
+            // The job runs, but could not be waited for: stop it.
+            // SAFETY: our own unreaped child.
+            unsafe {
+                libc::kill(pid, libc::SIGKILL);
+                libc::waitpid(pid, std::ptr::null_mut(), 0);
+            }
+            return Err(RunAsError::Start(error));
+        }
+        // SAFETY: the kernel gave us this descriptor.
+        unsafe { OwnedFd::from_raw_fd(fd as RawFd) }
+    };
+    let spawned = Spawned {
+        pid: pid as u32,
+        pidfd,
+    };
+    match shared.failed.load(Ordering::Acquire) {
+        0 => {
+            if preferred {
+                leave_real_time(pid);
+            }
+            Ok(spawned)
+        }
+        errno => {
+            // The child has exited (or is about to): reap it.
+            let mut status = 0;
+            // SAFETY: our own child, with a valid out pointer.
+            unsafe { libc::waitpid(pid, &mut status, 0) };
+            Err(RunAsError::Start(io::Error::from_raw_os_error(errno)))
+        }
+    }
+}
+
+/// All signals blocked in this thread until dropped.
+struct BlockedSignals(libc::sigset_t);
+
+fn block_all_signals() -> BlockedSignals {
+    // SAFETY: sigfillset and pthread_sigmask on valid, owned sets.
+    unsafe {
+        let mut all = std::mem::zeroed::<libc::sigset_t>();
+        let mut before = std::mem::zeroed::<libc::sigset_t>();
+        libc::sigfillset(&mut all);
+        libc::pthread_sigmask(libc::SIG_SETMASK, &all, &mut before);
+        BlockedSignals(before)
+    }
+}
+
+impl Drop for BlockedSignals {
+    fn drop(&mut self) {
+        // SAFETY: restores the mask saved by block_all_signals.
+        unsafe { libc::pthread_sigmask(libc::SIG_SETMASK, &self.0, std::ptr::null_mut()) };
+    }
+}
+
+/// The child: runs on its own stack in the daemon's memory, until exec.
+extern "C" fn child_main(argument: *mut libc::c_void) -> libc::c_int {
+    // SAFETY: `argument` is the `Shared` that `spawn` keeps alive while
+    // this thread of execution exists.
+    let shared = unsafe { &*(argument as *const Shared<'_>) };
+    let errno = match shared.become_job() {
+        Ok(never) => match never {},
+        Err(error) => error.raw_os_error().unwrap_or(libc::EIO),
+    };
+    shared.failed.store(errno.max(1), Ordering::Release);
+    127
+}
+
+impl Shared<'_> {
+    /// Becomes the job and execs it; returns only on failure.
+    fn become_job(&self) -> io::Result<std::convert::Infallible> {
+        reset_signal_handlers();
+        self.standard_streams()?;
+        self.plan.enter()?;
+        if self.preferred {
+            // Below the starter, which the exec wakes: it preempts this
+            // process at once and makes it an ordinary one.
+            let param = libc::sched_param {
+                sched_priority: CHILD_PRIORITY,
+            };
+            // SAFETY: a system call on the calling process with a valid
+            // param. A failure leaves the child at the starter's priority:
+            // the starter, on another CPU, still demotes it.
+            unsafe {
+                libc::syscall(
+                    libc::SYS_sched_setscheduler,
+                    0,
+                    libc::SCHED_FIFO,
+                    &raw const param,
+                )
+            };
+        }
+        // SAFETY: NUL-terminated path and NULL-terminated arrays of
+        // NUL-terminated strings, all alive (they belong to `spawn`).
+        unsafe {
+            libc::syscall(
+                libc::SYS_execve,
+                self.path.as_ptr(),
+                self.argv.as_ptr(),
+                self.envp.as_ptr(),
+            )
+        };
+        Err(io::Error::last_os_error())
+    }
+
+    /// Standard input from `stdin`, standard output and error to `output`.
+    /// A source that is itself 0, 1 or 2 (a daemon started with a standard
+    /// stream closed) is moved out of the way first.
+    fn standard_streams(&self) -> io::Result<()> {
+        let away = |fd: RawFd| -> io::Result<RawFd> {
+            if fd > 2 {
+                return Ok(fd);
+            }
+            let moved = raw::fcntl(fd, libc::F_DUPFD_CLOEXEC, 3);
+            crate::child::check(moved, b"schedd: cannot set up the standard streams\n")?;
+            Ok(moved as RawFd)
+        };
+        let stdin = away(self.stdin)?;
+        let output = away(self.output)?;
+        for (from, to) in [(stdin, 0), (output, 1), (output, 2)] {
+            crate::child::check(
+                raw::dup2(from, to),
+                b"schedd: cannot set up the standard streams\n",
+            )?;
+        }
+        Ok(())
+    }
+}
+
+/// Puts the default action back for every signal with a handler of the
+/// daemon's, and for SIGPIPE (which Rust programs ignore), as std does for
+/// its children; other ignored signals stay ignored, as exec keeps them.
+fn reset_signal_handlers() {
+    // Linux has 64 signals.
+    for signal in 1..=64 {
+        if signal == libc::SIGKILL || signal == libc::SIGSTOP {
+            continue;
+        }
+        // SAFETY: sigaction with valid pointers to owned structures. glibc
+        // refuses its two internal signals; they are left as they are.
+        unsafe {
+            let mut current = std::mem::zeroed::<libc::sigaction>();
+            if libc::sigaction(signal, std::ptr::null(), &mut current) != 0 {
+                continue;
+            }
+            let handled =
+                current.sa_sigaction != libc::SIG_DFL && current.sa_sigaction != libc::SIG_IGN;
+            if handled || signal == libc::SIGPIPE {
+                let mut default = std::mem::zeroed::<libc::sigaction>();
+                default.sa_sigaction = libc::SIG_DFL;
+                libc::sigaction(signal, &default, std::ptr::null_mut());
+            }
+        }
+    }
+}
