@@ -10,12 +10,13 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use jiff::Timestamp;
-use sched_runas::{JobCommand, ResolvedUser};
+use sched_runas::ResolvedUser;
 use sched_spool::{JobRecord, Outcome, Output, SpoolError};
 
 use crate::clock::Clock;
 use crate::cron::CronJob;
 use crate::cron::environment::{self, cron_environment};
+use crate::running::launcher::{LaunchSpec, Launcher};
 use crate::running::mail::{self, MailPlan};
 use crate::running::output;
 use crate::running::process::JobProcess;
@@ -42,6 +43,8 @@ pub struct Executor {
     pub running: crate::running::in_progress::Running,
     /// What the daemon counts: runs, their duration and start lag.
     pub metrics: Arc<crate::metrics::Metrics>,
+    /// Where jobs' processes start.
+    pub launcher: Launcher,
 }
 
 /// How a started run ended: what the executor reports once the end is
@@ -329,12 +332,20 @@ impl Executor {
         }
     }
 
-    /// Forks and execs a ready job. Returns the started process, to be
-    /// recorded with [`record_started`](Self::record_started); a run that
-    /// failed to start is recorded as failed here, and no
-    /// [`RunFinished`] follows.
+    /// Starts a ready job; see [`launch_all`](Self::launch_all).
     pub async fn launch(&self, ready: Ready) -> Option<Started> {
-        let Ready {
+        self.launch_all(vec![ready]).await.pop().flatten()
+    }
+
+    /// Starts ready jobs, in order, from the launching thread in one batch.
+    /// Returns each started process, to be recorded with
+    /// [`record_started`](Self::record_started); a run that failed to start
+    /// is recorded as failed here (`None` in its place), and no
+    /// [`RunFinished`] follows.
+    pub async fn launch_all(&self, ready: Vec<Ready>) -> Vec<Option<Started>> {
+        let mut specs = Vec::with_capacity(ready.len());
+        let mut launching = Vec::with_capacity(ready.len());
+        for Ready {
             task,
             run,
             user,
@@ -345,29 +356,50 @@ impl Executor {
             stdin,
             mail,
             output,
-        } = ready;
-        let uid = user.uid();
-        let script = match &task {
-            Task::Job(job) => job.job.command.as_str(),
-            Task::Cron { job, .. } => &job.command,
-        };
-        // at jobs run nicer by queue, as atd runs them; cron jobs as cron.
-        let nice = match &task {
-            Task::Job(job) => nice_of(job.job.queue),
-            Task::Cron { .. } => 0,
-        };
-        let spec = JobCommand {
-            user: &user,
-            shell: &shell,
-            script,
-            env: &env,
-            nice,
-            cwd: Some(&cwd),
-            umask,
-            output,
-            stdin,
-        };
-        let spawned = JobProcess::start(spec);
+        } in ready
+        {
+            let script = match &task {
+                Task::Job(job) => job.job.command.clone(),
+                Task::Cron { job, .. } => job.command.to_string(),
+            };
+            // at jobs run nicer by queue, as atd runs them; cron jobs as cron.
+            let nice = match &task {
+                Task::Job(job) => nice_of(job.job.queue),
+                Task::Cron { .. } => 0,
+            };
+            let (uid, name) = (user.uid(), user.name().to_owned());
+            specs.push(LaunchSpec {
+                user,
+                shell,
+                script,
+                env,
+                cwd,
+                umask,
+                nice,
+                output,
+                stdin,
+            });
+            launching.push((task, run, uid, name, mail));
+        }
+        let spawned = self.launcher.launch(specs).await;
+        let mut started = Vec::with_capacity(launching.len());
+        for ((task, run, uid, name, mail), spawned) in launching.into_iter().zip(spawned) {
+            started.push(self.after_launch(task, run, uid, name, mail, spawned).await);
+        }
+        started
+    }
+
+    /// Records the start of run `run` (or its failure to start) and waits
+    /// for its end in a task of its own.
+    async fn after_launch(
+        &self,
+        task: Task,
+        run: RunId,
+        uid: u32,
+        name: String,
+        mail: Option<MailPlan>,
+        spawned: Result<JobProcess, String>,
+    ) -> Option<Started> {
         let at = self.clock.now();
         let kind = kind_label(&task);
         let child = match spawned {
@@ -391,7 +423,6 @@ impl Executor {
         // A crontab line written with a leading `-` is not logged (cronie);
         // its run is still recorded in the history.
         let logged = !matches!(&task, Task::Cron { job, .. } if job.no_log);
-        let name = user.name().to_owned();
         if logged {
             tracing::info!(run = run.0, user = %name, uid, pid, "({name}) {what} started, pid {pid}");
         }

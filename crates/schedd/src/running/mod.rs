@@ -3,6 +3,7 @@
 
 pub mod executor;
 pub mod in_progress;
+pub mod launcher;
 pub mod mail;
 pub mod on_failure;
 pub mod output;

@@ -80,6 +80,7 @@ pub fn assemble(ingredients: Ingredients) -> Parts {
         sendmail: live.sendmail.clone(),
         running: running.clone(),
         metrics: metrics.clone(),
+        launcher: crate::running::launcher::Launcher::start(),
     };
     let scheduler = Scheduler::new(
         clock.clone(),

@@ -570,7 +570,7 @@ impl Scheduler {
                 return Vec::new();
             }
         };
-        let mut started = Vec::with_capacity(jobs.len());
+        let mut ready = Vec::with_capacity(jobs.len());
         for ((job, occurrence, note), run) in jobs.into_iter().zip(ids) {
             // Claimed already: another host of the fleet runs it (or ran
             // it while this one was down). It must not start here too.
@@ -589,10 +589,22 @@ impl Scheduler {
                 attempt: occurrence.attempt,
                 manual,
             };
-            match self.executor.start(task, run).await {
-                Some(run) => started.push(run),
+            match self.executor.prepare(task, run).await {
+                Some(prepared) => ready.push(prepared),
                 // Recorded as failed by the executor; not retried (nothing
                 // a retry does would find the owner or the disk again).
+                None => {
+                    self.tracking.cron_runs.remove(&run);
+                    self.executor.running.take_note(run);
+                }
+            }
+        }
+        // Started in one batch, once all are ready.
+        let runs: Vec<RunId> = ready.iter().map(|ready| ready.run).collect();
+        let mut started = Vec::with_capacity(ready.len());
+        for (run, launched) in runs.into_iter().zip(self.executor.launch_all(ready).await) {
+            match launched {
+                Some(launched) => started.push(launched),
                 None => {
                     self.tracking.cron_runs.remove(&run);
                     self.executor.running.take_note(run);
@@ -653,14 +665,20 @@ impl Scheduler {
         }
         // Making jobs ready took time: what is due is read again.
         let launch_at = self.clock.now().max(now);
-        let mut started = Vec::new();
-        for (_, run) in self.one_shots.take_ready_due(launch_at) {
-            if let Some(ready) = self.prepared.remove(&RunId(run)) {
-                match self.executor.launch(ready).await {
-                    Some(run) => started.push(run),
-                    None => {
-                        self.tracking.job_runs.remove(&RunId(run));
-                    }
+        // One batch: the launching thread starts them back to back.
+        let ready: Vec<_> = self
+            .one_shots
+            .take_ready_due(launch_at)
+            .into_iter()
+            .filter_map(|(_, run)| self.prepared.remove(&RunId(run)))
+            .collect();
+        let runs: Vec<RunId> = ready.iter().map(|ready| ready.run).collect();
+        let mut started = Vec::with_capacity(ready.len());
+        for (run, launched) in runs.into_iter().zip(self.executor.launch_all(ready).await) {
+            match launched {
+                Some(launched) => started.push(launched),
+                None => {
+                    self.tracking.job_runs.remove(&run);
                 }
             }
         }
