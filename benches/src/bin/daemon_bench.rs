@@ -417,6 +417,26 @@ fn latency_bench(groups: usize, burst: usize, runner: Runner) -> Result<()> {
         else {
             bail!("unexpected reply to a logs request");
         };
+        // Each job runs once: a second run of a job is reported.
+        let mut seen = std::collections::HashMap::new();
+        for run in &runs {
+            if run.job != 0
+                && let Some(first) = seen.insert(run.job, run)
+            {
+                bail!(
+                    "job {} ran twice: run {} (pid {:?}, started {}, {:?}) and run {} (pid {:?}, started {}, {:?})",
+                    run.job,
+                    first.id,
+                    first.pid,
+                    first.started,
+                    first.outcome,
+                    run.id,
+                    run.pid,
+                    run.started,
+                    run.outcome
+                );
+            }
+        }
         exec = runs
             .iter()
             .map(|run| run.started.duration_since(run.due).as_secs_f64() * 1e3)

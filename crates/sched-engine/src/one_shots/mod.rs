@@ -27,13 +27,15 @@ use jiff::{SignedDuration, Timestamp};
 /// How long before its instant an at job is claimed, its owner looked up
 /// and its output file opened: done at the instant, the durable claim and
 /// the lookup came before the fork and made up most of the dispatch
-/// latency.
-pub const ARM_AHEAD: SignedDuration = SignedDuration::from_millis(50);
+/// latency. Long enough to make a burst of [`ARM_LIMIT`] jobs ready (about
+/// half a millisecond each on a 2-CPU VM).
+pub const ARM_AHEAD: SignedDuration = SignedDuration::from_millis(200);
 
 /// The most jobs made ready at once. Each holds an output file open until
 /// it starts; a backlog (thousands due in one minute) waits in the queue
-/// and starts at its instant without being made ready ahead.
-pub const ARM_LIMIT: usize = 64;
+/// and starts at its instant without being made ready ahead, after the
+/// ready ones.
+pub const ARM_LIMIT: usize = 256;
 
 /// How long a job whose claim failed waits before it is tried again.
 pub const CLAIM_RETRY: SignedDuration = SignedDuration::from_secs(60);

@@ -136,15 +136,15 @@ fn an_at_job_is_made_ready_just_before_its_instant_and_starts_at_it() {
     sim.add_at(2, "2026-03-01T12:05:00.020Z");
     assert_eq!(
         sim.queue.next_wake(sim.now),
-        Some(at("2026-03-01T12:04:59.950Z"))
+        Some(at("2026-03-01T12:05:00Z") - ARM_AHEAD)
     );
     sim.pass_until("2026-03-01T12:10:00Z");
     // Each is made ready ARM_AHEAD before its own instant.
     assert_eq!(
         sim.made_ready,
         [
-            (1, at("2026-03-01T12:04:59.950Z")),
-            (2, at("2026-03-01T12:04:59.970Z"))
+            (1, at("2026-03-01T12:05:00Z") - ARM_AHEAD),
+            (2, at("2026-03-01T12:05:00.020Z") - ARM_AHEAD)
         ]
     );
     assert_eq!(

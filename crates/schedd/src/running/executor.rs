@@ -16,10 +16,9 @@ use sched_spool::{JobRecord, Outcome, Output, SpoolError};
 use crate::clock::Clock;
 use crate::cron::CronJob;
 use crate::cron::environment::{self, cron_environment};
-use crate::running::launcher::{LaunchSpec, Launcher};
+use crate::running::launcher::{LaunchSpec, Launched, Launcher};
 use crate::running::mail::{self, MailPlan};
 use crate::running::output;
-use crate::running::process::JobProcess;
 use crate::storage::{SpoolCallError, SpoolHandle};
 
 /// The shell that runs every job, as cron and at use.
@@ -381,7 +380,7 @@ impl Executor {
             });
             launching.push((task, run, uid, name, mail));
         }
-        let spawned = self.launcher.launch(specs).await;
+        let spawned = self.launcher.launch(specs, &self.clock).await;
         let mut started = Vec::with_capacity(launching.len());
         for ((task, run, uid, name, mail), spawned) in launching.into_iter().zip(spawned) {
             started.push(self.after_launch(task, run, uid, name, mail, spawned).await);
@@ -398,9 +397,13 @@ impl Executor {
         uid: u32,
         name: String,
         mail: Option<MailPlan>,
-        spawned: Result<JobProcess, String>,
+        launched: Launched,
     ) -> Option<Started> {
-        let at = self.clock.now();
+        let Launched {
+            process: spawned,
+            at,
+            monotonic: began,
+        } = launched;
         let kind = kind_label(&task);
         let child = match spawned {
             Ok(child) => child,
@@ -415,7 +418,6 @@ impl Executor {
             }
         };
         let pid = child.id();
-        let began = self.clock.monotonic();
         let (scheduled, _) = task.occurrence();
         self.metrics
             .run_started(kind, at.duration_since(scheduled).as_secs_f64());

@@ -19,6 +19,7 @@ use std::sync::mpsc;
 
 use sched_runas::{JobCommand, ResolvedUser};
 
+use crate::clock::Clock;
 use crate::running::process::JobProcess;
 
 /// What starting one job needs, owned, to cross to the thread.
@@ -51,11 +52,35 @@ impl LaunchSpec {
     }
 }
 
-type Started = Vec<Result<JobProcess, String>>;
+/// A job's process, or why it did not start, with the instants it
+/// started at on the daemon's clocks (read right after its exec).
+#[derive(Debug)]
+pub struct Launched {
+    pub process: Result<JobProcess, String>,
+    pub at: jiff::Timestamp,
+    pub monotonic: jiff::SignedDuration,
+}
+
+type Started = Vec<Launched>;
 
 struct Batch {
     jobs: Vec<LaunchSpec>,
+    clock: Clock,
     reply: tokio::sync::oneshot::Sender<Started>,
+}
+
+/// Starts `jobs` one after another, each stamped as it started.
+fn start_all(jobs: Vec<LaunchSpec>, clock: &Clock) -> Started {
+    jobs.into_iter()
+        .map(|job| {
+            let process = job.start();
+            Launched {
+                process,
+                at: clock.now(),
+                monotonic: clock.monotonic(),
+            }
+        })
+        .collect()
 }
 
 /// Where jobs are started; cheap to clone.
@@ -84,7 +109,7 @@ impl Launcher {
                     ),
                 }
                 while let Ok(batch) = queue.recv() {
-                    let started = batch.jobs.into_iter().map(LaunchSpec::start).collect();
+                    let started = start_all(batch.jobs, &batch.clock);
                     // A caller that went away: its processes are reaped by
                     // no one, as with any task dropped mid-way.
                     let _ = batch.reply.send(started);
@@ -104,25 +129,32 @@ impl Launcher {
     }
 
     /// Starts `jobs`, in order; one result per job.
-    pub async fn launch(&self, jobs: Vec<LaunchSpec>) -> Started {
+    pub async fn launch(&self, jobs: Vec<LaunchSpec>, clock: &Clock) -> Started {
         let count = jobs.len();
         if let Some(thread) = &self.thread {
             let (reply, answer) = tokio::sync::oneshot::channel();
-            match thread.send(Batch { jobs, reply }) {
+            let batch = Batch {
+                jobs,
+                clock: clock.clone(),
+                reply,
+            };
+            match thread.send(batch) {
                 Ok(()) => {
                     return match answer.await {
                         Ok(started) => started,
                         Err(_) => (0..count)
-                            .map(|_| Err("the launching thread stopped".to_owned()))
+                            .map(|_| Launched {
+                                process: Err("the launching thread stopped".to_owned()),
+                                at: clock.now(),
+                                monotonic: clock.monotonic(),
+                            })
                             .collect(),
                     };
                 }
                 // The thread is gone: start them here.
-                Err(mpsc::SendError(batch)) => {
-                    return batch.jobs.into_iter().map(LaunchSpec::start).collect();
-                }
+                Err(mpsc::SendError(batch)) => return start_all(batch.jobs, clock),
             }
         }
-        jobs.into_iter().map(LaunchSpec::start).collect()
+        start_all(jobs, clock)
     }
 }

@@ -104,7 +104,7 @@ fn a_sigterm_stops_the_daemon_cleanly_and_removes_its_socket() {
     assert!(!daemon.socket.exists());
 }
 
-/// A job is claimed and made ready 50 ms before its instant (so that only
+/// A job is claimed and made ready 200 ms before its instant (so that only
 /// the fork is left when it is due). Stopped inside that window, the
 /// daemon gives it back: it is pending after the restart and runs once.
 #[test]

@@ -655,6 +655,9 @@ impl Scheduler {
         // was set back: pending again until their instants come closer.
         let back = self.one_shots.take_ready_after(Some(later(now, ARM_AHEAD)));
         self.give_back(back).await;
+        // Jobs made ready first: only their exec is left, so nothing else
+        // (a backlog past the ready set's limit being claimed) delays them.
+        self.launch_ready_due(now).await;
         let due_now = self.one_shots.take_due_at(now);
         if !due_now.is_empty() {
             self.start(&due_now, JobKind::At, now).await;
@@ -664,27 +667,7 @@ impl Scheduler {
             self.arm(&to_arm, now).await;
         }
         // Making jobs ready took time: what is due is read again.
-        let launch_at = self.clock.now().max(now);
-        // One batch: the launching thread starts them back to back.
-        let ready: Vec<_> = self
-            .one_shots
-            .take_ready_due(launch_at)
-            .into_iter()
-            .filter_map(|(_, run)| self.prepared.remove(&RunId(run)))
-            .collect();
-        let runs: Vec<RunId> = ready.iter().map(|ready| ready.run).collect();
-        let mut started = Vec::with_capacity(ready.len());
-        for (run, launched) in runs.into_iter().zip(self.executor.launch_all(ready).await) {
-            match launched {
-                Some(launched) => started.push(launched),
-                None => {
-                    self.tracking.job_runs.remove(&run);
-                }
-            }
-        }
-        self.one_shots.started(started.len());
-        self.track_started(&started);
-        self.executor.record_started(started).await;
+        self.launch_ready_due(self.clock.now().max(now)).await;
         self.start_due_cron().await;
         self.start_policy_due(now).await;
         let Some(job) = self.one_shots.batch_turn(now) else {
@@ -703,6 +686,33 @@ impl Scheduler {
                 self.start(&[job], JobKind::Batch, now).await;
             }
         }
+    }
+
+    /// Starts the ready jobs due by `at`, as one batch.
+    async fn launch_ready_due(&mut self, at: Timestamp) {
+        // One batch: the launching thread starts them back to back.
+        let ready: Vec<_> = self
+            .one_shots
+            .take_ready_due(at)
+            .into_iter()
+            .filter_map(|(_, run)| self.prepared.remove(&RunId(run)))
+            .collect();
+        if ready.is_empty() {
+            return;
+        }
+        let runs: Vec<RunId> = ready.iter().map(|ready| ready.run).collect();
+        let mut started = Vec::with_capacity(ready.len());
+        for (run, launched) in runs.into_iter().zip(self.executor.launch_all(ready).await) {
+            match launched {
+                Some(launched) => started.push(launched),
+                None => {
+                    self.tracking.job_runs.remove(&run);
+                }
+            }
+        }
+        self.one_shots.started(started.len());
+        self.track_started(&started);
+        self.executor.record_started(started).await;
     }
 
     /// Asks the planner what crontab entries are due, with cron's rules for
@@ -804,7 +814,7 @@ impl Scheduler {
     /// Claims the jobs `due` (due instant, id) in one spool transaction and
     /// starts each.
     async fn start(&mut self, due: &[(Timestamp, u64)], kind: JobKind, now: Timestamp) {
-        let mut started = Vec::new();
+        let mut ready = Vec::new();
         let claimed = self.claim(due, kind, now).await;
         for (job, run) in self.refuse_strangers(claimed, now).await {
             let policy = self.job_policy(&job);
@@ -837,8 +847,19 @@ impl Scheduler {
                 continue;
             }
             self.track_job_run(run, job.clone());
-            match self.executor.start(Task::Job(job), run).await {
-                Some(run) => started.push(run),
+            match self.executor.prepare(Task::Job(job), run).await {
+                Some(prepared) => ready.push(prepared),
+                None => {
+                    self.tracking.job_runs.remove(&run);
+                }
+            }
+        }
+        // Started in one batch, once all are ready.
+        let runs: Vec<RunId> = ready.iter().map(|ready| ready.run).collect();
+        let mut started = Vec::with_capacity(ready.len());
+        for (run, launched) in runs.into_iter().zip(self.executor.launch_all(ready).await) {
+            match launched {
+                Some(launched) => started.push(launched),
                 None => {
                     self.tracking.job_runs.remove(&run);
                 }
