@@ -6,6 +6,8 @@
 //! 'exec true'`) started one after another, in a process holding MIB MiB
 //! of touched memory; ten bursts each way, alternating. Prints the time to
 //! start a whole burst (the last start returned) and per start.
+//! `SPAWN_BENCH_SHELL=PROGRAM` starts PROGRAM instead of /bin/sh (a static
+//! no-op binary shows what exec and exit alone cost).
 
 use std::path::Path;
 use std::time::Instant;
@@ -25,7 +27,7 @@ fn main() -> Result<()> {
     let touched: usize = ballast.iter().step_by(4096).map(|&b| b as usize).sum();
     let user = resolve_uid(current_euid())?;
     let null = std::fs::File::options().write(true).open("/dev/null")?;
-    let shell = std::env::var("EXP_SHELL").unwrap_or_else(|_| "/bin/sh".to_owned());
+    let shell = std::env::var("SPAWN_BENCH_SHELL").unwrap_or_else(|_| "/bin/sh".to_owned());
     let job = || JobCommand {
         user: &user,
         shell: Path::new(&shell),

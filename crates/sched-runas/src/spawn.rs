@@ -127,33 +127,59 @@ pub fn spawn_supported() -> bool {
             0
         }
         let mut stack = vec![0u8; 16 * 1024];
-        let top = stack_top(&mut stack);
-        let mut pidfd: libc::c_int = -1;
-        let blocked = block_all_signals();
-        // SAFETY: the child runs a function that returns at once, on a
-        // stack that outlives it (this thread waits: CLONE_VFORK).
-        let pid = unsafe {
-            libc::clone(
-                exit_at_once,
-                top,
-                libc::CLONE_VM | libc::CLONE_VFORK | libc::CLONE_PIDFD | libc::SIGCHLD,
-                std::ptr::null_mut(),
-                &raw mut pidfd,
-            )
-        };
-        drop(blocked);
-        if pid == -1 {
+        // SAFETY: the child runs a function that returns at once and reads
+        // nothing.
+        let Ok((pid, pidfd)) =
+            (unsafe { clone_vfork(exit_at_once, &mut stack, std::ptr::null_mut()) })
+        else {
             return false;
-        }
+        };
         // SAFETY: our own child; a null status pointer is allowed.
         unsafe { libc::waitpid(pid, std::ptr::null_mut(), 0) };
-        if pidfd < 0 {
-            return false;
-        }
-        // SAFETY: the kernel gave us this descriptor.
-        drop(unsafe { OwnedFd::from_raw_fd(pidfd) });
-        true
+        // Older kernels ignore CLONE_PIDFD and leave it unset.
+        pidfd.is_some()
     })
+}
+
+/// Clones a child that shares this process's memory and runs `child(arg)`
+/// on `stack`, with every signal blocked in this thread meanwhile (no
+/// signal handler of the daemon may run in the child), and returns once
+/// the child has exec'd or exited: its pid, and its pidfd when the kernel
+/// gave one.
+///
+/// # Safety
+/// `child` must run on `stack` only what is safe in a child sharing the
+/// caller's memory (raw system calls on data prepared beforehand), and
+/// `arg` must be valid for it until this returns.
+unsafe fn clone_vfork(
+    child: extern "C" fn(*mut libc::c_void) -> libc::c_int,
+    stack: &mut [u8],
+    arg: *mut libc::c_void,
+) -> io::Result<(libc::pid_t, Option<OwnedFd>)> {
+    let top = stack_top(stack);
+    let mut pidfd: libc::c_int = -1;
+    let blocked = block_all_signals();
+    // SAFETY: as the caller promises for `child` and `arg`; `stack`
+    // outlives the child's use of it (CLONE_VFORK suspends this thread
+    // until the child exec'd or exited). CLONE_PIDFD stores the pidfd
+    // through the parent-tid argument.
+    let pid = unsafe {
+        libc::clone(
+            child,
+            top,
+            libc::CLONE_VM | libc::CLONE_VFORK | libc::CLONE_PIDFD | libc::SIGCHLD,
+            arg,
+            &raw mut pidfd,
+        )
+    };
+    let error = io::Error::last_os_error();
+    drop(blocked);
+    if pid == -1 {
+        return Err(error);
+    }
+    // SAFETY: a descriptor the kernel gave us, ours alone.
+    let pidfd = (pidfd >= 0).then(|| unsafe { OwnedFd::from_raw_fd(pidfd) });
+    Ok((pid, pidfd))
 }
 
 /// The real-time priorities of a preferred starting thread, and of its
@@ -226,10 +252,17 @@ struct Shared<'a> {
 
 /// Starts `job.script` with `job.shell -c` as `job.user` in a new session,
 /// as [`command`](crate::command) does, without forking the daemon. Returns
-/// once the job's process has exec'd the shell. A step that fails in the
+/// once the job's process has exec'd the shell. Only where
+/// [`spawn_supported`]. A step that fails in the
 /// child is written to the job's output (`schedd: cannot ...`, as with
 /// [`command`](crate::command)) and returned as [`RunAsError::Start`].
 pub fn spawn(job: JobCommand<'_>) -> Result<Spawned, RunAsError> {
+    if !spawn_supported() {
+        return Err(RunAsError::Start(io::Error::new(
+            io::ErrorKind::Unsupported,
+            "this kernel gives no pidfds: start jobs with fork",
+        )));
+    }
     let plan = ChildPlan::for_job(&job)?;
     let preferred = PREFERRED.with(std::cell::Cell::get);
     let nul = |what| move |_| RunAsError::Nul { what };
@@ -268,57 +301,29 @@ pub fn spawn(job: JobCommand<'_>) -> Result<Spawned, RunAsError> {
         preferred,
     };
     let mut stack = vec![0u8; STACK_SIZE];
-    let top = stack_top(&mut stack);
-    let mut pidfd: libc::c_int = -1;
-    let pid = {
-        // No signal handler of the daemon may run in the child: every
-        // signal is blocked in this thread until the child has exec'd; the
-        // child puts default handlers in place before it unblocks them.
-        let blocked = block_all_signals();
-        // SAFETY: `child_main` runs on `stack`, which outlives the child's
-        // use of it (CLONE_VFORK: this thread is suspended until the child
-        // exec'd or exited); it reads `shared`, which lives on this frame
-        // as long, and makes only the calls `ChildPlan::enter` lists plus
-        // sigaction, dup3, fcntl, rt_sigprocmask and execve. CLONE_PIDFD
-        // stores the pidfd through the parent-tid argument.
-        let pid = unsafe {
-            libc::clone(
-                child_main,
-                top,
-                libc::CLONE_VM | libc::CLONE_VFORK | libc::CLONE_PIDFD | libc::SIGCHLD,
-                (&raw const shared).cast_mut().cast(),
-                &raw mut pidfd,
-            )
-        };
-        let error = io::Error::last_os_error();
-        drop(blocked);
-        if pid == -1 {
-            return Err(RunAsError::Start(error));
-        }
-        pid
-    };
+    // SAFETY: `child_main` makes only the calls `ChildPlan::enter` lists
+    // plus sigaction, dup3, fcntl, sched_setscheduler and execve, on
+    // `shared`, which lives on this frame until the clone returns.
+    let (pid, pidfd) = unsafe {
+        clone_vfork(
+            child_main,
+            &mut stack,
+            (&raw const shared).cast_mut().cast(),
+        )
+    }
+    .map_err(RunAsError::Start)?;
     drop(stack);
-    let pidfd = if pidfd >= 0 {
-        // SAFETY: the kernel gave us this descriptor.
-        unsafe { OwnedFd::from_raw_fd(pidfd) }
-    } else {
-        // A kernel that ignored CLONE_PIDFD (before 5.2; spawn_supported
-        // is true from 5.3, so this is not expected): the pid is our
-        // unreaped child, so it names it until we wait for it.
-        // SAFETY: pidfd_open on an integer.
-        let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid, 0) };
-        if fd < 0 {
-            let error = io::Error::last_os_error();
-            // The job runs, but could not be waited for: stop it.
-            // SAFETY: our own unreaped child.
-            unsafe {
-                libc::kill(pid, libc::SIGKILL);
-                libc::waitpid(pid, std::ptr::null_mut(), 0);
-            }
-            return Err(RunAsError::Start(error));
+    let Some(pidfd) = pidfd else {
+        // Not after spawn_supported() said yes; but the child cannot be
+        // waited for without one: stop it.
+        // SAFETY: our own unreaped child.
+        unsafe {
+            libc::kill(pid, libc::SIGKILL);
+            libc::waitpid(pid, std::ptr::null_mut(), 0);
         }
-        // SAFETY: the kernel gave us this descriptor.
-        unsafe { OwnedFd::from_raw_fd(fd as RawFd) }
+        return Err(RunAsError::Start(io::Error::from(
+            io::ErrorKind::Unsupported,
+        )));
     };
     let spawned = Spawned {
         pid: pid as u32,

@@ -185,20 +185,29 @@ fn the_job_starts_with_no_signal_blocked_nor_sigpipe_ignored_and_its_exit_status
     blocked.thread_unblock().unwrap();
 }
 
-#[test]
-fn the_job_runs_nicer_by_the_given_amount() {
-    let me = resolve_uid(current_euid()).unwrap();
-    let own = nix::unistd::getpid();
-    let stat = std::fs::read_to_string(format!("/proc/{own}/stat")).unwrap();
-    let ours: i32 = stat
-        .rsplit(')')
+/// Fields of /proc/thread-self/stat, counted from 1 as in proc(5).
+const NICE: usize = 19;
+const POLICY: usize = 41;
+
+/// Field `number` of the calling thread's /proc stat line.
+fn thread_stat_field(number: usize) -> i32 {
+    let stat = std::fs::read_to_string("/proc/thread-self/stat").unwrap();
+    // The command (field 2) may hold spaces: count from its closing paren.
+    stat.rsplit(')')
         .next()
         .unwrap()
         .split_whitespace()
-        .nth(16)
+        .nth(number - 3)
         .unwrap()
         .parse()
-        .unwrap();
+        .unwrap()
+}
+
+#[test]
+fn the_job_runs_nicer_by_the_given_amount() {
+    let me = resolve_uid(current_euid()).unwrap();
+    // Niceness is per thread: a child starts with its starter's.
+    let ours = thread_stat_field(NICE);
     for way in WAYS {
         let dir = tempfile::tempdir().unwrap();
         let (status, output) = run_nice(
@@ -436,34 +445,13 @@ fn as_root_jobs_started_by_a_real_time_starter_run_as_ordinary_processes_with_th
         return;
     }
     let me = resolve_uid(current_euid()).unwrap();
-    let own = std::fs::read_to_string("/proc/self/stat").unwrap();
-    let ours: i32 = own
-        .rsplit(')')
-        .next()
-        .unwrap()
-        .split_whitespace()
-        .nth(16)
-        .unwrap()
-        .parse()
-        .unwrap();
     // On a thread of its own: the priority is the thread's.
-    let outputs = std::thread::spawn(move || {
+    let (ours, outputs) = std::thread::spawn(move || {
         sched_runas::prefer_starting_thread().unwrap();
-        let starter = std::fs::read_to_string("/proc/thread-self/stat").unwrap();
-        // Fields after the command: policy is the 41st of the line, the
-        // 39th after ") ".
-        let policy: u32 = starter
-            .rsplit(')')
-            .next()
-            .unwrap()
-            .split_whitespace()
-            .nth(38)
-            .unwrap()
-            .parse()
-            .unwrap();
-        assert_eq!(policy, libc::SCHED_FIFO as u32);
+        let ours = thread_stat_field(NICE);
+        assert_eq!(thread_stat_field(POLICY), libc::SCHED_FIFO);
         let dir = tempfile::tempdir().unwrap();
-        (0..20)
+        let outputs: Vec<_> = (0..20)
             .map(|_| {
                 run_nice(
                     Way::Spawn,
@@ -475,7 +463,8 @@ fn as_root_jobs_started_by_a_real_time_starter_run_as_ordinary_processes_with_th
                     3,
                 )
             })
-            .collect::<Vec<_>>()
+            .collect();
+        (ours, outputs)
     })
     .join()
     .unwrap();

@@ -380,7 +380,7 @@ impl Executor {
             });
             launching.push((task, run, uid, name, mail));
         }
-        let spawned = self.launcher.launch(specs, &self.clock).await;
+        let spawned = self.launcher.launch(specs).await;
         let mut started = Vec::with_capacity(launching.len());
         for ((task, run, uid, name, mail), spawned) in launching.into_iter().zip(spawned) {
             started.push(self.after_launch(task, run, uid, name, mail, spawned).await);

@@ -61,16 +61,13 @@ pub struct Launched {
     pub monotonic: jiff::SignedDuration,
 }
 
-type Started = Vec<Launched>;
-
 struct Batch {
     jobs: Vec<LaunchSpec>,
-    clock: Clock,
-    reply: tokio::sync::oneshot::Sender<Started>,
+    reply: tokio::sync::oneshot::Sender<Vec<Launched>>,
 }
 
 /// Starts `jobs` one after another, each stamped as it started.
-fn start_all(jobs: Vec<LaunchSpec>, clock: &Clock) -> Started {
+fn start_all(jobs: Vec<LaunchSpec>, clock: &Clock) -> Vec<Launched> {
     jobs.into_iter()
         .map(|job| {
             let process = job.start();
@@ -88,16 +85,22 @@ fn start_all(jobs: Vec<LaunchSpec>, clock: &Clock) -> Started {
 pub struct Launcher {
     /// The thread's queue; `None`: start in the caller's task.
     thread: Option<mpsc::Sender<Batch>>,
+    /// What the start instants are read from.
+    clock: Clock,
 }
 
 impl Launcher {
     /// Starts the launching thread (where spawn works). The thread ends
     /// when the last `Launcher` is dropped.
-    pub fn start() -> Launcher {
+    pub fn start(clock: Clock) -> Launcher {
         if !sched_runas::spawn_supported() {
             tracing::debug!("jobs start with fork: this kernel has no pidfds");
-            return Launcher { thread: None };
+            return Launcher {
+                thread: None,
+                clock,
+            };
         }
+        let thread_clock = clock.clone();
         let (requests, queue) = mpsc::channel::<Batch>();
         let started = std::thread::Builder::new()
             .name("schedd-launch".to_owned())
@@ -109,7 +112,7 @@ impl Launcher {
                     ),
                 }
                 while let Ok(batch) = queue.recv() {
-                    let started = start_all(batch.jobs, &batch.clock);
+                    let started = start_all(batch.jobs, &thread_clock);
                     // A caller that went away: its processes are reaped by
                     // no one, as with any task dropped mid-way.
                     let _ = batch.reply.send(started);
@@ -118,26 +121,27 @@ impl Launcher {
         match started {
             Ok(_) => Launcher {
                 thread: Some(requests),
+                clock,
             },
             Err(error) => {
                 tracing::warn!(
                     "cannot start the launching thread, jobs start in the scheduler: {error}"
                 );
-                Launcher { thread: None }
+                Launcher {
+                    thread: None,
+                    clock,
+                }
             }
         }
     }
 
     /// Starts `jobs`, in order; one result per job.
-    pub async fn launch(&self, jobs: Vec<LaunchSpec>, clock: &Clock) -> Started {
+    pub async fn launch(&self, jobs: Vec<LaunchSpec>) -> Vec<Launched> {
+        let clock = &self.clock;
         let count = jobs.len();
         if let Some(thread) = &self.thread {
             let (reply, answer) = tokio::sync::oneshot::channel();
-            let batch = Batch {
-                jobs,
-                clock: clock.clone(),
-                reply,
-            };
+            let batch = Batch { jobs, reply };
             match thread.send(batch) {
                 Ok(()) => {
                     return match answer.await {

@@ -80,7 +80,7 @@ pub fn assemble(ingredients: Ingredients) -> Parts {
         sendmail: live.sendmail.clone(),
         running: running.clone(),
         metrics: metrics.clone(),
-        launcher: crate::running::launcher::Launcher::start(),
+        launcher: crate::running::launcher::Launcher::start(clock.clone()),
     };
     let scheduler = Scheduler::new(
         clock.clone(),

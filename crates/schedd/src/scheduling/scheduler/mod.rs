@@ -600,22 +600,7 @@ impl Scheduler {
             }
         }
         // Started in one batch, once all are ready.
-        let runs: Vec<RunId> = ready.iter().map(|ready| ready.run).collect();
-        let mut started = Vec::with_capacity(ready.len());
-        for (run, launched) in runs.into_iter().zip(self.executor.launch_all(ready).await) {
-            match launched {
-                Some(launched) => started.push(launched),
-                None => {
-                    self.tracking.cron_runs.remove(&run);
-                    self.executor.running.take_note(run);
-                }
-            }
-        }
-        self.one_shots.started(started.len());
-        self.track_started(&started);
-        let ids = started.iter().map(|run| run.run).collect();
-        self.executor.record_started(started).await;
-        ids
+        self.launch_batch(ready).await
     }
 
     /// Moves the mock clock to `to`, stopping at each instant something is
@@ -690,16 +675,23 @@ impl Scheduler {
 
     /// Starts the ready jobs due by `at`, as one batch.
     async fn launch_ready_due(&mut self, at: Timestamp) {
-        // One batch: the launching thread starts them back to back.
         let ready: Vec<_> = self
             .one_shots
             .take_ready_due(at)
             .into_iter()
             .filter_map(|(_, run)| self.prepared.remove(&RunId(run)))
             .collect();
-        if ready.is_empty() {
-            return;
+        if !ready.is_empty() {
+            self.launch_batch(ready).await;
         }
+    }
+
+    /// Starts runs made ready as one batch (the launching thread starts
+    /// them back to back), tracks those that started and records their
+    /// pids and instants in one transaction; a run that could not start is
+    /// recorded failed by the executor and forgotten here. Returns the runs
+    /// started.
+    async fn launch_batch(&mut self, ready: Vec<Ready>) -> Vec<RunId> {
         let runs: Vec<RunId> = ready.iter().map(|ready| ready.run).collect();
         let mut started = Vec::with_capacity(ready.len());
         for (run, launched) in runs.into_iter().zip(self.executor.launch_all(ready).await) {
@@ -707,12 +699,16 @@ impl Scheduler {
                 Some(launched) => started.push(launched),
                 None => {
                     self.tracking.job_runs.remove(&run);
+                    self.tracking.cron_runs.remove(&run);
+                    self.executor.running.take_note(run);
                 }
             }
         }
         self.one_shots.started(started.len());
         self.track_started(&started);
+        let ids = started.iter().map(|run| run.run).collect();
         self.executor.record_started(started).await;
+        ids
     }
 
     /// Asks the planner what crontab entries are due, with cron's rules for
@@ -855,19 +851,7 @@ impl Scheduler {
             }
         }
         // Started in one batch, once all are ready.
-        let runs: Vec<RunId> = ready.iter().map(|ready| ready.run).collect();
-        let mut started = Vec::with_capacity(ready.len());
-        for (run, launched) in runs.into_iter().zip(self.executor.launch_all(ready).await) {
-            match launched {
-                Some(launched) => started.push(launched),
-                None => {
-                    self.tracking.job_runs.remove(&run);
-                }
-            }
-        }
-        self.one_shots.started(started.len());
-        self.track_started(&started);
-        self.executor.record_started(started).await;
+        self.launch_batch(ready).await;
     }
 
     /// Claims the jobs `due` of `kind` in one transaction. A job missing
