@@ -50,6 +50,7 @@ fn generate(what: Generated) -> std::io::Result<()> {
 }
 
 fn main() -> ExitCode {
+    sched_runas::keep_large_blocks_mapped();
     match start() {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => ExitCode::from(error.exit_status()),

@@ -173,27 +173,50 @@ pub fn load_system(
     (loaded, errors)
 }
 
-/// The system crontabs as read: what loads, and what was refused.
+/// What a reading of the system crontabs found besides the files'
+/// entries (which go one file at a time, [`SystemPiece::File`]): the
+/// sources there now, and what was refused.
 #[derive(Debug, Default)]
-pub struct SystemLoad {
-    pub loaded: Vec<Loaded>,
+pub struct SystemEnd {
+    /// The sources read; a system source loaded before and not among them
+    /// (removed, or refused: a file made writable by others must stop
+    /// running at once) is dropped.
+    pub present: Vec<Source>,
     pub refused: Vec<sched_proto::Refused>,
 }
 
-/// Reads and parses every system crontab; refused files and bad lines are
-/// logged and kept (root sees them with `sched crontab --system`). A
-/// source loaded before and not returned now (removed, or refused: a file
-/// made writable by others must stop running at once) is dropped by the
-/// caller.
-pub fn load_all_system(paths: &system::SystemPaths, daemon_uid: u32, zones: &Zones) -> SystemLoad {
+/// A reading of the system crontabs as it is handed over: each file once
+/// parsed, then the end. A file at a time, so that a reading holds one
+/// parsed file beside the loaded table, not all of them (100,000 parsed
+/// lines are about 20 MB, the table that keeps them 10).
+#[derive(Debug)]
+pub enum SystemPiece {
+    /// A file's entries; `applied` is sent once they are loaded, and the
+    /// reading waits for it before handing over the next file.
+    File {
+        loaded: Loaded,
+        applied: tokio::sync::oneshot::Sender<()>,
+    },
+    End(SystemEnd),
+}
+
+/// Reads and parses every system crontab, handing each file's entries to
+/// `each` as it is parsed; refused files and bad lines are logged and
+/// kept in the result (root sees them with `sched crontab --system`).
+pub fn read_system(
+    paths: &system::SystemPaths,
+    daemon_uid: u32,
+    zones: &Zones,
+    mut each: impl FnMut(Loaded),
+) -> SystemEnd {
     let mut users = HashMap::new();
-    let mut load = SystemLoad::default();
-    for file in system::read_all(paths, daemon_uid) {
+    let mut end = SystemEnd::default();
+    system::read_each(paths, daemon_uid, |file| {
         let name = file.path.display().to_string();
         match &file.content {
             Err(reason) => {
                 tracing::error!("{name}: refused, its jobs are not loaded: {reason}");
-                load.refused.push(sched_proto::Refused {
+                end.refused.push(sched_proto::Refused {
                     file: name,
                     line: None,
                     column: None,
@@ -201,7 +224,8 @@ pub fn load_all_system(paths: &system::SystemPaths, daemon_uid: u32, zones: &Zon
                 });
             }
             Ok(content) => {
-                let (source, errors) = load_system(&file, content, daemon_uid, zones, &mut users);
+                let (loaded, errors) = load_system(&file, content, daemon_uid, zones, &mut users);
+                drop(file);
                 for error in errors {
                     tracing::error!(
                         "{name}:{}:{}: {}; the line is skipped",
@@ -209,16 +233,40 @@ pub fn load_all_system(paths: &system::SystemPaths, daemon_uid: u32, zones: &Zon
                         error.column,
                         error.message
                     );
-                    load.refused.push(sched_proto::Refused {
+                    end.refused.push(sched_proto::Refused {
                         file: name.clone(),
                         line: u32::try_from(error.line).ok(),
                         column: u32::try_from(error.column).ok(),
                         reason: error.message,
                     });
                 }
-                load.loaded.push(source);
+                end.present.push(loaded.source.clone());
+                each(loaded);
             }
         }
+    });
+    end
+}
+
+/// [`read_system`] on the blocking pool, each file applied by `apply` (on
+/// the caller's task) while the next is parsed: at most one parsed file
+/// waits. `Err` when the reading thread panicked.
+pub async fn stream_system<Applied: Future<Output = ()>>(
+    paths: &system::SystemPaths,
+    daemon_uid: u32,
+    zones: &Zones,
+    mut apply: impl FnMut(Loaded) -> Applied,
+) -> Result<SystemEnd, tokio::task::JoinError> {
+    let (sender, mut parsed) = tokio::sync::mpsc::channel(1);
+    let (paths, zones) = (paths.clone(), zones.clone());
+    let reading = tokio::task::spawn_blocking(move || {
+        read_system(&paths, daemon_uid, &zones, |loaded| {
+            // A receiver gone (the daemon stopping) leaves nothing to do.
+            let _ = sender.blocking_send(loaded);
+        })
+    });
+    while let Some(loaded) = parsed.recv().await {
+        apply(loaded).await;
     }
-    load
+    reading.await
 }

@@ -52,14 +52,15 @@ pub fn is_crontab_name(name: &str) -> bool {
 }
 
 /// Reads every system crontab under `paths` that is there, each checked
-/// to belong to `owner`. Missing files and directories are no crontab.
-/// Files come in a stable order: /etc/crontab, then cron.d by name.
-pub fn read_all(paths: &SystemPaths, owner: u32) -> Vec<SystemFile> {
-    let mut files = Vec::new();
+/// to belong to `owner`, and hands each to `each` before reading the next
+/// (one file's bytes in memory at a time). Missing files and directories
+/// are no crontab. Files come in a stable order: /etc/crontab, then
+/// cron.d by name.
+pub fn read_each(paths: &SystemPaths, owner: u32, mut each: impl FnMut(SystemFile)) {
     if let Some(path) = &paths.crontab
         && let Some(content) = read_checked(path, owner)
     {
-        files.push(SystemFile {
+        each(SystemFile {
             path: path.clone(),
             content,
         });
@@ -81,11 +82,10 @@ pub fn read_all(paths: &SystemPaths, owner: u32) -> Vec<SystemFile> {
         for name in names {
             let path = dir.join(name);
             if let Some(content) = read_checked(&path, owner) {
-                files.push(SystemFile { path, content });
+                each(SystemFile { path, content });
             }
         }
     }
-    files
 }
 
 /// The content of `path` if it may be trusted, `Err(reason)` if not, or
@@ -246,16 +246,16 @@ mod tests {
             crontab: Some(dir.path().join("no-such-crontab")),
             dir: Some(dir.path().to_path_buf()),
         };
-        let names: Vec<String> = read_all(&paths, me)
-            .iter()
-            .map(|file| {
+        let mut names: Vec<String> = Vec::new();
+        read_each(&paths, me, |file| {
+            names.push(
                 file.path
                     .file_name()
                     .unwrap()
                     .to_string_lossy()
-                    .into_owned()
-            })
-            .collect();
+                    .into_owned(),
+            )
+        });
         assert_eq!(names, vec!["alpha", "zeta"]);
     }
 }

@@ -16,13 +16,13 @@ use nix::sys::inotify::{AddWatchFlags, InitFlags, Inotify};
 use tokio::io::unix::AsyncFd;
 
 use super::system::SystemPaths;
-use super::{SystemLoad, Zones};
+use super::{SystemPiece, Zones};
 
-/// Where each new reading of the system crontabs goes: the scheduler, in
-/// the daemon. A function, so that this module knows nothing of who
-/// listens.
+/// Where each new reading of the system crontabs goes, a piece at a time:
+/// the scheduler, in the daemon. A function, so that this module knows
+/// nothing of who listens.
 #[derive(Clone)]
-pub struct Deliver(pub Arc<dyn Fn(SystemLoad) + Send + Sync>);
+pub struct Deliver(pub Arc<dyn Fn(SystemPiece) + Send + Sync>);
 
 impl std::fmt::Debug for Deliver {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -58,15 +58,23 @@ impl Reloader {
         }
     }
 
-    /// Reads every system crontab and sends the result to the scheduler.
+    /// Reads every system crontab and sends it to the scheduler, a file at
+    /// a time (each applied before the one after the next is parsed), then
+    /// the end of the reading.
     pub async fn reload(&self) {
         let _one_at_a_time = self.lock.lock().await;
-        let (paths, uid, zones) = (self.paths.clone(), self.daemon_uid, self.zones.clone());
-        match tokio::task::spawn_blocking(move || super::load_all_system(&paths, uid, &zones)).await
-        {
-            Ok(loaded) => {
-                (self.deliver.0)(loaded);
+        let read = super::stream_system(&self.paths, self.daemon_uid, &self.zones, |loaded| {
+            let (applied, done) = tokio::sync::oneshot::channel();
+            (self.deliver.0)(SystemPiece::File { loaded, applied });
+            async {
+                // A scheduler gone (the daemon stopping) leaves nothing to
+                // wait for.
+                let _ = done.await;
             }
+        })
+        .await;
+        match read {
+            Ok(end) => (self.deliver.0)(SystemPiece::End(end)),
             Err(error) => tracing::error!("reading the system crontabs failed: {error}"),
         }
     }

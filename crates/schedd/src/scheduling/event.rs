@@ -8,7 +8,7 @@ use jiff::Timestamp;
 use sched_spool::{JobId, JobKind, Owner};
 use tokio::sync::oneshot;
 
-use crate::cron::{CronJob, Loaded, SystemLoad};
+use crate::cron::{CronJob, Loaded, SystemPiece};
 use crate::running::executor::RunFinished;
 
 /// Everything that can wake the scheduler besides its timer.
@@ -55,9 +55,9 @@ pub enum Event {
     /// A test waits until no run is in progress; the reply carries the
     /// number still running (0).
     Settle { reply: oneshot::Sender<u32> },
-    /// The system crontabs were read again: these sources replace every
-    /// system source loaded before.
-    SystemCrontabs(SystemLoad),
+    /// The system crontabs were read again: a file's entries replace its
+    /// source's; the end drops the system sources not read.
+    SystemCrontabs(SystemPiece),
     /// The system crontabs' entries as loaded, and what was refused.
     SystemView {
         reply: oneshot::Sender<(Vec<SystemRow>, Vec<sched_proto::Refused>)>,

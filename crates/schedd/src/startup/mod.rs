@@ -18,9 +18,8 @@ use self::signals::{Reloadable, Signals};
 use crate::Launch;
 use crate::clock::Clock;
 use crate::config::Config;
-use crate::cron::SystemLoad;
 use crate::cron::system::SystemPaths;
-use crate::cron::watch::{Deliver, Reloader, Watch};
+use crate::cron::watch::{Deliver, Reloader};
 use crate::cron::{self, Zones};
 use crate::error::DaemonError;
 use crate::scheduling::event::Event;
@@ -137,7 +136,9 @@ async fn serve(
         crontab: config.system_crontab.clone(),
         dir: config.cron_dir.clone(),
     };
-    let (watched, system_crontabs) = read_system_crontabs(&system_paths, euid, &zones).await?;
+    // Watching first, a file changed while they are first read is
+    // reported, not missed.
+    let watched = crate::cron::watch::start_watching(&system_paths);
     let socket_inherited = launch.inherited_socket.is_some();
     let listener = listen(&config, launch, euid)?;
     let metrics_listener = match config.metrics_listen {
@@ -170,7 +171,14 @@ async fn serve(
     for loaded in user_crontabs {
         scheduler.load_crontab(loaded);
     }
-    scheduler.load_system_crontabs(system_crontabs);
+    let system_read = cron::stream_system(&system_paths, euid, &zones, |loaded| {
+        scheduler.load_crontab(loaded);
+        std::future::ready(())
+    })
+    .await
+    .context("reading the system crontabs failed")
+    .map_err(DaemonError::Stopped)?;
+    scheduler.end_system_reading(system_read);
     if new_boot {
         scheduler.run_reboot_entries();
     }
@@ -292,23 +300,6 @@ async fn listen_metrics(
     }
     tracing::info!(%address, "serving the metrics at http://{address}/metrics");
     Ok(listener)
-}
-
-/// Starts watching the system crontabs' directories, then reads them:
-/// watching first, a file changed while they are first read is reported,
-/// not missed.
-async fn read_system_crontabs(
-    paths: &SystemPaths,
-    euid: u32,
-    zones: &Zones,
-) -> Result<(Option<Watch>, SystemLoad), DaemonError> {
-    let watched = crate::cron::watch::start_watching(paths);
-    let (paths, zones) = (paths.clone(), zones.clone());
-    let loaded = tokio::task::spawn_blocking(move || cron::load_all_system(&paths, euid, &zones))
-        .await
-        .context("reading the system crontabs failed")
-        .map_err(DaemonError::Stopped)?;
-    Ok((watched, loaded))
 }
 
 /// The listening socket: the one the service manager opened, or the

@@ -163,12 +163,24 @@ impl Scheduler {
         }
     }
 
-    /// Replaces every system crontab with `loaded`; system sources not in it
-    /// (removed or refused files) are dropped.
-    pub fn load_system_crontabs(&mut self, load: crate::cron::SystemLoad) {
-        let crate::cron::SystemLoad { loaded, refused } = load;
+    /// Applies a piece of a reading of the system crontabs.
+    pub fn load_system_piece(&mut self, piece: crate::cron::SystemPiece) {
+        match piece {
+            crate::cron::SystemPiece::File { loaded, applied } => {
+                self.load_crontab(loaded);
+                let _ = applied.send(());
+            }
+            crate::cron::SystemPiece::End(end) => self.end_system_reading(end),
+        }
+    }
+
+    /// Ends a reading of the system crontabs whose files were loaded one
+    /// by one: system sources not read (removed or refused files) are
+    /// dropped.
+    pub fn end_system_reading(&mut self, end: crate::cron::SystemEnd) {
+        let crate::cron::SystemEnd { present, refused } = end;
         self.system_refused = refused;
-        let present: HashSet<Source> = loaded.iter().map(|l| l.source.clone()).collect();
+        let present: HashSet<Source> = present.into_iter().collect();
         let gone: Vec<Source> = self
             .cron
             .sources()
@@ -177,9 +189,6 @@ impl Scheduler {
             .collect();
         for source in gone {
             self.drop_source(&source);
-        }
-        for source in loaded {
-            self.load_crontab(source);
         }
         // The parsed files are dropped: their memory goes back to the system.
         sched_runas::release_free_memory();
@@ -334,7 +343,7 @@ impl Scheduler {
                     self.settle_waiters.push(reply);
                 }
             }
-            Event::SystemCrontabs(loaded) => self.load_system_crontabs(loaded),
+            Event::SystemCrontabs(piece) => self.load_system_piece(piece),
             Event::Reconfigure(live) => {
                 self.executor
                     .reconfigure(live.output_limit, live.sendmail.clone());
