@@ -44,7 +44,7 @@ fn main() -> Result<()> {
         entries.div_ceil(PER_FILE),
         files.cron_d.display(),
     );
-    schedd(&files, entries, idle_seconds, starts)?;
+    schedd(&files, entries, idle_seconds, starts, with_policies)?;
     let cron = Path::new("/usr/sbin/cron");
     if with_policies > 0 {
         println!("Debian cron: not measured with policies (it has none)");
@@ -76,17 +76,29 @@ impl Files {
     /// `with_policies` percent of each file's lines (its last ones) come
     /// after SCHED_TIMEOUT, SCHED_RETRY and SCHED_OVERLAP assignments.
     fn write(dir: &Path, entries: usize, with_policies: usize) -> Result<Files> {
-        // Debian cron and schedd refuse files writable by others, and a
-        // tempdir is 0700: cron.d must be readable by the daemons (root).
-        let files = Files {
+        let files = Files::paths(dir);
+        std::fs::create_dir(&files.cron_d)?;
+        std::fs::create_dir(&files.user_crontabs)?;
+        std::fs::write(&files.crontab, "")?;
+        files.write_lines(entries, with_policies, "--id")?;
+        std::fs::set_permissions(&files.crontab, std::fs::Permissions::from_mode(0o644))?;
+        Ok(files)
+    }
+
+    fn paths(dir: &Path) -> Files {
+        Files {
             dir: dir.to_owned(),
             crontab: dir.join("crontab"),
             cron_d: dir.join("cron.d"),
             user_crontabs: dir.join("crontabs"),
-        };
-        std::fs::create_dir(&files.cron_d)?;
-        std::fs::create_dir(&files.user_crontabs)?;
-        std::fs::write(&files.crontab, "")?;
+        }
+    }
+
+    /// Writes the cron.d files, each command with `option` before its
+    /// number (another option of the same length makes every line another
+    /// job of the same size).
+    fn write_lines(&self, entries: usize, with_policies: usize, option: &str) -> Result<()> {
+        let files = self;
         let forms = ["29 2 *", "1 1 *", "4 7 *", "1-7 6 mon"];
         for (number, first) in (0..entries).step_by(PER_FILE).enumerate() {
             let path = files.cron_d.join(format!("bench-{number:03}"));
@@ -100,7 +112,7 @@ impl Files {
                 let (minute, hour) = (i % 60, (i / 60) % 24);
                 writeln!(
                     text,
-                    "{minute} {hour} {} root /usr/local/bin/report --id {i}",
+                    "{minute} {hour} {} root /usr/local/bin/report {option} {i}",
                     forms[i % forms.len()]
                 )?;
             }
@@ -108,8 +120,7 @@ impl Files {
             drop(text);
             std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644))?;
         }
-        std::fs::set_permissions(&files.crontab, std::fs::Permissions::from_mode(0o644))?;
-        Ok(files)
+        Ok(())
     }
 }
 
@@ -134,10 +145,61 @@ fn start_schedd(files: &Files, run: usize) -> Result<(Running, PathBuf)> {
         .arg(&files.crontab)
         .arg("--cron-dir")
         .arg(&files.cron_d)
-        .env("SCHEDD_LOG", "warn")
-        .stderr(Stdio::inherit())
+        .env("SCHEDD_LOG", "info")
+        .stderr(Stdio::from(std::fs::File::create(log_of(files, run))?))
         .spawn()?;
     Ok((Running(child), socket))
+}
+
+/// The daemon's log of start `run`.
+fn log_of(files: &Files, run: usize) -> PathBuf {
+    files.dir.join(format!("schedd-{run}.log"))
+}
+
+/// Rewrites every line with `option` in its command, another job of the
+/// same size (the reload that replaces the most),
+/// and waits until the daemon, told by its watch of cron.d, has read the
+/// files again and added every line: its log then shows `entries` more
+/// lines added, and the reading's end after them.
+fn reload_all(
+    files: &Files,
+    run: usize,
+    entries: usize,
+    with_policies: usize,
+    option: &str,
+) -> Result<()> {
+    let log = log_of(files, run);
+    let added = |text: &str| -> usize {
+        text.lines()
+            .filter(|line| line.contains("crontab loaded"))
+            .filter_map(|line| {
+                line.split("added=")
+                    .nth(1)?
+                    .split(' ')
+                    .next()?
+                    .parse::<usize>()
+                    .ok()
+            })
+            .sum()
+    };
+    let before = added(&std::fs::read_to_string(&log)?);
+    files.write_lines(entries, with_policies, option)?;
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        let text = std::fs::read_to_string(&log)?;
+        let last_is_end = text
+            .lines()
+            .rev()
+            .find(|line| line.contains("crontab loaded") || line.contains("system crontabs read"))
+            .is_some_and(|line| line.contains("system crontabs read"));
+        if added(&text) - before >= entries && last_is_end {
+            return Ok(());
+        }
+        if Instant::now() > deadline {
+            bail!("schedd did not read the rewritten crontabs within 120 s");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
 }
 
 /// Waits until the daemon answers a listing of its next run: it has then
@@ -166,7 +228,13 @@ fn wait_ready(socket: &Path, entries: usize) -> Result<()> {
     }
 }
 
-fn schedd(files: &Files, entries: usize, idle_seconds: usize, starts: usize) -> Result<()> {
+fn schedd(
+    files: &Files,
+    entries: usize,
+    idle_seconds: usize,
+    starts: usize,
+    with_policies: usize,
+) -> Result<()> {
     let mut walls = Vec::new();
     let mut cpus = Vec::new();
     let mut last = None;
@@ -199,6 +267,18 @@ fn schedd(files: &Files, entries: usize, idle_seconds: usize, starts: usize) -> 
         "  resident 2 s after start: {:.1} MiB (peak during the load {:.1} MiB)",
         rss as f64 / 1024.0,
         peak as f64 / 1024.0
+    );
+    // The peak of a reload alone: the kernel's high-water mark is reset
+    // (clear_refs 5), then every line is rewritten as another job.
+    std::fs::write(format!("/proc/{pid}/clear_refs"), "5")?;
+    reload_all(files, starts - 1, entries, with_policies, "--nr")?;
+    let (reloaded_rss, reload_peak) = rss_kib(pid)?;
+    // Back to the lines Debian cron is measured with.
+    reload_all(files, starts - 1, entries, with_policies, "--id")?;
+    println!(
+        "  reload of every line changed: peak {:.1} MiB, resident after {:.1} MiB",
+        reload_peak as f64 / 1024.0,
+        reloaded_rss as f64 / 1024.0
     );
     // tokio's blocking threads (the load ran on one) end after 10 s idle;
     // the measure starts once they are gone, so that every thread counted

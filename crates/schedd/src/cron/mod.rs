@@ -249,24 +249,35 @@ pub fn read_system(
 }
 
 /// [`read_system`] on the blocking pool, each file applied by `apply` (on
-/// the caller's task) while the next is parsed: at most one parsed file
-/// waits. `Err` when the reading thread panicked.
+/// the caller's task) while the next is parsed; a file is handed over only
+/// once the one before is applied, so that at most two parsed files exist
+/// at a time. `Err` when the reading thread panicked.
 pub async fn stream_system<Applied: Future<Output = ()>>(
     paths: &system::SystemPaths,
     daemon_uid: u32,
     zones: &Zones,
     mut apply: impl FnMut(Loaded) -> Applied,
 ) -> Result<SystemEnd, tokio::task::JoinError> {
-    let (sender, mut parsed) = tokio::sync::mpsc::channel(1);
+    type Handover = (Loaded, tokio::sync::oneshot::Sender<()>);
+    let (sender, mut parsed) = tokio::sync::mpsc::channel::<Handover>(1);
     let (paths, zones) = (paths.clone(), zones.clone());
     let reading = tokio::task::spawn_blocking(move || {
+        let mut before_applied: Option<tokio::sync::oneshot::Receiver<()>> = None;
         read_system(&paths, daemon_uid, &zones, |loaded| {
-            // A receiver gone (the daemon stopping) leaves nothing to do.
-            let _ = sender.blocking_send(loaded);
+            // An error is a receiver gone (the daemon stopping): nothing
+            // waits for the rest.
+            if let Some(applied) = before_applied.take() {
+                let _ = applied.blocking_recv();
+            }
+            let (done, applied) = tokio::sync::oneshot::channel();
+            if sender.blocking_send((loaded, done)).is_ok() {
+                before_applied = Some(applied);
+            }
         })
     });
-    while let Some(loaded) = parsed.recv().await {
+    while let Some((loaded, done)) = parsed.recv().await {
         apply(loaded).await;
+        let _ = done.send(());
     }
     reading.await
 }

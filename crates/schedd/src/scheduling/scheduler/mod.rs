@@ -192,6 +192,12 @@ impl Scheduler {
         }
         // The parsed files are dropped: their memory goes back to the system.
         sched_runas::release_free_memory();
+        tracing::info!(
+            files = present.len(),
+            refused = self.system_refused.len(),
+            cron_entries = self.cron.len(),
+            "system crontabs read"
+        );
     }
 
     fn drop_source(&mut self, source: &Source) {
