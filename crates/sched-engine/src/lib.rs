@@ -305,6 +305,13 @@ impl Planner {
         self.slots[first as usize].next()
     }
 
+    /// The entries due at the earliest instant any is ([`next_wake`](Self::next_wake)),
+    /// and that instant, left in the queue: what a wake-up then on time
+    /// would take, for the daemon to make ready ahead.
+    pub fn first_due(&self) -> Option<(Timestamp, Vec<Key>)> {
+        Some((self.next_wake()?, queue::first(&self.heap, &self.slots)))
+    }
+
     /// Looks at the clocks `now`: classifies the wake-up against the last
     /// one, returns the entries due, and moves each entry's next instant on.
     pub fn advance(&mut self, now: Reading) -> Advance {

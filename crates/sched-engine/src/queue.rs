@@ -92,3 +92,27 @@ fn swap(heap: &mut [Key], slots: &mut [Slot], a: usize, b: usize) {
     slots[heap[a] as usize].heap_pos = a as u32;
     slots[heap[b] as usize].heap_pos = b as u32;
 }
+
+/// The keys whose next instant is the earliest, without taking them out:
+/// the heap is walked from the root, below each node as long as it holds
+/// that instant (at most the keys found, and their children, are read).
+pub(crate) fn first(heap: &[Key], slots: &[Slot]) -> Vec<Key> {
+    let Some(&root) = heap.first() else {
+        return Vec::new();
+    };
+    let earliest = slots[root as usize].order();
+    let mut found = Vec::new();
+    let mut stack = vec![0usize];
+    while let Some(pos) = stack.pop() {
+        let Some(&key) = heap.get(pos) else {
+            continue;
+        };
+        if slots[key as usize].order() != earliest {
+            continue;
+        }
+        found.push(key);
+        stack.extend([2 * pos + 1, 2 * pos + 2]);
+    }
+    found.sort_unstable();
+    found
+}

@@ -526,3 +526,44 @@ fn a_slot_is_32_bytes_and_holds_every_instant_from_1900_to_the_end_of_time() {
     assert_eq!(slot.next(), None);
     assert!(!slot.has_next());
 }
+
+/// `first_due` names what an on-time wake-up at the next instant takes,
+/// whatever the heap's shape: played over a day of mixed schedules (many
+/// entries sharing instants, others alone), it equals `advance`'s due
+/// set at every wake-up, and takes nothing out.
+#[test]
+fn first_due_is_what_an_on_time_wake_up_takes() {
+    let schedules = [
+        "* * * * *",
+        "*/5 * * * *",
+        "*/7 * * * *",
+        "0 * * * *",
+        "30 10 * * *",
+        "15,45 * * * *",
+        "*/3 9-17 * * *",
+        "@reboot",
+    ];
+    let entries: Vec<&str> = (0..200)
+        .map(|i| schedules[(i * 7) % schedules.len()])
+        .collect();
+    let mut sim = Sim::new("2026-06-01T00:00:00Z", &entries, utc());
+    let until = at("2026-06-02T00:00:00Z");
+    let mut wakes = 0;
+    while let Some((next, mut keys)) = sim.planner.first_due() {
+        if next > until {
+            break;
+        }
+        assert_eq!(sim.planner.first_due(), Some((next, keys.clone())));
+        sim.move_both(next);
+        let advance = sim.planner.advance(sim.now);
+        assert_eq!(advance.wakeup, Wakeup::Normal);
+        let mut due: Vec<Key> = advance.due.iter().map(|&(key, _)| key).collect();
+        due.sort_unstable();
+        keys.sort_unstable();
+        assert_eq!(keys, due, "at {next}");
+        assert!(advance.due.iter().all(|&(_, at)| at == next));
+        wakes += 1;
+    }
+    // Every minute of the day has a wildcard entry due.
+    assert_eq!(wakes, 24 * 60);
+}

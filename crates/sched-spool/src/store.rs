@@ -79,6 +79,12 @@ pub trait Store: Send {
     /// unstarted run is gone.
     fn unclaim(&mut self, claimed: &[(JobRecord, RunId)]) -> Result<(), SpoolError>;
 
+    /// Gives back the claims of crontab lines' runs that were recorded
+    /// (by [`Store::start_cron_runs`]) but never started: each run is gone,
+    /// as if never claimed, and its occurrence can be claimed again. A run
+    /// that started (has a pid) is left alone.
+    fn unclaim_cron_runs(&mut self, runs: &[RunId]) -> Result<(), SpoolError>;
+
     /// Queues `job` again under its own id (a retry: its attempt, new due
     /// instant and first instant as given).
     fn requeue_job(&mut self, job: &JobRecord) -> Result<(), SpoolError>;

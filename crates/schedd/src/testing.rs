@@ -159,6 +159,16 @@ impl Daemon {
             .unwrap();
     }
 
+    /// The names of the files in the output directory, sorted.
+    pub fn output_files(&self) -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(self._dir.path().join("output"))
+            .unwrap()
+            .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    }
+
     /// Waits until no run is in progress.
     pub async fn settle(&self) {
         let (reply, answer) = oneshot::channel();

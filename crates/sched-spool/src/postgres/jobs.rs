@@ -107,6 +107,10 @@ const UNCLAIM_RUNS: &str = "WITH held AS (
     )
     DELETE FROM schedd.runs WHERE id = ANY($1::bigint[]) AND outcome = 'running' AND pid IS NULL";
 
+/// Deletes crontab lines' runs that never started, and so their claims.
+const UNCLAIM_CRON_RUNS: &str = "DELETE FROM schedd.runs
+    WHERE id = ANY($1::bigint[]) AND kind = 'cron' AND outcome = 'running' AND pid IS NULL";
+
 impl PgSpool {
     pub(crate) fn insert_jobs(&mut self, jobs: &[NewJob]) -> Result<Vec<JobId>, SpoolError> {
         if jobs.is_empty() {
@@ -251,6 +255,19 @@ impl PgSpool {
         self.write(|session| {
             insert_job_rows(session, &rows)?;
             session.execute(UNCLAIM_RUNS, &[&runs])?;
+            Ok(())
+        })
+    }
+
+    /// Deletes the unstarted runs `runs` of crontab lines: their claims
+    /// (the rows' claim keys) go with them.
+    pub(crate) fn unclaim_cron_runs(&mut self, runs: &[RunId]) -> Result<(), SpoolError> {
+        if runs.is_empty() {
+            return Ok(());
+        }
+        let runs: Vec<i64> = runs.iter().map(|run| sql_id(run.0)).collect();
+        self.write(|session| {
+            session.execute(UNCLAIM_CRON_RUNS, &[&runs])?;
             Ok(())
         })
     }

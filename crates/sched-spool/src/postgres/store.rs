@@ -58,6 +58,10 @@ impl Store for PgSpool {
         PgSpool::unclaim(self, claimed)
     }
 
+    fn unclaim_cron_runs(&mut self, runs: &[RunId]) -> Result<(), SpoolError> {
+        PgSpool::unclaim_cron_runs(self, runs)
+    }
+
     fn lose_run(
         &mut self,
         run: RunId,

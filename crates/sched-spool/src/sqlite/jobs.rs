@@ -236,6 +236,24 @@ impl SqliteSpool {
             .map_err(|e| SqliteSpool::error_of(&self.path, e))
     }
 
+    /// Deletes the unstarted runs `runs` of crontab lines, in one
+    /// transaction.
+    pub fn unclaim_cron_runs(&mut self, runs: &[RunId]) -> Result<(), SpoolError> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(|e| SqliteSpool::error_of(&self.path, e))?;
+        for run in runs {
+            tx.prepare_cached(
+                "DELETE FROM runs WHERE id = ?1 AND kind = 'cron' AND outcome = 'running' AND pid IS NULL",
+            )
+            .and_then(|mut delete| delete.execute(params![sql_id(run.0)]))
+            .map_err(|e| SqliteSpool::error_of(&self.path, e))?;
+        }
+        tx.commit()
+            .map_err(|e| SqliteSpool::error_of(&self.path, e))
+    }
+
     /// Records run `run` as lost at `now` with the output it left, and
     /// takes the copy of its job kept since the claim (a job with a
     /// policy), in one transaction: the run as now recorded, and the job.

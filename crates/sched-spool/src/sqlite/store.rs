@@ -57,6 +57,10 @@ impl Store for SqliteSpool {
         SqliteSpool::unclaim(self, claimed)
     }
 
+    fn unclaim_cron_runs(&mut self, runs: &[RunId]) -> Result<(), SpoolError> {
+        SqliteSpool::unclaim_cron_runs(self, runs)
+    }
+
     fn lose_run(
         &mut self,
         run: RunId,

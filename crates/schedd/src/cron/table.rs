@@ -290,6 +290,12 @@ impl CronTable {
         self.planner.next_wake()
     }
 
+    /// The earliest instant an entry is due and the entries due then,
+    /// left due (see [`Planner::first_due`]).
+    pub fn first_due(&self) -> Option<(Timestamp, Vec<Key>)> {
+        self.planner.first_due()
+    }
+
     /// The entries due at a wake-up, with cron's rules for clock changes.
     pub fn advance(&mut self, now: Reading) -> Advance {
         self.planner.advance(now)

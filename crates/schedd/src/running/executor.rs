@@ -173,63 +173,82 @@ impl Executor {
         }
     }
 
-    /// Looks up the owner of `task`, builds its environment and opens its
-    /// output file. A run that cannot start (its owner is gone, the output
-    /// directory refuses) is recorded as failed here, and `None` is
-    /// returned.
+    /// Makes `task` (claimed as run `run`) ready; see [`prepare_all`](Self::prepare_all).
     pub async fn prepare(&self, task: Task, run: RunId) -> Option<Ready> {
-        let kind = kind_label(&task);
-        let uid = task.owner_uid();
-        let expected = task.owner_name().map(str::to_owned);
-        // The owner is the account that stored the job, looked up by name:
-        // a uid given to a new account after the owner's was deleted does
-        // not make the newcomer the owner, and two accounts sharing a uid
-        // are each themselves.
-        let looked_up = tokio::task::spawn_blocking(move || {
-            let owner = expected.as_deref().map(sched_runas::uid_of_name);
-            (sched_runas::resolve_uid(uid), owner, expected)
+        self.prepare_all(vec![(task, run)]).await.pop().flatten()
+    }
+
+    /// Looks up the owners of `tasks`, builds their environments and opens
+    /// their output files; the results are in the order of `tasks`. The
+    /// owners are looked up in one blocking call, each account once: a
+    /// burst of jobs due together waits for one hand-over to a blocking
+    /// thread, not one per job. A run that cannot start (its owner is
+    /// gone, the output directory refuses) is recorded as failed here, and
+    /// is `None`.
+    pub async fn prepare_all(&self, tasks: Vec<(Task, RunId)>) -> Vec<Option<Ready>> {
+        let owners = self
+            .look_up_owners(tasks.iter().map(|(task, _)| task))
+            .await;
+        let mut ready = Vec::with_capacity(tasks.len());
+        for ((task, run), owner) in tasks.into_iter().zip(owners) {
+            let prepared = match owner {
+                Ok(user) => self.prepare_as(task, run, user).await,
+                Err(reason) => {
+                    self.record_failure(run, kind_label(&task), reason, Output::default())
+                        .await;
+                    None
+                }
+            };
+            ready.push(prepared);
+        }
+        ready
+    }
+
+    /// The owner of each of `tasks`, in order, or why it is not run (see
+    /// [`owner`]): looked up in one blocking call, each account once.
+    pub async fn look_up_owners<'a>(
+        &self,
+        tasks: impl Iterator<Item = &'a Task>,
+    ) -> Vec<Result<ResolvedUser, String>> {
+        let wanted: Vec<(u32, Option<String>)> = tasks
+            .map(|task| (task.owner_uid(), task.owner_name().map(str::to_owned)))
+            .collect();
+        let mut accounts: Vec<(u32, Option<String>)> = Vec::new();
+        for account in &wanted {
+            if !accounts.contains(account) {
+                accounts.push(account.clone());
+            }
+        }
+        let looked_up = tokio::task::spawn_blocking({
+            let accounts = accounts.clone();
+            move || {
+                accounts
+                    .iter()
+                    .map(|(uid, name)| owner(*uid, name.as_deref()))
+                    .collect::<Vec<_>>()
+            }
         })
         .await;
-        let (resolved, owner, expected) = match looked_up {
-            Ok(found) => found,
-            Err(join) => {
-                self.record_failure(
-                    run,
-                    kind,
-                    format!("cannot look up user {uid}: {join}"),
-                    Output::default(),
-                )
-                .await;
-                return None;
-            }
-        };
-        let refusal = match (&expected, owner, &resolved) {
-            (None, _, _) => Some(format!(
-                "the owner of uid {uid} is not known (stored before owners' names were kept, and the name could not be recorded): not run; root can remove it"
-            )),
-            (Some(_), Some(Ok(Some(owner_uid))), _) if owner_uid == uid => None,
-            (Some(name), Some(Err(error)), _) => {
-                Some(format!("cannot look up the owner {name}: {error}"))
-            }
-            (Some(name), _, Ok(now)) => Some(format!(
-                "the owner {name} (uid {uid}) no longer exists: uid {uid} is now {}'s; not run",
-                now.name()
-            )),
-            (Some(_), _, Err(error)) => Some(error.to_string()),
-        };
-        if let Some(reason) = refusal {
-            self.record_failure(run, kind, reason, Output::default())
-                .await;
-            return None;
-        }
-        let user = match resolved {
-            Ok(user) => user,
-            Err(error) => {
-                self.record_failure(run, kind, error.to_string(), Output::default())
-                    .await;
-                return None;
-            }
-        };
+        wanted
+            .iter()
+            .map(|account| match &looked_up {
+                Ok(owners) => accounts
+                    .iter()
+                    .position(|known| known == account)
+                    .and_then(|index| owners.get(index))
+                    .cloned()
+                    .unwrap_or_else(|| Err(format!("cannot look up user {}", account.0))),
+                Err(join) => Err(format!("cannot look up user {}: {join}", account.0)),
+            })
+            .collect()
+    }
+
+    /// Builds the environment of `task`, whose owner is `user` (looked up
+    /// with [`look_up_owners`](Self::look_up_owners)), and opens its output
+    /// file. A run that cannot start (the output directory refuses) is
+    /// recorded as failed here, and `None` is returned.
+    pub async fn prepare_as(&self, task: Task, run: RunId, user: ResolvedUser) -> Option<Ready> {
+        let kind = kind_label(&task);
         let (mut env, shell, cwd, umask, stdin_text, mail) = match &task {
             Task::Job(job) => (
                 job_environment(&user, &job.job.env),
@@ -672,6 +691,31 @@ const RECORD_RETRY_MAX: std::time::Duration = std::time::Duration::from_secs(30)
 
 /// The umask of cron jobs: cron's own, which is the system's usual one.
 const CRON_UMASK: u32 = 0o022;
+
+/// The account that owns a job of `uid` stored (or loaded) under the name
+/// `expected`, looked up again: the reason it is not run otherwise. The
+/// owner is the account that stored the job, looked up by name: a uid
+/// given to a new account after the owner's was deleted does not make the
+/// newcomer the owner, and two accounts sharing a uid are each themselves.
+/// Blocking (the system's user database).
+fn owner(uid: u32, expected: Option<&str>) -> Result<ResolvedUser, String> {
+    let Some(name) = expected else {
+        return Err(format!(
+            "the owner of uid {uid} is not known (stored before owners' names were kept, and the name could not be recorded): not run; root can remove it"
+        ));
+    };
+    let resolved = sched_runas::resolve_uid(uid);
+    match (sched_runas::uid_of_name(name), resolved) {
+        (Ok(Some(owner_uid)), Ok(user)) if owner_uid == uid => Ok(user),
+        (Ok(Some(owner_uid)), Err(error)) if owner_uid == uid => Err(error.to_string()),
+        (Err(error), _) => Err(format!("cannot look up the owner {name}: {error}")),
+        (_, Ok(now)) => Err(format!(
+            "the owner {name} (uid {uid}) no longer exists: uid {uid} is now {}'s; not run",
+            now.name()
+        )),
+        (_, Err(error)) => Err(error.to_string()),
+    }
+}
 
 /// A run's kind as the metrics label it.
 fn kind_label(task: &Task) -> &'static str {

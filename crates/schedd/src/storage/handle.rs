@@ -209,6 +209,11 @@ impl SpoolHandle {
         self.call(move |store| store.unclaim(&claims)).await
     }
 
+    /// See [`Store::unclaim_cron_runs`].
+    pub async fn unclaim_cron_runs(&self, runs: Vec<RunId>) -> Result<(), SpoolCallError> {
+        self.call(move |store| store.unclaim_cron_runs(&runs)).await
+    }
+
     /// See [`Store::lose_run`].
     pub async fn lose_run(
         &self,

@@ -20,6 +20,7 @@ use sched_spool::{CronRun, JobId, JobKind, Owner, RunId};
 use tokio::sync::{mpsc, oneshot, watch};
 
 mod controls;
+mod cron_ahead;
 mod failures;
 mod health;
 mod policies;
@@ -73,6 +74,8 @@ pub struct Scheduler {
     refused: strangers::Refused,
     /// The crontab lines paused or skipped on request.
     controls: controls::Controls,
+    /// The runs of crontab lines made ready for their next instant.
+    cron_ahead: cron_ahead::CronAhead,
     /// When each crontab source last changed (by its name), and when the
     /// scheduler started: since when a line is known, for the dead-man
     /// rule when its history is empty.
@@ -110,6 +113,7 @@ impl Scheduler {
             fleet_host: None,
             refused: strangers::Refused::default(),
             controls: controls::Controls::default(),
+            cron_ahead: cron_ahead::CronAhead::default(),
             source_changed: HashMap::new(),
             last_success: HashMap::new(),
             started_at,
@@ -142,6 +146,7 @@ impl Scheduler {
         );
         if changes.added > 0 || changes.removed > 0 {
             self.source_changed(&name, now);
+            self.cron_ahead.crontabs_changed();
             tracing::info!(
                 source = ?source,
                 added = changes.added,
@@ -192,17 +197,27 @@ impl Scheduler {
         }
         // The parsed files are dropped: their memory goes back to the system.
         sched_runas::release_free_memory();
-        tracing::info!(
-            files = present.len(),
-            refused = self.system_refused.len(),
-            cron_entries = self.cron.len(),
-            "system crontabs read"
-        );
+        // Refusals are each logged where they happen; counted here only
+        // when there are some.
+        match self.system_refused.len() {
+            0 => tracing::info!(
+                files = present.len(),
+                cron_entries = self.cron.len(),
+                "system crontabs read"
+            ),
+            refused => tracing::info!(
+                files = present.len(),
+                refused,
+                cron_entries = self.cron.len(),
+                "system crontabs read"
+            ),
+        }
     }
 
     fn drop_source(&mut self, source: &Source) {
         let removed = self.cron.remove_source(source);
         if !removed.is_empty() {
+            self.cron_ahead.crontabs_changed();
             tracing::info!(source = ?source, removed = removed.len(), "crontab unloaded");
         }
         self.forget_entries(removed);
@@ -277,6 +292,7 @@ impl Scheduler {
         // daemon, instead of being lost runs.
         let ready = self.one_shots.take_ready_after(None);
         self.give_back(ready).await;
+        self.give_back_cron_ready().await;
         // Everything due until then was handled, but for occurrences still
         // waiting for their random delay or for a run to end: a downtime
         // starts just before the earliest of them, so that the next daemon
@@ -540,8 +556,9 @@ impl Scheduler {
     }
 
     /// Starts the crontab entries' occurrences `due`, each with what its
-    /// history is to note: their runs are recorded in one transaction,
-    /// then each is started. `manual`: started with `sched run`, on this
+    /// history is to note: those made ready ahead first, in one batch;
+    /// the others' runs are then recorded in one transaction, and they
+    /// start in a second batch. `manual`: started with `sched run`, on this
     /// host only. Returns the runs started.
     async fn start_cron(
         &mut self,
@@ -549,24 +566,43 @@ impl Scheduler {
         now: Timestamp,
         manual: bool,
     ) -> Vec<RunId> {
-        let jobs: Vec<(Arc<CronJob>, Occurrence, Option<String>)> = due
-            .into_iter()
-            .filter_map(|(occurrence, note)| {
-                Some((self.cron.get(occurrence.key)?, occurrence, note))
-            })
-            .collect();
+        let mut made_ready = Vec::new();
+        let mut jobs: Vec<(Arc<CronJob>, Occurrence, Option<String>)> = Vec::new();
+        for (occurrence, note) in due {
+            let Some(job) = self.cron.get(occurrence.key) else {
+                continue;
+            };
+            let made = (!manual)
+                .then(|| self.take_cron_ready(occurrence, &job))
+                .flatten();
+            match made {
+                Some(cron_ahead::Made::Ready(ready)) => {
+                    self.track_cron_run(ready.run, &job, occurrence, note);
+                    made_ready.push(*ready);
+                }
+                // Recorded failed while it was made ready.
+                Some(cron_ahead::Made::Failed) => {}
+                None => jobs.push((job, occurrence, note)),
+            }
+        }
+        let mut started = Vec::new();
+        if !made_ready.is_empty() {
+            started = self.launch_batch(made_ready).await;
+            // Their runs were recorded before the instant: that it was
+            // handled is recorded now (the others' record says it too).
+            if jobs.is_empty()
+                && let Err(error) = self.spool.set_last_handled(now).await
+            {
+                tracing::warn!("cannot record the instant handled: {error}");
+            }
+        }
+        if jobs.is_empty() {
+            return started;
+        }
         let runs: Vec<CronRun> = jobs
             .iter()
-            .map(|(job, occurrence, _)| CronRun {
-                owner_uid: sched_spool::Uid(job.user.uid),
-                owner_name: Some(job.user.name.to_string()),
-                command: job.command.to_string(),
-                origin: job.origin(),
-                due: occurrence.scheduled,
-                attempt: occurrence.attempt,
-                // Each host boots on its own: @reboot is each host's; a
-                // manual run is the host's that was asked.
-                host_local: job.host_local() || job.schedule.is_reboot() || manual,
+            .map(|(job, occurrence, _)| {
+                Self::cron_run(job, occurrence.scheduled, occurrence.attempt, manual)
             })
             .collect();
         let ids = match self.spool.start_cron_runs(runs, now).await {
@@ -582,10 +618,10 @@ impl Scheduler {
                         "cannot record cron runs; they are skipped: {error}"
                     );
                 }
-                return Vec::new();
+                return started;
             }
         };
-        let mut ready = Vec::with_capacity(jobs.len());
+        let mut tasks = Vec::with_capacity(jobs.len());
         for ((job, occurrence, note), run) in jobs.into_iter().zip(ids) {
             // Claimed already: another host of the fleet runs it (or ran
             // it while this one was down). It must not start here too.
@@ -593,18 +629,19 @@ impl Scheduler {
                 tracing::debug!(origin = %job.origin(), scheduled = %occurrence.scheduled, attempt = occurrence.attempt, "claimed by another host");
                 continue;
             };
-            let info = self.cron_run_info(&job, occurrence);
-            self.tracking.cron_runs.insert(run, info);
-            if let Some(note) = note {
-                self.executor.running.note(run, note);
-            }
+            self.track_cron_run(run, &job, occurrence, note);
             let task = Task::Cron {
                 job,
                 scheduled: occurrence.scheduled,
                 attempt: occurrence.attempt,
                 manual,
             };
-            match self.executor.prepare(task, run).await {
+            tasks.push((task, run));
+        }
+        let runs: Vec<RunId> = tasks.iter().map(|&(_, run)| run).collect();
+        let mut ready = Vec::with_capacity(tasks.len());
+        for (run, prepared) in runs.into_iter().zip(self.executor.prepare_all(tasks).await) {
+            match prepared {
                 Some(prepared) => ready.push(prepared),
                 // Recorded as failed by the executor; not retried (nothing
                 // a retry does would find the owner or the disk again).
@@ -615,7 +652,24 @@ impl Scheduler {
             }
         }
         // Started in one batch, once all are ready.
-        self.launch_batch(ready).await
+        started.extend(self.launch_batch(ready).await);
+        started
+    }
+
+    /// Tracks run `run` of `job`'s `occurrence`, about to start, with the
+    /// note its history is to keep.
+    fn track_cron_run(
+        &mut self,
+        run: RunId,
+        job: &Arc<CronJob>,
+        occurrence: Occurrence,
+        note: Option<String>,
+    ) {
+        let info = self.cron_run_info(job, occurrence);
+        self.tracking.cron_runs.insert(run, info);
+        if let Some(note) = note {
+            self.executor.running.note(run, note);
+        }
     }
 
     /// Moves the mock clock to `to`, stopping at each instant something is
@@ -640,6 +694,7 @@ impl Scheduler {
         [
             self.one_shots.next_wake(now),
             self.cron.next_wake(),
+            self.cron_ahead_wake(now),
             self.tracking.next_wake(now, self.clock.monotonic()),
         ]
         .into_iter()
@@ -670,6 +725,7 @@ impl Scheduler {
         self.launch_ready_due(self.clock.now().max(now)).await;
         self.start_due_cron().await;
         self.start_policy_due(now).await;
+        self.make_cron_ready(self.clock.now().max(now)).await;
         let Some(job) = self.one_shots.batch_turn(now) else {
             return;
         };
@@ -773,10 +829,21 @@ impl Scheduler {
     /// and makes each ready to start at its instant.
     async fn arm(&mut self, due: &[(Timestamp, u64)], now: Timestamp) {
         let claimed = self.claim(due, JobKind::At, now).await;
-        for (job, run) in self.refuse_strangers(claimed, now).await {
-            let (instant, id) = (job.job.due, job.id);
-            let record = job.clone();
-            if let Some(ready) = self.executor.prepare(Task::Job(job), run).await {
+        let claimed = self.refuse_strangers(claimed, now).await;
+        let records: Vec<_> = claimed
+            .iter()
+            .map(|(job, run)| (job.clone(), *run))
+            .collect();
+        let tasks = claimed
+            .into_iter()
+            .map(|(job, run)| (Task::Job(job), run))
+            .collect();
+        for ((record, run), prepared) in records
+            .into_iter()
+            .zip(self.executor.prepare_all(tasks).await)
+        {
+            if let Some(ready) = prepared {
+                let (instant, id) = (record.job.due, record.id);
                 self.prepared.insert(run, ready);
                 self.track_job_run(run, record);
                 self.one_shots.made_ready(instant, run.0, id.0);
@@ -825,7 +892,7 @@ impl Scheduler {
     /// Claims the jobs `due` (due instant, id) in one spool transaction and
     /// starts each.
     async fn start(&mut self, due: &[(Timestamp, u64)], kind: JobKind, now: Timestamp) {
-        let mut ready = Vec::new();
+        let mut tasks = Vec::new();
         let claimed = self.claim(due, kind, now).await;
         for (job, run) in self.refuse_strangers(claimed, now).await {
             let policy = self.job_policy(&job);
@@ -858,7 +925,12 @@ impl Scheduler {
                 continue;
             }
             self.track_job_run(run, job.clone());
-            match self.executor.prepare(Task::Job(job), run).await {
+            tasks.push((Task::Job(job), run));
+        }
+        let runs: Vec<RunId> = tasks.iter().map(|&(_, run)| run).collect();
+        let mut ready = Vec::with_capacity(tasks.len());
+        for (run, prepared) in runs.into_iter().zip(self.executor.prepare_all(tasks).await) {
+            match prepared {
                 Some(prepared) => ready.push(prepared),
                 None => {
                     self.tracking.job_runs.remove(&run);
