@@ -85,6 +85,12 @@ pub trait Store: Send {
     /// that started (has a pid) is left alone.
     fn unclaim_cron_runs(&mut self, runs: &[RunId]) -> Result<(), SpoolError>;
 
+    /// Deletes this host's unstarted runs of crontab lines due after the
+    /// last instant it handled: runs made ready ahead of an instant the
+    /// daemon never reached (it died first). Their occurrences were not
+    /// lost but missed, for the catch-up to decide. Returns their ids.
+    fn drop_unreached_cron_runs(&mut self) -> Result<Vec<RunId>, SpoolError>;
+
     /// Queues `job` again under its own id (a retry: its attempt, new due
     /// instant and first instant as given).
     fn requeue_job(&mut self, job: &JobRecord) -> Result<(), SpoolError>;

@@ -140,6 +140,14 @@ const RUNS_IN_PROGRESS: &str = concat!(
 
 /// Runs recorded as running by this host: by this node, or by one of the
 /// host's nodes that are gone (a daemon that ran here before).
+/// Deletes this host's unstarted crontab runs due after its last instant
+/// handled.
+const DROP_UNREACHED_CRON_RUNS: &str = "DELETE FROM schedd.runs
+    WHERE kind = 'cron' AND outcome = 'running' AND pid IS NULL
+      AND node IN (SELECT id FROM schedd.nodes WHERE host = $1 AND (gone OR id = $2))
+      AND due > (SELECT value::bigint FROM schedd.state WHERE key = $3)
+    RETURNING id";
+
 const RUNNING_RUNS: &str = "SELECT id FROM schedd.runs
     WHERE outcome = 'running'
       AND node IN (SELECT id FROM schedd.nodes WHERE host = $1 AND (gone OR id = $2))
@@ -464,6 +472,19 @@ impl PgSpool {
         self.with(|session| {
             let rows = session.query(RUNS_IN_PROGRESS, &[&uid, &any_name, &name])?;
             rows.iter().map(|row| rows::run(&self.path, row)).collect()
+        })
+    }
+
+    pub(crate) fn drop_unreached_cron_runs(&mut self) -> Result<Vec<RunId>, SpoolError> {
+        let key = self.handled_key();
+        self.write(|session| {
+            let rows = session.query(
+                DROP_UNREACHED_CRON_RUNS,
+                &[&self.options.host, &self.node, &key],
+            )?;
+            rows.iter()
+                .map(|row| Ok(RunId(row.try_get::<_, i64>(0)? as u64)))
+                .collect()
         })
     }
 

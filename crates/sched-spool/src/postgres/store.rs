@@ -62,6 +62,10 @@ impl Store for PgSpool {
         PgSpool::unclaim_cron_runs(self, runs)
     }
 
+    fn drop_unreached_cron_runs(&mut self) -> Result<Vec<RunId>, SpoolError> {
+        PgSpool::drop_unreached_cron_runs(self)
+    }
+
     fn lose_run(
         &mut self,
         run: RunId,

@@ -200,6 +200,24 @@ impl SqliteSpool {
             .and_then(from_micros))
     }
 
+    /// Deletes the unstarted crontab runs due after the last instant
+    /// handled (runs made ready ahead of an instant never reached).
+    pub fn drop_unreached_cron_runs(&mut self) -> Result<Vec<RunId>, SpoolError> {
+        let mut statement = self
+            .conn
+            .prepare(
+                "DELETE FROM runs WHERE kind = 'cron' AND outcome = 'running' AND pid IS NULL
+                   AND due > (SELECT CAST(value AS INTEGER) FROM state WHERE key = ?1)
+                 RETURNING id",
+            )
+            .map_err(|e| self.error(e))?;
+        let ids: Vec<i64> = statement
+            .query_map(params![HANDLED_KEY], |row| row.get(0))
+            .and_then(|rows| rows.collect())
+            .map_err(|e| SqliteSpool::error_of(&self.path, e))?;
+        Ok(ids.into_iter().map(|id| RunId(id as u64)).collect())
+    }
+
     /// Notes `at` as the last instant the daemon fully handled (at a clean
     /// stop).
     pub fn set_last_handled(&mut self, at: Timestamp) -> Result<(), SpoolError> {

@@ -61,6 +61,10 @@ impl Store for SqliteSpool {
         SqliteSpool::unclaim_cron_runs(self, runs)
     }
 
+    fn drop_unreached_cron_runs(&mut self) -> Result<Vec<RunId>, SpoolError> {
+        SqliteSpool::drop_unreached_cron_runs(self)
+    }
+
     fn lose_run(
         &mut self,
         run: RunId,

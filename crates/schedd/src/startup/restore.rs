@@ -103,6 +103,21 @@ pub(super) async fn recover_lost_runs(
     metrics: &crate::metrics::Metrics,
 ) -> Result<Vec<RunRecord>, DaemonError> {
     let now = clock.now();
+    // Made ready for an instant the previous daemon never reached: not
+    // lost (they never started) but missed, as the catch-up finds them.
+    let unreached = spool.drop_unreached_cron_runs().await?;
+    for &run in &unreached {
+        let path = output::path(output_dir, run);
+        output::remove(&path)
+            .with_context(|| format!("cannot remove {}", path.display()))
+            .map_err(DaemonError::Files)?;
+    }
+    if !unreached.is_empty() {
+        tracing::info!(
+            runs = unreached.len(),
+            "crontab runs made ready for an instant the previous daemon did not reach are dropped"
+        );
+    }
     let lost = spool.running_runs().await?;
     let mut cron_runs = Vec::new();
     for run in lost {
@@ -184,5 +199,58 @@ mod tests {
             "recorded, then removed"
         );
         assert!(spool.running_runs().await.unwrap().is_empty());
+    }
+
+    /// A crontab run made ready ahead of an instant the daemon never
+    /// reached (due after the last instant handled, never started) is
+    /// dropped with its output file; one claimed at its instant and not
+    /// started is lost, as before.
+    #[tokio::test]
+    async fn a_run_made_ready_for_an_instant_never_reached_is_dropped_not_lost() {
+        let dir = tempfile::tempdir().unwrap();
+        let output_dir = dir.path().join("output");
+        std::fs::create_dir(&output_dir).unwrap();
+        let mut store = SqliteSpool::open(&dir.path().join("spool.db")).unwrap();
+        let instant: jiff::Timestamp = "2026-03-01T12:00:00Z".parse().unwrap();
+        let run_of = |due| sched_spool::CronRun {
+            owner_uid: Uid(1000),
+            owner_name: Some("alice".to_owned()),
+            command: "make".to_owned(),
+            origin: "crontab of alice:1".to_owned(),
+            due,
+            attempt: 1,
+            host_local: false,
+        };
+        // Claimed at its instant (handled then), not started.
+        let claimed = store.start_cron_runs(&[run_of(instant)], instant).unwrap()[0].unwrap();
+        // Made ready 200 ms ahead of the next minute (handled: then).
+        let next = instant + jiff::SignedDuration::from_mins(1);
+        let ahead = store
+            .start_cron_runs(
+                &[run_of(next)],
+                next - jiff::SignedDuration::from_millis(200),
+            )
+            .unwrap()[0]
+            .unwrap();
+        for run in [claimed, ahead] {
+            drop(output::create(&output_dir, run).unwrap());
+        }
+        let (spool, _ended) = SpoolHandle::start(Box::new(store)).unwrap();
+        let later = instant + jiff::SignedDuration::from_hours(1);
+        recover_lost_runs(
+            &spool,
+            &Clock::mock(later),
+            &output_dir,
+            1024,
+            &Policy::default(),
+            &crate::metrics::Metrics::new(later),
+        )
+        .await
+        .unwrap();
+        let runs = spool.runs(Owner::Any, None, 10).await.unwrap();
+        assert_eq!(runs.len(), 1, "{runs:?}");
+        assert_eq!((runs[0].id, &runs[0].outcome), (claimed, &Outcome::Lost));
+        assert!(spool.running_runs().await.unwrap().is_empty());
+        assert_eq!(std::fs::read_dir(&output_dir).unwrap().count(), 0);
     }
 }

@@ -214,6 +214,11 @@ impl SpoolHandle {
         self.call(move |store| store.unclaim_cron_runs(&runs)).await
     }
 
+    /// See [`Store::drop_unreached_cron_runs`].
+    pub async fn drop_unreached_cron_runs(&self) -> Result<Vec<RunId>, SpoolCallError> {
+        self.call(|store| store.drop_unreached_cron_runs()).await
+    }
+
     /// See [`Store::lose_run`].
     pub async fn lose_run(
         &self,

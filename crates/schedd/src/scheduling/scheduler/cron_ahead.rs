@@ -12,6 +12,13 @@
 //! line was paused, removed or edited, the clock was set back, a run of
 //! the line still runs) is given back: its run is deleted unstarted, so
 //! that its occurrence can be claimed again, and its output file removed.
+//! A daemon that dies before the instant leaves its runs unstarted and
+//! due after the last instant it handled: the next one drops them
+//! (`Store::drop_unreached_cron_runs`), and its catch-up finds the
+//! occurrences missed, not lost.
+//!
+//! Only with a spool of the host's own: in a fleet a line is claimed at
+//! its instant, so that another host runs what this one cannot.
 
 use std::collections::HashMap;
 
@@ -61,6 +68,9 @@ impl Scheduler {
     /// When the scheduler must wake to make the next instant's crontab
     /// runs ready, if that is still to be done.
     pub(super) fn cron_ahead_wake(&self, now: Timestamp) -> Option<Timestamp> {
+        if self.fleet_host.is_some() {
+            return None;
+        }
         let due = self.cron.next_wake()?;
         if due <= now || (self.cron_ahead.at == Some(due) && !self.cron_ahead.stale) {
             return None;
@@ -86,6 +96,13 @@ impl Scheduler {
         let Some((due, keys)) = next else {
             return;
         };
+        // In a fleet the claim at the instant is what makes another host
+        // run an occurrence this one cannot: claimed 200 ms ahead, a
+        // crash, stall or clock step of this host meanwhile would lose it
+        // for every host.
+        if self.fleet_host.is_some() {
+            return;
+        }
         if due <= now || due > later(now, ARM_AHEAD) || self.cron_ahead.at == Some(due) {
             return;
         }

@@ -567,6 +567,7 @@ impl Scheduler {
         manual: bool,
     ) -> Vec<RunId> {
         let mut made_ready = Vec::new();
+        let mut made_ahead = false;
         let mut jobs: Vec<(Arc<CronJob>, Occurrence, Option<String>)> = Vec::new();
         for (occurrence, note) in due {
             let Some(job) = self.cron.get(occurrence.key) else {
@@ -575,6 +576,7 @@ impl Scheduler {
             let made = (!manual)
                 .then(|| self.take_cron_ready(occurrence, &job))
                 .flatten();
+            made_ahead |= made.is_some();
             match made {
                 Some(cron_ahead::Made::Ready(ready)) => {
                     self.track_cron_run(ready.run, &job, occurrence, note);
@@ -588,13 +590,14 @@ impl Scheduler {
         let mut started = Vec::new();
         if !made_ready.is_empty() {
             started = self.launch_batch(made_ready).await;
-            // Their runs were recorded before the instant: that it was
-            // handled is recorded now (the others' record says it too).
-            if jobs.is_empty()
-                && let Err(error) = self.spool.set_last_handled(now).await
-            {
-                tracing::warn!("cannot record the instant handled: {error}");
-            }
+        }
+        // Their runs were recorded before the instant: that it was handled
+        // is recorded now (the others' record says it too).
+        if made_ahead
+            && jobs.is_empty()
+            && let Err(error) = self.spool.set_last_handled(now).await
+        {
+            tracing::warn!("cannot record the instant handled: {error}");
         }
         if jobs.is_empty() {
             return started;
