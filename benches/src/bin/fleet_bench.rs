@@ -161,7 +161,7 @@ fn claims(admin: &str, jobs: usize, nodes: usize) -> Result<()> {
                         let claimed = spool.claim(batch, due)?;
                         let started: Vec<_> =
                             claimed.iter().map(|(_, run)| (*run, 1, due)).collect();
-                        spool.set_started(&started)?;
+                        spool.set_started(&started, None)?;
                         for (job, run) in &claimed {
                             spool.finish_run(*run, due, &Outcome::Exited(0), &Output::default())?;
                             mine.push(job.id);

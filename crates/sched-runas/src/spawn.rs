@@ -191,6 +191,9 @@ const CHILD_PRIORITY: i32 = 1;
 thread_local! {
     /// Whether this thread is a preferred starting thread.
     static PREFERRED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    /// The CPUs a preferred starting thread could run on before it was
+    /// kept to one: what its children get back once ordinary.
+    static STARTER_CPUS: std::cell::Cell<Option<libc::cpu_set_t>> = const { std::cell::Cell::new(None) };
 }
 
 /// Gives the calling thread, the one that starts jobs with [`spawn`],
@@ -215,6 +218,23 @@ pub fn prefer_starting_thread() -> io::Result<()> {
     if unsafe { libc::sched_setscheduler(0, libc::SCHED_FIFO, &param) } != 0 {
         return Err(io::Error::last_os_error());
     }
+    // Kept to one CPU, where each child waits for its exec: the exec wakes
+    // the starter there, above the child, so the child is preempted before
+    // its program's first instruction. The kernel places a woken real-time
+    // task on another CPU when it can (and a child kept to one CPU makes it
+    // look for one); an idle virtual CPU can then take milliseconds to run
+    // it, while the job's code runs real-time on its own.
+    let cpus = thread_cpus();
+    let here = current_cpu_set();
+    // SAFETY: sched_setaffinity on the calling thread with a valid set.
+    if unsafe { libc::sched_setaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &here) } != 0 {
+        let error = io::Error::last_os_error();
+        let param = libc::sched_param { sched_priority: 0 };
+        // SAFETY: as above; back to an ordinary thread.
+        unsafe { libc::sched_setscheduler(0, libc::SCHED_OTHER, &param) };
+        return Err(error);
+    }
+    STARTER_CPUS.with(|saved| saved.set(cpus));
     PREFERRED.with(|preferred| preferred.set(true));
     Ok(())
 }
@@ -226,6 +246,42 @@ fn leave_real_time(pid: libc::pid_t) {
     // SAFETY: sched_setscheduler on an integer pid with a valid param. A
     // failure means the process is gone.
     unsafe { libc::sched_setscheduler(pid, libc::SCHED_OTHER, &param) };
+}
+
+/// A CPU set with no CPU.
+fn empty_cpu_set() -> libc::cpu_set_t {
+    // SAFETY: cpu_set_t is a plain bit array; all zeroes is the empty set.
+    unsafe { std::mem::zeroed() }
+}
+
+/// The set of the one CPU the calling thread runs on now (all of them if
+/// that cannot be told).
+fn current_cpu_set() -> libc::cpu_set_t {
+    // SAFETY: sched_getcpu has no arguments.
+    let cpu = unsafe { libc::sched_getcpu() };
+    if cpu < 0 {
+        return thread_cpus().unwrap_or_else(empty_cpu_set);
+    }
+    let mut set = empty_cpu_set();
+    // SAFETY: CPU_SET on a set we own, with a CPU number the kernel gave.
+    unsafe { libc::CPU_SET(cpu as usize, &mut set) };
+    set
+}
+
+/// The CPUs the calling thread may run on.
+fn thread_cpus() -> Option<libc::cpu_set_t> {
+    let mut set = empty_cpu_set();
+    // SAFETY: sched_getaffinity on the calling thread into a set we own.
+    let got =
+        unsafe { libc::sched_getaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &mut set) };
+    (got == 0).then_some(set)
+}
+
+/// Lets process `pid` run on `cpus`.
+fn set_cpus(pid: libc::pid_t, cpus: &libc::cpu_set_t) {
+    // SAFETY: sched_setaffinity on an integer pid with a valid set. A
+    // failure means the process is gone.
+    unsafe { libc::sched_setaffinity(pid, std::mem::size_of::<libc::cpu_set_t>(), cpus) };
 }
 
 /// The top of `stack` (stacks grow down), aligned to 16 bytes.
@@ -246,6 +302,9 @@ struct Shared<'a> {
     /// Whether the child runs real-time (a preferred starter's), and must
     /// go below the starter before it execs.
     preferred: bool,
+    /// A preferred starter's child runs on the starter's one CPU until the
+    /// starter has made it ordinary (see [`prefer_starting_thread`]).
+    starter_cpu: libc::cpu_set_t,
     /// The errno of the step that failed in the child; 0 when it exec'd.
     failed: AtomicI32,
 }
@@ -299,10 +358,22 @@ pub fn spawn(job: JobCommand<'_>) -> Result<Spawned, RunAsError> {
         output: output.as_raw_fd(),
         failed: AtomicI32::new(0),
         preferred,
+        starter_cpu: if preferred {
+            current_cpu_set()
+        } else {
+            empty_cpu_set()
+        },
+    };
+    // What the child gets back once ordinary: the CPUs the starter had.
+    let starter_cpus = if preferred {
+        STARTER_CPUS.with(std::cell::Cell::get)
+    } else {
+        None
     };
     let mut stack = vec![0u8; STACK_SIZE];
     // SAFETY: `child_main` makes only the calls `ChildPlan::enter` lists
-    // plus sigaction, dup3, fcntl, sched_setscheduler and execve, on
+    // plus sigaction, dup3, fcntl, sched_setaffinity, sched_setscheduler
+    // and execve, on
     // `shared`, which lives on this frame until the clone returns.
     let (pid, pidfd) = unsafe {
         clone_vfork(
@@ -333,6 +404,9 @@ pub fn spawn(job: JobCommand<'_>) -> Result<Spawned, RunAsError> {
         0 => {
             if preferred {
                 leave_real_time(pid);
+                if let Some(cpus) = &starter_cpus {
+                    set_cpus(pid, cpus);
+                }
             }
             Ok(spawned)
         }
@@ -387,8 +461,18 @@ impl Shared<'_> {
         self.standard_streams()?;
         self.plan.enter()?;
         if self.preferred {
-            // Below the starter, which the exec wakes: it preempts this
-            // process at once and makes it an ordinary one.
+            // On the starter's CPU, below the starter, which the exec wakes:
+            // it preempts this process at once and makes it an ordinary
+            // one. SAFETY: a system call on the calling process with a
+            // valid set; a failure leaves the child free to run anywhere.
+            unsafe {
+                libc::syscall(
+                    libc::SYS_sched_setaffinity,
+                    0,
+                    std::mem::size_of::<libc::cpu_set_t>(),
+                    &raw const self.starter_cpu,
+                )
+            };
             let param = libc::sched_param {
                 sched_priority: CHILD_PRIORITY,
             };

@@ -449,8 +449,16 @@ fn as_root_jobs_started_by_a_real_time_starter_run_as_ordinary_processes_with_th
     }
     let me = resolve_uid(current_euid()).unwrap();
     // On a thread of its own: the priority is the thread's.
-    let (ours, outputs) = std::thread::spawn(move || {
+    let (ours, cpus, outputs) = std::thread::spawn(move || {
+        let cpus = cpus_allowed();
         sched_runas::prefer_starting_thread().unwrap();
+        // The starter is kept to one CPU; its jobs get back all it had.
+        assert_eq!(
+            cpus_allowed().split([',', '-']).count(),
+            1,
+            "{}",
+            cpus_allowed()
+        );
         let ours = thread_stat_field(NICE);
         assert_eq!(thread_stat_field(POLICY), libc::SCHED_FIFO);
         let dir = tempfile::tempdir().unwrap();
@@ -459,7 +467,7 @@ fn as_root_jobs_started_by_a_real_time_starter_run_as_ordinary_processes_with_th
                 run_nice(
                     Way::Spawn,
                     &me,
-                    "cut -d' ' -f19,41 /proc/$$/stat",
+                    "cut -d' ' -f19,41 /proc/$$/stat; grep Cpus_allowed_list /proc/$$/status",
                     &[],
                     dir.path(),
                     0o022,
@@ -467,13 +475,28 @@ fn as_root_jobs_started_by_a_real_time_starter_run_as_ordinary_processes_with_th
                 )
             })
             .collect();
-        (ours, outputs)
+        (ours, cpus, outputs)
     })
     .join()
     .unwrap();
     for (status, output) in outputs {
         assert_eq!(status.unwrap(), 0, "{output}");
-        // Niceness ours + 3, policy SCHED_OTHER (0).
-        assert_eq!(output, format!("{} 0\n", (ours + 3).min(19)));
+        // Niceness ours + 3, policy SCHED_OTHER (0), the starter's CPUs
+        // before it was kept to one.
+        assert_eq!(
+            output,
+            format!("{} 0\nCpus_allowed_list:\t{cpus}\n", (ours + 3).min(19))
+        );
     }
+}
+
+/// The calling thread's `Cpus_allowed_list`.
+fn cpus_allowed() -> String {
+    std::fs::read_to_string("/proc/thread-self/status")
+        .unwrap()
+        .lines()
+        .find_map(|line| line.strip_prefix("Cpus_allowed_list:"))
+        .unwrap()
+        .trim()
+        .to_owned()
 }

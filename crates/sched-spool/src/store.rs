@@ -97,8 +97,15 @@ pub trait Store: Send {
 
     // Runs.
 
-    /// Records the pid and start instant of runs just started.
-    fn set_started(&mut self, started: &[(RunId, u32, Timestamp)]) -> Result<(), SpoolError>;
+    /// Records the pid and start instant of runs just started, and
+    /// `handled`, if given, as the last instant fully handled, in one
+    /// transaction (crontab runs made ready ahead were recorded before
+    /// their instant: it is handled once they started).
+    fn set_started(
+        &mut self,
+        started: &[(RunId, u32, Timestamp)],
+        handled: Option<Timestamp>,
+    ) -> Result<(), SpoolError>;
 
     /// Claims and records runs of crontab lines started at `now`, and
     /// `now` as the last instant the daemon fully handled. A run gets its

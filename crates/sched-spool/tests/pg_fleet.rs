@@ -328,7 +328,7 @@ fn each_hosts_history_of_its_own_line_is_kept_to_its_length() {
                 .start_cron_runs(&[cron_run("/etc/crontab:1", due, true)], due)
                 .unwrap()[0]
                 .unwrap();
-            spool.set_started(&[(id, 7, due)]).unwrap();
+            spool.set_started(&[(id, 7, due)], None).unwrap();
             spool
                 .finish_run(id, due, &Outcome::Exited(0), &Output::default())
                 .unwrap();

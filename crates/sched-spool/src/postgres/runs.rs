@@ -173,15 +173,23 @@ impl PgSpool {
     pub(crate) fn set_started(
         &mut self,
         started: &[(RunId, u32, Timestamp)],
+        handled: Option<Timestamp>,
     ) -> Result<(), SpoolError> {
-        if started.is_empty() {
+        if started.is_empty() && handled.is_none() {
             return Ok(());
         }
+        let key = self.handled_key();
         let ids: Vec<i64> = started.iter().map(|(run, _, _)| sql_id(run.0)).collect();
         let pids: Vec<i64> = started.iter().map(|(_, pid, _)| i64::from(*pid)).collect();
         let ats: Vec<i64> = started.iter().map(|(_, _, at)| to_micros(*at)).collect();
         self.write(|session| {
             session.execute(SET_STARTED, &[&ids, &pids, &ats])?;
+            if let Some(handled) = handled {
+                session.execute(
+                    super::crontabs::SET_STATE,
+                    &[&key, &to_micros(handled).to_string()],
+                )?;
+            }
             Ok(())
         })
     }

@@ -107,8 +107,12 @@ impl Store for PgSpool {
         PgSpool::cron_retries(self)
     }
 
-    fn set_started(&mut self, started: &[(RunId, u32, Timestamp)]) -> Result<(), SpoolError> {
-        PgSpool::set_started(self, started)
+    fn set_started(
+        &mut self,
+        started: &[(RunId, u32, Timestamp)],
+        handled: Option<Timestamp>,
+    ) -> Result<(), SpoolError> {
+        PgSpool::set_started(self, started, handled)
     }
 
     fn start_cron_runs(

@@ -18,8 +18,13 @@ const RUN_COLUMNS: &str = "id, job_id, kind, owner_uid, command, due, started, f
 
 impl SqliteSpool {
     /// Records the pid of each started run and the instant its process
-    /// started (a claim comes a little before it), in one transaction.
-    pub fn set_started(&mut self, started: &[(RunId, u32, Timestamp)]) -> Result<(), SpoolError> {
+    /// started (a claim comes a little before it), and `handled` as the
+    /// last instant handled, in one transaction.
+    pub fn set_started(
+        &mut self,
+        started: &[(RunId, u32, Timestamp)],
+        handled: Option<Timestamp>,
+    ) -> Result<(), SpoolError> {
         let tx = self
             .conn
             .transaction()
@@ -28,6 +33,9 @@ impl SqliteSpool {
             tx.prepare_cached("UPDATE runs SET pid = ?2, started = ?3 WHERE id = ?1")
                 .and_then(|mut update| update.execute(params![sql_id(run.0), pid, to_micros(at)]))
                 .map_err(|e| SqliteSpool::error_of(&self.path, e))?;
+        }
+        if let Some(handled) = handled {
+            note_handled(&tx, handled).map_err(|e| SqliteSpool::error_of(&self.path, e))?;
         }
         tx.commit()
             .map_err(|e| SqliteSpool::error_of(&self.path, e))

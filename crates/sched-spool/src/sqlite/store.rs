@@ -106,8 +106,12 @@ impl Store for SqliteSpool {
         SqliteSpool::cron_retries(self)
     }
 
-    fn set_started(&mut self, started: &[(RunId, u32, Timestamp)]) -> Result<(), SpoolError> {
-        SqliteSpool::set_started(self, started)
+    fn set_started(
+        &mut self,
+        started: &[(RunId, u32, Timestamp)],
+        handled: Option<Timestamp>,
+    ) -> Result<(), SpoolError> {
+        SqliteSpool::set_started(self, started, handled)
     }
 
     fn start_cron_runs(

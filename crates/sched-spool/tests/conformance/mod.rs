@@ -42,6 +42,7 @@ macro_rules! suite {
             occurrences_that_did_not_run_are_in_the_history_with_their_reason,
             a_timed_out_run_keeps_both_instants_and_how_it_ended,
             the_last_instant_handled_survives_reopening,
+            runs_made_ready_ahead_are_given_back_or_dropped_when_never_reached,
             cron_retries_are_kept_replaced_dropped_and_survive_reopening,
             a_lost_run_gives_back_its_job_when_the_job_has_a_policy,
             entry_controls_are_kept_replaced_removed_and_survive_reopening,
@@ -245,7 +246,7 @@ pub fn a_claim_consumes_the_job_and_records_a_running_run_once(backend: &dyn Bac
         store.runs(Owner::Any, None, 10).unwrap().is_empty(),
         "a claimed run is listed once it has started"
     );
-    store.set_started(&[(run, 4242, launched)]).unwrap();
+    store.set_started(&[(run, 4242, launched)], None).unwrap();
     assert_eq!(
         store
             .runs_in_progress(Owner::Uid(Uid(1000)))
@@ -376,7 +377,7 @@ pub fn a_note_is_kept_on_a_run_that_did_not_fail(backend: &dyn Backend) {
         due,
     );
     store
-        .set_started(&[(ids[0], 7, due), (ids[1], 8, due)])
+        .set_started(&[(ids[0], 7, due), (ids[1], 8, due)], None)
         .unwrap();
     let end = instant("2026-01-01T10:00:01Z");
     store
@@ -422,7 +423,7 @@ pub fn cron_runs_are_recorded_with_their_origin_and_listed_by_owner(backend: &dy
     );
     assert_eq!(ids.len(), 2);
     assert!(ids[0] < ids[1]);
-    store.set_started(&[(ids[0], 77, due)]).unwrap();
+    store.set_started(&[(ids[0], 77, due)], None).unwrap();
     store
         .finish_run(
             ids[0],
@@ -462,7 +463,7 @@ pub fn only_the_newest_finished_runs_of_each_crontab_entry_are_kept(backend: &dy
     let run_of = |store: &mut Box<dyn Store>, origin: &str, minute: i64| {
         let due = instant("2026-01-01T10:00:00Z") + jiff::SignedDuration::from_mins(minute);
         let ids = start_all(&mut **store, &[cron_run(origin, due)], due);
-        store.set_started(&[(ids[0], 77, due)]).unwrap();
+        store.set_started(&[(ids[0], 77, due)], None).unwrap();
         ids[0]
     };
     // One entry runs five times; another once; a run still going is kept
@@ -693,7 +694,9 @@ pub fn a_retried_job_is_pending_again_under_its_id_with_its_attempt(backend: &dy
     // The retry's run is attempt 2 of the occurrence due at the first instant.
     let claimed = store.claim(&[record.id], retry_at).unwrap();
     assert_eq!(claimed[0].0, retry);
-    store.set_started(&[(claimed[0].1, 42, retry_at)]).unwrap();
+    store
+        .set_started(&[(claimed[0].1, 42, retry_at)], None)
+        .unwrap();
     let runs = store.runs(Owner::Any, Some(record.id), 10).unwrap();
     assert_eq!(
         runs.iter()
@@ -823,6 +826,45 @@ pub fn the_last_instant_handled_survives_reopening(backend: &dyn Backend) {
     assert_eq!(backend.open().last_handled().unwrap(), Some(stop));
 }
 
+/// A crontab run recorded ahead of its instant and given back is gone,
+/// its occurrence free to be claimed again; one left unstarted past the
+/// last instant handled (the daemon died before its instant) is dropped;
+/// one claimed at its instant is not; the start of runs made ready
+/// records the instant handled with it.
+pub fn runs_made_ready_ahead_are_given_back_or_dropped_when_never_reached(backend: &dyn Backend) {
+    let mut store = backend.open();
+    let first = instant("2026-01-01T10:00:00Z");
+    let claimed = start_all(&mut *store, &[cron_run("/etc/crontab:3", first)], first)[0];
+    let next = instant("2026-01-01T10:01:00Z");
+    let ahead = start_all(
+        &mut *store,
+        &[cron_run("/etc/crontab:3", next)],
+        instant("2026-01-01T10:00:59.8Z"),
+    )[0];
+    assert_eq!(store.running_runs().unwrap(), [claimed, ahead]);
+    store.unclaim_cron_runs(&[ahead]).unwrap();
+    assert_eq!(store.running_runs().unwrap(), [claimed]);
+    let again = start_all(
+        &mut *store,
+        &[cron_run("/etc/crontab:3", next)],
+        instant("2026-01-01T10:00:59.9Z"),
+    )[0];
+    assert_ne!(again, ahead);
+    // A started run is not given back.
+    store.set_started(&[(claimed, 7, first)], None).unwrap();
+    store.unclaim_cron_runs(&[claimed]).unwrap();
+    assert_eq!(store.running_runs().unwrap(), [claimed, again]);
+    drop(store);
+    let mut store = backend.open();
+    assert_eq!(store.drop_unreached_cron_runs().unwrap(), [again]);
+    assert_eq!(store.drop_unreached_cron_runs().unwrap(), []);
+    assert_eq!(store.running_runs().unwrap(), [claimed]);
+    store
+        .set_started(&[(claimed, 7, first)], Some(next))
+        .unwrap();
+    assert_eq!(store.last_handled().unwrap(), Some(next));
+}
+
 pub fn cron_retries_are_kept_replaced_dropped_and_survive_reopening(backend: &dyn Backend) {
     let mut store = backend.open();
     let retry = |origin: &str, scheduled: &str, attempt: u32, at: &str| CronRetry {
@@ -881,7 +923,10 @@ pub fn a_lost_run_gives_back_its_job_when_the_job_has_a_policy(backend: &dyn Bac
     let claimed = store.claim(&ids, start).unwrap();
     let runs: Vec<RunId> = claimed.iter().map(|(_, run)| *run).collect();
     store
-        .set_started(&runs.iter().map(|&run| (run, 7, start)).collect::<Vec<_>>())
+        .set_started(
+            &runs.iter().map(|&run| (run, 7, start)).collect::<Vec<_>>(),
+            None,
+        )
         .unwrap();
     store
         .finish_run(runs[2], start, &Outcome::Exited(0), &Output::default())
@@ -974,7 +1019,7 @@ pub fn each_occurrence_of_a_crontab_line_is_claimed_once(backend: &dyn Backend) 
         .chain(again.iter().flatten())
         .map(|&id| (id, 42, due))
         .collect();
-    store.set_started(&started).unwrap();
+    store.set_started(&started, None).unwrap();
     let history = |store: &dyn Store, n: u32| -> Vec<(Timestamp, u32, bool)> {
         store
             .runs_of_origin(Owner::Any, &format!("crontab of alice:{n}"), 10)
@@ -1104,7 +1149,7 @@ pub fn an_entrys_health_counts_back_to_its_last_success(backend: &dyn Backend) {
         match end {
             Some(outcome) => {
                 let run = start_all(&mut *store, &[cron_run(line, due)], due)[0];
-                store.set_started(&[(run, 42, due)]).unwrap();
+                store.set_started(&[(run, 42, due)], None).unwrap();
                 if *outcome != Outcome::Running {
                     store
                         .finish_run(run, due, outcome, &Output::default())
@@ -1143,7 +1188,7 @@ pub fn an_entrys_health_counts_back_to_its_last_success(backend: &dyn Backend) {
     // Line 2: only failures, the oldest kept at 10:00.
     for minute in 0..2 {
         let run = start_all(&mut *store, &[cron_run(other, at(minute))], at(minute))[0];
-        store.set_started(&[(run, 42, at(minute))]).unwrap();
+        store.set_started(&[(run, 42, at(minute))], None).unwrap();
         store
             .finish_run(
                 run,

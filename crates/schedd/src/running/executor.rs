@@ -159,16 +159,17 @@ impl Executor {
     /// Records the pid and start instant of runs just started, in one
     /// transaction: after the forks, so that no job waits for the write,
     /// and before the scheduler goes on, so that `sched logs` shows each
-    /// started run from then on.
-    pub async fn record_started(&self, started: Vec<Started>) {
-        if started.is_empty() {
+    /// started run from then on. `handled`: the last instant handled,
+    /// recorded in the same transaction.
+    pub async fn record_started(&self, started: Vec<Started>, handled: Option<Timestamp>) {
+        if started.is_empty() && handled.is_none() {
             return;
         }
         let rows: Vec<_> = started
             .iter()
             .map(|run| (run.run, run.pid, run.at))
             .collect();
-        if let Err(error) = self.spool.set_started(rows).await {
+        if let Err(error) = self.spool.set_started(rows, handled).await {
             tracing::warn!(runs = started.len(), "cannot record started runs: {error}");
         }
     }

@@ -172,7 +172,7 @@ mod tests {
             }])
             .unwrap();
         let (_, run) = store.claim(&ids, start).unwrap().remove(0);
-        store.set_started(&[(run, 4242, start)]).unwrap();
+        store.set_started(&[(run, 4242, start)], None).unwrap();
         let mut left = output::create(&output_dir, run).unwrap();
         left.write_all(b"half done\n").unwrap();
         drop(left);

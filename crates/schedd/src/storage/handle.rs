@@ -296,8 +296,10 @@ impl SpoolHandle {
     pub async fn set_started(
         &self,
         started: Vec<(RunId, u32, Timestamp)>,
+        handled: Option<Timestamp>,
     ) -> Result<(), SpoolCallError> {
-        self.call(move |store| store.set_started(&started)).await
+        self.call(move |store| store.set_started(&started, handled))
+            .await
     }
 
     /// See [`Store::start_cron_runs`].

@@ -479,7 +479,7 @@ impl Scheduler {
             Some(started) => {
                 self.one_shots.started(1);
                 self.track_started(std::slice::from_ref(&started));
-                self.executor.record_started(vec![started]).await;
+                self.executor.record_started(vec![started], None).await;
                 Ok(vec![format!("job {id}: started run r{run}")])
             }
             None => {

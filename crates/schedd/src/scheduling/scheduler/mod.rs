@@ -587,18 +587,10 @@ impl Scheduler {
                 None => jobs.push((job, occurrence, note)),
             }
         }
-        let mut started = Vec::new();
-        if !made_ready.is_empty() {
-            started = self.launch_batch(made_ready).await;
-        }
         // Their runs were recorded before the instant: that it was handled
-        // is recorded now (the others' record says it too).
-        if made_ahead
-            && jobs.is_empty()
-            && let Err(error) = self.spool.set_last_handled(now).await
-        {
-            tracing::warn!("cannot record the instant handled: {error}");
-        }
+        // is recorded with their start (the others' claim records it too).
+        let handled = (made_ahead && jobs.is_empty()).then_some(now);
+        let mut started = self.launch_batch(made_ready, handled).await;
         if jobs.is_empty() {
             return started;
         }
@@ -655,7 +647,7 @@ impl Scheduler {
             }
         }
         // Started in one batch, once all are ready.
-        started.extend(self.launch_batch(ready).await);
+        started.extend(self.launch_batch(ready, None).await);
         started
     }
 
@@ -756,16 +748,20 @@ impl Scheduler {
             .filter_map(|(_, run)| self.prepared.remove(&RunId(run)))
             .collect();
         if !ready.is_empty() {
-            self.launch_batch(ready).await;
+            self.launch_batch(ready, None).await;
         }
     }
 
     /// Starts runs made ready as one batch (the launching thread starts
     /// them back to back), tracks those that started and records their
-    /// pids and instants in one transaction; a run that could not start is
-    /// recorded failed by the executor and forgotten here. Returns the runs
-    /// started.
-    async fn launch_batch(&mut self, ready: Vec<Ready>) -> Vec<RunId> {
+    /// pids and instants in one transaction (with `handled` as the last
+    /// instant handled, if given); a run that could not start is recorded
+    /// failed by the executor and forgotten here. Returns the runs started.
+    async fn launch_batch(&mut self, ready: Vec<Ready>, handled: Option<Timestamp>) -> Vec<RunId> {
+        if ready.is_empty() {
+            self.executor.record_started(Vec::new(), handled).await;
+            return Vec::new();
+        }
         let runs: Vec<RunId> = ready.iter().map(|ready| ready.run).collect();
         let mut started = Vec::with_capacity(ready.len());
         for (run, launched) in runs.into_iter().zip(self.executor.launch_all(ready).await) {
@@ -781,7 +777,7 @@ impl Scheduler {
         self.one_shots.started(started.len());
         self.track_started(&started);
         let ids = started.iter().map(|run| run.run).collect();
-        self.executor.record_started(started).await;
+        self.executor.record_started(started, handled).await;
         ids
     }
 
@@ -941,7 +937,7 @@ impl Scheduler {
             }
         }
         // Started in one batch, once all are ready.
-        self.launch_batch(ready).await;
+        self.launch_batch(ready, None).await;
     }
 
     /// Claims the jobs `due` of `kind` in one transaction. A job missing
