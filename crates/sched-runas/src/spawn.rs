@@ -183,26 +183,65 @@ unsafe fn clone_vfork(
 }
 
 /// The real-time priorities of a preferred starting thread, and of its
-/// child until it has exec'd: lower, so that the starter, woken by the
-/// exec, preempts the child at once and takes real time away from it.
+/// child until it has exec'd.
 const STARTER_PRIORITY: i32 = 2;
 const CHILD_PRIORITY: i32 = 1;
 
 thread_local! {
     /// Whether this thread is a preferred starting thread.
     static PREFERRED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
-    /// The CPUs a preferred starting thread could run on before it was
-    /// kept to one: what its children get back once ordinary.
-    static STARTER_CPUS: std::cell::Cell<Option<libc::cpu_set_t>> = const { std::cell::Cell::new(None) };
+    /// Within [`in_one_burst`]: the children that have exec'd (or are
+    /// exec'ing) real-time, to be made ordinary when the burst is started.
+    static IN_BURST: std::cell::RefCell<Option<Vec<libc::pid_t>>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// Runs `start`, which starts jobs with [`spawn`] on this thread, as one
+/// burst: from a preferred starting thread, each child finishes its exec
+/// real-time while the next ones start, and is held stopped at its end;
+/// when `start` returns, each is made ordinary and let go, in the order
+/// started. A burst of 100 jobs then takes about 100 clones, not 100
+/// clones and execs one after another. (Waiting for each exec's end in
+/// `spawn` itself is what a single start does.) Jobs hold no real-time
+/// priority once they run their first instruction either way.
+pub fn in_one_burst<T>(start: impl FnOnce() -> T) -> T {
+    /// Lets the held children go even if `start` panics.
+    struct Burst(Option<Vec<libc::pid_t>>);
+    impl Drop for Burst {
+        fn drop(&mut self) {
+            let held = IN_BURST.with(|burst| burst.borrow_mut().take());
+            for pid in held.into_iter().flatten() {
+                release_after_exec(pid);
+            }
+            IN_BURST.with(|burst| *burst.borrow_mut() = self.0.take());
+        }
+    }
+    // A burst within a burst joins the outer one's end.
+    let outer = IN_BURST.with(|burst| burst.borrow_mut().replace(Vec::new()));
+    if let Some(outer) = outer {
+        IN_BURST.with(|burst| *burst.borrow_mut() = Some(outer));
+        return start();
+    }
+    let _burst = Burst(None);
+    start()
 }
 
 /// Gives the calling thread, the one that starts jobs with [`spawn`],
 /// priority over the jobs: the lowest real-time priorities (SCHED_FIFO 2
 /// for it, 1 for each child until exec; needs CAP_SYS_NICE). Each job
-/// leaves real time as soon as it has exec'd: the starter, woken by the
-/// exec, preempts it and makes it an ordinary process (SCHED_OTHER, with
-/// the niceness the child set itself) before its program's first
-/// instructions can do more than begin loading.
+/// leaves real time the moment its exec is complete, before its program's
+/// first instruction: the child asks to be traced by the starter
+/// (`PTRACE_TRACEME`), so the kernel stops it once the exec is done
+/// (the exec's SIGTRAP); the starter waits for that stop, makes the job an
+/// ordinary process (SCHED_OTHER, with the niceness the child set itself)
+/// and detaches, discarding the SIGTRAP. A child that may not be traced
+/// (Yama's `ptrace_scope` 3, a seccomp filter) makes itself ordinary
+/// before its exec instead.
+///
+/// Waking the starter at the exec's start and letting it demote the
+/// child, as before, left the job real-time for milliseconds when the
+/// kernel woke the starter on an idle virtual CPU: a job saw itself at
+/// SCHED_FIFO in 3 to 8 runs of 40 of the test.
 ///
 /// Why: a burst of jobs is a burst of program start-ups (in a VM about a
 /// millisecond of CPU each, most of it the dynamic loader); at equal
@@ -218,25 +257,63 @@ pub fn prefer_starting_thread() -> io::Result<()> {
     if unsafe { libc::sched_setscheduler(0, libc::SCHED_FIFO, &param) } != 0 {
         return Err(io::Error::last_os_error());
     }
-    // Kept to one CPU, where each child waits for its exec: the exec wakes
-    // the starter there, above the child, so the child is preempted before
-    // its program's first instruction. The kernel places a woken real-time
-    // task on another CPU when it can (and a child kept to one CPU makes it
-    // look for one); an idle virtual CPU can then take milliseconds to run
-    // it, while the job's code runs real-time on its own.
-    let cpus = thread_cpus();
-    let here = current_cpu_set();
-    // SAFETY: sched_setaffinity on the calling thread with a valid set.
-    if unsafe { libc::sched_setaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &here) } != 0 {
-        let error = io::Error::last_os_error();
-        let param = libc::sched_param { sched_priority: 0 };
-        // SAFETY: as above; back to an ordinary thread.
-        unsafe { libc::sched_setscheduler(0, libc::SCHED_OTHER, &param) };
-        return Err(error);
-    }
-    STARTER_CPUS.with(|saved| saved.set(cpus));
     PREFERRED.with(|preferred| preferred.set(true));
     Ok(())
+}
+
+/// Waits until `pid`, traced since before its exec, has stopped at the
+/// end of it, makes it an ordinary process and lets it go without the
+/// exec's SIGTRAP. Another signal stopping it first is passed on, and the
+/// wait goes on. A child that died instead is left for its waiter.
+fn release_after_exec(pid: libc::pid_t) {
+    let mut stops = 0;
+    loop {
+        // SAFETY: siginfo_t is plain data; all zeroes is a valid value.
+        let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
+        // SAFETY: waitid on our own child into an owned siginfo.
+        let peeked = unsafe {
+            libc::waitid(
+                libc::P_PID,
+                pid as libc::id_t,
+                &mut info,
+                libc::WSTOPPED | libc::WEXITED | libc::WNOWAIT | libc::__WALL,
+            )
+        };
+        if peeked != 0 {
+            if io::Error::last_os_error().kind() == io::ErrorKind::Interrupted {
+                continue;
+            }
+            return;
+        }
+        if info.si_code != libc::CLD_TRAPPED {
+            // Exited or killed: its waiter reaps it.
+            return;
+        }
+        // SAFETY: as above; takes the stop just seen.
+        unsafe {
+            libc::waitid(
+                libc::P_PID,
+                pid as libc::id_t,
+                &mut info,
+                libc::WSTOPPED | libc::__WALL,
+            )
+        };
+        // SAFETY: reading the status of a CLD_TRAPPED siginfo.
+        let signal = unsafe { info.si_status() };
+        stops += 1;
+        // The exec's SIGTRAP is synchronous, delivered before any other
+        // signal: the first stop is nearly always it. After many others,
+        // the job is let go with the signal it stopped for.
+        if signal == libc::SIGTRAP || stops >= 64 {
+            leave_real_time(pid);
+            let passed = if signal == libc::SIGTRAP { 0 } else { signal };
+            // SAFETY: detaching our stopped tracee.
+            unsafe { libc::ptrace(libc::PTRACE_DETACH, pid, 0, passed) };
+            return;
+        }
+        // SAFETY: resuming our stopped tracee with the signal it stopped for.
+        unsafe { libc::ptrace(libc::PTRACE_CONT, pid, 0, signal) };
+    }
 }
 
 /// Makes process `pid` an ordinary one again (SCHED_OTHER, keeping its
@@ -246,42 +323,6 @@ fn leave_real_time(pid: libc::pid_t) {
     // SAFETY: sched_setscheduler on an integer pid with a valid param. A
     // failure means the process is gone.
     unsafe { libc::sched_setscheduler(pid, libc::SCHED_OTHER, &param) };
-}
-
-/// A CPU set with no CPU.
-fn empty_cpu_set() -> libc::cpu_set_t {
-    // SAFETY: cpu_set_t is a plain bit array; all zeroes is the empty set.
-    unsafe { std::mem::zeroed() }
-}
-
-/// The set of the one CPU the calling thread runs on now (all of them if
-/// that cannot be told).
-fn current_cpu_set() -> libc::cpu_set_t {
-    // SAFETY: sched_getcpu has no arguments.
-    let cpu = unsafe { libc::sched_getcpu() };
-    if cpu < 0 {
-        return thread_cpus().unwrap_or_else(empty_cpu_set);
-    }
-    let mut set = empty_cpu_set();
-    // SAFETY: CPU_SET on a set we own, with a CPU number the kernel gave.
-    unsafe { libc::CPU_SET(cpu as usize, &mut set) };
-    set
-}
-
-/// The CPUs the calling thread may run on.
-fn thread_cpus() -> Option<libc::cpu_set_t> {
-    let mut set = empty_cpu_set();
-    // SAFETY: sched_getaffinity on the calling thread into a set we own.
-    let got =
-        unsafe { libc::sched_getaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &mut set) };
-    (got == 0).then_some(set)
-}
-
-/// Lets process `pid` run on `cpus`.
-fn set_cpus(pid: libc::pid_t, cpus: &libc::cpu_set_t) {
-    // SAFETY: sched_setaffinity on an integer pid with a valid set. A
-    // failure means the process is gone.
-    unsafe { libc::sched_setaffinity(pid, std::mem::size_of::<libc::cpu_set_t>(), cpus) };
 }
 
 /// The top of `stack` (stacks grow down), aligned to 16 bytes.
@@ -302,9 +343,9 @@ struct Shared<'a> {
     /// Whether the child runs real-time (a preferred starter's), and must
     /// go below the starter before it execs.
     preferred: bool,
-    /// A preferred starter's child runs on the starter's one CPU until the
-    /// starter has made it ordinary (see [`prefer_starting_thread`]).
-    starter_cpu: libc::cpu_set_t,
+    /// Set by the child once it is traced by the starter (it execs
+    /// real-time, and stops when the exec is done).
+    traced: std::sync::atomic::AtomicBool,
     /// The errno of the step that failed in the child; 0 when it exec'd.
     failed: AtomicI32,
 }
@@ -358,22 +399,11 @@ pub fn spawn(job: JobCommand<'_>) -> Result<Spawned, RunAsError> {
         output: output.as_raw_fd(),
         failed: AtomicI32::new(0),
         preferred,
-        starter_cpu: if preferred {
-            current_cpu_set()
-        } else {
-            empty_cpu_set()
-        },
-    };
-    // What the child gets back once ordinary: the CPUs the starter had.
-    let starter_cpus = if preferred {
-        STARTER_CPUS.with(std::cell::Cell::get)
-    } else {
-        None
+        traced: std::sync::atomic::AtomicBool::new(false),
     };
     let mut stack = vec![0u8; STACK_SIZE];
     // SAFETY: `child_main` makes only the calls `ChildPlan::enter` lists
-    // plus sigaction, dup3, fcntl, sched_setaffinity, sched_setscheduler
-    // and execve, on
+    // plus sigaction, dup3, fcntl, sched_setscheduler and execve, on
     // `shared`, which lives on this frame until the clone returns.
     let (pid, pidfd) = unsafe {
         clone_vfork(
@@ -402,10 +432,16 @@ pub fn spawn(job: JobCommand<'_>) -> Result<Spawned, RunAsError> {
     };
     match shared.failed.load(Ordering::Acquire) {
         0 => {
-            if preferred {
-                leave_real_time(pid);
-                if let Some(cpus) = &starter_cpus {
-                    set_cpus(pid, cpus);
+            if preferred && shared.traced.load(Ordering::Acquire) {
+                let deferred = IN_BURST.with(|burst| match burst.borrow_mut().as_mut() {
+                    Some(held) => {
+                        held.push(pid);
+                        true
+                    }
+                    None => false,
+                });
+                if !deferred {
+                    release_after_exec(pid);
                 }
             }
             Ok(spawned)
@@ -461,32 +497,31 @@ impl Shared<'_> {
         self.standard_streams()?;
         self.plan.enter()?;
         if self.preferred {
-            // On the starter's CPU, below the starter, which the exec wakes:
-            // it preempts this process at once and makes it an ordinary
-            // one. SAFETY: a system call on the calling process with a
-            // valid set; a failure leaves the child free to run anywhere.
-            unsafe {
-                libc::syscall(
-                    libc::SYS_sched_setaffinity,
-                    0,
-                    std::mem::size_of::<libc::cpu_set_t>(),
-                    &raw const self.starter_cpu,
-                )
-            };
+            // Traced by the starter, the exec stops before the job's first
+            // instruction, and the starter makes it ordinary then.
+            // SAFETY: system calls on the calling process with valid
+            // arguments.
+            let traced =
+                unsafe { libc::syscall(libc::SYS_ptrace, libc::PTRACE_TRACEME, 0, 0, 0) } == 0;
             let param = libc::sched_param {
-                sched_priority: CHILD_PRIORITY,
+                sched_priority: if traced { CHILD_PRIORITY } else { 0 },
             };
-            // SAFETY: a system call on the calling process with a valid
-            // param. A failure leaves the child at the starter's priority:
-            // the starter, on another CPU, still demotes it.
-            unsafe {
-                libc::syscall(
-                    libc::SYS_sched_setscheduler,
-                    0,
-                    libc::SCHED_FIFO,
-                    &raw const param,
-                )
+            let policy = if traced {
+                libc::SCHED_FIFO
+            } else {
+                libc::SCHED_OTHER
             };
+            // A failure leaves the child at the starter's priority: traced,
+            // it is still made ordinary before its first instruction; not
+            // traced, it fails here rather than run real-time.
+            // SAFETY: as above.
+            if unsafe { libc::syscall(libc::SYS_sched_setscheduler, 0, policy, &raw const param) }
+                != 0
+                && !traced
+            {
+                return Err(io::Error::last_os_error());
+            }
+            self.traced.store(traced, Ordering::Release);
         }
         // SAFETY: NUL-terminated path and NULL-terminated arrays of
         // NUL-terminated strings, all alive (they belong to `spawn`).

@@ -448,17 +448,11 @@ fn as_root_jobs_started_by_a_real_time_starter_run_as_ordinary_processes_with_th
         return;
     }
     let me = resolve_uid(current_euid()).unwrap();
+    let me_in_burst = me.clone();
     // On a thread of its own: the priority is the thread's.
     let (ours, cpus, outputs) = std::thread::spawn(move || {
         let cpus = cpus_allowed();
         sched_runas::prefer_starting_thread().unwrap();
-        // The starter is kept to one CPU; its jobs get back all it had.
-        assert_eq!(
-            cpus_allowed().split([',', '-']).count(),
-            1,
-            "{}",
-            cpus_allowed()
-        );
         let ours = thread_stat_field(NICE);
         assert_eq!(thread_stat_field(POLICY), libc::SCHED_FIFO);
         let dir = tempfile::tempdir().unwrap();
@@ -467,7 +461,7 @@ fn as_root_jobs_started_by_a_real_time_starter_run_as_ordinary_processes_with_th
                 run_nice(
                     Way::Spawn,
                     &me,
-                    "cut -d' ' -f19,41 /proc/$$/stat; grep Cpus_allowed_list /proc/$$/status",
+                    "cut -d' ' -f19,41 /proc/$$/stat; grep -e Cpus_allowed_list -e TracerPid /proc/$$/status",
                     &[],
                     dir.path(),
                     0o022,
@@ -479,13 +473,63 @@ fn as_root_jobs_started_by_a_real_time_starter_run_as_ordinary_processes_with_th
     })
     .join()
     .unwrap();
+    // The same as one burst: every job made ordinary, none left stopped.
+    let burst = std::thread::spawn(move || {
+        sched_runas::prefer_starting_thread().unwrap();
+        let files: Vec<std::fs::File> = (0..20).map(|_| tempfile::tempfile().unwrap()).collect();
+        let script = "cut -d' ' -f19,41 /proc/$$/stat; grep -e Cpus_allowed_list -e TracerPid /proc/$$/status";
+        let started: Vec<_> = sched_runas::in_one_burst(|| {
+            files
+                .iter()
+                .map(|file| {
+                    sched_runas::spawn(JobCommand {
+                        nice: 3,
+                        user: &me_in_burst,
+                        shell: Path::new("/bin/sh"),
+                        script,
+                        env: &[],
+                        cwd: Some(Path::new("/")),
+                        umask: 0o022,
+                        output: file.try_clone().unwrap(),
+                        stdin: None,
+                    })
+                    .unwrap()
+                })
+                .collect()
+        });
+        started
+            .into_iter()
+            .zip(files)
+            .map(|(child, mut file)| {
+                let status = child.wait_blocking().unwrap();
+                file.rewind().unwrap();
+                let mut text = String::new();
+                file.read_to_string(&mut text).unwrap();
+                (status.code(), text)
+            })
+            .collect::<Vec<_>>()
+    })
+    .join()
+    .unwrap();
+    let outputs: Vec<_> = outputs
+        .into_iter()
+        .map(|(status, output)| (status.unwrap(), output))
+        .chain(
+            burst
+                .into_iter()
+                .map(|(status, output)| (status.unwrap(), output)),
+        )
+        .collect();
     for (status, output) in outputs {
-        assert_eq!(status.unwrap(), 0, "{output}");
-        // Niceness ours + 3, policy SCHED_OTHER (0), the starter's CPUs
-        // before it was kept to one.
+        assert_eq!(status, 0, "{output}");
+        // Niceness ours + 3, policy SCHED_OTHER (0), no tracer left
+        // (TracerPid 0), the starter's CPUs.
         assert_eq!(
             output,
-            format!("{} 0\nCpus_allowed_list:\t{cpus}\n", (ours + 3).min(19))
+            format!(
+                "{} 0\nTracerPid:\t0\nCpus_allowed_list:\t{cpus}\n",
+                (ours + 3).min(19)
+            )
         );
     }
 }

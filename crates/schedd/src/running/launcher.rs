@@ -67,17 +67,22 @@ struct Batch {
 }
 
 /// Starts `jobs` one after another, each stamped as it started.
+/// From the real-time thread, as one burst: each job finishes its exec
+/// while the next ones start, and all are made ordinary at the end, before
+/// their first instruction (`sched_runas::in_one_burst`).
 fn start_all(jobs: Vec<LaunchSpec>, clock: &Clock) -> Vec<Launched> {
-    jobs.into_iter()
-        .map(|job| {
-            let process = job.start();
-            Launched {
-                process,
-                at: clock.now(),
-                monotonic: clock.monotonic(),
-            }
-        })
-        .collect()
+    sched_runas::in_one_burst(|| {
+        jobs.into_iter()
+            .map(|job| {
+                let process = job.start();
+                Launched {
+                    process,
+                    at: clock.now(),
+                    monotonic: clock.monotonic(),
+                }
+            })
+            .collect()
+    })
 }
 
 /// Where jobs are started; cheap to clone.

@@ -12,6 +12,8 @@
 //! line was paused, removed or edited, the clock was set back, a run of
 //! the line still runs) is given back: its run is deleted unstarted, so
 //! that its occurrence can be claimed again, and its output file removed.
+//! After a change of the crontabs that close to the instant, its lines
+//! are claimed at the instant, as without this module.
 //! A daemon that dies before the instant leaves its runs unstarted and
 //! due after the last instant it handled: the next one drops them
 //! (`Store::drop_unreached_cron_runs`), and its catch-up finds the
@@ -90,12 +92,21 @@ impl Scheduler {
         let current = !self.cron_ahead.stale
             && self.cron_ahead.at == next_at
             && next_at.is_some_and(|at| at > now && at <= later(now, ARM_AHEAD));
+        let changed = self.cron_ahead.stale;
         if !current {
             self.give_back_cron_ready().await;
         }
         let Some((due, keys)) = next else {
             return;
         };
+        // The crontabs changed within ARM_AHEAD of the instant: its lines
+        // start as claimed at the instant. Made ready again, a reading of
+        // many files arriving file by file would claim and give back the
+        // same runs once per file.
+        if changed && due > now && due <= later(now, ARM_AHEAD) {
+            self.cron_ahead.at = Some(due);
+            return;
+        }
         // In a fleet the claim at the instant is what makes another host
         // run an occurrence this one cannot: claimed 200 ms ahead, a
         // crash, stall or clock step of this host meanwhile would lose it
