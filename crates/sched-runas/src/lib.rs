@@ -23,10 +23,14 @@ mod child;
 mod daemon;
 mod memory;
 mod spawn;
+mod stopped_child;
 mod user;
 
 pub use child::{JobCommand, command};
 pub use daemon::{Detached, detach, inherited_listener};
 pub use memory::{keep_large_blocks_mapped, release_free_memory};
-pub use spawn::{Spawned, in_one_burst, prefer_starting_thread, spawn, spawn_supported};
+pub use spawn::{
+    Spawned, in_one_burst, prefer_starting_thread, spawn, spawn_supported,
+    stop_children_before_exec,
+};
 pub use user::{ResolvedUser, RunAsError, current_euid, resolve_uid, uid_of_name};

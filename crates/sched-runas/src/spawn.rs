@@ -150,7 +150,9 @@ pub fn spawn_supported() -> bool {
 /// # Safety
 /// `child` must run on `stack` only what is safe in a child sharing the
 /// caller's memory (raw system calls on data prepared beforehand), and
-/// `arg` must be valid for it until this returns.
+/// `arg` must be valid for it until this returns. A child that stops
+/// before its exec holds this thread until it is killed (see
+/// `stopped_child`).
 unsafe fn clone_vfork(
     child: extern "C" fn(*mut libc::c_void) -> libc::c_int,
     stack: &mut [u8],
@@ -188,12 +190,23 @@ const STARTER_PRIORITY: i32 = 2;
 const CHILD_PRIORITY: i32 = 1;
 
 thread_local! {
+    /// Tests: children started from this thread stop themselves before
+    /// their exec ([`stop_children_before_exec`]).
+    static STOP_BEFORE_EXEC: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
     /// Whether this thread is a preferred starting thread.
     static PREFERRED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
     /// Within [`in_one_burst`]: the children that have exec'd (or are
     /// exec'ing) real-time, to be made ordinary when the burst is started.
     static IN_BURST: std::cell::RefCell<Option<Vec<libc::pid_t>>> =
         const { std::cell::RefCell::new(None) };
+}
+
+/// For tests of the watcher of stopped children: the children this thread
+/// starts from now on stop themselves (SIGSTOP) right before their exec,
+/// as a job's owner could stop them. Nothing else calls it.
+#[doc(hidden)]
+pub fn stop_children_before_exec(stop: bool) {
+    STOP_BEFORE_EXEC.with(|cell| cell.set(stop));
 }
 
 /// Runs `start`, which starts jobs with [`spawn`] on this thread, as one
@@ -235,8 +248,10 @@ pub fn in_one_burst<T>(start: impl FnOnce() -> T) -> T {
 /// (the exec's SIGTRAP); the starter waits for that stop, makes the job an
 /// ordinary process (SCHED_OTHER, with the niceness the child set itself)
 /// and detaches, discarding the SIGTRAP. A child that may not be traced
-/// (Yama's `ptrace_scope` 3, a seccomp filter) makes itself ordinary
-/// before its exec instead.
+/// (Yama's `ptrace_scope`, a seccomp filter, a daemon itself traced)
+/// makes itself ordinary before its exec instead. A child stopped before
+/// its exec (its owner may signal it, and a traced process stops at any
+/// signal) is killed by the watcher of `stopped_child`.
 ///
 /// Waking the starter at the exec's start and letting it demote the
 /// child, as before, left the job real-time for milliseconds when the
@@ -290,7 +305,7 @@ fn release_after_exec(pid: libc::pid_t) {
             return;
         }
         // SAFETY: as above; takes the stop just seen.
-        unsafe {
+        let taken = unsafe {
             libc::waitid(
                 libc::P_PID,
                 pid as libc::id_t,
@@ -298,6 +313,13 @@ fn release_after_exec(pid: libc::pid_t) {
                 libc::WSTOPPED | libc::__WALL,
             )
         };
+        if taken != 0 {
+            if io::Error::last_os_error().kind() == io::ErrorKind::Interrupted {
+                continue;
+            }
+            // Killed meanwhile: its waiter reaps it.
+            return;
+        }
         // SAFETY: reading the status of a CLD_TRAPPED siginfo.
         let signal = unsafe { info.si_status() };
         stops += 1;
@@ -346,6 +368,11 @@ struct Shared<'a> {
     /// Set by the child once it is traced by the starter (it execs
     /// real-time, and stops when the exec is done).
     traced: std::sync::atomic::AtomicBool,
+    /// Where the child writes its pid first, for the watcher that kills
+    /// it if it is found stopped before its exec (`stopped_child`).
+    pid: &'a AtomicI32,
+    /// Tests: the child stops itself before its exec.
+    stop_before_exec: bool,
     /// The errno of the step that failed in the child; 0 when it exec'd.
     failed: AtomicI32,
 }
@@ -390,7 +417,11 @@ pub fn spawn(job: JobCommand<'_>) -> Result<Spawned, RunAsError> {
             .into(),
     };
     let output: OwnedFd = job.output.into();
+    let watched = crate::stopped_child::begin();
+    let pid_slot = watched.pid.clone();
     let shared = Shared {
+        pid: &pid_slot,
+        stop_before_exec: STOP_BEFORE_EXEC.with(std::cell::Cell::get),
         plan: &plan,
         path: &path,
         argv: &argv,
@@ -403,7 +434,8 @@ pub fn spawn(job: JobCommand<'_>) -> Result<Spawned, RunAsError> {
     };
     let mut stack = vec![0u8; STACK_SIZE];
     // SAFETY: `child_main` makes only the calls `ChildPlan::enter` lists
-    // plus sigaction, dup3, fcntl, sched_setscheduler and execve, on
+    // plus getpid, sigaction, dup3, fcntl, ptrace, sched_setscheduler,
+    // kill (tests), write (a failure) and execve, on
     // `shared`, which lives on this frame until the clone returns.
     let (pid, pidfd) = unsafe {
         clone_vfork(
@@ -413,6 +445,7 @@ pub fn spawn(job: JobCommand<'_>) -> Result<Spawned, RunAsError> {
         )
     }
     .map_err(RunAsError::Start)?;
+    drop(watched);
     drop(stack);
     let Some(pidfd) = pidfd else {
         // Not after spawn_supported() said yes; but the child cannot be
@@ -482,6 +515,9 @@ extern "C" fn child_main(argument: *mut libc::c_void) -> libc::c_int {
     // SAFETY: `argument` is the `Shared` that `spawn` keeps alive while
     // this thread of execution exists.
     let shared = unsafe { &*(argument as *const Shared<'_>) };
+    // SAFETY: getpid has no arguments.
+    let pid = unsafe { libc::syscall(libc::SYS_getpid) };
+    shared.pid.store(pid as i32, Ordering::Release);
     let errno = match shared.become_job() {
         Ok(never) => match never {},
         Err(error) => error.raw_os_error().unwrap_or(libc::EIO),
@@ -495,14 +531,15 @@ impl Shared<'_> {
     fn become_job(&self) -> io::Result<std::convert::Infallible> {
         reset_signal_handlers();
         self.standard_streams()?;
+        // Traced by the starter, the exec stops before the job's first
+        // instruction, and the starter makes it ordinary then. Asked while
+        // still root: the trace is then a privileged tracer's, under which
+        // a set-user-ID shell keeps its meaning.
+        // SAFETY: a system call on the calling process.
+        let traced = self.preferred
+            && unsafe { libc::syscall(libc::SYS_ptrace, libc::PTRACE_TRACEME, 0, 0, 0) } == 0;
         self.plan.enter()?;
         if self.preferred {
-            // Traced by the starter, the exec stops before the job's first
-            // instruction, and the starter makes it ordinary then.
-            // SAFETY: system calls on the calling process with valid
-            // arguments.
-            let traced =
-                unsafe { libc::syscall(libc::SYS_ptrace, libc::PTRACE_TRACEME, 0, 0, 0) } == 0;
             let param = libc::sched_param {
                 sched_priority: if traced { CHILD_PRIORITY } else { 0 },
             };
@@ -514,7 +551,8 @@ impl Shared<'_> {
             // A failure leaves the child at the starter's priority: traced,
             // it is still made ordinary before its first instruction; not
             // traced, it fails here rather than run real-time.
-            // SAFETY: as above.
+            // SAFETY: a system call on the calling process with a valid
+            // param.
             if unsafe { libc::syscall(libc::SYS_sched_setscheduler, 0, policy, &raw const param) }
                 != 0
                 && !traced
@@ -522,6 +560,16 @@ impl Shared<'_> {
                 return Err(io::Error::last_os_error());
             }
             self.traced.store(traced, Ordering::Release);
+        }
+        if self.stop_before_exec {
+            // SAFETY: a signal to the calling process.
+            unsafe {
+                libc::syscall(
+                    libc::SYS_kill,
+                    libc::syscall(libc::SYS_getpid),
+                    libc::SIGSTOP,
+                )
+            };
         }
         // SAFETY: NUL-terminated path and NULL-terminated arrays of
         // NUL-terminated strings, all alive (they belong to `spawn`).

@@ -4,6 +4,7 @@
 use std::fs::File;
 use std::io::{Read, Seek};
 use std::os::unix::fs::PermissionsExt;
+use std::os::unix::process::ExitStatusExt;
 use std::path::Path;
 
 use sched_runas::{
@@ -543,4 +544,64 @@ fn cpus_allowed() -> String {
         .unwrap()
         .trim()
         .to_owned()
+}
+
+/// A child stopped before its exec (as its owner could stop it, with the
+/// exec made to fail late) would hold the starting thread, and every job
+/// after it, for good: it is killed once seen stopped, from an ordinary
+/// starter and from a real-time one (which traces its children), and the
+/// next start goes on.
+#[test]
+fn a_child_stopped_before_its_exec_is_killed_and_starting_goes_on() {
+    let me = resolve_uid(current_euid()).unwrap();
+    for real_time in [false, true] {
+        if real_time && current_euid() != 0 {
+            eprintln!(
+                "skipped the real-time case: it needs CAP_SYS_NICE (running as uid {})",
+                current_euid()
+            );
+            continue;
+        }
+        let me = me.clone();
+        let (sender, results) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            if real_time {
+                sched_runas::prefer_starting_thread().unwrap();
+            }
+            let start = |stop: bool| {
+                sched_runas::stop_children_before_exec(stop);
+                let began = std::time::Instant::now();
+                let child = sched_runas::spawn(JobCommand {
+                    nice: 0,
+                    user: &me,
+                    shell: Path::new("/bin/sh"),
+                    script: "exit 7",
+                    env: &[],
+                    cwd: Some(Path::new("/")),
+                    umask: 0o022,
+                    output: tempfile::tempfile().unwrap(),
+                    stdin: None,
+                });
+                sched_runas::stop_children_before_exec(false);
+                let status = child.unwrap().wait_blocking().unwrap();
+                (status, began.elapsed())
+            };
+            let _ = sender.send((start(true), start(false)));
+        });
+        // Bounded: a starter held for good fails the test, not hangs it.
+        let (stopped, next) = results
+            .recv_timeout(std::time::Duration::from_secs(20))
+            .expect("the starting thread is not held by a stopped child");
+        let (status, took) = stopped;
+        assert_eq!(
+            status.signal(),
+            Some(libc::SIGKILL),
+            "{real_time}: {status:?}"
+        );
+        assert!(
+            took < std::time::Duration::from_secs(10),
+            "{real_time}: held {took:?}"
+        );
+        assert_eq!(next.0.code(), Some(7), "{real_time}");
+    }
 }
