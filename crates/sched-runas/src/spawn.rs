@@ -216,7 +216,9 @@ pub fn stop_children_before_exec(stop: bool) {
 /// started. A burst of 100 jobs then takes about 100 clones, not 100
 /// clones and execs one after another. (Waiting for each exec's end in
 /// `spawn` itself is what a single start does.) Jobs hold no real-time
-/// priority once they run their first instruction either way.
+/// priority once they run their first instruction either way. A job
+/// started inside the burst must not be waited for before it returns
+/// (the wait would take its trace stop).
 pub fn in_one_burst<T>(start: impl FnOnce() -> T) -> T {
     /// Lets the held children go even if `start` panics.
     struct Burst(Option<Vec<libc::pid_t>>);
