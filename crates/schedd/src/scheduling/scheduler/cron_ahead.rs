@@ -85,8 +85,10 @@ impl Scheduler {
     /// crontabs changed, then makes the lines due at the next instant
     /// ready if it is within [`ARM_AHEAD`].
     pub(super) async fn make_cron_ready(&mut self, now: Timestamp) {
-        let next = self.cron.first_due();
-        let next_at = next.as_ref().map(|(at, _)| *at);
+        // The instant alone first: the lines due then are looked up only
+        // when they are to be made ready (this runs at every turn of the
+        // scheduler's loop).
+        let next_at = self.cron.next_wake();
         // Still for the next instant, and that instant still close (the
         // clock set back leaves a fixed-time line's next instant alone).
         let current = !self.cron_ahead.stale
@@ -96,7 +98,7 @@ impl Scheduler {
         if !current {
             self.give_back_cron_ready().await;
         }
-        let Some((due, keys)) = next else {
+        let Some(due) = next_at else {
             return;
         };
         // The crontabs changed within ARM_AHEAD of the instant: its lines
@@ -118,6 +120,9 @@ impl Scheduler {
             return;
         }
         self.cron_ahead.at = Some(due);
+        let Some((_, keys)) = self.cron.first_due() else {
+            return;
+        };
         // Only lines that would start as they stand: a paused or skipped
         // line, one with a random delay, or one with a run in progress is
         // left to the instant.
