@@ -107,10 +107,7 @@ pub(super) async fn recover_lost_runs(
     // lost (they never started) but missed, as the catch-up finds them.
     let unreached = spool.drop_unreached_cron_runs().await?;
     for &run in &unreached {
-        let path = output::path(output_dir, run);
-        output::remove(&path)
-            .with_context(|| format!("cannot remove {}", path.display()))
-            .map_err(DaemonError::Files)?;
+        remove_output(&output::path(output_dir, run))?;
     }
     if !unreached.is_empty() {
         tracing::info!(
@@ -125,9 +122,7 @@ pub(super) async fn recover_lost_runs(
         let kept = output::read(&path, limit).unwrap_or_default();
         let record =
             crate::scheduling::lost::lose(spool, run, now, kept, defaults, metrics).await?;
-        output::remove(&path)
-            .with_context(|| format!("cannot remove {}", path.display()))
-            .map_err(DaemonError::Files)?;
+        remove_output(&path)?;
         tracing::warn!(
             run = run.0,
             "a run of the previous daemon was lost: it may still be running"
@@ -137,6 +132,13 @@ pub(super) async fn recover_lost_runs(
     Ok(cron_runs)
 }
 
+/// Removes a run's output file left by the previous daemon.
+fn remove_output(path: &Path) -> Result<(), DaemonError> {
+    output::remove(path)
+        .with_context(|| format!("cannot remove {}", path.display()))
+        .map_err(DaemonError::Files)
+}
+
 #[cfg(test)]
 mod tests {
     use std::io::Write;
@@ -144,6 +146,20 @@ mod tests {
     use sched_spool::{JobKind, NewJob, Outcome, Owner, SqliteSpool, Uid};
 
     use super::*;
+
+    /// Recovers the runs left in `spool` as a daemon started at `at` would.
+    async fn recover_at(spool: &SpoolHandle, output_dir: &Path, at: jiff::Timestamp) {
+        recover_lost_runs(
+            spool,
+            &Clock::mock(at),
+            output_dir,
+            1024,
+            &Policy::default(),
+            &crate::metrics::Metrics::new(at),
+        )
+        .await
+        .unwrap();
+    }
 
     #[tokio::test]
     async fn a_run_the_previous_daemon_never_saw_end_is_recorded_lost_with_its_output() {
@@ -178,16 +194,7 @@ mod tests {
         drop(left);
         let (spool, _ended) = SpoolHandle::start(Box::new(store)).unwrap();
         let later = start + jiff::SignedDuration::from_hours(1);
-        recover_lost_runs(
-            &spool,
-            &Clock::mock(later),
-            &output_dir,
-            1024,
-            &Policy::default(),
-            &crate::metrics::Metrics::new(later),
-        )
-        .await
-        .unwrap();
+        recover_at(&spool, &output_dir, later).await;
         let runs = spool.runs(Owner::Any, None, 10).await.unwrap();
         assert_eq!(
             (runs[0].id, &runs[0].outcome, runs[0].finished),
@@ -237,16 +244,7 @@ mod tests {
         }
         let (spool, _ended) = SpoolHandle::start(Box::new(store)).unwrap();
         let later = instant + jiff::SignedDuration::from_hours(1);
-        recover_lost_runs(
-            &spool,
-            &Clock::mock(later),
-            &output_dir,
-            1024,
-            &Policy::default(),
-            &crate::metrics::Metrics::new(later),
-        )
-        .await
-        .unwrap();
+        recover_at(&spool, &output_dir, later).await;
         let runs = spool.runs(Owner::Any, None, 10).await.unwrap();
         assert_eq!(runs.len(), 1, "{runs:?}");
         assert_eq!((runs[0].id, &runs[0].outcome), (claimed, &Outcome::Lost));
