@@ -13,17 +13,19 @@ to (so that the listings stay empty). `at` rows run only where at(1) and a runni
 
 The commands: /bin/true (the anchor), `sched --version`, `sched ls` with
 nothing pending (TZ=UTC, and TZ unset: the zone /etc/localtime names),
-`sched at 'now + 300 days' true` (each job durable before the reply), and
-`echo true | at -M 'now + 300 days'` through /bin/sh for at(1)
-(its stdin must be a pipe; the shell's own start-up is also measured
-alone, `sh -c true`, so it can be subtracted).
+`sched at 'now + 300 days' true` (each job durable before the reply),
+and the like-for-like pair: `sched at 'now + 300 days'` and
+`at -M 'now + 300 days'` each reading the job's text from a file on
+standard input. The same pair through /bin/sh with a pipe (`echo true |
+...`) follows, with the shell's own start-up alone (`sh -c true`).
 """
 import os, shutil, statistics, sys, time
 
 
-def run(argv, n, env, stdin_text=None):
+def run(argv, n, env, stdin_path="/dev/null"):
     walls, cpus = [], []
     actions = [
+        (os.POSIX_SPAWN_OPEN, 0, stdin_path, os.O_RDONLY, 0),
         (os.POSIX_SPAWN_OPEN, 1, "/dev/null", os.O_WRONLY, 0),
         (os.POSIX_SPAWN_OPEN, 2, "/dev/null", os.O_WRONLY, 0),
     ]
@@ -47,15 +49,22 @@ def main():
     utc = dict(env, TZ="UTC")
     local = {k: v for k, v in env.items() if k != "TZ"}
     submit = dict(local, SCHED_SOCKET=os.environ["SCHED_SOCKET_AT"])
+    # The job's text, read from standard input as at(1) reads it, from a
+    # file: no shell or pipe in the measured process tree.
+    job = os.path.join(os.environ.get("TMPDIR", "/tmp"), f"startup-job-{os.getpid()}")
+    with open(job, "w") as f:
+        f.write("true\n")
     rows = [
         ("/bin/true", ["/bin/true"], env),
         ("sched --version", [sched, "--version"], env),
         ("sched ls (TZ=UTC)", [sched, "ls"], utc),
         ("sched ls (TZ unset)", [sched, "ls"], local),
         ("sched at (TZ unset)", [sched, "at", "now + 300 days", "true"], submit),
+        ("sched at < job file (TZ unset)", [sched, "at", "now + 300 days"], submit, job),
     ]
     if shutil.which("at") and os.system("pgrep -x atd >/dev/null") == 0:
         rows += [
+            ("at -M < job file (TZ unset)", ["/usr/bin/at", "-M", "now + 300 days"], local, job),
             ("sh -c true", ["/bin/sh", "-c", "true"], local),
             ("sh -c 'echo true | at' (TZ unset)",
              ["/bin/sh", "-c", "echo true | at -M 'now + 300 days'"], local),
@@ -64,10 +73,11 @@ def main():
         ]
     print(f"{'command':40s} {'wall p50':>9s} {'wall p90':>9s} {'cpu mean':>9s}  (ms, {n} runs)")
     for round_ in range(rounds):
-        for name, argv, row_env in rows:
-            p50, p90, cpu = run(argv, n, row_env)
+        for name, argv, row_env, *stdin in rows:
+            p50, p90, cpu = run(argv, n, row_env, *stdin)
             print(f"{name:40s} {p50:9.3f} {p90:9.3f} {cpu:9.3f}")
         print()
+    os.unlink(job)
 
 
 main()

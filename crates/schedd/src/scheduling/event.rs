@@ -88,10 +88,12 @@ pub enum Event {
         owner: Owner,
         reply: oneshot::Sender<Vec<crate::metrics::EntrySeries>>,
     },
-    /// The crontab lines of `owner` paused, for `sched ls`.
-    Paused {
+    /// What `sched ls` shows of the scheduler's own state for `owner`:
+    /// one round trip for both parts, since every hop between threads
+    /// is part of the time the user waits for a listing.
+    Listing {
         owner: Owner,
-        reply: oneshot::Sender<Vec<String>>,
+        reply: oneshot::Sender<ListingState>,
     },
     /// The crontab lines `owner` may see, for `sched status`.
     Status {
@@ -108,6 +110,15 @@ pub enum Event {
 }
 
 /// A loaded crontab line as `sched status` judges it.
+/// The scheduler's part of a `sched ls` reply.
+#[derive(Debug, Clone, Default)]
+pub struct ListingState {
+    /// Whether due batch jobs wait for the load to fall: (load, limit).
+    pub batch_hold: Option<(f64, f64)>,
+    /// The crontab lines of the owner that are paused.
+    pub paused: Vec<String>,
+}
+
 #[derive(Debug, Clone)]
 pub struct EntryView {
     pub job: Arc<CronJob>,

@@ -13,32 +13,28 @@ use sched_spool::Owner;
 
 use super::context::Context;
 use super::error::RequestError;
-use super::reply::{batch_hold, proto_kind, run_info};
+use super::reply::{proto_batch_hold, proto_kind, run_info};
+use crate::scheduling::event::{Event, ListingState};
 use crate::system::accounts::Names;
 
-/// The crontab lines of `owner` paused, as the scheduler holds them.
-async fn paused(context: &Context, owner: &Owner) -> Vec<String> {
+/// The scheduler's part of the listing (batch hold, paused lines).
+async fn scheduler_state(context: &Context, owner: &Owner) -> ListingState {
     let (reply, answer) = tokio::sync::oneshot::channel();
-    let sent = context
-        .events
-        .send(crate::scheduling::event::Event::Paused {
-            owner: owner.clone(),
-            reply,
-        });
+    let sent = context.events.send(Event::Listing {
+        owner: owner.clone(),
+        reply,
+    });
     match sent {
         Ok(()) => answer.await.unwrap_or_default(),
-        Err(_) => Vec::new(),
+        Err(_) => ListingState::default(),
     }
 }
 
-/// The whole `Jobs` reply frame for `owner`.
-pub async fn frame(context: &Context, owner: Owner) -> Result<Vec<u8>, RequestError> {
-    let now = context.clock.now();
-    let batch_hold = batch_hold(context).await;
-    let paused = paused(context, &owner).await;
-    // Every name is looked up before the scan, off the spool thread: a slow
-    // directory delays this listing only, never the claim of a due job.
-    let names = match &owner {
+/// The names of the owners whose rows `owner` will see, looked up before
+/// the scan, off the spool thread: a slow directory delays this listing
+/// only, never the claim of a due job.
+async fn owner_names(context: &Context, owner: &Owner) -> Result<Names, RequestError> {
+    Ok(match owner {
         // A user's rows are all their own, under the name just looked up.
         Owner::Account {
             uid,
@@ -48,7 +44,21 @@ pub async fn frame(context: &Context, owner: Owner) -> Result<Vec<u8>, RequestEr
             let uids = context.spool.pending_owner_uids(owner.clone()).await?;
             context.accounts.names(uids).await
         }
-    };
+    })
+}
+
+/// The whole `Jobs` reply frame for `owner`.
+///
+/// The scheduler's state and the owners' names are asked for at once
+/// (they are independent), then the rows are read in one turn of the
+/// spool thread: two waits in a row, however many threads answer.
+pub async fn frame(context: &Context, owner: Owner) -> Result<Vec<u8>, RequestError> {
+    let now = context.clock.now();
+    let (state, names) = tokio::join!(
+        scheduler_state(context, &owner),
+        owner_names(context, &owner)
+    );
+    let names = names?;
     // The pending jobs and the runs in progress in one turn of the spool
     // thread: a job is listed as one or the other, never neither.
     let ((encoder, failed, mut names), running) = context
@@ -100,7 +110,12 @@ pub async fn frame(context: &Context, owner: Owner) -> Result<Vec<u8>, RequestEr
     let jobs = encoder.len();
     let built = match failed {
         Some(error) => Err(error),
-        None => encoder.finish_with(running, Some(now), batch_hold, paused),
+        None => encoder.finish_with(
+            running,
+            Some(now),
+            proto_batch_hold(state.batch_hold),
+            state.paused,
+        ),
     };
     let frame = built.map_err(|error| {
         RequestError::Internal(format!("the listing could not be sent: {error}"))

@@ -14,7 +14,12 @@ use crate::system::accounts::Names;
 pub(crate) async fn batch_hold(context: &Context) -> Option<sched_proto::BatchHold> {
     let (reply, answer) = oneshot::channel();
     context.events.send(Event::BatchHold { reply }).ok()?;
-    let (load, limit) = answer.await.ok()??;
+    proto_batch_hold(answer.await.ok()?)
+}
+
+/// The scheduler's (load, limit) as the protocol carries it.
+pub(crate) fn proto_batch_hold(hold: Option<(f64, f64)>) -> Option<sched_proto::BatchHold> {
+    let (load, limit) = hold?;
     let hundredths = |value: f64| (value * 100.0).round().clamp(0.0, f64::from(u32::MAX)) as u32;
     Some(sched_proto::BatchHold {
         load_hundredths: hundredths(load),

@@ -62,6 +62,10 @@ impl Accounts {
         let mut wanted: Vec<Uid> = uids.into_iter().collect();
         wanted.sort_unstable();
         wanted.dedup();
+        // Nothing to look up (nothing pending): no hop to another thread.
+        if wanted.is_empty() {
+            return Names::default();
+        }
         let lookup = self.lookup.clone();
         let resolved = tokio::task::spawn_blocking(move || {
             wanted

@@ -27,7 +27,7 @@ mod policies;
 mod strangers;
 mod tracking;
 
-use super::event::{Event, SystemRow, UpcomingCron};
+use super::event::{Event, ListingState, SystemRow, UpcomingCron};
 use crate::clock::{Clock, Timer, Wake};
 use crate::config::Live;
 use crate::cron::{CronJob, CronTable, Loaded, Source};
@@ -380,8 +380,11 @@ impl Scheduler {
                 let _ = reply.send(self.control(request).await);
             }
             Event::Controls(controls) => self.controls.replace(controls),
-            Event::Paused { owner, reply } => {
-                let _ = reply.send(self.controls.paused_of(&owner));
+            Event::Listing { owner, reply } => {
+                let _ = reply.send(ListingState {
+                    batch_hold: self.batch_hold(),
+                    paused: self.controls.paused_of(&owner),
+                });
             }
             Event::Status { owner, reply } => {
                 let _ = reply.send(self.entry_views(&owner));
