@@ -12,9 +12,11 @@ use super::{
 
 /// The reply to one frame's body.
 pub async fn answer(context: &Context, peer: Peer, body: &[u8]) -> Reply {
-    // The spool serves the caller's work in turn with everyone else's.
+    // The spool serves the caller's work in turn with everyone else's;
+    // the caller's name is looked up once for the whole request.
     let context = &Context {
         spool: context.spool.for_uid(peer.uid.0),
+        accounts: context.accounts.for_request(peer.uid),
         ..context.clone()
     };
     let answered = match decode(context, peer, body) {

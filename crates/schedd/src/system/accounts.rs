@@ -20,6 +20,19 @@ pub type Lookup = dyn Fn(Uid) -> Result<Option<String>, String> + Send + Sync;
 #[derive(Clone)]
 pub struct Accounts {
     lookup: Arc<Lookup>,
+    /// The caller of one request, looked up at most once for all of it
+    /// (who they are, the allow and deny lists, the owner of what they
+    /// queue): each lookup is a hop to the blocking pool and back. Never
+    /// kept beyond the request, so an account removed and its uid given
+    /// to another is seen by the next request.
+    caller: Option<Arc<CallerName>>,
+}
+
+/// The memo of one request's caller.
+#[derive(Debug)]
+struct CallerName {
+    uid: Uid,
+    name: tokio::sync::OnceCell<Result<Option<String>, String>>,
 }
 
 impl std::fmt::Debug for Accounts {
@@ -39,17 +52,43 @@ impl Accounts {
     pub fn system() -> Accounts {
         Accounts {
             lookup: Arc::new(account_of),
+            caller: None,
         }
     }
 
     /// Accounts answered by `lookup` (tests: a directory that is slow or
     /// down).
     pub fn with_lookup(lookup: Arc<Lookup>) -> Accounts {
-        Accounts { lookup }
+        Accounts {
+            lookup,
+            caller: None,
+        }
+    }
+
+    /// The same accounts for one request of `caller`: their name is looked
+    /// up once, however many steps of the request ask for it.
+    pub fn for_request(&self, caller: Uid) -> Accounts {
+        Accounts {
+            lookup: self.lookup.clone(),
+            caller: Some(Arc::new(CallerName {
+                uid: caller,
+                name: tokio::sync::OnceCell::new(),
+            })),
+        }
     }
 
     /// The account name of `uid`, looked up off the async threads.
     pub async fn name_of(&self, uid: Uid) -> Result<Option<String>, String> {
+        match &self.caller {
+            Some(caller) if caller.uid == uid => {
+                caller.name.get_or_init(|| self.look_up(uid)).await.clone()
+            }
+            _ => self.look_up(uid).await,
+        }
+    }
+
+    /// One lookup, on the blocking pool.
+    async fn look_up(&self, uid: Uid) -> Result<Option<String>, String> {
         let lookup = self.lookup.clone();
         tokio::task::spawn_blocking(move || lookup(uid))
             .await
@@ -148,6 +187,47 @@ mod tests {
         assert_eq!(
             accounts.name_of(Uid(1000)).await,
             Ok(Some("alice".to_owned()))
+        );
+    }
+
+    #[tokio::test]
+    async fn a_request_looks_its_caller_up_once_and_anyone_else_each_time() {
+        let asked = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let log = asked.clone();
+        let accounts = Accounts::with_lookup(Arc::new(move |uid| {
+            log.lock().unwrap().push(uid);
+            match uid.0 {
+                1000 => Ok(Some("alice".to_owned())),
+                1001 => Err("the directory is down".to_owned()),
+                _ => Ok(None),
+            }
+        }));
+        let request = accounts.for_request(Uid(1000));
+        for _ in 0..3 {
+            assert_eq!(
+                request.name_of(Uid(1000)).await,
+                Ok(Some("alice".to_owned()))
+            );
+            assert_eq!(request.name_of(Uid(1002)).await, Ok(None));
+        }
+        assert_eq!(*asked.lock().unwrap(), [1000, 1002, 1002, 1002].map(Uid));
+        // A failed lookup is remembered as failed for the request: it is
+        // refused, never taken for "no account".
+        let failing = accounts.for_request(Uid(1001));
+        for _ in 0..2 {
+            assert_eq!(
+                failing.name_of(Uid(1001)).await,
+                Err("the directory is down".to_owned())
+            );
+        }
+        // The next request asks again.
+        assert_eq!(
+            accounts.for_request(Uid(1000)).name_of(Uid(1000)).await,
+            Ok(Some("alice".to_owned()))
+        );
+        assert_eq!(
+            *asked.lock().unwrap(),
+            [1000, 1002, 1002, 1002, 1001, 1000].map(Uid)
         );
     }
 }
