@@ -1,13 +1,14 @@
-//! The thread that starts jobs.
+//! The threads that start jobs.
 //!
-//! Jobs are started from one thread of their own, which runs at the lowest
+//! Jobs are started from threads of their own (one per CPU, up to four;
+//! a large batch is shared among them), which run at the lowest
 //! real-time priority where the daemon may (root: CAP_SYS_NICE), through
 //! [`sched_runas::spawn`]. A burst of jobs due at one instant is a burst of
 //! program start-ups, each about a millisecond of CPU in a VM: started from
 //! an ordinary thread, each next job waits in the run queue behind the
 //! ones already started (about 0.8 ms a job on 2 CPUs), while this thread
 //! preempts them, and each child leaves real time as soon as it has exec'd
-//! (see `prefer_starting_thread`). The thread does nothing else: it waits
+//! (see `prefer_starting_thread`). A thread does nothing else: it waits
 //! for a batch, starts it, and hands the processes back.
 //!
 //! Where spawn is not available (kernels without pidfds), jobs are started
@@ -88,82 +89,198 @@ fn start_all(jobs: Vec<LaunchSpec>, clock: &Clock) -> Vec<Launched> {
 /// Where jobs are started; cheap to clone.
 #[derive(Debug, Clone)]
 pub struct Launcher {
-    /// The thread's queue; `None`: start in the caller's task.
-    thread: Option<mpsc::Sender<Batch>>,
+    /// The starting threads' queues; empty: start in the caller's task.
+    threads: Vec<mpsc::Sender<Batch>>,
     /// What the start instants are read from.
     clock: Clock,
 }
 
+/// At most this many starting threads, one per CPU below it.
+const MOST_STARTERS: usize = 4;
+
+/// A batch is shared between starting threads only in parts of at least
+/// this many jobs: handing a part to another thread costs a wake-up on
+/// another CPU, which a few serial starts (about 0.2 ms each) do not
+/// repay.
+const LEAST_SHARE: usize = 8;
+
+/// Into how many parts a batch of `jobs` is shared among `threads`.
+fn parts_for(jobs: usize, threads: usize) -> usize {
+    (jobs / LEAST_SHARE).clamp(1, threads.max(1))
+}
+
+/// Splits `jobs` into `parts` runs of consecutive jobs, the first ones
+/// one longer where they do not divide evenly; each run keeps its order.
+fn share(mut jobs: Vec<LaunchSpec>, parts: usize) -> Vec<Vec<LaunchSpec>> {
+    let mut runs = Vec::with_capacity(parts);
+    for left in (1..=parts).rev() {
+        let size = jobs.len().div_ceil(left);
+        let rest = jobs.split_off(size);
+        runs.push(std::mem::replace(&mut jobs, rest));
+    }
+    runs
+}
+
 impl Launcher {
-    /// Starts the launching thread (where spawn works). The thread ends
-    /// when the last `Launcher` is dropped.
+    /// Starts the launching threads, one per CPU up to
+    /// [`MOST_STARTERS`] (where spawn works). The threads end when the
+    /// last `Launcher` is dropped.
     pub fn start(clock: Clock) -> Launcher {
         if !sched_runas::spawn_supported() {
             tracing::debug!("jobs start with fork: this kernel has no pidfds");
             return Launcher {
-                thread: None,
+                threads: Vec::new(),
                 clock,
             };
         }
-        let thread_clock = clock.clone();
-        let (requests, queue) = mpsc::channel::<Batch>();
-        let started = std::thread::Builder::new()
-            .name("schedd-launch".to_owned())
-            .spawn(move || {
-                match sched_runas::prefer_starting_thread() {
-                    Ok(()) => tracing::debug!("jobs start from a real-time thread"),
-                    Err(error) => tracing::debug!(
-                        "jobs start from an ordinary thread: no real-time priority ({error})"
-                    ),
-                }
-                while let Ok(batch) = queue.recv() {
-                    let started = start_all(batch.jobs, &thread_clock);
-                    // A caller that went away: its processes are reaped by
-                    // no one, as with any task dropped mid-way.
-                    let _ = batch.reply.send(started);
-                }
-            });
-        match started {
-            Ok(_) => Launcher {
-                thread: Some(requests),
-                clock,
-            },
-            Err(error) => {
-                tracing::warn!(
-                    "cannot start the launching thread, jobs start in the scheduler: {error}"
-                );
-                Launcher {
-                    thread: None,
-                    clock,
+        let wanted = std::thread::available_parallelism()
+            .map_or(1, |cpus| cpus.get())
+            .min(MOST_STARTERS);
+        let mut threads = Vec::with_capacity(wanted);
+        for index in 0..wanted {
+            match start_thread(index, clock.clone()) {
+                Ok(queue) => threads.push(queue),
+                Err(error) => {
+                    tracing::warn!("cannot start launching thread {index}: {error}");
+                    break;
                 }
             }
+        }
+        if threads.is_empty() {
+            tracing::warn!("no launching thread: jobs start in the scheduler");
+        }
+        Launcher { threads, clock }
+    }
+
+    /// Starts `jobs`, in order; one result per job. A large batch is
+    /// shared among the starting threads, each starting its part in order
+    /// on its own CPU: the starts are serial within a thread, so sharing
+    /// divides the wait of the batch's last job.
+    pub async fn launch(&self, jobs: Vec<LaunchSpec>) -> Vec<Launched> {
+        if self.threads.is_empty() {
+            return start_all(jobs, &self.clock);
+        }
+        let count = jobs.len();
+        let parts = share(jobs, parts_for(count, self.threads.len()));
+        let mut answers = Vec::with_capacity(parts.len());
+        for (part, thread) in parts.into_iter().zip(&self.threads) {
+            let size = part.len();
+            let (reply, answer) = tokio::sync::oneshot::channel();
+            match thread.send(Batch { jobs: part, reply }) {
+                Ok(()) => answers.push(Handed::ToThread(answer, size)),
+                // The thread is gone: start them here.
+                Err(mpsc::SendError(batch)) => {
+                    answers.push(Handed::Started(start_all(batch.jobs, &self.clock)));
+                }
+            }
+        }
+        let mut launched = Vec::with_capacity(count);
+        for handed in answers {
+            match handed {
+                Handed::Started(started) => launched.extend(started),
+                Handed::ToThread(answer, size) => match answer.await {
+                    Ok(started) => launched.extend(started),
+                    Err(_) => launched.extend((0..size).map(|_| Launched {
+                        process: Err("the launching thread stopped".to_owned()),
+                        at: self.clock.now(),
+                        monotonic: self.clock.monotonic(),
+                    })),
+                },
+            }
+        }
+        launched
+    }
+}
+
+/// A part of a batch: being started by a thread (its reply, its size), or
+/// started already.
+enum Handed {
+    ToThread(tokio::sync::oneshot::Receiver<Vec<Launched>>, usize),
+    Started(Vec<Launched>),
+}
+
+/// Starts starting thread `index`: it takes the lowest real-time priority
+/// where it may, then starts the batches sent to it, one at a time.
+fn start_thread(index: usize, clock: Clock) -> std::io::Result<mpsc::Sender<Batch>> {
+    let (requests, queue) = mpsc::channel::<Batch>();
+    std::thread::Builder::new()
+        .name(format!("schedd-launch{index}"))
+        .spawn(move || {
+            match sched_runas::prefer_starting_thread() {
+                Ok(()) => tracing::debug!("launching thread {index} is real-time"),
+                Err(error) => tracing::debug!(
+                    "launching thread {index} is an ordinary thread: no real-time priority ({error})"
+                ),
+            }
+            while let Ok(batch) = queue.recv() {
+                let started = start_all(batch.jobs, &clock);
+                // A caller that went away: its processes are reaped by
+                // no one, as with any task dropped mid-way.
+                let _ = batch.reply.send(started);
+            }
+        })?;
+    Ok(requests)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn specs(count: usize) -> Vec<LaunchSpec> {
+        let user = sched_runas::resolve_uid(0).unwrap();
+        (0..count)
+            .map(|index| LaunchSpec {
+                user: user.clone(),
+                shell: PathBuf::from("/bin/sh"),
+                script: format!("job {index}"),
+                env: Vec::new(),
+                cwd: PathBuf::from("/"),
+                umask: 0o022,
+                nice: 0,
+                output: tempfile::tempfile().unwrap(),
+                stdin: None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn only_batches_with_a_full_share_for_each_thread_are_shared() {
+        // (jobs, threads) -> parts
+        let table = [
+            (0, 2, 1),
+            (1, 2, 1),
+            (7, 2, 1),
+            (15, 2, 1),
+            (16, 2, 2),
+            (100, 2, 2),
+            (100, 1, 1),
+            (100, 0, 1),
+            (23, 4, 2),
+            (24, 4, 3),
+            (100, 4, 4),
+        ];
+        for (jobs, threads, parts) in table {
+            assert_eq!(
+                parts_for(jobs, threads),
+                parts,
+                "{jobs} jobs, {threads} threads"
+            );
         }
     }
 
-    /// Starts `jobs`, in order; one result per job.
-    pub async fn launch(&self, jobs: Vec<LaunchSpec>) -> Vec<Launched> {
-        let clock = &self.clock;
-        let count = jobs.len();
-        if let Some(thread) = &self.thread {
-            let (reply, answer) = tokio::sync::oneshot::channel();
-            let batch = Batch { jobs, reply };
-            match thread.send(batch) {
-                Ok(()) => {
-                    return match answer.await {
-                        Ok(started) => started,
-                        Err(_) => (0..count)
-                            .map(|_| Launched {
-                                process: Err("the launching thread stopped".to_owned()),
-                                at: clock.now(),
-                                monotonic: clock.monotonic(),
-                            })
-                            .collect(),
-                    };
-                }
-                // The thread is gone: start them here.
-                Err(mpsc::SendError(batch)) => return start_all(batch.jobs, clock),
-            }
+    #[test]
+    fn a_shared_batch_keeps_every_job_once_in_order() {
+        for (count, parts, sizes) in [
+            (100, 2, vec![50, 50]),
+            (17, 2, vec![9, 8]),
+            (26, 3, vec![9, 9, 8]),
+            (3, 1, vec![3]),
+        ] {
+            let runs = share(specs(count), parts);
+            assert_eq!(runs.iter().map(Vec::len).collect::<Vec<_>>(), sizes);
+            let scripts: Vec<String> = runs.into_iter().flatten().map(|job| job.script).collect();
+            let expected: Vec<String> = (0..count).map(|index| format!("job {index}")).collect();
+            assert_eq!(scripts, expected);
         }
-        start_all(jobs, clock)
     }
 }
