@@ -356,7 +356,8 @@ impl Executor {
         self.launch_all(vec![ready]).await.pop().flatten()
     }
 
-    /// Starts ready jobs, in order, from the launching thread in one batch.
+    /// Starts ready jobs from the launching threads in one batch (shared
+    /// among them when large), the results in order.
     /// Returns each started process, to be recorded with
     /// [`record_started`](Self::record_started); a run that failed to start
     /// is recorded as failed here (`None` in its place), and no

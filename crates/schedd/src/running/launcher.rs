@@ -6,8 +6,8 @@
 //! [`sched_runas::spawn`]. A burst of jobs due at one instant is a burst of
 //! program start-ups, each about a millisecond of CPU in a VM: started from
 //! an ordinary thread, each next job waits in the run queue behind the
-//! ones already started (about 0.8 ms a job on 2 CPUs), while this thread
-//! preempts them, and each child leaves real time as soon as it has exec'd
+//! ones already started (about 0.8 ms a job on 2 CPUs), while a starting
+//! thread preempts them, and each child leaves real time as soon as it has exec'd
 //! (see `prefer_starting_thread`). A thread does nothing else: it waits
 //! for a batch, starts it, and hands the processes back.
 //!
@@ -16,7 +16,8 @@
 
 use std::fs::File;
 use std::path::PathBuf;
-use std::sync::mpsc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, mpsc};
 
 use sched_runas::{JobCommand, ResolvedUser};
 
@@ -68,7 +69,7 @@ struct Batch {
 }
 
 /// Starts `jobs` one after another, each stamped as it started.
-/// From the real-time thread, as one burst: each job finishes its exec
+/// From a real-time starting thread, as one burst: each job finishes its exec
 /// while the next ones start, and all are made ordinary at the end, before
 /// their first instruction (`sched_runas::in_one_burst`).
 fn start_all(jobs: Vec<LaunchSpec>, clock: &Clock) -> Vec<Launched> {
@@ -91,6 +92,9 @@ fn start_all(jobs: Vec<LaunchSpec>, clock: &Clock) -> Vec<Launched> {
 pub struct Launcher {
     /// The starting threads' queues; empty: start in the caller's task.
     threads: Vec<mpsc::Sender<Batch>>,
+    /// The thread the next batch (or its first part) goes to: batches
+    /// handed over at once go to different threads.
+    next: Arc<AtomicUsize>,
     /// What the start instants are read from.
     clock: Clock,
 }
@@ -130,6 +134,7 @@ impl Launcher {
             tracing::debug!("jobs start with fork: this kernel has no pidfds");
             return Launcher {
                 threads: Vec::new(),
+                next: Arc::default(),
                 clock,
             };
         }
@@ -149,30 +154,45 @@ impl Launcher {
         if threads.is_empty() {
             tracing::warn!("no launching thread: jobs start in the scheduler");
         }
-        Launcher { threads, clock }
+        Launcher {
+            threads,
+            next: Arc::default(),
+            clock,
+        }
     }
 
-    /// Starts `jobs`, in order; one result per job. A large batch is
-    /// shared among the starting threads, each starting its part in order
-    /// on its own CPU: the starts are serial within a thread, so sharing
-    /// divides the wait of the batch's last job.
+    /// Starts `jobs`; one result per job, in the order of `jobs`. A large
+    /// batch is shared among the starting threads, each starting its part
+    /// in order on its own CPU, the parts at the same time: the starts are
+    /// serial within a thread, so sharing divides the wait of the batch's
+    /// last job. A part whose thread is gone goes to the next thread, and
+    /// is started here when none is left.
     pub async fn launch(&self, jobs: Vec<LaunchSpec>) -> Vec<Launched> {
         if self.threads.is_empty() {
             return start_all(jobs, &self.clock);
         }
         let count = jobs.len();
         let parts = share(jobs, parts_for(count, self.threads.len()));
+        let threads = self.threads.len();
+        let first = self.next.fetch_add(parts.len(), Ordering::Relaxed);
         let mut answers = Vec::with_capacity(parts.len());
-        for (part, thread) in parts.into_iter().zip(&self.threads) {
+        for (index, part) in parts.into_iter().enumerate() {
             let size = part.len();
             let (reply, answer) = tokio::sync::oneshot::channel();
-            match thread.send(Batch { jobs: part, reply }) {
-                Ok(()) => answers.push(Handed::ToThread(answer, size)),
-                // The thread is gone: start them here.
-                Err(mpsc::SendError(batch)) => {
-                    answers.push(Handed::Started(start_all(batch.jobs, &self.clock)));
+            let mut unsent = Some(Batch { jobs: part, reply });
+            for offset in 0..threads {
+                let thread = &self.threads[(first + index + offset) % threads];
+                if let Some(batch) = unsent.take()
+                    && let Err(mpsc::SendError(back)) = thread.send(batch)
+                {
+                    unsent = Some(back);
                 }
             }
+            answers.push(match unsent {
+                None => Handed::ToThread(answer, size),
+                // Every thread is gone: start them here.
+                Some(batch) => Handed::Started(start_all(batch.jobs, &self.clock)),
+            });
         }
         let mut launched = Vec::with_capacity(count);
         for handed in answers {

@@ -101,12 +101,22 @@ impl Accounts {
         let mut wanted: Vec<Uid> = uids.into_iter().collect();
         wanted.sort_unstable();
         wanted.dedup();
-        // Nothing to look up (nothing pending): no hop to another thread.
+        let mut names = HashMap::new();
+        // The caller's own name is the one this request looked up (or will,
+        // once for all its steps).
+        if let Some(caller) = &self.caller
+            && let Ok(at) = wanted.binary_search(&caller.uid)
+        {
+            wanted.remove(at);
+            let name = self.name_of(caller.uid).await.ok().flatten();
+            names.insert(caller.uid, name.unwrap_or_else(|| caller.uid.to_string()));
+        }
+        // Nothing (else) to look up: no hop to another thread.
         if wanted.is_empty() {
-            return Names::default();
+            return Names(names);
         }
         let lookup = self.lookup.clone();
-        let resolved = tokio::task::spawn_blocking(move || {
+        let resolved: Vec<(Uid, String)> = tokio::task::spawn_blocking(move || {
             wanted
                 .into_iter()
                 .map(|uid| {
@@ -117,7 +127,8 @@ impl Accounts {
         })
         .await
         .unwrap_or_default();
-        Names(resolved)
+        names.extend(resolved);
+        Names(names)
     }
 }
 
@@ -211,6 +222,16 @@ mod tests {
             assert_eq!(request.name_of(Uid(1002)).await, Ok(None));
         }
         assert_eq!(*asked.lock().unwrap(), [1000, 1002, 1002, 1002].map(Uid));
+        // A listing of names takes the caller's from the request too.
+        let names = request.names([Uid(1002), Uid(1000)]).await;
+        assert_eq!(
+            (names.of(Uid(1000)), names.of(Uid(1002))),
+            ("alice".to_owned(), "1002".to_owned())
+        );
+        assert_eq!(
+            *asked.lock().unwrap(),
+            [1000, 1002, 1002, 1002, 1002].map(Uid)
+        );
         // A failed lookup is remembered as failed for the request: it is
         // refused, never taken for "no account".
         let failing = accounts.for_request(Uid(1001));
@@ -227,7 +248,7 @@ mod tests {
         );
         assert_eq!(
             *asked.lock().unwrap(),
-            [1000, 1002, 1002, 1002, 1001, 1000].map(Uid)
+            [1000, 1002, 1002, 1002, 1002, 1001, 1000].map(Uid)
         );
     }
 }

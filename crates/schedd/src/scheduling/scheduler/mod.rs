@@ -755,7 +755,7 @@ impl Scheduler {
         }
     }
 
-    /// Starts runs made ready as one batch (the launching thread starts
+    /// Starts runs made ready as one batch (the launching threads start
     /// them back to back), tracks those that started and records their
     /// pids and instants in one transaction (with `handled` as the last
     /// instant handled, if given); a run that could not start is recorded
