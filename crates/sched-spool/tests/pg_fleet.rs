@@ -467,6 +467,71 @@ fn a_node_whose_lease_ran_out_is_taken_over_and_fenced_until_it_rejoins() {
 }
 
 #[test]
+fn an_at_jobs_end_drops_its_held_copy_and_a_fenced_node_writes_neither() {
+    let db = fresh!();
+    let mut spool = node(&db, "host-a");
+    let due = instant("2026-01-01T10:00:00Z");
+    let with_policy = |what: &str| NewJob {
+        policy: "retry=1 retry-lost=yes".to_owned(),
+        ..job("2026-01-01T10:00:00Z", what)
+    };
+    let ids = spool
+        .insert_jobs(&[with_policy("first"), with_policy("second")])
+        .unwrap();
+    let runs: Vec<RunId> = spool
+        .claim(&ids, due)
+        .unwrap()
+        .into_iter()
+        .map(|(_, run)| run)
+        .collect();
+    spool
+        .set_started(
+            &runs.iter().map(|&run| (run, 7, due)).collect::<Vec<_>>(),
+            None,
+        )
+        .unwrap();
+    let state = |run: RunId| {
+        let row = db
+            .admin()
+            .query_one(
+                "SELECT outcome, exit_code, (SELECT count(*) FROM schedd.held_jobs WHERE run_id = $1)
+                 FROM schedd.runs WHERE id = $1",
+                &[&(run.0 as i64)],
+            )
+            .unwrap();
+        (
+            row.get::<_, String>(0),
+            row.get::<_, Option<i32>>(1),
+            row.get::<_, i64>(2),
+        )
+    };
+    assert_eq!(state(runs[0]), ("running".to_owned(), None, 1));
+    spool
+        .finish_run(runs[0], due, &Outcome::Exited(3), &Output::default())
+        .unwrap();
+    assert_eq!(state(runs[0]), ("exited".to_owned(), Some(3), 0));
+    // Declared gone by another node: its end of the second run writes
+    // nothing, neither the run nor the held copy.
+    db.admin()
+        .execute(
+            "UPDATE schedd.nodes SET gone = true WHERE id = $1",
+            &[&spool.node()],
+        )
+        .unwrap();
+    assert!(is_fenced(spool.finish_run(
+        runs[1],
+        due,
+        &Outcome::Exited(0),
+        &Output::default()
+    )));
+    assert_eq!(state(runs[1]), ("running".to_owned(), None, 1));
+    assert!(matches!(
+        spool.finish_run(RunId(999_999), due, &Outcome::Exited(0), &Output::default()),
+        Err(SpoolError::Fenced { .. })
+    ));
+}
+
+#[test]
 fn a_lease_that_ran_out_fences_writes_until_renewed_and_nobody_took_over() {
     let db = fresh!();
     let lease = Duration::from_millis(300);

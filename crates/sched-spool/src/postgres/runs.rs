@@ -90,6 +90,30 @@ const FINISH_RUN: &str = "UPDATE schedd.runs SET finished = $2, outcome = $3, ex
 
 const DROP_HELD: &str = "DELETE FROM schedd.held_jobs WHERE run_id = $1";
 
+/// The end of run `$1` when it has no claim key (an at job's run: nothing
+/// to prune), fenced by node `$11`'s lease, as one statement and so one
+/// round trip and one implicit transaction: the node's row is share-locked
+/// (and the run written) only while the node is live and the run is
+/// keyless; the held copy goes only with the run's update. Answers (fence
+/// taken, run finished). Anything else (a crontab run, a run not found, a
+/// fenced node) writes nothing here and is left to the transaction of
+/// [`FINISH_RUN`], which says which it was.
+const FINISH_KEYLESS_RUN: &str = "WITH live AS MATERIALIZED (
+        SELECT 1 FROM schedd.nodes n
+        WHERE n.id = $11 AND NOT n.gone AND n.lease_until > now()
+            AND EXISTS (SELECT 1 FROM schedd.runs r WHERE r.id = $1 AND r.claim_key IS NULL)
+        FOR SHARE OF n
+    ), finished AS (
+        UPDATE schedd.runs SET finished = $2, outcome = $3, exit_code = $4,
+            signal = $5, reason = $6, output_head = $7, output_tail = $8, output_bytes = $9,
+            stopped = $10
+        WHERE id = $1 AND claim_key IS NULL AND EXISTS (SELECT 1 FROM live)
+        RETURNING id
+    ), held AS (
+        DELETE FROM schedd.held_jobs WHERE run_id IN (SELECT id FROM finished)
+    )
+    SELECT EXISTS (SELECT 1 FROM live), EXISTS (SELECT 1 FROM finished)";
+
 const NOTE_RUN: &str = "UPDATE schedd.runs SET reason = $2
     WHERE id = $1 AND outcome NOT IN ('failed', 'running', 'skipped', 'missed', 'superseded')";
 
@@ -266,6 +290,30 @@ impl PgSpool {
     ) -> Result<(), SpoolError> {
         let columns = OutcomeColumns::of(outcome);
         let id = sql_id(run.0);
+        // An at job's run in one round trip; the rest (and any doubt) in
+        // the fenced transaction.
+        let keyless = self.with(|session| {
+            let row = session.query_one(
+                FINISH_KEYLESS_RUN,
+                &[
+                    &id,
+                    &to_micros(finished),
+                    &columns.state,
+                    &columns.code,
+                    &columns.signal,
+                    &columns.reason,
+                    &output.head,
+                    &output.tail,
+                    &output_bytes(output),
+                    &columns.stopped,
+                    &self.node,
+                ],
+            )?;
+            Ok(row.try_get::<_, bool>(1)?)
+        })?;
+        if keyless {
+            return Ok(());
+        }
         self.write(|session| {
             let Some(row) = session.query_opt(
                 FINISH_RUN,
