@@ -2,10 +2,14 @@
 //!
 //! - `claims ADMIN_URL JOBS NODES...`: the claim path alone, through the
 //!   storage seam: JOBS at jobs due at once, claimed, started and
-//!   finished (three transactions each, as the daemon does) by NODES
-//!   nodes in parallel threads, each with its own connection and lease;
-//!   prints jobs per second for each node count, and checks that every
-//!   job was claimed exactly once.
+//!   finished (three writes each: claimed 64 at a time, started 64 at
+//!   a time, each end alone: the daemon's worst case, run ends arriving
+//!   one by one) by NODES nodes in parallel threads, each with its own
+//!   connection and lease; prints jobs per second for each node count,
+//!   and checks that every job was claimed exactly once.
+//! - `claims-grouped ADMIN_URL JOBS NODES...`: the same, the ends of each
+//!   64 recorded together, as the daemon's spool thread hands over run
+//!   ends that wait together (a burst of jobs ending at once).
 //! - `failover ADMIN_URL TRIALS LINES MINUTES JOBS`: three real daemons
 //!   on mock clocks share a fresh database; LINES crontab lines every
 //!   minute and JOBS at jobs due in one minute; the daemons live through
@@ -29,7 +33,7 @@ use anyhow::{Context, Result, bail};
 use benches::sibling;
 use jiff::{SignedDuration, Timestamp};
 use sched_spool::{
-    CronRun, JobId, JobKind, NewJob, Outcome, Output, PgOptions, PgSpool, Store, Uid,
+    CronRun, JobId, JobKind, NewJob, Outcome, Output, PgOptions, PgSpool, RunEnd, Store, Uid,
 };
 
 fn main() -> Result<()> {
@@ -40,7 +44,8 @@ fn main() -> Result<()> {
             .unwrap_or(default)
     };
     match (args.first().map(String::as_str), args.get(1)) {
-        (Some("claims"), Some(admin)) => {
+        (Some(mode @ ("claims" | "claims-grouped")), Some(admin)) => {
+            let grouped = mode == "claims-grouped";
             let jobs = number(2, 30_000);
             let nodes: Vec<usize> = args[3..].iter().filter_map(|a| a.parse().ok()).collect();
             for nodes in if nodes.is_empty() {
@@ -48,7 +53,7 @@ fn main() -> Result<()> {
             } else {
                 nodes
             } {
-                claims(admin, jobs, nodes)?;
+                claims(admin, jobs, nodes, grouped)?;
             }
             Ok(())
         }
@@ -115,8 +120,9 @@ fn job(due: Timestamp, n: usize) -> NewJob {
 }
 
 /// `jobs` jobs due at once, claimed, started and finished by `nodes`
-/// nodes in parallel, in batches of 64 as the daemon makes them ready.
-fn claims(admin: &str, jobs: usize, nodes: usize) -> Result<()> {
+/// nodes in parallel, in batches of 64 as the daemon makes them ready;
+/// the ends of a batch `grouped` or one by one.
+fn claims(admin: &str, jobs: usize, nodes: usize, grouped: bool) -> Result<()> {
     let url = fresh_database(admin, "schedd_bench_claims")?;
     let due: Timestamp = "2026-03-02T10:00:00Z".parse()?;
     {
@@ -162,10 +168,30 @@ fn claims(admin: &str, jobs: usize, nodes: usize) -> Result<()> {
                         let started: Vec<_> =
                             claimed.iter().map(|(_, run)| (*run, 1, due)).collect();
                         spool.set_started(&started, None)?;
-                        for (job, run) in &claimed {
-                            spool.finish_run(*run, due, &Outcome::Exited(0), &Output::default())?;
-                            mine.push(job.id);
+                        if grouped {
+                            let ends: Vec<RunEnd> = claimed
+                                .iter()
+                                .map(|(_, run)| RunEnd {
+                                    run: *run,
+                                    finished: due,
+                                    outcome: Outcome::Exited(0),
+                                    output: Output::default(),
+                                })
+                                .collect();
+                            for answer in spool.finish_runs(&ends) {
+                                answer?;
+                            }
+                        } else {
+                            for (_, run) in &claimed {
+                                spool.finish_run(
+                                    *run,
+                                    due,
+                                    &Outcome::Exited(0),
+                                    &Output::default(),
+                                )?;
+                            }
                         }
+                        mine.extend(claimed.iter().map(|(job, _)| job.id));
                     }
                 }
             })
@@ -185,7 +211,8 @@ fn claims(admin: &str, jobs: usize, nodes: usize) -> Result<()> {
         );
     }
     println!(
-        "claims: {nodes} node(s), {jobs} jobs claimed, started and finished in {:.2} s: {:.0} jobs/s (each exactly once)",
+        "claims{}: {nodes} node(s), {jobs} jobs claimed, started and finished in {:.2} s: {:.0} jobs/s (each exactly once)",
+        if grouped { " (ends grouped)" } else { "" },
         elapsed.as_secs_f64(),
         jobs as f64 / elapsed.as_secs_f64()
     );

@@ -35,8 +35,8 @@ pub use ids::{JobId, RunId, Uid};
 pub use postgres::{PG_SCHEMA_VERSION, PgOptions, PgSpool};
 pub use records::{
     ControlMark, CronRetry, CronRun, CrontabInstall, EntryControl, EntryHealth, HEALTH_DEPTH,
-    JobKind, JobRecord, Mail, NewJob, Occurrence, Outcome, Output, Owner, PendingJob, RunKind,
-    RunRecord, StoredCrontab,
+    JobKind, JobRecord, Mail, NewJob, Occurrence, Outcome, Output, Owner, PendingJob, RunEnd,
+    RunKind, RunRecord, StoredCrontab,
 };
 pub use sqlite::{DEFAULT_CRON_RUNS_KEPT, SCHEMA_VERSION, SqliteSpool};
 pub use store::Store;

@@ -321,6 +321,16 @@ pub struct Output {
     pub total_bytes: u64,
 }
 
+/// How one run ended, as [`Store::finish_runs`](crate::Store::finish_runs)
+/// records it with others.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunEnd {
+    pub run: RunId,
+    pub finished: Timestamp,
+    pub outcome: Outcome,
+    pub output: Output,
+}
+
 /// One run of a job.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RunRecord {

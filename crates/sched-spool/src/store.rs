@@ -28,8 +28,8 @@ use jiff::Timestamp;
 
 use crate::{
     CronRetry, CronRun, CrontabInstall, EntryControl, EntryHealth, Fleet, JobId, JobRecord, NewJob,
-    Occurrence, Outcome, Output, Owner, PendingJob, RunId, RunRecord, SpoolError, StoredCrontab,
-    Uid,
+    Occurrence, Outcome, Output, Owner, PendingJob, RunEnd, RunId, RunRecord, SpoolError,
+    StoredCrontab, Uid,
 };
 
 /// A spool backend.
@@ -168,6 +168,17 @@ pub trait Store: Send {
         outcome: &Outcome,
         output: &Output,
     ) -> Result<(), SpoolError>;
+
+    /// Records the ends of several runs, each as [`Store::finish_run`]
+    /// would, and answers for each in the order given. Each end is whole
+    /// or not at all and durable when the call returns; a backend may
+    /// write them together (one commit for a burst of run ends) as long
+    /// as one run's failure leaves the others' answers their own.
+    fn finish_runs(&mut self, ends: &[RunEnd]) -> Vec<Result<(), SpoolError>> {
+        ends.iter()
+            .map(|end| self.finish_run(end.run, end.finished, &end.outcome, &end.output))
+            .collect()
+    }
 
     /// Runs `owner` may see, newest first, at most `limit`; only those of
     /// job `job` when given. Runs claimed but not started are left out.

@@ -14,8 +14,8 @@ use std::time::{Duration, Instant};
 use jiff::{SignedDuration, Timestamp};
 use sched_spool::{
     CronRetry, CronRun, CrontabInstall, DueJob, Fleet, JobId, JobKind, Lease, NewJob, Occurrence,
-    Outcome, Output, Owner, PG_SCHEMA_VERSION, PgOptions, PgSpool, RunId, RunKind, SpoolError,
-    Store, TakenOver, Uid,
+    Outcome, Output, Owner, PG_SCHEMA_VERSION, PgOptions, PgSpool, RunEnd, RunId, RunKind,
+    SpoolError, Store, TakenOver, Uid,
 };
 
 use pg::TestDb;
@@ -529,6 +529,23 @@ fn an_at_jobs_end_drops_its_held_copy_and_a_fenced_node_writes_neither() {
         spool.finish_run(RunId(999_999), due, &Outcome::Exited(0), &Output::default()),
         Err(SpoolError::Fenced { .. })
     ));
+    // Nor do ends recorded together: each is answered as fenced.
+    let end = |run: RunId| RunEnd {
+        run,
+        finished: due,
+        outcome: Outcome::Exited(0),
+        output: Output::default(),
+    };
+    let answers = spool.finish_runs(&[end(runs[1]), end(runs[0]), end(RunId(999_999))]);
+    assert_eq!(answers.len(), 3);
+    assert!(
+        answers
+            .iter()
+            .all(|answer| matches!(answer, Err(SpoolError::Fenced { .. }))),
+        "{answers:?}"
+    );
+    assert_eq!(state(runs[1]), ("running".to_owned(), None, 1));
+    assert_eq!(state(runs[0]), ("exited".to_owned(), Some(3), 0));
 }
 
 #[test]

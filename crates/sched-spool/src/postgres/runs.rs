@@ -2,9 +2,10 @@
 //! started, finished, recorded as not run or lost; listings; and the last
 //! instant this host fully handled.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use jiff::Timestamp;
+use postgres::types::Type;
 
 use super::PgSpool;
 use super::error::Fail;
@@ -14,7 +15,7 @@ use crate::columns::OutcomeColumns;
 use crate::records::{from_micros, to_micros};
 use crate::{
     CronRun, EntryHealth, HEALTH_DEPTH, JobId, JobRecord, Occurrence, Outcome, Output, Owner,
-    RunId, RunKind, RunRecord, SpoolError,
+    RunEnd, RunId, RunKind, RunRecord, SpoolError,
 };
 
 const SET_STARTED: &str = "UPDATE schedd.runs r SET pid = u.pid, started = u.started
@@ -114,6 +115,29 @@ const FINISH_KEYLESS_RUN: &str = "WITH live AS MATERIALIZED (
     )
     SELECT EXISTS (SELECT 1 FROM live), EXISTS (SELECT 1 FROM finished)";
 
+/// The ends of several runs `$1` (distinct ids), as [`FINISH_KEYLESS_RUN`]
+/// writes one, in one statement: node `$11`'s row is share-locked while it
+/// is live, each keyless run among them written and its held copy
+/// dropped. Answers the ids written; the others are left to the
+/// transaction of [`FINISH_RUN`], run by run.
+const FINISH_KEYLESS_RUNS: &str = "WITH live AS MATERIALIZED (
+        SELECT 1 FROM schedd.nodes n
+        WHERE n.id = $11 AND NOT n.gone AND n.lease_until > now()
+        FOR SHARE OF n
+    ), finished AS (
+        UPDATE schedd.runs r SET finished = u.finished, outcome = u.outcome,
+            exit_code = u.code, signal = u.signal, reason = u.reason, output_head = u.head,
+            output_tail = u.tail, output_bytes = u.bytes, stopped = u.stopped
+        FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::integer[], $5::integer[],
+                    $6::text[], $7::bytea[], $8::bytea[], $9::bigint[], $10::bigint[])
+            AS u(id, finished, outcome, code, signal, reason, head, tail, bytes, stopped)
+        WHERE r.id = u.id AND r.claim_key IS NULL AND EXISTS (SELECT 1 FROM live)
+        RETURNING r.id
+    ), held AS (
+        DELETE FROM schedd.held_jobs WHERE run_id IN (SELECT id FROM finished)
+    )
+    SELECT id FROM finished";
+
 const NOTE_RUN: &str = "UPDATE schedd.runs SET reason = $2
     WHERE id = $1 AND outcome NOT IN ('failed', 'running', 'skipped', 'missed', 'superseded')";
 
@@ -207,7 +231,14 @@ impl PgSpool {
         let pids: Vec<i64> = started.iter().map(|(_, pid, _)| i64::from(*pid)).collect();
         let ats: Vec<i64> = started.iter().map(|(_, _, at)| to_micros(*at)).collect();
         self.write(|session| {
-            session.execute(SET_STARTED, &[&ids, &pids, &ats])?;
+            session.query_planned(
+                SET_STARTED,
+                &[
+                    (&ids, Type::INT8_ARRAY),
+                    (&pids, Type::INT8_ARRAY),
+                    (&ats, Type::INT8_ARRAY),
+                ],
+            )?;
             if let Some(handled) = handled {
                 session.execute(
                     super::crontabs::SET_STATE,
@@ -314,6 +345,21 @@ impl PgSpool {
         if keyless {
             return Ok(());
         }
+        self.finish_in_transaction(run, finished, outcome, output)
+    }
+
+    /// The end of `run` in a transaction fenced by this node's lease,
+    /// pruning its crontab line's oldest runs: says whether the node was
+    /// fenced or the run not found.
+    fn finish_in_transaction(
+        &mut self,
+        run: RunId,
+        finished: Timestamp,
+        outcome: &Outcome,
+        output: &Output,
+    ) -> Result<(), SpoolError> {
+        let columns = OutcomeColumns::of(outcome);
+        let id = sql_id(run.0);
         self.write(|session| {
             let Some(row) = session.query_opt(
                 FINISH_RUN,
@@ -342,6 +388,65 @@ impl PgSpool {
             session.execute(DROP_HELD, &[&id])?;
             Ok(())
         })
+    }
+
+    pub(crate) fn finish_runs(&mut self, ends: &[RunEnd]) -> Vec<Result<(), SpoolError>> {
+        if let [end] = ends {
+            return vec![self.finish_run(end.run, end.finished, &end.outcome, &end.output)];
+        }
+        // A run named twice is written once here; its second end goes
+        // through the transaction, as it would alone.
+        let mut seen = HashSet::new();
+        let batch: Vec<&RunEnd> = ends.iter().filter(|end| seen.insert(end.run)).collect();
+        let columns: Vec<OutcomeColumns<'_>> = batch
+            .iter()
+            .map(|end| OutcomeColumns::of(&end.outcome))
+            .collect();
+        let ids: Vec<i64> = batch.iter().map(|end| sql_id(end.run.0)).collect();
+        let finished: Vec<i64> = batch.iter().map(|end| to_micros(end.finished)).collect();
+        let states: Vec<&str> = columns.iter().map(|c| c.state).collect();
+        let codes: Vec<Option<i32>> = columns.iter().map(|c| c.code).collect();
+        let signals: Vec<Option<i32>> = columns.iter().map(|c| c.signal).collect();
+        let reasons: Vec<Option<&str>> = columns.iter().map(|c| c.reason).collect();
+        let heads: Vec<&[u8]> = batch.iter().map(|end| end.output.head.as_slice()).collect();
+        let tails: Vec<&[u8]> = batch.iter().map(|end| end.output.tail.as_slice()).collect();
+        let bytes: Vec<i64> = batch.iter().map(|end| output_bytes(&end.output)).collect();
+        let stopped: Vec<Option<i64>> = columns.iter().map(|c| c.stopped).collect();
+        // Any failure of the statement writes nothing: every end then
+        // goes through the transaction, which reports it for that run.
+        let written: HashSet<u64> = self
+            .with(|session| {
+                let rows = session.query_planned(
+                    FINISH_KEYLESS_RUNS,
+                    &[
+                        (&ids, Type::INT8_ARRAY),
+                        (&finished, Type::INT8_ARRAY),
+                        (&states, Type::TEXT_ARRAY),
+                        (&codes, Type::INT4_ARRAY),
+                        (&signals, Type::INT4_ARRAY),
+                        (&reasons, Type::TEXT_ARRAY),
+                        (&heads, Type::BYTEA_ARRAY),
+                        (&tails, Type::BYTEA_ARRAY),
+                        (&bytes, Type::INT8_ARRAY),
+                        (&stopped, Type::INT8_ARRAY),
+                        (&self.node, Type::INT8),
+                    ],
+                )?;
+                rows.iter()
+                    .map(|row| Ok(row.try_get::<_, i64>(0)? as u64))
+                    .collect::<Result<_, Fail>>()
+            })
+            .unwrap_or_default();
+        let mut answered = HashSet::new();
+        ends.iter()
+            .map(|end| {
+                if written.contains(&end.run.0) && answered.insert(end.run) {
+                    Ok(())
+                } else {
+                    self.finish_in_transaction(end.run, end.finished, &end.outcome, &end.output)
+                }
+            })
+            .collect()
     }
 
     /// Keeps the newest finished runs of each crontab line of `keys`.

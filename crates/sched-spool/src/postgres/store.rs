@@ -9,7 +9,7 @@ use jiff::Timestamp;
 use super::PgSpool;
 use crate::{
     CronRetry, CronRun, CrontabInstall, EntryControl, EntryHealth, Fleet, JobId, JobRecord, NewJob,
-    Occurrence, Outcome, Output, Owner, PendingJob, RunId, RunRecord, SpoolError, Store,
+    Occurrence, Outcome, Output, Owner, PendingJob, RunEnd, RunId, RunRecord, SpoolError, Store,
     StoredCrontab, Uid,
 };
 
@@ -139,6 +139,10 @@ impl Store for PgSpool {
         output: &Output,
     ) -> Result<(), SpoolError> {
         PgSpool::finish_run(self, run, finished, outcome, output)
+    }
+
+    fn finish_runs(&mut self, ends: &[RunEnd]) -> Vec<Result<(), SpoolError>> {
+        PgSpool::finish_runs(self, ends)
     }
 
     fn runs(

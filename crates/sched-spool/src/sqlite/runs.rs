@@ -9,7 +9,7 @@ use crate::ids::Uid;
 use crate::records::{from_micros, sql_id, to_micros};
 use crate::{
     CronRetry, CronRun, EntryHealth, HEALTH_DEPTH, JobId, Occurrence, Outcome, Output, Owner,
-    RunId, RunKind, RunRecord, SpoolError, SqliteSpool,
+    RunEnd, RunId, RunKind, RunRecord, SpoolError, SqliteSpool,
 };
 
 const RUN_COLUMNS: &str = "id, job_id, kind, owner_uid, command, due, started, finished, pid, \
@@ -110,45 +110,54 @@ impl SqliteSpool {
         outcome: &Outcome,
         output: &Output,
     ) -> Result<(), SpoolError> {
-        let columns = OutcomeColumns::of(outcome);
         let tx = self
             .conn
             .transaction()
             .map_err(|e| SqliteSpool::error_of(&self.path, e))?;
-        let updated = tx.execute(
-            "UPDATE runs SET finished = ?2, outcome = ?3, exit_code = ?4, signal = ?5, reason = ?6,
-                        output_head = ?7, output_tail = ?8, output_bytes = ?9, stopped = ?10
-                 WHERE id = ?1",
-            params![
-                sql_id(run.0),
-                to_micros(finished),
-                columns.state,
-                columns.code,
-                columns.signal,
-                columns.reason,
-                output.head,
-                output.tail,
-                output.total_bytes as i64,
-                columns.stopped
-            ],
-        )
-        .map_err(|e| SqliteSpool::error_of(&self.path, e))?;
-        if updated == 0 {
-            return Err(SpoolError::NotFound {
-                path: self.path.clone(),
-                what: format!("run {run}"),
-            });
-        }
-        prune_origin_of(&tx, run, self.cron_runs_kept)
+        let found = record_end(&tx, run, finished, outcome, output, self.cron_runs_kept)
             .map_err(|e| SqliteSpool::error_of(&self.path, e))?;
-        tx.execute(
-            "DELETE FROM held_jobs WHERE run_id = ?1",
-            params![sql_id(run.0)],
-        )
-        .map_err(|e| SqliteSpool::error_of(&self.path, e))?;
+        if !found {
+            return Err(no_run(&self.path, run));
+        }
         tx.commit()
             .map_err(|e| SqliteSpool::error_of(&self.path, e))?;
         Ok(())
+    }
+
+    /// The ends of `ends` in one transaction, and so one commit for a burst
+    /// of them; a run not found is answered so without holding up the
+    /// others. When the transaction fails, each end is tried alone and
+    /// answered for itself.
+    pub fn finish_runs(&mut self, ends: &[RunEnd]) -> Vec<Result<(), SpoolError>> {
+        let kept = self.cron_runs_kept;
+        let together = (|| -> rusqlite::Result<Vec<bool>> {
+            let tx = self
+                .conn
+                .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            let found = ends
+                .iter()
+                .map(|end| record_end(&tx, end.run, end.finished, &end.outcome, &end.output, kept))
+                .collect::<rusqlite::Result<Vec<bool>>>()?;
+            tx.commit()?;
+            Ok(found)
+        })();
+        match together {
+            Ok(found) => ends
+                .iter()
+                .zip(found)
+                .map(|(end, found)| {
+                    if found {
+                        Ok(())
+                    } else {
+                        Err(no_run(&self.path, end.run))
+                    }
+                })
+                .collect(),
+            Err(_) => ends
+                .iter()
+                .map(|end| self.finish_run(end.run, end.finished, &end.outcome, &end.output))
+                .collect(),
+        }
     }
 
     /// Records occurrences that did not run (skipped, missed, superseded)
@@ -557,4 +566,51 @@ fn run_from_row(row: &Row<'_>) -> Result<RunRecord, (i64, String)> {
             total_bytes: u64::try_from(output_bytes).map_err(|_| bad("negative output size"))?,
         },
     })
+}
+
+/// Writes how `run` ended in `tx`, keeps its crontab line's newest `kept`
+/// finished runs and drops its held copy; false when there is no such run
+/// (nothing is written then).
+fn record_end(
+    tx: &rusqlite::Transaction<'_>,
+    run: RunId,
+    finished: Timestamp,
+    outcome: &Outcome,
+    output: &Output,
+    kept: u32,
+) -> rusqlite::Result<bool> {
+    let columns = OutcomeColumns::of(outcome);
+    let updated = tx
+        .prepare_cached(
+            "UPDATE runs SET finished = ?2, outcome = ?3, exit_code = ?4, signal = ?5, reason = ?6,
+                        output_head = ?7, output_tail = ?8, output_bytes = ?9, stopped = ?10
+                 WHERE id = ?1",
+        )?
+        .execute(params![
+            sql_id(run.0),
+            to_micros(finished),
+            columns.state,
+            columns.code,
+            columns.signal,
+            columns.reason,
+            output.head,
+            output.tail,
+            output.total_bytes as i64,
+            columns.stopped
+        ])?;
+    if updated == 0 {
+        return Ok(false);
+    }
+    prune_origin_of(tx, run, kept)?;
+    tx.prepare_cached("DELETE FROM held_jobs WHERE run_id = ?1")?
+        .execute(params![sql_id(run.0)])?;
+    Ok(true)
+}
+
+/// The answer for the end of a run that does not exist.
+fn no_run(path: &std::path::Path, run: RunId) -> SpoolError {
+    SpoolError::NotFound {
+        path: path.to_owned(),
+        what: format!("run {run}"),
+    }
 }

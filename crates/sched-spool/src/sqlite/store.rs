@@ -8,7 +8,7 @@ use jiff::Timestamp;
 use super::SqliteSpool;
 use crate::{
     CronRetry, CronRun, CrontabInstall, EntryControl, EntryHealth, JobId, JobRecord, NewJob,
-    Occurrence, Outcome, Output, Owner, PendingJob, RunId, RunRecord, SpoolError, Store,
+    Occurrence, Outcome, Output, Owner, PendingJob, RunEnd, RunId, RunRecord, SpoolError, Store,
     StoredCrontab, Uid,
 };
 
@@ -138,6 +138,10 @@ impl Store for SqliteSpool {
         output: &Output,
     ) -> Result<(), SpoolError> {
         SqliteSpool::finish_run(self, run, finished, outcome, output)
+    }
+
+    fn finish_runs(&mut self, ends: &[RunEnd]) -> Vec<Result<(), SpoolError>> {
+        SqliteSpool::finish_runs(self, ends)
     }
 
     fn runs(

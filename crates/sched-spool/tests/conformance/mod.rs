@@ -9,7 +9,7 @@ use std::ops::ControlFlow;
 use jiff::Timestamp;
 use sched_spool::{
     ControlMark, CronRetry, CronRun, CrontabInstall, EntryControl, JobId, JobKind, JobRecord,
-    NewJob, Occurrence, Outcome, Output, Owner, RunId, RunKind, SpoolError, Store, Uid,
+    NewJob, Occurrence, Outcome, Output, Owner, RunEnd, RunId, RunKind, SpoolError, Store, Uid,
 };
 
 /// One spool of a backend, empty when the test starts.
@@ -31,6 +31,7 @@ macro_rules! suite {
             an_unclaimed_job_is_pending_again_under_its_id_with_no_run_left,
             runs_left_running_are_found_after_reopening_and_marked_lost,
             finishing_a_run_that_does_not_exist_is_not_found,
+            run_ends_recorded_together_are_answered_each_for_itself,
             a_note_is_kept_on_a_run_that_did_not_fail,
             cron_runs_are_recorded_with_their_origin_and_listed_by_owner,
             only_the_newest_finished_runs_of_each_crontab_entry_are_kept,
@@ -363,6 +364,93 @@ pub fn finishing_a_run_that_does_not_exist_is_not_found(backend: &dyn Backend) {
     assert!(matches!(error, SpoolError::NotFound { .. }), "{error:?}");
     assert!(!error.is_transient());
     assert!(error.to_string().ends_with("no run 999"), "{error}");
+}
+
+/// Ends recorded together (a burst of runs ending at once) are each
+/// recorded as alone, in the order given: a run that does not exist is
+/// not found without failing the others, and a run named twice ends as
+/// its last end says.
+pub fn run_ends_recorded_together_are_answered_each_for_itself(backend: &dyn Backend) {
+    let mut store = backend.open();
+    let due = instant("2026-01-01T10:00:00Z");
+    let jobs = store
+        .insert_jobs(&[
+            job(1000, "2026-01-01T10:00:00Z", "first"),
+            job(1000, "2026-01-01T10:00:00Z", "second"),
+        ])
+        .unwrap();
+    let at: Vec<RunId> = store
+        .claim(&jobs, due)
+        .unwrap()
+        .into_iter()
+        .map(|(_, run)| run)
+        .collect();
+    let cron = start_all(&mut *store, &[cron_run("crontab of alice:1", due)], due)[0];
+    store
+        .set_started(&[(at[0], 7, due), (at[1], 8, due), (cron, 9, due)], None)
+        .unwrap();
+    let output = |text: &str| Output {
+        head: text.as_bytes().to_vec(),
+        tail: b"end".to_vec(),
+        total_bytes: 1 << 20,
+    };
+    let timed_out = Outcome::TimedOut {
+        stopped: instant("2026-01-01T10:05:00Z"),
+        code: None,
+        signal: Some(15),
+    };
+    let end = |run: RunId, second: i64, outcome: Outcome, output: Output| RunEnd {
+        run,
+        finished: due + jiff::SignedDuration::from_secs(second),
+        outcome,
+        output,
+    };
+    let answers = store.finish_runs(&[
+        end(at[0], 1, Outcome::Exited(3), output("first")),
+        end(cron, 2, Outcome::Exited(0), output("cron")),
+        end(RunId(999), 3, Outcome::Exited(0), Output::default()),
+        end(at[1], 4, timed_out.clone(), output("second")),
+        end(at[0], 5, Outcome::Signalled(9), output("again")),
+    ]);
+    assert_eq!(answers.len(), 5);
+    assert!(answers[0].is_ok() && answers[1].is_ok(), "{answers:?}");
+    assert!(
+        matches!(&answers[2], Err(SpoolError::NotFound { .. })),
+        "{answers:?}"
+    );
+    assert!(answers[3].is_ok() && answers[4].is_ok(), "{answers:?}");
+    drop(store);
+    let store = backend.open();
+    assert!(store.running_runs().unwrap().is_empty());
+    let mut runs: Vec<(RunId, Outcome, Option<Timestamp>, Output)> = store
+        .runs(Owner::Any, None, 10)
+        .unwrap()
+        .into_iter()
+        .map(|run| (run.id, run.outcome, run.finished, run.output))
+        .collect();
+    runs.sort_by_key(|run| run.0);
+    let mut expected = vec![
+        (
+            at[0],
+            Outcome::Signalled(9),
+            Some(due + jiff::SignedDuration::from_secs(5)),
+            output("again"),
+        ),
+        (
+            at[1],
+            timed_out,
+            Some(due + jiff::SignedDuration::from_secs(4)),
+            output("second"),
+        ),
+        (
+            cron,
+            Outcome::Exited(0),
+            Some(due + jiff::SignedDuration::from_secs(2)),
+            output("cron"),
+        ),
+    ];
+    expected.sort_by_key(|run| run.0);
+    assert_eq!(runs, expected);
 }
 
 pub fn a_note_is_kept_on_a_run_that_did_not_fail(backend: &dyn Backend) {

@@ -8,7 +8,7 @@ use std::sync::mpsc;
 use jiff::Timestamp;
 use sched_spool::{
     CronRun, CrontabInstall, DueJob, Fleet, JobId, JobRecord, Lease, NewJob, Outcome, Output,
-    Owner, PendingJob, RunId, RunRecord, SpoolError, Store, StoredCrontab, TakenOver, Uid,
+    Owner, PendingJob, RunEnd, RunId, RunRecord, SpoolError, Store, StoredCrontab, TakenOver, Uid,
 };
 use tokio::sync::oneshot;
 
@@ -326,7 +326,8 @@ impl SpoolHandle {
         self.call(move |store| store.note_run(run, &note)).await
     }
 
-    /// See [`Store::finish_run`].
+    /// See [`Store::finish_run`]. Ends waiting together are recorded
+    /// together ([`Store::finish_runs`]).
     pub async fn finish_run(
         &self,
         run: RunId,
@@ -334,8 +335,17 @@ impl SpoolHandle {
         outcome: Outcome,
         output: Output,
     ) -> Result<(), SpoolCallError> {
-        self.call(move |store| store.finish_run(run, finished, &outcome, &output))
-            .await
+        let (reply, answer) = oneshot::channel();
+        let end = RunEnd {
+            run,
+            finished,
+            outcome,
+            output,
+        };
+        self.sender
+            .send(Work::Finish(end, reply))
+            .map_err(|_| SpoolGone)?;
+        Ok(answer.await.map_err(|_| SpoolGone)??)
     }
 
     /// See [`Store::runs`].

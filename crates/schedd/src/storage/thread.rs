@@ -4,7 +4,9 @@
 //!
 //! Submissions that arrive while the thread is busy are written together in
 //! one transaction: one fsync for many jobs, each still on disk before its
-//! client hears back (group commit).
+//! client hears back (group commit). Run ends waiting together are handed
+//! to the store together too ([`Store::finish_runs`]): a backend that can
+//! writes a burst of them with one commit (PostgreSQL: one statement).
 //!
 //! Other work is served fairly: each call carries whose it is (a client's
 //! uid, or the daemon's own), and the next call is always one of the party
@@ -17,7 +19,7 @@
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::mpsc;
 
-use sched_spool::{JobId, NewJob, SpoolError, Store};
+use sched_spool::{JobId, NewJob, RunEnd, SpoolError, Store};
 use tokio::sync::oneshot;
 
 /// The most submissions written in one transaction, and the most bytes
@@ -43,8 +45,13 @@ pub(super) enum Party {
     Uid(u32),
 }
 
+/// Where the answer to a run end goes.
+pub(super) type FinishReply = oneshot::Sender<Result<(), SpoolError>>;
+
 pub(super) enum Work {
     Insert(NewJob, oneshot::Sender<Result<JobId, SpoolError>>),
+    /// The daemon's record of how a run ended.
+    Finish(RunEnd, FinishReply),
     Call(Party, Call),
 }
 
@@ -64,6 +71,15 @@ pub(super) fn serve(mut spool: Box<dyn Store>, receiver: mpsc::Receiver<Work>) {
         let (jobs, replies) = queue.take_inserts();
         if !jobs.is_empty() {
             insert(&mut *spool, &jobs, replies);
+        }
+        // A lease renewal waiting goes before a burst of run ends.
+        if !queue.lease_waiting() {
+            let (ends, replies) = queue.take_finishes();
+            if !ends.is_empty() {
+                for (reply, answer) in replies.into_iter().zip(spool.finish_runs(&ends)) {
+                    let _ = reply.send(answer);
+                }
+            }
         }
         if let Some((party, call)) = queue.take_next() {
             let started = std::time::Instant::now();
@@ -108,6 +124,7 @@ fn insert(
 #[derive(Default)]
 struct FairQueue {
     inserts: VecDeque<(NewJob, oneshot::Sender<Result<JobId, SpoolError>>)>,
+    finishes: VecDeque<(RunEnd, FinishReply)>,
     calls: BTreeMap<Party, VecDeque<Call>>,
     served: HashMap<Party, std::time::Duration>,
 }
@@ -118,12 +135,17 @@ const MAX_ACCOUNTS: usize = 4096;
 
 impl FairQueue {
     fn is_empty(&self) -> bool {
-        self.inserts.is_empty() && self.calls.is_empty()
+        self.inserts.is_empty() && self.finishes.is_empty() && self.calls.is_empty()
+    }
+
+    fn lease_waiting(&self) -> bool {
+        self.calls.contains_key(&Party::Lease)
     }
 
     fn push(&mut self, work: Work) {
         match work {
             Work::Insert(job, reply) => self.inserts.push_back((job, reply)),
+            Work::Finish(end, reply) => self.finishes.push_back((end, reply)),
             Work::Call(party, call) => self.calls.entry(party).or_default().push_back(call),
         }
     }
@@ -146,6 +168,22 @@ impl FairQueue {
             n += 1;
         }
         self.inserts.drain(..n).unzip()
+    }
+
+    /// Up to [`MAX_GROUP`] run ends and about [`MAX_GROUP_BYTES`] of their
+    /// kept output, in arrival order, for one write (always at least one
+    /// when any waits).
+    fn take_finishes(&mut self) -> (Vec<RunEnd>, Vec<FinishReply>) {
+        let mut bytes = 0;
+        let mut n = 0;
+        for (end, _) in self.finishes.iter().take(MAX_GROUP) {
+            if n > 0 && bytes >= MAX_GROUP_BYTES {
+                break;
+            }
+            bytes += end.output.head.len() + end.output.tail.len();
+            n += 1;
+        }
+        self.finishes.drain(..n).unzip()
     }
 
     /// The oldest call of the party with the least service so far: the
@@ -258,6 +296,37 @@ mod tests {
         let served = log.lock().unwrap();
         assert_eq!(served.len(), 1002);
         assert_eq!(served[1001], "client");
+    }
+
+    #[test]
+    fn run_ends_are_taken_together_in_order_up_to_about_eight_mib() {
+        let mut queue = FairQueue::default();
+        let end = |run: u64, head: usize| RunEnd {
+            run: sched_spool::RunId(run),
+            finished: jiff::Timestamp::UNIX_EPOCH,
+            outcome: sched_spool::Outcome::Exited(0),
+            output: sched_spool::Output {
+                head: vec![b'x'; head],
+                tail: Vec::new(),
+                total_bytes: head as u64,
+            },
+        };
+        for run in 1..=3 {
+            queue.push(Work::Finish(end(run, 3 << 20), oneshot::channel().0));
+        }
+        for run in 4..=2000 {
+            queue.push(Work::Finish(end(run, 0), oneshot::channel().0));
+        }
+        assert!(!queue.lease_waiting());
+        queue.push(Work::Call(Party::Lease, Box::new(|_| {})));
+        assert!(queue.lease_waiting());
+        let runs = |ends: Vec<RunEnd>| ends.into_iter().map(|end| end.run.0).collect::<Vec<_>>();
+        assert_eq!(runs(queue.take_finishes().0), [1, 2, 3]);
+        let next = runs(queue.take_finishes().0);
+        assert_eq!(next, (4..4 + MAX_GROUP as u64).collect::<Vec<_>>());
+        assert_eq!(queue.take_finishes().0.len(), 2000 - 3 - MAX_GROUP);
+        assert!(queue.take_finishes().0.is_empty());
+        assert!(!queue.is_empty(), "the renewal still waits");
     }
 
     #[test]
