@@ -7,6 +7,7 @@ use std::ops::ControlFlow;
 
 use jiff::Timestamp;
 use postgres::Row;
+use postgres::types::Type;
 
 use super::PgSpool;
 use super::error::Fail;
@@ -227,9 +228,17 @@ impl PgSpool {
         }
         let wanted: Vec<i64> = ids.iter().map(|id| sql_id(id.0)).collect();
         let mut claimed = self.write(|session| {
-            let rows = session.query(
+            // Planned per call, as the batches of run ends are: the
+            // jobs table may have been nearly empty when a cached plan
+            // was made.
+            let rows = session.query_planned(
                 CLAIM,
-                &[&wanted, &to_micros(now), &self.options.host, &self.node],
+                &[
+                    (&wanted, Type::INT8_ARRAY),
+                    (&to_micros(now), Type::INT8),
+                    (&self.options.host, Type::TEXT),
+                    (&self.node, Type::INT8),
+                ],
             )?;
             rows.iter()
                 .map(|row| {
