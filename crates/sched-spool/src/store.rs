@@ -7,7 +7,8 @@
 //! Contract of every implementation:
 //! - each call is one transaction: it happens whole or not at all, and a
 //!   write is durable when the call returns (a submitter's reply means the
-//!   job survives a power cut);
+//!   job survives a power cut); [`Store::finish_runs`] is the exception,
+//!   each of its ends whole or not at all;
 //! - an [`Owner`] filter decides which rows a call sees or changes: rows of
 //!   a uid are an account's only if stored under its name;
 //! - a lookup that may find nothing returns `Option` (or `bool`); the end

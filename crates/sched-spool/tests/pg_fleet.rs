@@ -476,7 +476,12 @@ fn an_at_jobs_end_drops_its_held_copy_and_a_fenced_node_writes_neither() {
         ..job("2026-01-01T10:00:00Z", what)
     };
     let ids = spool
-        .insert_jobs(&[with_policy("first"), with_policy("second")])
+        .insert_jobs(&[
+            with_policy("first"),
+            with_policy("second"),
+            with_policy("third"),
+            with_policy("fourth"),
+        ])
         .unwrap();
     let runs: Vec<RunId> = spool
         .claim(&ids, due)
@@ -510,6 +515,17 @@ fn an_at_jobs_end_drops_its_held_copy_and_a_fenced_node_writes_neither() {
         .finish_run(runs[0], due, &Outcome::Exited(3), &Output::default())
         .unwrap();
     assert_eq!(state(runs[0]), ("exited".to_owned(), Some(3), 0));
+    // Ends recorded together drop their held copies too.
+    let ended = |run: RunId, code: i32| RunEnd {
+        run,
+        finished: due,
+        outcome: Outcome::Exited(code),
+        output: Output::default(),
+    };
+    let answers = spool.finish_runs(&[ended(runs[2], 4), ended(runs[3], 5)]);
+    assert!(answers.iter().all(Result::is_ok), "{answers:?}");
+    assert_eq!(state(runs[2]), ("exited".to_owned(), Some(4), 0));
+    assert_eq!(state(runs[3]), ("exited".to_owned(), Some(5), 0));
     // Declared gone by another node: its end of the second run writes
     // nothing, neither the run nor the held copy.
     db.admin()

@@ -13,9 +13,14 @@
 //! - `fleet`: the lease, the take-over, jobs due, the crontabs' version;
 //! - `store`: [`PgSpool`] as a [`Store`](crate::Store).
 //!
-//! Every write is one transaction that first checks this node's fencing
-//! token; every statement is prepared once per connection; rows go in by
-//! arrays (`unnest`), one statement for a whole batch.
+//! Every write checks this node's fencing token in its transaction: most
+//! are a transaction that takes it first; an at job's end (alone or a
+//! batch of them) is one statement that takes it itself. Statements are
+//! prepared once per connection, except those that join a batch's arrays
+//! to a table (the claim, the start and the end of runs): those are planned
+//! per call, still one round trip, as a plan cached while the table was
+//! nearly empty scans it whole. Rows go in by arrays (`unnest`), one
+//! statement for a whole batch.
 
 mod controls;
 mod crontabs;

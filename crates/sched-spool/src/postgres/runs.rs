@@ -5,7 +5,7 @@
 use std::collections::{BTreeSet, HashMap, HashSet};
 
 use jiff::Timestamp;
-use postgres::types::Type;
+use postgres::types::{ToSql, Type};
 
 use super::PgSpool;
 use super::error::Fail;
@@ -118,8 +118,13 @@ const FINISH_KEYLESS_RUN: &str = "WITH live AS MATERIALIZED (
 /// The ends of several runs `$1` (distinct ids), as [`FINISH_KEYLESS_RUN`]
 /// writes one, in one statement: node `$11`'s row is share-locked while it
 /// is live, each keyless run among them written and its held copy
-/// dropped. Answers the ids written; the others are left to the
-/// transaction of [`FINISH_RUN`], run by run.
+/// dropped. Answers the ids written; the others are left to
+/// [`FINISH_RUNS`], whose transaction says whether the node was fenced.
+///
+/// The rows are locked in the join's order, not the ids': a start-up
+/// adopting an owner's name in the same runs at the same instant
+/// (`ADOPT_OWNER_NAME`) may deadlock with it, and PostgreSQL then aborts
+/// one of the two; either is written again (this one by the transaction).
 const FINISH_KEYLESS_RUNS: &str = "WITH live AS MATERIALIZED (
         SELECT 1 FROM schedd.nodes n
         WHERE n.id = $11 AND NOT n.gone AND n.lease_until > now()
@@ -136,7 +141,21 @@ const FINISH_KEYLESS_RUNS: &str = "WITH live AS MATERIALIZED (
     ), held AS (
         DELETE FROM schedd.held_jobs WHERE run_id IN (SELECT id FROM finished)
     )
-    SELECT id FROM finished";
+    SELECT ARRAY(SELECT id FROM finished)";
+
+/// The ends of runs `$1` (distinct ids), inside a fenced transaction:
+/// answers the id and claim key of each run found. Its crontab lines are
+/// pruned and its held copies dropped after, in the same transaction.
+const FINISH_RUNS: &str = "UPDATE schedd.runs r SET finished = u.finished,
+        outcome = u.outcome, exit_code = u.code, signal = u.signal, reason = u.reason,
+        output_head = u.head, output_tail = u.tail, output_bytes = u.bytes, stopped = u.stopped
+    FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::integer[], $5::integer[],
+                $6::text[], $7::bytea[], $8::bytea[], $9::bigint[], $10::bigint[])
+        AS u(id, finished, outcome, code, signal, reason, head, tail, bytes, stopped)
+    WHERE r.id = u.id
+    RETURNING r.id, r.claim_key";
+
+const DROP_HELD_OF: &str = "DELETE FROM schedd.held_jobs WHERE run_id = ANY($1::bigint[])";
 
 const NOTE_RUN: &str = "UPDATE schedd.runs SET reason = $2
     WHERE id = $1 AND outcome NOT IN ('failed', 'running', 'skipped', 'missed', 'superseded')";
@@ -390,63 +409,116 @@ impl PgSpool {
         })
     }
 
+    /// Ends written together, each answered as [`PgSpool::finish_run`]
+    /// alone would answer it: the at jobs' ends in one statement (one
+    /// round trip), the rest (crontab runs, runs not found, a node found
+    /// fenced, a run's second end) in one fenced transaction of a few
+    /// round trips, however many there are. A failure of either is every
+    /// end's answer that it covers: it is the connection's or the
+    /// database's, never one end's.
     pub(crate) fn finish_runs(&mut self, ends: &[RunEnd]) -> Vec<Result<(), SpoolError>> {
         if let [end] = ends {
             return vec![self.finish_run(end.run, end.finished, &end.outcome, &end.output)];
         }
-        // A run named twice is written once here; its second end goes
-        // through the transaction, as it would alone.
+        if ends.is_empty() {
+            return Vec::new();
+        }
         let mut seen = HashSet::new();
-        let batch: Vec<&RunEnd> = ends.iter().filter(|end| seen.insert(end.run)).collect();
-        let columns: Vec<OutcomeColumns<'_>> = batch
-            .iter()
-            .map(|end| OutcomeColumns::of(&end.outcome))
-            .collect();
-        let ids: Vec<i64> = batch.iter().map(|end| sql_id(end.run.0)).collect();
-        let finished: Vec<i64> = batch.iter().map(|end| to_micros(end.finished)).collect();
-        let states: Vec<&str> = columns.iter().map(|c| c.state).collect();
-        let codes: Vec<Option<i32>> = columns.iter().map(|c| c.code).collect();
-        let signals: Vec<Option<i32>> = columns.iter().map(|c| c.signal).collect();
-        let reasons: Vec<Option<&str>> = columns.iter().map(|c| c.reason).collect();
-        let heads: Vec<&[u8]> = batch.iter().map(|end| end.output.head.as_slice()).collect();
-        let tails: Vec<&[u8]> = batch.iter().map(|end| end.output.tail.as_slice()).collect();
-        let bytes: Vec<i64> = batch.iter().map(|end| output_bytes(&end.output)).collect();
-        let stopped: Vec<Option<i64>> = columns.iter().map(|c| c.stopped).collect();
-        // Any failure of the statement writes nothing: every end then
-        // goes through the transaction, which reports it for that run.
-        let written: HashSet<u64> = self
-            .with(|session| {
-                let rows = session.query_planned(
-                    FINISH_KEYLESS_RUNS,
-                    &[
-                        (&ids, Type::INT8_ARRAY),
-                        (&finished, Type::INT8_ARRAY),
-                        (&states, Type::TEXT_ARRAY),
-                        (&codes, Type::INT4_ARRAY),
-                        (&signals, Type::INT4_ARRAY),
-                        (&reasons, Type::TEXT_ARRAY),
-                        (&heads, Type::BYTEA_ARRAY),
-                        (&tails, Type::BYTEA_ARRAY),
-                        (&bytes, Type::INT8_ARRAY),
-                        (&stopped, Type::INT8_ARRAY),
-                        (&self.node, Type::INT8),
-                    ],
-                )?;
-                rows.iter()
-                    .map(|row| Ok(row.try_get::<_, i64>(0)? as u64))
-                    .collect::<Result<_, Fail>>()
-            })
-            .unwrap_or_default();
+        let firsts: Vec<&RunEnd> = ends.iter().filter(|end| seen.insert(end.run)).collect();
+        let columns = EndColumns::of(&firsts);
+        let keyless = self.with(|session| {
+            let mut params = columns.params();
+            params.push((&self.node, Type::INT8));
+            // One row, always: a SELECT without FROM.
+            let rows = session.query_planned(FINISH_KEYLESS_RUNS, &params)?;
+            let mut ids = Vec::new();
+            for row in rows {
+                ids.extend(row.try_get::<_, Vec<i64>>(0)?);
+            }
+            Ok(ids)
+        });
+        let written: HashSet<u64> = match keyless {
+            Ok(ids) => ids.into_iter().map(|id| id as u64).collect(),
+            Err(error) => return vec![Err(error); ends.len()],
+        };
+        // Each end not written yet, in order; a run's first end only may
+        // have been.
         let mut answered = HashSet::new();
-        ends.iter()
-            .map(|end| {
-                if written.contains(&end.run.0) && answered.insert(end.run) {
-                    Ok(())
-                } else {
-                    self.finish_in_transaction(end.run, end.finished, &end.outcome, &end.output)
+        let left: Vec<usize> = (0..ends.len())
+            .filter(|&n| !(written.contains(&ends[n].run.0) && answered.insert(ends[n].run)))
+            .collect();
+        let mut answers: Vec<Result<(), SpoolError>> = vec![Ok(()); ends.len()];
+        if left.is_empty() {
+            return answers;
+        }
+        match self.finish_in_one_transaction(ends, &left) {
+            Ok(found) => {
+                for (&n, found) in left.iter().zip(found) {
+                    if !found {
+                        answers[n] = Err(SpoolError::NotFound {
+                            path: self.path.clone(),
+                            what: format!("run {}", ends[n].run),
+                        });
+                    }
                 }
-            })
-            .collect()
+            }
+            Err(error) => {
+                for &n in &left {
+                    answers[n] = Err(error.clone());
+                }
+            }
+        }
+        answers
+    }
+
+    /// Writes the ends `left` (indices into `ends`, in order) in one
+    /// transaction fenced by this node's lease: a run named more than once
+    /// is written in turn, its last end last. Answers whether each run
+    /// was found.
+    fn finish_in_one_transaction(
+        &mut self,
+        ends: &[RunEnd],
+        left: &[usize],
+    ) -> Result<Vec<bool>, SpoolError> {
+        // Rounds of distinct runs: the first end of each, then the second...
+        let mut rank: HashMap<RunId, usize> = HashMap::new();
+        let mut rounds: Vec<Vec<usize>> = Vec::new();
+        for (at, &n) in left.iter().enumerate() {
+            let round = rank.entry(ends[n].run).or_default();
+            if rounds.len() <= *round {
+                rounds.push(Vec::new());
+            }
+            rounds[*round].push(at);
+            *round += 1;
+        }
+        self.write(|session| {
+            let mut found = vec![false; left.len()];
+            let mut keys = BTreeSet::new();
+            let mut ids = Vec::new();
+            for round in &rounds {
+                let batch: Vec<&RunEnd> = round.iter().map(|&at| &ends[left[at]]).collect();
+                let columns = EndColumns::of(&batch);
+                let rows = session.query_planned(FINISH_RUNS, &columns.params())?;
+                let mut updated = HashSet::new();
+                for row in rows {
+                    let id = row.try_get::<_, i64>(0)?;
+                    if let Some(key) = row.try_get::<_, Option<String>>(1)? {
+                        keys.insert(key);
+                    }
+                    updated.insert(id as u64);
+                    ids.push(id);
+                }
+                for &at in round {
+                    found[at] = updated.contains(&ends[left[at]].run.0);
+                }
+            }
+            let keys: Vec<String> = keys.into_iter().collect();
+            self.prune(session, &keys)?;
+            if !ids.is_empty() {
+                session.query_planned(DROP_HELD_OF, &[(&ids, Type::INT8_ARRAY)])?;
+            }
+            Ok(found)
+        })
     }
 
     /// Keeps the newest finished runs of each crontab line of `keys`.
@@ -700,4 +772,55 @@ impl PgSpool {
 /// The total output size as stored (a size beyond `i64` is clamped).
 fn output_bytes(output: &Output) -> i64 {
     i64::try_from(output.total_bytes).unwrap_or(i64::MAX)
+}
+
+/// Run ends as the columns of the batch statements: one array per column,
+/// `$1` to `$10` of [`FINISH_KEYLESS_RUNS`] and [`FINISH_RUNS`].
+struct EndColumns<'a> {
+    ids: Vec<i64>,
+    finished: Vec<i64>,
+    states: Vec<&'static str>,
+    codes: Vec<Option<i32>>,
+    signals: Vec<Option<i32>>,
+    reasons: Vec<Option<&'a str>>,
+    heads: Vec<&'a [u8]>,
+    tails: Vec<&'a [u8]>,
+    bytes: Vec<i64>,
+    stopped: Vec<Option<i64>>,
+}
+
+impl<'a> EndColumns<'a> {
+    fn of(ends: &[&'a RunEnd]) -> EndColumns<'a> {
+        let outcomes: Vec<OutcomeColumns<'a>> = ends
+            .iter()
+            .map(|end| OutcomeColumns::of(&end.outcome))
+            .collect();
+        EndColumns {
+            ids: ends.iter().map(|end| sql_id(end.run.0)).collect(),
+            finished: ends.iter().map(|end| to_micros(end.finished)).collect(),
+            states: outcomes.iter().map(|c| c.state).collect(),
+            codes: outcomes.iter().map(|c| c.code).collect(),
+            signals: outcomes.iter().map(|c| c.signal).collect(),
+            reasons: outcomes.iter().map(|c| c.reason).collect(),
+            heads: ends.iter().map(|end| end.output.head.as_slice()).collect(),
+            tails: ends.iter().map(|end| end.output.tail.as_slice()).collect(),
+            bytes: ends.iter().map(|end| output_bytes(&end.output)).collect(),
+            stopped: outcomes.iter().map(|c| c.stopped).collect(),
+        }
+    }
+
+    fn params(&self) -> Vec<(&(dyn ToSql + Sync), Type)> {
+        vec![
+            (&self.ids, Type::INT8_ARRAY),
+            (&self.finished, Type::INT8_ARRAY),
+            (&self.states, Type::TEXT_ARRAY),
+            (&self.codes, Type::INT4_ARRAY),
+            (&self.signals, Type::INT4_ARRAY),
+            (&self.reasons, Type::TEXT_ARRAY),
+            (&self.heads, Type::BYTEA_ARRAY),
+            (&self.tails, Type::BYTEA_ARRAY),
+            (&self.bytes, Type::INT8_ARRAY),
+            (&self.stopped, Type::INT8_ARRAY),
+        ]
+    }
 }

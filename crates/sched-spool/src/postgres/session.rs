@@ -1,6 +1,8 @@
 //! The connection: made on open, made again on the next call after it
-//! broke; its prepared statements, each prepared once per connection; and
-//! the two ways a call uses it, a plain read or a fenced write.
+//! broke; its prepared statements, each prepared once per connection, and
+//! the statements planned per call; and the two ways a call uses it, a
+//! plain statement (a read, or a write that checks the fence itself) or a
+//! fenced write transaction.
 
 use std::collections::HashMap;
 

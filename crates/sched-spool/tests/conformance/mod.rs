@@ -368,8 +368,8 @@ pub fn finishing_a_run_that_does_not_exist_is_not_found(backend: &dyn Backend) {
 
 /// Ends recorded together (a burst of runs ending at once) are each
 /// recorded as alone, in the order given: a run that does not exist is
-/// not found without failing the others, and a run named twice ends as
-/// its last end says.
+/// not found without failing the others, a run named twice ends as its
+/// last end says, and a crontab line keeps as many finished runs as set.
 pub fn run_ends_recorded_together_are_answered_each_for_itself(backend: &dyn Backend) {
     let mut store = backend.open();
     let due = instant("2026-01-01T10:00:00Z");
@@ -385,10 +385,30 @@ pub fn run_ends_recorded_together_are_answered_each_for_itself(backend: &dyn Bac
         .into_iter()
         .map(|(_, run)| run)
         .collect();
-    let cron = start_all(&mut *store, &[cron_run("crontab of alice:1", due)], due)[0];
+    let next = due + jiff::SignedDuration::from_secs(60);
+    let crons = start_all(
+        &mut *store,
+        &[
+            cron_run("crontab of alice:1", due),
+            cron_run("crontab of alice:1", next),
+        ],
+        due,
+    );
+    let (cron, newer) = (crons[0], crons[1]);
     store
-        .set_started(&[(at[0], 7, due), (at[1], 8, due), (cron, 9, due)], None)
+        .set_started(
+            &[
+                (at[0], 7, due),
+                (at[1], 8, due),
+                (cron, 9, due),
+                (newer, 10, next),
+            ],
+            None,
+        )
         .unwrap();
+    // One finished run kept per crontab line: ends recorded together
+    // prune as ends recorded alone do.
+    store.set_cron_runs_kept(1);
     let output = |text: &str| Output {
         head: text.as_bytes().to_vec(),
         tail: b"end".to_vec(),
@@ -411,14 +431,18 @@ pub fn run_ends_recorded_together_are_answered_each_for_itself(backend: &dyn Bac
         end(RunId(999), 3, Outcome::Exited(0), Output::default()),
         end(at[1], 4, timed_out.clone(), output("second")),
         end(at[0], 5, Outcome::Signalled(9), output("again")),
+        end(newer, 66, Outcome::Exited(1), output("newer")),
     ]);
-    assert_eq!(answers.len(), 5);
+    assert_eq!(answers.len(), 6);
     assert!(answers[0].is_ok() && answers[1].is_ok(), "{answers:?}");
     assert!(
         matches!(&answers[2], Err(SpoolError::NotFound { .. })),
         "{answers:?}"
     );
-    assert!(answers[3].is_ok() && answers[4].is_ok(), "{answers:?}");
+    assert!(
+        answers[3].is_ok() && answers[4].is_ok() && answers[5].is_ok(),
+        "{answers:?}"
+    );
     drop(store);
     let store = backend.open();
     assert!(store.running_runs().unwrap().is_empty());
@@ -443,10 +467,10 @@ pub fn run_ends_recorded_together_are_answered_each_for_itself(backend: &dyn Bac
             output("second"),
         ),
         (
-            cron,
-            Outcome::Exited(0),
-            Some(due + jiff::SignedDuration::from_secs(2)),
-            output("cron"),
+            newer,
+            Outcome::Exited(1),
+            Some(due + jiff::SignedDuration::from_secs(66)),
+            output("newer"),
         ),
     ];
     expected.sort_by_key(|run| run.0);

@@ -1,6 +1,8 @@
 //! [`SpoolHandle`]: the daemon's way to its spool. Each method is one
 //! named operation of the [`Store`], run on the spool thread in turn with
-//! everyone else's; nothing outside this module sees the store itself.
+//! everyone else's (submissions and run ends grouped, see
+//! [`thread`](super::thread)); nothing outside this module sees the store
+//! itself.
 
 use std::ops::ControlFlow;
 use std::sync::mpsc;
@@ -62,8 +64,9 @@ impl SpoolHandle {
     }
 
     /// A handle for the fleet's heartbeat, whose calls are served before
-    /// any other (they are few and short: a lease must be renewed on time
-    /// whatever the daemon's backlog).
+    /// any other call and any group of run ends, after at most the commit
+    /// of submissions in progress (they are few and short: a lease must be
+    /// renewed on time whatever the daemon's backlog).
     pub fn for_lease(&self) -> SpoolHandle {
         SpoolHandle {
             sender: self.sender.clone(),

@@ -5,8 +5,9 @@
 //! Submissions that arrive while the thread is busy are written together in
 //! one transaction: one fsync for many jobs, each still on disk before its
 //! client hears back (group commit). Run ends waiting together are handed
-//! to the store together too ([`Store::finish_runs`]): a backend that can
-//! writes a burst of them with one commit (PostgreSQL: one statement).
+//! to the store together too ([`Store::finish_runs`]), after any lease
+//! renewal waiting: SQLite writes them in one transaction, PostgreSQL the
+//! at jobs' in one statement and the rest in one transaction.
 //!
 //! Other work is served fairly: each call carries whose it is (a client's
 //! uid, or the daemon's own), and the next call is always one of the party
@@ -14,9 +15,11 @@
 //! (least attained service), the daemon's first. A user who floods the
 //! thread with expensive calls (many connections asking for long listings)
 //! thus runs behind everyone else, and a user who just arrived waits for
-//! the call in progress only.
+//! the call in progress, and at most one commit of submissions and one
+//! group of run ends.
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::ops::ControlFlow;
 use std::sync::mpsc;
 
 use sched_spool::{JobId, NewJob, RunEnd, SpoolError, Store};
@@ -65,37 +68,62 @@ pub(super) fn serve(mut spool: Box<dyn Store>, receiver: mpsc::Receiver<Work>) {
                 Err(_) => return,
             }
         }
-        while let Ok(work) = receiver.try_recv() {
-            queue.push(work);
+        if serve_once(&mut *spool, &mut queue, &receiver).is_break() {
+            return;
         }
-        let (jobs, replies) = queue.take_inserts();
-        if !jobs.is_empty() {
-            insert(&mut *spool, &jobs, replies);
-        }
-        // A lease renewal waiting goes before a burst of run ends.
-        if !queue.lease_waiting() {
-            let (ends, replies) = queue.take_finishes();
-            if !ends.is_empty() {
+    }
+}
+
+/// One turn of the thread: the submissions waiting, in one commit; then,
+/// unless a lease renewal waits, the run ends waiting, together; then one
+/// call, the fairest. Breaks when the store panicked.
+fn serve_once(
+    spool: &mut dyn Store,
+    queue: &mut FairQueue,
+    receiver: &mpsc::Receiver<Work>,
+) -> ControlFlow<()> {
+    take_arrivals(queue, receiver);
+    let (jobs, replies) = queue.take_inserts();
+    if !jobs.is_empty() {
+        guarded(|| insert(spool, &jobs, replies))?;
+    }
+    // A renewal that came during the commit goes before a burst of ends.
+    take_arrivals(queue, receiver);
+    if !queue.lease_waiting() {
+        let (ends, replies) = queue.take_finishes();
+        if !ends.is_empty() {
+            guarded(|| {
                 for (reply, answer) in replies.into_iter().zip(spool.finish_runs(&ends)) {
                     let _ = reply.send(answer);
                 }
-            }
-        }
-        if let Some((party, call)) = queue.take_next() {
-            let started = std::time::Instant::now();
-            // A panic here would leave a daemon that accepts requests
-            // and can store nothing: the thread ends instead, which stops
-            // the whole daemon (EX_SOFTWARE), so that its supervisor
-            // restarts it and the cause is logged.
-            let result =
-                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| call(&mut *spool)));
-            if result.is_err() {
-                tracing::error!("the spool thread panicked; stopping the daemon");
-                return;
-            }
-            queue.charge(party, started.elapsed());
+            })?;
         }
     }
+    if let Some((party, call)) = queue.take_next() {
+        let started = std::time::Instant::now();
+        guarded(|| call(spool))?;
+        queue.charge(party, started.elapsed());
+    }
+    ControlFlow::Continue(())
+}
+
+/// Queues the work sent since the last look, without waiting.
+fn take_arrivals(queue: &mut FairQueue, receiver: &mpsc::Receiver<Work>) {
+    while let Ok(work) = receiver.try_recv() {
+        queue.push(work);
+    }
+}
+
+/// Runs `work` on the store. A panic there would leave a daemon that
+/// accepts requests and can store nothing: the thread ends instead, which
+/// stops the whole daemon (EX_SOFTWARE), so that its supervisor restarts
+/// it and the cause is logged.
+fn guarded(work: impl FnOnce()) -> ControlFlow<()> {
+    if std::panic::catch_unwind(std::panic::AssertUnwindSafe(work)).is_err() {
+        tracing::error!("the spool thread panicked; stopping the daemon");
+        return ControlFlow::Break(());
+    }
+    ControlFlow::Continue(())
 }
 
 /// Writes `jobs` in one transaction and answers each submitter.
@@ -296,6 +324,53 @@ mod tests {
         let served = log.lock().unwrap();
         assert_eq!(served.len(), 1002);
         assert_eq!(served[1001], "client");
+    }
+
+    fn no_end(run: u64) -> (Work, oneshot::Receiver<Result<(), SpoolError>>) {
+        let (reply, answer) = oneshot::channel();
+        let end = RunEnd {
+            run: sched_spool::RunId(run),
+            finished: jiff::Timestamp::UNIX_EPOCH,
+            outcome: sched_spool::Outcome::Exited(0),
+            output: sched_spool::Output::default(),
+        };
+        (Work::Finish(end, reply), answer)
+    }
+
+    #[test]
+    fn a_renewal_sent_behind_a_burst_of_run_ends_goes_first_and_the_ends_together() {
+        let log = std::sync::Arc::default();
+        let dir = tempfile::tempdir().unwrap();
+        let mut spool = sched_spool::SqliteSpool::open(&dir.path().join("spool.db")).unwrap();
+        let (sender, receiver) = mpsc::channel();
+        let mut queue = FairQueue::default();
+        let mut answers = Vec::new();
+        for run in 1..=1000 {
+            let (work, answer) = no_end(run);
+            queue.push(work);
+            answers.push(answer);
+        }
+        // Sent, not yet queued: the turn looks again before the ends go.
+        sender
+            .send(Work::Call(Party::Lease, call(&log, "renew")))
+            .unwrap();
+        assert!(serve_once(&mut spool, &mut queue, &receiver).is_continue());
+        assert_eq!(*log.lock().unwrap(), ["renew"]);
+        assert!(
+            answers.iter_mut().all(|answer| answer.try_recv().is_err()),
+            "no end was written before the renewal"
+        );
+        // The next turn writes all of them, each answered for itself
+        // (there are no such runs).
+        assert!(serve_once(&mut spool, &mut queue, &receiver).is_continue());
+        for mut answer in answers {
+            let answer = answer.try_recv().expect("answered in one turn");
+            assert!(
+                matches!(answer, Err(SpoolError::NotFound { .. })),
+                "{answer:?}"
+            );
+        }
+        assert!(queue.is_empty());
     }
 
     #[test]
