@@ -121,10 +121,12 @@ const FINISH_KEYLESS_RUN: &str = "WITH live AS MATERIALIZED (
 /// dropped. Answers the ids written; the others are left to
 /// [`FINISH_RUNS`], whose transaction says whether the node was fenced.
 ///
-/// The rows are locked in the join's order, not the ids': a start-up
-/// adopting an owner's name in the same runs at the same instant
-/// (`ADOPT_OWNER_NAME`) may deadlock with it, and PostgreSQL then aborts
-/// one of the two; either is written again (this one by the transaction).
+/// The rows are locked in the join's order, not the ids': another node's
+/// start-up adopting an owner's name in the same runs at the same instant
+/// (`ADOPT_OWNER_NAME`, only for runs stored without a name) may deadlock
+/// with it, and PostgreSQL then aborts one of the two. The ends are then
+/// answered with the error and recorded again by the executor's retry;
+/// the start-up stops with it and its supervisor starts it again.
 const FINISH_KEYLESS_RUNS: &str = "WITH live AS MATERIALIZED (
         SELECT 1 FROM schedd.nodes n
         WHERE n.id = $11 AND NOT n.gone AND n.lease_until > now()
