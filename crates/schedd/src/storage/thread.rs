@@ -92,6 +92,7 @@ fn serve_once(
     if !queue.lease_waiting() {
         let (ends, replies) = queue.take_finishes();
         if !ends.is_empty() {
+            tracing::debug!(ends = ends.len(), "recording run ends together");
             guarded(|| {
                 for (reply, answer) in replies.into_iter().zip(spool.finish_runs(&ends)) {
                     let _ = reply.send(answer);
