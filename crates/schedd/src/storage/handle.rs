@@ -88,25 +88,32 @@ impl SpoolHandle {
         &self,
         f: impl FnOnce(&mut dyn Store) -> Result<R, SpoolError> + Send + 'static,
     ) -> Result<R, SpoolCallError> {
+        let party = self.party;
+        self.request(move |reply| {
+            let call: Call = Box::new(move |store| {
+                // The caller may have gone away; its answer is then unneeded.
+                let _ = reply.send(f(store));
+            });
+            Work::Call(party, call)
+        })
+        .await
+    }
+
+    /// Sends the work `make` builds around a reply channel, and waits for
+    /// the answer.
+    async fn request<R>(
+        &self,
+        make: impl FnOnce(oneshot::Sender<Result<R, SpoolError>>) -> Work,
+    ) -> Result<R, SpoolCallError> {
         let (reply, answer) = oneshot::channel();
-        let call: Call = Box::new(move |store| {
-            // The caller may have gone away; its answer is then unneeded.
-            let _ = reply.send(f(store));
-        });
-        self.sender
-            .send(Work::Call(self.party, call))
-            .map_err(|_| SpoolGone)?;
+        self.sender.send(make(reply)).map_err(|_| SpoolGone)?;
         Ok(answer.await.map_err(|_| SpoolGone)??)
     }
 
     /// Queues one job durably and returns its id. Submissions waiting
     /// together are written in one transaction (group commit).
     pub async fn insert(&self, job: NewJob) -> Result<JobId, SpoolCallError> {
-        let (reply, answer) = oneshot::channel();
-        self.sender
-            .send(Work::Insert(job, reply))
-            .map_err(|_| SpoolGone)?;
-        Ok(answer.await.map_err(|_| SpoolGone)??)
+        self.request(|reply| Work::Insert(job, reply)).await
     }
 
     /// Folds `visit` over the pending jobs `owner` may see, starting from
@@ -338,17 +345,13 @@ impl SpoolHandle {
         outcome: Outcome,
         output: Output,
     ) -> Result<(), SpoolCallError> {
-        let (reply, answer) = oneshot::channel();
         let end = RunEnd {
             run,
             finished,
             outcome,
             output,
         };
-        self.sender
-            .send(Work::Finish(end, reply))
-            .map_err(|_| SpoolGone)?;
-        Ok(answer.await.map_err(|_| SpoolGone)??)
+        self.request(|reply| Work::Finish(end, reply)).await
     }
 
     /// See [`Store::runs`].
